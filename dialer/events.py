@@ -1,0 +1,610 @@
+"""Contact events: the flat columnar schema, the EventBridge envelope, and the
+recorder the engine feeds.
+
+Contract 2 of DESIGN.md. Each event is one row of ``EVENT_SCHEMA``; the same
+row renders as an EventBridge envelope whose ``detail`` follows Amazon Connect
+contact events (REFERENCE.md section 3), with what only a simulator knows in
+``detail.simulation``.
+
+The hot path appends one small tuple per event and one per finished call;
+columns are built with numpy at flush time by joining events to their call.
+An event row shows the call's timestamps up to the event's own time (like
+Connect's events, a CONNECTED_TO_AGENT event does not know the disconnect).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Iterable, Iterator, Protocol
+
+import numpy as np
+import pyarrow as pa
+
+# ---------------------------------------------------------------------------
+# Vocabularies (REFERENCE.md section 3)
+# ---------------------------------------------------------------------------
+
+EVENT_TYPES = (
+    "INITIATED",
+    "CONNECTED_TO_SYSTEM",
+    "QUEUED",
+    "CONNECTED_TO_AGENT",
+    "DISCONNECTED",
+    "COMPLETED",
+)
+INITIATED, CONNECTED_TO_SYSTEM, QUEUED, CONNECTED_TO_AGENT, DISCONNECTED, COMPLETED = range(6)
+
+AMD_STATUSES = (
+    None,
+    "HUMAN_ANSWERED",
+    "VOICEMAIL_BEEP",
+    "VOICEMAIL_NO_BEEP",
+    "AMD_UNANSWERED",
+    "AMD_UNRESOLVED",
+    "AMD_NOT_APPLICABLE",
+    "SIT_TONE_BUSY",
+    "SIT_TONE_INVALID_NUMBER",
+    "FAX_MACHINE_DETECTED",
+)
+AMD_CODE = {name: i for i, name in enumerate(AMD_STATUSES)}
+
+DISCONNECT_REASONS = (
+    None,
+    "CUSTOMER_DISCONNECT",
+    "AGENT_DISCONNECT",
+    "CONTACT_FLOW_DISCONNECT",
+    "TELECOM_BUSY",
+    "TELECOM_UNANSWERED",
+    "TELECOM_NUMBER_INVALID",
+    "OUTBOUND_ATTEMPT_FAILED",
+    "EXPIRED",
+    "OTHER",
+)
+REASON_CODE = {name: i for i, name in enumerate(DISCONNECT_REASONS)}
+
+# The true party behind a dial (simulation ground truth).
+PARTIES = ("HUMAN", "MACHINE_BEEP", "MACHINE_NO_BEEP", "NO_ANSWER", "BUSY", "INVALID", "FAX")
+
+_TS_FIELDS = (
+    "initiation_ts",
+    "connected_to_system_ts",
+    "greeting_start_ts",
+    "greeting_end_ts",
+    "enqueue_ts",
+    "connected_to_agent_ts",
+    "disconnect_ts",
+    "after_contact_work_end_ts",
+)
+
+_TS = pa.timestamp("ms", tz="UTC")
+
+EVENT_SCHEMA = pa.schema(
+    [
+        ("event_id", pa.string()),
+        ("time", _TS),
+        ("event_type", pa.string()),
+        ("contact_id", pa.string()),
+        ("campaign_id", pa.string()),
+        ("instance_id", pa.string()),
+        ("channel", pa.string()),
+        ("initiation_method", pa.string()),
+        ("customer_address", pa.string()),
+        ("system_address", pa.string()),
+        ("queue_id", pa.string()),
+        ("agent_id", pa.string()),
+        *[(name, _TS) for name in _TS_FIELDS],
+        ("amd_status", pa.string()),
+        ("disconnect_reason", pa.string()),
+        # simulation ground truth (detail.simulation)
+        ("sim_recipient", pa.int64()),
+        ("sim_attempt", pa.int16()),
+        ("sim_party", pa.string()),
+        ("sim_amd_correct", pa.bool_()),
+        ("sim_time_zone", pa.string()),
+        ("sim_message_played", pa.bool_()),
+        ("sim_opt_out", pa.bool_()),
+        ("sim_client_token", pa.string()),
+    ]
+)
+COLUMNS = tuple(EVENT_SCHEMA.names)
+
+
+@dataclass(frozen=True)
+class RunMeta:
+    """What every event of one run shares."""
+
+    campaign_id: str
+    instance_id: str
+    start_epoch_ms: int
+    source_number: str | None = None
+    queue_id: str = "outbound"
+    account: str = "111122223333"
+    region: str = "us-east-1"
+    seed: int = 0
+
+
+def deterministic_prefix(*parts: Any) -> str:
+    """The first 24 characters of a UUID-shaped id, derived from the run's
+    identity so the same campaign and seed give the same ids on any machine."""
+    h = hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) % 4]}{h[17:20]}-"
+
+
+# ---------------------------------------------------------------------------
+# Sinks
+# ---------------------------------------------------------------------------
+
+
+class EventSink(Protocol):
+    def write(self, batch: pa.RecordBatch) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class MemorySink:
+    """Keeps every batch; ``table()`` gives the run's events."""
+
+    def __init__(self) -> None:
+        self.batches: list[pa.RecordBatch] = []
+
+    def write(self, batch: pa.RecordBatch) -> None:
+        self.batches.append(batch)
+
+    def close(self) -> None:
+        pass
+
+    def table(self) -> pa.Table:
+        return pa.Table.from_batches(self.batches, schema=EVENT_SCHEMA)
+
+
+class ParquetSink:
+    """Streams batches into one Parquet file (zstd), never holding the run."""
+
+    def __init__(self, path, *, compression: str = "zstd") -> None:
+        import pyarrow.parquet as pq
+
+        self.path = str(path)
+        self._writer = pq.ParquetWriter(self.path, EVENT_SCHEMA, compression=compression)
+
+    def write(self, batch: pa.RecordBatch) -> None:
+        self._writer.write_batch(batch)
+
+    def close(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+
+
+class JsonLinesSink:
+    """One EventBridge envelope per line."""
+
+    def __init__(self, path, meta: RunMeta | None = None) -> None:
+        self.path = str(path)
+        self._fh = open(self.path, "w", encoding="utf-8")
+        self.meta = meta
+
+    def write(self, batch: pa.RecordBatch) -> None:
+        for env in iter_envelopes(pa.Table.from_batches([batch]), self.meta):
+            self._fh.write(json.dumps(env, separators=(",", ":")))
+            self._fh.write("\n")
+
+    def close(self) -> None:
+        if not self._fh.closed:
+            self._fh.close()
+
+
+class CallbackSink:
+    """Hands each batch to a function (the API's live stream uses it)."""
+
+    def __init__(self, fn) -> None:
+        self.fn = fn
+
+    def write(self, batch: pa.RecordBatch) -> None:
+        self.fn(batch)
+
+    def close(self) -> None:
+        pass
+
+
+# ---------------------------------------------------------------------------
+# The recorder the engine feeds
+# ---------------------------------------------------------------------------
+
+
+class Recorder:
+    """Collects events as (time_s, type, call) tuples and finished calls as
+    tuples; builds Arrow batches when enough calls have finished.
+
+    Call tuple layout (``finish_call``): call index, recipient, attempt,
+    initiation, connected_to_system, greeting_start, greeting_end, enqueue,
+    connected_to_agent, disconnect, acw_end (seconds since start or NaN),
+    agent (-1 none), party code, amd status code, disconnect reason code,
+    amd_correct (-1 unknown, 0, 1), message played, opt out.
+    """
+
+    def __init__(
+        self,
+        meta: RunMeta,
+        sinks: list[EventSink],
+        *,
+        phone_of,
+        zone_of,
+        token_of=None,
+        batch_calls: int = 20_000,
+        initiation_method: str = "OUTBOUND",
+    ) -> None:
+        self.meta = meta
+        self.sinks = sinks
+        self.events: list[tuple[float, int, int]] = []
+        self.calls: dict[int, tuple] = {}
+        self.batch_calls = batch_calls
+        self.phone_of = phone_of
+        self.zone_of = zone_of
+        self.token_of = token_of
+        self.initiation_method = initiation_method
+        self.contact_prefix = deterministic_prefix("contact", meta.campaign_id, meta.seed, meta.start_epoch_ms)
+        self.event_prefix = deterministic_prefix("event", meta.campaign_id, meta.seed, meta.start_epoch_ms)
+        self.events_written = 0
+        self.calls_written = 0
+
+    def emit(self, t: float, kind: int, call: int) -> None:
+        self.events.append((t, kind, call))
+
+    def finish_call(self, record: tuple) -> None:
+        self.calls[record[0]] = record
+        if len(self.calls) >= self.batch_calls:
+            self.flush()
+
+    def flush(self, final: bool = False) -> None:
+        if not self.events:
+            return
+        calls = self.calls
+        if final:
+            ready, pending = self.events, []
+        else:
+            ready, pending = [], []
+            for e in self.events:
+                (ready if e[2] in calls else pending).append(e)
+        self.events = pending
+        if not ready:
+            return
+        done_ids = {e[2] for e in ready}
+        records = [calls.pop(c) for c in sorted(done_ids) if c in calls]
+        if final:
+            calls.clear()
+        batch = self._build(ready, records)
+        self.events_written += batch.num_rows
+        self.calls_written += len(records)
+        for s in self.sinks:
+            s.write(batch)
+
+    def close(self) -> None:
+        self.flush(final=True)
+        for s in self.sinks:
+            s.close()
+
+    # -- columnar assembly -------------------------------------------------
+
+    def _build(self, ready: list[tuple], records: list[tuple]) -> pa.RecordBatch:
+        ev = np.asarray(ready, dtype=np.float64)
+        order = np.lexsort((ev[:, 2], ev[:, 1], ev[:, 0]))
+        ev = ev[order]
+        ev_t = ev[:, 0]
+        ev_kind = ev[:, 1].astype(np.int8)
+        ev_call = ev[:, 2].astype(np.int64)
+        n = ev.shape[0]
+
+        rec = np.asarray(records, dtype=np.float64).reshape(len(records), 18)
+        call_ids = rec[:, 0].astype(np.int64)
+        pos = np.searchsorted(call_ids, ev_call)
+        r = rec[pos]
+        start = self.meta.start_epoch_ms
+
+        def ms(seconds: np.ndarray) -> np.ndarray:
+            return start + np.round(seconds * 1000.0).astype(np.int64)
+
+        def ts_col(values: np.ndarray) -> pa.Array:
+            # A timestamp is shown on an event only once it has happened.
+            known = ~np.isnan(values) & (values <= ev_t + 1e-9)
+            return pa.array(ms(np.where(known, values, 0.0)), type=_TS, mask=~known)
+
+        first_event = self.events_written
+        event_ids = [f"{self.event_prefix}{i:012x}" for i in range(first_event, first_event + n)]
+        contact_ids = [f"{self.contact_prefix}{int(c):012x}" for c in ev_call]
+        recipients = r[:, 1].astype(np.int64)
+        agents = r[:, 11].astype(np.int64)
+        agent_known = (agents >= 0) & (ev_kind >= CONNECTED_TO_AGENT)
+        queued_known = ~np.isnan(r[:, 7]) & (ev_kind >= QUEUED)
+        amd_code = r[:, 13].astype(np.int64)
+        reason_code = r[:, 14].astype(np.int64)
+        amd_known = (amd_code > 0) & (ev_kind >= CONNECTED_TO_SYSTEM)
+        final_kind = ev_kind >= DISCONNECTED
+        amd_correct = r[:, 15]
+
+        def str_from_codes(codes: np.ndarray, vocab: tuple, mask: np.ndarray) -> pa.Array:
+            dict_arr = pa.array(list(vocab), type=pa.string())
+            idx = pa.array(codes.astype(np.int32), mask=~mask)
+            return pa.DictionaryArray.from_arrays(idx, dict_arr).cast(pa.string())
+
+        def const(value: str | None) -> pa.Array:
+            return pa.array([value] * n, type=pa.string()) if value is not None else pa.nulls(n, pa.string())
+
+        phones = self.phone_of(recipients)
+        zones = self.zone_of(recipients)
+        tokens = self.token_of(recipients) if self.token_of else pa.nulls(n, pa.string())
+        queue = pa.array(np.full(n, self.meta.queue_id, dtype=object), type=pa.string(), mask=~queued_known)
+        agent_ids = pa.array(
+            [f"agent-{a:04d}" if k else None for a, k in zip(agents.tolist(), agent_known.tolist())], type=pa.string()
+        )
+        columns = {
+            "event_id": pa.array(event_ids, type=pa.string()),
+            "time": pa.array(ms(ev_t), type=_TS),
+            "event_type": str_from_codes(ev_kind, EVENT_TYPES, np.ones(n, bool)),
+            "contact_id": pa.array(contact_ids, type=pa.string()),
+            "campaign_id": const(self.meta.campaign_id),
+            "instance_id": const(self.meta.instance_id),
+            "channel": const("VOICE"),
+            "initiation_method": const(self.initiation_method),
+            "customer_address": phones,
+            "system_address": const(self.meta.source_number),
+            "queue_id": queue,
+            "agent_id": agent_ids,
+        }
+        for j, name in enumerate(_TS_FIELDS):
+            columns[name] = ts_col(r[:, 3 + j])
+        columns["amd_status"] = str_from_codes(amd_code, AMD_STATUSES, amd_known)
+        columns["disconnect_reason"] = str_from_codes(reason_code, DISCONNECT_REASONS, final_kind & (reason_code > 0))
+        columns["sim_recipient"] = pa.array(recipients, type=pa.int64())
+        columns["sim_attempt"] = pa.array(r[:, 2].astype(np.int16), type=pa.int16())
+        columns["sim_party"] = str_from_codes(r[:, 12].astype(np.int64), PARTIES, np.ones(n, bool))
+        columns["sim_amd_correct"] = pa.array(amd_correct == 1, mask=(amd_correct < 0) | ~amd_known)
+        columns["sim_time_zone"] = zones
+        columns["sim_message_played"] = pa.array(r[:, 16] == 1, mask=~final_kind)
+        columns["sim_opt_out"] = pa.array(r[:, 17] == 1, mask=~final_kind)
+        columns["sim_client_token"] = tokens
+        return pa.RecordBatch.from_arrays([columns[c] for c in COLUMNS], schema=EVENT_SCHEMA)
+
+
+# ---------------------------------------------------------------------------
+# Flat rows <-> EventBridge envelopes
+# ---------------------------------------------------------------------------
+
+
+def iso_ms(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+
+
+def _arn(meta_region: str, account: str, instance: str) -> str:
+    return f"arn:aws:connect:{meta_region}:{account}:instance/{instance}"
+
+
+def row_to_envelope(row: dict, meta: RunMeta | None = None) -> dict:
+    """One flat event row as an EventBridge envelope of an Amazon Connect
+    contact event."""
+    account = meta.account if meta else "111122223333"
+    region = meta.region if meta else "us-east-1"
+    instance_arn = _arn(region, account, row["instance_id"])
+    detail: dict[str, Any] = {
+        "eventType": row["event_type"],
+        "contactId": row["contact_id"],
+        "initialContactId": row["contact_id"],
+        "channel": row["channel"],
+        "instanceArn": instance_arn,
+        "initiationMethod": row["initiation_method"],
+        "campaign": {"campaignId": row["campaign_id"]},
+        "customerEndpoint": {"type": "TELEPHONE_NUMBER", "address": row["customer_address"]},
+        "initiationTimestamp": iso_ms(row["initiation_ts"]),
+    }
+    if row.get("system_address"):
+        detail["systemEndpoint"] = {"type": "TELEPHONE_NUMBER", "address": row["system_address"]}
+    if row.get("connected_to_system_ts") is not None:
+        detail["connectedToSystemTimestamp"] = iso_ms(row["connected_to_system_ts"])
+    if row.get("amd_status"):
+        detail["answeringMachineDetectionStatus"] = row["amd_status"]
+    if row.get("greeting_start_ts") is not None or row.get("greeting_end_ts") is not None:
+        detail["customerVoiceActivity"] = {
+            "greetingStartTimestamp": iso_ms(row.get("greeting_start_ts")),
+            "greetingEndTimestamp": iso_ms(row.get("greeting_end_ts")),
+        }
+    if row.get("queue_id"):
+        detail["queueInfo"] = {
+            "queueArn": f"{instance_arn}/queue/{row['queue_id']}",
+            "enqueueTimestamp": iso_ms(row.get("enqueue_ts")),
+        }
+    if row.get("agent_id"):
+        detail["agentInfo"] = {
+            "agentArn": f"{instance_arn}/agent/{row['agent_id']}",
+            "connectedToAgentTimestamp": iso_ms(row.get("connected_to_agent_ts")),
+        }
+    if row.get("disconnect_ts") is not None:
+        detail["disconnectTimestamp"] = iso_ms(row["disconnect_ts"])
+    if row.get("disconnect_reason"):
+        detail["disconnectReason"] = row["disconnect_reason"]
+    sim = {
+        "party": row.get("sim_party"),
+        "recipientIndex": row.get("sim_recipient"),
+        "attempt": row.get("sim_attempt"),
+        "timeZone": row.get("sim_time_zone"),
+    }
+    for key, col in (
+        ("amdCorrect", "sim_amd_correct"),
+        ("messagePlayed", "sim_message_played"),
+        ("optOut", "sim_opt_out"),
+        ("clientToken", "sim_client_token"),
+    ):
+        if row.get(col) is not None:
+            sim[key] = row[col]
+    if row.get("after_contact_work_end_ts") is not None:
+        sim["afterContactWorkEndTimestamp"] = iso_ms(row["after_contact_work_end_ts"])
+    detail["simulation"] = sim
+    return {
+        "version": "0",
+        "id": row["event_id"],
+        "detail-type": "Amazon Connect Contact Event",
+        "source": "aws.connect",
+        "account": account,
+        "time": iso_ms(row["time"]),
+        "region": region,
+        "resources": [f"{instance_arn}/contact/{row['contact_id']}", instance_arn],
+        "detail": detail,
+    }
+
+
+def iter_envelopes(table: pa.Table, meta: RunMeta | None = None) -> Iterator[dict]:
+    for batch in table.to_batches(max_chunksize=10_000):
+        for row in batch.to_pylist():
+            yield row_to_envelope(row, meta)
+
+
+class EventFormatError(ValueError):
+    """An event that cannot be read; names the event (line or id) and field."""
+
+
+def _parse_ts(value: Any, where: str, field: str) -> datetime | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise EventFormatError(f"{where}: {field} must be an ISO 8601 timestamp, got {value!r}")
+    try:
+        dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise EventFormatError(f"{where}: {field} is not an ISO 8601 timestamp: {value!r}") from None
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=timezone.utc)
+    return dt
+
+
+def envelope_to_row(env: dict, where: str = "event") -> dict:
+    """An EventBridge envelope (ours, or a real Connect event) as a flat row.
+    Missing optional fields become nulls; missing required ones raise
+    ``EventFormatError`` naming the event and the field."""
+    if not isinstance(env, dict):
+        raise EventFormatError(f"{where}: not a JSON object")
+    d = env.get("detail")
+    if not isinstance(d, dict):
+        raise EventFormatError(f"{where}: missing field 'detail'")
+    for req in ("eventType", "contactId"):
+        if not d.get(req):
+            raise EventFormatError(f"{where}: missing field 'detail.{req}'")
+    if not env.get("time"):
+        raise EventFormatError(f"{where}: missing field 'time'")
+    sim = d.get("simulation") or {}
+    voice = d.get("customerVoiceActivity") or {}
+    queue = d.get("queueInfo") or {}
+    agent = d.get("agentInfo") or {}
+    instance_arn = d.get("instanceArn") or ""
+    agent_arn = agent.get("agentArn") or ""
+    queue_arn = queue.get("queueArn") or ""
+    ts = lambda v, f: _parse_ts(v, where, f)  # noqa: E731
+    return {
+        "event_id": env.get("id") or "",
+        "time": ts(env.get("time"), "time"),
+        "event_type": d["eventType"],
+        "contact_id": d["contactId"],
+        "campaign_id": (d.get("campaign") or {}).get("campaignId"),
+        "instance_id": instance_arn.rsplit("/", 1)[-1] if instance_arn else None,
+        "channel": d.get("channel"),
+        "initiation_method": d.get("initiationMethod"),
+        "customer_address": (d.get("customerEndpoint") or {}).get("address"),
+        "system_address": (d.get("systemEndpoint") or {}).get("address"),
+        "queue_id": queue_arn.rsplit("/", 1)[-1] if queue_arn else None,
+        "agent_id": agent_arn.rsplit("/", 1)[-1] if agent_arn else None,
+        "initiation_ts": ts(d.get("initiationTimestamp"), "detail.initiationTimestamp"),
+        "connected_to_system_ts": ts(d.get("connectedToSystemTimestamp"), "detail.connectedToSystemTimestamp"),
+        "greeting_start_ts": ts(voice.get("greetingStartTimestamp"), "detail.customerVoiceActivity.greetingStartTimestamp"),
+        "greeting_end_ts": ts(voice.get("greetingEndTimestamp"), "detail.customerVoiceActivity.greetingEndTimestamp"),
+        "enqueue_ts": ts(queue.get("enqueueTimestamp"), "detail.queueInfo.enqueueTimestamp"),
+        "connected_to_agent_ts": ts(agent.get("connectedToAgentTimestamp"), "detail.agentInfo.connectedToAgentTimestamp"),
+        "disconnect_ts": ts(d.get("disconnectTimestamp"), "detail.disconnectTimestamp"),
+        "after_contact_work_end_ts": ts(sim.get("afterContactWorkEndTimestamp"), "detail.simulation.afterContactWorkEndTimestamp"),
+        "amd_status": d.get("answeringMachineDetectionStatus"),
+        "disconnect_reason": d.get("disconnectReason"),
+        "sim_recipient": sim.get("recipientIndex"),
+        "sim_attempt": sim.get("attempt"),
+        "sim_party": sim.get("party"),
+        "sim_amd_correct": sim.get("amdCorrect"),
+        "sim_time_zone": sim.get("timeZone"),
+        "sim_message_played": sim.get("messagePlayed"),
+        "sim_opt_out": sim.get("optOut"),
+        "sim_client_token": sim.get("clientToken"),
+    }
+
+
+def envelopes_to_table(envelopes: Iterable[dict]) -> pa.Table:
+    rows = [envelope_to_row(e, f"event {i + 1}") for i, e in enumerate(envelopes)]
+    return pa.Table.from_pylist(rows, schema=EVENT_SCHEMA)
+
+
+@dataclass
+class ReadResult:
+    table: pa.Table
+    errors: list[str]
+
+
+def read_events(source, *, strict: bool = False) -> ReadResult:
+    """Events from a Parquet file, a JSON-lines file of envelopes, a table, or
+    a list of envelopes. Unreadable lines are reported (line number, reason)
+    and skipped, so a truncated file still yields its good events; with
+    ``strict`` the first error raises."""
+    import os
+
+    if isinstance(source, pa.Table):
+        return ReadResult(source, [])
+    if isinstance(source, list):
+        rows, errors = [], []
+        for i, e in enumerate(source):
+            try:
+                rows.append(envelope_to_row(e, f"event {i + 1}"))
+            except EventFormatError as exc:
+                if strict:
+                    raise
+                errors.append(str(exc))
+        return ReadResult(pa.Table.from_pylist(rows, schema=EVENT_SCHEMA), errors)
+    path = os.fspath(source)
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"no such events file: {path!r}")
+    if path.endswith((".parquet", ".pq")) or os.path.isdir(path):
+        import pyarrow.parquet as pq
+
+        try:
+            table = pq.read_table(path)
+        except (pa.ArrowInvalid, OSError) as exc:
+            raise EventFormatError(f"{path}: not a readable Parquet file ({exc})") from None
+        missing = [c for c in ("event_type", "contact_id", "time") if c not in table.column_names]
+        if missing:
+            raise EventFormatError(f"{path}: missing column(s) {missing}")
+        for name in COLUMNS:
+            if name not in table.column_names:
+                table = table.append_column(name, pa.nulls(table.num_rows, EVENT_SCHEMA.field(name).type))
+        return ReadResult(table.select(list(COLUMNS)), [])
+    rows, errors = [], []
+    with open(path, encoding="utf-8", errors="replace") as fh:
+        for lineno, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
+            where = f"{path}:{lineno}"
+            try:
+                env = json.loads(line)
+                rows.append(envelope_to_row(env, where))
+            except json.JSONDecodeError as exc:
+                msg = f"{where}: not valid JSON ({exc.msg}); line skipped"
+                if strict:
+                    raise EventFormatError(msg) from None
+                errors.append(msg)
+            except EventFormatError as exc:
+                if strict:
+                    raise
+                errors.append(f"{exc}; line skipped")
+    return ReadResult(pa.Table.from_pylist(rows, schema=EVENT_SCHEMA), errors)
+
+
+def new_campaign_id() -> str:
+    return str(uuid.uuid4())
