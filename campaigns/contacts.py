@@ -187,7 +187,7 @@ def zone_settings(doc) -> ZoneSettings:
         default_zone=ltz.default_time_zone if ltz else None,
         detection=tuple(ltz.local_time_zone_detection or ("AREA_CODE",)) if ltz else ("AREA_CODE",),
         scope=ltz.local_time_zone_detection_scope if ltz else None,
-        default_region=doc.simulation.contacts.default_region,
+        default_region=doc.simulation.contacts.default_region if doc.simulation.contacts else "US",
     )
 
 
@@ -197,6 +197,8 @@ def load_contacts(doc, rng: np.random.Generator | None = None) -> ContactList:
     from campaigns.synthetic import synthetic_numbers
 
     src = doc.simulation.contacts
+    if src is None:
+        raise ValueError("simulation.contacts: the document names no contacts (give file or synthetic)")
     settings = zone_settings(doc)
     if src.synthetic is not None:
         if rng is None:

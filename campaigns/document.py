@@ -607,7 +607,8 @@ class ContactSource(Model):
 class Simulation(Model):
     seed: int = Field(default=0, ge=0)
     jurisdiction: str | None = "US"
-    contacts: ContactSource
+    # Optional only for callers that pass a ContactList to simulate() (the API).
+    contacts: ContactSource | None = None
     agents: Agents
     behaviour: Behaviour
     amd: Amd = Field(default_factory=Amd)
