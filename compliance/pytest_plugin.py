@@ -1,0 +1,22 @@
+"""pytest plugin (entry point ``dialer_compliance``): the ``compliance_audit``
+fixture and ``assert_compliant``. Imports stay lazy so that loading the plugin
+costs nothing in test sessions that never audit."""
+
+from __future__ import annotations
+
+import pytest
+
+
+def assert_compliant(events, jurisdiction, **kwargs):
+    """Fail (AssertionError) listing each broken rule with its figure and limit."""
+    from compliance.audit import assert_compliant as _assert
+
+    return _assert(events, jurisdiction, **kwargs)
+
+
+@pytest.fixture
+def compliance_audit():
+    """The ``audit`` function: ``report = compliance_audit(events, "UK")``."""
+    from compliance.audit import audit
+
+    return audit
