@@ -1,0 +1,41 @@
+"""Helpers for the analysis tests: tiny hand-built event tables."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pyarrow as pa
+
+from dialer.events import EVENT_SCHEMA
+
+T0 = datetime(2026, 12, 1, 14, 0, tzinfo=timezone.utc)
+
+_TS = {
+    "init": "initiation_ts",
+    "sys": "connected_to_system_ts",
+    "gs": "greeting_start_ts",
+    "ge": "greeting_end_ts",
+    "q": "enqueue_ts",
+    "agent": "connected_to_agent_ts",
+    "disc": "disconnect_ts",
+}
+
+
+def call_events(calls: list[dict]) -> pa.Table:
+    """Events for calls given as seconds since T0: ``init, sys, gs, ge, q,
+    agent, disc`` plus ``amd``, ``party``. Each call gets an INITIATED event
+    (with only its initiation time, like the engine's) and a DISCONNECTED one
+    carrying every timestamp."""
+    rows = []
+    for i, c in enumerate(calls):
+        ts = {col: (T0 + timedelta(seconds=c[k]) if c.get(k) is not None else None) for k, col in _TS.items()}
+        base = {name: None for name in EVENT_SCHEMA.names}
+        base.update(contact_id=f"c{i}", campaign_id="camp", channel="VOICE", initiation_method="OUTBOUND",
+                    sim_party=c.get("party", "HUMAN"), sim_recipient=i, sim_attempt=1)
+        rows.append({**base, "event_id": f"e{i}a", "time": ts["initiation_ts"], "event_type": "INITIATED",
+                     "initiation_ts": ts["initiation_ts"]})
+        rows.append({**base, **ts, "event_id": f"e{i}b", "time": ts["disconnect_ts"], "event_type": "DISCONNECTED",
+                     "amd_status": c.get("amd"), "disconnect_reason": c.get("reason", "CUSTOMER_DISCONNECT")})
+    return pa.Table.from_pylist(rows, schema=EVENT_SCHEMA)
+
+
