@@ -1,0 +1,29 @@
+"""Alembic environment: runs against the engine (or URL) handed in by
+``campaigns.db.alembic_config``; never reads a URL from the ini file."""
+
+from alembic import context
+from sqlalchemy import create_engine
+
+from campaigns.models import Base
+
+config = context.config
+target_metadata = Base.metadata
+
+
+def run_migrations_online() -> None:
+    engine = config.attributes.get("engine")
+    if engine is None:
+        engine = create_engine(config.attributes["url"])
+    with engine.connect() as connection:
+        context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
+        with context.begin_transaction():
+            context.run_migrations()
+        connection.commit()
+
+
+if context.is_offline_mode():  # pragma: no cover
+    context.configure(url=config.attributes.get("url"), target_metadata=target_metadata, literal_binds=True)
+    with context.begin_transaction():
+        context.run_migrations()
+else:
+    run_migrations_online()

@@ -1,0 +1,517 @@
+"""Data access: keyword-only functions over a SQLAlchemy session.
+
+Every function that reads tenant-owned rows takes ``tenant`` and filters on
+it; a row of another tenant is reported exactly like a missing one.
+Functions flush but never commit: the caller owns the transaction.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import json
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Iterable, Sequence
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from campaigns.models import (
+    ACTIVE_RUN_STATUSES,
+    ApiKey,
+    Campaign,
+    CampaignTag,
+    Contact,
+    ContactCenter,
+    ContactListRow,
+    OutboundRequest,
+    Run,
+    utcnow,
+)
+
+ROLES = ("manager", "analyst")
+DEFAULT_TENANT = "default"
+
+
+class NotFound(LookupError):
+    """No such row for this tenant."""
+
+
+class BadPageToken(ValueError):
+    pass
+
+
+# ---------------------------------------------------------------------------
+# Pagination: an opaque token holding the offset of the next page
+# ---------------------------------------------------------------------------
+
+
+def encode_token(offset: int) -> str:
+    return base64.urlsafe_b64encode(json.dumps({"o": offset}).encode()).decode().rstrip("=")
+
+
+def decode_token(token: str | None) -> int:
+    if not token:
+        return 0
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        offset = json.loads(raw)["o"]
+    except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError):
+        raise BadPageToken(f"invalid nextToken {token[:40]!r}") from None
+    if not isinstance(offset, int) or offset < 0:
+        raise BadPageToken(f"invalid nextToken {token[:40]!r}")
+    return offset
+
+
+@dataclass
+class Page:
+    items: list
+    next_token: str | None
+    total: int | None = None
+
+
+def _page(session: Session, stmt, *, limit: int, token: str | None, count: bool = False) -> Page:
+    offset = decode_token(token)
+    rows = list(session.scalars(stmt.offset(offset).limit(limit + 1)))
+    nxt = encode_token(offset + limit) if len(rows) > limit else None
+    total = None
+    if count:
+        total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    return Page(rows[:limit], nxt, total)
+
+
+# ---------------------------------------------------------------------------
+# API keys
+# ---------------------------------------------------------------------------
+
+
+def hash_secret(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def derive_secret(server_secret: str, access_key_id: str) -> str:
+    """The SigV4 secret access key of ``access_key_id``: derived from the
+    server secret, so the database never holds anything that can sign."""
+    mac = hmac.new(server_secret.encode(), access_key_id.encode(), hashlib.sha256).digest()
+    return base64.b64encode(mac).decode()[:40].replace("+", "A").replace("/", "B")
+
+
+@dataclass(frozen=True)
+class NewKey:
+    access_key_id: str
+    secret_access_key: str
+    role: str
+    tenant: str
+
+    @property
+    def bearer(self) -> str:
+        return f"dk_{self.access_key_id}_{self.secret_access_key}"
+
+
+def parse_bearer(token: str) -> tuple[str, str] | None:
+    if not token.startswith("dk_"):
+        return None
+    rest = token[3:]
+    akid, sep, secret = rest.partition("_")
+    if not sep or not akid or not secret:
+        return None
+    return akid, secret
+
+
+def create_api_key(session: Session, *, role: str, tenant: str = DEFAULT_TENANT, server_secret: str, name: str | None = None) -> NewKey:
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {ROLES}, got {role!r}")
+    if not tenant or len(tenant) > 64:
+        raise ValueError("tenant must be 1..64 characters")
+    akid = "AKIA" + "".join(secrets.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567") for _ in range(16))
+    secret = derive_secret(server_secret, akid)
+    session.add(ApiKey(access_key_id=akid, secret_hash=hash_secret(secret), role=role, tenant=tenant, name=name))
+    session.flush()
+    return NewKey(akid, secret, role, tenant)
+
+
+def get_api_key(session: Session, *, access_key_id: str) -> ApiKey | None:
+    return session.scalar(select(ApiKey).where(ApiKey.access_key_id == access_key_id, ApiKey.revoked_at.is_(None)))
+
+
+def list_api_keys(session: Session, *, tenant: str | None = None) -> list[ApiKey]:
+    stmt = select(ApiKey).order_by(ApiKey.id)
+    if tenant:
+        stmt = stmt.where(ApiKey.tenant == tenant)
+    return list(session.scalars(stmt))
+
+
+def revoke_api_key(session: Session, *, access_key_id: str) -> bool:
+    res = session.execute(
+        update(ApiKey).where(ApiKey.access_key_id == access_key_id, ApiKey.revoked_at.is_(None)).values(revoked_at=utcnow())
+    )
+    return res.rowcount > 0
+
+
+def account_for(tenant: str) -> str:
+    """The 12-digit AWS-style account shown in a tenant's ARNs."""
+    if tenant == DEFAULT_TENANT:
+        return "111122223333"
+    return str(int(hashlib.sha256(tenant.encode()).hexdigest(), 16))[-12:].rjust(12, "1")
+
+
+def campaign_arn(*, region: str, tenant: str, campaign_id: str) -> str:
+    return f"arn:aws:connect-campaigns:{region}:{account_for(tenant)}:campaign/{campaign_id}"
+
+
+# ---------------------------------------------------------------------------
+# Contact centers
+# ---------------------------------------------------------------------------
+
+
+def put_contact_center(session: Session, *, tenant: str, instance_id: str, simulation: dict, name: str | None = None) -> tuple[ContactCenter, bool]:
+    row = get_contact_center(session, tenant=tenant, instance_id=instance_id, missing_ok=True)
+    created = row is None
+    if row is None:
+        row = ContactCenter(tenant=tenant, instance_id=instance_id, simulation=simulation, name=name)
+        session.add(row)
+    else:
+        row.simulation = simulation
+        row.name = name
+        row.updated_at = utcnow()
+    session.flush()
+    return row, created
+
+
+def get_contact_center(session: Session, *, tenant: str, instance_id: str, missing_ok: bool = False) -> ContactCenter | None:
+    row = session.scalar(
+        select(ContactCenter).where(ContactCenter.tenant == tenant, ContactCenter.instance_id == instance_id)
+    )
+    if row is None and not missing_ok:
+        raise NotFound(f"contact center {instance_id!r} not found")
+    return row
+
+
+def list_contact_centers(session: Session, *, tenant: str, limit: int = 50, token: str | None = None) -> Page:
+    stmt = select(ContactCenter).where(ContactCenter.tenant == tenant).order_by(ContactCenter.id)
+    return _page(session, stmt, limit=limit, token=token, count=True)
+
+
+def delete_contact_center(session: Session, *, tenant: str, instance_id: str) -> None:
+    row = get_contact_center(session, tenant=tenant, instance_id=instance_id)
+    session.delete(row)
+    session.flush()
+
+
+# ---------------------------------------------------------------------------
+# Campaigns and tags
+# ---------------------------------------------------------------------------
+
+
+def create_campaign(session: Session, *, tenant: str, definition: dict, tags: dict[str, str] | None = None) -> Campaign:
+    now = utcnow()
+    row = Campaign(
+        id=str(uuid.uuid4()),
+        tenant=tenant,
+        name=definition["name"],
+        instance_id=definition["connectInstanceId"],
+        state="Initialized",
+        definition=definition,
+        created_at=now,
+        last_modified=now,
+    )
+    row.tags = [CampaignTag(key=k, value=v) for k, v in sorted((tags or {}).items())]
+    session.add(row)
+    session.flush()
+    return row
+
+
+def get_campaign(session: Session, *, tenant: str, campaign_id: str, for_update: bool = False) -> Campaign:
+    stmt = select(Campaign).where(Campaign.id == campaign_id, Campaign.tenant == tenant)
+    if for_update and session.bind.dialect.name == "postgresql":
+        stmt = stmt.with_for_update()
+    row = session.scalar(stmt)
+    if row is None:
+        raise NotFound(f"Campaign {campaign_id} not found")
+    return row
+
+
+def campaigns_by_ids(session: Session, *, tenant: str, ids: Sequence[str]) -> dict[str, Campaign]:
+    rows = session.scalars(select(Campaign).where(Campaign.tenant == tenant, Campaign.id.in_(list(ids))))
+    return {r.id: r for r in rows}
+
+
+def list_campaigns(
+    session: Session,
+    *,
+    tenant: str,
+    instance_id: str | None = None,
+    state: str | None = None,
+    name_prefix: str | None = None,
+    limit: int = 50,
+    token: str | None = None,
+) -> Page:
+    stmt = select(Campaign).where(Campaign.tenant == tenant)
+    if instance_id is not None:
+        stmt = stmt.where(Campaign.instance_id == instance_id)
+    if state is not None:
+        stmt = stmt.where(Campaign.state == state)
+    if name_prefix:
+        stmt = stmt.where(Campaign.name.startswith(name_prefix, autoescape=True))
+    stmt = stmt.order_by(Campaign.created_at, Campaign.id)
+    return _page(session, stmt, limit=limit, token=token)
+
+
+def update_campaign(session: Session, *, campaign: Campaign, changes: dict[str, Any]) -> Campaign:
+    """Set (value) or remove (None) top-level fields of the definition."""
+    definition = dict(campaign.definition)
+    for key, value in changes.items():
+        if value is None:
+            definition.pop(key, None)
+        else:
+            definition[key] = value
+    campaign.definition = definition
+    campaign.name = definition["name"]
+    campaign.last_modified = utcnow()
+    session.flush()
+    return campaign
+
+
+def delete_campaign(session: Session, *, campaign: Campaign) -> None:
+    session.execute(delete(OutboundRequest).where(OutboundRequest.campaign_id == campaign.id))
+    session.execute(delete(Run).where(Run.campaign_id == campaign.id))
+    session.delete(campaign)
+    session.flush()
+
+
+def set_tags(session: Session, *, campaign: Campaign, tags: dict[str, str]) -> None:
+    current = {t.key: t for t in campaign.tags}
+    for k, v in tags.items():
+        if k in current:
+            current[k].value = v
+        else:
+            campaign.tags.append(CampaignTag(key=k, value=v))
+    campaign.last_modified = utcnow()
+    session.flush()
+
+
+def remove_tags(session: Session, *, campaign: Campaign, keys: Iterable[str]) -> None:
+    drop = set(keys)
+    campaign.tags = [t for t in campaign.tags if t.key not in drop]
+    campaign.last_modified = utcnow()
+    session.flush()
+
+
+def tags_of(campaign: Campaign) -> dict[str, str]:
+    return {t.key: t.value for t in campaign.tags}
+
+
+# ---------------------------------------------------------------------------
+# Outbound requests
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class PutResult:
+    client_token: str
+    id: str
+    created: bool
+
+
+def put_outbound_request(
+    session: Session, *, campaign: Campaign, client_token: str, phone: str, expiration_time: datetime, attributes: dict | None
+) -> PutResult:
+    """Store one request; the same clientToken again returns the stored id."""
+    existing = session.scalar(
+        select(OutboundRequest).where(
+            OutboundRequest.campaign_id == campaign.id, OutboundRequest.client_token == client_token
+        )
+    )
+    if existing is not None:
+        return PutResult(client_token, existing.id, False)
+    row = OutboundRequest(
+        id=str(uuid.uuid4()),
+        campaign_id=campaign.id,
+        client_token=client_token,
+        phone=phone,
+        expiration_time=expiration_time,
+        attributes=attributes or None,
+    )
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError:  # a concurrent put of the same token won
+        existing = session.scalar(
+            select(OutboundRequest).where(
+                OutboundRequest.campaign_id == campaign.id, OutboundRequest.client_token == client_token
+            )
+        )
+        return PutResult(client_token, existing.id, False)
+    return PutResult(client_token, row.id, True)
+
+
+def pending_requests(session: Session, *, campaign_id: str, limit: int | None = None) -> list[OutboundRequest]:
+    stmt = (
+        select(OutboundRequest)
+        .where(OutboundRequest.campaign_id == campaign_id, OutboundRequest.status == "PENDING")
+        .order_by(OutboundRequest.created_at, OutboundRequest.id)
+    )
+    if limit:
+        stmt = stmt.limit(limit)
+    return list(session.scalars(stmt))
+
+
+def mark_dispatched(session: Session, *, request_ids: Sequence[str], run_id: str) -> None:
+    if request_ids:
+        session.execute(
+            update(OutboundRequest).where(OutboundRequest.id.in_(list(request_ids))).values(status="DISPATCHED", run_id=run_id)
+        )
+
+
+def list_outbound_requests(session: Session, *, campaign_id: str, status: str | None = None, limit: int = 50, token: str | None = None) -> Page:
+    stmt = select(OutboundRequest).where(OutboundRequest.campaign_id == campaign_id)
+    if status:
+        stmt = stmt.where(OutboundRequest.status == status)
+    stmt = stmt.order_by(OutboundRequest.created_at, OutboundRequest.id)
+    return _page(session, stmt, limit=limit, token=token, count=True)
+
+
+# ---------------------------------------------------------------------------
+# Contact lists
+# ---------------------------------------------------------------------------
+
+
+def create_contact_list(session: Session, *, tenant: str, name: str, default_region: str, contacts, explicit_zones: Sequence[str | None] | None = None) -> ContactListRow:
+    """Store a ``campaigns.contacts.ContactList`` (normalised numbers, the
+    zone each resolved to, postcode, attributes) and its rejected rows."""
+    list_id = str(uuid.uuid4())
+    rejected = [
+        {"row": r.row, "column": r.column, "value": r.value, "reason": r.reason} for r in contacts.rejected[:1000]
+    ]
+    row = ContactListRow(
+        id=list_id,
+        tenant=tenant,
+        name=name,
+        default_region=default_region,
+        contact_count=len(contacts),
+        rejected_count=len(contacts.rejected),
+        rejected={"rows": rejected},
+    )
+    session.add(row)
+    session.flush()
+    values = []
+    for i in range(len(contacts)):
+        group = contacts.groups[int(contacts.group[i])]
+        values.append(
+            {
+                "list_id": list_id,
+                "position": i,
+                "phone": contacts.e164(i),
+                "time_zone": group.zones[0] if group.zones else None,
+                "explicit_zone": explicit_zones[i] if explicit_zones else None,
+                "region": group.region,
+                "postcode": None if contacts.postcode is None else contacts.postcode[i],
+                "attributes": None if contacts.attributes is None else (contacts.attributes[i] or None),
+            }
+        )
+    for start in range(0, len(values), 5000):
+        session.execute(Contact.__table__.insert(), values[start : start + 5000])
+    session.flush()
+    return row
+
+
+def get_contact_list(session: Session, *, tenant: str, list_id: str) -> ContactListRow:
+    row = session.scalar(select(ContactListRow).where(ContactListRow.id == list_id, ContactListRow.tenant == tenant))
+    if row is None:
+        raise NotFound(f"contact list {list_id} not found")
+    return row
+
+
+def list_contact_lists(session: Session, *, tenant: str, limit: int = 50, token: str | None = None) -> Page:
+    stmt = select(ContactListRow).where(ContactListRow.tenant == tenant).order_by(ContactListRow.created_at, ContactListRow.id)
+    return _page(session, stmt, limit=limit, token=token, count=True)
+
+
+def list_contacts(session: Session, *, list_id: str, time_zone: str | None = None, limit: int = 100, token: str | None = None) -> Page:
+    stmt = select(Contact).where(Contact.list_id == list_id)
+    if time_zone:
+        stmt = stmt.where(Contact.time_zone == time_zone)
+    stmt = stmt.order_by(Contact.position)
+    return _page(session, stmt, limit=limit, token=token, count=True)
+
+
+def all_contacts(session: Session, *, list_id: str) -> list[Contact]:
+    return list(session.scalars(select(Contact).where(Contact.list_id == list_id).order_by(Contact.position)))
+
+
+def delete_contact_list(session: Session, *, tenant: str, list_id: str) -> None:
+    row = get_contact_list(session, tenant=tenant, list_id=list_id)
+    session.execute(update(Campaign).where(Campaign.contact_list_id == list_id).values(contact_list_id=None))
+    session.execute(delete(Contact).where(Contact.list_id == list_id))
+    session.delete(row)
+    session.flush()
+
+
+# ---------------------------------------------------------------------------
+# Runs
+# ---------------------------------------------------------------------------
+
+
+def create_run(session: Session, *, campaign: Campaign, document: dict, seed: int, contact_count: int) -> Run:
+    row = Run(
+        id=str(uuid.uuid4()),
+        tenant=campaign.tenant,
+        campaign_id=campaign.id,
+        status="queued",
+        control="run",
+        seed=seed,
+        document=document,
+        contact_count=contact_count,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def get_run(session: Session, *, tenant: str, run_id: str) -> Run:
+    row = session.scalar(select(Run).where(Run.id == run_id, Run.tenant == tenant))
+    if row is None:
+        raise NotFound(f"run {run_id} not found")
+    return row
+
+
+def active_run(session: Session, *, campaign_id: str) -> Run | None:
+    return session.scalar(
+        select(Run)
+        .where(Run.campaign_id == campaign_id, Run.status.in_(ACTIVE_RUN_STATUSES + ("interrupted",)))
+        .order_by(Run.created_at.desc())
+        .limit(1)
+    )
+
+
+def latest_run(session: Session, *, campaign_id: str) -> Run | None:
+    return session.scalar(select(Run).where(Run.campaign_id == campaign_id).order_by(Run.created_at.desc(), Run.id).limit(1))
+
+
+def list_runs(
+    session: Session,
+    *,
+    tenant: str,
+    campaign_id: str | None = None,
+    status: str | None = None,
+    limit: int = 50,
+    token: str | None = None,
+) -> Page:
+    stmt = select(Run).where(Run.tenant == tenant)
+    if campaign_id:
+        stmt = stmt.where(Run.campaign_id == campaign_id)
+    if status:
+        stmt = stmt.where(Run.status == status)
+    stmt = stmt.order_by(Run.created_at.desc(), Run.id)
+    return _page(session, stmt, limit=limit, token=token, count=True)
+
+
+def runs_in_status(session: Session, *, statuses: Sequence[str]) -> list[Run]:
+    return list(session.scalars(select(Run).where(Run.status.in_(list(statuses))).order_by(Run.created_at)))

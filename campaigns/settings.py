@@ -1,0 +1,77 @@
+"""Service settings: one object, read from the environment (``DIALER_*``).
+
+pydantic-settings is not a dependency, so this is a plain pydantic model
+filled from ``os.environ``; ``Settings.from_env()`` is the only constructor
+the service uses, and tests pass explicit values.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+
+_PREFIX = "DIALER_"
+
+
+class Settings(BaseModel):
+    """Everything the service reads from its environment."""
+
+    database_url: str | None = None  # None: sqlite file under data_dir
+    data_dir: Path = Path("./data")
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=0, le=65535)
+    # Where run outputs go (events.parquet, events.jsonl, summary.json).
+    runs_dir: Path | None = None
+    # Secret that derives the SigV4 secret access keys (never stored in the DB).
+    secret_key: str | None = None
+    # AWS-style region and account shown in ARNs.
+    region: str = "us-east-1"
+    # A run found interrupted at start-up is restarted up to this many times
+    # (the engine is deterministic, so a restart gives the same events), then failed.
+    max_run_attempts: int = Field(default=3, ge=1)
+    resume_interrupted: bool = True
+    # Maximum simultaneous worker processes; later starts queue.
+    max_workers: int = Field(default=4, ge=1)
+    log_level: str = "INFO"
+    log_json: bool = True
+    # Allowed clock skew for SigV4 requests.
+    sigv4_max_skew_seconds: int = 900
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> "Settings":
+        env = os.environ if environ is None else environ
+        values: dict = {}
+        for name in cls.model_fields:
+            key = _PREFIX + name.upper()
+            if key in env and env[key] != "":
+                values[name] = env[key]
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls.model_validate(values)
+
+    @property
+    def url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'dialer.sqlite').resolve()}"
+
+    @property
+    def run_root(self) -> Path:
+        return (self.runs_dir or (self.data_dir / "runs")).resolve()
+
+    def signing_secret(self) -> str:
+        """The server secret, from DIALER_SECRET_KEY or a 0600 file in data_dir
+        (created on first use)."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.data_dir / "secret.key"
+        if path.exists():
+            return path.read_text().strip()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        value = secrets.token_urlsafe(48)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(value)
+        return value
