@@ -39,3 +39,22 @@ def call_events(calls: list[dict]) -> pa.Table:
     return pa.Table.from_pylist(rows, schema=EVENT_SCHEMA)
 
 
+
+
+def toy_summary(task: dict) -> dict:
+    """A stand-in run function for sweep mechanics tests: a deterministic
+    function of the document and the seed, fast enough to run hundreds."""
+    import numpy as np
+
+    doc = task["document"]
+    agents = doc["simulation"]["agents"]["count"]
+    target = doc["campaign"]["channelSubtypeConfig"]["telephony"]["outboundMode"]["predictive"]["pacingStrategies"][0][
+        "abandonmentRate"
+    ]["targetRate"]
+    rng = np.random.default_rng(task["seed"])
+    return {
+        "abandonment_rate": target * 0.8 + rng.normal(0, 0.001),
+        "agent_occupancy": min(0.95, 60 / agents) + rng.normal(0, 0.01),
+        "dial_attempts": int(100 * agents + rng.integers(0, 50)),
+        "label": "not a number",
+    }
