@@ -1,0 +1,39 @@
+"""Compliance: rule sets per jurisdiction, the pre-dial gate, DNC lists and
+the post-run audit. See docs/compliance.md.
+
+Names are imported lazily: ``campaigns.contacts`` imports
+``compliance.localtime`` and must not pull in the audit (pyarrow) with it.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+
+_EXPORTS = {
+    "audit": "compliance.audit",
+    "assert_compliant": "compliance.audit",
+    "AuditReport": "compliance.audit",
+    "get_rules": "compliance.rules",
+    "derive": "compliance.rules",
+    "RuleSet": "compliance.rules",
+    "DialGate": "compliance.gate",
+    "Verdict": "compliance.verdicts",
+    "may_dial": "compliance.gate",
+    "Contact": "compliance.gate",
+    "Decision": "compliance.gate",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'compliance' has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(list(globals()) + __all__)

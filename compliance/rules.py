@@ -1,0 +1,462 @@
+"""Rule sets as data: one frozen value per jurisdiction.
+
+A jurisdiction is a value (calling hours, holiday calendar, abandonment
+definition, ring-time minimum, re-call rules, DNC freshness), never a branch in
+code: the gate and the audit read these fields and nothing else. Each value
+cites its source (see also ``/work/shared/REFERENCE.md`` section 1 and
+``docs/compliance.md``).
+
+A user derives a stricter set without code::
+
+    derive("US", {"name": "ACME-US", "abandonment": {"limit": 0.02},
+                  "hours": {"SATURDAY": [["10:00", "18:00"]], "SUNDAY": []}})
+
+or from a YAML/JSON file ``{"base": "US", "abandonment": {"limit": 0.02}}``
+passed to ``get_rules(path)`` / ``load_rules(path)``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+DAYS = ("MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY")
+
+Interval = tuple[int, int]  # local seconds of day, half-open [start, end)
+
+
+def _parse_clock(text: Any, where: str) -> int:
+    """'08:00', 'T08:00', '24:00' -> seconds of day."""
+    m = re.fullmatch(r"T?(\d{1,2}):(\d{2})(?::(\d{2}))?", str(text).strip())
+    if not m:
+        raise ValueError(f"{where}: expected a time of day like '08:00', got {text!r}")
+    h, mi, s = int(m.group(1)), int(m.group(2)), int(m.group(3) or 0)
+    secs = h * 3600 + mi * 60 + s
+    if mi > 59 or s > 59 or secs > 86400:
+        raise ValueError(f"{where}: not a time of day between 00:00 and 24:00: {text!r}")
+    return secs
+
+
+def _parse_day(value: Any, where: str) -> tuple[Interval, ...]:
+    """A day's hours: [] (closed), [["08:00", "21:00"]], ["08:00-21:00"],
+    [{"startTime": "T08:00", "endTime": "T21:00"}] or [[28800, 75600]]."""
+    if value is None:
+        return ()
+    if isinstance(value, (str, Mapping)):
+        value = [value]
+    out = []
+    for j, item in enumerate(value):
+        w = f"{where}[{j}]"
+        if isinstance(item, str):
+            parts = item.split("-")
+            if len(parts) != 2:
+                raise ValueError(f"{w}: expected 'HH:MM-HH:MM', got {item!r}")
+            a, b = parts
+        elif isinstance(item, Mapping):
+            a = item.get("startTime", item.get("start"))
+            b = item.get("endTime", item.get("end"))
+        else:
+            try:
+                a, b = item
+            except (TypeError, ValueError):
+                raise ValueError(f"{w}: expected [start, end], got {item!r}") from None
+        s = a if isinstance(a, int) else _parse_clock(a, w)
+        e = b if isinstance(b, int) else _parse_clock(b, w)
+        if not 0 <= s < e <= 86400:
+            raise ValueError(f"{w}: end must be after start within the day, got {item!r}")
+        out.append((s, e))
+    return tuple(sorted(out))
+
+
+@dataclass(frozen=True)
+class CallingHours:
+    """Local-time calling hours, Monday..Sunday; each day a tuple of half-open
+    [start, end) intervals in seconds of the day. An empty day: no calls.
+    Half-open means a 08:00-21:00 day allows 08:00:00 and 20:59:59, not 21:00:00
+    ("not before 8 a.m. and not after 9 p.m.")."""
+
+    days: tuple[tuple[Interval, ...], ...]
+
+    def __post_init__(self):
+        if len(self.days) != 7:
+            raise ValueError(f"hours: need 7 days (MONDAY..SUNDAY), got {len(self.days)}")
+
+    @classmethod
+    def from_mapping(cls, mapping: Mapping[str, Any], base: "CallingHours | None" = None) -> "CallingHours":
+        """Days given replace the base's; days omitted keep the base's (closed
+        when there is no base)."""
+        days = list(base.days) if base else [()] * 7
+        for key, value in mapping.items():
+            k = str(key).upper()
+            if k not in DAYS:
+                raise ValueError(f"hours: unknown day {key!r}; expected one of {', '.join(DAYS)}")
+            days[DAYS.index(k)] = _parse_day(value, f"hours.{k}")
+        return cls(tuple(days))
+
+    @classmethod
+    def uniform(cls, start: str, end: str, days: tuple[str, ...] = DAYS) -> "CallingHours":
+        iv = ((_parse_clock(start, "hours"), _parse_clock(end, "hours")),)
+        return cls(tuple(iv if d in days else () for d in DAYS))
+
+    def to_mapping(self) -> dict[str, list[list[str]]]:
+        def clock(s: int) -> str:
+            return f"{s // 3600:02d}:{s % 3600 // 60:02d}"
+
+        return {d: [[clock(a), clock(b)] for a, b in iv] for d, iv in zip(DAYS, self.days)}
+
+
+@dataclass(frozen=True)
+class HolidayCalendar:
+    """Public holidays from the ``holidays`` library (country, optional
+    subdivision) and whether they forbid calls."""
+
+    country: str
+    subdivision: str | None = None
+    forbid_calls: bool = False
+
+
+@dataclass(frozen=True)
+class AbandonmentRule:
+    """How the abandonment rate is measured and limited.
+
+    An abandoned call: a live answer not connected to an agent within
+    ``threshold_seconds`` of ``clock_start`` (the end or the start of the
+    called person's greeting). The rate passes when it is at most ``limit``
+    ("no more than 3%"); ``limit=None``: no legal limit (measured, reported).
+    """
+
+    clock_start: str = "GREETING_END"  # or "GREETING_START"
+    threshold_seconds: float = 2.0
+    limit: float | None = 0.03
+    include_amd_false_positives: bool = False  # add humans the AMD hung up on
+    denominator: str = "LIVE"  # "LIVE" or "ABANDONED_PLUS_LIVE"
+    scope: str = "CAMPAIGN"  # or "CALL_CENTRE" (per instance)
+    window: str = "30_DAYS"  # successive periods from the first call, or "CALENDAR_DAY"
+    window_days: int = 30
+    window_zone: str | None = None  # whose midnight starts a CALENDAR_DAY (UK: Europe/London)
+    message_required: bool = True  # an abandoned call must play an information message
+
+    def __post_init__(self):
+        if self.clock_start not in ("GREETING_END", "GREETING_START", "CONNECTED_TO_SYSTEM"):
+            raise ValueError(
+                f"abandonment.clock_start must be GREETING_END, GREETING_START or CONNECTED_TO_SYSTEM, got {self.clock_start!r}"
+            )
+        if not self.threshold_seconds > 0:
+            raise ValueError(f"abandonment.threshold_seconds must be > 0, got {self.threshold_seconds!r}")
+        if self.limit is not None and not 0 <= self.limit <= 1:
+            raise ValueError(f"abandonment.limit must be between 0 and 1 (a share, 0.03 = 3%), got {self.limit!r}")
+        if self.denominator not in ("LIVE", "ABANDONED_PLUS_LIVE"):
+            raise ValueError(f"abandonment.denominator must be LIVE or ABANDONED_PLUS_LIVE, got {self.denominator!r}")
+        if self.scope not in ("CAMPAIGN", "CALL_CENTRE"):
+            raise ValueError(f"abandonment.scope must be CAMPAIGN or CALL_CENTRE, got {self.scope!r}")
+        if self.window not in ("30_DAYS", "CALENDAR_DAY"):
+            raise ValueError(f"abandonment.window must be 30_DAYS or CALENDAR_DAY, got {self.window!r}")
+        if self.window_days < 1:
+            raise ValueError(f"abandonment.window_days must be >= 1, got {self.window_days!r}")
+
+
+@dataclass(frozen=True)
+class RecallRules:
+    """Re-call bans. Both give way when a live agent is guaranteed."""
+
+    after_abandoned_seconds: float | None = None  # UK: 72 h
+    after_machine_same_day: bool = False  # UK: no further call that (local) day
+
+
+@dataclass(frozen=True)
+class DncRules:
+    registry: str | None = None
+    registry_max_age_days: int | None = None  # a registry copy older than this is stale
+    company_request_days: int | None = None  # time to honour a company opt-out
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    name: str
+    description: str
+    country: str
+    hours: CallingHours | None  # None: no legal calling hours
+    holidays: HolidayCalendar | None
+    abandonment: AbandonmentRule
+    ring_minimum_seconds: float | None
+    recall: RecallRules = field(default_factory=RecallRules)
+    dnc: DncRules = field(default_factory=DncRules)
+    sources: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        d = dataclasses.asdict(self)
+        d["hours"] = self.hours.to_mapping() if self.hours else None
+        d["sources"] = list(self.sources)
+        return d
+
+
+# ---------------------------------------------------------------------------
+# The jurisdictions (REFERENCE.md section 1)
+# ---------------------------------------------------------------------------
+
+US = RuleSet(
+    name="US",
+    description="FCC TCPA (47 CFR 64.1200) with the FTC Telemarketing Sales Rule (16 CFR 310) safe harbor",
+    country="US",
+    # 64.1200(c)(1), TSR 310.4(c): not before 8 a.m. nor after 9 p.m. local time, every day.
+    hours=CallingHours.uniform("08:00", "21:00"),
+    # No federal ban on calling on public holidays.
+    holidays=HolidayCalendar("US", forbid_calls=False),
+    abandonment=AbandonmentRule(
+        # 64.1200(a)(7): not connected to a live sales representative within two
+        # seconds of the called person's completed greeting.
+        clock_start="GREETING_END",
+        threshold_seconds=2.0,
+        # 64.1200(a)(7)(i): at most 3% of calls answered live by a person.
+        limit=0.03,
+        include_amd_false_positives=False,
+        denominator="LIVE",
+        # "measured over a 30-day period for a single calling campaign";
+        # TSR 310.4(b)(4)(i): the campaign if shorter, else each successive 30 days.
+        scope="CAMPAIGN",
+        window="30_DAYS",
+        window_days=30,
+        # 64.1200(a)(7)(i)(A), TSR 310.4(b)(4)(iii): prerecorded identification message.
+        message_required=True,
+    ),
+    # TSR 310.4(b)(4)(ii), 64.1200(a)(6): at least 15 seconds or four rings.
+    ring_minimum_seconds=15.0,
+    recall=RecallRules(),
+    # TSR 310.4(b)(3)(iv): registry accessed no more than 31 days before the call;
+    # company requests honoured within 30 days (10 business days from April 2025, unconfirmed).
+    dnc=DncRules(registry="National Do Not Call Registry", registry_max_age_days=31, company_request_days=10),
+    sources=(
+        "47 CFR 64.1200(a)(6), (a)(7), (c)(1)",
+        "16 CFR 310.4(b)(3)(iv), (b)(4), (c)",
+        "68 FR 44177 (2003); 77 FR 34233 (2012); FCC DA-03-2832",
+    ),
+)
+
+UK = RuleSet(
+    name="UK",
+    description=(
+        "Ofcom persistent-misuse policy, 2010 rules (industry standard). Since 1 March 2017 Ofcom states "
+        "there is no 'safe' level of abandoned calls; the 3% figure is kept as the working default."
+    ),
+    country="GB",
+    # Ofcom sets no calling hours.
+    hours=None,
+    holidays=HolidayCalendar("GB", forbid_calls=False),
+    abandonment=AbandonmentRule(
+        # Ofcom 2010: connected to a live operator within two seconds of the
+        # called person starting to speak (the 'H' of 'Hello').
+        clock_start="GREETING_START",
+        threshold_seconds=2.0,
+        # At most 3% of live calls per campaign or call centre over 24 hours.
+        limit=0.03,
+        # February 2011 AMD rule: a reasoned estimate of AMD false positives is
+        # counted as abandoned; the rate is abandoned / (abandoned + live).
+        include_amd_false_positives=True,
+        denominator="ABANDONED_PLUS_LIVE",
+        scope="CAMPAIGN",
+        window="CALENDAR_DAY",
+        window_days=1,
+        window_zone="Europe/London",
+        message_required=True,
+    ),
+    # Ofcom 2010: unanswered calls ring for at least 15 seconds.
+    ring_minimum_seconds=15.0,
+    # Ofcom 2010: no re-call within 72 h of an abandoned call, and no further call
+    # the same day after an AMD machine verdict, unless a live agent is guaranteed.
+    recall=RecallRules(after_abandoned_seconds=72 * 3600.0, after_machine_same_day=True),
+    # TPS registrations take effect after 28 days.
+    dnc=DncRules(registry="Telephone Preference Service (TPS)", registry_max_age_days=28),
+    sources=(
+        "Ofcom, Revised statement of policy on the persistent misuse of an electronic communications network or service (2010)",
+        "Ofcom, Review of how we use our persistent misuse powers (2016 statement, in force 1 March 2017)",
+        "Eversheds Sutherland summary of the 2010 rules; Lexology note on the February 2011 AMD rule",
+    ),
+)
+
+_AU_ABANDONMENT = AbandonmentRule(
+    # No ACMA abandonment rule found: measured like the US, no legal limit
+    # (derive a campaign target, e.g. {"abandonment": {"limit": 0.03}}).
+    clock_start="GREETING_END",
+    threshold_seconds=2.0,
+    limit=None,
+    message_required=False,
+)
+
+AU = RuleSet(
+    name="AU",
+    description="ACMA Telemarketing and Research Calls Industry Standard 2017, telemarketing calls",
+    country="AU",
+    # Standard s.5 (telemarketing): weekdays 09:00-20:00, Saturday 09:00-17:00,
+    # no calls on Sunday.
+    hours=CallingHours.from_mapping(
+        {d: [["09:00", "20:00"]] for d in DAYS[:5]} | {"SATURDAY": [["09:00", "17:00"]], "SUNDAY": []}
+    ),
+    # ... nor on a national public holiday (the holidays library's national AU calendar).
+    holidays=HolidayCalendar("AU", forbid_calls=True),
+    abandonment=_AU_ABANDONMENT,
+    ring_minimum_seconds=None,
+    # Do Not Call Register Act 2006: list washed within the last 30 days.
+    dnc=DncRules(registry="Do Not Call Register", registry_max_age_days=30),
+    sources=(
+        "Telecommunications (Telemarketing and Research Calls) Industry Standard 2017 (donotcall.gov.au)",
+        "ACMA, Do Not Call Register information for industry",
+    ),
+)
+
+AU_RESEARCH = dataclasses.replace(
+    AU,
+    name="AU_RESEARCH",
+    description="ACMA Telemarketing and Research Calls Industry Standard 2017, research calls",
+    # Standard (research): weekdays 09:00-20:30, Saturday and Sunday 09:00-17:00;
+    # not on national public holidays.
+    hours=CallingHours.from_mapping(
+        {d: [["09:00", "20:30"]] for d in DAYS[:5]} | {"SATURDAY": [["09:00", "17:00"]], "SUNDAY": [["09:00", "17:00"]]}
+    ),
+)
+
+NZ = RuleSet(
+    name="NZ",
+    description="Marketing Association (NZ) Telemarketing Code (voluntary)",
+    country="NZ",
+    # Code summary (unconfirmed): Monday-Saturday 08:00-21:00; no calls on Sunday.
+    hours=CallingHours.from_mapping({d: [["08:00", "21:00"]] for d in DAYS[:6]} | {"SUNDAY": []}),
+    # ... nor on public holidays.
+    holidays=HolidayCalendar("NZ", forbid_calls=True),
+    abandonment=_AU_ABANDONMENT,
+    ring_minimum_seconds=None,
+    # The Marketing Association's Do Not Call list, checked "regularly": no fixed age.
+    dnc=DncRules(registry="Marketing Association Do Not Call list", registry_max_age_days=None),
+    sources=("Marketing Association (NZ) Telemarketing Code, summary",),
+)
+
+RULE_SETS: dict[str, RuleSet] = {r.name: r for r in (US, UK, AU, AU_RESEARCH, NZ)}
+_ALIASES = {"GB": "UK", "AU-RESEARCH": "AU_RESEARCH", "AURESEARCH": "AU_RESEARCH"}
+
+_SECTIONS = {
+    "abandonment": AbandonmentRule,
+    "recall": RecallRules,
+    "dnc": DncRules,
+    "holidays": HolidayCalendar,
+}
+
+
+def derive(base: "str | RuleSet", overrides: Mapping[str, Any] | None = None, **kw: Any) -> RuleSet:
+    """A rule set built from ``base`` with some values replaced.
+
+    ``overrides`` is a nested mapping with the field names of ``RuleSet``:
+    ``{"name": "ACME", "abandonment": {"limit": 0.02}, "hours": {"SUNDAY": []},
+    "ring_minimum_seconds": 20}``. Sections merge field by field; hours merge day
+    by day (days given replace the base's). ``hours: null`` removes legal hours.
+    Unknown keys raise ``ValueError`` naming them."""
+    rules = get_rules(base)
+    if rules is None:
+        raise ValueError("derive: a base rule set is required (US, UK, AU, AU_RESEARCH, NZ)")
+    data = dict(overrides or {}) | kw
+    data.pop("base", None)
+    changes: dict[str, Any] = {}
+    names = {f.name for f in dataclasses.fields(RuleSet)}
+    for key, value in data.items():
+        if key not in names:
+            raise ValueError(f"rules: unknown field {key!r}; known fields: {', '.join(sorted(names))}")
+        if key == "hours":
+            if value is None:
+                changes[key] = None
+            elif isinstance(value, CallingHours):
+                changes[key] = value
+            elif isinstance(value, Mapping):
+                changes[key] = CallingHours.from_mapping(value, rules.hours)
+            else:
+                raise ValueError(f"rules.hours: expected a mapping of days, got {value!r}")
+        elif key in _SECTIONS:
+            cls = _SECTIONS[key]
+            current = getattr(rules, key)
+            if value is None or isinstance(value, cls):
+                changes[key] = value
+                continue
+            if not isinstance(value, Mapping):
+                raise ValueError(f"rules.{key}: expected a mapping, got {value!r}")
+            fields = {f.name for f in dataclasses.fields(cls)}
+            bad = [k for k in value if k not in fields]
+            if bad:
+                raise ValueError(f"rules.{key}: unknown field(s) {bad}; known: {', '.join(sorted(fields))}")
+            try:
+                changes[key] = dataclasses.replace(current, **value) if current else cls(**value)
+            except TypeError as exc:
+                raise ValueError(f"rules.{key}: {exc}") from None
+        elif key == "sources":
+            changes[key] = tuple(value)
+        else:
+            changes[key] = value
+    if "name" not in changes:
+        changes["name"] = f"{rules.name}*"
+    return dataclasses.replace(rules, **changes)
+
+
+def load_rules(source: "str | Path | Mapping[str, Any]") -> RuleSet:
+    """A rule set from a YAML/JSON file or mapping: ``{"base": "US", ...overrides}``."""
+    if isinstance(source, Mapping):
+        data = dict(source)
+    else:
+        path = Path(source)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ValueError(f"rules file {str(path)!r}: cannot read ({exc.strerror or exc})") from None
+        try:
+            if path.suffix.lower() == ".json":
+                data = json.loads(text)
+            else:
+                import yaml
+
+                data = yaml.safe_load(text)
+        except Exception as exc:  # noqa: BLE001 - any parse error becomes one clear message
+            raise ValueError(f"rules file {str(path)!r}: not valid YAML/JSON ({exc})") from None
+        if not isinstance(data, Mapping):
+            raise ValueError(f"rules file {str(path)!r}: expected a mapping with 'base'")
+    if "base" not in data:
+        raise ValueError(f"rules: 'base' is required (one of {', '.join(RULE_SETS)})")
+    return derive(data["base"], data)
+
+
+def get_rules(rules: "str | RuleSet | Mapping[str, Any] | Path | None") -> RuleSet | None:
+    """The rule set for a name (``US``, ``UK``, ``AU``, ``AU_RESEARCH``, ``NZ``),
+    a ``RuleSet`` (returned as is), a mapping or YAML/JSON path with ``base``,
+    or ``None`` (no legal rules: the campaign's own hours only)."""
+    if rules is None or isinstance(rules, RuleSet):
+        return rules
+    if isinstance(rules, Mapping):
+        return load_rules(rules)
+    if isinstance(rules, Path) or (isinstance(rules, str) and rules.lower().endswith((".yaml", ".yml", ".json"))):
+        return load_rules(rules)
+    if not isinstance(rules, str):
+        raise ValueError(f"unknown jurisdiction {rules!r}; known: {', '.join(RULE_SETS)}")
+    key = rules.strip().upper()
+    key = _ALIASES.get(key, key)
+    try:
+        return RULE_SETS[key]
+    except KeyError:
+        raise ValueError(f"unknown jurisdiction {rules!r}; known: {', '.join(RULE_SETS)} (or None for no legal rules)") from None
+
+
+__all__ = [
+    "AU",
+    "AU_RESEARCH",
+    "DAYS",
+    "NZ",
+    "RULE_SETS",
+    "UK",
+    "US",
+    "AbandonmentRule",
+    "CallingHours",
+    "DncRules",
+    "HolidayCalendar",
+    "RecallRules",
+    "RuleSet",
+    "derive",
+    "get_rules",
+    "load_rules",
+]
