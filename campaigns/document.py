@@ -432,6 +432,8 @@ class Behaviour(Model):
     machine_greeting: Distribution = Field(default_factory=lambda: Lognormal(mean=9, sd=3))
     patience_in_silence: Distribution | None = Field(default_factory=lambda: Exponential(mean=4))
     talk: Distribution = Field(default_factory=lambda: Lognormal(mean=180, sd=120))
+    # How long an agent takes to hang up on a machine the AMD let through.
+    machine_talk: Distribution = Field(default_factory=lambda: Fixed(value=6))
     opt_out_share: float = Field(default=0.05, ge=0, le=1)
 
     @field_validator("by_local_hour", mode="before")
@@ -538,7 +540,14 @@ class Agents(Model):
 
 
 class Amd(Model):
+    """AMD accuracy and timing. A person is recognised by a short greeting
+    followed by silence: the verdict comes ``silenceAfterGreeting`` after the
+    greeting ends (Asterisk app_amd's afterGreetingSilence, 800 ms by
+    default). A machine is recognised while its greeting plays, after
+    ``detectionDelay`` from the answer."""
+
     detection_delay: Distribution = Field(default_factory=lambda: Lognormal(mean=2.5, sd=0.8))
+    silence_after_greeting: Distribution = Field(default_factory=lambda: Fixed(value=0.8))
     false_positive_rate: float = Field(default=0.05, ge=0, le=1)
     false_negative_rate: float = Field(default=0.10, ge=0, le=1)
 

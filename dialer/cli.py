@@ -15,6 +15,13 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
+
+
+@app.callback()
+def _root() -> None:
+    """Simulate outbound contact-center campaigns run by a predictive dialer."""
+
+
 # (module, what it adds): simulate; audit; serve and keys; sweep and plot.
 _COMMAND_MODULES = ("dialer.cli_simulate", "compliance.cli", "api.cli", "analysis.cli")
 

@@ -1,0 +1,799 @@
+"""The discrete-event engine: every contact's life from dial to disconnect.
+
+Pure: it receives a validated document, the contacts, a gate, a recorder and
+random streams, and touches no database, network or file. Calls are chains of
+SimPy timeouts with callbacks rather than generator processes: a call has a
+fixed shape, and a callback costs a third of a process resumption.
+
+Call life (times in seconds since the schedule start):
+
+    dial -> ring (answer after timeToAnswer, or ringTimeout with no answer;
+    busy / invalid number end early) -> CONNECTED_TO_SYSTEM -> greeting
+    -> AMD verdict after detectionDelay (errors: a person taken for a machine
+    is hung up on; a machine taken for a person goes to an agent)
+    -> QUEUED -> an agent (CONNECTED_TO_AGENT), or the person hangs up in
+    silence (patienceInSilence from the end of the greeting), or the dialer
+    plays the information message once the abandonment threshold passes
+    -> talk -> DISCONNECTED -> wrap-up -> COMPLETED.
+"""
+
+from __future__ import annotations
+
+import bisect
+import heapq
+import math
+from collections import deque
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import simpy
+from simpy.events import Timeout
+
+from campaigns.document import OUTCOMES, CampaignDocument
+from dialer import events as ev
+from dialer.agents import BREAK, BUSY, IDLE, OFF, AgentPool, shift_intervals
+from dialer.timeline import BUSY as T_BUSY, LINES as T_LINES, LOGGED_IN as T_LOGGED, ON_BREAK as T_BREAK, Timeline
+from dialer.streams import Draws, Uniforms, generator
+
+HUMAN, MACHINE_BEEP, MACHINE_NO_BEEP, NO_ANSWER, BUSY_P, INVALID, FAX = range(7)
+_PARTY_OF_OUTCOME = dict(zip(OUTCOMES, range(7)))
+
+# Dispositions for retries and the summary.
+D_AGENT, D_NO_ANSWER, D_BUSY, D_MACHINE, D_ABANDONED, D_FINAL = range(6)
+
+A = ev.AMD_CODE
+R = ev.REASON_CODE
+NAN = float("nan")
+INF = float("inf")
+
+DEFAULT_RING_TIMEOUT = 20.0  # seconds, when the campaign does not set ringTimeout
+BUSY_SIGNAL = (2.0, 6.0)  # seconds until a busy or SIT tone ends the attempt
+INVALID_SIGNAL = (1.0, 4.0)
+
+
+class Call:
+    """One dial attempt. Times are seconds since the schedule start."""
+
+    __slots__ = (
+        "idx", "rec", "attempt", "party", "t_init", "t_cts", "t_gs", "t_ge", "t_enq",
+        "t_cta", "t_disc", "t_acw", "agent", "amd", "reason", "amd_correct", "message",
+        "opt_out", "live", "waiting", "deadline", "clock_start", "in_flight", "disposition",
+        "abandoned",
+    )
+
+    def __init__(self, idx: int, rec: int, attempt: int, t: float) -> None:
+        self.idx = idx
+        self.rec = rec
+        self.attempt = attempt
+        self.party = NO_ANSWER
+        self.t_init = t
+        self.t_cts = self.t_gs = self.t_ge = self.t_enq = self.t_cta = self.t_disc = self.t_acw = NAN
+        self.agent = -1
+        self.amd = 0
+        self.reason = 0
+        self.amd_correct = -1
+        self.message = 0
+        self.opt_out = 0
+        self.live = False  # classified as a person, sent to an agent
+        self.waiting = False
+        self.deadline = INF
+        self.clock_start = NAN
+        self.in_flight = True
+        self.disposition = D_FINAL
+        self.abandoned = False
+
+    def record(self) -> tuple:
+        return (
+            self.idx, self.rec, self.attempt, self.t_init, self.t_cts, self.t_gs, self.t_ge,
+            self.t_enq, self.t_cta, self.t_disc, self.t_acw, self.agent, self.party, self.amd,
+            self.reason, self.amd_correct, self.message, self.opt_out,
+        )
+
+
+class Engine:
+    """Plays one campaign out. Build, then ``run()``."""
+
+    def __init__(
+        self,
+        doc: CampaignDocument,
+        contacts,
+        gate,
+        recorder: ev.Recorder,
+        pacer_factory,
+        *,
+        seed: int,
+        abandonment: tuple[str, float] | None,
+        progress=None,
+        should_stop=None,
+    ) -> None:
+        self.doc = doc
+        sim = doc.simulation
+        tel = doc.campaign.telephony
+        out_cfg = tel.default_outbound_config
+        amd_cfg = out_cfg.answer_machine_detection_config
+        sched = doc.campaign.schedule
+        self.start: datetime = sched.start_time
+        self.horizon = (sched.end_time - sched.start_time).total_seconds()
+        self.contacts = contacts
+        self.gate = gate
+        self.rec = recorder
+        self.env = simpy.Environment()
+        self.progress = progress
+        self.should_stop = should_stop
+        self.stopped_early = False
+
+        # Streams, one per purpose.
+        b = sim.behaviour
+        draw = lambda dist, purpose: Draws(dist, generator(seed, purpose))  # noqa: E731
+        self.u_outcome = Uniforms(generator(seed, "outcome"))
+        self.d_answer = draw(b.time_to_answer, "time_to_answer")
+        self.d_greeting = draw(b.greeting, "greeting")
+        self.d_machine_greeting = draw(b.machine_greeting, "machine_greeting")
+        self.d_patience = draw(b.patience_in_silence, "patience") if b.patience_in_silence is not None else None
+        self.d_talk = draw(b.talk, "talk")
+        self.d_wrap = draw(sim.agents.wrap_up, "wrap_up")
+        self.d_amd = draw(sim.amd.detection_delay, "amd_delay")
+        self.d_amd_silence = draw(sim.amd.silence_after_greeting, "amd_silence")
+        self.u_amd = Uniforms(generator(seed, "amd_error"))
+        self.u_opt = Uniforms(generator(seed, "opt_out"))
+        self.d_message = draw(sim.safe_harbor.message, "message")
+        self.d_machine_talk = draw(b.machine_talk, "machine_talk")
+        self.d_preview = draw(sim.agents.preview_time, "preview_time")
+        self.u_signal = Uniforms(generator(seed, "busy_signal"))
+        self.interarrival_stream = generator(seed, "interarrival")
+
+        self.ring_timeout = float(out_cfg.ring_timeout or DEFAULT_RING_TIMEOUT)
+        self.amd_on = bool(amd_cfg and amd_cfg.enable_answer_machine_detection)
+        self.await_prompt = bool(amd_cfg and amd_cfg.await_answer_machine_prompt)
+        self.fp_rate = sim.amd.false_positive_rate
+        self.fn_rate = sim.amd.false_negative_rate
+        self.opt_out_share = b.opt_out_share
+
+        # Abandonment: threshold and clock start ("never connected" when None).
+        if abandonment is None:
+            self.clock_point, self.threshold = None, INF
+        else:
+            self.clock_point, self.threshold = abandonment
+        self.safe_harbor = sim.safe_harbor.enabled and abandonment is not None
+
+        # Outcome shares by the callee's local hour, per zone group.
+        self._shares_by_hour = [self._cumulative(b.shares_for_hour(h)) for h in range(24)]
+        self._group_offsets = self._local_offsets()
+
+        # Entry limits and retries.
+        limits = doc.campaign.entry_limits_config
+        self.max_attempts = (limits.max_entry_count or 0) if limits else 1
+        self.min_interval = limits.min_interval_seconds if limits else 0.0
+        retry_on = set(sim.retry.on)
+        self.retry_on = {
+            D_NO_ANSWER: "NO_ANSWER" in retry_on,
+            D_BUSY: "BUSY" in retry_on,
+            D_MACHINE: "MACHINE" in retry_on,
+            D_ABANDONED: "ABANDONED" in retry_on,
+        }
+
+        # Agents.
+        self.agents = AgentPool(sim.agents.count, sim.agents.breaks)
+        ctc = doc.campaign.communication_time_config
+        default_zone = ctc.local_time_zone_config.default_time_zone if ctc else None
+        self.shifts = shift_intervals(sim.agents, sched.start_time, sched.end_time, default_zone)
+
+        # Lines: the campaign's share (capacity) of the simulated trunk.
+        cap = tel.capacity if tel.capacity is not None else 1.0
+        self.lines = max(1, int(math.floor(sim.lines * cap))) if sim.lines else None
+
+        # State.
+        self.now = 0.0
+        self.in_flight = 0
+        self.waiting = 0
+        self.lines_in_use = 0
+        self.queue: deque[Call] = deque()
+        self.next_fresh = 0
+        self.n_contacts = len(contacts)
+        self.attempts = np.zeros(self.n_contacts, dtype=np.int16)
+        self.retry_heap: list[tuple[float, int]] = []
+        self.deferred: list[tuple[float, int]] = []
+        self.expires = contacts.expires_at
+        self.calls_started = 0
+        self.dialing_open = True
+        self.timeline = Timeline(sim.stats_interval_seconds, self.horizon)
+        self.pacer = pacer_factory(self)
+        self.agent_guaranteed = self.pacer.guarantees_agent
+        self.exclusions: dict[int, int] = {}
+        self.expired = 0
+
+        # Summary accumulators (ground truth).
+        self.n_dials = 0
+        self.last_activity = 0.0  # the last disconnect or wrap-up end
+        self.n_live = 0
+        self.n_machine = 0
+        self.n_connected = 0
+        self.n_connected_live = 0
+        self.n_abandoned = 0
+        self.n_unserved = 0
+        self.n_dropped = 0
+        self.n_fp = 0
+        self.n_fn = 0
+        self.n_opt_out = 0
+        self.n_queued_live = 0
+        self.n_waited_live = 0
+        self.wait_sum = 0.0
+        self.time_to_agent: list[float] = []
+        self.contact_duration_sum = 0.0
+        self.talk_sum = 0.0
+        self.disposition_counts = [0] * 6
+        self.reason_counts: dict[int, int] = {}
+        self.amd_counts: dict[int, int] = {}
+
+    # ------------------------------------------------------------------ utils
+
+    @staticmethod
+    def _cumulative(shares: tuple[float, ...]) -> list[float]:
+        out, acc = [], 0.0
+        for s in shares:
+            acc += max(s, 0.0)
+            out.append(acc)
+        return [x / acc for x in out] if acc > 0 else out
+
+    def _local_offsets(self) -> list[tuple[list[float], list[int]]]:
+        """Per zone group, UTC offset changes over the horizon (change times,
+        offsets in seconds): the callee's local hour costs a bisect, not a
+        zoneinfo conversion."""
+        out = []
+        start = self.start
+        end = start + timedelta(seconds=self.horizon + 86400 * 2)
+        for g in self.contacts.groups:
+            zone = ZoneInfo(g.zones[0]) if g.zones else ZoneInfo("UTC")
+            times, offsets = [-1e18], [int(start.astimezone(zone).utcoffset().total_seconds())]
+            t = start
+            step = timedelta(minutes=15)
+            while t < end:
+                t += step
+                off = int(t.astimezone(zone).utcoffset().total_seconds())
+                if off != offsets[-1]:
+                    # Find the exact minute of the change within the step.
+                    lo = t - step
+                    for m in range(1, 16):
+                        probe = lo + timedelta(minutes=m)
+                        if int(probe.astimezone(zone).utcoffset().total_seconds()) == off:
+                            times.append((probe - start).total_seconds())
+                            break
+                    offsets.append(off)
+            out.append((times, offsets))
+        return out
+
+    def local_hour(self, rec: int, t: float) -> int:
+        times, offsets = self._group_offsets[self.contacts.group[rec]]
+        off = offsets[bisect.bisect_right(times, t) - 1]
+        return int(((self.start_epoch + t + off) // 3600) % 24)
+
+    def later(self, delay: float, fn, *args) -> None:
+        tmo = Timeout(self.env, delay if delay > 0 else 0.0)
+        tmo.callbacks.append(lambda _e: fn(*args))
+
+    # Properties the pacers read (DialerView).
+    @property
+    def idle_agents(self) -> int:
+        return len(self.agents.idle)
+
+    @property
+    def available_agents(self) -> int:
+        return self.agents.logged_in - self.agents.on_break
+
+    # ------------------------------------------------------------------ run
+
+    def run(self) -> None:
+        self.start_epoch = self.start.timestamp()
+        env = self.env
+        if self.pacer.uses_agents:
+            for login, logout, ids in self.shifts:
+                self.later(login, self._login, ids, logout)
+        self.later(0.0, self._decide)
+        if self.progress or self.should_stop:
+            self.later(0.0, self._report)
+        self.later(self.horizon, self._close_dialing)
+        env.run()
+        self.now = max(self.horizon, self.last_activity)
+        self._expire_leftovers()
+
+    def _report(self) -> None:
+        if self.should_stop is not None and self.should_stop():
+            self.stopped_early = True
+            self._close_dialing()
+            return
+        if self.progress is not None:
+            self.progress(min(self.env.now, self.horizon), self.horizon, self.n_dials)
+        if self.dialing_open:
+            self.later(max(self.horizon / 100.0, 1.0), self._report)
+
+    def _close_dialing(self) -> None:
+        self.dialing_open = False
+        pool = self.agents
+        # Idle agents leave at the end; busy ones after their contact.
+        for a in range(pool.n):
+            pool.shift_end[a] = min(pool.shift_end[a], self.env.now)
+        self._release_spare_agents()
+
+    def _release_spare_agents(self) -> None:
+        """After the dialling day: idle agents go home once no call already
+        dialled may still need them."""
+        for a in list(self.agents.idle):
+            if not self._agent_leave(a, logout=True):
+                break
+
+    # ------------------------------------------------------------------ agents
+
+    def _login(self, ids: list[int], logout: float) -> None:
+        now = self.env.now
+        pool = self.agents
+        if not self.dialing_open:
+            return
+        for a in ids:
+            pool.shift_end[a] = logout
+            if pool.state[a] != OFF:
+                continue
+            pool.state[a] = IDLE
+            pool.logged_in += 1
+            self.timeline.change(now, T_LOGGED, +1)
+            if pool.break_every:
+                pool.break_due[a] = pool.first_break(a, now)
+                self.later(pool.break_due[a] - now, self._break_due, a)
+            self.later(logout - now, self._logout_due, a)
+            self._agent_free(a)
+
+    def _logout_due(self, a: int) -> None:
+        pool = self.agents
+        if pool.state[a] == IDLE and self.env.now >= pool.shift_end[a] - 1e-9:
+            self._agent_leave(a, logout=True)
+
+    def _break_due(self, a: int) -> None:
+        pool = self.agents
+        if pool.state[a] == IDLE and abs(pool.break_due[a] - self.env.now) < 1e-6:
+            self._agent_leave(a, logout=False)
+
+    def _agent_leave(self, a: int, logout: bool) -> bool:
+        """An idle agent leaves the floor (break or logout) if the pacer can
+        spare them; otherwise they stay until their next contact ends."""
+        pool = self.agents
+        if pool.state[a] != IDLE:
+            return False
+        if not logout and not self.pacer.may_release_idle_agent(self):
+            return False
+        if logout and not self.pacer.may_release_idle_agent(self):
+            return False
+        now = self.env.now
+        try:
+            pool.idle.remove(a)
+        except ValueError:
+            pass
+        if logout:
+            pool.state[a] = OFF
+            pool.logged_in -= 1
+            self.timeline.change(now, T_LOGGED, -1)
+            pool.break_due[a] = INF
+        else:
+            pool.state[a] = BREAK
+            pool.on_break += 1
+            self.timeline.change(now, T_BREAK, +1)
+            self.later(pool.break_length, self._break_end, a)
+        return True
+
+    def _break_end(self, a: int) -> None:
+        pool = self.agents
+        now = self.env.now
+        pool.on_break -= 1
+        self.timeline.change(now, T_BREAK, -1)
+        pool.state[a] = IDLE
+        pool.break_due[a] = now + pool.break_every
+        if now >= pool.shift_end[a] - 1e-9:
+            pool.idle.append(a)
+            self._agent_leave(a, logout=True)
+            return
+        self.later(pool.break_every, self._break_due, a)
+        self._agent_free(a)
+
+    def _agent_free(self, a: int) -> None:
+        """Agent ``a`` is ready: leave if a break or the shift end is due (and
+        the pacer can spare them), else serve the longest-waiting call, else
+        wait idle."""
+        pool = self.agents
+        now = self.env.now
+        if pool.state[a] == BUSY:
+            pool.state[a] = IDLE
+            pool.busy_count -= 1
+            self.timeline.change(now, T_BUSY, -1)
+        pool.idle.append(a)  # provisionally, so the pacer counts them
+        logout = now >= pool.shift_end[a] - 1e-9 or (not self.dialing_open and not self.queue)
+        on_break = bool(pool.break_every) and now >= pool.break_due[a] - 1e-9
+        if (logout or on_break) and self._agent_leave(a, logout=logout):
+            return
+        queue = self.queue
+        while queue:
+            call = queue.popleft()
+            if call.waiting:
+                pool.idle.pop()
+                self._connect(call, a)
+                return
+        if self.pacer.wake_on_agent_free and self.dialing_open:
+            self._dial_some()
+
+    def _take_agent(self) -> int:
+        pool = self.agents
+        a = pool.idle.popleft()
+        pool.state[a] = BUSY
+        pool.busy_count += 1
+        self.timeline.change(self.env.now, T_BUSY, +1)
+        return a
+
+    # ------------------------------------------------------------------ pacing
+
+    def _decide(self) -> None:
+        if not self.dialing_open:
+            return
+        self._dial_some()
+        pacer = self.pacer
+        self.timeline.pacing_level(self.env.now, pacer.level())
+        self.later(pacer.next_delay(), self._decide)
+
+    def _dial_some(self) -> None:
+        self.now = now = self.env.now
+        want = self.pacer.dials_wanted(self)
+        if want <= 0:
+            return
+        if self.lines is not None:
+            want = min(want, self.lines - self.lines_in_use)
+        reserve = self.pacer.reserves_agent
+        for _ in range(want):
+            if reserve and not self.agents.idle:
+                return
+            rec = self._next_contact(now)
+            if rec < 0:
+                return
+            if reserve:
+                a = self._take_agent()
+                self.later(min(self.d_preview(), self.pacer.timeout), self._dial_previewed, rec, a)
+            else:
+                self._dial(rec, now, -1)
+
+    def _next_contact(self, now: float) -> int:
+        """The next contact the gate lets us dial now, or -1."""
+        gate = self.gate
+        guaranteed = self.agent_guaranteed
+        retry, deferred = self.retry_heap, self.deferred
+        while True:
+            if retry and retry[0][0] <= now:
+                rec = heapq.heappop(retry)[1]
+            elif deferred and deferred[0][0] <= now:
+                rec = heapq.heappop(deferred)[1]
+            elif self.next_fresh < self.n_contacts:
+                rec = self.next_fresh
+                self.next_fresh += 1
+            else:
+                return -1
+            if self.expires is not None and self.expires[rec] <= now:
+                self._expire(rec, float(self.expires[rec]))
+                continue
+            verdict, when = gate.check(rec, now, guaranteed)
+            if verdict == 0:
+                return rec
+            self.exclusions[int(verdict)] = self.exclusions.get(int(verdict), 0) + 1
+            if when < INF and when < self.horizon:
+                heapq.heappush(deferred, (max(when, now + 1e-3), rec))
+
+    def _expire(self, rec: int, t: float) -> None:
+        """An outbound request reached its expirationTime undialled."""
+        call = Call(self._new_call_index(), rec, int(self.attempts[rec]), t)
+        call.t_init = NAN
+        call.t_disc = t
+        call.reason = R["EXPIRED"]
+        call.in_flight = False
+        self.rec.emit(t, ev.DISCONNECTED, call.idx)
+        self.rec.finish_call(call.record())
+        self.expired += 1
+
+    def _expire_leftovers(self) -> None:
+        if self.expires is None:
+            return
+        pending = set(range(self.next_fresh, self.n_contacts))
+        pending.update(r for _, r in self.retry_heap)
+        pending.update(r for _, r in self.deferred)
+        for rec in sorted(pending):
+            t = float(self.expires[rec])
+            if t < INF and self.attempts[rec] == 0:
+                self._expire(rec, min(t, self.horizon))
+
+    def _new_call_index(self) -> int:
+        i = self.calls_started
+        self.calls_started += 1
+        return i
+
+    # ------------------------------------------------------------------ a call
+
+    def _dial_previewed(self, rec: int, agent: int) -> None:
+        if not self.dialing_open:
+            self._agent_free(agent)
+            return
+        self._dial(rec, self.env.now, agent)
+
+    def _dial(self, rec: int, now: float, agent: int) -> None:
+        attempt = int(self.attempts[rec]) + 1
+        self.attempts[rec] = attempt
+        call = Call(self._new_call_index(), rec, attempt, now)
+        call.agent = agent
+        self.gate.record_dial(rec, now)
+        self.n_dials += 1
+        self.in_flight += 1
+        self.lines_in_use += 1
+        tl = self.timeline
+        tl.change(now, T_LINES, +1)
+        tl.dial(now)
+        self.pacer.on_dial(now)
+        self.rec.emit(now, ev.INITIATED, call.idx)
+
+        u = self.u_outcome()
+        cum = self._shares_by_hour[self.local_hour(rec, now)]
+        party = 0
+        while party < 6 and u >= cum[party]:
+            party += 1
+        call.party = party
+        if party == NO_ANSWER:
+            self.later(self.ring_timeout, self._unanswered, call)
+        elif party == BUSY_P:
+            lo, hi = BUSY_SIGNAL
+            self.later(lo + (hi - lo) * self.u_signal(), self._sit, call, A["SIT_TONE_BUSY"], R["TELECOM_BUSY"], D_BUSY)
+        elif party == INVALID:
+            lo, hi = INVALID_SIGNAL
+            self.later(
+                lo + (hi - lo) * self.u_signal(), self._sit, call, A["SIT_TONE_INVALID_NUMBER"], R["TELECOM_NUMBER_INVALID"], D_FINAL
+            )
+        else:
+            tta = self.d_answer()
+            if tta > self.ring_timeout:
+                call.party = NO_ANSWER  # nobody picked up in time
+                self.later(self.ring_timeout, self._unanswered, call)
+            else:
+                self.later(tta, self._answered, call)
+
+    def _unanswered(self, call: Call) -> None:
+        call.amd = A["AMD_UNANSWERED"] if self.amd_on else A["AMD_NOT_APPLICABLE"]
+        self.pacer.on_dial_resolved(False, self.env.now)
+        self._end(call, R["TELECOM_UNANSWERED"], D_NO_ANSWER)
+
+    def _sit(self, call: Call, amd_code: int, reason: int, disposition: int) -> None:
+        call.amd = amd_code if self.amd_on else A["AMD_NOT_APPLICABLE"]
+        self.pacer.on_dial_resolved(False, self.env.now)
+        self._end(call, reason, disposition)
+
+    def _answered(self, call: Call) -> None:
+        now = self.env.now
+        call.t_cts = now
+        party = call.party
+        self.rec.emit(now, ev.CONNECTED_TO_SYSTEM, call.idx)
+        if party == HUMAN:
+            self.n_live += 1
+            call.t_gs = now
+            call.t_ge = now + self.d_greeting()
+            point = self.clock_point
+            call.clock_start = call.t_ge if point == "GREETING_END" else (now if point in ("GREETING_START", "CONNECTED_TO_SYSTEM") else call.t_ge)
+            call.deadline = call.clock_start + self.threshold
+        elif party in (MACHINE_BEEP, MACHINE_NO_BEEP):
+            self.n_machine += 1
+            call.t_gs = now
+            call.t_ge = now + self.d_machine_greeting()
+            call.clock_start = call.t_ge
+            call.deadline = call.clock_start + self.threshold
+        if self.amd_on:
+            if party == HUMAN:
+                delay = call.t_ge - now + self.d_amd_silence()
+            else:
+                delay = self.d_amd()
+            self.later(delay, self._amd_verdict, call)
+        else:
+            call.amd = A["AMD_NOT_APPLICABLE"]
+            self._classified(call)
+
+    def _amd_verdict(self, call: Call) -> None:
+        party = call.party
+        now = self.env.now
+        if party == HUMAN:
+            if self.u_amd() < self.fp_rate:
+                # A person taken for a machine: hung up on (counted by the UK rules).
+                call.amd = A["VOICEMAIL_NO_BEEP"]
+                call.amd_correct = 0
+                self.n_fp += 1
+                self.gate.record_machine_verdict(call.rec, now)
+                self.pacer.on_dial_resolved(False, now)
+                self._end(call, R["CONTACT_FLOW_DISCONNECT"], D_MACHINE)
+                return
+            call.amd = A["HUMAN_ANSWERED"]
+            call.amd_correct = 1
+            self._classified(call)
+        elif party in (MACHINE_BEEP, MACHINE_NO_BEEP):
+            if self.u_amd() < self.fn_rate:
+                call.amd = A["HUMAN_ANSWERED"]
+                call.amd_correct = 0
+                self.n_fn += 1
+                self._classified(call)
+                return
+            call.amd_correct = 1
+            call.amd = A["VOICEMAIL_BEEP"] if party == MACHINE_BEEP else A["VOICEMAIL_NO_BEEP"]
+            self.gate.record_machine_verdict(call.rec, now)
+            self.pacer.on_dial_resolved(False, now)
+            if self.await_prompt and party == MACHINE_BEEP:
+                # Wait for the beep, then leave the campaign's message.
+                self.later(max(call.t_ge - now, 0.0) + self.d_message(), self._end, call, R["CONTACT_FLOW_DISCONNECT"], D_MACHINE)
+            else:
+                self._end(call, R["CONTACT_FLOW_DISCONNECT"], D_MACHINE)
+        else:  # fax
+            call.amd = A["FAX_MACHINE_DETECTED"]
+            call.amd_correct = 1
+            self.pacer.on_dial_resolved(False, now)
+            self._end(call, R["CONTACT_FLOW_DISCONNECT"], D_FINAL)
+
+    def _classified(self, call: Call) -> None:
+        """The dialer believes a person answered: find them an agent."""
+        now = self.env.now
+        call.live = True
+        pacer = self.pacer
+        pacer.on_dial_resolved(True, now)
+        if hasattr(pacer, "on_live_verdict_delay"):
+            pacer.on_live_verdict_delay(now - call.t_init)
+        if not pacer.uses_agents:
+            # Agentless: the message plays to whoever answered.
+            call.in_flight = False
+            self.in_flight -= 1
+            self.later(max(call.t_ge - now, 0.0) if call.t_ge == call.t_ge else 0.0, self._agentless_message, call)
+            return
+        call.t_enq = now
+        self.rec.emit(now, ev.QUEUED, call.idx)
+        if call.party == HUMAN:
+            self.n_queued_live += 1
+        if call.agent >= 0:  # preview: the agent is already on the line
+            self._connect(call, call.agent)
+            return
+        if self.agents.idle:
+            self._connect(call, self._take_agent())
+            return
+        call.waiting = True
+        self.waiting += 1
+        self.queue.append(call)
+        if call.party == HUMAN:
+            self.n_waited_live += 1
+        leave = INF
+        if self.d_patience is not None and call.party == HUMAN:
+            leave = max(now, call.t_ge if call.t_ge == call.t_ge else now) + self.d_patience()
+        drop = call.deadline if self.safe_harbor else INF
+        if drop < leave:
+            self.later(drop - now, self._drop, call)
+        elif leave < INF:
+            self.later(leave - now, self._hang_up_waiting, call)
+
+    def _connect(self, call: Call, agent: int) -> None:
+        now = self.env.now
+        if call.waiting:
+            call.waiting = False
+            self.waiting -= 1
+        if call.agent < 0:
+            pool = self.agents
+            if pool.state[agent] != BUSY:
+                pool.state[agent] = BUSY
+                pool.busy_count += 1
+                self.timeline.change(now, T_BUSY, +1)
+        call.agent = agent
+        call.t_cta = now
+        call.in_flight = False
+        self.in_flight -= 1
+        self.n_connected += 1
+        self.rec.emit(now, ev.CONNECTED_TO_AGENT, call.idx)
+        late = now - call.clock_start > self.threshold + 1e-9 if call.clock_start == call.clock_start else False
+        if call.party == HUMAN:
+            self.n_connected_live += 1
+            if call.t_enq == call.t_enq:
+                self.wait_sum += now - call.t_enq
+            self.time_to_agent.append(now - call.t_cts)
+            if late:
+                call.abandoned = True
+                self.n_abandoned += 1
+        self.pacer.on_live_resolved(late, now)
+        self.agents.talk_start[agent] = now
+        talk = self.d_talk() if call.party == HUMAN else self.d_machine_talk()
+        self.later(talk, self._talk_end, call)
+
+    def _talk_end(self, call: Call) -> None:
+        a = call.agent
+        pool = self.agents
+        now = self.env.now
+        pool.talk_start[a] = NAN
+        self.talk_sum += now - call.t_cta
+        reason = R["CUSTOMER_DISCONNECT"] if call.party == HUMAN else R["AGENT_DISCONNECT"]
+        self._end(call, reason, D_AGENT if call.party == HUMAN else D_MACHINE, finish=False)
+        self.contact_duration_sum += now - call.t_init
+        wrap = self.d_wrap()
+        pool.wrap_end[a] = now + wrap
+        self.later(wrap, self._wrap_end, call)
+
+    def _wrap_end(self, call: Call) -> None:
+        now = self.env.now
+        self.last_activity = max(self.last_activity, now)
+        call.t_acw = now
+        self.agents.wrap_end[call.agent] = NAN
+        self.rec.emit(now, ev.COMPLETED, call.idx)
+        self.rec.finish_call(call.record())
+        self._agent_free(call.agent)
+
+    def _hang_up_waiting(self, call: Call) -> None:
+        if not call.waiting:
+            return
+        call.waiting = False
+        self.waiting -= 1
+        now = self.env.now
+        self.wait_sum += now - call.t_enq
+        self._abandon(call, now)
+        self._end(call, R["CUSTOMER_DISCONNECT"], D_ABANDONED)
+
+    def _drop(self, call: Call) -> None:
+        """No agent within the threshold: play the information message
+        (seller, number to call back, opt-out) and hang up."""
+        if not call.waiting:
+            return
+        call.waiting = False
+        self.waiting -= 1
+        now = self.env.now
+        if call.party == HUMAN:
+            self.wait_sum += now - call.t_enq
+        self._abandon(call, now)
+        self.n_dropped += 1
+        call.message = 1
+        call.in_flight = False
+        self.in_flight -= 1
+        if call.party == HUMAN and self.u_opt() < self.opt_out_share:
+            call.opt_out = 1
+            self.n_opt_out += 1
+            self.gate.record_opt_out(call.rec, now)
+        self.later(self.d_message(), self._end, call, R["CONTACT_FLOW_DISCONNECT"], D_FINAL if call.opt_out else D_ABANDONED)
+
+    def _abandon(self, call: Call, now: float) -> None:
+        """A live call left without an agent: the caller hung up in silence or
+        the dialer dropped it to the message. Either way it was not connected
+        within the threshold, which is what the rules call abandoned."""
+        if call.party == HUMAN:
+            self.n_unserved += 1
+            call.abandoned = True
+            self.n_abandoned += 1
+        self.gate.record_abandoned(call.rec, now)
+        self.pacer.on_live_resolved(True, now)
+
+    def _agentless_message(self, call: Call) -> None:
+        call.message = 1
+        if call.party == HUMAN and self.u_opt() < self.opt_out_share:
+            call.opt_out = 1
+            self.n_opt_out += 1
+            self.gate.record_opt_out(call.rec, self.env.now)
+        self.later(self.d_message(), self._end, call, R["CONTACT_FLOW_DISCONNECT"], D_FINAL)
+
+    def _end(self, call: Call, reason: int, disposition: int, finish: bool = True) -> None:
+        now = self.env.now
+        self.last_activity = max(self.last_activity, now)
+        call.t_disc = now
+        call.reason = reason
+        call.disposition = disposition
+        if call.in_flight:
+            call.in_flight = False
+            self.in_flight -= 1
+        self.lines_in_use -= 1
+        self.timeline.change(now, T_LINES, -1)
+        self.rec.emit(now, ev.DISCONNECTED, call.idx)
+        self.reason_counts[reason] = self.reason_counts.get(reason, 0) + 1
+        self.amd_counts[call.amd] = self.amd_counts.get(call.amd, 0) + 1
+        self.disposition_counts[disposition] += 1
+        if finish:
+            self.rec.finish_call(call.record())
+            if call.agent >= 0 and self.pacer.reserves_agent and call.t_cta != call.t_cta:
+                self._agent_free(call.agent)  # preview agent, nobody to talk to
+        if self.retry_on.get(disposition) and (self.max_attempts == 0 or self.attempts[call.rec] < self.max_attempts):
+            heapq.heappush(self.retry_heap, (now + self.min_interval, call.rec))
+        if self.pacer.wake_on_line_free and self.dialing_open:
+            self._dial_some()
+        elif not self.dialing_open and self.agents.idle:
+            self._release_spare_agents()

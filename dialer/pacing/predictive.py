@@ -1,0 +1,158 @@
+"""Predictive pacing on an abandonment-rate target (Connect's
+``abandonmentRate`` strategy).
+
+Each second the pacer forecasts how many agents will be free when the calls
+it places now turn live, and dials enough to meet them:
+
+    capacity  = bandwidth * gain * (idle + soon) - waiting
+    dials     = (capacity - p_live * ringing) / p_live
+
+* ``p_live`` is the share of dials that come back as live (classified human)
+  calls, an exponentially weighted average over recent dials;
+* ``soon`` is the expected number of busy agents that finish talk and wrap-up
+  within the horizon H (the measured mean time from dial to a live verdict),
+  from the talk-time distribution's survival function conditioned on each
+  agent's elapsed talk (Issabel's "agents about to free", REFERENCE.md 4);
+* ``gain = exp(theta)`` corrects the forecast's bias with the abandonment
+  measured from ``connectionStartPoint`` + ``connectionThresholdSeconds``:
+  a stochastic-approximation step on every resolved live call
+  (theta += eta*s on a connect, theta -= eta*(1-s) on an abandon) settles where
+  the abandonment probability equals the setpoint s. The setpoint sits below
+  ``targetRate`` by a margin, and falls further while the rate measured over
+  the sliding ``evaluationWindow`` runs above it;
+* over the target in the window (with enough calls to tell) or during the
+  warm-up the pacer falls back to progressive dialling at ratio 1, as real
+  dialers do (VICIdial ADAPT_HARD_LIMIT; REFERENCE.md 4).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+
+import numpy as np
+
+from dialer.pacing.base import Pacer
+
+
+class Predictive(Pacer):
+    name = "predictive"
+    wake_on_agent_free = False
+
+    # Tuning (benchmarks/bench_pacing.py measures their effect).
+    SETPOINT_SHARE = 0.70  # aim at 70% of the target rate
+    ETA = 0.04  # step of the log-gain per resolved live call
+    THETA_BOUNDS = (-2.5, 2.0)
+    WARMUP_LIVE = 20  # resolved live calls before trusting the estimates
+    MIN_WINDOW_LIVE = 40  # live calls in the window before the hard limit applies
+    P_LIVE_PRIOR = 0.25
+    P_LIVE_HALF_LIFE = 300.0  # dials
+
+    def __init__(
+        self,
+        *,
+        bandwidth: float,
+        target_rate: float,
+        window_seconds: float,
+        talk,
+        wrap_mean: float,
+        agents,
+    ) -> None:
+        self.bandwidth = bandwidth if bandwidth > 0 else 1.0
+        self.target = target_rate
+        self.window = window_seconds
+        self.agents = agents
+        self.theta = -0.5
+        self.p_live = self.P_LIVE_PRIOR
+        self._alpha = 1 - 0.5 ** (1 / self.P_LIVE_HALF_LIFE)
+        self.horizon = 12.0
+        self.wrap_mean = wrap_mean
+        self.resolved = 0
+        self.window_events: deque[tuple[float, bool]] = deque()
+        self.window_abandoned = 0
+        # Survival of talk time on a 1-second grid up to a generous bound:
+        # the per-tick forecast is then a table lookup.
+        bound = max(600.0, talk.mean * 20)
+        self._grid = np.arange(0.0, bound + 1.0)
+        self._survival = np.clip(np.asarray(talk.survival(self._grid), dtype=float), 0.0, 1.0)
+        self._last_level = 1.0
+        self._dial_times: deque[float] = deque()
+
+    # -- observations -------------------------------------------------------
+
+    def on_dial_resolved(self, live: bool, now: float) -> None:
+        self.p_live += self._alpha * ((1.0 if live else 0.0) - self.p_live)
+        if self.p_live < 0.005:
+            self.p_live = 0.005
+
+    def on_live_verdict_delay(self, delay: float) -> None:
+        self.horizon += 0.02 * (delay - self.horizon)
+
+    def on_live_resolved(self, abandoned: bool, now: float) -> None:
+        self.resolved += 1
+        ev = self.window_events
+        ev.append((now, abandoned))
+        if abandoned:
+            self.window_abandoned += 1
+        self._trim(now)
+        n = len(ev)
+        setpoint = self.target * self.SETPOINT_SHARE
+        if n >= self.MIN_WINDOW_LIVE:
+            running = self.window_abandoned / n
+            if running > setpoint:
+                setpoint = max(setpoint - (running - setpoint), 0.0)
+        if abandoned:
+            self.theta -= self.ETA * (1.0 - setpoint)
+        else:
+            self.theta += self.ETA * setpoint
+        lo, hi = self.THETA_BOUNDS
+        self.theta = min(max(self.theta, lo), hi)
+
+    def _trim(self, now: float) -> None:
+        ev = self.window_events
+        cutoff = now - self.window
+        while ev and ev[0][0] < cutoff:
+            if ev.popleft()[1]:
+                self.window_abandoned -= 1
+
+    # -- the decision --------------------------------------------------------
+
+    def _hard_limited(self, now: float) -> bool:
+        self._trim(now)
+        n = len(self.window_events)
+        return n >= self.MIN_WINDOW_LIVE and self.window_abandoned / n > self.target
+
+    def expected_frees(self, now: float, horizon: float) -> float:
+        pool = self.agents
+        starts = [s for s in pool.talk_start if s == s]  # talking agents (not NaN)
+        wraps = [w for w in pool.wrap_end if w == w]
+        soon = float(sum(1 for w in wraps if w - now <= horizon))
+        if starts:
+            elapsed = now - np.asarray(starts)
+            grid = self._grid
+            s_now = np.interp(elapsed, grid, self._survival, right=0.0)
+            s_then = np.interp(elapsed + horizon + self.wrap_mean, grid, self._survival, right=0.0)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                p = np.where(s_now > 1e-12, 1.0 - s_then / s_now, 1.0)
+            soon += float(p.sum())
+        return soon
+
+    def dials_wanted(self, view) -> int:
+        now = view.now
+        idle = view.idle_agents
+        if self.resolved < self.WARMUP_LIVE or self._hard_limited(now):
+            self._last_level = 1.0
+            return idle - view.in_flight
+        gain = math.exp(self.theta)
+        soon = self.expected_frees(now, self.horizon)
+        capacity = self.bandwidth * gain * (idle + soon) - view.waiting
+        ringing = view.in_flight - view.waiting
+        p = self.p_live
+        need = (capacity - p * ringing) / p
+        n = math.floor(need)
+        avail = max(view.available_agents, 1)
+        self._last_level = (view.lines_in_use + max(n, 0)) / avail
+        return n
+
+    def level(self) -> float:
+        return self._last_level

@@ -1,0 +1,237 @@
+"""``simulate()``: from a campaign document to a result (summary, events,
+timeline), with the sinks and output directory the caller asks for."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+import numpy as np
+import pyarrow as pa
+
+from campaigns.contacts import ContactList, load_contacts
+from campaigns.document import CampaignDocument, CampaignDocumentError, load_document, parse_document
+from dialer import events as ev
+from dialer.engine import Engine
+from dialer.pacing import make_pacer
+
+SUMMARY_VERSION = 1
+
+
+@dataclass
+class SimulationResult:
+    summary: dict[str, Any]
+    events: pa.Table | None
+    timeline: pa.Table
+    out_dir: Path | None = None
+    stopped_early: bool = False
+    rejected_contacts: list = field(default_factory=list)
+
+    @property
+    def events_path(self) -> Path | None:
+        return self.out_dir / "events.parquet" if self.out_dir else None
+
+
+def _as_document(campaign) -> CampaignDocument:
+    if isinstance(campaign, CampaignDocument):
+        return campaign
+    if isinstance(campaign, (str, os.PathLike)):
+        return load_document(campaign)
+    if isinstance(campaign, dict):
+        return parse_document(campaign)
+    raise TypeError(f"campaign must be a CampaignDocument, a mapping or a path, got {type(campaign).__name__}")
+
+
+def abandonment_setting(doc: CampaignDocument, rules) -> tuple[str, float] | None:
+    """(clock start, threshold seconds) that define an abandoned call for this
+    run, or None for "never reached an agent" (the queueing-theory reading
+    used by fixedRate validation runs)."""
+    sh = doc.simulation.safe_harbor
+    mode = doc.campaign.telephony.outbound_mode
+    strategy = mode.predictive.abandonment if mode.predictive is not None else None
+    if sh.connection_start_point is not None or sh.threshold_seconds is not None:
+        default_point, default_threshold = (
+            (strategy.connection_start_point, float(strategy.connection_threshold_seconds)) if strategy else ("GREETING_END", 2.0)
+        )
+        return (sh.connection_start_point or default_point, float(sh.threshold_seconds or default_threshold))
+    if strategy is not None:
+        return (strategy.connection_start_point, float(strategy.connection_threshold_seconds))
+    if mode.fixed_rate is not None:
+        return None
+    if rules is not None:
+        ab = rules.abandonment
+        return (ab.clock_start, float(ab.threshold_seconds))
+    return ("GREETING_END", 2.0)
+
+
+def simulate(
+    campaign,
+    *,
+    seed: int | None = None,
+    contacts: ContactList | None = None,
+    out_dir: str | os.PathLike | None = None,
+    sinks: Sequence[ev.EventSink] = (),
+    keep_events: bool = True,
+    progress: Callable[[float, float, int], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    dnc=None,
+    ratio_override: float | None = None,
+    batch_calls: int = 20_000,
+) -> SimulationResult:
+    """Play a campaign out. Same document and seed give the same events."""
+    from compliance.gate import DialGate
+    from compliance.rules import get_rules
+
+    doc = _as_document(campaign)
+    if seed is not None:
+        doc = doc.model_copy(deep=True)
+        doc.simulation.seed = seed
+    seed = doc.simulation.seed
+    mode = doc.campaign.telephony.outbound_mode
+    if mode.agentless is not None and not doc.simulation.lines:
+        raise CampaignDocumentError([("simulation.lines", "agentless dialling needs a line count", None)])
+    try:
+        rules = get_rules(doc.simulation.jurisdiction)
+    except ValueError as exc:
+        raise CampaignDocumentError([("simulation.jurisdiction", str(exc), doc.simulation.jurisdiction)]) from None
+    if contacts is None:
+        contacts = load_contacts(doc)
+    gate = DialGate(doc, rules, contacts, dnc=dnc)
+
+    sched = doc.campaign.schedule
+    start_ms = int(round(sched.start_time.timestamp() * 1000))
+    meta = ev.RunMeta(
+        campaign_id=doc.campaign.name,
+        instance_id=doc.campaign.connect_instance_id,
+        start_epoch_ms=start_ms,
+        source_number=doc.campaign.telephony.default_outbound_config.connect_source_phone_number,
+        queue_id=doc.campaign.telephony.connect_queue_id or "outbound",
+        seed=seed,
+    )
+    all_sinks: list[ev.EventSink] = list(sinks)
+    memory = ev.MemorySink() if keep_events else None
+    if memory is not None:
+        all_sinks.append(memory)
+    out_path = Path(out_dir) if out_dir is not None else None
+    if out_path is not None:
+        out_path.mkdir(parents=True, exist_ok=True)
+        all_sinks.append(ev.ParquetSink(out_path / "events.parquet"))
+
+    group_zone = ["|".join(g.zones) for g in contacts.groups]
+    zone_dict = pa.array(group_zone, type=pa.string())
+    tokens = contacts.client_token
+
+    def phone_of(recipients: np.ndarray) -> pa.Array:
+        return pa.array(["+" + str(p) for p in contacts.phone[recipients].tolist()], type=pa.string())
+
+    def zone_of(recipients: np.ndarray) -> pa.Array:
+        idx = pa.array(contacts.group[recipients].astype(np.int32))
+        return pa.DictionaryArray.from_arrays(idx, zone_dict).cast(pa.string())
+
+    def token_of(recipients: np.ndarray) -> pa.Array:
+        return pa.array(tokens[recipients].tolist(), type=pa.string())
+
+    recorder = ev.Recorder(
+        meta,
+        all_sinks,
+        phone_of=phone_of,
+        zone_of=zone_of,
+        token_of=token_of if tokens is not None else None,
+        batch_calls=batch_calls,
+        initiation_method="API" if tokens is not None else "OUTBOUND",
+    )
+    engine = Engine(
+        doc,
+        contacts,
+        gate,
+        recorder,
+        lambda eng: make_pacer(doc, eng, ratio_override=ratio_override),
+        seed=seed,
+        abandonment=abandonment_setting(doc, rules),
+        progress=progress,
+        should_stop=should_stop,
+    )
+    try:
+        engine.run()
+    finally:
+        recorder.close()
+    end = engine.now
+    timeline = engine.timeline.table(start_ms, end)
+    summary = summarize(engine, end)
+    summary["exclusions"] = _exclusion_names(engine.exclusions)
+    summary["rejected_contacts"] = len(contacts.rejected)
+    summary["stopped_early"] = engine.stopped_early
+    if out_path is not None:
+        import pyarrow.parquet as pq
+
+        pq.write_table(timeline, out_path / "timeline.parquet")
+        (out_path / "summary.json").write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n")
+    return SimulationResult(
+        summary=summary,
+        events=memory.table() if memory is not None else None,
+        timeline=timeline,
+        out_dir=out_path,
+        stopped_early=engine.stopped_early,
+        rejected_contacts=list(contacts.rejected),
+    )
+
+
+def _exclusion_names(counts: dict[int, int]) -> dict[str, int]:
+    from compliance.gate import Verdict
+
+    return {Verdict(k).name: v for k, v in sorted(counts.items())}
+
+
+def _ratio(a: float, b: float) -> float | None:
+    return a / b if b else None
+
+
+def summarize(e: Engine, end: float) -> dict[str, Any]:
+    """The run's figures (ground truth; names as in docs/engine.md)."""
+    from dialer.timeline import BUSY, LINES, LOGGED_IN, ON_BREAK
+
+    totals = e.timeline.totals(end)
+    staffed = totals[LOGGED_IN] - totals[ON_BREAK]
+    tta = np.asarray(e.time_to_agent)
+    agent_hours = totals[LOGGED_IN] / 3600.0
+    return {
+        "summary_version": SUMMARY_VERSION,
+        "mode": e.pacer.name,
+        "seed": e.doc.simulation.seed,
+        "contacts": e.n_contacts,
+        "contacts_attempted": int(np.count_nonzero(e.attempts)),
+        "dial_attempts": e.n_dials,
+        "live_answers": e.n_live,
+        "machine_answers": e.n_machine,
+        "connected_to_agent": e.n_connected,
+        "live_connected_to_agent": e.n_connected_live,
+        "abandoned": e.n_abandoned,
+        "abandonment_rate": _ratio(e.n_abandoned, e.n_live),
+        "abandonment_definition": (
+            {"clockStart": e.clock_point, "thresholdSeconds": e.threshold}
+            if e.clock_point is not None
+            else {"clockStart": None, "thresholdSeconds": None, "meaning": "live answer never connected to an agent"}
+        ),
+        "dropped_with_message": e.n_dropped,
+        "opt_outs": e.n_opt_out,
+        "amd_false_positives": e.n_fp,
+        "amd_false_negatives": e.n_fn,
+        "agent_occupancy": _ratio(totals[BUSY], staffed),
+        "agent_logged_in_hours": agent_hours,
+        "contacts_per_agent_hour": _ratio(e.n_connected_live, agent_hours),
+        "mean_time_to_agent_s": float(tta.mean()) if tta.size else None,
+        "p95_time_to_agent_s": float(np.percentile(tta, 95)) if tta.size else None,
+        "mean_wait_s": _ratio(e.wait_sum, e.n_queued_live),
+        "waited_share": _ratio(e.n_waited_live, e.n_queued_live),
+        "mean_contact_duration_s": _ratio(e.contact_duration_sum, e.n_connected),
+        "mean_talk_s": _ratio(e.talk_sum, e.n_connected),
+        "mean_lines_in_use": totals[LINES] / end if end else None,
+        "expired_requests": e.expired,
+        "disconnect_reasons": {ev.DISCONNECT_REASONS[k]: v for k, v in sorted(e.reason_counts.items()) if k},
+        "amd_statuses": {ev.AMD_STATUSES[k]: v for k, v in sorted(e.amd_counts.items()) if k},
+        "simulated_seconds": end,
+    }
