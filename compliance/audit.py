@@ -1,0 +1,872 @@
+"""The post-run audit: ``audit(events, jurisdiction)`` -> ``AuditReport``.
+
+Columnar throughout (Arrow compute and numpy over one row per call, the
+DISCONNECTED event that carries all of a call's timestamps); no per-row Python.
+Ten million events from Parquet audit in a few seconds.
+
+Definitions (docs/compliance.md has the long form):
+
+* live answer: ``sim_party == HUMAN`` when the ground truth is present, else
+  ``amd_status == HUMAN_ANSWERED`` (or no AMD verdict) with a greeting; a
+  human the AMD classified as a machine (an AMD false positive) is counted
+  separately and enters the rate only when the rule set says so (UK).
+* abandoned: a live answer not connected to an agent within
+  ``threshold_seconds`` of the clock start (greeting end, US; greeting start,
+  UK), unless the callee hung up before that deadline. Exactly at the
+  threshold counts as connected; a rate exactly at the limit passes.
+* windows: per campaign, successive 30-day periods from the first call (US,
+  the whole campaign when shorter) or calendar days in the rule set's zone
+  (UK: midnight to midnight, Europe/London).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Sequence
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from compliance.rules import RuleSet, get_rules
+
+NEEDED = (
+    "time",
+    "event_type",
+    "contact_id",
+    "campaign_id",
+    "instance_id",
+    "customer_address",
+    "initiation_ts",
+    "connected_to_system_ts",
+    "greeting_start_ts",
+    "greeting_end_ts",
+    "connected_to_agent_ts",
+    "disconnect_ts",
+    "amd_status",
+    "disconnect_reason",
+    "sim_party",
+    "sim_amd_correct",
+    "sim_time_zone",
+    "sim_message_played",
+    "sim_opt_out",
+)
+REQUIRED = ("event_type", "contact_id", "time")
+MACHINE_VERDICTS = ("VOICEMAIL_BEEP", "VOICEMAIL_NO_BEEP")
+NO_VERDICT = ("AMD_NOT_APPLICABLE",)
+DEFAULT_FP_SAMPLE = 400
+_TS = pa.timestamp("ms", tz="UTC")
+
+
+class AuditInputError(ValueError):
+    """Events that cannot be audited at all (unreadable file, missing columns)."""
+
+
+# ---------------------------------------------------------------------------
+# The report
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class RuleResult:
+    rule: str
+    description: str
+    severity: str  # "error", "warning", "info"
+    measured: float | int | None
+    limit: float | int | None
+    passed: bool | None  # None: not assessable from these events
+    unit: str = "calls"  # "rate" or "calls"
+    offenders: list[str] = field(default_factory=list)  # contact ids, capped
+    offender_count: int = 0
+    details: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def failed(self) -> bool:
+        return self.passed is False
+
+    def figure(self) -> str:
+        if self.measured is None:
+            return "n/a"
+        if self.unit == "rate":
+            return f"{self.measured * 100:.2f}%"
+        return f"{self.measured:g}"
+
+    def limit_text(self) -> str:
+        if self.limit is None:
+            return "none"
+        if self.unit == "rate":
+            return f"{self.limit * 100:g}%"
+        return f"{self.limit:g}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule,
+            "description": self.description,
+            "severity": self.severity,
+            "measured": self.measured,
+            "limit": self.limit,
+            "unit": self.unit,
+            "passed": self.passed,
+            "offender_count": self.offender_count,
+            "offenders": list(self.offenders),
+            "details": _jsonable(self.details),
+        }
+
+
+@dataclass
+class AuditReport:
+    jurisdiction: str
+    rules: list[RuleResult]
+    events: int
+    calls: int
+    findings: list[str] = field(default_factory=list)  # input problems (lines skipped, ...)
+    summary: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def passed(self) -> bool:
+        """Every error-level rule passed (warnings do not fail a report)."""
+        return not any(r.failed and r.severity == "error" for r in self.rules)
+
+    @property
+    def failures(self) -> list[RuleResult]:
+        return [r for r in self.rules if r.failed and r.severity == "error"]
+
+    @property
+    def warnings(self) -> list[RuleResult]:
+        return [r for r in self.rules if r.failed and r.severity != "error"]
+
+    def rule(self, name: str) -> RuleResult:
+        for r in self.rules:
+            if r.rule == name:
+                return r
+        raise KeyError(f"no rule {name!r} in this report; rules: {[r.rule for r in self.rules]}")
+
+    def __getitem__(self, name: str) -> RuleResult:
+        return self.rule(name)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "jurisdiction": self.jurisdiction,
+            "passed": self.passed,
+            "events": self.events,
+            "calls": self.calls,
+            "findings": list(self.findings),
+            "summary": _jsonable(self.summary),
+            "rules": [r.to_dict() for r in self.rules],
+        }
+
+    def to_json(self, **kw) -> str:
+        return json.dumps(self.to_dict(), **kw)
+
+    def failure_message(self, include_warnings: bool = False) -> str:
+        broken = self.failures + (self.warnings if include_warnings else [])
+        lines = [f"events are not compliant with {self.jurisdiction} ({len(broken)} rule(s) broken):"]
+        for r in broken:
+            lines.append(f"  - {r.rule}: {r.figure()} (limit {r.limit_text()}) - {r.description}")
+            if r.offender_count:
+                more = r.offender_count - len(r.offenders)
+                shown = ", ".join(r.offenders[:10])
+                extra = f" (+{r.offender_count - min(10, len(r.offenders))} more)" if r.offender_count > 10 or more > 0 else ""
+                lines.append(f"      {r.offender_count} offending contact(s): {shown}{extra}")
+        for f in self.findings[:5]:
+            lines.append(f"  ! input: {f}")
+        return "\n".join(lines)
+
+    def to_text(self, width: int = 110) -> str:
+        from rich.console import Console
+
+        console = Console(record=True, width=width, file=open(os.devnull, "w"), color_system=None)
+        self.render(console)
+        return console.export_text()
+
+    def render(self, console) -> None:
+        from rich.table import Table
+
+        verdict = "PASS" if self.passed else "FAIL"
+        console.print(f"Compliance audit - {self.jurisdiction}: {verdict}  ({self.events} events, {self.calls} calls)")
+        table = Table(show_lines=False)
+        for col in ("rule", "severity", "measured", "limit", "result", "offenders"):
+            table.add_column(col)
+        for r in self.rules:
+            res = "n/a" if r.passed is None else ("pass" if r.passed else "FAIL")
+            table.add_row(r.rule, r.severity, r.figure(), r.limit_text(), res, str(r.offender_count))
+        console.print(table)
+        for r in self.rules:
+            if r.failed and r.offenders:
+                console.print(f"{r.rule}: {', '.join(r.offenders[:10])}" + (" ..." if r.offender_count > 10 else ""))
+        for f in self.findings:
+            console.print(f"input: {f}")
+
+    def __str__(self) -> str:
+        return self.to_text()
+
+
+def _jsonable(x):
+    if isinstance(x, dict):
+        return {str(k): _jsonable(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_jsonable(v) for v in x]
+    if isinstance(x, (np.integer,)):
+        return int(x)
+    if isinstance(x, (np.floating, float)):
+        v = float(x)
+        return v if math.isfinite(v) else None
+    if isinstance(x, datetime):
+        return x.isoformat()
+    return x
+
+
+# ---------------------------------------------------------------------------
+# Loading: one row per call
+# ---------------------------------------------------------------------------
+
+
+def _load(events) -> tuple[pa.Table, int, list[str]]:
+    """(calls table, number of events, input findings)."""
+    from dialer.events import EventFormatError, read_events
+
+    findings: list[str] = []
+    if isinstance(events, (str, os.PathLike)):
+        path = os.fspath(events)
+        if not os.path.exists(path):
+            raise AuditInputError(f"no such events file: {path}")
+        if path.endswith((".parquet", ".pq")) or os.path.isdir(path):
+            return _load_parquet(path)
+    try:
+        result = read_events(events)
+    except (EventFormatError, FileNotFoundError, UnicodeDecodeError) as exc:
+        raise AuditInputError(str(exc)) from None
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, KeyError) as exc:
+        raise AuditInputError(f"events cannot be read: {exc}") from None
+    findings.extend(result.errors)
+    table = result.table
+    missing = [c for c in REQUIRED if c not in table.column_names]
+    if missing:
+        raise AuditInputError(f"events: missing column(s) {missing}")
+    n_events = table.num_rows
+    table = _with_columns(table, findings)
+    is_disc = pc.fill_null(pc.equal(table["event_type"], "DISCONNECTED"), False)
+    calls = table.filter(is_disc)
+    # Calls whose DISCONNECTED event is missing (a truncated log): audit them
+    # from their latest event, and say so.
+    others = table.filter(pc.invert(is_disc))
+    if others.num_rows:
+        orphan = others.filter(pc.invert(pc.fill_null(pc.is_in(others["contact_id"], value_set=calls["contact_id"]), False)))
+        if orphan.num_rows:
+            orphan = orphan.sort_by([("contact_id", "ascending"), ("time", "descending")])
+            ids = orphan["contact_id"].to_numpy(zero_copy_only=False)
+            first = np.ones(ids.size, dtype=bool)
+            first[1:] = ids[1:] != ids[:-1]
+            last_rows = orphan.filter(pa.array(first))
+            findings.append(
+                f"{last_rows.num_rows} call(s) have no DISCONNECTED event (truncated log?); audited from their latest event"
+            )
+            calls = pa.concat_tables([calls, last_rows.cast(calls.schema)])
+    return calls, n_events, findings
+
+
+def _load_parquet(path: str) -> tuple[pa.Table, int, list[str]]:
+    """Read only the columns the audit needs, only DISCONNECTED rows (pushed
+    down into the Parquet reader): the fast path for ten million events."""
+    import pyarrow.parquet as pq
+
+    try:
+        schema = pq.read_schema(path) if not os.path.isdir(path) else pq.ParquetDataset(path).schema
+        n_events = pq.ParquetFile(path).metadata.num_rows if not os.path.isdir(path) else None
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise AuditInputError(f"{path}: not a readable Parquet file ({exc})") from None
+    names = set(schema.names)
+    missing = [c for c in REQUIRED if c not in names]
+    if missing:
+        raise AuditInputError(f"{path}: missing column(s) {missing}")
+    cols = [c for c in NEEDED if c in names]
+    try:
+        table = pq.read_table(path, columns=cols, filters=[("event_type", "=", "DISCONNECTED")])
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise AuditInputError(f"{path}: not a readable Parquet file ({exc})") from None
+    if n_events is None:
+        n_events = table.num_rows
+    findings: list[str] = []
+    return _with_columns(table, findings), n_events, findings
+
+
+def _with_columns(table: pa.Table, findings: list[str]) -> pa.Table:
+    from dialer.events import EVENT_SCHEMA
+
+    absent = [c for c in NEEDED if c not in table.column_names]
+    for c in absent:
+        table = table.append_column(c, pa.nulls(table.num_rows, EVENT_SCHEMA.field(c).type))
+    return table.select(list(NEEDED))
+
+
+def _ms(col) -> np.ndarray:
+    """Timestamp column -> float64 epoch milliseconds (NaN for null); exact
+    integers, so differences compare exactly with a threshold."""
+    if pa.types.is_timestamp(col.type):
+        col = col.cast(_TS) if col.type != _TS else col
+        col = col.cast(pa.int64())
+    elif pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
+        col = pc.cast(col, _TS).cast(pa.int64())
+    elif pa.types.is_null(col.type):
+        return np.full(len(col), np.nan)
+    arr = col.to_numpy(zero_copy_only=False) if isinstance(col, pa.Array) else col.to_numpy()
+    return arr.astype(np.float64, copy=False)
+
+
+def _eq(col, value: str) -> np.ndarray:
+    return pc.fill_null(pc.equal(col, value), False).to_numpy(zero_copy_only=False) if len(col) else np.zeros(0, bool)
+
+
+def _isin(col, values: Sequence[str]) -> np.ndarray:
+    if not len(col):
+        return np.zeros(0, bool)
+    return pc.fill_null(pc.is_in(col, value_set=pa.array(list(values), type=pa.string())), False).to_numpy(zero_copy_only=False)
+
+
+def _bool(col) -> tuple[np.ndarray, np.ndarray]:
+    """(value, known) of a nullable boolean column."""
+    if not len(col):
+        return np.zeros(0, bool), np.zeros(0, bool)
+    known = pc.is_valid(col).to_numpy(zero_copy_only=False)
+    value = pc.fill_null(col, False).to_numpy(zero_copy_only=False)
+    return value.astype(bool), known.astype(bool)
+
+
+def _numbers(addr) -> np.ndarray:
+    """E.164 text -> int64 digits; -1 where not an E.164 number."""
+    n = len(addr)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    addr = addr.combine_chunks() if isinstance(addr, pa.ChunkedArray) else addr
+    digits = pc.utf8_slice_codeunits(addr, 1)
+    ok = pc.and_(
+        pc.and_(pc.starts_with(addr, "+"), pc.utf8_is_digit(digits)),
+        pc.less_equal(pc.utf8_length(digits), 15),
+    )
+    ok = pc.fill_null(ok, False)
+    safe = pc.if_else(ok, digits, "-1")
+    return pc.cast(safe, pa.int64()).to_numpy(zero_copy_only=False)
+
+
+# ---------------------------------------------------------------------------
+# The audit
+# ---------------------------------------------------------------------------
+
+
+def audit(
+    events,
+    jurisdiction: "str | RuleSet",
+    *,
+    fp_sample=None,
+    dnc=None,
+    max_offenders: int = 100,
+    seed: int = 0,
+) -> AuditReport:
+    """Audit the contact events of a run against a jurisdiction's rules.
+
+    ``events``: a pyarrow Table (``EVENT_SCHEMA``), a list of EventBridge
+    envelopes, or the path of a JSON-lines or Parquet file. Unreadable lines
+    are reported in ``findings`` and the rest is audited.
+
+    ``fp_sample`` (UK-style rules): how the operator's AMD false-positive
+    estimate is made: ``None`` (sample ``400`` machine verdicts and judge them
+    with the ground truth), an ``int`` (that sample size), a ``float`` (a rate
+    measured elsewhere) or ``(tested, humans_found)`` from a listening test.
+
+    ``dnc``: a ``DncList``, several, or numbers; calls to them are breaches.
+    """
+    rules = get_rules(jurisdiction)
+    if rules is None:
+        raise ValueError("audit needs a jurisdiction (US, UK, AU, AU_RESEARCH, NZ or a RuleSet)")
+    calls, n_events, findings = _load(events)
+    return _audit_calls(calls, n_events, findings, rules, fp_sample=fp_sample, dnc=dnc, cap=max_offenders, seed=seed)
+
+
+def _audit_calls(calls: pa.Table, n_events: int, findings: list[str], rules: RuleSet, *, fp_sample, dnc, cap, seed) -> AuditReport:
+    n = calls.num_rows
+    ab = rules.abandonment
+    thr_ms = ab.threshold_seconds * 1000.0
+
+    t_time = _ms(calls["time"])
+    t_init = _ms(calls["initiation_ts"])
+    t_init = np.where(np.isnan(t_init), t_time, t_init)
+    t_cts = _ms(calls["connected_to_system_ts"])
+    g_start = _ms(calls["greeting_start_ts"])
+    g_end = _ms(calls["greeting_end_ts"])
+    t_agent = _ms(calls["connected_to_agent_ts"])
+    t_disc = _ms(calls["disconnect_ts"])
+
+    amd = calls["amd_status"]
+    party = calls["sim_party"]
+    has_party = pc.is_valid(party).to_numpy(zero_copy_only=False) if n else np.zeros(0, bool)
+    human_true = _eq(party, "HUMAN")
+    amd_correct, amd_correct_known = _bool(calls["sim_amd_correct"])
+    machine_verdict = _isin(amd, MACHINE_VERDICTS)
+    no_verdict = (pc.is_null(amd).to_numpy(zero_copy_only=False) if n else np.zeros(0, bool)) | _isin(amd, NO_VERDICT)
+    greeted = ~np.isnan(g_start) | ~np.isnan(g_end)
+    observable_live = greeted & (_eq(amd, "HUMAN_ANSWERED") | no_verdict)
+    live_all = np.where(has_party, human_true, observable_live)
+    fp_true = machine_verdict & np.where(has_party, human_true, amd_correct_known & ~amd_correct)
+    truth_known = bool(has_party.any() or (amd_correct_known & machine_verdict).any())
+    live = live_all & ~machine_verdict  # the AMD let them through
+
+    if ab.clock_start == "GREETING_END":
+        clock = np.where(np.isnan(g_end), np.where(np.isnan(g_start), t_cts, g_start), g_end)
+    elif ab.clock_start == "GREETING_START":
+        clock = np.where(np.isnan(g_start), np.where(np.isnan(g_end), t_cts, g_end), g_start)
+    else:
+        clock = t_cts
+    deadline = clock + thr_ms
+    with np.errstate(invalid="ignore"):
+        in_time = ~np.isnan(t_agent) & (t_agent <= deadline)
+        callee_left = _eq(calls["disconnect_reason"], "CUSTOMER_DISCONNECT") & np.isnan(t_agent) & (t_disc <= deadline)
+    abandoned = live & ~in_time & ~callee_left
+
+    contact_ids = calls["contact_id"]
+
+    def offenders(mask: np.ndarray) -> tuple[list[str], int]:
+        idx = np.flatnonzero(mask)
+        if idx.size == 0:
+            return [], 0
+        # Earliest first, so the list reads as a story.
+        idx = idx[np.argsort(t_init[idx], kind="stable")][:cap]
+        return [str(x) for x in contact_ids.take(pa.array(idx)).to_pylist()], int(mask.sum())
+
+    results: list[RuleResult] = []
+    summary = {
+        "live_answers": int(live.sum()),
+        "abandoned": int(abandoned.sum()),
+        "machine_verdicts": int(machine_verdict.sum()),
+        "amd_false_positives_true": int(fp_true.sum()) if truth_known else None,
+        "ground_truth": truth_known,
+    }
+
+    # -- abandonment windows ------------------------------------------------
+    scope_col = calls["campaign_id"] if ab.scope == "CAMPAIGN" else calls["instance_id"]
+    scope_codes, scope_names = _codes(scope_col)
+    win = _windows(ab, t_init, scope_codes, findings)
+    fp_rate, fp_info = _fp_rate(fp_sample, machine_verdict, fp_true, truth_known, seed)
+    if ab.include_amd_false_positives:
+        summary["amd_false_positive_estimate"] = fp_info
+    main_fp = fp_true if truth_known else None
+    results.append(
+        _abandonment_rule(
+            "abandonment_rate",
+            ab, rules, live, abandoned, machine_verdict, main_fp, fp_rate, win, scope_names, t_init, offenders,
+            severity="error" if ab.limit is not None else "info",
+            estimated=not truth_known,
+        )
+    )
+    if ab.include_amd_false_positives and truth_known:
+        results.append(
+            _abandonment_rule(
+                "abandonment_rate_operator_estimate",
+                ab, rules, live, abandoned, machine_verdict, None, fp_rate, win, scope_names, t_init, offenders,
+                severity="warning", estimated=True,
+            )
+        )
+
+    # -- zones and local time -------------------------------------------------
+    numbers = _numbers(calls["customer_address"])
+    need_zones = rules.hours is not None or (rules.holidays is not None and rules.holidays.forbid_calls) or rules.recall.after_machine_same_day
+    zone_groups = _zone_groups(calls["sim_time_zone"], numbers, findings) if need_zones and n else None
+
+    if rules.hours is not None or (rules.holidays is not None and rules.holidays.forbid_calls):
+        results.append(_hours_rule(rules, t_init, zone_groups, offenders))
+
+    if rules.ring_minimum_seconds is not None:
+        unanswered = _eq(calls["disconnect_reason"], "TELECOM_UNANSWERED")
+        with np.errstate(invalid="ignore"):
+            short = unanswered & ((t_disc - t_init) < rules.ring_minimum_seconds * 1000.0)
+        ids, count = offenders(short)
+        results.append(
+            RuleResult(
+                "ring_time",
+                f"unanswered calls ring at least {rules.ring_minimum_seconds:g} s before hang-up",
+                "error", count, 0, count == 0, "calls", ids, count,
+                {"unanswered_calls": int(unanswered.sum()), "minimum_seconds": rules.ring_minimum_seconds},
+            )
+        )
+
+    # -- per-number history: re-call bans, opt-outs ---------------------------
+    opt_out, opt_known = _bool(calls["sim_opt_out"])
+    need_sort = rules.recall.after_abandoned_seconds or rules.recall.after_machine_same_day or opt_known.any()
+    if need_sort and n:
+        valid_num = numbers >= 0
+        order = np.lexsort((t_init, numbers))
+        order = order[valid_num[order]]
+        num_s = numbers[order]
+        t_s = t_init[order]
+        m = num_s.size
+        new = np.ones(m, dtype=bool)
+        new[1:] = num_s[1:] != num_s[:-1]
+        gstart = np.maximum.accumulate(np.where(new, np.arange(m), 0)) if m else np.zeros(0, np.int64)
+        agent_guarantee = in_time[order]  # an agent was there within the threshold
+
+        def previous(flag_s: np.ndarray) -> np.ndarray:
+            """Index of the latest earlier call of the same number with the flag, or -1."""
+            last = np.maximum.accumulate(np.where(flag_s, np.arange(m), -1)) if m else np.zeros(0, np.int64)
+            prev = np.concatenate([[-1], last[:-1]]).astype(np.int64)
+            return np.where(prev >= gstart, prev, -1)
+
+        if rules.recall.after_abandoned_seconds:
+            p = previous((abandoned | fp_true)[order] if ab.include_amd_false_positives and truth_known else abandoned[order])
+            hit_s = (p >= 0) & ((t_s - t_s[np.maximum(p, 0)]) < rules.recall.after_abandoned_seconds * 1000.0) & ~agent_guarantee
+            mask = np.zeros(n, bool)
+            mask[order[hit_s]] = True
+            ids, count = offenders(mask)
+            hours = rules.recall.after_abandoned_seconds / 3600
+            results.append(
+                RuleResult(
+                    "recall_after_abandoned",
+                    f"no call within {hours:g} h of an abandoned call to the same number unless a live agent is guaranteed",
+                    "error", count, 0, count == 0, "calls", ids, count,
+                )
+            )
+        if rules.recall.after_machine_same_day:
+            day = _local_days(t_init, zone_groups, rules)[order]
+            p = previous(machine_verdict[order])
+            hit_s = (p >= 0) & (day == day[np.maximum(p, 0)]) & ~agent_guarantee
+            mask = np.zeros(n, bool)
+            mask[order[hit_s]] = True
+            ids, count = offenders(mask)
+            results.append(
+                RuleResult(
+                    "recall_after_machine",
+                    "no further call the same day after an AMD machine verdict unless a live agent is guaranteed",
+                    "error", count, 0, count == 0, "calls", ids, count,
+                )
+            )
+        if opt_known.any():
+            p = previous(opt_out[order])
+            mask = np.zeros(n, bool)
+            mask[order[p >= 0]] = True
+            ids, count = offenders(mask)
+            results.append(
+                RuleResult(
+                    "opt_out_honoured",
+                    "no call to a number after its owner opted out during the run (company do-not-call)",
+                    "warning", count, 0, count == 0, "calls", ids, count,
+                    {"opt_outs": int(opt_out.sum()), "legal_grace_days": rules.dnc.company_request_days},
+                )
+            )
+
+    if dnc is not None:
+        from compliance.dnc import as_number_array
+
+        listed = np.isin(numbers, as_number_array(dnc)) & (numbers >= 0)
+        ids, count = offenders(listed)
+        results.append(
+            RuleResult(
+                "dnc", "no call to a number on a do-not-call list", "error", count, 0, count == 0, "calls", ids, count,
+            )
+        )
+
+    if ab.message_required:
+        played, known = _bool(calls["sim_message_played"])
+        silent = abandoned & known & ~played
+        ids, count = offenders(silent)
+        assessable = bool((abandoned & known).any()) or not abandoned.any()
+        results.append(
+            RuleResult(
+                "abandon_message",
+                "every abandoned call plays an information message (caller identity, number to call back / opt out)",
+                "warning", count, 0, (count == 0) if assessable else None, "calls", ids, count,
+            )
+        )
+
+    return AuditReport(rules.name, results, int(n_events), int(n), findings, summary)
+
+
+def _codes(col) -> tuple[np.ndarray, list[str | None]]:
+    """Dictionary codes of a string column (nulls -> their own code)."""
+    n = len(col)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64), []
+    enc = pc.dictionary_encode(pc.fill_null(col, "")).combine_chunks()
+    names = [x or None for x in enc.dictionary.to_pylist()]
+    return enc.indices.to_numpy(zero_copy_only=False).astype(np.int64), names
+
+
+@dataclass
+class _Win:
+    key: np.ndarray  # window id per call
+    scope: np.ndarray  # scope code per window
+    start_ms: np.ndarray
+    end_ms: np.ndarray
+    count: int
+
+
+def _windows(ab, t_init: np.ndarray, scope_codes: np.ndarray, findings: list[str]) -> _Win:
+    n = t_init.size
+    if n == 0:
+        return _Win(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), np.zeros(0), 0)
+    if ab.window == "CALENDAR_DAY":
+        from compliance.windows import utc_offsets
+
+        zone = ab.window_zone or "UTC"
+        off = utc_offsets(zone, t_init / 1000.0) * 1000
+        idx = np.floor((t_init + off) / (86400_000.0 * ab.window_days)).astype(np.int64)
+        starts_local = idx * 86400_000 * ab.window_days
+    else:
+        span = 86400_000.0 * ab.window_days
+        first = np.full(scope_codes.max() + 1, np.inf)
+        np.minimum.at(first, scope_codes, t_init)
+        idx = np.floor((t_init - first[scope_codes]) / span).astype(np.int64)
+        starts_local = None
+    combined = scope_codes * (1 << 32) + (idx - idx.min())
+    uniq, key = np.unique(combined, return_inverse=True)
+    scope = uniq >> 32
+    w_idx = (uniq & ((1 << 32) - 1)) + idx.min()
+    if ab.window == "CALENDAR_DAY":
+        # Report the local calendar day bounds as UTC ms (approximately: local midnight).
+        start = w_idx * 86400_000.0 * ab.window_days
+        end = start + 86400_000.0 * ab.window_days
+    else:
+        span = 86400_000.0 * ab.window_days
+        first = np.full(scope_codes.max() + 1, np.inf)
+        np.minimum.at(first, scope_codes, t_init)
+        start = first[scope] + w_idx * span
+        end = start + span
+    return _Win(key.astype(np.int64), scope, start, end, uniq.size)
+
+
+def _fp_rate(fp_sample, machine_verdict, fp_true, truth_known, seed) -> tuple[float | None, dict]:
+    """The operator's estimate of the share of machine verdicts that were humans."""
+    n_machine = int(machine_verdict.sum())
+    if isinstance(fp_sample, (tuple, list)):
+        tested, found = int(fp_sample[0]), int(fp_sample[1])
+        if tested <= 0 or not 0 <= found <= tested:
+            raise ValueError(f"fp_sample must be (tested > 0, 0 <= humans_found <= tested), got {fp_sample!r}")
+        rate, method = found / tested, "listening test given"
+    elif isinstance(fp_sample, float):
+        if not 0.0 <= fp_sample <= 1.0:
+            raise ValueError(f"fp_sample as a rate must be between 0 and 1, got {fp_sample!r}")
+        return fp_sample, {"rate": fp_sample, "method": "rate given", "machine_verdicts": n_machine,
+                           "estimated_false_positives": fp_sample * n_machine}
+    else:
+        size = DEFAULT_FP_SAMPLE if fp_sample is None else int(fp_sample)
+        if not truth_known or n_machine == 0:
+            return (0.0 if n_machine == 0 else None), {
+                "rate": 0.0 if n_machine == 0 else None,
+                "method": "no machine verdicts" if n_machine == 0 else "not estimated: no ground truth and no fp_sample given",
+                "machine_verdicts": n_machine,
+            }
+        idx = np.flatnonzero(machine_verdict)
+        rng = np.random.default_rng(seed)
+        pick = idx if idx.size <= size else rng.choice(idx, size=size, replace=False)
+        tested, found = int(pick.size), int(fp_true[pick].sum())
+        rate, method = found / tested, f"simple random sample of {tested} machine verdicts judged against the ground truth"
+    lo, hi = _wilson(found, tested)
+    return rate, {
+        "rate": rate, "method": method, "tested": tested, "humans_found": found,
+        "rate_95ci": [lo, hi], "machine_verdicts": n_machine,
+        "estimated_false_positives": rate * n_machine,
+    }
+
+
+def _wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
+    if n == 0:
+        return 0.0, 1.0
+    p = k / n
+    den = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / den
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / den
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def _abandonment_rule(
+    name, ab, rules, live, abandoned, machine_verdict, fp_true, fp_rate, win: _Win, scope_names, t_init, offenders,
+    *, severity, estimated,
+) -> RuleResult:
+    w = win.count
+    num = np.bincount(win.key, weights=abandoned, minlength=w).astype(np.float64)
+    den = np.bincount(win.key, weights=live, minlength=w).astype(np.float64)
+    fp_count = np.zeros(w)
+    fp_note = None
+    if ab.include_amd_false_positives:
+        if fp_true is not None:
+            fp_count = np.bincount(win.key, weights=fp_true, minlength=w).astype(np.float64)
+            fp_note = "true count (simulation ground truth)"
+        elif fp_rate is not None:
+            fp_count = fp_rate * np.bincount(win.key, weights=machine_verdict, minlength=w)
+            fp_note = f"estimated: {fp_rate:.4f} x machine verdicts"
+        else:
+            fp_note = "not included: no ground truth and no fp_sample"
+    num_t, den_t = num + fp_count, den + fp_count
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rate = np.where(den_t > 0, num_t / np.where(den_t > 0, den_t, 1), 0.0)
+    limit = ab.limit
+    bad = (num_t > limit * den_t + 1e-9) if limit is not None else np.zeros(w, bool)
+    worst = int(np.argmax(rate)) if w else -1
+    measured = float(rate[worst]) if w else 0.0
+    mask = abandoned | (fp_true if (fp_true is not None and ab.include_amd_false_positives) else False)
+    mask = mask & bad[win.key] if w else mask
+    ids, count = offenders(mask) if limit is not None else ([], 0)
+    order = np.argsort(~bad, kind="stable")[:50]  # failing windows first
+    windows = [
+        {
+            "scope": scope_names[int(win.scope[k])] if scope_names else None,
+            "start": _iso(win.start_ms[k]),
+            "end": _iso(win.end_ms[k]),
+            "abandoned": float(num[k]),
+            "amd_false_positives": float(fp_count[k]),
+            "live": float(den[k]),
+            "rate": float(rate[k]),
+            "passed": not bool(bad[k]),
+        }
+        for k in order.tolist()
+    ]
+    clock = {"GREETING_END": "the end of the greeting", "GREETING_START": "the start of the greeting"}.get(
+        ab.clock_start, "connection"
+    )
+    period = "calendar day" if ab.window == "CALENDAR_DAY" else f"{ab.window_days}-day period"
+    desc = (
+        f"abandoned calls (no agent within {ab.threshold_seconds:g} s of {clock}) at most "
+        f"{'(no legal limit)' if limit is None else f'{limit * 100:g}%'} of "
+        f"{'abandoned + live' if ab.denominator == 'ABANDONED_PLUS_LIVE' else 'live'} calls per {period}"
+        + (", AMD false positives counted as abandoned" if ab.include_amd_false_positives else "")
+        + (" (operator's estimate)" if name.endswith("estimate") else "")
+    )
+    details = {
+        "windows_evaluated": w,
+        "windows_failed": int(bad.sum()),
+        "worst_window": windows[0] if windows and not windows[0]["passed"] else (
+            {"rate": measured} if w else None
+        ),
+        "windows": windows,
+        "numerator": float(num_t[worst]) if w else 0.0,
+        "denominator": float(den_t[worst]) if w else 0.0,
+        "amd_false_positives": fp_note,
+        "clock_start": ab.clock_start,
+        "threshold_seconds": ab.threshold_seconds,
+    }
+    passed = True if limit is None else not bool(bad.any())
+    return RuleResult(name, desc, severity, measured, limit, passed, "rate", ids, count, details)
+
+
+def _iso(ms: float) -> str | None:
+    if not math.isfinite(ms):
+        return None
+    return datetime.fromtimestamp(ms / 1000.0, timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+@dataclass
+class _ZoneGroups:
+    gid: np.ndarray  # group per call, -1 unknown
+    zones: list[tuple[str, ...]]
+    unknown: int
+
+
+def _zone_groups(tz_col, numbers: np.ndarray, findings: list[str]) -> _ZoneGroups:
+    """The callee's zone(s) for each call: ``sim_time_zone`` when present
+    (several zones separated by ',' '|' or ';'), else the number's zones."""
+    from compliance.localtime import LocalTimeError, check_zone, zones_for_number
+
+    n = numbers.size
+    gid = np.full(n, -1, dtype=np.int64)
+    groups: dict[tuple[str, ...], int] = {}
+
+    def group_of(zones: tuple[str, ...]) -> int:
+        return groups.setdefault(zones, len(groups))
+
+    codes, names = _codes(tz_col)
+    has_tz = np.zeros(n, bool)
+    bad_zones = []
+    for c, name in enumerate(names):
+        if not name:
+            continue
+        parts = tuple(z.strip() for z in name.replace("|", ",").replace(";", ",").split(",") if z.strip())
+        try:
+            zones = tuple(check_zone(z) for z in parts)
+        except LocalTimeError:
+            bad_zones.append(name)
+            continue
+        sel = codes == c
+        gid[sel] = group_of(zones)
+        has_tz |= sel
+    if bad_zones:
+        findings.append(f"unknown time zone(s) in sim_time_zone: {bad_zones[:5]}; those calls' zones come from their numbers")
+    rest = ~has_tz & (numbers >= 0)
+    if rest.any():
+        prefixes, inverse = np.unique(numbers[rest] // 10_000, return_inverse=True)
+        pg = np.full(prefixes.size, -1, dtype=np.int64)
+        for k, p in enumerate(prefixes.tolist()):
+            zones, _ = zones_for_number("+" + str(p * 10_000))
+            if zones:
+                pg[k] = group_of(tuple(zones))
+        gid[rest] = pg[inverse]
+    unknown = int((gid < 0).sum())
+    if unknown:
+        findings.append(f"{unknown} call(s) have no known time zone (no sim_time_zone, number without zone data); calling hours not checked for them")
+    return _ZoneGroups(gid, list(groups), unknown)
+
+
+def _hours_rule(rules: RuleSet, t_init: np.ndarray, zg: _ZoneGroups | None, offenders) -> RuleResult:
+    from compliance.verdicts import Verdict
+    from compliance.windows import build_window
+
+    n = t_init.size
+    outside = np.zeros(n, bool)
+    holiday = np.zeros(n, bool)
+    if zg is not None and n:
+        t = t_init / 1000.0
+        lo, hi = float(np.nanmin(t)), float(np.nanmax(t))
+        for g, zones in enumerate(zg.zones):
+            sel = zg.gid == g
+            if not sel.any():
+                continue
+            w = build_window(zones, rules, epoch=0.0, start=lo - 1, end=hi + 1)
+            codes = w.codes_at(t[sel])
+            outside[sel] = codes != 0
+            holiday[sel] = codes == int(Verdict.HOLIDAY)
+    ids, count = offenders(outside)
+    hours = rules.hours.to_mapping() if rules.hours else None
+    desc = "calls only within legal calling hours in the callee's local time"
+    if rules.holidays is not None and rules.holidays.forbid_calls:
+        desc += f", not on {rules.holidays.country} public holidays"
+    return RuleResult(
+        "calling_hours", desc, "error", count, 0,
+        (count == 0) if (zg is None or zg.unknown < n) or n == 0 else None,
+        "calls", ids, count,
+        {"on_holidays": int(holiday.sum()), "calls_without_zone": zg.unknown if zg else 0, "hours": hours},
+    )
+
+
+def _local_days(t_init: np.ndarray, zg: _ZoneGroups | None, rules: RuleSet) -> np.ndarray:
+    """Local calendar day of each call in the callee's (first) zone; the rule
+    set's window zone (else UTC) when the callee's zone is unknown."""
+    from compliance.windows import utc_offsets
+
+    t = t_init / 1000.0
+    off = np.zeros(t.size, dtype=np.int64)
+    fallback = rules.abandonment.window_zone or "UTC"
+    if zg is None:
+        off = utc_offsets(fallback, t) if t.size else off
+    else:
+        for g, zones in enumerate(zg.zones):
+            sel = zg.gid == g
+            if sel.any():
+                off[sel] = utc_offsets(zones[0], t[sel])
+        unk = zg.gid < 0
+        if unk.any():
+            off[unk] = utc_offsets(fallback, t[unk])
+    return np.floor((t + off) / 86400.0).astype(np.int64)
+
+
+def assert_compliant(events, jurisdiction, *, strict: bool = False, **kwargs) -> AuditReport:
+    """Audit and raise ``AssertionError`` listing each broken rule with its
+    figure and limit (``strict``: warnings fail too). Returns the report."""
+    __tracebackhide__ = True
+    report = events if isinstance(events, AuditReport) else audit(events, jurisdiction, **kwargs)
+    broken = report.failures + (report.warnings if strict else [])
+    if broken:
+        raise AssertionError(report.failure_message(include_warnings=strict))
+    return report
+
+
+__all__ = ["AuditInputError", "AuditReport", "RuleResult", "assert_compliant", "audit"]

@@ -1,0 +1,95 @@
+"""``dialer audit EVENTS --jurisdiction US --format text|json``.
+
+Exit codes: 0 every rule passed; 1 a rule failed; 2 the input could not be
+read (fully or in part: a skipped line means the audit is incomplete). Input
+problems are one-line messages naming the file and line, never tracebacks.
+"""
+
+from __future__ import annotations
+
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+
+class Format(str, Enum):
+    text = "text"
+    json = "json"
+
+
+def _fp_sample(text: str | None):
+    if text is None:
+        return None
+    if "/" in text:
+        a, b = text.split("/", 1)
+        return (int(b), int(a))  # "humans/tested"
+    if "." in text:
+        return float(text)
+    return int(text)
+
+
+def audit_command(
+    events: Annotated[Path, typer.Argument(help="Events: Parquet file (events.parquet) or JSON lines of EventBridge envelopes.")],
+    jurisdiction: Annotated[str, typer.Option("--jurisdiction", "-j", help="US, UK, AU, AU_RESEARCH, NZ, or a rules YAML/JSON file.")] = "US",
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.text,
+    dnc: Annotated[Optional[list[Path]], typer.Option("--dnc", help="DNC list CSV (repeatable); calls to listed numbers are breaches.")] = None,
+    fp_sample: Annotated[
+        Optional[str],
+        typer.Option("--fp-sample", help="AMD false-positive estimate: a sample size (400), a rate (0.05), or HUMANS/TESTED (12/400)."),
+    ] = None,
+    max_offenders: Annotated[int, typer.Option("--max-offenders", help="Contact ids listed per rule.")] = 100,
+) -> None:
+    """Audit the contact events of a run against a jurisdiction's rules."""
+    from compliance.audit import AuditInputError, audit
+    from compliance.dnc import read_dnc
+
+    def fail(message: str) -> None:
+        typer.echo(f"dialer audit: error: {message}", err=True)
+        raise typer.Exit(2)
+
+    try:
+        fps = _fp_sample(fp_sample)
+    except ValueError:
+        fail(f"--fp-sample: expected a sample size, a rate or HUMANS/TESTED, got {fp_sample!r}")
+    lists = []
+    for p in dnc or []:
+        try:
+            dl = read_dnc(p, kind="company", name=p.stem)
+        except (OSError, ValueError) as exc:
+            fail(f"--dnc {p}: {exc}")
+        for bad in dl.rejected[:20]:
+            typer.echo(f"dialer audit: warning: {p}: {bad}", err=True)
+        lists.append(dl)
+    try:
+        report = audit(events, jurisdiction, fp_sample=fps, dnc=lists or None, max_offenders=max_offenders)
+    except AuditInputError as exc:
+        fail(str(exc))
+    except ValueError as exc:  # unknown jurisdiction, bad rules file, bad fp_sample
+        fail(str(exc))
+    except OSError as exc:
+        fail(f"{events}: {exc.strerror or exc}")
+    for finding in report.findings:
+        typer.echo(f"dialer audit: warning: {finding}", err=True)
+    if fmt == Format.json:
+        typer.echo(report.to_json(indent=2))
+    else:
+        from rich.console import Console
+
+        report.render(Console(highlight=False))
+    if report.findings and any("skipped" in f for f in report.findings):
+        raise typer.Exit(2)
+    raise typer.Exit(0 if report.passed else 1)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("audit")(audit_command)
+
+
+if __name__ == "__main__":  # python -m compliance.cli EVENTS ...
+    _app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
+    register(_app)
+    _app.command("_")(lambda: None)
+    sys.exit(_app())
