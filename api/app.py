@@ -1,0 +1,87 @@
+"""The FastAPI application: routers, error shapes, auth, metrics, and the
+lifespan that migrates the database, recovers interrupted runs and starts
+the run supervisor (and on shutdown stops workers, marking runs interrupted)."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.responses import Response
+
+from api import errors
+from api.auth import Reader
+from api.observability import access_log_middleware, setup_logging
+from api.state import ServiceState
+from campaigns.db import migrate
+from campaigns.settings import Settings
+
+log = logging.getLogger("api")
+
+
+def create_app(settings: Settings | None = None, *, supervise: bool = True, configure_logging: bool = True) -> FastAPI:
+    settings = settings or Settings.from_env()
+    if configure_logging:
+        setup_logging(settings.log_level, settings.log_json)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        state: ServiceState = app.state.svc
+        migrate(state.engine)
+        if supervise:
+            from api.supervisor import Supervisor
+
+            state.supervisor = Supervisor(state)
+            state.supervisor.start()
+        log.info("service ready (database %s)", state.engine.dialect.name)
+        try:
+            yield
+        finally:
+            if state.supervisor is not None:
+                state.supervisor.shutdown()
+            state.engine.dispose()
+            log.info("service stopped")
+
+    app = FastAPI(
+        title="Outbound dialer simulator",
+        version="0.1.0",
+        description=(
+            "Amazon Connect outbound campaigns v2 (`/v2/...`) and v1 APIs over a discrete-event simulator, "
+            "plus native endpoints under `/sim`. Connect paths take AWS SigV4 or a bearer API key; "
+            "`/sim` and `/metrics` take a bearer API key."
+        ),
+        lifespan=lifespan,
+    )
+    app.state.svc = ServiceState(settings)
+    errors.install(app)
+    access_log_middleware(app)
+
+    from api import routes_native, routes_v1, routes_v2
+
+    app.include_router(routes_v2.router)
+    app.include_router(routes_native.router)
+    app.include_router(routes_v1.router)
+
+    @app.get("/healthz", tags=["Operations"], summary="Liveness and database check (no credentials)")
+    def healthz(request: Request):
+        from sqlalchemy import text
+
+        try:
+            with request.app.state.svc.engine.connect() as c:
+                c.execute(text("SELECT 1"))
+        except Exception:
+            return Response('{"status":"unavailable"}', status_code=503, media_type="application/json")
+        return {"status": "ok"}
+
+    @app.get("/metrics", tags=["Operations"], summary="Prometheus metrics (bearer key)")
+    def metrics(request: Request, principal: Reader):
+        state = request.app.state.svc
+        return Response(state.metrics.render(state), media_type="text/plain; version=0.0.4")
+
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """Factory for ``uvicorn --factory api.app:app_from_env``."""
+    return create_app()

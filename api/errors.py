@@ -1,0 +1,129 @@
+"""Error shapes.
+
+Connect routes (``/v2/...`` and the v1 paths) answer errors the way the AWS
+service does: the status of the modelled exception, an ``x-amzn-ErrorType``
+header naming it and ``{"message": ...}`` (plus ``state`` for
+InvalidCampaignStateException), so botocore raises the modelled exception
+class. Native routes answer ``{"error": code, "message": ..., "details": [...]}``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+CONNECT_STATUS = {
+    "ValidationException": 400,
+    "AccessDeniedException": 403,
+    "ResourceNotFoundException": 404,
+    "ConflictException": 409,
+    "InvalidCampaignStateException": 409,
+    "ServiceQuotaExceededException": 402,
+    "ThrottlingException": 429,
+    "InternalServerException": 500,
+    "UnknownOperationException": 404,
+}
+
+
+class ConnectError(Exception):
+    def __init__(self, error_type: str, message: str, **extra: Any):
+        super().__init__(message)
+        self.error_type = error_type
+        self.message = message
+        self.extra = extra
+
+    @property
+    def status(self) -> int:
+        return CONNECT_STATUS.get(self.error_type, 400)
+
+
+def validation(message: str) -> ConnectError:
+    return ConnectError("ValidationException", message)
+
+
+def not_found(message: str) -> ConnectError:
+    return ConnectError("ResourceNotFoundException", message)
+
+
+def invalid_state(state: str, message: str) -> ConnectError:
+    return ConnectError("InvalidCampaignStateException", message, state=state)
+
+
+def access_denied(message: str) -> ConnectError:
+    return ConnectError("AccessDeniedException", message)
+
+
+class NativeError(Exception):
+    def __init__(self, status: int, code: str, message: str, details: list | None = None, headers: dict | None = None):
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.details = details
+        self.headers = headers
+
+
+def connect_response(err: ConnectError) -> JSONResponse:
+    body = {"message": err.message, **err.extra}
+    return JSONResponse(body, status_code=err.status, headers={"x-amzn-ErrorType": err.error_type})
+
+
+def native_response(err: NativeError) -> JSONResponse:
+    body: dict[str, Any] = {"error": err.code, "message": err.message}
+    if err.details is not None:
+        body["details"] = err.details
+    return JSONResponse(body, status_code=err.status, headers=err.headers)
+
+
+def is_connect_path(path: str) -> bool:
+    return not (path.startswith("/sim") or path in ("/healthz", "/metrics") or path.startswith("/docs") or path.startswith("/openapi"))
+
+
+def _loc(loc) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    return ".".join(parts) or "body"
+
+
+def install(app) -> None:
+    @app.exception_handler(ConnectError)
+    async def _connect(_req: Request, exc: ConnectError):
+        return connect_response(exc)
+
+    @app.exception_handler(NativeError)
+    async def _native(_req: Request, exc: NativeError):
+        return native_response(exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(req: Request, exc: RequestValidationError):
+        errors = exc.errors()
+        if is_connect_path(req.url.path):
+            msgs = [f"{_loc(e['loc'])}: {e['msg']}" for e in errors[:5]]
+            return connect_response(validation("; ".join(msgs) or "invalid request"))
+        details = [{"field": _loc(e["loc"]), "message": e["msg"]} for e in errors[:50]]
+        return native_response(NativeError(422, "ValidationError", "invalid request", details))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(req: Request, exc: StarletteHTTPException):
+        if is_connect_path(req.url.path):
+            if exc.status_code == 404:
+                return connect_response(ConnectError("UnknownOperationException", f"no operation at {req.method} {req.url.path}"))
+            if exc.status_code == 405:
+                err = ConnectError("UnknownOperationException", f"method {req.method} not allowed on {req.url.path}")
+                resp = connect_response(err)
+                resp.status_code = 405
+                return resp
+            return connect_response(ConnectError("ValidationException", str(exc.detail)))
+        return native_response(NativeError(exc.status_code, "HTTPError", str(exc.detail), headers=getattr(exc, "headers", None)))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(req: Request, exc: Exception):  # pragma: no cover - last resort
+        import logging
+
+        logging.getLogger("api").exception("unhandled error on %s %s", req.method, req.scope.get("route").path if req.scope.get("route") else "?")
+        if is_connect_path(req.url.path):
+            return connect_response(ConnectError("InternalServerException", "internal error"))
+        return native_response(NativeError(500, "InternalError", "internal error"))

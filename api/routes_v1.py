@@ -1,0 +1,261 @@
+"""Amazon Connect outbound campaigns v1 (connectcampaigns, 2021-01-30), on
+the same campaigns as v2. v1 shapes are translated to and from the stored v2
+definition: ``dialerConfig`` <-> ``channelSubtypeConfig.telephony.outboundMode``
+(+ ``capacity``), ``outboundCallConfig`` <-> ``defaultOutboundConfig`` (+
+``connectQueueId``). v1 has no Completed state: it reads as Stopped."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Query, Request, Response
+
+from api import campaign_ops as ops
+from api.auth import ConnectManager, ConnectReader
+from api.errors import validation
+
+router = APIRouter(tags=["Connect v1"])
+
+JsonBody = Annotated[dict[str, Any], Body()]
+OptBody = Annotated[dict[str, Any] | None, Body()]
+
+_MODES = {"predictiveDialerConfig": "predictive", "progressiveDialerConfig": "progressive", "agentlessDialerConfig": "agentless"}
+
+
+def _svc(request: Request):
+    return request.app.state.svc
+
+
+def _empty() -> Response:
+    return Response(status_code=200, content=b"{}", media_type="application/json")
+
+
+def v1_state(state: str) -> str:
+    return "Stopped" if state == "Completed" else state
+
+
+def telephony_from_v1(dialer: Any, call: Any, base: dict | None = None) -> dict:
+    tel = dict(base or {})
+    if dialer is not None:
+        if not isinstance(dialer, dict) or len(dialer) != 1 or next(iter(dialer)) not in _MODES:
+            raise validation("dialerConfig must have exactly one of predictiveDialerConfig, progressiveDialerConfig, agentlessDialerConfig")
+        (key, cfg), = dialer.items()
+        if not isinstance(cfg, dict):
+            raise validation(f"dialerConfig.{key} must be an object")
+        cfg = dict(cfg)
+        capacity = cfg.pop("dialingCapacity", None)
+        old_mode = (tel.get("outboundMode") or {}).get(_MODES[key]) or {}
+        mode_cfg = {**{k: v for k, v in old_mode.items() if k == "pacingStrategies"}, **cfg}
+        tel["outboundMode"] = {_MODES[key]: mode_cfg}
+        if capacity is not None:
+            tel["capacity"] = capacity
+        else:
+            tel.pop("capacity", None)
+    if call is not None:
+        if not isinstance(call, dict):
+            raise validation("outboundCallConfig must be an object")
+        call = dict(call)
+        queue = call.pop("connectQueueId", None)
+        if queue is not None:
+            tel["connectQueueId"] = queue
+        default = dict(tel.get("defaultOutboundConfig") or {})
+        default.update(call)
+        tel["defaultOutboundConfig"] = default
+    return tel
+
+
+def v1_campaign(state, c) -> dict:
+    tel = (c.definition.get("channelSubtypeConfig") or {}).get("telephony") or {}
+    mode = tel.get("outboundMode") or {}
+    dialer: dict[str, Any] = {}
+    for v1key, v2key in _MODES.items():
+        if v2key in mode:
+            cfg = {k: v for k, v in (mode[v2key] or {}).items() if k == "bandwidthAllocation"}
+            if "capacity" in tel:
+                cfg["dialingCapacity"] = tel["capacity"]
+            dialer = {v1key: cfg}
+    if not dialer and ("preview" in mode or "fixedRate" in mode):
+        cfg = {"bandwidthAllocation": (mode.get("preview") or {}).get("bandwidthAllocation", 1.0)}
+        dialer = {"progressiveDialerConfig": cfg}
+    call = dict(tel.get("defaultOutboundConfig") or {})
+    call.pop("ringTimeout", None)
+    if "connectQueueId" in tel:
+        call["connectQueueId"] = tel["connectQueueId"]
+    return {
+        "id": c.id,
+        "arn": ops.arn(state, c),
+        "name": c.name,
+        "connectInstanceId": c.instance_id,
+        "dialerConfig": dialer,
+        "outboundCallConfig": call,
+        "tags": ops.repo.tags_of(c),
+    }
+
+
+def _check_v1_id(id: str) -> None:
+    if len(id) > 256:
+        raise validation("id must be at most 256 characters")
+
+
+@router.put("/campaigns", summary="CreateCampaign (v1)")
+def create_campaign(request: Request, principal: ConnectManager, body: JsonBody):
+    for key in ("name", "connectInstanceId", "dialerConfig", "outboundCallConfig"):
+        if key not in body:
+            raise validation(f"{key} is required")
+    extra = set(body) - {"name", "connectInstanceId", "dialerConfig", "outboundCallConfig", "tags"}
+    if extra:
+        raise validation(f"unknown member(s) {sorted(extra)}")
+    v2 = {
+        "name": body["name"],
+        "connectInstanceId": body["connectInstanceId"],
+        "channelSubtypeConfig": {"telephony": telephony_from_v1(body["dialerConfig"], body["outboundCallConfig"])},
+    }
+    if body.get("tags") is not None:
+        v2["tags"] = body["tags"]
+    state = _svc(request)
+    with state.session() as s:
+        c = ops.create(s, state, principal, v2)
+        return {"id": c.id, "arn": ops.arn(state, c), "tags": ops.repo.tags_of(c)}
+
+
+@router.get("/campaigns/{id}", summary="DescribeCampaign (v1)")
+def describe_campaign(request: Request, principal: ConnectReader, id: str):
+    state = _svc(request)
+    with state.session() as s:
+        return {"campaign": v1_campaign(state, ops.load(s, principal, id))}
+
+
+@router.delete("/campaigns/{id}", summary="DeleteCampaign (v1)")
+def delete_campaign(request: Request, principal: ConnectManager, id: str):
+    from api import runs
+
+    state = _svc(request)
+    with state.session() as s:
+        c = ops.load(s, principal, id, for_update=True)
+        if c.state in ("Running", "Paused"):
+            runs.control_run(s, c, "stop")
+        ops.repo.delete_campaign(s, campaign=c)
+    return _empty()
+
+
+@router.post("/campaigns-summary", summary="ListCampaigns (v1)")
+def list_campaigns(request: Request, principal: ConnectReader, body: OptBody = None):
+    body = body or {}
+    state = _svc(request)
+    instance = ops.parse_filters(body.get("filters"))
+    with state.session() as s:
+        out = ops.list_campaigns(
+            s, state, principal, max_results=body.get("maxResults"), next_token=body.get("nextToken"), instance_id=instance
+        )
+    out["campaignSummaryList"] = [
+        {k: v for k, v in c.items() if k in ("id", "arn", "name", "connectInstanceId")} for c in out["campaignSummaryList"]
+    ]
+    return out
+
+
+@router.get("/campaigns/{id}/state", summary="GetCampaignState (v1)")
+def get_campaign_state(request: Request, principal: ConnectReader, id: str):
+    state = _svc(request)
+    with state.session() as s:
+        return {"state": v1_state(ops.load(s, principal, id).state)}
+
+
+@router.post("/campaigns-state", summary="GetCampaignStateBatch (v1)")
+def get_campaign_state_batch(request: Request, principal: ConnectReader, body: JsonBody):
+    state = _svc(request)
+    with state.session() as s:
+        out = ops.state_batch(s, principal, body.get("campaignIds"))
+    for r in out["successfulRequests"]:
+        r["state"] = v1_state(r["state"])
+    return out
+
+
+def _transition(action: str):
+    def handler(request: Request, principal: ConnectManager, id: str):
+        state = _svc(request)
+        with state.session() as s:
+            ops.transition(s, state, principal, id, action)
+        return _empty()
+
+    handler.__name__ = f"{action}_campaign_v1"
+    return handler
+
+
+for _action in ("start", "pause", "resume", "stop"):
+    router.add_api_route(
+        f"/campaigns/{{id}}/{_action}", _transition(_action), methods=["POST"], summary=f"{_action.title()}Campaign (v1)"
+    )
+
+
+@router.post("/campaigns/{id}/name", summary="UpdateCampaignName (v1)")
+def update_name(request: Request, principal: ConnectManager, id: str, body: JsonBody):
+    if "name" not in body:
+        raise validation("name is required")
+    state = _svc(request)
+    with state.session() as s:
+        ops.update(s, principal, id, {"name": body["name"]})
+    return _empty()
+
+
+@router.post("/campaigns/{id}/dialer-config", summary="UpdateCampaignDialerConfig (v1)")
+def update_dialer_config(request: Request, principal: ConnectManager, id: str, body: JsonBody):
+    if "dialerConfig" not in body:
+        raise validation("dialerConfig is required")
+    state = _svc(request)
+    with state.session() as s:
+        c = ops.load(s, principal, id)
+        csc = dict(c.definition.get("channelSubtypeConfig") or {})
+        csc["telephony"] = telephony_from_v1(body["dialerConfig"], None, csc.get("telephony"))
+        ops.update(s, principal, id, {"channelSubtypeConfig": csc})
+    return _empty()
+
+
+@router.post("/campaigns/{id}/outbound-call-config", summary="UpdateCampaignOutboundCallConfig (v1)")
+def update_outbound_call_config(request: Request, principal: ConnectManager, id: str, body: JsonBody):
+    call = {k: body[k] for k in ("connectContactFlowId", "connectSourcePhoneNumber", "answerMachineDetectionConfig") if k in body}
+    state = _svc(request)
+    with state.session() as s:
+        c = ops.load(s, principal, id)
+        csc = dict(c.definition.get("channelSubtypeConfig") or {})
+        csc["telephony"] = telephony_from_v1(None, call, csc.get("telephony"))
+        ops.update(s, principal, id, {"channelSubtypeConfig": csc})
+    return _empty()
+
+
+def _v1_phone(req: dict):
+    if "phoneNumber" not in req:
+        raise ValueError("phoneNumber is required")
+    return req["phoneNumber"], req.get("attributes")
+
+
+@router.put("/campaigns/{id}/dial-requests", summary="PutDialRequestBatch (v1)")
+def put_dial_request_batch(request: Request, principal: ConnectManager, id: str, body: JsonBody):
+    state = _svc(request)
+    with state.session() as s:
+        return ops.put_requests(s, state, principal, id, body.get("dialRequests"), phone_of=_v1_phone)
+
+
+@router.get("/tags/{arn:path}", summary="ListTagsForResource (v1)")
+def list_tags(request: Request, principal: ConnectReader, arn: str):
+    state = _svc(request)
+    with state.session() as s:
+        return {"tags": ops.repo.tags_of(ops.campaign_from_arn(s, state, principal, arn))}
+
+
+@router.post("/tags/{arn:path}", summary="TagResource (v1)")
+def tag_resource(request: Request, principal: ConnectManager, arn: str, body: JsonBody):
+    if "tags" not in body:
+        raise validation("tags is required")
+    tags = ops.validate_tags(body["tags"])
+    state = _svc(request)
+    with state.session() as s:
+        ops.repo.set_tags(s, campaign=ops.campaign_from_arn(s, state, principal, arn), tags=tags)
+    return _empty()
+
+
+@router.delete("/tags/{arn:path}", summary="UntagResource (v1)")
+def untag_resource(request: Request, principal: ConnectManager, arn: str, tagKeys: Annotated[list[str], Query()]):
+    state = _svc(request)
+    with state.session() as s:
+        ops.repo.remove_tags(s, campaign=ops.campaign_from_arn(s, state, principal, arn), keys=tagKeys)
+    return _empty()

@@ -1,0 +1,228 @@
+"""Amazon Connect outbound campaigns v2 (connectcampaignsv2, 2024-04-23):
+the campaign operations under ``/v2``, with the model's paths, methods, JSON
+shapes and errors."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Query, Request, Response
+
+from api import campaign_ops as ops
+from api.auth import ConnectManager, ConnectReader
+from api.errors import validation
+
+router = APIRouter(prefix="/v2", tags=["Connect v2"])
+
+JsonBody = Annotated[dict[str, Any], Body()]
+OptBody = Annotated[dict[str, Any] | None, Body()]
+
+
+def _svc(request: Request):
+    return request.app.state.svc
+
+
+def _empty() -> Response:
+    return Response(status_code=200, content=b"{}", media_type="application/json")
+
+
+@router.put("/campaigns", summary="CreateCampaign")
+def create_campaign(request: Request, principal: ConnectManager, body: JsonBody):
+    state = _svc(request)
+    with state.session() as s:
+        c = ops.create(s, state, principal, body)
+        return {"id": c.id, "arn": ops.arn(state, c), "tags": ops.repo.tags_of(c)}
+
+
+@router.get("/campaigns/{id}", summary="DescribeCampaign")
+def describe_campaign(request: Request, principal: ConnectReader, id: str):
+    state = _svc(request)
+    with state.session() as s:
+        return {"campaign": ops.describe(state, ops.load(s, principal, id))}
+
+
+@router.delete("/campaigns/{id}", summary="DeleteCampaign")
+def delete_campaign(request: Request, principal: ConnectManager, id: str):
+    state = _svc(request)
+    with state.session() as s:
+        c = ops.load(s, principal, id, for_update=True)
+        if c.state in ("Running", "Paused"):
+            from api import runs
+
+            runs.control_run(s, c, "stop")
+        ops.repo.delete_campaign(s, campaign=c)
+    return _empty()
+
+
+@router.post("/campaigns-summary", summary="ListCampaigns")
+def list_campaigns(request: Request, principal: ConnectReader, body: OptBody = None):
+    body = body or {}
+    state = _svc(request)
+    instance = ops.parse_filters(body.get("filters"))
+    with state.session() as s:
+        return ops.list_campaigns(
+            s, state, principal, max_results=body.get("maxResults"), next_token=body.get("nextToken"), instance_id=instance
+        )
+
+
+@router.get("/campaigns/{id}/state", summary="GetCampaignState")
+def get_campaign_state(request: Request, principal: ConnectReader, id: str):
+    state = _svc(request)
+    with state.session() as s:
+        return {"state": ops.load(s, principal, id).state}
+
+
+@router.post("/campaigns-state", summary="GetCampaignStateBatch")
+def get_campaign_state_batch(request: Request, principal: ConnectReader, body: JsonBody):
+    state = _svc(request)
+    with state.session() as s:
+        return ops.state_batch(s, principal, body.get("campaignIds"))
+
+
+def _transition(action: str):
+    def handler(request: Request, principal: ConnectManager, id: str):
+        state = _svc(request)
+        with state.session() as s:
+            ops.transition(s, state, principal, id, action)
+        return _empty()
+
+    handler.__name__ = f"{action}_campaign"
+    return handler
+
+
+for _action in ("start", "pause", "resume", "stop"):
+    router.add_api_route(
+        f"/campaigns/{{id}}/{_action}", _transition(_action), methods=["POST"], summary=f"{_action.title()}Campaign"
+    )
+
+
+def _update(field: str, name: str):
+    def handler(request: Request, principal: ConnectManager, id: str, body: JsonBody):
+        if field not in body:
+            raise validation(f"{field} is required")
+        if body[field] is None:
+            raise validation(f"{field} must not be null")
+        extra = set(body) - {field}
+        if extra:
+            raise validation(f"unknown member(s) {sorted(extra)}")
+        state = _svc(request)
+        with state.session() as s:
+            ops.update(s, principal, id, {field: body[field]})
+        return _empty()
+
+    handler.__name__ = name
+    return handler
+
+
+_UPDATES = {
+    "name": ("name", "UpdateCampaignName"),
+    "schedule": ("schedule", "UpdateCampaignSchedule"),
+    "channel-subtype-config": ("channelSubtypeConfig", "UpdateCampaignChannelSubtypeConfig"),
+    "communication-time": ("communicationTimeConfig", "UpdateCampaignCommunicationTime"),
+    "communication-limits": ("communicationLimitsOverride", "UpdateCampaignCommunicationLimits"),
+    "entry-limits": ("entryLimitsConfig", "UpdateCampaignEntryLimits"),
+    "flow": ("connectCampaignFlowArn", "UpdateCampaignFlowAssociation"),
+    "source": ("source", "UpdateCampaignSource"),
+}
+for _path, (_field, _op) in _UPDATES.items():
+    router.add_api_route(f"/campaigns/{{id}}/{_path}", _update(_field, _op), methods=["POST"], summary=_op)
+
+
+@router.delete("/campaigns/{id}/channel-subtype-config", summary="DeleteCampaignChannelSubtypeConfig")
+def delete_channel_subtype_config(request: Request, principal: ConnectManager, id: str, channelSubtype: str = Query(...)):
+    if channelSubtype not in ("TELEPHONY", "SMS", "EMAIL", "WHATSAPP"):
+        raise validation("channelSubtype must be TELEPHONY, SMS, EMAIL or WHATSAPP")
+    state = _svc(request)
+    with state.session() as s:
+        c = ops.load(s, principal, id)
+        csc = dict(c.definition.get("channelSubtypeConfig") or {})
+        csc.pop({"WHATSAPP": "whatsApp"}.get(channelSubtype, channelSubtype.lower()), None)
+        ops.update(s, principal, id, {"channelSubtypeConfig": csc})
+    return _empty()
+
+
+@router.delete("/campaigns/{id}/communication-time", summary="DeleteCampaignCommunicationTime")
+def delete_communication_time(request: Request, principal: ConnectManager, id: str, config: str = Query(...)):
+    if config not in ("TELEPHONY", "SMS", "EMAIL", "WHATSAPP"):
+        raise validation("config must be TELEPHONY, SMS, EMAIL or WHATSAPP")
+    state = _svc(request)
+    with state.session() as s:
+        c = ops.load(s, principal, id)
+        ctc = c.definition.get("communicationTimeConfig")
+        if ctc:
+            ctc = dict(ctc)
+            ctc.pop({"WHATSAPP": "whatsApp"}.get(config, config.lower()), None)
+            ops.update(s, principal, id, {"communicationTimeConfig": ctc})
+    return _empty()
+
+
+@router.delete("/campaigns/{id}/communication-limits", summary="DeleteCampaignCommunicationLimits")
+def delete_communication_limits(request: Request, principal: ConnectManager, id: str, config: str = Query(...)):
+    if config != "ALL_CHANNEL_SUBTYPES":
+        raise validation("config must be ALL_CHANNEL_SUBTYPES")
+    state = _svc(request)
+    with state.session() as s:
+        c = ops.load(s, principal, id)
+        clo = c.definition.get("communicationLimitsOverride")
+        if clo:
+            clo = {k: v for k, v in clo.items() if k != "allChannelSubtypes"}
+            ops.update(s, principal, id, {"communicationLimitsOverride": clo or None})
+    return _empty()
+
+
+@router.delete("/campaigns/{id}/entry-limits", summary="DeleteCampaignEntryLimits")
+def delete_entry_limits(request: Request, principal: ConnectManager, id: str):
+    state = _svc(request)
+    with state.session() as s:
+        ops.load(s, principal, id)
+        ops.update(s, principal, id, {"entryLimitsConfig": None})
+    return _empty()
+
+
+def _v2_phone(req: dict):
+    csp = req.get("channelSubtypeParameters")
+    if not isinstance(csp, dict) or not isinstance(csp.get("telephony"), dict):
+        raise ValueError("channelSubtypeParameters.telephony is required (only telephony is simulated)")
+    tel = csp["telephony"]
+    if "destinationPhoneNumber" not in tel:
+        raise ValueError("destinationPhoneNumber is required")
+    return tel["destinationPhoneNumber"], tel.get("attributes")
+
+
+@router.put("/campaigns/{id}/outbound-requests", summary="PutOutboundRequestBatch")
+def put_outbound_request_batch(request: Request, principal: ConnectManager, id: str, body: JsonBody):
+    state = _svc(request)
+    with state.session() as s:
+        return ops.put_requests(s, state, principal, id, body.get("outboundRequests"), phone_of=_v2_phone)
+
+
+@router.get("/tags/{arn:path}", summary="ListTagsForResource")
+def list_tags(request: Request, principal: ConnectReader, arn: str):
+    state = _svc(request)
+    with state.session() as s:
+        return {"tags": ops.repo.tags_of(ops.campaign_from_arn(s, state, principal, arn))}
+
+
+@router.post("/tags/{arn:path}", summary="TagResource")
+def tag_resource(request: Request, principal: ConnectManager, arn: str, body: JsonBody):
+    if "tags" not in body:
+        raise validation("tags is required")
+    tags = ops.validate_tags(body["tags"])
+    state = _svc(request)
+    with state.session() as s:
+        c = ops.campaign_from_arn(s, state, principal, arn)
+        if len(set(ops.repo.tags_of(c)) | set(tags)) > 50:
+            raise validation("a resource can have at most 50 tags")
+        ops.repo.set_tags(s, campaign=c, tags=tags)
+    return _empty()
+
+
+@router.delete("/tags/{arn:path}", summary="UntagResource")
+def untag_resource(request: Request, principal: ConnectManager, arn: str, tagKeys: Annotated[list[str], Query()]):
+    if len(tagKeys) > 50:
+        raise validation("at most 50 tagKeys")
+    state = _svc(request)
+    with state.session() as s:
+        c = ops.campaign_from_arn(s, state, principal, arn)
+        ops.repo.remove_tags(s, campaign=c, keys=tagKeys)
+    return _empty()

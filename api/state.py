@@ -1,0 +1,37 @@
+"""What one running service holds: settings, the database engine and session
+factory, the API-key cache, the run supervisor and the metrics registry."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+from campaigns.db import make_engine, session_factory
+from campaigns.settings import Settings
+
+
+class ServiceState:
+    def __init__(self, settings: Settings):
+        from api.auth import KeyCache
+        from api.observability import Metrics
+
+        self.settings = settings
+        self.engine = make_engine(settings.url)
+        self.factory = session_factory(self.engine)
+        self.server_secret = settings.signing_secret()
+        self.keys = KeyCache(self)
+        self.metrics = Metrics()
+        self.supervisor = None  # set by the app lifespan
+
+    @contextmanager
+    def session(self):
+        s = self.factory()
+        try:
+            yield s
+            s.commit()
+            for fn in s.info.pop("after_commit", []):
+                fn()
+        except BaseException:
+            s.rollback()
+            raise
+        finally:
+            s.close()
