@@ -11,14 +11,15 @@ add up to the run's totals.
 Definitions (docs/analysis.md has the table and the Amazon Connect names):
 
 - live answer: a call a person answered (``sim_party = HUMAN``; without the
-  simulation ground truth, ``amd_status = HUMAN_ANSWERED``) that the dialer
-  treated as live, i.e. AMD did not hang up on it as a machine.
+  simulation ground truth, ``amd_status = HUMAN_ANSWERED``), including the
+  people the AMD took for machines; the engine's ``live_answers``.
 - AMD false positive: a person the AMD classified as a machine (hung up on).
-- US abandoned (TCPA/TSR): a live answer not connected to an agent within
-  2 s of the END of the greeting; rate = abandoned / live answers.
+- US abandoned (TCPA/TSR): a live answer the dialer treated as live that was
+  not connected to an agent within 2 s of the END of the greeting (AMD false
+  positives are not counted); rate = abandoned / live answers.
 - UK abandoned (Ofcom): a live answer not connected to an agent within 2 s of
-  the START of the greeting, plus every AMD false positive; rate =
-  abandoned / (abandoned + live connected) = abandoned / (live + false positives).
+  the START of the greeting, AMD false positives included; rate = abandoned /
+  (abandoned + live connected) = abandoned / live answers.
 """
 
 from __future__ import annotations
@@ -155,18 +156,19 @@ def _calls_sql(events_sql: str, threshold: float) -> str:
     )
     SELECT
         t_init, t_sys, t_gs, t_ge, t_q, t_agent, t_disc,
-        human AND NOT amd_machine AS live,
+        human AS live,
         machine,
         human AND amd_machine AS amd_fp,
         machine AND amd_status = 'HUMAN_ANSWERED' AS amd_fn,
         t_agent IS NOT NULL AS connect,
+        human AND t_agent IS NOT NULL AS live_connect,
         human AND NOT amd_machine AND (t_agent IS NULL
             OR t_agent > coalesce(t_ge, t_gs, t_sys) + {thr_ms}) AS aband_us,
-        human AND NOT amd_machine AND (t_agent IS NULL
-            OR t_agent > coalesce(t_gs, t_sys) + {thr_ms}) AS aband_uk_live,
-        (t_agent - t_sys) / 1000.0 AS tta,
-        (t_agent - t_q) / 1000.0 AS wait,
-        (t_disc - t_init) / 1000.0 AS duration,
+        human AND (amd_machine OR t_agent IS NULL
+            OR t_agent > coalesce(t_gs, t_sys) + {thr_ms}) AS aband_uk,
+        CASE WHEN human THEN (t_agent - t_sys) / 1000.0 END AS tta,
+        CASE WHEN human THEN (t_agent - t_q) / 1000.0 END AS wait,
+        CASE WHEN t_agent IS NOT NULL THEN (t_disc - t_init) / 1000.0 END AS duration,
         CASE WHEN t_agent IS NOT NULL THEN (t_disc - t_agent) / 1000.0 END AS talk
     FROM c
     """
@@ -180,13 +182,14 @@ _AGG_SQL = """
     count_if(amd_fp)::BIGINT AS amd_false_positives,
     count_if(amd_fn)::BIGINT AS amd_false_negatives,
     count_if(connect)::BIGINT AS connects,
+    count_if(live_connect)::BIGINT AS live_connects,
     count_if(aband_us)::BIGINT AS abandoned_us,
-    (count_if(aband_uk_live) + count_if(amd_fp))::BIGINT AS abandoned_uk,
+    count_if(aband_uk)::BIGINT AS abandoned_uk,
     avg(tta) AS mean_time_to_agent_s,
     quantile_cont(tta, 0.5) AS p50_time_to_agent_s,
     quantile_cont(tta, 0.9) AS p90_time_to_agent_s,
     quantile_cont(tta, 0.95) AS p95_time_to_agent_s,
-    avg(wait) AS mean_wait_s,
+    avg(wait) AS mean_queue_answer_time_s,
     avg(duration) AS mean_contact_duration_s,
     avg(talk) AS mean_talk_s
 """
@@ -194,11 +197,9 @@ _AGG_SQL = """
 
 def _rates(df: pd.DataFrame) -> pd.DataFrame:
     live = df["live_answers"].astype(float)
-    fp = df["amd_false_positives"].astype(float)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        df["abandonment_rate_us"] = np.where(live > 0, df["abandoned_us"] / live.where(live > 0, 1), np.nan)
-        den_uk = live + fp
-        df["abandonment_rate_uk"] = np.where(den_uk > 0, df["abandoned_uk"] / den_uk.where(den_uk > 0, 1), np.nan)
+    safe = live.where(live > 0, 1.0)
+    df["abandonment_rate_us"] = np.where(live > 0, df["abandoned_us"] / safe, np.nan)
+    df["abandonment_rate_uk"] = np.where(live > 0, df["abandoned_uk"] / safe, np.nan)
     return df
 
 
@@ -236,8 +237,10 @@ def metrics_over_time(
     ``abandoned_us``, ``abandoned_uk``, ``abandonment_rate_us``,
     ``abandonment_rate_uk`` (this interval), ``cum_abandonment_rate_us``,
     ``cum_abandonment_rate_uk`` (from the start of the run to the interval's
-    end), time-to-agent mean and p50/p90/p95, ``mean_wait_s``,
-    ``mean_contact_duration_s``, ``mean_talk_s``; with a timeline
+    end), time to agent (answer to agent, live calls) mean and p50/p90/p95,
+    ``mean_queue_answer_time_s`` (queue to agent, live calls connected),
+    ``mean_contact_duration_s`` (dial to disconnect, calls connected to an
+    agent), ``mean_talk_s``; with a timeline
     ``agents_logged_in``, ``agents_on_break``, ``agents_busy``,
     ``agents_idle``, ``lines_in_use`` (time averages), ``agent_occupancy``
     (busy / (busy + idle)), ``dial_ratio`` (dials per staffed agent in the
@@ -282,7 +285,7 @@ def metrics_over_time(
         df = tl_df.merge(df, on="bucket", how="outer").sort_values("bucket", ignore_index=True)
     count_cols = [
         "dials", "answered", "live_answers", "machine_answers", "amd_false_positives",
-        "amd_false_negatives", "connects", "abandoned_us", "abandoned_uk",
+        "amd_false_negatives", "connects", "live_connects", "abandoned_us", "abandoned_uk",
     ]
     for c in count_cols:
         df[c] = df[c].fillna(0).astype("int64")
@@ -291,10 +294,9 @@ def metrics_over_time(
     df["dials_per_minute"] = df["dials"] / (iv_ms / 60000.0)
     df = _rates(df)
     cum_live = df["live_answers"].cumsum().astype(float)
-    cum_fp = df["amd_false_positives"].cumsum().astype(float)
     with np.errstate(invalid="ignore", divide="ignore"):
         df["cum_abandonment_rate_us"] = (df["abandoned_us"].cumsum() / cum_live).where(cum_live > 0)
-        df["cum_abandonment_rate_uk"] = (df["abandoned_uk"].cumsum() / (cum_live + cum_fp)).where(cum_live + cum_fp > 0)
+        df["cum_abandonment_rate_uk"] = (df["abandoned_uk"].cumsum() / cum_live).where(cum_live > 0)
 
     if tl_df is not None and len(tl_df):
         secs = df["tl_seconds"].astype(float)
@@ -340,7 +342,7 @@ def run_totals(
             occ = con.execute(
                 f"""SELECT sum(agents_busy * interval_seconds), sum(agents_idle * interval_seconds),
                            sum(lines_in_use * interval_seconds) / sum(interval_seconds),
-                           sum(interval_seconds)
+                           sum(agents_logged_in * interval_seconds)
                     FROM {tl_sql}"""
             ).fetchone()
     finally:
@@ -348,12 +350,13 @@ def run_totals(
     df = _rates(df)
     out = {k: (v.item() if hasattr(v, "item") else v) for k, v in df.iloc[0].to_dict().items()}
     for k in ("dials", "answered", "live_answers", "machine_answers", "amd_false_positives",
-              "amd_false_negatives", "connects", "abandoned_us", "abandoned_uk"):
+              "amd_false_negatives", "connects", "live_connects", "abandoned_us", "abandoned_uk"):
         out[k] = int(out[k] or 0)
     if occ is not None and occ[0] is not None:
-        busy, idle, lines, secs = occ
+        busy, idle, lines, logged = occ
         out["agent_occupancy"] = busy / (busy + idle) if busy + idle > 0 else float("nan")
-        out["agent_hours_busy"] = busy / 3600.0
+        out["agent_logged_in_hours"] = logged / 3600.0
+        out["agent_idle_hours"] = idle / 3600.0
         out["mean_lines_in_use"] = lines
-        out["contacts_per_agent_hour"] = out["connects"] / ((busy + idle) / 3600.0) if busy + idle > 0 else float("nan")
+        out["contacts_per_agent_hour"] = out["live_connects"] / (logged / 3600.0) if logged > 0 else float("nan")
     return out

@@ -58,3 +58,20 @@ def toy_summary(task: dict) -> dict:
         "dial_attempts": int(100 * agents + rng.integers(0, 50)),
         "label": "not a number",
     }
+
+
+def small_document(*, agents: int = 10, minutes: int = 60, contacts: int = 3000) -> dict:
+    """The reference campaign cut down: fewer agents and contacts, a shorter day."""
+    from datetime import datetime, timedelta
+    from pathlib import Path
+
+    from campaigns.document import load_document
+
+    ref = Path(__file__).resolve().parents[2] / "examples" / "reference-predictive.yaml"
+    d = load_document(ref).to_document()
+    d["simulation"]["agents"]["count"] = agents
+    d["simulation"]["contacts"]["synthetic"]["count"] = contacts
+    d["simulation"]["lines"] = agents * 6
+    start = datetime.fromisoformat(d["campaign"]["schedule"]["startTime"].replace("Z", "+00:00"))
+    d["campaign"]["schedule"]["endTime"] = (start + timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return d

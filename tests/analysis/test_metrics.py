@@ -42,16 +42,17 @@ def test_both_abandonment_definitions_per_interval():
     m = metrics_over_time(call_events(CALLS), interval="15min")
     assert list(m["interval_start"]) == [pd.Timestamp(T0), pd.Timestamp(T0) + pd.Timedelta(minutes=15)]
     first, second = m.iloc[0], m.iloc[1]
-    assert (first.dials, first.answered, first.live_answers, first.machine_answers) == (6, 6, 4, 1)
+    # five people answered (the false positive 5 included), one machine
+    assert (first.dials, first.answered, first.live_answers, first.machine_answers) == (6, 6, 5, 1)
     assert (first.amd_false_positives, first.amd_false_negatives, first.connects) == (1, 0, 3)
-    # US: calls 2 and 4 over 4 live answers
-    assert first.abandoned_us == 2 and first.abandonment_rate_us == pytest.approx(0.5)
-    # UK: calls 2, 3, 4 and the false positive 5, over 4 live + 1 false positive
+    # US: calls 2 and 4 (not the false positive) over 5 live answers
+    assert first.abandoned_us == 2 and first.abandonment_rate_us == pytest.approx(2 / 5)
+    # UK: calls 2, 3, 4 and the false positive 5, over abandoned + live connected (4 + 1)
     assert first.abandoned_uk == 4 and first.abandonment_rate_uk == pytest.approx(4 / 5)
     assert (second.dials, second.live_answers, second.machine_answers, second.amd_false_negatives) == (2, 0, 1, 1)
     assert math.isnan(second.abandonment_rate_us)
     # cumulative rates carry over the interval with no live answer
-    assert second.cum_abandonment_rate_us == pytest.approx(0.5)
+    assert second.cum_abandonment_rate_us == pytest.approx(0.4)
     assert second.cum_abandonment_rate_uk == pytest.approx(0.8)
     assert first.dials_per_minute == pytest.approx(6 / 15)
 
@@ -64,9 +65,11 @@ def test_time_to_agent_percentiles_and_durations():
     assert first.p50_time_to_agent_s == pytest.approx(3.5)
     assert first.p95_time_to_agent_s == pytest.approx(3.5)
     # wait in queue: 1, 2.5, 1.5
-    assert first.mean_wait_s == pytest.approx(5 / 3)
-    # contact duration from dial to disconnect: 100, 115, 84, 38, 45, 63
-    assert first.mean_contact_duration_s == pytest.approx((100 + 115 + 84 + 38 + 45 + 63) / 6)
+    assert first.mean_queue_answer_time_s == pytest.approx(5 / 3)
+    # contact duration from dial to disconnect of calls agents took: 100, 115, 84
+    assert first.mean_contact_duration_s == pytest.approx((100 + 115 + 84) / 3)
+    # the second interval's machine reached an agent: not a time to agent
+    assert m.iloc[1].connects == 1 and math.isnan(m.iloc[1].mean_time_to_agent_s)
     assert first.mean_talk_s == pytest.approx((88 + 96.5 + 56.5) / 3)
 
 
@@ -76,7 +79,7 @@ def test_totals_match_the_sum_of_intervals():
     m = metrics_over_time(ev, interval="5min")
     for k in ("dials", "live_answers", "connects", "abandoned_us", "abandoned_uk", "amd_false_positives"):
         assert tot[k] == m[k].sum()
-    assert tot["abandonment_rate_us"] == pytest.approx(2 / 4)
+    assert tot["abandonment_rate_us"] == pytest.approx(2 / 5)
     assert tot["abandonment_rate_uk"] == pytest.approx(4 / 5)
 
 
@@ -90,9 +93,11 @@ def test_without_ground_truth_the_amd_status_decides():
     ev = call_events(CALLS).drop_columns(["sim_party"])
     ev = ev.append_column("sim_party", pa.nulls(ev.num_rows, pa.string()))
     tot = run_totals(ev)
-    # the machine passed as a person now counts as a live answer, connected in time
+    # the machine passed as a person now counts as a live answer, connected in
+    # time; the person taken for a machine is invisible
     assert tot["live_answers"] == 5
     assert tot["amd_false_positives"] == 0
+    assert tot["abandoned_uk"] == 4  # calls 2, 3, 4 and the machine (agent 6 s after its greeting began)
     assert tot["abandoned_us"] == 2
 
 
