@@ -38,8 +38,9 @@ def test_totals_agree_with_the_engine_summary(run_dir):
 def test_intervals_add_up(run_dir):
     out, s = run_dir
     m = metrics_over_time(out, interval="15min")
-    assert len(m) == 4
+    # four quarters of dialling, and maybe a fifth where the last calls finish
+    assert len(m) in (4, 5) and m["dials"].iloc[4:].sum() == 0
     assert m["dials"].sum() == s["dial_attempts"]
     assert m["abandoned_us"].sum() == s["abandoned"]
     assert m["agent_occupancy"].between(0, 1).all()
-    assert (m["agents_logged_in"] > 0).all() and m["dial_ratio"].notna().all()
+    assert (m["agents_logged_in"].iloc[:4] > 0).all() and m["dial_ratio"].iloc[:4].notna().all()
