@@ -87,3 +87,76 @@ def make_call():
 @pytest.fixture
 def make_table():
     return table
+
+
+def doc_mapping(
+    start: str = "2026-12-01T00:00:00Z",
+    end: str = "2026-12-08T00:00:00Z",
+    *,
+    jurisdiction: str | None = "US",
+    open_hours: dict | None = None,
+    restricted: list | None = None,
+    entry: dict | None = None,
+    limits: list | None = None,
+    default_zone: str | None = None,
+    detection: list | None = None,
+) -> dict:
+    """A small valid campaign document (as a mapping)."""
+    campaign: dict = {
+        "name": "t",
+        "connectInstanceId": "inst",
+        "channelSubtypeConfig": {
+            "telephony": {
+                "outboundMode": {"progressive": {"bandwidthAllocation": 1.0}},
+                "defaultOutboundConfig": {"connectContactFlowId": "flow", "ringTimeout": 20},
+            }
+        },
+        "schedule": {"startTime": start, "endTime": end},
+    }
+    ltz: dict = {}
+    if default_zone:
+        ltz["defaultTimeZone"] = default_zone
+    if detection:
+        ltz["localTimeZoneDetection"] = detection
+    if open_hours is not None or restricted is not None or ltz:
+        ctc: dict = {"localTimeZoneConfig": ltz}
+        if open_hours is not None or restricted is not None:
+            tel: dict = {"openHours": {"dailyHours": open_hours or {}}}
+            if open_hours is None:
+                tel["openHours"]["dailyHours"] = {
+                    d: [{"startTime": "T00:00", "endTime": "T24:00"}]
+                    for d in ("MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY")
+                }
+            if restricted is not None:
+                tel["restrictedPeriods"] = {"restrictedPeriodList": restricted}
+            ctc["telephony"] = tel
+        campaign["communicationTimeConfig"] = ctc
+    if entry is not None:
+        campaign["entryLimitsConfig"] = entry
+    if limits is not None:
+        campaign["communicationLimitsOverride"] = {"allChannelSubtypes": {"communicationLimitsList": limits}}
+    return {
+        "campaign": campaign,
+        "simulation": {
+            "jurisdiction": jurisdiction,
+            "agents": {"count": 1},
+            "behaviour": {"outcomes": {"human": 1.0}},
+        },
+    }
+
+
+def gate_for(rows: list[dict], jurisdiction="US", **doc_kw):
+    """(gate, doc, contacts) for contacts given as rows {phone, time_zone?, postcode?}."""
+    from campaigns.contacts import from_rows, zone_settings
+    from campaigns.document import parse_document
+    from compliance.gate import DialGate
+
+    doc = parse_document(doc_mapping(jurisdiction=jurisdiction, **doc_kw))
+    contacts = from_rows(rows, zone_settings(doc))
+    assert not contacts.rejected, contacts.rejected
+    return DialGate(doc, jurisdiction, contacts), doc, contacts
+
+
+@pytest.fixture
+def make_gate():
+    return gate_for
