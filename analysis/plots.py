@@ -203,9 +203,8 @@ def plot_frontier(
         if need not in set(summary["metric"]):
             raise ValueError(f"the sweep has no metric {need!r}; it has {sorted(set(summary['metric']))}")
     keys = ["point", *params]
-    sx = summary[summary["metric"] == x].set_index(keys)
-    sy = summary[summary["metric"] == y].set_index(keys)
-    df = sx[["mean", "ci_low", "ci_high"]].join(sy[["mean", "ci_low", "ci_high"]], lsuffix="_x", rsuffix="_y").reset_index()
+    cols = [*keys, "mean", "ci_low", "ci_high"]
+    df = summary.loc[summary["metric"] == x, cols].merge(summary.loc[summary["metric"] == y, cols], on=keys, suffixes=("_x", "_y"))
     label_by = label_by or (params[0] if params else None)
     if series_by is None:
         series_by = next((p for p in params if p != label_by), None)
