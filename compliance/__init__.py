@@ -1,17 +1,18 @@
 """Compliance: rule sets per jurisdiction, the pre-dial gate, DNC lists and
 the post-run audit. See docs/compliance.md.
 
-Names are imported lazily: ``campaigns.contacts`` imports
-``compliance.localtime`` and must not pull in the audit (pyarrow) with it.
+Names are imported lazily, except ``audit`` and ``assert_compliant``: the
+function ``audit`` must shadow the submodule of the same name, which only an
+import here (after the submodule is loaded) guarantees.
 """
 
 from __future__ import annotations
 
 from importlib import import_module
 
+from compliance.audit import assert_compliant, audit  # noqa: E402  (binds the function over the module)
+
 _EXPORTS = {
-    "audit": "compliance.audit",
-    "assert_compliant": "compliance.audit",
     "AuditReport": "compliance.audit",
     "get_rules": "compliance.rules",
     "derive": "compliance.rules",
@@ -23,7 +24,7 @@ _EXPORTS = {
     "Decision": "compliance.gate",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = sorted([*_EXPORTS, "audit", "assert_compliant"])
 
 
 def __getattr__(name: str):
