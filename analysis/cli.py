@@ -88,16 +88,17 @@ def sweep_command(
 
     wanted = spec.metrics or [m for m in ("abandonment_rate", "agent_occupancy", "contacts_per_agent_hour",
                                           "mean_time_to_agent_s") if m in result.metrics] or result.metrics[:4]
-    table = Table(title=f"{result.ran} runs made, {result.skipped} resumed; mean [95% CI] over {spec.replications} replications")
+    table = Table(title=f"{result.ran} runs made, {result.skipped} resumed; mean ± 95% CI half-width over {spec.replications} replications")
     for p in result.parameters:
-        table.add_column(p.rsplit(".", 1)[-1], justify="right")
+        table.add_column(".".join(p.replace("[0]", "").split(".")[-2:]), justify="right")
     for m in wanted:
         table.add_column(m, justify="right")
     wide = result.wide()
-    for _, row in wide.iterrows():
-        cells = [str(row[p]) for p in result.parameters]
+    for i in range(len(wide)):
+        cells = [str(wide[p].iloc[i]) for p in result.parameters]
         for m in wanted:
-            cells.append(f"{_fmt(row[m])} [{_fmt(row[m + '_ci_low'])}, {_fmt(row[m + '_ci_high'])}]")
+            mean, lo, hi = wide[m].iloc[i], wide[m + "_ci_low"].iloc[i], wide[m + "_ci_high"].iloc[i]
+            cells.append(_fmt(mean) if hi != hi else f"{_fmt(mean)} ± {_fmt((hi - lo) / 2)}")
         table.add_row(*cells)
     out.print(table)
     out.print(f"results: {out_dir / 'summary.parquet'} (per point and metric), {out_dir / 'runs.parquet'} (per run)")
@@ -106,12 +107,14 @@ def sweep_command(
 def plot_command(
     run_dir: Path = typer.Argument(..., help="A run directory (events.parquet, timeline.parquet) or a sweep directory."),
     interval: str = typer.Option("15min", "--interval", help="Interval of the over-time plots, e.g. 15min, 1h, PT30M."),
+    limit: Optional[float] = typer.Option(None, "--limit", help="Abandonment limit line (default 0.03)."),
+    target: Optional[float] = typer.Option(None, "--target", help="Pacing target line, e.g. 0.025."),
 ) -> None:
     """Write the run's plots as PNGs into RUN_DIR/plots/ and print their paths."""
     from analysis.plots import render_run_plots
 
     try:
-        paths = render_run_plots(run_dir, interval=interval)
+        paths = render_run_plots(run_dir, interval=interval, limit=limit, target=target)
     except (FileNotFoundError, ValueError) as exc:
         err.print(f"[red]error:[/red] {exc}", markup=True, highlight=False, soft_wrap=True)
         raise typer.Exit(2)

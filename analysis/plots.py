@@ -64,29 +64,34 @@ def plot_abandonment(
     target: float | None = None,
     title: str | None = None,
 ) -> Figure:
-    """Abandonment rate over the day by both definitions: each interval (bars)
-    and cumulative from the start of the run (lines), against the regulatory
-    limit and the campaign's pacing target."""
-    fig, ax = _figure(10, 5.4)
+    """Abandonment rate over the day, one panel per definition (US above, UK
+    below, each on its own scale): each interval (bars) and cumulative from
+    the start of the run (line), against the limit and the pacing target."""
+    fig = Figure(figsize=(10, 7), dpi=110, layout="constrained")
+    axes = fig.subplots(2, 1, sharex=True)
     t = _centres(m)
-    width = pd.Timedelta(seconds=float(m["interval_seconds"].iloc[0])) * 0.4 if len(m) else pd.Timedelta(minutes=6)
-    ax.bar(t - width / 2, m["abandonment_rate_us"].fillna(0), width=width, color=US_COLOR, alpha=0.35,
-           label="US, per interval (2 s after greeting end, / live answers)")
-    ax.bar(t + width / 2, m["abandonment_rate_uk"].fillna(0), width=width, color=UK_COLOR, alpha=0.35,
-           label="UK, per interval (2 s after greeting start + AMD false positives)")
-    ax.plot(t, m["cum_abandonment_rate_us"], color=US_COLOR, lw=2.2, label="US, cumulative since start")
-    ax.plot(t, m["cum_abandonment_rate_uk"], color=UK_COLOR, lw=2.2, label="UK, cumulative since start")
-    if limit is not None:
-        ax.axhline(limit, color=LIMIT_COLOR, ls="--", lw=1.5, label=f"limit {limit:.0%}")
-    if target is not None:
-        ax.axhline(target, color=TARGET_COLOR, ls=":", lw=1.5, label=f"pacing target {target:.1%}")
-    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=1))
-    ax.set_ylabel("abandonment rate")
-    top = np.nanmax([m["abandonment_rate_us"].max(), m["abandonment_rate_uk"].max(), limit or 0, target or 0, 0.01])
-    ax.set_ylim(0, min(1.0, top * 1.15))
-    _time_axis(ax, m["interval_start"])
-    ax.set_title(title or "Abandonment rate over the day")
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), fontsize=8, ncols=3, frameon=False)
+    width = pd.Timedelta(seconds=float(m["interval_seconds"].iloc[0])) * 0.8 if len(m) else pd.Timedelta(minutes=12)
+    panels = (
+        ("us", US_COLOR, "US (TCPA/TSR): no agent within 2 s of the greeting's end, over live answers"),
+        ("uk", UK_COLOR, "UK (Ofcom): no agent within 2 s of the greeting's start, AMD false positives included"),
+    )
+    for ax, (key, color, heading) in zip(axes, panels):
+        per, cum = m[f"abandonment_rate_{key}"], m[f"cum_abandonment_rate_{key}"]
+        ax.bar(t, per.fillna(0), width=width, color=color, alpha=0.35, label="per interval")
+        ax.plot(t, cum, color=color, lw=2.2, label="cumulative since the start")
+        if limit is not None:
+            ax.axhline(limit, color=LIMIT_COLOR, ls="--", lw=1.5, label=f"limit {limit:.0%}")
+        if target is not None:
+            ax.axhline(target, color=TARGET_COLOR, ls=":", lw=1.5, label=f"pacing target {target:.1%}")
+        top = np.nanmax([per.max(), cum.max(), limit or 0, target or 0, 0.01])
+        ax.set_ylim(0, min(1.0, top * 1.2))
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=1))
+        ax.set_ylabel("abandonment rate")
+        ax.set_title(heading, fontsize=10)
+        ax.grid(True, alpha=0.3)
+        ax.legend(loc="upper right", fontsize=8, ncols=4, framealpha=0.9)
+    _time_axis(axes[1], m["interval_start"])
+    fig.suptitle(title or "Abandonment rate over the day")
     return fig
 
 
@@ -219,8 +224,8 @@ def plot_frontier(
         ax.errorbar(g["mean_x"], g["mean_y"], xerr=np.nan_to_num(xerr), yerr=np.nan_to_num(yerr), fmt="-o",
                     color=color, capsize=3, lw=1.5, ms=5, label=lab)
         if label_by:
-            for _, r in g.iterrows():
-                ax.annotate(f"{_short(label_by)}={r[label_by]}", (r["mean_x"], r["mean_y"]), textcoords="offset points",
+            for xv, yv, lv in zip(g["mean_x"], g["mean_y"], g[label_by]):
+                ax.annotate(f"{_short(label_by)}={lv}", (xv, yv), textcoords="offset points",
                             xytext=(5, 5), fontsize=7, color=color)
     if limit is not None and "abandon" in y:
         ax.axhline(limit, color=LIMIT_COLOR, ls="--", lw=1.5, label=f"limit {limit:.0%}")
@@ -237,7 +242,8 @@ def plot_frontier(
 
 
 def _short(path: str | None) -> str:
-    return (path or "").replace("[0]", "").rsplit(".", 1)[-1]
+    """The last two segments of a parameter path: ``agents.count``."""
+    return ".".join((path or "").replace("[0]", "").split(".")[-2:])
 
 
 _LABELS = {
@@ -288,11 +294,19 @@ def _run_limits(run_dir: Path) -> tuple[float, float | None]:
     return float(limit), (float(target) if target is not None else None)
 
 
-def render_run_plots(run_dir: str | os.PathLike, *, interval: str | int | float = "15min") -> list[Path]:
+def render_run_plots(
+    run_dir: str | os.PathLike,
+    *,
+    interval: str | int | float = "15min",
+    limit: float | None = None,
+    target: float | None = None,
+) -> list[Path]:
     """Write the PNGs of a run directory (``events.parquet`` + optional
     ``timeline.parquet``) into ``<run_dir>/plots/``: abandonment.png,
     occupancy.png, dial_ratio.png, time_to_agent.png. A sweep directory
-    (``summary.parquet``) gets frontier.png. Returns the paths written."""
+    (``summary.parquet``) gets frontier.png. ``limit`` and ``target`` (the
+    abandonment limit and pacing target lines) default to what the directory
+    records, else 3% and none. Returns the paths written."""
     from analysis.metrics import call_facts, metrics_over_time
 
     run_dir = Path(run_dir)
@@ -305,7 +319,9 @@ def render_run_plots(run_dir: str | os.PathLike, *, interval: str | int | float 
     out = run_dir / "plots"
     out.mkdir(exist_ok=True)
     m = metrics_over_time(run_dir, interval=interval)
-    limit, target = _run_limits(run_dir)
+    found_limit, found_target = _run_limits(run_dir)
+    limit = found_limit if limit is None else limit
+    target = found_target if target is None else target
     paths = [_save(plot_abandonment(m, limit=limit, target=target), out / "abandonment.png")]
     if m["agent_occupancy"].notna().any():
         paths.append(_save(plot_occupancy(m), out / "occupancy.png"))
