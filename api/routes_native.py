@@ -570,3 +570,49 @@ def get_run_compliance(request: Request, principal: Reader, run_id: str,
     data = json.loads(json.dumps(data, default=str))
     cache.write_text(json.dumps(data))
     return data
+
+
+_PLOT_NAMES = ("abandonment", "occupancy", "dial_ratio", "time_to_agent")
+
+
+def _render_plots(d: Path) -> list[str]:
+    plots = d / "plots"
+    if not plots.exists() or not any(plots.glob("*.png")):
+        from analysis.plots import render_run_plots
+
+        render_run_plots(d)
+    return sorted(p.stem for p in plots.glob("*.png"))
+
+
+@router.get("/runs/{run_id}/plots", summary="Names of a finished run's plots (rendered on first request)")
+def list_run_plots(request: Request, principal: Reader, run_id: str):
+    with _svc(request).session() as s:
+        r = _run(s, principal, run_id)
+        d = _run_dir(r)
+    if not (d / "events.parquet").exists():
+        raise NativeError(409, "NotReady", f"run is {r.status}; plots need the finished run's events")
+    try:
+        names = _render_plots(d)
+    except ImportError:
+        raise NativeError(501, "NotImplemented", "analysis.plots is not available in this build") from None
+    return {"items": [{"name": n, "href": f"/sim/runs/{run_id}/plots/{n}.png"} for n in names]}
+
+
+@router.get("/runs/{run_id}/plots/{name}.png", summary="One plot of a finished run (PNG)",
+            response_class=FileResponse)
+def get_run_plot(request: Request, principal: Reader, run_id: str, name: str):
+    if name not in _PLOT_NAMES:
+        raise _not_found(f"no plot named {name!r}; plots: {', '.join(_PLOT_NAMES)}")
+    with _svc(request).session() as s:
+        r = _run(s, principal, run_id)
+        d = _run_dir(r)
+    if not (d / "events.parquet").exists():
+        raise NativeError(409, "NotReady", f"run is {r.status}; plots need the finished run's events")
+    try:
+        _render_plots(d)
+    except ImportError:
+        raise NativeError(501, "NotImplemented", "analysis.plots is not available in this build") from None
+    path = d / "plots" / f"{name}.png"
+    if not path.exists():
+        raise _not_found(f"plot {name} was not drawn for this run (no data for it)")
+    return FileResponse(path, media_type="image/png")

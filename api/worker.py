@@ -225,6 +225,7 @@ class Worker:
                 shutil.rmtree(run_dir)
             run_dir.mkdir(parents=True)
             doc = parse_document(wrapper["document"], source="run")
+            (run_dir / "document.json").write_text(json.dumps(wrapper["document"], indent=2, default=str))
             summaries = self._segments(doc, wrapper, campaign_id, seed, run_dir)
             self._finish(summaries, run_dir)
         except Exception as exc:
@@ -302,6 +303,9 @@ class Worker:
                 for p in parts:
                     for batch in pq.ParquetFile(p).iter_batches():
                         w.write_batch(batch)
+        timelines = sorted(run_dir.glob("segment-*/timeline.parquet"))
+        if timelines:
+            shutil.copyfile(timelines[0], run_dir / "timeline.parquet")
         summary = merge_summaries(summaries) if summaries else {}
         (run_dir / "summary.json").write_text(json.dumps(summary, indent=2, default=str))
         stopped = self._control() == "stop"
