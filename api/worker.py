@@ -225,6 +225,9 @@ class Worker:
                 shutil.rmtree(run_dir)
             run_dir.mkdir(parents=True)
             doc = parse_document(wrapper["document"], source="run")
+            # The engine labels events with campaign.name (dialer/run.py);
+            # Connect consumers expect detail.campaign.campaignId to be the id.
+            doc.campaign.name = campaign_id
             (run_dir / "document.json").write_text(json.dumps(wrapper["document"], indent=2, default=str))
             summaries = self._segments(doc, wrapper, campaign_id, seed, run_dir)
             self._finish(summaries, run_dir)
