@@ -20,3 +20,9 @@ def compliance_audit():
     from compliance.audit import audit
 
     return audit
+
+
+@pytest.fixture
+def assert_compliant_events():
+    """``assert_compliant`` as a fixture, for suites that prefer fixtures to imports."""
+    return assert_compliant
