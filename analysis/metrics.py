@@ -11,15 +11,22 @@ add up to the run's totals.
 Definitions (docs/analysis.md has the table and the Amazon Connect names):
 
 - live answer: a call a person answered (``sim_party = HUMAN``; without the
-  simulation ground truth, ``amd_status = HUMAN_ANSWERED``), including the
-  people the AMD took for machines; the engine's ``live_answers``.
+  simulation ground truth, ``amd_status = HUMAN_ANSWERED`` or no verdict),
+  including the people the AMD took for machines (the engine's
+  ``live_answers``).
 - AMD false positive: a person the AMD classified as a machine (hung up on).
-- US abandoned (TCPA/TSR): a live answer the dialer treated as live that was
-  not connected to an agent within 2 s of the END of the greeting (AMD false
-  positives are not counted); rate = abandoned / live answers.
-- UK abandoned (Ofcom): a live answer not connected to an agent within 2 s of
-  the START of the greeting, AMD false positives included; rate = abandoned /
-  (abandoned + live connected) = abandoned / live answers.
+- US abandoned (TCPA/TSR): a live answer the AMD let through that was not
+  connected to an agent within 2 s of the END of the greeting, unless the
+  callee hung up before that deadline; rate = abandoned / live answers the
+  AMD let through (``live_answers_us``).
+- UK abandoned (Ofcom): the same with the clock at the START of the
+  greeting, plus every AMD false positive; rate = abandoned / (abandoned +
+  live connected) = abandoned / live answers.
+
+These are the definitions of ``compliance.audit`` (a test checks that both
+give the same figures); the engine's own ``abandonment_rate`` differs (it
+counts callees who hang up before the deadline and divides by every live
+answer), see docs/analysis.md.
 """
 
 from __future__ import annotations
@@ -138,6 +145,7 @@ def _calls_sql(events_sql: str, threshold: float) -> str:
             epoch_ms(connected_to_agent_ts) AS t_agent,
             epoch_ms(disconnect_ts) AS t_disc,
             amd_status, sim_party,
+            coalesce(disconnect_reason = 'CUSTOMER_DISCONNECT', false) AS callee_hung_up,
             connected_to_system_ts IS NOT NULL AS answered
         FROM {events_sql}
         WHERE event_type = 'DISCONNECTED'
@@ -157,15 +165,20 @@ def _calls_sql(events_sql: str, threshold: float) -> str:
     SELECT
         t_init, t_sys, t_gs, t_ge, t_q, t_agent, t_disc,
         human AS live,
+        human AND NOT amd_machine AS live_us,
         machine,
         human AND amd_machine AS amd_fp,
         machine AND amd_status = 'HUMAN_ANSWERED' AS amd_fn,
         t_agent IS NOT NULL AS connect,
         human AND t_agent IS NOT NULL AS live_connect,
-        human AND NOT amd_machine AND (t_agent IS NULL
-            OR t_agent > coalesce(t_ge, t_gs, t_sys) + {thr_ms}) AS aband_us,
-        human AND (amd_machine OR t_agent IS NULL
-            OR t_agent > coalesce(t_gs, t_sys) + {thr_ms}) AS aband_uk,
+        human AND NOT amd_machine
+            AND NOT coalesce(t_agent <= coalesce(t_ge, t_gs, t_sys) + {thr_ms}, false)
+            AND NOT (callee_hung_up AND t_agent IS NULL AND t_disc <= coalesce(t_ge, t_gs, t_sys) + {thr_ms})
+            AS aband_us,
+        human AND (amd_machine OR (
+            NOT coalesce(t_agent <= coalesce(t_gs, t_ge, t_sys) + {thr_ms}, false)
+            AND NOT (callee_hung_up AND t_agent IS NULL AND t_disc <= coalesce(t_gs, t_ge, t_sys) + {thr_ms})))
+            AS aband_uk,
         CASE WHEN human THEN (t_agent - t_sys) / 1000.0 END AS tta,
         CASE WHEN human THEN (t_agent - t_q) / 1000.0 END AS wait,
         CASE WHEN t_agent IS NOT NULL THEN (t_disc - t_init) / 1000.0 END AS duration,
@@ -178,6 +191,7 @@ _AGG_SQL = """
     count(*)::BIGINT AS dials,
     count_if(t_sys IS NOT NULL)::BIGINT AS answered,
     count_if(live)::BIGINT AS live_answers,
+    count_if(live_us)::BIGINT AS live_answers_us,
     count_if(machine)::BIGINT AS machine_answers,
     count_if(amd_fp)::BIGINT AS amd_false_positives,
     count_if(amd_fn)::BIGINT AS amd_false_negatives,
@@ -197,9 +211,9 @@ _AGG_SQL = """
 
 def _rates(df: pd.DataFrame) -> pd.DataFrame:
     live = df["live_answers"].astype(float)
-    safe = live.where(live > 0, 1.0)
-    df["abandonment_rate_us"] = np.where(live > 0, df["abandoned_us"] / safe, np.nan)
-    df["abandonment_rate_uk"] = np.where(live > 0, df["abandoned_uk"] / safe, np.nan)
+    live_us = df["live_answers_us"].astype(float)
+    df["abandonment_rate_us"] = np.where(live_us > 0, df["abandoned_us"] / live_us.where(live_us > 0, 1.0), np.nan)
+    df["abandonment_rate_uk"] = np.where(live > 0, df["abandoned_uk"] / live.where(live > 0, 1.0), np.nan)
     return df
 
 
@@ -284,7 +298,7 @@ def metrics_over_time(
     if tl_df is not None and len(tl_df):
         df = tl_df.merge(df, on="bucket", how="outer").sort_values("bucket", ignore_index=True)
     count_cols = [
-        "dials", "answered", "live_answers", "machine_answers", "amd_false_positives",
+        "dials", "answered", "live_answers", "live_answers_us", "machine_answers", "amd_false_positives",
         "amd_false_negatives", "connects", "live_connects", "abandoned_us", "abandoned_uk",
     ]
     for c in count_cols:
@@ -294,8 +308,9 @@ def metrics_over_time(
     df["dials_per_minute"] = df["dials"] / (iv_ms / 60000.0)
     df = _rates(df)
     cum_live = df["live_answers"].cumsum().astype(float)
+    cum_live_us = df["live_answers_us"].cumsum().astype(float)
     with np.errstate(invalid="ignore", divide="ignore"):
-        df["cum_abandonment_rate_us"] = (df["abandoned_us"].cumsum() / cum_live).where(cum_live > 0)
+        df["cum_abandonment_rate_us"] = (df["abandoned_us"].cumsum() / cum_live_us).where(cum_live_us > 0)
         df["cum_abandonment_rate_uk"] = (df["abandoned_uk"].cumsum() / cum_live).where(cum_live > 0)
 
     if tl_df is not None and len(tl_df):
@@ -349,7 +364,7 @@ def run_totals(
         con.close()
     df = _rates(df)
     out = {k: (v.item() if hasattr(v, "item") else v) for k, v in df.iloc[0].to_dict().items()}
-    for k in ("dials", "answered", "live_answers", "machine_answers", "amd_false_positives",
+    for k in ("dials", "answered", "live_answers", "live_answers_us", "machine_answers", "amd_false_positives",
               "amd_false_negatives", "connects", "live_connects", "abandoned_us", "abandoned_uk"):
         out[k] = int(out[k] or 0)
     if occ is not None and occ[0] is not None:

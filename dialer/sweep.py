@@ -50,6 +50,7 @@ __all__ = [
     "parse_sweep",
     "resolve_path",
     "set_path",
+    "apply_changes",
     "expand_points",
     "replication_seeds",
     "run_sweep",
@@ -172,6 +173,17 @@ def set_path(document: dict, path: str, value: Any) -> None:
     for tok in tokens[:-1]:
         node = node[tok]
     node[tokens[-1]] = copy.deepcopy(value)
+
+
+def apply_changes(campaign: Any, changes: Mapping[str, Any]) -> dict:
+    """A copy of a campaign (path, mapping or document) as a plain dict with
+    ``changes`` (path -> value, paths as in a sweep file) applied and the
+    result validated: ``apply_changes(doc, {"agents.count": 12})``."""
+    doc = _document_dict(campaign)
+    for path, value in changes.items():
+        set_path(doc, resolve_path(doc, path), value)
+    _validate(doc, "changes " + ", ".join(f"{p} = {v!r}" for p, v in changes.items()))
+    return doc
 
 
 # ---------------------------------------------------------------------------

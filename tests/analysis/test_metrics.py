@@ -45,14 +45,15 @@ def test_both_abandonment_definitions_per_interval():
     # five people answered (the false positive 5 included), one machine
     assert (first.dials, first.answered, first.live_answers, first.machine_answers) == (6, 6, 5, 1)
     assert (first.amd_false_positives, first.amd_false_negatives, first.connects) == (1, 0, 3)
-    # US: calls 2 and 4 (not the false positive) over 5 live answers
-    assert first.abandoned_us == 2 and first.abandonment_rate_us == pytest.approx(2 / 5)
+    # US: calls 2 and 4 over the 4 live answers the AMD let through
+    assert first.live_answers_us == 4
+    assert first.abandoned_us == 2 and first.abandonment_rate_us == pytest.approx(2 / 4)
     # UK: calls 2, 3, 4 and the false positive 5, over abandoned + live connected (4 + 1)
     assert first.abandoned_uk == 4 and first.abandonment_rate_uk == pytest.approx(4 / 5)
     assert (second.dials, second.live_answers, second.machine_answers, second.amd_false_negatives) == (2, 0, 1, 1)
     assert math.isnan(second.abandonment_rate_us)
     # cumulative rates carry over the interval with no live answer
-    assert second.cum_abandonment_rate_us == pytest.approx(0.4)
+    assert second.cum_abandonment_rate_us == pytest.approx(0.5)
     assert second.cum_abandonment_rate_uk == pytest.approx(0.8)
     assert first.dials_per_minute == pytest.approx(6 / 15)
 
@@ -79,8 +80,22 @@ def test_totals_match_the_sum_of_intervals():
     m = metrics_over_time(ev, interval="5min")
     for k in ("dials", "live_answers", "connects", "abandoned_us", "abandoned_uk", "amd_false_positives"):
         assert tot[k] == m[k].sum()
-    assert tot["abandonment_rate_us"] == pytest.approx(2 / 5)
+    assert tot["abandonment_rate_us"] == pytest.approx(2 / 4)
     assert tot["abandonment_rate_uk"] == pytest.approx(4 / 5)
+
+
+def test_a_callee_who_hangs_up_before_the_deadline_is_not_abandoned():
+    calls = [
+        # hangs up 1.5 s after the greeting's end, 2.5 s after its start
+        dict(init=0, sys=10, gs=10, ge=11, q=11, disc=12.5, amd=H),
+        # the dialer dropped it (message) after the deadline
+        dict(init=0, sys=20, gs=20, ge=21, q=21, disc=31, amd=H, reason="CONTACT_FLOW_DISCONNECT"),
+    ]
+    tot = run_totals(call_events(calls))
+    assert (tot["abandoned_us"], tot["abandoned_uk"]) == (1, 2)
+    # exactly at the threshold counts as connected
+    exact = [dict(init=0, sys=10, gs=10, ge=11, q=11, agent=13, disc=50, amd=H)]
+    assert run_totals(call_events(exact))["abandoned_us"] == 0
 
 
 def test_threshold_is_a_parameter():
