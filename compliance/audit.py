@@ -301,12 +301,20 @@ def _load_parquet(path: str):
     table = _with_columns(table, findings).append_column("_row", pa.array(rows, type=pa.int64()))
     table = table.unify_dictionaries()
 
-    cache: list = []
+    md = pf.metadata
+    bounds = np.cumsum([0] + [md.row_group(k).num_rows for k in range(md.num_row_groups)])
 
     def contact_ids(idx: np.ndarray) -> list[str]:
-        if not cache:
-            cache.append(pq.ParquetFile(path).read(columns=["contact_id"]).column(0))
-        return [str(x) for x in cache[0].take(pa.array(rows[idx])).to_pylist()]
+        # Only the row groups holding the listed offenders are decoded.
+        wanted = rows[idx]
+        rg = np.searchsorted(bounds, wanted, side="right") - 1
+        src = pq.ParquetFile(path)
+        out = np.empty(wanted.size, dtype=object)
+        for g in np.unique(rg).tolist():
+            sel = np.flatnonzero(rg == g)
+            col = src.read_row_group(g, columns=["contact_id"]).column(0)
+            out[sel] = col.take(pa.array(wanted[sel] - bounds[g])).to_pylist()
+        return [str(x) for x in out]
 
     return table, n_events, findings, contact_ids
 
