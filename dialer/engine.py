@@ -294,8 +294,17 @@ class Engine:
             self.later(0.0, self._report)
         self.later(self.horizon, self._close_dialing)
         env.run()
+        self._hang_up_stranded()
         self.now = max(self.horizon, self.last_activity)
         self._expire_leftovers()
+
+    def _hang_up_stranded(self) -> None:
+        """Callers still waiting when no agent will ever come back (every
+        shift over) hang up: a run always ends every call it started."""
+        while self.queue:
+            call = self.queue.popleft()
+            if call.waiting:
+                self._hang_up_waiting(call)
 
     def _report(self) -> None:
         if self.should_stop is not None and self.should_stop():
@@ -404,7 +413,8 @@ class Engine:
             pool.busy_count -= 1
             self.timeline.change(now, T_BUSY, -1)
         pool.idle.append(a)  # provisionally, so the pacer counts them
-        logout = now >= pool.shift_end[a] - 1e-9 or (not self.dialing_open and not self.queue)
+        # After the dialling day agents stay until the queue is empty.
+        logout = now >= pool.shift_end[a] - 1e-9 and (self.dialing_open or not self.waiting)
         on_break = bool(pool.break_every) and now >= pool.break_due[a] - 1e-9
         if (logout or on_break) and self._agent_leave(a, logout=logout):
             return
@@ -755,14 +765,20 @@ class Engine:
 
     def _abandon(self, call: Call, now: float) -> None:
         """A live call left without an agent: the caller hung up in silence or
-        the dialer dropped it to the message. Either way it was not connected
-        within the threshold, which is what the rules call abandoned."""
+        the dialer dropped it to the message. It is abandoned when that
+        happens after the threshold (the dialer failed to connect it in
+        time); a caller who hangs up inside the threshold is unserved but not
+        abandoned (docs/compliance.md). With no threshold (fixedRate
+        validation runs) every unserved caller counts, as in queueing theory."""
+        abandoned = self.clock_point is None or now - call.clock_start >= self.threshold - 1e-9
         if call.party == HUMAN:
             self.n_unserved += 1
-            call.abandoned = True
-            self.n_abandoned += 1
-        self.gate.record_abandoned(call.rec, now)
-        self.pacer.on_live_resolved(True, now)
+            if abandoned:
+                call.abandoned = True
+                self.n_abandoned += 1
+        if abandoned:
+            self.gate.record_abandoned(call.rec, now)
+        self.pacer.on_live_resolved(abandoned, now)
 
     def _agentless_message(self, call: Call) -> None:
         call.message = 1

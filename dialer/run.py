@@ -216,6 +216,7 @@ def summarize(e: Engine, end: float) -> dict[str, Any]:
             if e.clock_point is not None
             else {"clockStart": None, "thresholdSeconds": None, "meaning": "live answer never connected to an agent"}
         ),
+        "unserved_live": e.n_unserved,
         "dropped_with_message": e.n_dropped,
         "opt_outs": e.n_opt_out,
         "amd_false_positives": e.n_fp,
