@@ -12,7 +12,7 @@ from fastapi.responses import Response
 
 from api import errors
 from api.auth import Reader
-from api.observability import access_log_middleware, setup_logging
+from api.observability import AccessLog, setup_logging
 from api.state import ServiceState
 from campaigns.db import migrate
 from campaigns.settings import Settings
@@ -55,7 +55,7 @@ def create_app(settings: Settings | None = None, *, supervise: bool = True, conf
     )
     app.state.svc = ServiceState(settings)
     errors.install(app)
-    access_log_middleware(app)
+    app.add_middleware(AccessLog, state=app.state.svc)
 
     from api import routes_native, routes_v1, routes_v2
 

@@ -234,8 +234,9 @@ def put_requests(session, state, principal, campaign_id: str, requests: Any, *, 
     campaign = load(session, principal, campaign_id)
     if campaign.state not in ("Initialized", "Running", "Paused"):
         raise invalid_state(campaign.state, f"campaign is {campaign.state}: outbound requests are accepted when Initialized, Running or Paused")
-    ok, failed = [], []
-    for n, req in enumerate(requests):
+    results: list[tuple[str, Any]] = []  # ("ok", index into valid) or ("failed", entry)
+    valid: list[dict] = []
+    for req in requests:
         token = req.get("clientToken") if isinstance(req, dict) else None
         try:
             if not isinstance(req, dict):
@@ -256,17 +257,19 @@ def put_requests(session, state, principal, campaign_id: str, requests: Any, *, 
                 e164 = normalise_number(raw, region)
             except LocalTimeError:
                 raise ValueError("destination phone number is not a valid number") from None
-            res = repo.put_outbound_request(
-                session, campaign=campaign, client_token=token, phone=e164, expiration_time=expires, attributes=attributes
-            )
-            if res.created:
-                state.metrics.outbound.inc()
-            ok.append({"clientToken": token, "id": res.id})
+            results.append(("ok", len(valid)))
+            valid.append({"client_token": token, "phone": e164, "expiration_time": expires, "attributes": attributes})
         except ValueError:
             entry: dict[str, Any] = {"failureCode": "InvalidInput"}
             if isinstance(token, str):
                 entry["clientToken"] = token[:200]
-            failed.append(entry)
+            results.append(("failed", entry))
+    stored = repo.put_outbound_requests(session, campaign=campaign, items=valid) if valid else []
+    created = sum(1 for r in stored if r.created)
+    if created:
+        state.metrics.outbound.inc(created)
+    ok = [{"clientToken": stored[i].client_token, "id": stored[i].id} for kind, i in results if kind == "ok"]
+    failed = [e for kind, e in results if kind == "failed"]
     if ok:
         from api import runs
 

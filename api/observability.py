@@ -84,30 +84,41 @@ class Metrics:
         return generate_latest(self.registry)
 
 
-def access_log_middleware(app):
-    log = logging.getLogger("api.access")
+class AccessLog:
+    """Pure ASGI middleware: one structured log line and the request
+    metrics per HTTP request (route template, never the raw path)."""
 
-    @app.middleware("http")
-    async def _log(request, call_next):
+    def __init__(self, app, state):
+        self.app = app
+        self.state = state
+        self.log = logging.getLogger("api.access")
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
         start = time.perf_counter()
-        status = 500
+        status = [500]
+
+        async def _send(message):
+            if message["type"] == "http.response.start":
+                status[0] = message["status"]
+            await send(message)
+
         try:
-            response = await call_next(request)
-            status = response.status_code
-            return response
+            await self.app(scope, receive, _send)
         finally:
             dur = time.perf_counter() - start
-            route = request.scope.get("route")
+            route = scope.get("route")
             template = getattr(route, "path", None) or "(unmatched)"
-            m = request.app.state.svc.metrics
-            m.requests.labels(request.method, template, str(status)).inc()
+            method = scope.get("method", "")
+            m = self.state.metrics
+            m.requests.labels(method, template, str(status[0])).inc()
             m.latency.labels(template).observe(dur)
-            log.info(
-                "%s %s %s",
-                request.method,
-                template,
-                status,
-                extra={"method": request.method, "route": template, "status": status, "duration_ms": round(dur * 1000, 2)},
-            )
-
-    return _log
+            if self.log.isEnabledFor(logging.INFO):
+                self.log.info(
+                    "%s %s %s",
+                    method,
+                    template,
+                    status[0],
+                    extra={"method": method, "route": template, "status": status[0], "duration_ms": round(dur * 1000, 2)},
+                )

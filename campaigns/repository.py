@@ -352,6 +352,54 @@ def put_outbound_request(
     return PutResult(client_token, row.id, True)
 
 
+def put_outbound_requests(session: Session, *, campaign: Campaign, items: Sequence[dict]) -> list[PutResult]:
+    """Store many requests in one round trip; ``items`` have client_token,
+    phone, expiration_time, attributes. Tokens already stored (or repeated
+    in the batch) return the first request's id."""
+    tokens = list(dict.fromkeys(i["client_token"] for i in items))
+    existing = dict(
+        session.execute(
+            select(OutboundRequest.client_token, OutboundRequest.id).where(
+                OutboundRequest.campaign_id == campaign.id, OutboundRequest.client_token.in_(tokens)
+            )
+        ).all()
+    )
+    new_rows, out, assigned = [], [], dict(existing)
+    for item in items:
+        tok = item["client_token"]
+        if tok in assigned:
+            out.append(PutResult(tok, assigned[tok], False))
+            continue
+        rid = str(uuid.uuid4())
+        assigned[tok] = rid
+        new_rows.append(
+            {
+                "id": rid,
+                "campaign_id": campaign.id,
+                "client_token": tok,
+                "phone": item["phone"],
+                "expiration_time": item["expiration_time"],
+                "attributes": item.get("attributes") or None,
+                "status": "PENDING",
+                "created_at": utcnow(),
+            }
+        )
+        out.append(PutResult(tok, rid, True))
+    if new_rows:
+        try:
+            with session.begin_nested():
+                session.execute(OutboundRequest.__table__.insert(), new_rows)
+        except IntegrityError:  # a concurrent batch stored some token first: one by one
+            return [
+                put_outbound_request(
+                    session, campaign=campaign, client_token=i["client_token"], phone=i["phone"],
+                    expiration_time=i["expiration_time"], attributes=i.get("attributes"),
+                )
+                for i in items
+            ]
+    return out
+
+
 def pending_requests(session: Session, *, campaign_id: str, limit: int | None = None) -> list[OutboundRequest]:
     stmt = (
         select(OutboundRequest)
