@@ -41,14 +41,16 @@ def main() -> None:
     spec = bench_spec(args.agents, args.minutes)
     print(f"40 runs: agents {spec.parameters['agents.count']} x 10 replications, {args.minutes} simulated minutes each; "
           f"{os.cpu_count()} CPUs")
+    print(f"load average before: {os.getloadavg()[0]:.2f} (other processes on the machine share its cores)")
     times = {}
     results = {}
     for workers in (1, 2):
         t = time.perf_counter()
         results[workers] = run_sweep(spec, workers=workers)
         times[workers] = time.perf_counter() - t
-        per_run = results[workers].runs["elapsed_s"].mean()
-        print(f"{workers} worker(s): {times[workers]:.1f} s wall, {per_run:.2f} s per run")
+        runs = results[workers].runs
+        print(f"{workers} worker(s): {times[workers]:.1f} s wall; per run {runs['elapsed_s'].mean():.2f} s wall, "
+              f"{runs['cpu_s'].mean():.2f} s CPU (wall > CPU: the workers waited for a core)")
     same = results[1].summary.equals(results[2].summary)
     speedup = times[1] / times[2]
     print(f"speed-up 2 vs 1 workers: {speedup:.2f}x (target >= 1.7); identical results: {same}")

@@ -449,9 +449,10 @@ def simulate_summary(task: Mapping[str, Any]) -> dict:
 
 def _run_task(args: tuple) -> dict:
     fn, task = args
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     summary = fn(task)
-    return {"summary": _jsonable(summary), "elapsed_s": time.perf_counter() - t0, "pid": os.getpid()}
+    return {"summary": _jsonable(summary), "elapsed_s": time.perf_counter() - t0,
+            "cpu_s": time.process_time() - c0, "pid": os.getpid()}
 
 
 def _jsonable(obj: Any) -> Any:
@@ -574,7 +575,7 @@ def run_sweep(
                 rec.update(result)
                 rec["skipped"] = False
                 if runs_dir is not None:
-                    _write_json(runs_dir / f"{rec['key']}.json", {k: rec[k] for k in ("key", "point", "params", "replication", "seed", "summary", "elapsed_s")})
+                    _write_json(runs_dir / f"{rec['key']}.json", {k: rec[k] for k in ("key", "point", "params", "replication", "seed", "summary", "elapsed_s", "cpu_s")})
                 records.append(rec)
                 done += 1
                 if progress is not None:
@@ -597,7 +598,8 @@ def _tabulate(records: list[dict], params: list[str], metrics: list[str] | None,
     rows = []
     for rec in sorted(records, key=lambda r: (r["point"], r["replication"])):
         row = {"point": rec["point"], **{p: _cell(rec["params"].get(p)) for p in params},
-               "replication": rec["replication"], "seed": rec["seed"], "elapsed_s": rec.get("elapsed_s"), "key": rec["key"]}
+               "replication": rec["replication"], "seed": rec["seed"], "elapsed_s": rec.get("elapsed_s"),
+               "cpu_s": rec.get("cpu_s"), "key": rec["key"]}
         for k, v in (rec.get("summary") or {}).items():
             if isinstance(v, bool):
                 v = int(v)
@@ -605,7 +607,7 @@ def _tabulate(records: list[dict], params: list[str], metrics: list[str] | None,
                 row[k] = v
         rows.append(row)
     runs = pd.DataFrame(rows)
-    fixed = {"point", *params, "replication", "seed", "elapsed_s", "key"}
+    fixed = {"point", *params, "replication", "seed", "elapsed_s", "cpu_s", "key"}
     available = [c for c in runs.columns if c not in fixed]
     if metrics is None:
         metrics = available
