@@ -10,6 +10,8 @@ guarantee of a live agent).
 from __future__ import annotations
 
 from collections import deque
+
+import numpy as np
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -63,8 +65,9 @@ class AgentPool:
         self.break_due = [float("inf")] * count
         self.break_every = breaks.every_seconds if breaks else None
         self.break_length = breaks.length_seconds if breaks else None
-        self.talk_start = [float("nan")] * count  # while talking
-        self.wrap_end = [float("nan")] * count  # while in after-contact work
+        # numpy, so the predictive pacer reads them without a Python loop.
+        self.talk_start = np.full(count, np.nan)  # while talking
+        self.wrap_end = np.full(count, np.nan)  # while in after-contact work
         self.shift_end = [float("inf")] * count
         self.logged_in = 0
         self.busy_count = 0

@@ -216,8 +216,13 @@ class CallbackSink:
 
 
 class Recorder:
-    """Collects events as (time_s, type, call) tuples and finished calls as
-    tuples; builds Arrow batches when enough calls have finished.
+    """Collects finished calls as tuples and turns them into Arrow batches of
+    events once enough have finished.
+
+    A call's events follow from its timestamps alone (INITIATED at the dial,
+    CONNECTED_TO_SYSTEM at the answer, QUEUED, CONNECTED_TO_AGENT,
+    DISCONNECTED, COMPLETED after wrap-up), so the hot path stores one tuple
+    per call and no per-event record at all.
 
     Call tuple layout (``finish_call``): call index, recipient, attempt,
     initiation, connected_to_system, greeting_start, greeting_end, enqueue,
@@ -225,6 +230,9 @@ class Recorder:
     agent (-1 none), party code, amd status code, disconnect reason code,
     amd_correct (-1 unknown, 0, 1), message played, opt out.
     """
+
+    # Record column of the timestamp each event type is emitted at.
+    EVENT_TIME_COLUMN = {INITIATED: 3, CONNECTED_TO_SYSTEM: 4, QUEUED: 7, CONNECTED_TO_AGENT: 8, DISCONNECTED: 9, COMPLETED: 10}
 
     def __init__(
         self,
@@ -239,8 +247,7 @@ class Recorder:
     ) -> None:
         self.meta = meta
         self.sinks = sinks
-        self.events: list[tuple[float, int, int]] = []
-        self.calls: dict[int, tuple] = {}
+        self.calls: list[tuple] = []
         self.batch_calls = batch_calls
         self.phone_of = phone_of
         self.zone_of = zone_of
@@ -251,56 +258,45 @@ class Recorder:
         self.events_written = 0
         self.calls_written = 0
 
-    def emit(self, t: float, kind: int, call: int) -> None:
-        self.events.append((t, kind, call))
-
     def finish_call(self, record: tuple) -> None:
-        self.calls[record[0]] = record
-        if len(self.calls) >= self.batch_calls:
+        calls = self.calls
+        calls.append(record)
+        if len(calls) >= self.batch_calls:
             self.flush()
 
-    def flush(self, final: bool = False) -> None:
-        if not self.events:
+    def flush(self) -> None:
+        if not self.calls:
             return
-        calls = self.calls
-        if final:
-            ready, pending = self.events, []
-        else:
-            ready, pending = [], []
-            for e in self.events:
-                (ready if e[2] in calls else pending).append(e)
-        self.events = pending
-        if not ready:
-            return
-        done_ids = {e[2] for e in ready}
-        records = [calls.pop(c) for c in sorted(done_ids) if c in calls]
-        if final:
-            calls.clear()
-        batch = self._build(ready, records)
+        records, self.calls = self.calls, []
+        batch = self._build(records)
         self.events_written += batch.num_rows
         self.calls_written += len(records)
         for s in self.sinks:
             s.write(batch)
 
     def close(self) -> None:
-        self.flush(final=True)
+        self.flush()
         for s in self.sinks:
             s.close()
 
     # -- columnar assembly -------------------------------------------------
 
-    def _build(self, ready: list[tuple], records: list[tuple]) -> pa.RecordBatch:
-        ev = np.asarray(ready, dtype=np.float64)
-        order = np.lexsort((ev[:, 2], ev[:, 1], ev[:, 0]))
-        ev = ev[order]
-        ev_t = ev[:, 0]
-        ev_kind = ev[:, 1].astype(np.int8)
-        ev_call = ev[:, 2].astype(np.int64)
-        n = ev.shape[0]
-
+    def _build(self, records: list[tuple]) -> pa.RecordBatch:
         rec = np.asarray(records, dtype=np.float64).reshape(len(records), 18)
-        call_ids = rec[:, 0].astype(np.int64)
-        pos = np.searchsorted(call_ids, ev_call)
+        rec = rec[np.argsort(rec[:, 0], kind="stable")]
+        times, kinds, rows = [], [], []
+        for kind, col in self.EVENT_TIME_COLUMN.items():
+            present = np.flatnonzero(~np.isnan(rec[:, col]))
+            times.append(rec[present, col])
+            kinds.append(np.full(present.size, kind, dtype=np.int8))
+            rows.append(present)
+        ev_t = np.concatenate(times)
+        ev_kind = np.concatenate(kinds)
+        pos = np.concatenate(rows)
+        order = np.lexsort((pos, ev_kind, ev_t))
+        ev_t, ev_kind, pos = ev_t[order], ev_kind[order], pos[order]
+        ev_call = rec[pos, 0].astype(np.int64)
+        n = ev_t.size
         r = rec[pos]
         start = self.meta.start_epoch_ms
 

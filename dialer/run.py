@@ -210,7 +210,9 @@ def summarize(e: Engine, end: float) -> dict[str, Any]:
         "connected_to_agent": e.n_connected,
         "live_connected_to_agent": e.n_connected_live,
         "abandoned": e.n_abandoned,
-        "abandonment_rate": _ratio(e.n_abandoned, e.n_live),
+        # Over the live answers the AMD passed on (a person it hung up on is
+        # not in the US denominator; docs/engine.md).
+        "abandonment_rate": _ratio(e.n_abandoned, e.n_live - e.n_fp),
         "abandonment_definition": (
             {"clockStart": e.clock_point, "thresholdSeconds": e.threshold}
             if e.clock_point is not None
