@@ -641,7 +641,13 @@ class CampaignDocument(Model):
     _base_dir: Path | None = PrivateAttr(default=None)
 
     def to_document(self) -> dict[str, Any]:
-        return self.model_dump(mode="json", by_alias=True, exclude_none=True)
+        """JSON-ready, camelCase, without unset optional fields, except the
+        two whose null means something (no jurisdiction; infinite patience)."""
+        out = self.model_dump(mode="json", by_alias=True, exclude_none=True)
+        sim = out["simulation"]
+        sim.setdefault("jurisdiction", None)
+        sim["behaviour"].setdefault("patienceInSilence", None)
+        return out
 
 
 # --------------------------------------------------------------------------

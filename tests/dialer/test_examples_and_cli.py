@@ -1,0 +1,97 @@
+"""Every example runs; the command line writes what it promises and turns
+bad input into a clear error with exit code 2."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from dialer import simulate
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_reference_predictive_example():
+    s = simulate(ROOT / "examples" / "reference-predictive.yaml", keep_events=False).summary
+    # About one dial in ten reaches a person (the seed's figure).
+    assert 0.08 < s["live_answers"] / s["dial_attempts"] < 0.12
+    assert s["abandonment_rate"] <= 0.03
+    assert s["agent_occupancy"] > 0.8
+    assert s["amd_false_positives"] > 0 and s["amd_false_negatives"] > 0
+
+
+def test_progressive_example_never_makes_a_person_wait():
+    s = simulate(ROOT / "examples" / "progressive.yaml", keep_events=False).summary
+    assert s["mode"] == "progressive"
+    assert s["waited_share"] == 0.0 and s["abandoned"] == 0
+
+
+def test_agentless_example_uses_no_agent():
+    r = simulate(ROOT / "examples" / "agentless.yaml")
+    s = r.summary
+    assert s["connected_to_agent"] == 0 and s["live_answers"] > 0
+    final = [x for x in r.events.to_pylist() if x["event_type"] == "DISCONNECTED"]
+    live = [x for x in final if x["amd_status"] == "HUMAN_ANSWERED"]
+    assert live and all(x["sim_message_played"] for x in live)
+
+
+def test_erlang_a_example_is_near_theory():
+    # One 7-day run (about 100k callers): P(Ab) = 0.13036, P(W>0) = 0.51080
+    # (REFERENCE.md 6); one replication's standard error is about 0.004 and
+    # 0.008 here, so 0.02 is 5 SE or more. test_theory.py does the careful check.
+    s = simulate(ROOT / "examples" / "erlang-a.yaml", keep_events=False).summary
+    assert abs(s["abandonment_rate"] - 0.13036) < 0.02
+    assert abs(s["waited_share"] - 0.51080) < 0.03
+
+
+def _dialer(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "dialer.cli", *args], capture_output=True, text=True, cwd=cwd)
+
+
+def test_cli_simulate_writes_events_summary_and_timeline(tmp_path):
+    p = _dialer("simulate", str(ROOT / "examples" / "progressive.yaml"), "--seed", "3", "--out", str(tmp_path))
+    assert p.returncode == 0, p.stderr
+    assert "dial attempts" in p.stdout
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    events = pq.read_table(tmp_path / "events.parquet")
+    assert summary["seed"] == 3
+    assert events.num_rows > summary["dial_attempts"]
+    assert (events["event_type"].to_pylist().count("INITIATED")) == summary["dial_attempts"]
+    assert pq.read_table(tmp_path / "timeline.parquet").num_rows > 0
+
+
+@pytest.mark.parametrize(
+    "content, needle",
+    [
+        ("campaign: [", "not valid YAML"),
+        ("just a string", "must be a mapping"),
+        ("campaign: {}\nsimulation: {}\n", "campaign.name"),
+    ],
+)
+def test_cli_bad_campaign_files_exit_2_with_a_message(tmp_path, content, needle):
+    f = tmp_path / "bad.yaml"
+    f.write_text(content)
+    p = _dialer("simulate", str(f))
+    assert p.returncode == 2
+    assert needle in p.stderr and "Traceback" not in p.stderr
+
+
+def test_cli_missing_file_exit_2():
+    p = _dialer("simulate", "/nonexistent/campaign.yaml")
+    assert p.returncode == 2 and "no such file" in p.stderr
+
+
+def test_cli_missing_contacts_file_exit_2(tmp_path):
+    import yaml
+
+    raw = yaml.safe_load((ROOT / "examples" / "progressive.yaml").read_text())
+    raw["simulation"]["contacts"] = {"file": "missing.csv"}
+    f = tmp_path / "c.yaml"
+    f.write_text(yaml.safe_dump(raw))
+    p = _dialer("simulate", str(f))
+    assert p.returncode == 2 and "missing.csv" in p.stderr
