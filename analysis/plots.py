@@ -1,4 +1,8 @@
-"""The plots a contact manager wants to see, with matplotlib (Agg backend).
+"""The plots a contact manager wants to see, with matplotlib.
+
+Figures are made without pyplot (``matplotlib.figure.Figure``) and saved
+with the Agg renderer, so no GUI backend is touched and importing this module
+leaves pyplot's backend alone (a notebook keeps showing figures inline).
 
 Each ``plot_*`` function takes a metrics table (``analysis.metrics.
 metrics_over_time``), per-call facts or a sweep result and returns a
@@ -15,15 +19,11 @@ from pathlib import Path
 from typing import Any, Sequence
 
 import matplotlib
-
-matplotlib.use("Agg")
-
-import matplotlib.dates as mdates  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.ticker import PercentFormatter  # noqa: E402
+import matplotlib.dates as mdates
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.ticker import PercentFormatter
 
 __all__ = [
     "plot_abandonment",
@@ -217,7 +217,7 @@ def plot_frontier(
     groups = df.groupby(series_by, sort=True) if series_by else [(None, df)]
     for i, (name, g) in enumerate(groups):
         g = g.sort_values("mean_x")
-        color = plt.get_cmap("tab10")(i % 10)
+        color = matplotlib.colormaps["tab10"](i % 10)
         xerr = np.vstack([g["mean_x"] - g["ci_low_x"], g["ci_high_x"] - g["mean_x"]])
         yerr = np.vstack([g["mean_y"] - g["ci_low_y"], g["ci_high_y"] - g["mean_y"]])
         lab = f"{_short(series_by)} = {name}" if series_by else "sweep points"
