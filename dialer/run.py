@@ -81,8 +81,12 @@ def simulate(
     dnc=None,
     ratio_override: float | None = None,
     batch_calls: int = 20_000,
+    campaign_id: str | None = None,
 ) -> SimulationResult:
-    """Play a campaign out. Same document and seed give the same events."""
+    """Play a campaign out. Same document and seed give the same events.
+
+    ``campaign_id`` is the id events carry in ``detail.campaign.campaignId``
+    (the service passes its stored id); by default the campaign's name."""
     from compliance.gate import DialGate
     from compliance.rules import get_rules
 
@@ -105,7 +109,7 @@ def simulate(
     sched = doc.campaign.schedule
     start_ms = int(round(sched.start_time.timestamp() * 1000))
     meta = ev.RunMeta(
-        campaign_id=doc.campaign.name,
+        campaign_id=campaign_id or doc.campaign.name,
         instance_id=doc.campaign.connect_instance_id,
         start_epoch_ms=start_ms,
         source_number=doc.campaign.telephony.default_outbound_config.connect_source_phone_number,
