@@ -4,7 +4,7 @@ The reference campaign cut to a few seconds a run (fewer agents, a shorter
 day): 4 points (agents.count) x 10 replications. Each timing includes starting
 the worker processes. Prints both wall times and the speed-up.
 
-    python benchmarks/bench_sweep.py [--agents 40 --minutes 240] [--scheduler tcp://...]
+    python benchmarks/bench_sweep.py [--agents 70 --minutes 480] [--scheduler tcp://...]
 """
 
 from __future__ import annotations
@@ -34,8 +34,8 @@ def bench_spec(agents: int, minutes: int) -> SweepSpec:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--agents", type=int, default=40)
-    ap.add_argument("--minutes", type=int, default=300)
+    ap.add_argument("--agents", type=int, default=70)
+    ap.add_argument("--minutes", type=int, default=480)
     ap.add_argument("--scheduler", default=None, help="also time a Dask scheduler at this address")
     args = ap.parse_args()
     spec = bench_spec(args.agents, args.minutes)
