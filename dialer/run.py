@@ -12,6 +12,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from campaigns.contacts import ContactList, load_contacts
 from campaigns.document import CampaignDocument, CampaignDocumentError, load_document, parse_document
@@ -130,7 +131,8 @@ def simulate(
     tokens = contacts.client_token
 
     def phone_of(recipients: np.ndarray) -> pa.Array:
-        return pa.array(["+" + str(p) for p in contacts.phone[recipients].tolist()], type=pa.string())
+        digits = pc.cast(pa.array(contacts.phone[recipients]), pa.string())
+        return pc.binary_join_element_wise("+", digits, "")
 
     def zone_of(recipients: np.ndarray) -> pa.Array:
         idx = pa.array(contacts.group[recipients].astype(np.int32))
@@ -207,7 +209,7 @@ def summarize(e: Engine, end: float) -> dict[str, Any]:
         "mode": e.pacer.name,
         "seed": e.doc.simulation.seed,
         "contacts": e.n_contacts,
-        "contacts_attempted": int(np.count_nonzero(e.attempts)),
+        "contacts_attempted": int(np.count_nonzero(np.frombuffer(e.attempts, dtype=np.uint16))),
         "dial_attempts": e.n_dials,
         "live_answers": e.n_live,
         "machine_answers": e.n_machine,
@@ -238,7 +240,7 @@ def summarize(e: Engine, end: float) -> dict[str, Any]:
         "mean_talk_s": _ratio(e.talk_sum, e.n_connected),
         "mean_lines_in_use": totals[LINES] / end if end else None,
         "expired_requests": e.expired,
-        "disconnect_reasons": {ev.DISCONNECT_REASONS[k]: v for k, v in sorted(e.reason_counts.items()) if k},
-        "amd_statuses": {ev.AMD_STATUSES[k]: v for k, v in sorted(e.amd_counts.items()) if k},
+        "disconnect_reasons": {ev.DISCONNECT_REASONS[k]: int(v) for k, v in enumerate(e.reason_counts) if k and v},
+        "amd_statuses": {ev.AMD_STATUSES[k]: int(v) for k, v in enumerate(e.amd_counts) if k and v},
         "simulated_seconds": end,
     }

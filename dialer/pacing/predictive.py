@@ -76,7 +76,7 @@ class Predictive(Pacer):
         self._grid = np.arange(0.0, bound + 1.0)
         self._survival = np.clip(np.asarray(talk.survival(self._grid), dtype=float), 0.0, 1.0)
         self._last_level = 1.0
-        self._dial_times: deque[float] = deque()
+        self._tables: dict[int, np.ndarray] = {}
 
     # -- observations -------------------------------------------------------
 
@@ -122,19 +122,29 @@ class Predictive(Pacer):
         n = len(self.window_events)
         return n >= self.MIN_WINDOW_LIVE and self.window_abandoned / n > self.target
 
+    def _free_table(self, horizon: float) -> np.ndarray:
+        """P(a talking agent is free within ``horizon`` plus a mean wrap-up |
+        talked e seconds so far) for e = 0, 1, 2, ... s, cached per horizon
+        rounded to 0.25 s (it drifts slowly): the per-second forecast is then
+        one lookup per agent."""
+        key = round(horizon * 4)
+        table = self._tables.get(key)
+        if table is None:
+            s_now = self._survival
+            s_then = np.interp(self._grid + key / 4 + self.wrap_mean, self._grid, self._survival, right=0.0)
+            table = np.where(s_now > 1e-12, 1.0 - s_then / np.maximum(s_now, 1e-12), 1.0)
+            self._tables[key] = table
+        return table
+
     def expected_frees(self, now: float, horizon: float) -> float:
         pool = self.agents
-        wraps = pool.wrap_end
-        soon = float(np.count_nonzero(wraps - now <= horizon))  # NaN compares False
+        soon = float(np.count_nonzero(pool.wrap_end - now <= horizon))  # NaN compares False
         starts = pool.talk_start
-        talking = starts[~np.isnan(starts)]
+        talking = starts[starts == starts]
         if talking.size:
-            elapsed = now - talking
-            grid = self._grid
-            s_now = np.interp(elapsed, grid, self._survival, right=0.0)
-            s_then = np.interp(elapsed + (horizon + self.wrap_mean), grid, self._survival, right=0.0)
-            free = np.where(s_now > 1e-12, 1.0 - s_then / np.maximum(s_now, 1e-12), 1.0)
-            soon += float(free.sum())
+            table = self._free_table(horizon)
+            elapsed = np.minimum((now - talking).astype(np.int64), table.size - 1)
+            soon += float(table[elapsed].sum())
         return soon
 
     def dials_wanted(self, view) -> int:
