@@ -225,8 +225,75 @@ def _jsonable(x):
 # ---------------------------------------------------------------------------
 
 
+class _Strings:
+    """A string column as codes into its distinct raw values (``values``, in
+    order of first appearance); the code ``len(values)`` is null."""
+
+    __slots__ = ("codes", "values")
+
+    def __init__(self, codes: np.ndarray, values: list):
+        self.codes = codes
+        self.values = values
+
+    def flags(self, pred) -> np.ndarray:
+        lut = np.array([bool(pred(v)) for v in self.values] + [False], dtype=bool)
+        return lut[self.codes]
+
+    def eq(self, value: str) -> np.ndarray:
+        return self.flags(lambda v: v == value)
+
+    def isin(self, values: Sequence[str]) -> np.ndarray:
+        wanted = set(values)
+        return self.flags(lambda v: v in wanted)
+
+    def is_null(self) -> np.ndarray:
+        return self.codes == len(self.values)
+
+    def named(self) -> tuple[np.ndarray, list[str | None]]:
+        """(codes, names) as ``_codes`` gives them: empty strings read as None,
+        nulls have the last code."""
+        if self.codes.size == 0:
+            return np.zeros(0, dtype=np.int64), []
+        return self.codes.astype(np.int64, copy=False), [x or None for x in self.values] + [None]
+
+
+@dataclass
+class _Calls:
+    """One row per call, as numpy arrays: timestamps as float64 epoch
+    milliseconds (NaN for null), strings as codes, booleans as (value, known),
+    the callee's number as int64 digits (-1: not E.164)."""
+
+    n: int
+    time: np.ndarray | None  # None: ``init`` already falls back on ``time``
+    init: np.ndarray
+    cts: np.ndarray
+    g_start: np.ndarray
+    g_end: np.ndarray
+    agent: np.ndarray
+    disc: np.ndarray
+    amd: _Strings
+    reason: _Strings
+    party: _Strings
+    campaign: _Strings
+    instance: _Strings
+    time_zone: _Strings
+    amd_correct: tuple[np.ndarray, np.ndarray]
+    message_played: tuple[np.ndarray, np.ndarray]
+    opt_out: tuple[np.ndarray, np.ndarray]
+    numbers: np.ndarray
+    contact_ids: Any  # callable: row indices -> list of contact ids
+
+
+_TS_COLUMNS = ("initiation_ts", "connected_to_system_ts", "greeting_start_ts", "greeting_end_ts", "connected_to_agent_ts", "disconnect_ts")
+_TS_FIELDS = ("init", "cts", "g_start", "g_end", "agent", "disc")
+_STRING_COLUMNS = ("amd_status", "disconnect_reason", "sim_party", "campaign_id", "instance_id", "sim_time_zone")
+_STRING_FIELDS = ("amd", "reason", "party", "campaign", "instance", "time_zone")
+_BOOL_COLUMNS = ("sim_amd_correct", "sim_message_played", "sim_opt_out")
+_BOOL_FIELDS = ("amd_correct", "message_played", "opt_out")
+
+
 def _load(events):
-    """(calls table, number of events, input findings, contact-id lookup or None)."""
+    """(calls, number of events, input findings)."""
     from dialer.events import EventFormatError, read_events
 
     findings: list[str] = []
@@ -266,57 +333,338 @@ def _load(events):
                 f"{last_rows.num_rows} call(s) have no DISCONNECTED event (truncated log?); audited from their latest event"
             )
             calls = pa.concat_tables([calls, last_rows.cast(calls.schema)])
-    return calls, n_events, findings, None
+    return _calls_from_table(calls), n_events, findings
 
 
-LOW_CARDINALITY = ("event_type", "campaign_id", "instance_id", "amd_status", "disconnect_reason", "sim_party", "sim_time_zone")
+def _calls_from_table(calls: pa.Table) -> _Calls:
+    """The in-memory (table, JSON lines, envelopes) path."""
+    n = calls.num_rows
+    contact_col = calls["contact_id"]
+
+    def contact_ids(idx: np.ndarray) -> list[str]:
+        return [str(x) for x in contact_col.take(pa.array(idx)).to_pylist()]
+
+    kw: dict[str, Any] = {}
+    for col, name in zip(_TS_COLUMNS, _TS_FIELDS):
+        kw[name] = _ms(calls[col])
+    for col, name in zip(_STRING_COLUMNS, _STRING_FIELDS):
+        kw[name] = _strings(calls[col])
+    for col, name in zip(_BOOL_COLUMNS, _BOOL_FIELDS):
+        kw[name] = _bool(calls[col])
+    return _Calls(n=n, time=_ms(calls["time"]), numbers=_numbers(calls["customer_address"]), contact_ids=contact_ids, **kw)
+
+
+def _strings(col) -> _Strings:
+    n = len(col)
+    if n == 0:
+        return _Strings(np.zeros(0, dtype=np.int64), [])
+    if isinstance(col, pa.ChunkedArray):
+        col = col.combine_chunks() if col.num_chunks != 1 else col.chunk(0)
+    enc = col if pa.types.is_dictionary(col.type) else pc.dictionary_encode(col)
+    values = enc.dictionary.to_pylist()
+    codes = pc.fill_null(enc.indices, len(values)).to_numpy(zero_copy_only=False).astype(np.int64)
+    return _Strings(codes, values)
+
+
+# The Parquet path converts Arrow buffers to numpy directly (no
+# ``to_numpy``, which would import pandas and copy).
+
+_INT_DTYPES = {
+    pa.int8(): np.int8, pa.int16(): np.int16, pa.int32(): np.int32, pa.int64(): np.int64,
+    pa.uint8(): np.uint8, pa.uint16(): np.uint16, pa.uint32(): np.uint32, pa.uint64(): np.uint64,
+}
+
+
+def _np_ints(arr: pa.Array) -> np.ndarray:
+    """The values of a fixed-width integer (or int64-like) array as a numpy
+    view; null slots hold unspecified values."""
+    n = len(arr)
+    dtype = np.int64 if pa.types.is_timestamp(arr.type) else _INT_DTYPES[arr.type]
+    if n == 0:
+        return np.zeros(0, dtype=dtype)
+    itemsize = np.dtype(dtype).itemsize
+    return np.frombuffer(arr.buffers()[1], dtype=dtype, count=n, offset=arr.offset * itemsize)
+
+
+def _pa_ints(values: np.ndarray) -> pa.Array:
+    """A numpy int64 array as an Arrow array (``pa.array`` would import pandas)."""
+    values = np.ascontiguousarray(values, dtype=np.int64)
+    return pa.Array.from_buffers(pa.int64(), values.size, [None, pa.py_buffer(values)])
+
+
+def _bits(buf, offset: int, n: int) -> np.ndarray:
+    bits = np.unpackbits(np.frombuffer(buf, dtype=np.uint8, count=(offset + n + 7) // 8), bitorder="little")
+    return bits[offset : offset + n].view(bool)
+
+
+def _valid_bits(arr: pa.Array) -> np.ndarray:
+    n = len(arr)
+    if arr.null_count == 0:
+        return np.ones(n, dtype=bool)
+    if arr.null_count == n or arr.buffers()[0] is None:
+        return np.zeros(n, dtype=bool)
+    return _bits(arr.buffers()[0], arr.offset, n)
+
+
+def _codes_chunk(chunk: pa.Array) -> tuple[np.ndarray, list]:
+    """(codes, dictionary values) of a string chunk; nulls get ``len(values)``."""
+    if pa.types.is_null(chunk.type):
+        return np.zeros(len(chunk), dtype=np.int32), []
+    if not pa.types.is_dictionary(chunk.type):
+        chunk = pc.dictionary_encode(chunk)
+    values = chunk.dictionary.to_pylist()
+    idx = chunk.indices
+    codes = _np_ints(idx).astype(np.int32)
+    if idx.null_count:
+        codes[~_valid_bits(idx)] = len(values)
+    return codes, values
+
+
+class _StringsBuilder:
+    """Unifies the dictionaries of successive chunks (first appearance order,
+    as ``Table.unify_dictionaries`` does) and writes the codes of the kept rows."""
+
+    def __init__(self, capacity: int) -> None:
+        self.index: dict = {}
+        self.values: list = []
+        self.codes = np.empty(capacity, dtype=np.int32)
+
+    def add(self, chunk: pa.Array, keep: np.ndarray, pos: int, count: int) -> None:
+        """``keep``: the kept rows' positions in ``chunk``."""
+        codes, local = _codes_chunk(chunk)
+        remap = np.empty(len(local) + 1, dtype=np.int32)
+        for k, v in enumerate(local):
+            code = self.index.get(v)
+            if code is None:
+                code = self.index[v] = len(self.values)
+                self.values.append(v)
+            remap[k] = code
+        remap[len(local)] = -1  # null: the last code, known at the end
+        self.codes[pos : pos + count] = remap[np.take(codes, keep)]
+
+    def build(self, n: int) -> _Strings:
+        codes = self.codes[:n]
+        codes[codes < 0] = len(self.values)
+        return _Strings(codes, self.values)
+
+
+def _ms_into(out: np.ndarray, arr: pa.Array, keep: np.ndarray) -> None:
+    """One timestamp chunk's kept rows (positions ``keep``) -> float64 epoch
+    ms (NaN null) in ``out``."""
+    if pa.types.is_null(arr.type):
+        out[:] = np.nan
+        return
+    if pa.types.is_timestamp(arr.type):
+        if arr.type != _TS:
+            arr = arr.cast(_TS)
+    elif pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type):
+        arr = pc.cast(arr, _TS)
+    else:
+        arr = arr.cast(pa.int64())
+    values = np.take(_np_ints(arr), keep)
+    if arr.null_count:
+        np.copyto(out, np.where(np.take(_valid_bits(arr), keep), values, np.nan))
+    else:
+        out[:] = values
+
+
+def _bool_into(value: np.ndarray, known: np.ndarray, arr: pa.Array, keep: np.ndarray) -> None:
+    if pa.types.is_null(arr.type):
+        value[:] = False
+        known[:] = False
+        return
+    if not pa.types.is_boolean(arr.type):
+        arr = arr.cast(pa.bool_())
+    valid = np.take(_valid_bits(arr), keep)
+    bits = np.take(_bits(arr.buffers()[1], arr.offset, len(arr)), keep) if len(arr) else np.zeros(0, bool)
+    value[:] = bits & valid
+    known[:] = valid
+
+
+def _numbers_chunk(arr: pa.Array, keep_idx: np.ndarray) -> np.ndarray:
+    """E.164 text of the rows ``keep_idx`` -> int64 digits (-1: not E.164),
+    read straight from the string buffers (as ``_numbers``: '+' and 1 to 15
+    ASCII digits)."""
+    m = keep_idx.size
+    if m == 0:
+        return np.zeros(0, dtype=np.int64)
+    if not pa.types.is_string(arr.type):
+        return _numbers(arr.take(_pa_ints(keep_idx)))
+    if arr.null_count == len(arr):
+        return np.full(m, -1, dtype=np.int64)
+    bufs = arr.buffers()
+    offsets = np.frombuffer(bufs[1], dtype=np.int32, count=len(arr) + 1, offset=arr.offset * 4)
+    data = np.frombuffer(bufs[2], dtype=np.uint8) if bufs[2] is not None else np.zeros(0, np.uint8)
+    start = np.take(offsets, keep_idx)
+    length = np.take(offsets, keep_idx + 1) - start
+    ok = (length >= 2) & (length <= 16)
+    if arr.null_count:
+        ok &= np.take(_valid_bits(arr), keep_idx)
+    out = np.full(m, -1, dtype=np.int64)
+    if not data.size or not ok.any():
+        return out
+    # One pass per digit over the numbers of each length (usually one length):
+    # the bytes' values are summed and the '0's taken off at the end.
+    per_length = np.bincount(length[ok], minlength=17)
+    for size in np.flatnonzero(per_length).tolist():
+        rows = np.arange(m) if per_length[size] == m else np.flatnonzero(ok & (length == size))
+        at = start[rows].astype(np.intp)
+        bad = np.take(data, at) != ord("+")
+        value = np.zeros(rows.size, dtype=np.int64)
+        for j in range(1, size):
+            byte = np.take(data, at + j)
+            bad |= (byte - np.uint8(48)) > 9  # wraps below '0'
+            value *= 10
+            value += byte
+        value -= 48 * ((10 ** (size - 1) - 1) // 9)
+        value[bad] = -1
+        out[rows] = value
+    return out
+
+
+_LOW_CARDINALITY = ("event_type", "campaign_id", "instance_id", "amd_status", "disconnect_reason", "sim_party", "sim_time_zone")
+_READ_ROWS = 1 << 20  # rows per read: row groups are read together up to about this many
 
 
 def _load_parquet(path: str):
-    """The fast path for ten million events: read ``event_type`` alone
-    (dictionary-encoded), keep the DISCONNECTED rows, and read only the
-    columns the audit needs, low-cardinality strings as dictionaries. Contact
-    ids are read at the end, only for the offenders listed (``_row`` keeps
-    each call's row number in the file)."""
+    """The fast path for ten million events: read row groups about a million
+    rows at a time, only the columns the audit needs (low-cardinality strings
+    as dictionaries), and write the DISCONNECTED rows straight into numpy
+    arrays, so neither the file nor a second copy of the calls is ever held.
+    Contact ids are read at the end, only for the offenders listed, from the
+    row groups that hold them."""
     import pyarrow.parquet as pq
 
     try:
-        pf = pq.ParquetFile(path, read_dictionary=None)
+        pf = pq.ParquetFile(path)
         names = set(pf.schema_arrow.names)
         missing = [c for c in REQUIRED if c not in names]
         if missing:
             raise AuditInputError(f"{path}: missing column(s) {missing}")
-        pf = pq.ParquetFile(path, read_dictionary=[c for c in LOW_CARDINALITY if c in names])
-        n_events = pf.metadata.num_rows
-        keep = pc.equal(pf.read(columns=["event_type"]).column(0), "DISCONNECTED")
-        keep = pc.fill_null(keep, False)
-        cols = [c for c in NEEDED if c in names and c not in ("event_type", "contact_id")]
-        table = pf.read(columns=cols).filter(keep)
+        pf = pq.ParquetFile(path, read_dictionary=[c for c in _LOW_CARDINALITY if c in names])
+        md = pf.metadata
+        n_events = md.num_rows
+        sizes = [md.row_group(k).num_rows for k in range(md.num_row_groups)]
+        bounds = np.cumsum([0] + sizes)
+        plan = list(_read_plan(sizes))
+
+        # First pass: event_type alone (cheap, dictionary-encoded) gives the
+        # calls' rows, so the arrays below are allocated once at their size.
+        keeps: list[np.ndarray] = []  # per read: positions of the kept rows in it
+        for groups in plan:
+            et = pf.read_row_groups(groups, columns=["event_type"])["event_type"]
+            keeps.append(np.flatnonzero(np.concatenate([_is_disconnected(ch) for ch in et.chunks])) if len(et) else np.zeros(0, np.int64))
+            del et
+        rows = np.concatenate([int(bounds[g[0]]) + k for g, k in zip(plan, keeps)]) if plan else np.zeros(0, np.int64)
+        rows = rows.astype(np.int64, copy=False)
+        n = int(rows.size)
+
+        ts = {c: np.empty(n, dtype=np.float64) for c in _TS_COLUMNS}
+        strings = {c: _StringsBuilder(n) for c in _STRING_COLUMNS}
+        bools = {c: (np.empty(n, dtype=bool), np.empty(n, dtype=bool)) for c in _BOOL_COLUMNS}
+        numbers = np.empty(n, dtype=np.int64)
+        columns = [c for c in (*_TS_COLUMNS, *_STRING_COLUMNS, *_BOOL_COLUMNS, "customer_address") if c in names]
+
+        pos = 0
+        for groups, keep in zip(plan, keeps):
+            count = int(keep.size)
+            if count == 0:
+                continue
+            table = pf.read_row_groups(groups, columns=columns)
+            end = pos + count
+
+            def pieces(col, keep=keep, table=table, pos=pos):
+                """(chunk, positions of its kept rows, where they go in the output, how many)."""
+                off = 0
+                for ch in (col if isinstance(col, pa.ChunkedArray) else table[col]).chunks:
+                    a, b = np.searchsorted(keep, [off, off + len(ch)])
+                    yield ch, keep[a:b] - off, pos + int(a), int(b - a)
+                    off += len(ch)
+
+            for c in _TS_COLUMNS:
+                if c in names:
+                    for ch, kp, at, k in pieces(c):
+                        _ms_into(ts[c][at : at + k], ch, kp)
+                else:
+                    ts[c][pos:end] = np.nan
+            init = ts["initiation_ts"][pos:end]
+            missing = np.flatnonzero(np.isnan(init))
+            if missing.size:
+                # ``time`` stands in for a missing initiation timestamp.
+                t_time = np.empty(count)
+                for ch, kp, at, k in pieces(pf.read_row_groups(groups, columns=["time"])["time"]):
+                    _ms_into(t_time[at - pos : at - pos + k], ch, kp)
+                init[missing] = t_time[missing]
+            for c in _STRING_COLUMNS:
+                if c in names:
+                    for ch, kp, at, k in pieces(c):
+                        strings[c].add(ch, kp, at, k)
+                else:
+                    strings[c].codes[pos:end] = -1
+            for c in _BOOL_COLUMNS:
+                value, known = bools[c]
+                if c in names:
+                    for ch, kp, at, k in pieces(c):
+                        _bool_into(value[at : at + k], known[at : at + k], ch, kp)
+                else:
+                    value[pos:end] = False
+                    known[pos:end] = False
+            if "customer_address" in names:
+                for ch, kp, at, k in pieces("customer_address"):
+                    numbers[at : at + k] = _numbers_chunk(ch, kp)
+            else:
+                numbers[pos:end] = -1
+            del table
+            pos = end
+        del keeps
     except (pa.ArrowInvalid, OSError) as exc:
         raise AuditInputError(f"{path}: not a readable Parquet file ({exc})") from None
-    rows = np.flatnonzero(keep.to_numpy(zero_copy_only=False) if isinstance(keep, pa.Array) else keep.combine_chunks().to_numpy(zero_copy_only=False))
-    table = table.append_column("event_type", pa.nulls(table.num_rows, pa.string()))
-    table = table.append_column("contact_id", pa.nulls(table.num_rows, pa.string()))
-    findings: list[str] = []
-    table = _with_columns(table, findings).append_column("_row", pa.array(rows, type=pa.int64()))
-    table = table.unify_dictionaries()
-
-    md = pf.metadata
-    bounds = np.cumsum([0] + [md.row_group(k).num_rows for k in range(md.num_row_groups)])
 
     def contact_ids(idx: np.ndarray) -> list[str]:
-        # Only the row groups holding the listed offenders are decoded.
+        # Only the row groups holding the listed offenders are decoded, and
+        # each only up to its last listed row.
         wanted = rows[idx]
         rg = np.searchsorted(bounds, wanted, side="right") - 1
         src = pq.ParquetFile(path)
         out = np.empty(wanted.size, dtype=object)
         for g in np.unique(rg).tolist():
             sel = np.flatnonzero(rg == g)
-            col = src.read_row_group(g, columns=["contact_id"]).column(0)
-            out[sel] = col.take(pa.array(wanted[sel] - bounds[g])).to_pylist()
+            local = wanted[sel] - bounds[g]
+            last, off = int(local.max()), 0
+            for batch in src.iter_batches(batch_size=1 << 16, row_groups=[g], columns=["contact_id"]):
+                inside = np.flatnonzero((local >= off) & (local < off + batch.num_rows))
+                if inside.size:
+                    out[sel[inside]] = batch.column(0).take(_pa_ints(local[inside] - off)).to_pylist()
+                off += batch.num_rows
+                if off > last:
+                    break
         return [str(x) for x in out]
 
-    return table, n_events, findings, contact_ids
+    kw: dict[str, Any] = {name: ts[c] for c, name in zip(_TS_COLUMNS, _TS_FIELDS)}
+    kw.update({name: strings[c].build(n) for c, name in zip(_STRING_COLUMNS, _STRING_FIELDS)})
+    kw.update({name: bools[c] for c, name in zip(_BOOL_COLUMNS, _BOOL_FIELDS)})
+    calls = _Calls(n=n, time=None, numbers=numbers, contact_ids=contact_ids, **kw)  # ``init`` has ``time`` filled in
+    return calls, n_events, []
+
+
+def _read_plan(sizes: list[int]):
+    """Consecutive row groups read together, about ``_READ_ROWS`` rows a read."""
+    groups: list[int] = []
+    rows = 0
+    for g, size in enumerate(sizes):
+        if groups and rows + size > _READ_ROWS:
+            yield groups
+            groups, rows = [], 0
+        groups.append(g)
+        rows += size
+    if groups:
+        yield groups
+
+
+def _is_disconnected(chunk: pa.Array) -> np.ndarray:
+    codes, values = _codes_chunk(chunk)
+    lut = np.array([v == "DISCONNECTED" for v in values] + [False], dtype=bool)
+    return lut[codes]
 
 
 def _with_columns(table: pa.Table, findings: list[str]) -> pa.Table:
@@ -342,16 +690,6 @@ def _ms(col) -> np.ndarray:
     return arr.astype(np.float64, copy=False)
 
 
-def _eq(col, value: str) -> np.ndarray:
-    return pc.fill_null(pc.equal(col, value), False).to_numpy(zero_copy_only=False) if len(col) else np.zeros(0, bool)
-
-
-def _isin(col, values: Sequence[str]) -> np.ndarray:
-    if not len(col):
-        return np.zeros(0, bool)
-    return pc.fill_null(pc.is_in(col, value_set=pa.array(list(values), type=pa.string())), False).to_numpy(zero_copy_only=False)
-
-
 def _bool(col) -> tuple[np.ndarray, np.ndarray]:
     """(value, known) of a nullable boolean column."""
     if not len(col):
@@ -368,11 +706,8 @@ def _numbers(addr) -> np.ndarray:
         return np.zeros(0, dtype=np.int64)
     addr = addr.combine_chunks() if isinstance(addr, pa.ChunkedArray) else addr
     digits = pc.utf8_slice_codeunits(addr, 1)
-    ok = pc.and_(
-        pc.and_(pc.starts_with(addr, "+"), pc.utf8_is_digit(digits)),
-        pc.less_equal(pc.utf8_length(digits), 15),
-    )
-    ok = pc.fill_null(ok, False)
+    # ASCII digits only: other Unicode digits are not E.164 (and int64 cannot parse them).
+    ok = pc.fill_null(pc.match_substring_regex(addr, r"^\+[0-9]{1,15}$"), False)
     safe = pc.if_else(ok, digits, "-1")
     return pc.cast(safe, pa.int64()).to_numpy(zero_copy_only=False)
 
@@ -407,33 +742,31 @@ def audit(
     rules = get_rules(jurisdiction)
     if rules is None:
         raise ValueError("audit needs a jurisdiction (US, UK, AU, AU_RESEARCH, NZ or a RuleSet)")
-    calls, n_events, findings, lookup = _load(events)
-    return _audit_calls(calls, n_events, findings, rules, fp_sample=fp_sample, dnc=dnc, cap=max_offenders, seed=seed, lookup=lookup)
+    calls, n_events, findings = _load(events)
+    return _audit_calls(calls, n_events, findings, rules, fp_sample=fp_sample, dnc=dnc, cap=max_offenders, seed=seed)
 
 
-def _audit_calls(calls: pa.Table, n_events: int, findings: list[str], rules: RuleSet, *, fp_sample, dnc, cap, seed, lookup=None) -> AuditReport:
-    n = calls.num_rows
+def _audit_calls(calls: _Calls, n_events: int, findings: list[str], rules: RuleSet, *, fp_sample, dnc, cap, seed) -> AuditReport:
+    n = calls.n
     ab = rules.abandonment
     thr_ms = ab.threshold_seconds * 1000.0
 
-    t_time = _ms(calls["time"])
-    t_init = _ms(calls["initiation_ts"])
-    t_init = np.where(np.isnan(t_init), t_time, t_init)
-    t_cts = _ms(calls["connected_to_system_ts"])
-    g_start = _ms(calls["greeting_start_ts"])
-    g_end = _ms(calls["greeting_end_ts"])
-    t_agent = _ms(calls["connected_to_agent_ts"])
-    t_disc = _ms(calls["disconnect_ts"])
+    t_init = calls.init if calls.time is None else np.where(np.isnan(calls.init), calls.time, calls.init)
+    t_cts = calls.cts
+    g_start = calls.g_start
+    g_end = calls.g_end
+    t_agent = calls.agent
+    t_disc = calls.disc
 
-    amd = calls["amd_status"]
-    party = calls["sim_party"]
-    has_party = pc.is_valid(party).to_numpy(zero_copy_only=False) if n else np.zeros(0, bool)
-    human_true = _eq(party, "HUMAN")
-    amd_correct, amd_correct_known = _bool(calls["sim_amd_correct"])
-    machine_verdict = _isin(amd, MACHINE_VERDICTS)
-    no_verdict = (pc.is_null(amd).to_numpy(zero_copy_only=False) if n else np.zeros(0, bool)) | _isin(amd, NO_VERDICT)
+    amd = calls.amd
+    party = calls.party
+    has_party = ~party.is_null()
+    human_true = party.eq("HUMAN")
+    amd_correct, amd_correct_known = calls.amd_correct
+    machine_verdict = amd.isin(MACHINE_VERDICTS)
+    no_verdict = amd.is_null() | amd.isin(NO_VERDICT)
     greeted = ~np.isnan(g_start) | ~np.isnan(g_end)
-    observable_live = greeted & (_eq(amd, "HUMAN_ANSWERED") | no_verdict)
+    observable_live = greeted & (amd.eq("HUMAN_ANSWERED") | no_verdict)
     live_all = np.where(has_party, human_true, observable_live)
     fp_true = machine_verdict & np.where(has_party, human_true, amd_correct_known & ~amd_correct)
     truth_known = bool(has_party.any() or (amd_correct_known & machine_verdict).any())
@@ -448,20 +781,22 @@ def _audit_calls(calls: pa.Table, n_events: int, findings: list[str], rules: Rul
     deadline = clock + thr_ms
     with np.errstate(invalid="ignore"):
         in_time = ~np.isnan(t_agent) & (t_agent <= deadline)
-        callee_left = _eq(calls["disconnect_reason"], "CUSTOMER_DISCONNECT") & np.isnan(t_agent) & (t_disc <= deadline)
+        callee_left = calls.reason.eq("CUSTOMER_DISCONNECT") & np.isnan(t_agent) & (t_disc <= deadline)
     abandoned = live & ~in_time & ~callee_left
 
-    contact_ids = calls["contact_id"]
+    # Offender lists are filled at the end, with one look-up of their ids.
+    pending: list[tuple[list[str], np.ndarray]] = []
 
     def offenders(mask: np.ndarray) -> tuple[list[str], int]:
         idx = np.flatnonzero(mask)
         if idx.size == 0:
             return [], 0
         # Earliest first, so the list reads as a story.
+        count = int(idx.size)
         idx = idx[np.argsort(t_init[idx], kind="stable")][:cap]
-        if lookup is not None:
-            return lookup(idx), int(mask.sum())
-        return [str(x) for x in contact_ids.take(pa.array(idx)).to_pylist()], int(mask.sum())
+        ids: list[str] = []
+        pending.append((ids, idx))
+        return ids, count
 
     results: list[RuleResult] = []
     summary = {
@@ -473,8 +808,7 @@ def _audit_calls(calls: pa.Table, n_events: int, findings: list[str], rules: Rul
     }
 
     # -- abandonment windows ------------------------------------------------
-    scope_col = calls["campaign_id"] if ab.scope == "CAMPAIGN" else calls["instance_id"]
-    scope_codes, scope_names = _codes(scope_col)
+    scope_codes, scope_names = (calls.campaign if ab.scope == "CAMPAIGN" else calls.instance).named()
     win = _windows(ab, t_init, scope_codes, findings)
     fp_rate, fp_info = _fp_rate(fp_sample, machine_verdict, fp_true, truth_known, seed)
     if ab.include_amd_false_positives:
@@ -498,15 +832,15 @@ def _audit_calls(calls: pa.Table, n_events: int, findings: list[str], rules: Rul
         )
 
     # -- zones and local time -------------------------------------------------
-    numbers = _numbers(calls["customer_address"])
+    numbers = calls.numbers
     need_zones = rules.hours is not None or (rules.holidays is not None and rules.holidays.forbid_calls) or rules.recall.after_machine_same_day
-    zone_groups = _zone_groups(calls["sim_time_zone"], numbers, findings) if need_zones and n else None
+    zone_groups = _zone_groups(calls.time_zone, numbers, findings) if need_zones and n else None
 
     if rules.hours is not None or (rules.holidays is not None and rules.holidays.forbid_calls):
         results.append(_hours_rule(rules, t_init, zone_groups, offenders))
 
     if rules.ring_minimum_seconds is not None:
-        unanswered = _eq(calls["disconnect_reason"], "TELECOM_UNANSWERED")
+        unanswered = calls.reason.eq("TELECOM_UNANSWERED")
         with np.errstate(invalid="ignore"):
             short = unanswered & ((t_disc - t_init) < rules.ring_minimum_seconds * 1000.0)
         ids, count = offenders(short)
@@ -520,12 +854,10 @@ def _audit_calls(calls: pa.Table, n_events: int, findings: list[str], rules: Rul
         )
 
     # -- per-number history: re-call bans, opt-outs ---------------------------
-    opt_out, opt_known = _bool(calls["sim_opt_out"])
+    opt_out, opt_known = calls.opt_out
     need_sort = rules.recall.after_abandoned_seconds or rules.recall.after_machine_same_day or opt_known.any()
     if need_sort and n:
-        valid_num = numbers >= 0
-        order = np.lexsort((t_init, numbers))
-        order = order[valid_num[order]]
+        order = _number_time_order(numbers, t_init)
         num_s = numbers[order]
         t_s = t_init[order]
         m = num_s.size
@@ -594,7 +926,7 @@ def _audit_calls(calls: pa.Table, n_events: int, findings: list[str], rules: Rul
         )
 
     if ab.message_required:
-        played, known = _bool(calls["sim_message_played"])
+        played, known = calls.message_played
         silent = abandoned & known & ~played
         ids, count = offenders(silent)
         assessable = bool((abandoned & known).any()) or not abandoned.any()
@@ -606,20 +938,12 @@ def _audit_calls(calls: pa.Table, n_events: int, findings: list[str], rules: Rul
             )
         )
 
+    if pending:
+        wanted = np.unique(np.concatenate([idx for _, idx in pending]))
+        found = dict(zip(wanted.tolist(), calls.contact_ids(wanted)))
+        for ids, idx in pending:
+            ids.extend(found[k] for k in idx.tolist())
     return AuditReport(rules.name, results, int(n_events), int(n), findings, summary)
-
-
-def _codes(col) -> tuple[np.ndarray, list[str | None]]:
-    """Dictionary codes of a string column (nulls -> their own code)."""
-    n = len(col)
-    if n == 0:
-        return np.zeros(0, dtype=np.int64), []
-    if isinstance(col, pa.ChunkedArray):
-        col = col.combine_chunks() if col.num_chunks != 1 else col.chunk(0)
-    enc = col if pa.types.is_dictionary(col.type) else pc.dictionary_encode(col)
-    names = [x or None for x in enc.dictionary.to_pylist()] + [None]
-    codes = pc.fill_null(enc.indices, len(names) - 1).to_numpy(zero_copy_only=False).astype(np.int64)
-    return codes, names
 
 
 @dataclass
@@ -641,15 +965,12 @@ def _windows(ab, t_init: np.ndarray, scope_codes: np.ndarray, findings: list[str
         zone = ab.window_zone or "UTC"
         off = utc_offsets(zone, t_init / 1000.0) * 1000
         idx = np.floor((t_init + off) / (86400_000.0 * ab.window_days)).astype(np.int64)
-        starts_local = idx * 86400_000 * ab.window_days
     else:
         span = 86400_000.0 * ab.window_days
-        first = np.full(scope_codes.max() + 1, np.inf)
-        np.minimum.at(first, scope_codes, t_init)
+        first = _first_per_scope(scope_codes, t_init)
         idx = np.floor((t_init - first[scope_codes]) / span).astype(np.int64)
-        starts_local = None
     combined = scope_codes * (1 << 32) + (idx - idx.min())
-    uniq, key = np.unique(combined, return_inverse=True)
+    uniq, key = _unique_inverse(combined, scope_codes, idx)
     scope = uniq >> 32
     w_idx = (uniq & ((1 << 32) - 1)) + idx.min()
     if ab.window == "CALENDAR_DAY":
@@ -658,11 +979,68 @@ def _windows(ab, t_init: np.ndarray, scope_codes: np.ndarray, findings: list[str
         end = start + 86400_000.0 * ab.window_days
     else:
         span = 86400_000.0 * ab.window_days
-        first = np.full(scope_codes.max() + 1, np.inf)
-        np.minimum.at(first, scope_codes, t_init)
+        first = _first_per_scope(scope_codes, t_init)
         start = first[scope] + w_idx * span
         end = start + span
     return _Win(key.astype(np.int64), scope, start, end, uniq.size)
+
+
+def _first_per_scope(scope_codes: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """The earliest time of each scope (NaN if any of its times is NaN), as
+    ``np.minimum.at`` gives it, without its per-element cost."""
+    k = int(scope_codes.max()) + 1
+    if k == 1:
+        return np.array([np.min(t)])
+    if k > 64:
+        first = np.full(k, np.inf)
+        np.minimum.at(first, scope_codes, t)
+        return first
+    first = np.full(k, np.inf)
+    for c in range(k):
+        sel = np.flatnonzero(scope_codes == c)
+        if sel.size:
+            first[c] = np.min(t[sel])
+    return first
+
+
+def _unique_inverse(combined: np.ndarray, scope_codes: np.ndarray, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(combined, return_inverse=True)`` for ``combined = scope *
+    2**32 + (idx - idx.min())``, by counting when the windows are few (no sort)."""
+    lo = int(idx.min())
+    width = int(idx.max()) - lo + 1
+    scopes = int(scope_codes.max()) + 1
+    if width >= 1 << 32 or scopes * width > max(4 * combined.size, 1 << 16):
+        return np.unique(combined, return_inverse=True)
+    dense = scope_codes * width + (idx - lo)
+    present = np.bincount(dense, minlength=scopes * width) > 0
+    rank = np.cumsum(present) - 1
+    kept = np.flatnonzero(present)
+    uniq = (kept // width) * (1 << 32) + kept % width
+    return uniq.astype(combined.dtype), rank[dense]
+
+
+def _number_time_order(numbers: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """The calls with a number (``numbers >= 0``) by number, then time, then
+    position: ``np.lexsort((t, numbers))`` without the others, done as one
+    sort of a combined integer key when it fits in 63 bits and has no ties."""
+    sel = np.flatnonzero(numbers >= 0)
+    if sel.size < 2:
+        return sel
+    num, ts = numbers[sel], t[sel]
+    t_lo, t_hi = float(np.min(ts)), float(np.max(ts))
+    if math.isfinite(t_lo) and math.isfinite(t_hi) and abs(t_lo) < 2**52 and abs(t_hi) < 2**52:
+        n_lo, n_hi = int(num.min()), int(num.max())
+        t_span = int(t_hi) - int(t_lo) + 1
+        if (n_hi - n_lo + 1) * t_span < 2**62:
+            t_int = ts - t_lo
+            if np.array_equal(t_int, np.floor(t_int)):
+                key = (num - n_lo) * t_span + t_int.astype(np.int64)
+                order = np.argsort(key)
+                k = key[order]
+                if not (k[1:] == k[:-1]).any():
+                    return sel[order]
+                return sel[np.argsort(key, kind="stable")]
+    return sel[np.lexsort((ts, num))]
 
 
 def _fp_rate(fp_sample, machine_verdict, fp_true, truth_known, seed) -> tuple[float | None, dict]:
@@ -790,6 +1168,18 @@ class _ZoneGroups:
     gid: np.ndarray  # group per call, -1 unknown
     zones: list[tuple[str, ...]]
     unknown: int
+    _members: list[np.ndarray] | None = field(default=None, repr=False)
+
+    def members(self, g: int) -> np.ndarray:
+        """The calls of group ``g`` (-1: unknown zone), in order; one sort for all groups."""
+        if self._members is None:
+            groups = len(self.zones)
+            key = self.gid + 1
+            key = key.astype(np.int16) if groups < 32_000 else key  # radix sort
+            order = np.argsort(key, kind="stable")
+            ends = np.cumsum(np.bincount(key, minlength=groups + 1))
+            self._members = [order[(ends[k - 1] if k else 0) : ends[k]] for k in range(groups + 1)]
+        return self._members[g + 1]
 
 
 def _zone_groups(tz_col, numbers: np.ndarray, findings: list[str]) -> _ZoneGroups:
@@ -804,7 +1194,7 @@ def _zone_groups(tz_col, numbers: np.ndarray, findings: list[str]) -> _ZoneGroup
     def group_of(zones: tuple[str, ...]) -> int:
         return groups.setdefault(zones, len(groups))
 
-    codes, names = _codes(tz_col)
+    codes, names = tz_col.named()
     has_tz = np.zeros(n, bool)
     bad_zones = []
     for c, name in enumerate(names):
@@ -847,8 +1237,8 @@ def _hours_rule(rules: RuleSet, t_init: np.ndarray, zg: _ZoneGroups | None, offe
         t = t_init / 1000.0
         lo, hi = float(np.nanmin(t)), float(np.nanmax(t))
         for g, zones in enumerate(zg.zones):
-            sel = zg.gid == g
-            if not sel.any():
+            sel = zg.members(g)
+            if not sel.size:
                 continue
             w = build_window(zones, rules, epoch=0.0, start=lo - 1, end=hi + 1)
             codes = w.codes_at(t[sel])
@@ -879,11 +1269,11 @@ def _local_days(t_init: np.ndarray, zg: _ZoneGroups | None, rules: RuleSet) -> n
         off = utc_offsets(fallback, t) if t.size else off
     else:
         for g, zones in enumerate(zg.zones):
-            sel = zg.gid == g
-            if sel.any():
+            sel = zg.members(g)
+            if sel.size:
                 off[sel] = utc_offsets(zones[0], t[sel])
-        unk = zg.gid < 0
-        if unk.any():
+        unk = zg.members(-1)
+        if unk.size:
             off[unk] = utc_offsets(fallback, t[unk])
     return np.floor((t + off) / 86400.0).astype(np.int64)
 
