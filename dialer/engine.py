@@ -50,6 +50,9 @@ R = ev.REASON_CODE
 NAN = float("nan")
 INF = float("inf")
 
+_SIT_BUSY, _SIT_INVALID = A["SIT_TONE_BUSY"], A["SIT_TONE_INVALID_NUMBER"]
+_R_BUSY, _R_INVALID = R["TELECOM_BUSY"], R["TELECOM_NUMBER_INVALID"]
+
 DEFAULT_RING_TIMEOUT = 20.0  # seconds, when the campaign does not set ringTimeout
 BUSY_SIGNAL = (2.0, 6.0)  # seconds until a busy or SIT tone ends the attempt
 INVALID_SIGNAL = (1.0, 4.0)
@@ -581,23 +584,24 @@ class Engine:
         while party < 6 and u >= cum[party]:
             party += 1
         call.party = party
+        env = self.env
         if party == NO_ANSWER:
-            self.later(self.ring_timeout, self._unanswered, call)
+            delay, fn, args = self.ring_timeout, self._unanswered, (call,)
         elif party == BUSY_P:
             lo, hi = BUSY_SIGNAL
-            self.later(lo + (hi - lo) * self.u_signal(), self._sit, call, A["SIT_TONE_BUSY"], R["TELECOM_BUSY"], D_BUSY)
+            delay, fn, args = lo + (hi - lo) * self.u_signal(), self._sit, (call, _SIT_BUSY, _R_BUSY, D_BUSY)
         elif party == INVALID:
             lo, hi = INVALID_SIGNAL
-            self.later(
-                lo + (hi - lo) * self.u_signal(), self._sit, call, A["SIT_TONE_INVALID_NUMBER"], R["TELECOM_NUMBER_INVALID"], D_FINAL
-            )
+            delay, fn, args = lo + (hi - lo) * self.u_signal(), self._sit, (call, _SIT_INVALID, _R_INVALID, D_FINAL)
         else:
-            tta = self.d_answer()
-            if tta > self.ring_timeout:
+            delay = self.d_answer()
+            if delay > self.ring_timeout:
                 call.party = NO_ANSWER  # nobody picked up in time
-                self.later(self.ring_timeout, self._unanswered, call)
+                delay, fn, args = self.ring_timeout, self._unanswered, (call,)
             else:
-                self.later(tta, self._answered, call)
+                fn, args = self._answered, (call,)
+        # self.later(delay, fn, *args), inlined: this runs once per dial.
+        heappush(env._queue, (env._now + delay, NORMAL, next(env._eid), _Later(fn, args)))
 
     def _unanswered(self, call: Call) -> None:
         call.amd = A["AMD_UNANSWERED"] if self.amd_on else A["AMD_NOT_APPLICABLE"]

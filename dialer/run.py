@@ -176,6 +176,8 @@ def simulate(
 
         pq.write_table(timeline, out_path / "timeline.parquet")
         (out_path / "summary.json").write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n")
+        # The document the run played, so a run directory explains itself.
+        (out_path / "campaign.json").write_text(json.dumps(doc.to_document(), indent=2) + "\n")
     return SimulationResult(
         summary=summary,
         events=memory.table() if memory is not None else None,
@@ -190,6 +192,12 @@ def _exclusion_names(counts: dict[int, int]) -> dict[str, int]:
     from compliance.gate import Verdict
 
     return {Verdict(k).name: v for k, v in sorted(counts.items())}
+
+
+def _target_rate(doc: CampaignDocument) -> float | None:
+    mode = doc.campaign.telephony.outbound_mode
+    strategy = mode.predictive.abandonment if mode.predictive is not None else None
+    return strategy.target_rate if strategy else None
 
 
 def _ratio(a: float, b: float) -> float | None:
@@ -225,6 +233,7 @@ def summarize(e: Engine, end: float) -> dict[str, Any]:
             else {"clockStart": None, "thresholdSeconds": None, "meaning": "live answer never connected to an agent"}
         ),
         "unserved_live": e.n_unserved,
+        "target_rate": _target_rate(e.doc),
         "dropped_with_message": e.n_dropped,
         "opt_outs": e.n_opt_out,
         "amd_false_positives": e.n_fp,

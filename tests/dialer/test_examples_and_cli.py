@@ -95,3 +95,22 @@ def test_cli_missing_contacts_file_exit_2(tmp_path):
     f.write_text(yaml.safe_dump(raw))
     p = _dialer("simulate", str(f))
     assert p.returncode == 2 and "missing.csv" in p.stderr
+
+
+def test_engine_abandonment_rate_is_the_audits_us_figure():
+    # The summary and the compliance audit read the same definition (2 s
+    # from the end of the greeting, over live answers the AMD passed on).
+    from compliance import audit
+
+    r = simulate(ROOT / "examples" / "reference-predictive.yaml", seed=5)
+    rule = audit(r.events, "US").rule("abandonment_rate")
+    assert rule.details["numerator"] == r.summary["abandoned"]
+    assert rule.measured == pytest.approx(r.summary["abandonment_rate"], abs=1e-12)
+
+
+def test_run_directory_explains_itself(tmp_path):
+    r = simulate(ROOT / "examples" / "reference-predictive.yaml", out_dir=tmp_path, keep_events=False)
+    saved = json.loads((tmp_path / "campaign.json").read_text())
+    assert saved["simulation"]["seed"] == 42
+    assert json.loads((tmp_path / "summary.json").read_text())["target_rate"] == 0.03
+    assert r.summary["target_rate"] == 0.03
