@@ -25,7 +25,8 @@ def local(spec):
 def test_sweep_on_dask_local_cluster_matches_local_processes(spec, local):
     from dask.distributed import Client, LocalCluster
 
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster, \
+    # Worker processes, as on a real cluster (threads would share one interpreter).
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
             Client(cluster) as client:
         dask = run_sweep(spec, client=client)
     cols = ["point", "agents.count", "replication", "seed", *METRICS]
