@@ -215,6 +215,7 @@ class Engine:
         self.waiting = 0
         self.lines_in_use = 0
         self.queue: deque[Call] = deque()
+        self._unanswered_now: list[Call] = []
         self.next_fresh = 0
         self.n_contacts = len(contacts)
         # array.array: compact like numpy, but a scalar read or write costs a
@@ -497,15 +498,16 @@ class Engine:
         reserve = self.pacer.reserves_agent
         for _ in range(want):
             if reserve and not self.agents.idle:
-                return
+                break
             rec = self._next_contact(now)
             if rec < 0:
-                return
+                break
             if reserve:
                 a = self._take_agent()
                 self.later(min(self.d_preview(), self.pacer.timeout), self._dial_previewed, rec, a)
             else:
                 self._dial(rec, now, -1)
+        self._flush_unanswered()
 
     def _next_contact(self, now: float) -> int:
         """The next contact the gate lets us dial now, or -1."""
@@ -565,6 +567,7 @@ class Engine:
             self._agent_free(agent)
             return
         self._dial(rec, self.env.now, agent)
+        self._flush_unanswered()
 
     def _dial(self, rec: int, now: float, agent: int) -> None:
         attempts = self.attempts
@@ -586,7 +589,10 @@ class Engine:
         call.party = party
         env = self.env
         if party == NO_ANSWER:
-            delay, fn, args = self.ring_timeout, self._unanswered, (call,)
+            # Every unanswered call of this dialling instant ends at the same
+            # moment: one scheduled event for all of them (_flush_unanswered).
+            self._unanswered_now.append(call)
+            return
         elif party == BUSY_P:
             lo, hi = BUSY_SIGNAL
             delay, fn, args = lo + (hi - lo) * self.u_signal(), self._sit, (call, _SIT_BUSY, _R_BUSY, D_BUSY)
@@ -597,11 +603,21 @@ class Engine:
             delay = self.d_answer()
             if delay > self.ring_timeout:
                 call.party = NO_ANSWER  # nobody picked up in time
-                delay, fn, args = self.ring_timeout, self._unanswered, (call,)
-            else:
-                fn, args = self._answered, (call,)
+                self._unanswered_now.append(call)
+                return
+            fn, args = self._answered, (call,)
         # self.later(delay, fn, *args), inlined: this runs once per dial.
         heappush(env._queue, (env._now + delay, NORMAL, next(env._eid), _Later(fn, args)))
+
+    def _flush_unanswered(self) -> None:
+        calls = self._unanswered_now
+        if calls:
+            self._unanswered_now = []
+            self.later(self.ring_timeout, self._unanswered_many, calls)
+
+    def _unanswered_many(self, calls: list[Call]) -> None:
+        for call in calls:
+            self._unanswered(call)
 
     def _unanswered(self, call: Call) -> None:
         call.amd = A["AMD_UNANSWERED"] if self.amd_on else A["AMD_NOT_APPLICABLE"]

@@ -353,12 +353,14 @@ class Recorder:
             return pa.DictionaryArray.from_arrays(idx, dict_arr).cast(pa.string())
 
         def const(value: str | None) -> pa.Array:
-            return pa.array([value] * n, type=pa.string()) if value is not None else pa.nulls(n, pa.string())
+            return pa.repeat(pa.scalar(value, pa.string()), n)
 
         phones = self.phone_of(call_recipients).take(take)
         zones = self.zone_of(call_recipients).take(take)
         tokens = self.token_of(call_recipients).take(take) if self.token_of else pa.nulls(n, pa.string())
-        queue = pa.array(np.full(n, self.meta.queue_id, dtype=object), type=pa.string(), mask=~queued_known)
+        queue = pa.DictionaryArray.from_arrays(
+            pa.array(np.zeros(n, dtype=np.int32), mask=~queued_known), pa.array([self.meta.queue_id], pa.string())
+        ).cast(pa.string())
         top = int(agents.max()) + 1 if n else 0
         agent_names = pa.array([f"agent-{a:04d}" for a in range(max(top, 1))], type=pa.string())
         agent_ids = pa.DictionaryArray.from_arrays(
