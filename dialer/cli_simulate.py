@@ -65,7 +65,7 @@ def report_table(summary: dict, title: str) -> Table:
 
 def simulate_command(
     campaign: Path = typer.Argument(..., help="Campaign document (YAML or JSON)."),
-    seed: Optional[int] = typer.Option(None, "--seed", help="Random seed (overrides simulation.seed)."),
+    seed: Optional[int] = typer.Option(None, "--seed", min=0, help="Random seed (overrides simulation.seed)."),
     out: Optional[Path] = typer.Option(None, "--out", help="Directory for events.parquet, timeline.parquet, summary.json."),
     json_out: bool = typer.Option(False, "--json", help="Print the summary as JSON instead of a table."),
     quiet: bool = typer.Option(False, "--quiet", help="No progress bar."),
@@ -92,7 +92,7 @@ def simulate_command(
         if bar is not None:
             bar.start()
         result = simulate(doc, seed=seed, out_dir=out, keep_events=False, progress=progress)
-    except (CampaignDocumentError, FileNotFoundError, ValueError) as exc:
+    except (CampaignDocumentError, OSError, ValueError) as exc:
         if bar is not None:
             bar.stop()
         err.print(f"[red]error:[/red] {exc}", markup=True, highlight=False)
@@ -100,6 +100,13 @@ def simulate_command(
     finally:
         if bar is not None:
             bar.stop()
+    rejected = result.rejected_contacts
+    if rejected:
+        err.print(f"[yellow]warning:[/yellow] {len(rejected)} contact row(s) rejected, the others were dialled:", markup=True)
+        for row in rejected[:10]:
+            err.print(f"  {row}", markup=False, highlight=False)
+        if len(rejected) > 10:
+            err.print(f"  ... and {len(rejected) - 10} more", markup=False)
     if json_out:
         typer.echo(json.dumps(result.summary, indent=2, sort_keys=True, default=float))
     else:

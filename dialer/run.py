@@ -93,6 +93,8 @@ def simulate(
 
     doc = _as_document(campaign)
     if seed is not None:
+        if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+            raise CampaignDocumentError([("seed", "must be an integer >= 0", seed)])
         doc = doc.model_copy(deep=True)
         doc.simulation.seed = seed
     seed = doc.simulation.seed
@@ -123,6 +125,8 @@ def simulate(
         all_sinks.append(memory)
     out_path = Path(out_dir) if out_dir is not None else None
     if out_path is not None:
+        if out_path.exists() and not out_path.is_dir():
+            raise NotADirectoryError(f"--out / out_dir: {str(out_path)!r} exists and is not a directory")
         out_path.mkdir(parents=True, exist_ok=True)
         all_sinks.append(ev.ParquetSink(out_path / "events.parquet"))
 

@@ -114,3 +114,31 @@ def test_run_directory_explains_itself(tmp_path):
     assert saved["simulation"]["seed"] == 42
     assert json.loads((tmp_path / "summary.json").read_text())["target_rate"] == 0.03
     assert r.summary["target_rate"] == 0.03
+
+
+def test_cli_negative_seed_and_out_that_is_a_file(tmp_path):
+    campaign = str(ROOT / "examples" / "progressive.yaml")
+    p = _dialer("simulate", campaign, "--seed", "-1")
+    assert p.returncode == 2 and "--seed" in p.stderr and "Traceback" not in p.stderr
+    f = tmp_path / "afile"
+    f.write_text("")
+    p = _dialer("simulate", campaign, "--out", str(f))
+    assert p.returncode == 2 and "not a directory" in p.stderr and "Traceback" not in p.stderr
+
+
+def test_cli_bad_contact_rows_are_reported_and_the_good_ones_dialled(tmp_path):
+    import yaml
+
+    (tmp_path / "c.csv").write_text(
+        "phone,time_zone\n+12125550123,America/New_York\nnot-a-number,\n+13125550199,Mars/Base\n2125550188,\n"
+    )
+    raw = yaml.safe_load((ROOT / "examples" / "progressive.yaml").read_text())
+    raw["simulation"]["contacts"] = {"file": "c.csv"}
+    f = tmp_path / "c.yaml"
+    f.write_text(yaml.safe_dump(raw))
+    p = _dialer("simulate", str(f), "--json", "--out", str(tmp_path / "out"))
+    assert p.returncode == 0, p.stderr
+    assert "2 contact row(s) rejected" in p.stderr
+    assert "row 2" in p.stderr and "not-a-number" in p.stderr and "Mars/Base" in p.stderr
+    summary = json.loads(p.stdout)
+    assert summary["contacts"] == 2 and summary["rejected_contacts"] == 2
