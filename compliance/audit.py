@@ -524,7 +524,22 @@ def _numbers_chunk(arr: pa.Array, keep_idx: np.ndarray) -> np.ndarray:
 
 
 _LOW_CARDINALITY = ("event_type", "campaign_id", "instance_id", "amd_status", "disconnect_reason", "sim_party", "sim_time_zone")
-_READ_ROWS = 1 << 20  # rows per read: row groups are read together up to about this many
+_READ_ROWS = 1 << 20  # rows per read of event_type: row groups are read together up to about this many
+_BATCH_ROWS = 1 << 16  # rows per batch of the other columns
+
+
+def _may_lack(md, column: str) -> bool:
+    """Whether ``column`` may hold nulls (absent, or a row group whose
+    statistics do not say it has none)."""
+    names = [md.schema.column(k).name for k in range(md.num_columns)]
+    if column not in names:
+        return True
+    k = names.index(column)
+    for g in range(md.num_row_groups):
+        st = md.row_group(g).column(k).statistics
+        if st is None or not st.has_null_count or st.null_count > 0:
+            return True
+    return False
 
 
 def _load_parquet(path: str):
@@ -547,17 +562,17 @@ def _load_parquet(path: str):
         n_events = md.num_rows
         sizes = [md.row_group(k).num_rows for k in range(md.num_row_groups)]
         bounds = np.cumsum([0] + sizes)
-        plan = list(_read_plan(sizes))
 
         # First pass: event_type alone (cheap, dictionary-encoded) gives the
         # calls' rows, so the arrays below are allocated once at their size.
-        keeps: list[np.ndarray] = []  # per read: positions of the kept rows in it
-        for groups in plan:
+        parts: list[np.ndarray] = []
+        for groups in _read_plan(sizes):
             et = pf.read_row_groups(groups, columns=["event_type"])["event_type"]
-            keeps.append(np.flatnonzero(np.concatenate([_is_disconnected(ch) for ch in et.chunks])) if len(et) else np.zeros(0, np.int64))
+            if len(et):
+                parts.append(int(bounds[groups[0]]) + np.flatnonzero(np.concatenate([_is_disconnected(ch) for ch in et.chunks])))
             del et
-        rows = np.concatenate([int(bounds[g[0]]) + k for g, k in zip(plan, keeps)]) if plan else np.zeros(0, np.int64)
-        rows = rows.astype(np.int64, copy=False)
+        rows = np.concatenate(parts).astype(np.int64, copy=False) if parts else np.zeros(0, np.int64)
+        del parts
         n = int(rows.size)
 
         ts = {c: np.empty(n, dtype=np.float64) for c in _TS_COLUMNS}
@@ -565,59 +580,53 @@ def _load_parquet(path: str):
         bools = {c: (np.empty(n, dtype=bool), np.empty(n, dtype=bool)) for c in _BOOL_COLUMNS}
         numbers = np.empty(n, dtype=np.int64)
         columns = [c for c in (*_TS_COLUMNS, *_STRING_COLUMNS, *_BOOL_COLUMNS, "customer_address") if c in names]
+        if _may_lack(md, "initiation_ts"):
+            columns.append("time")  # stands in for a missing initiation timestamp
 
-        pos = 0
-        for groups, keep in zip(plan, keeps):
-            count = int(keep.size)
-            if count == 0:
+        # Second pass: the other columns in batches small enough for the
+        # allocator to reuse their buffers; each batch's kept rows go
+        # straight to their place in the arrays.
+        off = 0
+        for batch in pf.iter_batches(batch_size=_BATCH_ROWS, columns=columns):
+            size = batch.num_rows
+            a, b = np.searchsorted(rows, [off, off + size])
+            keep, at, k = rows[a:b] - off, int(a), int(b - a)
+            off += size
+            if k == 0:
                 continue
-            table = pf.read_row_groups(groups, columns=columns)
-            end = pos + count
-
-            def pieces(col, keep=keep, table=table, pos=pos):
-                """(chunk, positions of its kept rows, where they go in the output, how many)."""
-                off = 0
-                for ch in (col if isinstance(col, pa.ChunkedArray) else table[col]).chunks:
-                    a, b = np.searchsorted(keep, [off, off + len(ch)])
-                    yield ch, keep[a:b] - off, pos + int(a), int(b - a)
-                    off += len(ch)
-
+            end = at + k
+            col = dict(zip(batch.schema.names, batch.columns))
             for c in _TS_COLUMNS:
-                if c in names:
-                    for ch, kp, at, k in pieces(c):
-                        _ms_into(ts[c][at : at + k], ch, kp)
+                if c in col:
+                    _ms_into(ts[c][at:end], col[c], keep)
                 else:
-                    ts[c][pos:end] = np.nan
-            init = ts["initiation_ts"][pos:end]
-            missing = np.flatnonzero(np.isnan(init))
-            if missing.size:
-                # ``time`` stands in for a missing initiation timestamp.
-                t_time = np.empty(count)
-                for ch, kp, at, k in pieces(pf.read_row_groups(groups, columns=["time"])["time"]):
-                    _ms_into(t_time[at - pos : at - pos + k], ch, kp)
-                init[missing] = t_time[missing]
+                    ts[c][at:end] = np.nan
+            if "time" in col:
+                init = ts["initiation_ts"][at:end]
+                missing = np.flatnonzero(np.isnan(init))
+                if missing.size:
+                    t_time = np.empty(k)
+                    _ms_into(t_time, col["time"], keep)
+                    init[missing] = t_time[missing]
             for c in _STRING_COLUMNS:
-                if c in names:
-                    for ch, kp, at, k in pieces(c):
-                        strings[c].add(ch, kp, at, k)
+                if c in col:
+                    strings[c].add(col[c], keep, at, k)
                 else:
-                    strings[c].codes[pos:end] = -1
+                    strings[c].codes[at:end] = -1
             for c in _BOOL_COLUMNS:
                 value, known = bools[c]
-                if c in names:
-                    for ch, kp, at, k in pieces(c):
-                        _bool_into(value[at : at + k], known[at : at + k], ch, kp)
+                if c in col:
+                    _bool_into(value[at:end], known[at:end], col[c], keep)
                 else:
-                    value[pos:end] = False
-                    known[pos:end] = False
-            if "customer_address" in names:
-                for ch, kp, at, k in pieces("customer_address"):
-                    numbers[at : at + k] = _numbers_chunk(ch, kp)
+                    value[at:end] = False
+                    known[at:end] = False
+            if "customer_address" in col:
+                numbers[at:end] = _numbers_chunk(col["customer_address"], keep)
             else:
-                numbers[pos:end] = -1
-            del table
-            pos = end
-        del keeps
+                numbers[at:end] = -1
+            del batch, col
+        if off != n_events:
+            raise AuditInputError(f"{path}: read {off} events, the file says {n_events}")
     except (pa.ArrowInvalid, OSError) as exc:
         raise AuditInputError(f"{path}: not a readable Parquet file ({exc})") from None
 
@@ -819,6 +828,7 @@ def _audit_calls(calls: _Calls, n_events: int, findings: list[str], rules: RuleS
     else:
         clock = t_cts
     deadline = clock + thr_ms
+    del clock
     with np.errstate(invalid="ignore"):
         in_time = ~np.isnan(t_agent) & (t_agent <= deadline)
         callee_left = calls.reason.eq("CUSTOMER_DISCONNECT") & np.isnan(t_agent) & (t_disc <= deadline)
@@ -850,6 +860,7 @@ def _audit_calls(calls: _Calls, n_events: int, findings: list[str], rules: RuleS
     # -- abandonment windows ------------------------------------------------
     scope_codes, scope_names = (calls.campaign if ab.scope == "CAMPAIGN" else calls.instance).named()
     win = _windows(ab, t_init, scope_codes, findings)
+    del scope_codes
     fp_rate, fp_info = _fp_rate(fp_sample, machine_verdict, fp_true, truth_known, seed)
     if ab.include_amd_false_positives:
         summary["amd_false_positive_estimate"] = fp_info
@@ -903,14 +914,23 @@ def _audit_calls(calls: _Calls, n_events: int, findings: list[str], rules: RuleS
         m = num_s.size
         new = np.ones(m, dtype=bool)
         new[1:] = num_s[1:] != num_s[:-1]
-        gstart = np.maximum.accumulate(np.where(new, np.arange(m), 0)) if m else np.zeros(0, np.int64)
+        positions = np.arange(m, dtype=np.int64)
+        gstart = np.where(new, positions, 0)
+        np.maximum.accumulate(gstart, out=gstart)
         agent_guarantee = in_time[order]  # an agent was there within the threshold
 
         def previous(flag_s: np.ndarray) -> np.ndarray:
             """Index of the latest earlier call of the same number with the flag, or -1."""
-            last = np.maximum.accumulate(np.where(flag_s, np.arange(m), -1)) if m else np.zeros(0, np.int64)
-            prev = np.concatenate([[-1], last[:-1]]).astype(np.int64)
-            return np.where(prev >= gstart, prev, -1)
+            if not m:
+                return np.zeros(0, np.int64)
+            last = np.where(flag_s, positions, -1)
+            np.maximum.accumulate(last, out=last)
+            prev = np.empty(m, dtype=np.int64)
+            prev[0] = -1
+            prev[1:] = last[:-1]
+            del last
+            np.copyto(prev, -1, where=prev < gstart)
+            return prev
 
         if rules.recall.after_abandoned_seconds:
             p = previous((abandoned | fp_true)[order] if ab.include_amd_false_positives and truth_known else abandoned[order])
@@ -1003,14 +1023,18 @@ def _windows(ab, t_init: np.ndarray, scope_codes: np.ndarray, findings: list[str
         from compliance.windows import utc_offsets
 
         zone = ab.window_zone or "UTC"
-        off = utc_offsets(zone, t_init / 1000.0) * 1000
-        idx = np.floor((t_init + off) / (86400_000.0 * ab.window_days)).astype(np.int64)
+        off = utc_offsets(zone, t_init / 1000.0)
+        off *= 1000
+        x = t_init + off  # (in place from here: fewer 30 MB temporaries)
+        del off
+        x /= 86400_000.0 * ab.window_days
+        idx = np.floor(x, out=x).astype(np.int64)
+        del x
     else:
         span = 86400_000.0 * ab.window_days
         first = _first_per_scope(scope_codes, t_init)
         idx = np.floor((t_init - first[scope_codes]) / span).astype(np.int64)
-    combined = scope_codes * (1 << 32) + (idx - idx.min())
-    uniq, key = _unique_inverse(combined, scope_codes, idx)
+    uniq, key = _unique_inverse(scope_codes, idx)
     scope = uniq >> 32
     w_idx = (uniq & ((1 << 32) - 1)) + idx.min()
     if ab.window == "CALENDAR_DAY":
@@ -1022,7 +1046,7 @@ def _windows(ab, t_init: np.ndarray, scope_codes: np.ndarray, findings: list[str
         first = _first_per_scope(scope_codes, t_init)
         start = first[scope] + w_idx * span
         end = start + span
-    return _Win(key.astype(np.int64), scope, start, end, uniq.size)
+    return _Win(np.asarray(key, dtype=np.int64), scope, start, end, uniq.size)
 
 
 def _first_per_scope(scope_codes: np.ndarray, t: np.ndarray) -> np.ndarray:
@@ -1043,20 +1067,22 @@ def _first_per_scope(scope_codes: np.ndarray, t: np.ndarray) -> np.ndarray:
     return first
 
 
-def _unique_inverse(combined: np.ndarray, scope_codes: np.ndarray, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _unique_inverse(scope_codes: np.ndarray, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``np.unique(combined, return_inverse=True)`` for ``combined = scope *
     2**32 + (idx - idx.min())``, by counting when the windows are few (no sort)."""
     lo = int(idx.min())
     width = int(idx.max()) - lo + 1
     scopes = int(scope_codes.max()) + 1
-    if width >= 1 << 32 or scopes * width > max(4 * combined.size, 1 << 16):
-        return np.unique(combined, return_inverse=True)
-    dense = scope_codes * width + (idx - lo)
+    if width >= 1 << 32 or scopes * width > max(4 * idx.size, 1 << 16):
+        return np.unique(scope_codes * (1 << 32) + (idx - lo), return_inverse=True)
+    dense = idx - lo
+    if scopes > 1:
+        dense += scope_codes * width
     present = np.bincount(dense, minlength=scopes * width) > 0
     rank = np.cumsum(present) - 1
     kept = np.flatnonzero(present)
     uniq = (kept // width) * (1 << 32) + kept % width
-    return uniq.astype(combined.dtype), rank[dense]
+    return uniq.astype(np.int64), rank[dense]
 
 
 def _number_time_order(numbers: np.ndarray, t: np.ndarray) -> np.ndarray:
@@ -1072,14 +1098,22 @@ def _number_time_order(numbers: np.ndarray, t: np.ndarray) -> np.ndarray:
         n_lo, n_hi = int(num.min()), int(num.max())
         t_span = int(t_hi) - int(t_lo) + 1
         if (n_hi - n_lo + 1) * t_span < 2**62:
-            t_int = ts - t_lo
-            if np.array_equal(t_int, np.floor(t_int)):
-                key = (num - n_lo) * t_span + t_int.astype(np.int64)
+            shifted = ts - t_lo
+            t_int = shifted.astype(np.int64)
+            if np.array_equal(t_int, shifted):  # whole milliseconds
+                del ts, shifted
+                key = num
+                key -= n_lo
+                key *= t_span
+                key += t_int
+                del t_int
                 order = np.argsort(key)
                 k = key[order]
-                if not (k[1:] == k[:-1]).any():
-                    return sel[order]
-                return sel[np.argsort(key, kind="stable")]
+                ties = bool((k[1:] == k[:-1]).any())
+                del k
+                if ties:
+                    order = np.argsort(key, kind="stable")
+                return sel[order]
     return sel[np.lexsort((ts, num))]
 
 
@@ -1315,7 +1349,9 @@ def _local_days(t_init: np.ndarray, zg: _ZoneGroups | None, rules: RuleSet) -> n
         unk = zg.members(-1)
         if unk.size:
             off[unk] = utc_offsets(fallback, t[unk])
-    return np.floor((t + off) / 86400.0).astype(np.int64)
+    t += off  # in place: t is ours
+    t /= 86400.0
+    return np.floor(t, out=t).astype(np.int64)
 
 
 def assert_compliant(events, jurisdiction, *, strict: bool = False, **kwargs) -> AuditReport:

@@ -237,5 +237,9 @@ def utc_offsets(zone: str, t: np.ndarray) -> np.ndarray:
                     b = m
             change_at.append(b)
             values.append(offs[j])
-    k = np.searchsorted(np.asarray(change_at), t, side="right") - 1
-    return np.asarray(values, dtype=np.int64)[np.maximum(k, 0)]
+    if len(values) == 1:  # no transition in the range: one offset
+        return np.full(t.size, values[0], dtype=np.int64)
+    k = np.searchsorted(np.asarray(change_at), t, side="right")
+    k -= 1
+    np.maximum(k, 0, out=k)
+    return np.asarray(values, dtype=np.int64)[k]
