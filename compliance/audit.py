@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -752,47 +753,59 @@ def audit(
     rules = get_rules(jurisdiction)
     if rules is None:
         raise ValueError("audit needs a jurisdiction (US, UK, AU, AU_RESEARCH, NZ or a RuleSet)")
-    with _small_pages(), _system_allocator():
+    with _audit_memory():
         calls, n_events, findings = _load(events)
         return _audit_calls(calls, n_events, findings, rules, fp_sample=fp_sample, dnc=dnc, cap=max_offenders, seed=seed)
 
 
-@contextmanager
-def _system_allocator():
-    """Arrow's default mimalloc pool hands the buffers of each row group read
-    back to the kernel and faults them in again for the next (system time);
-    the system allocator reuses them. Buffers remember their pool, so
-    switching and restoring is safe."""
-    previous = pa.default_memory_pool()
-    try:
-        pa.set_memory_pool(pa.system_memory_pool())
-    except Exception:  # pragma: no cover
-        yield
-        return
-    try:
-        yield
-    finally:
-        pa.set_memory_pool(previous)
+_TUNING_LOCK = threading.Lock()
+_tuning_depth = 0
+_tuning_saved: tuple = ()
 
 
 @contextmanager
-def _small_pages():
-    """Numpy asks the kernel for transparent huge pages for every large array;
-    the audit makes many short-lived arrays of a few tens of MB, and faulting
-    (and compacting memory for) 2 MiB pages costs more system time than the
-    audit's own work. Off for the audit, restored after; a pure hint."""
-    setter = getattr(getattr(getattr(np, "_core", None), "multiarray", None), "_set_madvise_hugepage", None)
-    previous = None
-    if setter is not None:
-        try:
-            previous = setter(False)
-        except Exception:  # pragma: no cover - a numpy without the switch
-            setter = None
+def _audit_memory():
+    """Two process-wide settings, changed while any audit runs and restored
+    when the last one ends (a lock and a count, so concurrent audits cannot
+    leave them changed); both are performance hints only:
+
+    * numpy asks the kernel for transparent huge pages for every large array;
+      the audit makes many short-lived arrays of tens of MB, and faulting (and
+      compacting memory for) 2 MiB pages cost more system time than the
+      audit's own work;
+    * Arrow's default mimalloc pool hands the buffers of each batch read back
+      to the kernel and faults them in again for the next; the system
+      allocator reuses them (buffers remember their pool, so switching is safe).
+    """
+    global _tuning_depth, _tuning_saved
+    with _TUNING_LOCK:
+        if _tuning_depth == 0:
+            setter = getattr(getattr(getattr(np, "_core", None), "multiarray", None), "_set_madvise_hugepage", None)
+            hugepages = pool = None
+            try:
+                if setter is not None:
+                    hugepages = setter(False)
+            except Exception:  # pragma: no cover - a numpy without the switch
+                setter = None
+            try:
+                pool = pa.default_memory_pool()
+                pa.set_memory_pool(pa.system_memory_pool())
+            except Exception:  # pragma: no cover
+                pool = None
+            _tuning_saved = (setter, hugepages, pool)
+        _tuning_depth += 1
     try:
         yield
     finally:
-        if setter is not None and previous is not None:
-            setter(previous)
+        with _TUNING_LOCK:
+            _tuning_depth -= 1
+            if _tuning_depth == 0:
+                setter, hugepages, pool = _tuning_saved
+                if setter is not None and hugepages is not None:
+                    setter(hugepages)
+                if pool is not None:
+                    pa.set_memory_pool(pool)
+                _tuning_saved = ()
 
 
 def _audit_calls(calls: _Calls, n_events: int, findings: list[str], rules: RuleSet, *, fp_sample, dnc, cap, seed) -> AuditReport:
