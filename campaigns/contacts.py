@@ -211,6 +211,8 @@ def load_contacts(doc, rng: np.random.Generator | None = None) -> ContactList:
     fmt = src.format or ("parquet" if path.suffix.lower() in (".parquet", ".pq") else "csv")
     if not path.exists():
         raise FileNotFoundError(f"simulation.contacts.file: no such file {str(path)!r}")
+    if not path.is_file():
+        raise ValueError(f"simulation.contacts.file: {str(path)!r} is not a file")
     return read_parquet(path, settings) if fmt == "parquet" else read_csv(path, settings)
 
 

@@ -18,7 +18,7 @@ from pydantic import BeforeValidator
 
 
 class _Dist(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         raise NotImplementedError
@@ -66,7 +66,7 @@ class Exponential(_Dist):
     kind: Literal["exponential"] = "exponential"
     mean_: float = Field(alias="mean", gt=0)
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
 
     def sample(self, rng, size):
         return rng.exponential(self.mean_, size)
@@ -91,7 +91,7 @@ class Lognormal(_Dist):
     mean_: float = Field(alias="mean", gt=0)
     sd: float = Field(ge=0)
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
 
     @property
     def _sigma2(self) -> float:
@@ -128,7 +128,7 @@ class Gamma(_Dist):
     mean_: float = Field(alias="mean", gt=0)
     sd: float = Field(gt=0)
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
 
     def sample(self, rng, size):
         k = (self.mean_ / self.sd) ** 2

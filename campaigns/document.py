@@ -79,7 +79,7 @@ _ISO_DURATION = re.compile(
 def parse_iso_duration(text: str) -> timedelta:
     """ISO 8601 duration as the Connect model writes it (``PT4H``, ``P1DT30M``)."""
     m = _ISO_DURATION.match(text or "")
-    if not m or text in ("P", "PT") or text.endswith("T"):
+    if not m or (text.endswith("T") and text != "PT"):
         raise ValueError(f"not an ISO 8601 duration such as PT4H or P1D: {text!r}")
     d, h, mi, s = (m.group(k) for k in "dhms")
     return timedelta(
@@ -161,7 +161,7 @@ class FixedRateConfig(Model):
     """Simulator extension: Poisson dialling at a constant rate, whatever the
     agents are doing. Used to check the engine against Erlang A/C."""
 
-    dials_per_second: float = Field(gt=0.0)
+    dials_per_second: float = Field(gt=0.0, allow_inf_nan=False)
 
 
 class TelephonyOutboundMode(Model):
@@ -214,6 +214,10 @@ class TelephonyChannelSubtypeConfig(Model):
 
 class ChannelSubtypeConfig(Model):
     telephony: TelephonyChannelSubtypeConfig | None = None
+    # Kept as given, not simulated: the simulator models calls only.
+    sms: dict[str, Any] | None = None
+    email: dict[str, Any] | None = None
+    whats_app: dict[str, Any] | None = None
 
 
 class Schedule(Model):
@@ -251,11 +255,15 @@ class TimeRange(Model):
     @field_validator("start_time", "end_time")
     @classmethod
     def _time(cls, v: str) -> str:
+        if not re.fullmatch(r"T\d{2}:\d{2}", v or ""):
+            raise ValueError(f"expected Connect's Iso8601Time 'Thh:mm', e.g. 'T09:00', got {v!r}")
         parse_time_of_day(v)
         return v
 
     @model_validator(mode="after")
     def _ordered(self):
+        # Connect's model allows any two times; a window across midnight is
+        # written as two ranges on two days here (docs/engine.md).
         if parse_time_of_day(self.end_time) <= parse_time_of_day(self.start_time):
             raise ValueError(f"endTime {self.end_time} must be after startTime {self.start_time}")
         return self
@@ -320,6 +328,9 @@ class LocalTimeZoneConfig(Model):
 class CommunicationTimeConfig(Model):
     local_time_zone_config: LocalTimeZoneConfig
     telephony: TimeWindow | None = None
+    sms: dict[str, Any] | None = None  # kept, not simulated
+    email: dict[str, Any] | None = None
+    whats_app: dict[str, Any] | None = None
 
 
 class EntryLimitsConfig(Model):
@@ -368,6 +379,16 @@ class ConnectCampaign(Model):
     communication_time_config: CommunicationTimeConfig | None = None
     communication_limits_override: CommunicationLimitsConfig | None = None
     tags: dict[str, str] | None = None
+
+    @field_validator("tags")
+    @classmethod
+    def _tags(cls, v):
+        for k, val in (v or {}).items():
+            if not re.fullmatch(r"(?!aws:)[a-zA-Z+\-=._:/]{1,128}", k):
+                raise ValueError(f"tag key {k!r} must be 1-128 of [a-zA-Z+-=._:/] and not start with 'aws:'")
+            if len(val) > 256:
+                raise ValueError(f"tag {k!r}: value longer than 256 characters")
+        return v
 
     @property
     def telephony(self) -> TelephonyChannelSubtypeConfig:
@@ -456,10 +477,10 @@ class Behaviour(Model):
     def _overrides_valid(self):
         for h in self.by_local_hour:
             shares = self.shares_for_hour(h)
-            if min(shares) < -1e-9:
+            if min(shares) < -1e-9 or abs(sum(shares) - 1.0) > 1e-6:
                 raise ValueError(
-                    f"byLocalHour[{h}] leaves a negative share {dict(zip(OUTCOMES, shares))}; "
-                    "give the other shares for that hour explicitly"
+                    f"byLocalHour[{h}] gives shares {dict((k, round(v, 6)) for k, v in zip(OUTCOMES, shares))} "
+                    f"(sum {sum(shares):.6g}); shares must be >= 0 and sum to 1: give the other shares for that hour"
                 )
         return self
 
@@ -526,6 +547,11 @@ class Agents(Model):
     count: int = Field(ge=1)
     shifts: list[Shift] | None = None
     time_zone: str | None = None
+
+    @field_validator("time_zone")
+    @classmethod
+    def _zone(cls, v):
+        return LocalTimeZoneConfig._zone(v)
     breaks: Breaks | None = None
     wrap_up: Distribution = Field(default_factory=lambda: Fixed(value=0))
     preview_time: Distribution = Field(default_factory=lambda: Lognormal(mean=10, sd=5))
@@ -624,7 +650,7 @@ class Simulation(Model):
     lines: int | None = Field(default=None, ge=1)
     safe_harbor: SafeHarbor = Field(default_factory=SafeHarbor)
     retry: Retry = Field(default_factory=Retry)
-    stats_interval_seconds: float = Field(default=60.0, gt=0)
+    stats_interval_seconds: float = Field(default=60.0, ge=1.0, le=86400.0)
 
 
 class CampaignDocument(Model):
@@ -666,7 +692,10 @@ def _errors(exc: ValidationError) -> list[tuple[str, str, Any]]:
 
 def _is_union_tag(p: Any) -> bool:
     """pydantic puts union member names in error paths; users never wrote them."""
-    return isinstance(p, str) and (p[:1].isupper() or p.startswith("function-"))
+    return isinstance(p, str) and (p in _UNION_MEMBERS or p.startswith("function-"))
+
+
+_UNION_MEMBERS = {"Fixed", "Exponential", "Lognormal", "Gamma", "Uniform", "Empirical"}
 
 
 def parse_document(data: Any, *, source: str | None = None, base_dir: str | Path | None = None) -> CampaignDocument:

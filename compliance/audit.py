@@ -47,6 +47,7 @@ NEEDED = (
     "connected_to_system_ts",
     "greeting_start_ts",
     "greeting_end_ts",
+    "enqueue_ts",
     "connected_to_agent_ts",
     "disconnect_ts",
     "amd_status",
@@ -271,6 +272,7 @@ class _Calls:
     cts: np.ndarray
     g_start: np.ndarray
     g_end: np.ndarray
+    enq: np.ndarray
     agent: np.ndarray
     disc: np.ndarray
     amd: _Strings
@@ -286,8 +288,8 @@ class _Calls:
     contact_ids: Any  # callable: row indices -> list of contact ids
 
 
-_TS_COLUMNS = ("initiation_ts", "connected_to_system_ts", "greeting_start_ts", "greeting_end_ts", "connected_to_agent_ts", "disconnect_ts")
-_TS_FIELDS = ("init", "cts", "g_start", "g_end", "agent", "disc")
+_TS_COLUMNS = ("initiation_ts", "connected_to_system_ts", "greeting_start_ts", "greeting_end_ts", "enqueue_ts", "connected_to_agent_ts", "disconnect_ts")
+_TS_FIELDS = ("init", "cts", "g_start", "g_end", "enq", "agent", "disc")
 _STRING_COLUMNS = ("amd_status", "disconnect_reason", "sim_party", "campaign_id", "instance_id", "sim_time_zone")
 _STRING_FIELDS = ("amd", "reason", "party", "campaign", "instance", "time_zone")
 _BOOL_COLUMNS = ("sim_amd_correct", "sim_message_played", "sim_opt_out")
@@ -833,6 +835,18 @@ def _audit_calls(calls: _Calls, n_events: int, findings: list[str], rules: RuleS
     fp_true = machine_verdict & np.where(has_party, human_true, amd_correct_known & ~amd_correct)
     truth_known = bool(has_party.any() or (amd_correct_known & machine_verdict).any())
     live = live_all & ~machine_verdict  # the AMD let them through
+    # Only calls meant for an agent can be abandoned. A campaign none of
+    # whose calls ever queued or reached an agent is agentless: its live
+    # answers hear the recorded message, which is the call's purpose; they
+    # stay live calls (the denominator), never abandoned ones.
+    played, played_known = calls.message_played
+    routed = ~np.isnan(calls.enq) | ~np.isnan(t_agent)
+    codes, _ = calls.campaign.named()
+    agentless = np.zeros(n, dtype=bool)
+    if codes.size:
+        routed_campaigns = np.zeros(int(codes.max()) + 1, dtype=bool)
+        routed_campaigns[codes[routed]] = True
+        agentless = ~routed_campaigns[codes] & played_known & played
 
     if ab.clock_start == "GREETING_END":
         clock = np.where(np.isnan(g_end), np.where(np.isnan(g_start), t_cts, g_start), g_end)
@@ -845,7 +859,7 @@ def _audit_calls(calls: _Calls, n_events: int, findings: list[str], rules: RuleS
     with np.errstate(invalid="ignore"):
         in_time = ~np.isnan(t_agent) & (t_agent <= deadline)
         callee_left = calls.reason.eq("CUSTOMER_DISCONNECT") & np.isnan(t_agent) & (t_disc <= deadline)
-    abandoned = live & ~in_time & ~callee_left
+    abandoned = live & ~in_time & ~callee_left & ~agentless
 
     # Offender lists are filled at the end, with one look-up of their ids.
     pending: list[tuple[list[str], np.ndarray]] = []

@@ -216,11 +216,13 @@ class Engine:
         self.lines_in_use = 0
         self.queue: deque[Call] = deque()
         self._unanswered_now: list[Call] = []
+        self.previewing = 0  # agents reading a contact before its dial
+        self.blocked_dials = 0  # dials wanted when every line was busy
         self.next_fresh = 0
         self.n_contacts = len(contacts)
         # array.array: compact like numpy, but a scalar read or write costs a
         # fifth of a numpy element access.
-        self.attempts = array("H", bytes(2 * self.n_contacts))
+        self.attempts = array("I", bytes(4 * self.n_contacts))
         self.retry_heap: list[tuple[float, int]] = []
         self.deferred: list[tuple[float, int]] = []
         self.expires = contacts.expires_at
@@ -367,10 +369,12 @@ class Engine:
         self._release_spare_agents()
 
     def _release_spare_agents(self) -> None:
-        """After the dialling day: idle agents go home once no call already
-        dialled may still need them."""
-        for a in list(self.agents.idle):
-            if not self._agent_leave(a, logout=True):
+        """After the dialling day: idle agents go home, keeping one for each
+        call still ringing or in AMD (it may turn out to be a person)."""
+        idle = self.agents.idle
+        ringing = self.in_flight - self.waiting
+        while len(idle) > ringing:
+            if not self._agent_leave(idle[-1], logout=True):
                 break
 
     # ------------------------------------------------------------------ agents
@@ -437,12 +441,9 @@ class Engine:
         self.timeline.change(now, T_BREAK, -1)
         pool.state[a] = IDLE
         pool.break_due[a] = now + pool.break_every
-        if now >= pool.shift_end[a] - 1e-9:
-            pool.idle.append(a)
-            self._agent_leave(a, logout=True)
-            return
-        self.later(pool.break_every, self._break_due, a)
-        self._agent_free(a)
+        if now < pool.shift_end[a] - 1e-9:
+            self.later(pool.break_every, self._break_due, a)
+        self._agent_free(a)  # logs out if the shift is over, else takes a call
 
     def _agent_free(self, a: int) -> None:
         """Agent ``a`` is ready: leave if a break or the shift end is due (and
@@ -456,7 +457,12 @@ class Engine:
             self.timeline.change(now, T_BUSY, -1)
         pool.idle.append(a)  # provisionally, so the pacer counts them
         # After the dialling day agents stay until the queue is empty.
-        logout = now >= pool.shift_end[a] - 1e-9 and (self.dialing_open or not self.waiting)
+        if self.dialing_open:
+            logout = now >= pool.shift_end[a] - 1e-9
+        else:
+            # After the dialling day: stay while callers wait or while calls
+            # still ringing may need every idle agent (this one included).
+            logout = not self.waiting and len(pool.idle) - 1 >= self.in_flight - self.waiting
         on_break = bool(pool.break_every) and now >= pool.break_due[a] - 1e-9
         if (logout or on_break) and self._agent_leave(a, logout=logout):
             return
@@ -494,7 +500,10 @@ class Engine:
         if want <= 0:
             return
         if self.lines is not None:
-            want = min(want, self.lines - self.lines_in_use)
+            free = self.lines - self.lines_in_use - self.previewing
+            if want > free:
+                self.blocked_dials += want - max(free, 0)
+                want = free
         reserve = self.pacer.reserves_agent
         for _ in range(want):
             if reserve and not self.agents.idle:
@@ -504,6 +513,7 @@ class Engine:
                 break
             if reserve:
                 a = self._take_agent()
+                self.previewing += 1
                 self.later(min(self.d_preview(), self.pacer.timeout), self._dial_previewed, rec, a)
             else:
                 self._dial(rec, now, -1)
@@ -563,10 +573,24 @@ class Engine:
     # ------------------------------------------------------------------ a call
 
     def _dial_previewed(self, rec: int, agent: int) -> None:
-        if not self.dialing_open:
+        """The agent has read the contact: dial now, if the gate still allows
+        it (the window may have closed, or the number opted out, during the
+        preview); otherwise the contact waits and the agent is freed."""
+        self.previewing -= 1
+        now = self.env.now
+        if self.expires is not None and self.expires[rec] <= now:
+            self._expire(rec, float(self.expires[rec]))
             self._agent_free(agent)
             return
-        self._dial(rec, self.env.now, agent)
+        verdict, when = self.gate.check(rec, now, True) if self.dialing_open else (-1, now)
+        if verdict != 0:
+            if verdict > 0:
+                self.exclusions[int(verdict)] = self.exclusions.get(int(verdict), 0) + 1
+            if when < INF and (when < self.horizon or not self.dialing_open):
+                heapq.heappush(self.deferred, (max(when, now + 1e-3), rec))
+            self._agent_free(agent)
+            return
+        self._dial(rec, now, agent)
         self._flush_unanswered()
 
     def _dial(self, rec: int, now: float, agent: int) -> None:
@@ -646,7 +670,14 @@ class Engine:
             call.t_ge = now + self.d_machine_greeting()
             call.clock_start = call.t_ge
             call.deadline = call.clock_start + self.threshold
-        if self.amd_on:
+        if call.agent >= 0 and party == HUMAN:
+            # Preview: the agent is already on the line and hears the
+            # greeting; no AMD wait, never abandoned.
+            call.amd = A["HUMAN_ANSWERED"] if self.amd_on else A["AMD_NOT_APPLICABLE"]
+            if self.amd_on:
+                call.amd_correct = 1
+            self._classified(call)
+        elif self.amd_on:
             if party == HUMAN:
                 delay = call.t_ge - now + self.d_amd_silence()
             else:
@@ -724,7 +755,8 @@ class Engine:
             self.n_waited_live += 1
         leave = INF
         if self.d_patience is not None and call.party == HUMAN:
-            leave = max(now, call.t_ge if call.t_ge == call.t_ge else now) + self.d_patience()
+            # Silence starts when the greeting ends, not at the AMD verdict.
+            leave = max(now, (call.t_ge if call.t_ge == call.t_ge else now) + self.d_patience())
         drop = call.deadline if self.safe_harbor else INF
         if drop < leave:
             self.later(drop - now, self._drop, call)
@@ -756,6 +788,7 @@ class Engine:
             if late:
                 call.abandoned = True
                 self.n_abandoned += 1
+                self.gate.record_abandoned(call.rec, now)
         self.pacer.on_live_resolved(late, now)
         self.agents.talk_start[agent] = now
         talk = self.d_talk() if call.party == HUMAN else self.d_machine_talk()
@@ -788,7 +821,8 @@ class Engine:
         call.waiting = False
         self.waiting -= 1
         now = self.env.now
-        self.wait_sum += now - call.t_enq
+        if call.party == HUMAN:
+            self.wait_sum += now - call.t_enq
         self._abandon(call, now)
         self._end(call, R["CUSTOMER_DISCONNECT"], D_ABANDONED)
 

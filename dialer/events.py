@@ -101,7 +101,7 @@ EVENT_SCHEMA = pa.schema(
         ("disconnect_reason", pa.string()),
         # simulation ground truth (detail.simulation)
         ("sim_recipient", pa.int64()),
-        ("sim_attempt", pa.int16()),
+        ("sim_attempt", pa.int32()),
         ("sim_party", pa.string()),
         ("sim_amd_correct", pa.bool_()),
         ("sim_time_zone", pa.string()),
@@ -385,7 +385,7 @@ class Recorder:
         columns["amd_status"] = str_from_codes(amd_code, AMD_STATUSES, amd_known)
         columns["disconnect_reason"] = str_from_codes(reason_code, DISCONNECT_REASONS, final_kind & (reason_code > 0))
         columns["sim_recipient"] = pa.array(recipients, type=pa.int64())
-        columns["sim_attempt"] = pa.array(r[:, 2].astype(np.int16), type=pa.int16())
+        columns["sim_attempt"] = pa.array(r[:, 2].astype(np.int32), type=pa.int32())
         columns["sim_party"] = str_from_codes(r[:, 12].astype(np.int64), PARTIES, np.ones(n, bool))
         columns["sim_amd_correct"] = pa.array(amd_correct == 1, mask=(amd_correct < 0) | ~amd_known)
         columns["sim_time_zone"] = zones

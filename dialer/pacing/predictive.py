@@ -58,7 +58,7 @@ class Predictive(Pacer):
         wrap_mean: float,
         agents,
     ) -> None:
-        self.bandwidth = bandwidth if bandwidth > 0 else 1.0
+        self.bandwidth = bandwidth  # 0: the campaign gets no agent capacity
         self.target = target_rate
         self.window = window_seconds
         self.agents = agents
@@ -148,6 +148,8 @@ class Predictive(Pacer):
         return soon
 
     def dials_wanted(self, view) -> int:
+        if self.bandwidth <= 0:
+            return 0
         now = view.now
         idle = view.idle_agents
         if self.resolved < self.WARMUP_LIVE or self._hard_limited(now):

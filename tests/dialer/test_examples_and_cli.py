@@ -38,6 +38,14 @@ def test_agentless_example_uses_no_agent():
     final = [x for x in r.events.to_pylist() if x["event_type"] == "DISCONNECTED"]
     live = [x for x in final if x["amd_status"] == "HUMAN_ANSWERED"]
     assert live and all(x["sim_message_played"] for x in live)
+    # The message is the call's purpose: no agent was meant, so nothing is
+    # abandoned in the US; the UK still counts the people AMD hung up on.
+    from compliance import audit
+
+    us = audit(r.events, "US").rule("abandonment_rate")
+    assert us.passed and us.measured == 0.0
+    uk = audit(r.events, "UK").rule("abandonment_rate")
+    assert uk.passed and uk.measured == pytest.approx(s["amd_false_positives"] / s["live_answers"])
 
 
 def test_erlang_a_example_is_near_theory():
