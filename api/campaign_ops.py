@@ -275,3 +275,31 @@ def put_requests(session, state, principal, campaign_id: str, requests: Any, *, 
 
         runs.notify_requests(state)
     return {"successfulRequests": ok, "failedRequests": failed}
+
+
+# -- tags (the same operations in v1 and v2) ---------------------------------
+
+MAX_TAGS = 50  # Connect's limit per resource
+
+
+def list_tags(state, principal, arn_value: str) -> dict:
+    with state.session() as s:
+        return {"tags": repo.tags_of(campaign_from_arn(s, state, principal, arn_value))}
+
+
+def tag_resource(state, principal, arn_value: str, body: dict) -> None:
+    if "tags" not in body:
+        raise validation("tags is required")
+    tags = validate_tags(body["tags"])
+    with state.session() as s:
+        c = campaign_from_arn(s, state, principal, arn_value)
+        if len(set(repo.tags_of(c)) | set(tags)) > MAX_TAGS:
+            raise validation(f"a resource can have at most {MAX_TAGS} tags")
+        repo.set_tags(s, campaign=c, tags=tags)
+
+
+def untag_resource(state, principal, arn_value: str, keys: list[str]) -> None:
+    if len(keys) > MAX_TAGS:
+        raise validation(f"at most {MAX_TAGS} tagKeys")
+    with state.session() as s:
+        repo.remove_tags(s, campaign=campaign_from_arn(s, state, principal, arn_value), keys=keys)

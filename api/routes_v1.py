@@ -237,25 +237,16 @@ def put_dial_request_batch(request: Request, principal: ConnectManager, id: str,
 
 @router.get("/tags/{arn:path}", summary="ListTagsForResource (v1)")
 def list_tags(request: Request, principal: ConnectReader, arn: str):
-    state = _svc(request)
-    with state.session() as s:
-        return {"tags": ops.repo.tags_of(ops.campaign_from_arn(s, state, principal, arn))}
+    return ops.list_tags(_svc(request), principal, arn)
 
 
 @router.post("/tags/{arn:path}", summary="TagResource (v1)")
 def tag_resource(request: Request, principal: ConnectManager, arn: str, body: JsonBody):
-    if "tags" not in body:
-        raise validation("tags is required")
-    tags = ops.validate_tags(body["tags"])
-    state = _svc(request)
-    with state.session() as s:
-        ops.repo.set_tags(s, campaign=ops.campaign_from_arn(s, state, principal, arn), tags=tags)
+    ops.tag_resource(_svc(request), principal, arn, body)
     return _empty()
 
 
 @router.delete("/tags/{arn:path}", summary="UntagResource (v1)")
 def untag_resource(request: Request, principal: ConnectManager, arn: str, tagKeys: Annotated[list[str], Query()]):
-    state = _svc(request)
-    with state.session() as s:
-        ops.repo.remove_tags(s, campaign=ops.campaign_from_arn(s, state, principal, arn), keys=tagKeys)
+    ops.untag_resource(_svc(request), principal, arn, tagKeys)
     return _empty()

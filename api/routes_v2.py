@@ -198,31 +198,16 @@ def put_outbound_request_batch(request: Request, principal: ConnectManager, id: 
 
 @router.get("/tags/{arn:path}", summary="ListTagsForResource")
 def list_tags(request: Request, principal: ConnectReader, arn: str):
-    state = _svc(request)
-    with state.session() as s:
-        return {"tags": ops.repo.tags_of(ops.campaign_from_arn(s, state, principal, arn))}
+    return ops.list_tags(_svc(request), principal, arn)
 
 
 @router.post("/tags/{arn:path}", summary="TagResource")
 def tag_resource(request: Request, principal: ConnectManager, arn: str, body: JsonBody):
-    if "tags" not in body:
-        raise validation("tags is required")
-    tags = ops.validate_tags(body["tags"])
-    state = _svc(request)
-    with state.session() as s:
-        c = ops.campaign_from_arn(s, state, principal, arn)
-        if len(set(ops.repo.tags_of(c)) | set(tags)) > 50:
-            raise validation("a resource can have at most 50 tags")
-        ops.repo.set_tags(s, campaign=c, tags=tags)
+    ops.tag_resource(_svc(request), principal, arn, body)
     return _empty()
 
 
 @router.delete("/tags/{arn:path}", summary="UntagResource")
 def untag_resource(request: Request, principal: ConnectManager, arn: str, tagKeys: Annotated[list[str], Query()]):
-    if len(tagKeys) > 50:
-        raise validation("at most 50 tagKeys")
-    state = _svc(request)
-    with state.session() as s:
-        c = ops.campaign_from_arn(s, state, principal, arn)
-        ops.repo.remove_tags(s, campaign=c, keys=tagKeys)
+    ops.untag_resource(_svc(request), principal, arn, tagKeys)
     return _empty()

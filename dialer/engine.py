@@ -815,28 +815,29 @@ class Engine:
         self.rec.finish_call(call.record())
         self._agent_free(call.agent)
 
-    def _hang_up_waiting(self, call: Call) -> None:
+    def _leave_queue(self, call: Call) -> bool:
+        """Take a waiting call out of the queue without an agent; False if it
+        is no longer waiting (an agent took it first)."""
         if not call.waiting:
-            return
+            return False
         call.waiting = False
         self.waiting -= 1
         now = self.env.now
         if call.party == HUMAN:
             self.wait_sum += now - call.t_enq
         self._abandon(call, now)
-        self._end(call, R["CUSTOMER_DISCONNECT"], D_ABANDONED)
+        return True
+
+    def _hang_up_waiting(self, call: Call) -> None:
+        if self._leave_queue(call):
+            self._end(call, R["CUSTOMER_DISCONNECT"], D_ABANDONED)
 
     def _drop(self, call: Call) -> None:
         """No agent within the threshold: play the information message
         (seller, number to call back, opt-out) and hang up."""
-        if not call.waiting:
+        if not self._leave_queue(call):
             return
-        call.waiting = False
-        self.waiting -= 1
         now = self.env.now
-        if call.party == HUMAN:
-            self.wait_sum += now - call.t_enq
-        self._abandon(call, now)
         self.n_dropped += 1
         call.message = 1
         call.in_flight = False
