@@ -182,7 +182,9 @@ class Engine:
 
         # Outcome shares by the callee's local hour, per zone group.
         self._shares_by_hour = [self._cumulative(b.shares_for_hour(h)) for h in range(24)]
+        self.start_epoch = self.start.timestamp()
         self._group_offsets = self._local_offsets()
+        self._slot0, self._shares_by_slot = self._shares_by_quarter_hour()
 
         # Entry limits and retries.
         limits = doc.campaign.entry_limits_config
@@ -295,6 +297,23 @@ class Engine:
             out.append((times, offsets))
         return out
 
+    def _shares_by_quarter_hour(self) -> tuple[int, list[list[list[float]]]]:
+        """Per zone group and per UTC quarter hour of the run, the cumulative
+        outcome shares of the callee's local hour. Every zone's offset is a
+        multiple of 15 minutes and changes on a quarter hour, so the local
+        hour is constant within each slot: a dial looks its shares up instead
+        of converting time zones."""
+        slot0 = int(self.start_epoch // 900)
+        n = int((self.horizon + 86400 * 2) // 900) + 2
+        slot_start = (np.arange(n) + slot0) * 900.0
+        rel = slot_start - self.start_epoch
+        out = []
+        for times, offsets in self._group_offsets:
+            off = np.asarray(offsets)[np.searchsorted(np.asarray(times), rel, side="right") - 1]
+            hours = (((slot_start + off) // 3600) % 24).astype(np.int64)
+            out.append([self._shares_by_hour[h] for h in hours.tolist()])
+        return slot0, out
+
     def _tally_batch(self, rec: np.ndarray) -> None:
         """Per batch of finished calls: lines in use and dials for the
         timeline, disconnect reasons and AMD statuses for the summary."""
@@ -302,11 +321,6 @@ class Engine:
         final = ~np.isnan(rec[:, 9])
         self.reason_counts += np.bincount(rec[final, 14].astype(np.int64), minlength=self.reason_counts.size)
         self.amd_counts += np.bincount(rec[final, 13].astype(np.int64), minlength=self.amd_counts.size)
-
-    def local_hour(self, rec: int, t: float) -> int:
-        times, offsets = self._group_offsets[self.contacts.group[rec]]
-        off = offsets[bisect.bisect_right(times, t) - 1]
-        return int(((self.start_epoch + t + off) // 3600) % 24)
 
     def later(self, delay: float, fn, *args) -> None:
         """Call ``fn(*args)`` after ``delay`` simulated seconds, through
@@ -328,7 +342,6 @@ class Engine:
     # ------------------------------------------------------------------ run
 
     def run(self) -> None:
-        self.start_epoch = self.start.timestamp()
         env = self.env
         if self.pacer.uses_agents:
             for login, logout, ids in self.shifts:
@@ -597,19 +610,18 @@ class Engine:
         attempts = self.attempts
         attempt = attempts[rec] + 1
         attempts[rec] = attempt
-        call = Call(self._new_call_index(), rec, attempt, now, agent)
+        idx = self.calls_started
+        self.calls_started = idx + 1
+        call = Call(idx, rec, attempt, now, agent)
         self.gate.record_dial(rec, now)
         self.n_dials += 1
         self.in_flight += 1
         self.lines_in_use += 1
 
-        u = self.u_outcome()
-        times, offsets = self._group_offsets[self.group_of[rec]]
-        off = offsets[bisect.bisect_right(times, now) - 1] if len(times) > 1 else offsets[0]
-        cum = self._shares_by_hour[int(((self.start_epoch + now + off) // 3600) % 24)]
-        party = 0
-        while party < 6 and u >= cum[party]:
-            party += 1
+        cum = self._shares_by_slot[self.group_of[rec]][int((self.start_epoch + now) // 900) - self._slot0]
+        party = bisect.bisect_right(cum, self.u_outcome())
+        if party > 6:
+            party = 6
         call.party = party
         env = self.env
         if party == NO_ANSWER:
