@@ -126,6 +126,9 @@ class RunMeta:
     account: str = "111122223333"
     region: str = "us-east-1"
     seed: int = 0
+    # A digest of the whole document: runs that differ in any parameter get
+    # different contact and event ids, even with the same name and seed.
+    fingerprint: str = ""
 
 
 def deterministic_prefix(*parts: Any) -> str:
@@ -293,8 +296,9 @@ class Recorder:
         self.zone_of = zone_of
         self.token_of = token_of
         self.initiation_method = initiation_method
-        self.contact_prefix = deterministic_prefix("contact", meta.campaign_id, meta.seed, meta.start_epoch_ms)
-        self.event_prefix = deterministic_prefix("event", meta.campaign_id, meta.seed, meta.start_epoch_ms)
+        identity = (meta.campaign_id, meta.seed, meta.start_epoch_ms, meta.fingerprint)
+        self.contact_prefix = deterministic_prefix("contact", *identity)
+        self.event_prefix = deterministic_prefix("event", *identity)
         self.events_written = 0
         self.calls_written = 0
         # Functions given each batch of finished calls as an (n, 18) array

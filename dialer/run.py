@@ -3,6 +3,7 @@ timeline), with the sinks and output directory the caller asks for."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
@@ -118,6 +119,7 @@ def simulate(
         source_number=doc.campaign.telephony.default_outbound_config.connect_source_phone_number,
         queue_id=doc.campaign.telephony.connect_queue_id or "outbound",
         seed=seed,
+        fingerprint=hashlib.sha256(json.dumps(doc.to_document(), sort_keys=True).encode()).hexdigest()[:16],
     )
     all_sinks: list[ev.EventSink] = list(sinks)
     memory = ev.MemorySink() if keep_events else None
