@@ -18,6 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
 import simpy
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -37,12 +38,37 @@ def engine_rate() -> tuple[int, float]:
     return r.summary["dial_attempts"], cpu
 
 
-def bare_model(dials_target: int, agents: int = 100, seed: int = 1) -> tuple[int, float]:
+class NumpyDraws:
+    """The interface of random.Random used below, drawing one numpy scalar
+    at a time (how a plain model using numpy's Generator would be written)."""
+
+    def __init__(self, seed: int) -> None:
+        self.g = np.random.default_rng(seed)
+
+    def random(self):
+        return self.g.random()
+
+    def uniform(self, a, b):
+        return self.g.uniform(a, b)
+
+    def gammavariate(self, k, theta):
+        return self.g.gamma(k, theta)
+
+    def lognormvariate(self, mu, sigma):
+        return self.g.lognormal(mu, sigma)
+
+    def expovariate(self, lam):
+        return self.g.exponential(1 / lam)
+
+
+def bare_model(dials_target: int, agents: int = 100, seed: int = 1, draws: str = "random") -> tuple[int, float]:
     """The same call flow, written as plainly as SimPy allows: every second
     keep `level` lines per agent busy; each call rings, is answered by a
     person, a machine or nobody, waits for AMD, queues for an agent with
-    patience, talks and wraps up."""
-    rnd = random.Random(seed)
+    patience, talks and wraps up. ``draws``: Python's random module (the
+    fastest plain choice, the one the target is measured against) or numpy
+    scalar draws (for context)."""
+    rnd = random.Random(seed) if draws == "random" else NumpyDraws(seed)
     env = simpy.Environment()
     staff = simpy.Resource(env, capacity=agents)
     state = {"dials": 0, "in_progress": 0}
@@ -110,6 +136,9 @@ def main() -> None:
         best_engine, best_bare = max(best_engine, e), max(best_bare, b)
         print(f"run {i + 1}: engine {dials:,} dials in {cpu:.2f} CPU s = {e:,.0f}/s; bare SimPy {bare_dials:,} in {bare_cpu:.2f} s = {b:,.0f}/s; ratio {e / b:.2f}")
     print(f"best: engine {best_engine:,.0f} dials/CPU s, bare model {best_bare:,.0f}, ratio {best_engine / best_bare:.2f} (target >= 0.75)")
+    np_dials, np_cpu = bare_model(dials, draws="numpy")
+    print(f"for context, the bare model with numpy scalar draws: {np_dials / np_cpu:,.0f}/s "
+          f"(engine ratio {best_engine / (np_dials / np_cpu):.2f})")
 
 
 if __name__ == "__main__":
