@@ -653,6 +653,9 @@ class Simulation(Model):
     stats_interval_seconds: float = Field(default=60.0, ge=1.0, le=86400.0)
 
 
+MAX_SCHEDULE_DAYS = 366  # per-run tables (zones, timeline) grow with the span
+
+
 class CampaignDocument(Model):
     campaign: ConnectCampaign
     simulation: Simulation
@@ -660,8 +663,14 @@ class CampaignDocument(Model):
     @model_validator(mode="after")
     def _simulatable(self):
         self.campaign.telephony  # noqa: B018 - raises a clear error when missing
-        if self.campaign.schedule is None:
+        sched = self.campaign.schedule
+        if sched is None:
             raise ValueError("campaign.schedule (startTime, endTime) is required to simulate")
+        if sched.end_time - sched.start_time > timedelta(days=MAX_SCHEDULE_DAYS):
+            raise ValueError(
+                f"campaign.schedule spans {(sched.end_time - sched.start_time).days} days; "
+                f"the simulator plays at most {MAX_SCHEDULE_DAYS} days per run"
+            )
         return self
 
     _base_dir: Path | None = PrivateAttr(default=None)
