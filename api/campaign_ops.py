@@ -74,10 +74,12 @@ def check_id(campaign_id: str) -> str:
     return campaign_id
 
 
-def load(session, principal, campaign_id: str, *, for_update: bool = False) -> Campaign:
+def load(session, principal, campaign_id: str, *, for_update: bool = False, with_tags: bool = True) -> Campaign:
     check_id(campaign_id)
     try:
-        return repo.get_campaign(session, tenant=principal.tenant, campaign_id=campaign_id, for_update=for_update)
+        return repo.get_campaign(
+            session, tenant=principal.tenant, campaign_id=campaign_id, for_update=for_update, with_tags=with_tags
+        )
     except repo.NotFound:
         raise not_found(f"Campaign {campaign_id} not found") from None
 
@@ -223,6 +225,15 @@ def parse_timestamp(value: Any, where: str) -> datetime:
     return dt.astimezone(timezone.utc)
 
 
+def warm_up() -> None:
+    """Load what the first PutOutboundRequestBatch would otherwise load while
+    a client waits (the number parser and its metadata for the US)."""
+    from compliance.localtime import normalise_number
+
+    normalise_number("+12125550100", "US")
+    normalise_number("2125550100", "US")
+
+
 def put_requests(session, state, principal, campaign_id: str, requests: Any, *, phone_of, region: str = "US") -> dict[str, Any]:
     """Store 1..25 requests. ``phone_of(request)`` extracts the destination
     number (the v2 and v1 bodies differ). Bad entries fail alone with
@@ -231,7 +242,7 @@ def put_requests(session, state, principal, campaign_id: str, requests: Any, *, 
 
     if not isinstance(requests, list) or not 1 <= len(requests) <= 25:
         raise validation("between 1 and 25 requests must be given")
-    campaign = load(session, principal, campaign_id)
+    campaign = load(session, principal, campaign_id, with_tags=False)
     if campaign.state not in ("Initialized", "Running", "Paused"):
         raise invalid_state(campaign.state, f"campaign is {campaign.state}: outbound requests are accepted when Initialized, Running or Paused")
     results: list[tuple[str, Any]] = []  # ("ok", index into valid) or ("failed", entry)

@@ -34,7 +34,7 @@ def register(app: typer.Typer) -> None:
         from api.app import create_app
 
         settings = Settings.from_env(database_url=database_url, host=host, port=port, log_level=log_level)
-        application = create_app(settings)
+        application = create_app(settings, freeze_gc=True)
         uvicorn.run(
             application,
             host=settings.host,

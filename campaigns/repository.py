@@ -20,7 +20,7 @@ from typing import Any, Iterable, Sequence
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload, lazyload
 
 from campaigns.models import (
     ACTIVE_RUN_STATUSES,
@@ -227,11 +227,21 @@ def create_campaign(session: Session, *, tenant: str, definition: dict, tags: di
     return row
 
 
-def get_campaign(session: Session, *, tenant: str, campaign_id: str, for_update: bool = False) -> Campaign:
+def get_campaign(
+    session: Session, *, tenant: str, campaign_id: str, for_update: bool = False, with_tags: bool = True
+) -> Campaign:
+    """The campaign, its tags loaded in the same query (a join) unless
+    ``with_tags`` is false (then they load only if touched) or the row is
+    locked (FOR UPDATE cannot take the outer join; a second query loads them)."""
     stmt = select(Campaign).where(Campaign.id == campaign_id, Campaign.tenant == tenant)
-    if for_update and session.bind.dialect.name == "postgresql":
+    locked = for_update and session.bind.dialect.name == "postgresql"
+    if locked:
         stmt = stmt.with_for_update()
-    row = session.scalar(stmt)
+    if not with_tags:
+        stmt = stmt.options(lazyload(Campaign.tags))
+    elif not locked:
+        stmt = stmt.options(joinedload(Campaign.tags))
+    row = session.execute(stmt).unique().scalar_one_or_none()
     if row is None:
         raise NotFound(f"Campaign {campaign_id} not found")
     return row
@@ -352,10 +362,71 @@ def put_outbound_request(
     return PutResult(client_token, row.id, True)
 
 
+def _insert_ignoring_duplicates(session: Session):
+    """INSERT ... ON CONFLICT (campaign_id, client_token) DO NOTHING, for
+    PostgreSQL and SQLite (None for other databases)."""
+    name = session.bind.dialect.name
+    if name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    elif name == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:
+        return None
+    table = OutboundRequest.__table__
+    return (
+        insert(table)
+        .on_conflict_do_nothing(index_elements=[table.c.campaign_id, table.c.client_token])
+        .returning(table.c.client_token)
+    )
+
+
 def put_outbound_requests(session: Session, *, campaign: Campaign, items: Sequence[dict]) -> list[PutResult]:
     """Store many requests in one round trip; ``items`` have client_token,
     phone, expiration_time, attributes. Tokens already stored (or repeated
-    in the batch) return the first request's id."""
+    in the batch) return the first request's id.
+
+    On PostgreSQL and SQLite this is one ``INSERT ... ON CONFLICT DO NOTHING
+    RETURNING`` (the unique (campaign_id, client_token) decides, so a
+    concurrent batch with the same token cannot double-store it), then one
+    SELECT only for tokens that were already there."""
+    stmt = _insert_ignoring_duplicates(session)
+    if stmt is None:
+        return _put_outbound_requests_portable(session, campaign=campaign, items=items)
+    now = utcnow()
+    rows: dict[str, dict] = {}
+    for item in items:
+        tok = item["client_token"]
+        if tok not in rows:
+            rows[tok] = {
+                "id": str(uuid.uuid4()),
+                "campaign_id": campaign.id,
+                "client_token": tok,
+                "phone": item["phone"],
+                "expiration_time": item["expiration_time"],
+                "attributes": item.get("attributes") or None,
+                "status": "PENDING",
+                "created_at": now,
+            }
+    inserted = set(session.execute(stmt, list(rows.values())).scalars().all())
+    assigned = {tok: row["id"] for tok, row in rows.items() if tok in inserted}
+    missing = [tok for tok in rows if tok not in inserted]
+    if missing:
+        assigned.update(
+            session.execute(
+                select(OutboundRequest.client_token, OutboundRequest.id).where(
+                    OutboundRequest.campaign_id == campaign.id, OutboundRequest.client_token.in_(missing)
+                )
+            ).all()
+        )
+    out, seen = [], set()
+    for item in items:
+        tok = item["client_token"]
+        out.append(PutResult(tok, assigned[tok], tok in inserted and tok not in seen))
+        seen.add(tok)
+    return out
+
+
+def _put_outbound_requests_portable(session: Session, *, campaign: Campaign, items: Sequence[dict]) -> list[PutResult]:
     tokens = list(dict.fromkeys(i["client_token"] for i in items))
     existing = dict(
         session.execute(
