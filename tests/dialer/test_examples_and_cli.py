@@ -150,3 +150,11 @@ def test_cli_bad_contact_rows_are_reported_and_the_good_ones_dialled(tmp_path):
     assert "row 2" in p.stderr and "not-a-number" in p.stderr and "Mars/Base" in p.stderr
     summary = json.loads(p.stdout)
     assert summary["contacts"] == 2 and summary["rejected_contacts"] == 2
+
+
+def test_example_sweep_file_is_valid():
+    from dialer.sweep import expand_points, load_sweep
+
+    spec = load_sweep(ROOT / "examples" / "sweeps" / "staffing.yaml")
+    points = expand_points(spec)
+    assert len(points) == 6 and spec.replications == 3
