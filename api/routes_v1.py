@@ -6,28 +6,21 @@ definition: ``dialerConfig`` <-> ``channelSubtypeConfig.telephony.outboundMode``
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Body, Query, Request, Response
+from fastapi import APIRouter, Request
 
 from api import campaign_ops as ops
 from api.auth import ConnectManager, ConnectReader
 from api.errors import validation
+from api.routes_common import JsonBody, OptBody, add_tag_routes, empty, svc
 
 router = APIRouter(tags=["Connect v1"])
 
-JsonBody = Annotated[dict[str, Any], Body()]
-OptBody = Annotated[dict[str, Any] | None, Body()]
 
 _MODES = {"predictiveDialerConfig": "predictive", "progressiveDialerConfig": "progressive", "agentlessDialerConfig": "agentless"}
 
 
-def _svc(request: Request):
-    return request.app.state.svc
-
-
-def _empty() -> Response:
-    return Response(status_code=200, content=b"{}", media_type="application/json")
 
 
 def v1_state(state: str) -> str:
@@ -112,7 +105,7 @@ def create_campaign(request: Request, principal: ConnectManager, body: JsonBody)
     }
     if body.get("tags") is not None:
         v2["tags"] = body["tags"]
-    state = _svc(request)
+    state = svc(request)
     with state.session() as s:
         c = ops.create(s, state, principal, v2)
         return {"id": c.id, "arn": ops.arn(state, c), "tags": ops.repo.tags_of(c)}
@@ -120,7 +113,7 @@ def create_campaign(request: Request, principal: ConnectManager, body: JsonBody)
 
 @router.get("/campaigns/{id}", summary="DescribeCampaign (v1)")
 def describe_campaign(request: Request, principal: ConnectReader, id: str):
-    state = _svc(request)
+    state = svc(request)
     with state.session() as s:
         return {"campaign": v1_campaign(state, ops.load(s, principal, id))}
 
@@ -129,19 +122,19 @@ def describe_campaign(request: Request, principal: ConnectReader, id: str):
 def delete_campaign(request: Request, principal: ConnectManager, id: str):
     from api import runs
 
-    state = _svc(request)
+    state = svc(request)
     with state.session() as s:
         c = ops.load(s, principal, id, for_update=True)
         if c.state in ("Running", "Paused"):
             runs.control_run(s, c, "stop")
         ops.repo.delete_campaign(s, campaign=c)
-    return _empty()
+    return empty()
 
 
 @router.post("/campaigns-summary", summary="ListCampaigns (v1)")
 def list_campaigns(request: Request, principal: ConnectReader, body: OptBody = None):
     body = body or {}
-    state = _svc(request)
+    state = svc(request)
     instance = ops.parse_filters(body.get("filters"))
     with state.session() as s:
         out = ops.list_campaigns(
@@ -155,14 +148,14 @@ def list_campaigns(request: Request, principal: ConnectReader, body: OptBody = N
 
 @router.get("/campaigns/{id}/state", summary="GetCampaignState (v1)")
 def get_campaign_state(request: Request, principal: ConnectReader, id: str):
-    state = _svc(request)
+    state = svc(request)
     with state.session() as s:
         return {"state": v1_state(ops.load(s, principal, id).state)}
 
 
 @router.post("/campaigns-state", summary="GetCampaignStateBatch (v1)")
 def get_campaign_state_batch(request: Request, principal: ConnectReader, body: JsonBody):
-    state = _svc(request)
+    state = svc(request)
     with state.session() as s:
         out = ops.state_batch(s, principal, body.get("campaignIds"))
     for r in out["successfulRequests"]:
@@ -172,10 +165,10 @@ def get_campaign_state_batch(request: Request, principal: ConnectReader, body: J
 
 def _transition(action: str):
     def handler(request: Request, principal: ConnectManager, id: str):
-        state = _svc(request)
+        state = svc(request)
         with state.session() as s:
             ops.transition(s, state, principal, id, action)
-        return _empty()
+        return empty()
 
     handler.__name__ = f"{action}_campaign_v1"
     return handler
@@ -191,35 +184,35 @@ for _action in ("start", "pause", "resume", "stop"):
 def update_name(request: Request, principal: ConnectManager, id: str, body: JsonBody):
     if "name" not in body:
         raise validation("name is required")
-    state = _svc(request)
+    state = svc(request)
     with state.session() as s:
         ops.update(s, principal, id, {"name": body["name"]})
-    return _empty()
+    return empty()
 
 
 @router.post("/campaigns/{id}/dialer-config", summary="UpdateCampaignDialerConfig (v1)")
 def update_dialer_config(request: Request, principal: ConnectManager, id: str, body: JsonBody):
     if "dialerConfig" not in body:
         raise validation("dialerConfig is required")
-    state = _svc(request)
+    state = svc(request)
     with state.session() as s:
         c = ops.load(s, principal, id)
         csc = dict(c.definition.get("channelSubtypeConfig") or {})
         csc["telephony"] = telephony_from_v1(body["dialerConfig"], None, csc.get("telephony"))
         ops.update(s, principal, id, {"channelSubtypeConfig": csc})
-    return _empty()
+    return empty()
 
 
 @router.post("/campaigns/{id}/outbound-call-config", summary="UpdateCampaignOutboundCallConfig (v1)")
 def update_outbound_call_config(request: Request, principal: ConnectManager, id: str, body: JsonBody):
     call = {k: body[k] for k in ("connectContactFlowId", "connectSourcePhoneNumber", "answerMachineDetectionConfig") if k in body}
-    state = _svc(request)
+    state = svc(request)
     with state.session() as s:
         c = ops.load(s, principal, id)
         csc = dict(c.definition.get("channelSubtypeConfig") or {})
         csc["telephony"] = telephony_from_v1(None, call, csc.get("telephony"))
         ops.update(s, principal, id, {"channelSubtypeConfig": csc})
-    return _empty()
+    return empty()
 
 
 def _v1_phone(req: dict):
@@ -230,23 +223,9 @@ def _v1_phone(req: dict):
 
 @router.put("/campaigns/{id}/dial-requests", summary="PutDialRequestBatch (v1)")
 def put_dial_request_batch(request: Request, principal: ConnectManager, id: str, body: JsonBody):
-    state = _svc(request)
+    state = svc(request)
     with state.session() as s:
         return ops.put_requests(s, state, principal, id, body.get("dialRequests"), phone_of=_v1_phone)
 
 
-@router.get("/tags/{arn:path}", summary="ListTagsForResource (v1)")
-def list_tags(request: Request, principal: ConnectReader, arn: str):
-    return ops.list_tags(_svc(request), principal, arn)
-
-
-@router.post("/tags/{arn:path}", summary="TagResource (v1)")
-def tag_resource(request: Request, principal: ConnectManager, arn: str, body: JsonBody):
-    ops.tag_resource(_svc(request), principal, arn, body)
-    return _empty()
-
-
-@router.delete("/tags/{arn:path}", summary="UntagResource (v1)")
-def untag_resource(request: Request, principal: ConnectManager, arn: str, tagKeys: Annotated[list[str], Query()]):
-    ops.untag_resource(_svc(request), principal, arn, tagKeys)
-    return _empty()
+add_tag_routes(router, " (v1)")

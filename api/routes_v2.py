@@ -4,31 +4,20 @@ shapes and errors."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
-
-from fastapi import APIRouter, Body, Query, Request, Response
+from fastapi import APIRouter, Query, Request
 
 from api import campaign_ops as ops
 from api.auth import ConnectManager, ConnectReader
 from api.errors import validation
+from api.routes_common import JsonBody, OptBody, add_tag_routes, empty, svc
 
 router = APIRouter(prefix="/v2", tags=["Connect v2"])
 
-JsonBody = Annotated[dict[str, Any], Body()]
-OptBody = Annotated[dict[str, Any] | None, Body()]
-
-
-def _svc(request: Request):
-    return request.app.state.svc
-
-
-def _empty() -> Response:
-    return Response(status_code=200, content=b"{}", media_type="application/json")
 
 
 @router.put("/campaigns", summary="CreateCampaign")
 def create_campaign(request: Request, principal: ConnectManager, body: JsonBody):
-    state = _svc(request)
+    state = svc(request)
     with state.session() as s:
         c = ops.create(s, state, principal, body)
         return {"id": c.id, "arn": ops.arn(state, c), "tags": ops.repo.tags_of(c)}
@@ -36,14 +25,14 @@ def create_campaign(request: Request, principal: ConnectManager, body: JsonBody)
 
 @router.get("/campaigns/{id}", summary="DescribeCampaign")
 def describe_campaign(request: Request, principal: ConnectReader, id: str):
-    state = _svc(request)
+    state = svc(request)
     with state.session() as s:
         return {"campaign": ops.describe(state, ops.load(s, principal, id))}
 
 
 @router.delete("/campaigns/{id}", summary="DeleteCampaign")
 def delete_campaign(request: Request, principal: ConnectManager, id: str):
-    state = _svc(request)
+    state = svc(request)
     with state.session() as s:
         c = ops.load(s, principal, id, for_update=True)
         if c.state in ("Running", "Paused"):
@@ -51,13 +40,13 @@ def delete_campaign(request: Request, principal: ConnectManager, id: str):
 
             runs.control_run(s, c, "stop")
         ops.repo.delete_campaign(s, campaign=c)
-    return _empty()
+    return empty()
 
 
 @router.post("/campaigns-summary", summary="ListCampaigns")
 def list_campaigns(request: Request, principal: ConnectReader, body: OptBody = None):
     body = body or {}
-    state = _svc(request)
+    state = svc(request)
     instance = ops.parse_filters(body.get("filters"))
     with state.session() as s:
         return ops.list_campaigns(
@@ -67,24 +56,24 @@ def list_campaigns(request: Request, principal: ConnectReader, body: OptBody = N
 
 @router.get("/campaigns/{id}/state", summary="GetCampaignState")
 def get_campaign_state(request: Request, principal: ConnectReader, id: str):
-    state = _svc(request)
+    state = svc(request)
     with state.session() as s:
         return {"state": ops.load(s, principal, id).state}
 
 
 @router.post("/campaigns-state", summary="GetCampaignStateBatch")
 def get_campaign_state_batch(request: Request, principal: ConnectReader, body: JsonBody):
-    state = _svc(request)
+    state = svc(request)
     with state.session() as s:
         return ops.state_batch(s, principal, body.get("campaignIds"))
 
 
 def _transition(action: str):
     def handler(request: Request, principal: ConnectManager, id: str):
-        state = _svc(request)
+        state = svc(request)
         with state.session() as s:
             ops.transition(s, state, principal, id, action)
-        return _empty()
+        return empty()
 
     handler.__name__ = f"{action}_campaign"
     return handler
@@ -105,10 +94,10 @@ def _update(field: str, name: str):
         extra = set(body) - {field}
         if extra:
             raise validation(f"unknown member(s) {sorted(extra)}")
-        state = _svc(request)
+        state = svc(request)
         with state.session() as s:
             ops.update(s, principal, id, {field: body[field]})
-        return _empty()
+        return empty()
 
     handler.__name__ = name
     return handler
@@ -132,20 +121,20 @@ for _path, (_field, _op) in _UPDATES.items():
 def delete_channel_subtype_config(request: Request, principal: ConnectManager, id: str, channelSubtype: str = Query(...)):
     if channelSubtype not in ("TELEPHONY", "SMS", "EMAIL", "WHATSAPP"):
         raise validation("channelSubtype must be TELEPHONY, SMS, EMAIL or WHATSAPP")
-    state = _svc(request)
+    state = svc(request)
     with state.session() as s:
         c = ops.load(s, principal, id)
         csc = dict(c.definition.get("channelSubtypeConfig") or {})
         csc.pop({"WHATSAPP": "whatsApp"}.get(channelSubtype, channelSubtype.lower()), None)
         ops.update(s, principal, id, {"channelSubtypeConfig": csc})
-    return _empty()
+    return empty()
 
 
 @router.delete("/campaigns/{id}/communication-time", summary="DeleteCampaignCommunicationTime")
 def delete_communication_time(request: Request, principal: ConnectManager, id: str, config: str = Query(...)):
     if config not in ("TELEPHONY", "SMS", "EMAIL", "WHATSAPP"):
         raise validation("config must be TELEPHONY, SMS, EMAIL or WHATSAPP")
-    state = _svc(request)
+    state = svc(request)
     with state.session() as s:
         c = ops.load(s, principal, id)
         ctc = c.definition.get("communicationTimeConfig")
@@ -153,30 +142,30 @@ def delete_communication_time(request: Request, principal: ConnectManager, id: s
             ctc = dict(ctc)
             ctc.pop({"WHATSAPP": "whatsApp"}.get(config, config.lower()), None)
             ops.update(s, principal, id, {"communicationTimeConfig": ctc})
-    return _empty()
+    return empty()
 
 
 @router.delete("/campaigns/{id}/communication-limits", summary="DeleteCampaignCommunicationLimits")
 def delete_communication_limits(request: Request, principal: ConnectManager, id: str, config: str = Query(...)):
     if config != "ALL_CHANNEL_SUBTYPES":
         raise validation("config must be ALL_CHANNEL_SUBTYPES")
-    state = _svc(request)
+    state = svc(request)
     with state.session() as s:
         c = ops.load(s, principal, id)
         clo = c.definition.get("communicationLimitsOverride")
         if clo:
             clo = {k: v for k, v in clo.items() if k != "allChannelSubtypes"}
             ops.update(s, principal, id, {"communicationLimitsOverride": clo or None})
-    return _empty()
+    return empty()
 
 
 @router.delete("/campaigns/{id}/entry-limits", summary="DeleteCampaignEntryLimits")
 def delete_entry_limits(request: Request, principal: ConnectManager, id: str):
-    state = _svc(request)
+    state = svc(request)
     with state.session() as s:
         ops.load(s, principal, id)
         ops.update(s, principal, id, {"entryLimitsConfig": None})
-    return _empty()
+    return empty()
 
 
 def _v2_phone(req: dict):
@@ -191,23 +180,9 @@ def _v2_phone(req: dict):
 
 @router.put("/campaigns/{id}/outbound-requests", summary="PutOutboundRequestBatch")
 def put_outbound_request_batch(request: Request, principal: ConnectManager, id: str, body: JsonBody):
-    state = _svc(request)
+    state = svc(request)
     with state.session() as s:
         return ops.put_requests(s, state, principal, id, body.get("outboundRequests"), phone_of=_v2_phone)
 
 
-@router.get("/tags/{arn:path}", summary="ListTagsForResource")
-def list_tags(request: Request, principal: ConnectReader, arn: str):
-    return ops.list_tags(_svc(request), principal, arn)
-
-
-@router.post("/tags/{arn:path}", summary="TagResource")
-def tag_resource(request: Request, principal: ConnectManager, arn: str, body: JsonBody):
-    ops.tag_resource(_svc(request), principal, arn, body)
-    return _empty()
-
-
-@router.delete("/tags/{arn:path}", summary="UntagResource")
-def untag_resource(request: Request, principal: ConnectManager, arn: str, tagKeys: Annotated[list[str], Query()]):
-    ops.untag_resource(_svc(request), principal, arn, tagKeys)
-    return _empty()
+add_tag_routes(router)

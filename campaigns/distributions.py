@@ -62,18 +62,34 @@ class Fixed(_Dist):
         return np.where(np.asarray(x) < self.value, 1.0, 0.0)
 
 
-class Exponential(_Dist):
-    kind: Literal["exponential"] = "exponential"
+class _ByMean(_Dist):
+    """Distributions written by their mean (``mean`` is a pydantic field name
+    the base class needs as a property, hence the alias)."""
+
     mean_: float = Field(alias="mean", gt=0)
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
 
-    def sample(self, rng, size):
-        return rng.exponential(self.mean_, size)
-
     @property
     def mean(self):
         return self.mean_
+
+
+class _ByMeanSd(_ByMean):
+    """Written by mean and standard deviation, as handle times are quoted."""
+
+    sd: float = Field(ge=0)
+
+    @property
+    def variance(self):
+        return self.sd**2
+
+
+class Exponential(_ByMean):
+    kind: Literal["exponential"] = "exponential"
+
+    def sample(self, rng, size):
+        return rng.exponential(self.mean_, size)
 
     @property
     def variance(self):
@@ -83,15 +99,11 @@ class Exponential(_Dist):
         return np.exp(-np.maximum(np.asarray(x, dtype=float), 0.0) / self.mean_)
 
 
-class Lognormal(_Dist):
+class Lognormal(_ByMeanSd):
     """Parameterised by the mean and sd of the variable itself, as contact
     managers quote handle times; converted to the log-scale mu/sigma."""
 
     kind: Literal["lognormal"] = "lognormal"
-    mean_: float = Field(alias="mean", gt=0)
-    sd: float = Field(ge=0)
-
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
 
     @property
     def _sigma2(self) -> float:
@@ -104,14 +116,6 @@ class Lognormal(_Dist):
     def sample(self, rng, size):
         return rng.lognormal(self._mu, math.sqrt(self._sigma2), size)
 
-    @property
-    def mean(self):
-        return self.mean_
-
-    @property
-    def variance(self):
-        return self.sd**2
-
     def survival(self, x):
         x = np.maximum(np.asarray(x, dtype=float), 1e-300)
         s = math.sqrt(self._sigma2)
@@ -121,26 +125,15 @@ class Lognormal(_Dist):
         return 0.5 * _erfc_vec(z)
 
 
-class Gamma(_Dist):
+class Gamma(_ByMeanSd):
     """Parameterised by mean and sd: shape k = (mean/sd)^2, scale = sd^2/mean."""
 
     kind: Literal["gamma"] = "gamma"
-    mean_: float = Field(alias="mean", gt=0)
     sd: float = Field(gt=0)
-
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
 
     def sample(self, rng, size):
         k = (self.mean_ / self.sd) ** 2
         return rng.gamma(k, self.sd**2 / self.mean_, size)
-
-    @property
-    def mean(self):
-        return self.mean_
-
-    @property
-    def variance(self):
-        return self.sd**2
 
     def survival(self, x):
         # Survival through the empirical CDF of a fixed quasi-sample: exact

@@ -1,0 +1,40 @@
+"""What the Connect v1 and v2 routers share: request plumbing and the tag
+operations, which have the same paths and shapes in both versions."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Query, Request, Response
+
+from api import campaign_ops as ops
+from api.auth import ConnectManager, ConnectReader
+
+JsonBody = Annotated[dict[str, Any], Body()]
+OptBody = Annotated[dict[str, Any] | None, Body()]
+
+
+def svc(request: Request):
+    return request.app.state.svc
+
+
+def empty() -> Response:
+    return Response(status_code=200, content=b"{}", media_type="application/json")
+
+
+def add_tag_routes(router: APIRouter, summary_suffix: str = "") -> None:
+    """ListTagsForResource, TagResource, UntagResource on ``router``."""
+
+    @router.get("/tags/{arn:path}", summary=f"ListTagsForResource{summary_suffix}")
+    def list_tags(request: Request, principal: ConnectReader, arn: str):
+        return ops.list_tags(svc(request), principal, arn)
+
+    @router.post("/tags/{arn:path}", summary=f"TagResource{summary_suffix}")
+    def tag_resource(request: Request, principal: ConnectManager, arn: str, body: JsonBody):
+        ops.tag_resource(svc(request), principal, arn, body)
+        return empty()
+
+    @router.delete("/tags/{arn:path}", summary=f"UntagResource{summary_suffix}")
+    def untag_resource(request: Request, principal: ConnectManager, arn: str, tagKeys: Annotated[list[str], Query()]):
+        ops.untag_resource(svc(request), principal, arn, tagKeys)
+        return empty()
