@@ -66,8 +66,10 @@ class AgentPool:
         self.break_every = breaks.every_seconds if breaks else None
         self.break_length = breaks.length_seconds if breaks else None
         # numpy, so the predictive pacer reads them without a Python loop.
-        self.talk_start = np.full(count, np.nan)  # while talking
-        self.wrap_end = np.full(count, np.nan)  # while in after-contact work
+        # +inf when not talking / not wrapping up: the forecast then needs no
+        # masking (now - inf = -inf, clipped to the table's zero cell).
+        self.talk_start = np.full(count, np.inf)  # while talking
+        self.wrap_end = np.full(count, np.inf)  # while in after-contact work
         self.shift_end = [float("inf")] * count
         self.logged_in = 0
         self.busy_count = 0

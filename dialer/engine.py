@@ -810,7 +810,7 @@ class Engine:
         a = call.agent
         pool = self.agents
         now = self.env.now
-        pool.talk_start[a] = NAN
+        pool.talk_start[a] = INF
         self.talk_sum += now - call.t_cta
         reason = R["CUSTOMER_DISCONNECT"] if call.party == HUMAN else R["AGENT_DISCONNECT"]
         self._end(call, reason, D_AGENT if call.party == HUMAN else D_MACHINE, finish=False)
@@ -823,7 +823,7 @@ class Engine:
         now = self.env.now
         self.last_activity = max(self.last_activity, now)
         call.t_acw = now
-        self.agents.wrap_end[call.agent] = NAN
+        self.agents.wrap_end[call.agent] = INF
         self.rec.finish_call(call.record())
         self._agent_free(call.agent)
 
