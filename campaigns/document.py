@@ -419,6 +419,15 @@ class OutcomeShares(BaseModel):
     invalid: float = Field(default=0.0, ge=0, le=1)
     fax: float = Field(default=0.0, ge=0, le=1)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _no_booleans(cls, data):
+        if isinstance(data, dict):
+            for k, v in data.items():
+                if isinstance(v, bool):
+                    raise ValueError(f"{k}: a share is a number between 0 and 1, got {v!r}")
+        return data
+
     @model_validator(mode="after")
     def _sum_to_one(self):
         total = sum(getattr(self, k) for k in OUTCOMES)
