@@ -314,3 +314,15 @@ def untag_resource(state, principal, arn_value: str, keys: list[str]) -> None:
         raise validation(f"at most {MAX_TAGS} tagKeys")
     with state.session() as s:
         repo.remove_tags(s, campaign=campaign_from_arn(s, state, principal, arn_value), keys=keys)
+
+
+def delete_campaign(state, principal, campaign_id: str) -> None:
+    """DeleteCampaign (v1 and v2): a running or paused campaign's run is
+    stopped first."""
+    from api import runs
+
+    with state.session() as s:
+        c = load(s, principal, campaign_id, for_update=True)
+        if c.state in ("Running", "Paused"):
+            runs.control_run(s, c, "stop")
+        repo.delete_campaign(s, campaign=c)

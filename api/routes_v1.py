@@ -120,14 +120,7 @@ def describe_campaign(request: Request, principal: ConnectReader, id: str):
 
 @router.delete("/campaigns/{id}", summary="DeleteCampaign (v1)")
 def delete_campaign(request: Request, principal: ConnectManager, id: str):
-    from api import runs
-
-    state = svc(request)
-    with state.session() as s:
-        c = ops.load(s, principal, id, for_update=True)
-        if c.state in ("Running", "Paused"):
-            runs.control_run(s, c, "stop")
-        ops.repo.delete_campaign(s, campaign=c)
+    ops.delete_campaign(svc(request), principal, id)
     return empty()
 
 
