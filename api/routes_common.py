@@ -38,3 +38,22 @@ def add_tag_routes(router: APIRouter, summary_suffix: str = "") -> None:
     def untag_resource(request: Request, principal: ConnectManager, arn: str, tagKeys: Annotated[list[str], Query()]):
         ops.untag_resource(svc(request), principal, arn, tagKeys)
         return empty()
+
+
+def add_transition_routes(router: APIRouter, summary_suffix: str = "", name_suffix: str = "") -> None:
+    """StartCampaign, PauseCampaign, ResumeCampaign, StopCampaign on ``router``."""
+
+    def make(action: str):
+        def handler(request: Request, principal: ConnectManager, id: str):
+            state = svc(request)
+            with state.session() as s:
+                ops.transition(s, state, principal, id, action)
+            return empty()
+
+        handler.__name__ = f"{action}_campaign{name_suffix}"
+        return handler
+
+    for action in ("start", "pause", "resume", "stop"):
+        router.add_api_route(
+            f"/campaigns/{{id}}/{action}", make(action), methods=["POST"], summary=f"{action.title()}Campaign{summary_suffix}"
+        )

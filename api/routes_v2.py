@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request
 from api import campaign_ops as ops
 from api.auth import ConnectManager, ConnectReader
 from api.errors import validation
-from api.routes_common import JsonBody, OptBody, add_tag_routes, empty, svc
+from api.routes_common import JsonBody, OptBody, add_tag_routes, add_transition_routes, empty, svc
 
 router = APIRouter(prefix="/v2", tags=["Connect v2"])
 
@@ -61,21 +61,7 @@ def get_campaign_state_batch(request: Request, principal: ConnectReader, body: J
         return ops.state_batch(s, principal, body.get("campaignIds"))
 
 
-def _transition(action: str):
-    def handler(request: Request, principal: ConnectManager, id: str):
-        state = svc(request)
-        with state.session() as s:
-            ops.transition(s, state, principal, id, action)
-        return empty()
-
-    handler.__name__ = f"{action}_campaign"
-    return handler
-
-
-for _action in ("start", "pause", "resume", "stop"):
-    router.add_api_route(
-        f"/campaigns/{{id}}/{_action}", _transition(_action), methods=["POST"], summary=f"{_action.title()}Campaign"
-    )
+add_transition_routes(router)
 
 
 def _update(field: str, name: str):
