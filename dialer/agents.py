@@ -19,6 +19,10 @@ from campaigns.document import DAYS, parse_time_of_day
 
 OFF, IDLE, BUSY, BREAK = range(4)
 
+# talk_start of an agent not talking: far in the future, yet finite, so the
+# forecast's elapsed talk (now - start) converts to an integer cleanly.
+NOT_TALKING = 1e18
+
 
 def shift_intervals(agents, start: datetime, end: datetime, default_zone: str | None) -> list[tuple[float, float, list[int]]]:
     """(login, logout, agent ids) in seconds since ``start`` for every shift
@@ -66,9 +70,9 @@ class AgentPool:
         self.break_every = breaks.every_seconds if breaks else None
         self.break_length = breaks.length_seconds if breaks else None
         # numpy, so the predictive pacer reads them without a Python loop.
-        # +inf when not talking / not wrapping up: the forecast then needs no
-        # masking (now - inf = -inf, clipped to the table's zero cell).
-        self.talk_start = np.full(count, np.inf)  # while talking
+        # NOT_TALKING / +inf when not talking / not wrapping up: the forecast
+        # then needs no masking.
+        self.talk_start = np.full(count, NOT_TALKING)  # while talking
         self.wrap_end = np.full(count, np.inf)  # while in after-contact work
         self.shift_end = [float("inf")] * count
         self.logged_in = 0

@@ -35,7 +35,7 @@ from simpy.events import NORMAL
 
 from campaigns.document import OUTCOMES, CampaignDocument
 from dialer import events as ev
-from dialer.agents import BREAK, BUSY, IDLE, OFF, AgentPool, shift_intervals
+from dialer.agents import BREAK, BUSY, IDLE, NOT_TALKING, OFF, AgentPool, shift_intervals
 from dialer.timeline import BUSY as T_BUSY, LINES as T_LINES, LOGGED_IN as T_LOGGED, ON_BREAK as T_BREAK, Timeline
 from dialer.streams import Draws, Uniforms, generator
 
@@ -810,7 +810,7 @@ class Engine:
         a = call.agent
         pool = self.agents
         now = self.env.now
-        pool.talk_start[a] = INF
+        pool.talk_start[a] = NOT_TALKING
         self.talk_sum += now - call.t_cta
         reason = R["CUSTOMER_DISCONNECT"] if call.party == HUMAN else R["AGENT_DISCONNECT"]
         self._end(call, reason, D_AGENT if call.party == HUMAN else D_MACHINE, finish=False)

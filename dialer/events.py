@@ -19,6 +19,7 @@ import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from itertools import chain
 from typing import Any, Iterable, Iterator, Protocol
 
 import numpy as np
@@ -137,7 +138,10 @@ def deterministic_prefix(*parts: Any) -> str:
     return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) % 4]}{h[17:20]}-"
 
 
-_HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
+_HEX_DIGITS = b"0123456789abcdef"
+# Byte b -> its two hex digits as one little-endian uint16 (first digit in the
+# low byte), so a number's 12 digits come from 6 table lookups.
+_HEX_PAIRS = np.array([_HEX_DIGITS[b >> 4] | (_HEX_DIGITS[b & 15] << 8) for b in range(256)], dtype="<u2")
 
 
 def hex_ids(prefix: str, numbers: np.ndarray) -> pa.Array:
@@ -149,10 +153,11 @@ def hex_ids(prefix: str, numbers: np.ndarray) -> pa.Array:
     n = numbers.size
     buf = np.empty((n, width), dtype=np.uint8)
     buf[:, : head.size] = head
-    shifts = np.arange(44, -4, -4, dtype=np.int64)
-    buf[:, head.size :] = _HEX[(numbers[:, None] >> shifts) & 0xF]
+    # The low 48 bits, most significant byte first.
+    low6 = numbers.astype(">u8").view(np.uint8).reshape(n, 8)[:, 2:]
+    buf[:, head.size :] = _HEX_PAIRS[low6].view(np.uint8).reshape(n, 12)
     offsets = np.arange(0, (n + 1) * width, width, dtype=np.int32)
-    return pa.StringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(buf.tobytes()))
+    return pa.StringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(buf))
 
 
 # ---------------------------------------------------------------------------
@@ -161,13 +166,20 @@ def hex_ids(prefix: str, numbers: np.ndarray) -> pa.Array:
 
 
 class EventSink(Protocol):
+    """Receives batches in ``EVENT_SCHEMA``. A sink with ``accepts_encoded =
+    True`` receives them in ``ENCODED_SCHEMA`` instead (same values, the
+    repetitive strings dictionary-encoded), saving the decoding."""
+
     def write(self, batch: pa.RecordBatch) -> None: ...
 
     def close(self) -> None: ...
 
 
 class MemorySink:
-    """Keeps every batch; ``table()`` gives the run's events."""
+    """Keeps every batch (dictionary-encoded, a fraction of the decoded
+    size); ``table()`` gives the run's events in ``EVENT_SCHEMA``."""
+
+    accepts_encoded = True
 
     def __init__(self) -> None:
         self.batches: list[pa.RecordBatch] = []
@@ -179,15 +191,30 @@ class MemorySink:
         pass
 
     def table(self) -> pa.Table:
-        return pa.Table.from_batches(self.batches, schema=EVENT_SCHEMA)
+        return decode(pa.Table.from_batches(self.batches, schema=ENCODED_SCHEMA))
 
 
-# Columns whose values repeat (dictionary pages pay); ids and timestamps are
-# nearly unique, where trying a dictionary first only costs time.
+# Columns whose values repeat. The recorder hands them over dictionary-encoded
+# (ENCODED_SCHEMA) and the Parquet writer stores those dictionaries as they
+# are; ids and timestamps are nearly unique, where a dictionary only costs.
 DICTIONARY_COLUMNS = [
     "event_type", "campaign_id", "instance_id", "channel", "initiation_method", "system_address",
     "queue_id", "agent_id", "amd_status", "disconnect_reason", "sim_party", "sim_time_zone",
 ]
+_DICT_STRING = pa.dictionary(pa.int32(), pa.string())
+ENCODED_SCHEMA = pa.schema([pa.field(f.name, _DICT_STRING) if f.name in DICTIONARY_COLUMNS else f for f in EVENT_SCHEMA])
+
+
+def decode(data: pa.Table) -> pa.Table:
+    """A table in ``ENCODED_SCHEMA`` as ``EVENT_SCHEMA`` (plain strings)."""
+    return data.cast(EVENT_SCHEMA)
+
+
+def decode_batch(batch: pa.RecordBatch) -> pa.RecordBatch:
+    return pa.RecordBatch.from_arrays(
+        [col.cast(pa.string()) if col.type == _DICT_STRING else col for col in batch.columns], schema=EVENT_SCHEMA
+    )
+
 
 # Min/max statistics where readers prune row groups with them (time ranges,
 # event types, campaigns); on ids they cost time and help nobody.
@@ -195,7 +222,15 @@ STATISTICS_COLUMNS = ["time", "event_type", "campaign_id", "sim_recipient", *_TS
 
 
 class ParquetSink:
-    """Streams batches into one Parquet file (zstd), never holding the run."""
+    """Streams batches into one Parquet file (zstd), never holding the run.
+
+    It writes ``ENCODED_SCHEMA`` batches: Arrow stores their dictionaries
+    directly instead of hashing every string again (measured: 40% less CPU
+    than writing the decoded strings). The Arrow schema is not stored in the
+    file, so every reader sees the Parquet types, which are ``EVENT_SCHEMA``'s:
+    plain strings, UTC millisecond timestamps."""
+
+    accepts_encoded = True
 
     def __init__(self, path, *, compression: str = "zstd") -> None:
         import pyarrow.parquet as pq
@@ -203,10 +238,11 @@ class ParquetSink:
         self.path = str(path)
         self._writer = pq.ParquetWriter(
             self.path,
-            EVENT_SCHEMA,
+            ENCODED_SCHEMA,
             compression=compression,
             use_dictionary=DICTIONARY_COLUMNS,
             write_statistics=STATISTICS_COLUMNS,
+            store_schema=False,
         )
 
     def write(self, batch: pa.RecordBatch) -> None:
@@ -302,6 +338,7 @@ class Recorder:
         # Functions given each batch of finished calls as an (n, 18) array
         # before its events are built (the engine's vectorised tallies).
         self.batch_hooks: list = []
+        self._agent_names = pa.array([], pa.string())
 
     def finish_call(self, record: tuple) -> None:
         calls = self.calls
@@ -314,14 +351,22 @@ class Recorder:
             return
         records, self.calls = self.calls, []
         count = len(records)
-        rec = np.array(records, dtype=np.float64).reshape(count, 18)
+        # fromiter over the flattened tuples: a quarter cheaper than
+        # np.array(records), which inspects every tuple for its shape.
+        rec = np.fromiter(chain.from_iterable(records), dtype=np.float64, count=count * 18).reshape(count, 18)
         for hook in self.batch_hooks:
             hook(rec)
         batch = self._build(rec)
         self.events_written += batch.num_rows
         self.calls_written += count
+        decoded = None
         for s in self.sinks:
-            s.write(batch)
+            if getattr(s, "accepts_encoded", False):
+                s.write(batch)
+            else:
+                if decoded is None:
+                    decoded = decode_batch(batch)
+                s.write(decoded)
 
     def close(self) -> None:
         self.flush()
@@ -330,71 +375,77 @@ class Recorder:
 
     # -- columnar assembly -------------------------------------------------
 
+    _EVENT_KINDS = np.array(list(EVENT_TIME_COLUMN), dtype=np.int8)
+    _EVENT_COLUMNS = list(EVENT_TIME_COLUMN.values())
+
     def _build(self, rec: np.ndarray) -> pa.RecordBatch:
+        """One batch of events (``ENCODED_SCHEMA``) from finished calls."""
         rec = rec[np.argsort(rec[:, 0], kind="stable")]
-        times, kinds, rows = [], [], []
-        for kind, col in self.EVENT_TIME_COLUMN.items():
-            present = np.flatnonzero(~np.isnan(rec[:, col]))
-            times.append(rec[present, col])
-            kinds.append(np.full(present.size, kind, dtype=np.int8))
-            rows.append(present)
-        ev_t = np.concatenate(times)
-        ev_kind = np.concatenate(kinds)
-        pos = np.concatenate(rows)
+        # Events: one per known timestamp of an event column, in time order
+        # (ties: event type, then call).
+        present = ~np.isnan(rec[:, self._EVENT_COLUMNS])
+        pos, slot = np.nonzero(present)
+        ev_kind = self._EVENT_KINDS[slot]
+        ev_t = rec[pos, np.asarray(self._EVENT_COLUMNS)[slot]]
         order = np.lexsort((pos, ev_kind, ev_t))
         ev_t, ev_kind, pos = ev_t[order], ev_kind[order], pos[order]
-        ev_call = rec[pos, 0].astype(np.int64)
         n = ev_t.size
-        r = rec[pos]
+        # Per-event copies of the call's fields, one contiguous row per field.
+        r = np.ascontiguousarray(rec.T).take(pos, axis=1)
         start = self.meta.start_epoch_ms
 
-        def ms(seconds: np.ndarray) -> np.ndarray:
-            return start + np.round(seconds * 1000.0).astype(np.int64)
+        # Timestamps, all eight at once: shown on an event only once it has
+        # happened (NaN compares False, so unknown ones drop out too).
+        stamps = r[3:11]
+        known = stamps <= ev_t + 1e-9
+        ms = np.where(known, stamps, 0.0)
+        ms *= 1000.0
+        ms = np.rint(ms, out=ms).astype(np.int64)
+        ms += start
 
-        def ts_col(values: np.ndarray) -> pa.Array:
-            # A timestamp is shown on an event only once it has happened.
-            known = ~np.isnan(values) & (values <= ev_t + 1e-9)
-            return pa.array(ms(np.where(known, values, 0.0)), type=_TS, mask=~known)
+        def ts_col(j: int) -> pa.Array:
+            valid = np.packbits(known[j], bitorder="little")
+            return pa.Array.from_buffers(_TS, n, [pa.py_buffer(valid), pa.py_buffer(ms[j])])
 
+        ev_ms = np.rint(ev_t * 1000.0).astype(np.int64)
+        ev_ms += start
         first_event = self.events_written
         event_ids = hex_ids(self.event_prefix, np.arange(first_event, first_event + n, dtype=np.int64))
         # Per-call strings are built once per call, then repeated per event.
         take = pa.array(pos)
         contact_ids = hex_ids(self.contact_prefix, rec[:, 0].astype(np.int64)).take(take)
         call_recipients = rec[:, 1].astype(np.int64)
-        recipients = r[:, 1].astype(np.int64)
-        agents = r[:, 11].astype(np.int64)
+        recipients = r[1].astype(np.int64)
+        agents = r[11].astype(np.int32)
         agent_known = (agents >= 0) & (ev_kind >= CONNECTED_TO_AGENT)
-        queued_known = ~np.isnan(r[:, 7]) & (ev_kind >= QUEUED)
-        amd_code = r[:, 13].astype(np.int64)
-        reason_code = r[:, 14].astype(np.int64)
+        queued_known = ~np.isnan(r[7]) & (ev_kind >= QUEUED)
+        amd_code = r[13].astype(np.int32)
+        reason_code = r[14].astype(np.int32)
         amd_known = (amd_code > 0) & (ev_kind >= CONNECTED_TO_SYSTEM)
         final_kind = ev_kind >= DISCONNECTED
-        amd_correct = r[:, 15]
+        amd_correct = r[15]
 
-        def str_from_codes(codes: np.ndarray, vocab: tuple, mask: np.ndarray) -> pa.Array:
-            dict_arr = pa.array(list(vocab), type=pa.string())
-            idx = pa.array(codes.astype(np.int32), mask=~mask)
-            return pa.DictionaryArray.from_arrays(idx, dict_arr).cast(pa.string())
+        def coded(codes: np.ndarray, vocab: pa.Array, valid: np.ndarray | None = None) -> pa.Array:
+            idx = pa.array(codes, type=pa.int32(), mask=None if valid is None else ~valid)
+            return pa.DictionaryArray.from_arrays(idx, vocab)
+
+        zeros = np.zeros(n, dtype=np.int32)
 
         def const(value: str | None) -> pa.Array:
-            return pa.repeat(pa.scalar(value, pa.string()), n)
+            if value is None:
+                return pa.DictionaryArray.from_arrays(pa.nulls(n, pa.int32()), _EMPTY_VOCAB)
+            return pa.DictionaryArray.from_arrays(pa.array(zeros), pa.array([value], pa.string()))
 
         phones = self.phone_of(call_recipients).take(take)
-        zones = self.zone_of(call_recipients).take(take)
+        zones = _as_dictionary(self.zone_of(call_recipients)).take(take)
         tokens = self.token_of(call_recipients).take(take) if self.token_of else pa.nulls(n, pa.string())
-        queue = pa.DictionaryArray.from_arrays(
-            pa.array(np.zeros(n, dtype=np.int32), mask=~queued_known), pa.array([self.meta.queue_id], pa.string())
-        ).cast(pa.string())
-        top = int(agents.max()) + 1 if n else 0
-        agent_names = pa.array([f"agent-{a:04d}" for a in range(max(top, 1))], type=pa.string())
-        agent_ids = pa.DictionaryArray.from_arrays(
-            pa.array(np.maximum(agents, 0).astype(np.int32), mask=~agent_known), agent_names
-        ).cast(pa.string())
+        top = int(agents.max()) + 1 if n else 1
+        if max(top, 1) > len(self._agent_names):
+            self._agent_names = pa.array([f"agent-{a:04d}" for a in range(max(top, 1, 2 * len(self._agent_names)))], pa.string())
         columns = {
             "event_id": event_ids,
-            "time": pa.array(ms(ev_t), type=_TS),
-            "event_type": str_from_codes(ev_kind, EVENT_TYPES, np.ones(n, bool)),
+            "time": pa.Array.from_buffers(_TS, n, [None, pa.py_buffer(ev_ms)]),
+            "event_type": coded(ev_kind.astype(np.int32), _VOCAB_EVENT_TYPES),
             "contact_id": contact_ids,
             "campaign_id": const(self.meta.campaign_id),
             "instance_id": const(self.meta.instance_id),
@@ -402,22 +453,42 @@ class Recorder:
             "initiation_method": const(self.initiation_method),
             "customer_address": phones,
             "system_address": const(self.meta.source_number),
-            "queue_id": queue,
-            "agent_id": agent_ids,
+            "queue_id": pa.DictionaryArray.from_arrays(pa.array(zeros, mask=~queued_known), pa.array([self.meta.queue_id], pa.string())),
+            "agent_id": coded(np.maximum(agents, 0), self._agent_names, agent_known),
         }
         for j, name in enumerate(_TS_FIELDS):
-            columns[name] = ts_col(r[:, 3 + j])
-        columns["amd_status"] = str_from_codes(amd_code, AMD_STATUSES, amd_known)
-        columns["disconnect_reason"] = str_from_codes(reason_code, DISCONNECT_REASONS, final_kind & (reason_code > 0))
+            columns[name] = ts_col(j)
+        # Vocabularies without their leading None: code k is entry k - 1.
+        columns["amd_status"] = coded(np.maximum(amd_code - 1, 0), _VOCAB_AMD, amd_known)
+        columns["disconnect_reason"] = coded(np.maximum(reason_code - 1, 0), _VOCAB_REASONS, final_kind & (reason_code > 0))
         columns["sim_recipient"] = pa.array(recipients, type=pa.int64())
-        columns["sim_attempt"] = pa.array(r[:, 2].astype(np.int32), type=pa.int32())
-        columns["sim_party"] = str_from_codes(r[:, 12].astype(np.int64), PARTIES, np.ones(n, bool))
+        columns["sim_attempt"] = pa.array(r[2].astype(np.int32), type=pa.int32())
+        columns["sim_party"] = coded(r[12].astype(np.int32), _VOCAB_PARTIES)
         columns["sim_amd_correct"] = pa.array(amd_correct == 1, mask=(amd_correct < 0) | ~amd_known)
         columns["sim_time_zone"] = zones
-        columns["sim_message_played"] = pa.array(r[:, 16] == 1, mask=~final_kind)
-        columns["sim_opt_out"] = pa.array(r[:, 17] == 1, mask=~final_kind)
+        columns["sim_message_played"] = pa.array(r[16] == 1, mask=~final_kind)
+        columns["sim_opt_out"] = pa.array(r[17] == 1, mask=~final_kind)
         columns["sim_client_token"] = tokens
-        return pa.RecordBatch.from_arrays([columns[c] for c in COLUMNS], schema=EVENT_SCHEMA)
+        return pa.RecordBatch.from_arrays([columns[c] for c in COLUMNS], schema=ENCODED_SCHEMA)
+
+
+_VOCAB_EVENT_TYPES = pa.array(EVENT_TYPES, pa.string())
+_VOCAB_AMD = pa.array(AMD_STATUSES[1:], pa.string())
+_VOCAB_REASONS = pa.array(DISCONNECT_REASONS[1:], pa.string())
+_VOCAB_PARTIES = pa.array(PARTIES, pa.string())
+_EMPTY_VOCAB = pa.array([], pa.string())
+
+
+def _as_dictionary(values: pa.Array) -> pa.Array:
+    """A string column as dictionary<int32, string> (what ENCODED_SCHEMA
+    holds), if it is not one already."""
+    if values.type == _DICT_STRING:
+        return values
+    if pa.types.is_dictionary(values.type):
+        return values.cast(_DICT_STRING)
+    import pyarrow.compute as pc
+
+    return pc.dictionary_encode(values.cast(pa.string()))
 
 
 # ---------------------------------------------------------------------------

@@ -142,7 +142,7 @@ def simulate(
 
     def zone_of(recipients: np.ndarray) -> pa.Array:
         idx = pa.array(contacts.group[recipients].astype(np.int32))
-        return pa.DictionaryArray.from_arrays(idx, zone_dict).cast(pa.string())
+        return pa.DictionaryArray.from_arrays(idx, zone_dict)
 
     def token_of(recipients: np.ndarray) -> pa.Array:
         return pa.array(tokens[recipients].tolist(), type=pa.string())

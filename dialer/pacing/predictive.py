@@ -124,16 +124,17 @@ class Predictive(Pacer):
 
     def _free_table(self, horizon: float) -> np.ndarray:
         """P(a talking agent is free within ``horizon`` plus a mean wrap-up |
-        talked e seconds so far) for e = 0, 1, 2, ... s, cached per horizon
-        rounded to 0.25 s (it drifts slowly): the per-second forecast is then
-        one lookup per agent. The last cell is 0, for agents not talking."""
+        talked e seconds so far) at cell 1 + e for e = 0, 1, 2, ... s,
+        cached per horizon rounded to 0.25 s (it drifts slowly): the
+        per-second forecast is then one lookup per agent. Cell 0 is 0, for
+        agents not talking."""
         key = round(horizon * 4)
         table = self._tables.get(key)
         if table is None:
             s_now = self._survival
             s_then = np.interp(self._grid + key / 4 + self.wrap_mean, self._grid, self._survival, right=0.0)
             table = np.where(s_now > 1e-12, 1.0 - s_then / np.maximum(s_now, 1e-12), 1.0)
-            table = np.append(table, 0.0)
+            table = np.concatenate(([0.0], table))
             self._tables[key] = table
         return table
 
@@ -141,10 +142,11 @@ class Predictive(Pacer):
         pool = self.agents
         soon = np.count_nonzero(pool.wrap_end <= now + horizon)
         table = self._free_table(horizon)
-        # Agents not talking have start +inf: elapsed -inf, clipped to -1,
-        # the table's final zero. Elapsed beyond the table uses its last value.
-        elapsed = np.clip(now - pool.talk_start, -1, table.size - 2).astype(np.int64)
-        return float(soon + table[elapsed].sum())
+        # Cell 1 + elapsed talk; agents not talking have a start far in the
+        # future (AgentPool.NOT_TALKING), a negative cell that "clip" maps to
+        # cell 0; elapsed talk beyond the table uses its last cell.
+        cells = (now + 1.0 - pool.talk_start).astype(np.int64)
+        return soon + float(table.take(cells, mode="clip").sum())
 
     def dials_wanted(self, view) -> int:
         if self.bandwidth <= 0:
