@@ -217,7 +217,7 @@ class Engine:
         self.waiting = 0
         self.lines_in_use = 0
         self.queue: deque[Call] = deque()
-        self._unanswered_now: list[Call] = []
+        self._unanswered_now: list[tuple[int, int, int]] = []
         self.previewing = 0  # agents reading a contact before its dial
         self.blocked_dials = 0  # dials wanted when every line was busy
         self.next_fresh = 0
@@ -225,7 +225,9 @@ class Engine:
         # array.array: compact like numpy, but a scalar read or write costs a
         # fifth of a numpy element access.
         self.attempts = array("I", bytes(4 * self.n_contacts))
-        self.retry_heap: list[tuple[float, int]] = []
+        # Retries fall due min_interval after the attempt ended, so they
+        # fall due in the order they are queued: a FIFO, not a heap.
+        self.retry_queue: deque[tuple[float, int]] = deque()
         self.deferred: list[tuple[float, int]] = []
         self.expires = contacts.expires_at
         self.group_of = contacts.group.tolist()  # list indexing beats numpy scalars
@@ -536,10 +538,10 @@ class Engine:
         """The next contact the gate lets us dial now, or -1."""
         gate = self.gate
         guaranteed = self.agent_guaranteed
-        retry, deferred = self.retry_heap, self.deferred
+        retry, deferred = self.retry_queue, self.deferred
         while True:
             if retry and retry[0][0] <= now:
-                rec = heapq.heappop(retry)[1]
+                rec = retry.popleft()[1]
             elif deferred and deferred[0][0] <= now:
                 rec = heapq.heappop(deferred)[1]
             elif self.next_fresh < self.n_contacts:
@@ -571,7 +573,7 @@ class Engine:
         if self.expires is None:
             return
         pending = set(range(self.next_fresh, self.n_contacts))
-        pending.update(r for _, r in self.retry_heap)
+        pending.update(r for _, r in self.retry_queue)
         pending.update(r for _, r in self.deferred)
         for rec in sorted(pending):
             t = float(self.expires[rec])
@@ -612,7 +614,6 @@ class Engine:
         attempts[rec] = attempt
         idx = self.calls_started
         self.calls_started = idx + 1
-        call = Call(idx, rec, attempt, now, agent)
         self.gate.record_dial(rec, now)
         self.n_dials += 1
         self.in_flight += 1
@@ -622,40 +623,67 @@ class Engine:
         party = bisect.bisect_right(cum, self.u_outcome())
         if party > 6:
             party = 6
-        call.party = party
-        env = self.env
-        if party == NO_ANSWER:
-            # Every unanswered call of this dialling instant ends at the same
-            # moment: one scheduled event for all of them (_flush_unanswered).
-            self._unanswered_now.append(call)
+        answered = party != NO_ANSWER and party != BUSY_P and party != INVALID
+        if party == NO_ANSWER or answered and (delay := self.d_answer()) > self.ring_timeout:
+            # Nobody picks up (or not within ringTimeout). Every such call of
+            # this dialling instant ends at the same moment: one scheduled
+            # event for all, and no Call object (_flush_unanswered).
+            if agent < 0:
+                self._unanswered_now.append((idx, rec, attempt))
+            else:  # a previewed dial: its agent is freed at the end
+                call = Call(idx, rec, attempt, now, agent)
+                self.later(self.ring_timeout, self._unanswered, call)
             return
-        elif party == BUSY_P:
+        call = Call(idx, rec, attempt, now, agent)
+        call.party = party
+        if party == BUSY_P:
             lo, hi = BUSY_SIGNAL
             delay, fn, args = lo + (hi - lo) * self.u_signal(), self._sit, (call, _SIT_BUSY, _R_BUSY, D_BUSY)
         elif party == INVALID:
             lo, hi = INVALID_SIGNAL
             delay, fn, args = lo + (hi - lo) * self.u_signal(), self._sit, (call, _SIT_INVALID, _R_INVALID, D_FINAL)
         else:
-            delay = self.d_answer()
-            if delay > self.ring_timeout:
-                call.party = NO_ANSWER  # nobody picked up in time
-                self._unanswered_now.append(call)
-                return
             fn, args = self._answered, (call,)
         # self.later(delay, fn, *args), inlined: this runs once per dial.
+        env = self.env
         heappush(env._queue, (env._now + delay, NORMAL, next(env._eid), _Later(fn, args)))
 
     def _flush_unanswered(self) -> None:
         calls = self._unanswered_now
         if calls:
             self._unanswered_now = []
-            self.later(self.ring_timeout, self._unanswered_many, calls)
+            self.later(self.ring_timeout, self._unanswered_many, calls, self.env.now)
 
-    def _unanswered_many(self, calls: list[Call]) -> None:
-        for call in calls:
-            self._unanswered(call)
+    def _unanswered_many(self, calls: list[tuple[int, int, int]], t_init: float) -> None:
+        """Unanswered dials (call index, contact, attempt) placed together at
+        ``t_init`` all end now. What _unanswered and _end do for one call,
+        done for the batch: this is the fate of most dials."""
+        now = self.env.now
+        count = len(calls)
+        self.pacer.on_dials_resolved(False, count, now)
+        amd = A["AMD_UNANSWERED"] if self.amd_on else A["AMD_NOT_APPLICABLE"]
+        reason = R["TELECOM_UNANSWERED"]
+        records = self.rec.calls
+        retry = self.retry_on[D_NO_ANSWER]
+        max_attempts = self.max_attempts
+        due = now + self.min_interval
+        queue = self.retry_queue
+        for idx, rec, attempt in calls:
+            records.append((idx, rec, attempt, t_init, NAN, NAN, NAN, NAN, NAN, now, NAN, -1, NO_ANSWER, amd, reason, -1, 0, 0))
+            if retry and (max_attempts == 0 or attempt < max_attempts):
+                queue.append((due, rec))
+        self.rec.flush_if_full()
+        if now > self.last_activity:
+            self.last_activity = now
+        self.in_flight -= count
+        self.lines_in_use -= count
+        if self.pacer.wake_on_line_free and self.dialing_open:
+            self._dial_some()
+        elif not self.dialing_open and self.agents.idle:
+            self._release_spare_agents()
 
     def _unanswered(self, call: Call) -> None:
+        call.party = NO_ANSWER
         call.amd = A["AMD_UNANSWERED"] if self.amd_on else A["AMD_NOT_APPLICABLE"]
         self.pacer.on_dial_resolved(False, self.env.now)
         self._end(call, R["TELECOM_UNANSWERED"], D_NO_ANSWER)
@@ -901,7 +929,7 @@ class Engine:
             if call.agent >= 0 and self.pacer.reserves_agent and call.t_cta != call.t_cta:
                 self._agent_free(call.agent)  # preview agent, nobody to talk to
         if self.retry_on[disposition] and (self.max_attempts == 0 or self.attempts[call.rec] < self.max_attempts):
-            heapq.heappush(self.retry_heap, (now + self.min_interval, call.rec))
+            self.retry_queue.append((now + self.min_interval, call.rec))
         if self.pacer.wake_on_line_free and self.dialing_open:
             self._dial_some()
         elif not self.dialing_open and self.agents.idle:

@@ -346,6 +346,12 @@ class Recorder:
         if len(calls) >= self.batch_calls:
             self.flush()
 
+    def flush_if_full(self) -> None:
+        """After appending records to ``calls`` directly (the engine's batch
+        path)."""
+        if len(self.calls) >= self.batch_calls:
+            self.flush()
+
     def flush(self) -> None:
         if not self.calls:
             return

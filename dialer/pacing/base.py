@@ -52,6 +52,12 @@ class Pacer:
     def on_dial_resolved(self, live: bool, now: float) -> None:
         """A dial's AMD/answer outcome is known: live (sent to an agent) or not."""
 
+    def on_dials_resolved(self, live: bool, count: int, now: float) -> None:
+        """``count`` dials resolved alike at once (the unanswered calls of one
+        dialling instant)."""
+        for _ in range(count):
+            self.on_dial_resolved(live, now)
+
     def on_live_resolved(self, abandoned: bool, now: float) -> None:
         """A live call reached an agent in time (False) or was abandoned (True)."""
 

@@ -85,6 +85,15 @@ class Predictive(Pacer):
         if self.p_live < 0.005:
             self.p_live = 0.005
 
+    def on_dials_resolved(self, live: bool, count: int, now: float) -> None:
+        # The same steps as on_dial_resolved, one call for the batch.
+        p, alpha, x = self.p_live, self._alpha, 1.0 if live else 0.0
+        for _ in range(count):
+            p += alpha * (x - p)
+            if p < 0.005:
+                p = 0.005
+        self.p_live = p
+
     def on_live_verdict_delay(self, delay: float) -> None:
         self.horizon += 0.02 * (delay - self.horizon)
 
