@@ -19,9 +19,9 @@ from campaigns.document import DAYS, parse_time_of_day
 
 OFF, IDLE, BUSY, BREAK = range(4)
 
-# talk_start of an agent not talking: far in the future, yet finite, so the
-# forecast's elapsed talk (now - start) converts to an integer cleanly.
-NOT_TALKING = 1e18
+# talk_start of an agent not talking: far in the future, so the forecast's
+# elapsed talk (now - start) is hugely negative.
+NOT_TALKING = 1 << 60
 
 
 def shift_intervals(agents, start: datetime, end: datetime, default_zone: str | None) -> list[tuple[float, float, list[int]]]:
@@ -58,7 +58,7 @@ def shift_intervals(agents, start: datetime, end: datetime, default_zone: str | 
 class AgentPool:
     __slots__ = (
         "state", "idle", "pending_off", "break_due", "break_every", "break_length",
-        "talk_start", "wrap_end", "logged_in", "n", "shift_end", "busy_count", "on_break",
+        "talk_start", "wrap_ends", "logged_in", "n", "shift_end", "busy_count", "on_break",
     )
 
     def __init__(self, count: int, breaks) -> None:
@@ -69,11 +69,14 @@ class AgentPool:
         self.break_due = [float("inf")] * count
         self.break_every = breaks.every_seconds if breaks else None
         self.break_length = breaks.length_seconds if breaks else None
-        # numpy, so the predictive pacer reads them without a Python loop.
-        # NOT_TALKING / +inf when not talking / not wrapping up: the forecast
-        # then needs no masking.
-        self.talk_start = np.full(count, NOT_TALKING)  # while talking
-        self.wrap_end = np.full(count, np.inf)  # while in after-contact work
+        # What the predictive pacer reads every second. The second each
+        # agent's talk began, rounded up (NOT_TALKING when not talking): with
+        # decisions on whole seconds, elapsed talk in whole seconds is one
+        # integer subtraction for the whole pool, no masking.
+        self.talk_start = np.full(count, NOT_TALKING, dtype=np.int64)
+        # When each agent in after-contact work finishes it, sorted (a few
+        # agents at a time: a bisect counts those done by any instant).
+        self.wrap_ends: list[float] = []
         self.shift_end = [float("inf")] * count
         self.logged_in = 0
         self.busy_count = 0

@@ -830,7 +830,7 @@ class Engine:
                 self.n_abandoned += 1
                 self.gate.record_abandoned(call.rec, now)
         self.pacer.on_live_resolved(late, now)
-        self.agents.talk_start[agent] = now
+        self.agents.talk_start[agent] = math.ceil(now)
         talk = self.d_talk() if call.party == HUMAN else self.d_machine_talk()
         self.later(talk, self._talk_end, call)
 
@@ -844,14 +844,15 @@ class Engine:
         self._end(call, reason, D_AGENT if call.party == HUMAN else D_MACHINE, finish=False)
         self.contact_duration_sum += now - call.t_init
         wrap = self.d_wrap()
-        pool.wrap_end[a] = now + wrap
+        call.wrap_end = now + wrap
+        bisect.insort(pool.wrap_ends, call.wrap_end)
         self.later(wrap, self._wrap_end, call)
 
     def _wrap_end(self, call: Call) -> None:
         now = self.env.now
         self.last_activity = max(self.last_activity, now)
         call.t_acw = now
-        self.agents.wrap_end[call.agent] = INF
+        self.agents.wrap_ends.remove(call.wrap_end)
         self.rec.finish_call(call.record())
         self._agent_free(call.agent)
 

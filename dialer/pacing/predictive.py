@@ -28,11 +28,15 @@ it places now turn live, and dials enough to meet them:
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 from collections import deque
 
 import numpy as np
 
 from dialer.pacing.base import Pacer
+
+# ndarray.sum() without its Python wrapper (this runs every second).
+_add_up = np.add.reduce
 
 
 class Predictive(Pacer):
@@ -149,13 +153,14 @@ class Predictive(Pacer):
 
     def expected_frees(self, now: float, horizon: float) -> float:
         pool = self.agents
-        soon = np.count_nonzero(pool.wrap_end <= now + horizon)
+        soon = bisect_right(pool.wrap_ends, now + horizon)
         table = self._free_table(horizon)
-        # Cell 1 + elapsed talk; agents not talking have a start far in the
-        # future (AgentPool.NOT_TALKING), a negative cell that "clip" maps to
-        # cell 0; elapsed talk beyond the table uses its last cell.
-        cells = (now + 1.0 - pool.talk_start).astype(np.int64)
-        return soon + float(table.take(cells, mode="clip").sum())
+        # Cell 1 + elapsed talk in whole seconds (exact on the whole-second
+        # ticks the pacer decides on); agents not talking get a hugely
+        # negative cell that "clip" maps to cell 0, talk beyond the table
+        # its last cell.
+        cells = (math.floor(now) + 1) - pool.talk_start
+        return soon + float(_add_up(table.take(cells, mode="clip")))
 
     def dials_wanted(self, view) -> int:
         if self.bandwidth <= 0:
