@@ -662,17 +662,14 @@ class Engine:
         count = len(calls)
         self.pacer.on_dials_resolved(False, count, now)
         amd = A["AMD_UNANSWERED"] if self.amd_on else A["AMD_NOT_APPLICABLE"]
-        reason = R["TELECOM_UNANSWERED"]
-        records = self.rec.calls
-        retry = self.retry_on[D_NO_ANSWER]
-        max_attempts = self.max_attempts
-        due = now + self.min_interval
-        queue = self.retry_queue
-        for idx, rec, attempt in calls:
-            records.append((idx, rec, attempt, t_init, NAN, NAN, NAN, NAN, NAN, now, NAN, -1, NO_ANSWER, amd, reason, -1, 0, 0))
-            if retry and (max_attempts == 0 or attempt < max_attempts):
-                queue.append((due, rec))
-        self.rec.flush_if_full()
+        self.rec.finish_unanswered(calls, t_init, now, amd)
+        if self.retry_on[D_NO_ANSWER]:
+            max_attempts = self.max_attempts
+            due = now + self.min_interval
+            queue = self.retry_queue
+            for _, rec, attempt in calls:
+                if max_attempts == 0 or attempt < max_attempts:
+                    queue.append((due, rec))
         if now > self.last_activity:
             self.last_activity = now
         self.in_flight -= count

@@ -325,6 +325,12 @@ class Recorder:
         # Finished calls as tuples; numpy converts a batch of them at once
         # (measured: cheaper than extending an array.array per call).
         self.calls: list[tuple] = []
+        # Unanswered calls, most of a campaign's dials, in compact form:
+        # (call index, recipient, attempt) per call, and per group of calls
+        # dialled and ended together (initiation, disconnect, amd status,
+        # how many). Their other fields are the same for all.
+        self.unanswered: list[tuple[int, int, int]] = []
+        self.unanswered_groups: list[tuple[float, float, int, int]] = []
         self.batch_calls = batch_calls
         self.phone_of = phone_of
         self.zone_of = zone_of
@@ -346,20 +352,43 @@ class Recorder:
         if len(calls) >= self.batch_calls:
             self.flush()
 
-    def flush_if_full(self) -> None:
-        """After appending records to ``calls`` directly (the engine's batch
-        path)."""
-        if len(self.calls) >= self.batch_calls:
+    def finish_unanswered(self, calls: list[tuple[int, int, int]], t_init: float, t_disc: float, amd: int) -> None:
+        """Calls (call index, recipient, attempt) dialled together at
+        ``t_init`` that rang out unanswered at ``t_disc``."""
+        self.unanswered.extend(calls)
+        self.unanswered_groups.append((t_init, t_disc, amd, len(calls)))
+        if len(self.calls) + len(self.unanswered) >= self.batch_calls:
             self.flush()
 
+    def _unanswered_records(self) -> np.ndarray:
+        calls, self.unanswered = self.unanswered, []
+        groups, self.unanswered_groups = self.unanswered_groups, []
+        count = len(calls)
+        ids = np.fromiter(chain.from_iterable(calls), dtype=np.float64, count=count * 3).reshape(count, 3)
+        g = np.array(groups, dtype=np.float64).reshape(len(groups), 4)
+        sizes = g[:, 3].astype(np.int64)
+        rec = np.full((count, 18), np.nan)
+        rec[:, :3] = ids
+        rec[:, 3] = np.repeat(g[:, 0], sizes)
+        rec[:, 9] = np.repeat(g[:, 1], sizes)
+        rec[:, 13] = np.repeat(g[:, 2], sizes)
+        rec[:, 11] = -1.0  # no agent
+        rec[:, 12] = _PARTY_NO_ANSWER
+        rec[:, 14] = _REASON_UNANSWERED
+        rec[:, 15] = -1.0  # AMD correctness unknown
+        rec[:, 16:18] = 0.0  # no message, no opt-out
+        return rec
+
     def flush(self) -> None:
-        if not self.calls:
+        if not self.calls and not self.unanswered:
             return
         records, self.calls = self.calls, []
-        count = len(records)
         # fromiter over the flattened tuples: a quarter cheaper than
         # np.array(records), which inspects every tuple for its shape.
-        rec = np.fromiter(chain.from_iterable(records), dtype=np.float64, count=count * 18).reshape(count, 18)
+        rec = np.fromiter(chain.from_iterable(records), dtype=np.float64, count=len(records) * 18).reshape(len(records), 18)
+        if self.unanswered:
+            rec = np.concatenate([rec, self._unanswered_records()])
+        count = rec.shape[0]
         for hook in self.batch_hooks:
             hook(rec)
         batch = self._build(rec)
@@ -478,6 +507,8 @@ class Recorder:
         return pa.RecordBatch.from_arrays([columns[c] for c in COLUMNS], schema=ENCODED_SCHEMA)
 
 
+_PARTY_NO_ANSWER = PARTIES.index("NO_ANSWER")
+_REASON_UNANSWERED = REASON_CODE["TELECOM_UNANSWERED"]
 _VOCAB_EVENT_TYPES = pa.array(EVENT_TYPES, pa.string())
 _VOCAB_AMD = pa.array(AMD_STATUSES[1:], pa.string())
 _VOCAB_REASONS = pa.array(DISCONNECT_REASONS[1:], pa.string())
