@@ -17,62 +17,79 @@ LOGGED_IN, BUSY, ON_BREAK, LINES = range(4)
 
 
 class Timeline:
-    __slots__ = ("interval", "levels", "last", "integrals", "dials", "pacing", "pacing_n")
+    """Agent levels are integrated level by level, each only when it changes
+    (Python floats: a change is a few list operations, no numpy scalar);
+    lines in use are integrated per batch of finished calls (``add_calls``)."""
+
+    __slots__ = ("interval", "levels", "since", "rows", "lines", "dials", "pacing", "pacing_n")
 
     def __init__(self, interval: float, horizon: float) -> None:
         n = max(1, int(math.ceil(horizon / interval)) + 1)
         self.interval = interval
         self.levels = [0, 0, 0, 0]
-        self.last = 0.0
-        self.integrals = np.zeros((n, 4))
+        self.since = [0.0, 0.0, 0.0, 0.0]  # when each level last changed
+        self.rows = [[0.0, 0.0, 0.0] for _ in range(n)]  # per interval: logged in, busy, on break
+        self.lines = np.zeros(n)
         self.dials = np.zeros(n, dtype=np.int64)
-        self.pacing = np.zeros(n)
-        self.pacing_n = np.zeros(n, dtype=np.int64)
+        self.pacing = [0.0] * n
+        self.pacing_n = [0] * n
 
     def _grow(self, k: int) -> None:
+        if k >= len(self.rows):
+            extra = k + 1 - len(self.rows) + 64
+            self.rows.extend([0.0, 0.0, 0.0] for _ in range(extra))
+            self.pacing.extend([0.0] * extra)
+            self.pacing_n.extend([0] * extra)
         if k >= self.dials.size:
             extra = k + 1 - self.dials.size + 64
-            self.integrals = np.vstack([self.integrals, np.zeros((extra, 4))])
+            self.lines = np.concatenate([self.lines, np.zeros(extra)])
             self.dials = np.concatenate([self.dials, np.zeros(extra, dtype=np.int64)])
-            self.pacing = np.concatenate([self.pacing, np.zeros(extra)])
-            self.pacing_n = np.concatenate([self.pacing_n, np.zeros(extra, dtype=np.int64)])
 
-    def advance(self, now: float) -> None:
-        """Integrate the current levels from the last change up to ``now``."""
-        last = self.last
-        if now <= last:
+    def _integrate(self, which: int, until: float) -> None:
+        """Add level ``which`` from its last change up to ``until``."""
+        level = self.levels[which]
+        t = self.since[which]
+        self.since[which] = until
+        if not level or until <= t:
             return
         iv = self.interval
-        levels = self.levels
-        k = int(last // iv)
-        end_k = int(now // iv)
-        self._grow(end_k)
+        k = int(t // iv)
+        end_k = int(until // iv)
+        if end_k >= len(self.rows):
+            self._grow(end_k)
+        rows = self.rows
         if k == end_k:
-            row = self.integrals[k]
-            dt = now - last
-            for j in range(4):
-                if levels[j]:
-                    row[j] += levels[j] * dt
-        else:
-            t = last
-            while k <= end_k:
-                stop = min(now, (k + 1) * iv)
-                dt = stop - t
-                if dt > 0:
-                    self.integrals[k] += np.asarray(levels, dtype=float) * dt
-                t = stop
-                k += 1
-        self.last = now
+            rows[k][which] += level * (until - t)
+            return
+        while k <= end_k:
+            stop = min(until, (k + 1) * iv)
+            if stop > t:
+                rows[k][which] += level * (stop - t)
+            t = stop
+            k += 1
 
     def change(self, now: float, which: int, delta: int) -> None:
-        self.advance(now)
+        self._integrate(which, now)
         self.levels[which] += delta
+
+    def advance(self, now: float) -> None:
+        """Integrate every agent level up to ``now``."""
+        for which in (LOGGED_IN, BUSY, ON_BREAK):
+            self._integrate(which, max(now, self.since[which]))
 
     def pacing_level(self, now: float, level: float) -> None:
         k = int(now // self.interval)
-        self._grow(k)
+        if k >= len(self.rows):
+            self._grow(k)
         self.pacing[k] += level
         self.pacing_n[k] += 1
+
+    def _integrals(self) -> np.ndarray:
+        n = max(len(self.rows), self.lines.size)
+        out = np.zeros((n, 4))
+        out[: len(self.rows), :3] = np.asarray(self.rows, dtype=float).reshape(len(self.rows), 3)
+        out[: self.lines.size, LINES] = self.lines
+        return out
 
     def add_calls(self, starts: np.ndarray, ends: np.ndarray) -> None:
         """Add finished calls' line occupancy [start, end) and their dials,
@@ -98,19 +115,23 @@ class Timeline:
             return cum[idx] + bounds * (xs.size - idx)
 
         per_bin = np.diff(f(ends) - f(starts))
-        self.integrals[lo:hi, LINES] += per_bin
+        self.lines[lo:hi] += per_bin
 
     def table(self, start_epoch_ms: int, end: float) -> pa.Table:
         self.advance(end)
         n = max(1, int(math.ceil(end / self.interval)))
+        self._grow(n)
+        integrals = self._integrals()
+        pacing_sum = np.asarray(self.pacing[:n], dtype=float)
+        pacing_n = np.asarray(self.pacing_n[:n], dtype=np.int64)
         iv = self.interval
         starts = np.arange(n) * iv
         lengths = np.minimum(starts + iv, end) - starts
         lengths = np.where(lengths > 0, lengths, iv)
-        avg = self.integrals[:n] / lengths[:, None]
+        avg = integrals[:n] / lengths[:, None]
         idle = np.maximum(avg[:, LOGGED_IN] - avg[:, BUSY] - avg[:, ON_BREAK], 0.0)
         with np.errstate(invalid="ignore", divide="ignore"):
-            pacing = np.where(self.pacing_n[:n] > 0, self.pacing[:n] / np.maximum(self.pacing_n[:n], 1), np.nan)
+            pacing = np.where(pacing_n > 0, pacing_sum / np.maximum(pacing_n, 1), np.nan)
         return pa.table(
             {
                 "interval_start": pa.array(start_epoch_ms + (starts * 1000).astype(np.int64), type=pa.timestamp("ms", tz="UTC")),
@@ -128,4 +149,4 @@ class Timeline:
     def totals(self, end: float) -> np.ndarray:
         """Integrals over the whole run (agent-seconds, line-seconds)."""
         self.advance(end)
-        return self.integrals.sum(axis=0)
+        return self._integrals().sum(axis=0)
