@@ -365,7 +365,7 @@ class Recorder:
         groups, self.unanswered_groups = self.unanswered_groups, []
         count = len(calls)
         ids = np.fromiter(chain.from_iterable(calls), dtype=np.float64, count=count * 3).reshape(count, 3)
-        g = np.array(groups, dtype=np.float64).reshape(len(groups), 4)
+        g = np.fromiter(chain.from_iterable(groups), dtype=np.float64, count=len(groups) * 4).reshape(len(groups), 4)
         sizes = g[:, 3].astype(np.int64)
         rec = np.full((count, 18), np.nan)
         rec[:, :3] = ids
@@ -419,10 +419,13 @@ class Recorder:
         # Events: one per known timestamp of an event column, in time order
         # (ties: event type, then call).
         present = ~np.isnan(rec[:, self._EVENT_COLUMNS])
-        pos, slot = np.nonzero(present)
+        # Through the transpose: ordered by event type, then call; a stable
+        # sort on time then gives (time, type, call) order, at half the cost
+        # of a three-key lexsort.
+        slot, pos = np.nonzero(present.T)
         ev_kind = self._EVENT_KINDS[slot]
         ev_t = rec[pos, np.asarray(self._EVENT_COLUMNS)[slot]]
-        order = np.lexsort((pos, ev_kind, ev_t))
+        order = np.argsort(ev_t, kind="stable")
         ev_t, ev_kind, pos = ev_t[order], ev_kind[order], pos[order]
         n = ev_t.size
         # Per-event copies of the call's fields, one contiguous row per field.
