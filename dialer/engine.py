@@ -36,7 +36,7 @@ from simpy.events import NORMAL
 from campaigns.document import OUTCOMES, CampaignDocument
 from dialer import events as ev
 from dialer.agents import BREAK, BUSY, IDLE, NOT_TALKING, OFF, AgentPool, shift_intervals
-from dialer.timeline import BUSY as T_BUSY, LINES as T_LINES, LOGGED_IN as T_LOGGED, ON_BREAK as T_BREAK, Timeline
+from dialer.timeline import BUSY as T_BUSY, LOGGED_IN as T_LOGGED, ON_BREAK as T_BREAK, Timeline
 from dialer.streams import Draws, Uniforms, generator
 
 HUMAN, MACHINE_BEEP, MACHINE_NO_BEEP, NO_ANSWER, BUSY_P, INVALID, FAX = range(7)
@@ -52,6 +52,10 @@ INF = float("inf")
 
 _SIT_BUSY, _SIT_INVALID = A["SIT_TONE_BUSY"], A["SIT_TONE_INVALID_NUMBER"]
 _R_BUSY, _R_INVALID = R["TELECOM_BUSY"], R["TELECOM_NUMBER_INVALID"]
+# What a busy or invalid-number tone ends a call with: AMD status, disconnect
+# reason, disposition.
+_SIGNAL_BUSY = (_SIT_BUSY, _R_BUSY, 2)  # D_BUSY
+_SIGNAL_INVALID = (_SIT_INVALID, _R_INVALID, 5)  # D_FINAL
 
 DEFAULT_RING_TIMEOUT = 20.0  # seconds, when the campaign does not set ringTimeout
 BUSY_SIGNAL = (2.0, 6.0)  # seconds until a busy or SIT tone ends the attempt
@@ -82,7 +86,15 @@ class Call:
     """One dial attempt. Times are seconds since the schedule start.
 
     Defaults live on the class: a new call sets five attributes, not
-    twenty-five (this runs once per dial)."""
+    twenty-five (this runs once per dial).
+
+    A call is also its own SimPy event for the steps of its main line (ring,
+    AMD, talk, wrap-up: ``Engine._after``), which follow one another, so at
+    most one is pending at a time. Timers that may run beside them (patience,
+    the safe-harbor drop) are separate events (``Engine.later``)."""
+
+    _ok = True  # what Environment.step checks of an event
+    callbacks = None
 
     party = NO_ANSWER
     t_cts = t_gs = t_ge = t_enq = t_cta = t_disc = t_acw = NAN
@@ -261,6 +273,12 @@ class Engine:
         self.reason_counts = np.zeros(len(ev.DISCONNECT_REASONS), dtype=np.int64)
         self.amd_counts = np.zeros(len(ev.AMD_STATUSES), dtype=np.int64)
         recorder.batch_hooks.append(self._tally_batch)
+        # A call's main-line steps, as SimPy callback tuples (Engine._after).
+        self._step_answered = (self._answered,)
+        self._step_sit = (self._sit,)
+        self._step_amd = (self._amd_verdict,)
+        self._step_talk_end = (self._talk_end,)
+        self._step_wrap_end = (self._wrap_end,)
 
     # ------------------------------------------------------------------ utils
 
@@ -331,6 +349,14 @@ class Engine:
         several times per call."""
         env = self.env
         heappush(env._queue, (env._now + (delay if delay > 0 else 0.0), NORMAL, next(env._eid), _Later(fn, args)))
+
+    def _after(self, delay: float, call: Call, step: tuple) -> None:
+        """Schedule the next step of ``call``'s main line, ``step`` being the
+        1-tuple of a bound method taking the call: the call itself is the
+        event, so no event object, closure or argument tuple is made."""
+        call.callbacks = step
+        env = self.env
+        heappush(env._queue, (env._now + (delay if delay > 0 else 0.0), NORMAL, next(env._eid), call))
 
     # Properties the pacers read (DialerView).
     @property
@@ -638,15 +664,14 @@ class Engine:
         call.party = party
         if party == BUSY_P:
             lo, hi = BUSY_SIGNAL
-            delay, fn, args = lo + (hi - lo) * self.u_signal(), self._sit, (call, _SIT_BUSY, _R_BUSY, D_BUSY)
+            call.signal = _SIGNAL_BUSY
+            self._after(lo + (hi - lo) * self.u_signal(), call, self._step_sit)
         elif party == INVALID:
             lo, hi = INVALID_SIGNAL
-            delay, fn, args = lo + (hi - lo) * self.u_signal(), self._sit, (call, _SIT_INVALID, _R_INVALID, D_FINAL)
+            call.signal = _SIGNAL_INVALID
+            self._after(lo + (hi - lo) * self.u_signal(), call, self._step_sit)
         else:
-            fn, args = self._answered, (call,)
-        # self.later(delay, fn, *args), inlined: this runs once per dial.
-        env = self.env
-        heappush(env._queue, (env._now + delay, NORMAL, next(env._eid), _Later(fn, args)))
+            self._after(delay, call, self._step_answered)
 
     def _flush_unanswered(self) -> None:
         calls = self._unanswered_now
@@ -685,7 +710,9 @@ class Engine:
         self.pacer.on_dial_resolved(False, self.env.now)
         self._end(call, R["TELECOM_UNANSWERED"], D_NO_ANSWER)
 
-    def _sit(self, call: Call, amd_code: int, reason: int, disposition: int) -> None:
+    def _sit(self, call: Call) -> None:
+        """A busy or special-information tone ends the attempt."""
+        amd_code, reason, disposition = call.signal
         call.amd = amd_code if self.amd_on else A["AMD_NOT_APPLICABLE"]
         self.pacer.on_dial_resolved(False, self.env.now)
         self._end(call, reason, disposition)
@@ -719,7 +746,7 @@ class Engine:
                 delay = call.t_ge - now + self.d_amd_silence()
             else:
                 delay = self.d_amd()
-            self.later(delay, self._amd_verdict, call)
+            self._after(delay, call, self._step_amd)
         else:
             call.amd = A["AMD_NOT_APPLICABLE"]
             self._classified(call)
@@ -829,7 +856,7 @@ class Engine:
         self.pacer.on_live_resolved(late, now)
         self.agents.talk_start[agent] = math.ceil(now)
         talk = self.d_talk() if call.party == HUMAN else self.d_machine_talk()
-        self.later(talk, self._talk_end, call)
+        self._after(talk, call, self._step_talk_end)
 
     def _talk_end(self, call: Call) -> None:
         a = call.agent
@@ -843,7 +870,7 @@ class Engine:
         wrap = self.d_wrap()
         call.wrap_end = now + wrap
         bisect.insort(pool.wrap_ends, call.wrap_end)
-        self.later(wrap, self._wrap_end, call)
+        self._after(wrap, call, self._step_wrap_end)
 
     def _wrap_end(self, call: Call) -> None:
         now = self.env.now
