@@ -19,6 +19,7 @@ import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from array import array
 from itertools import chain
 from typing import Any, Iterable, Iterator, Protocol
 
@@ -322,15 +323,18 @@ class Recorder:
     ) -> None:
         self.meta = meta
         self.sinks = sinks
-        # Finished calls as tuples; numpy converts a batch of them at once
-        # (measured: cheaper than extending an array.array per call).
-        self.calls: list[tuple] = []
+        # Finished calls' records, flattened into an array of doubles as
+        # they finish, while the tuple is still in the CPU's cache (walking
+        # a list of tuples at flush time cost four times as much in a run).
+        self.calls = array("d")
+        self.calls_pending = 0
         # Unanswered calls, most of a campaign's dials, in compact form:
         # (call index, recipient, attempt) per call, and per group of calls
         # dialled and ended together (initiation, disconnect, amd status,
         # how many). Their other fields are the same for all.
-        self.unanswered: list[tuple[int, int, int]] = []
-        self.unanswered_groups: list[tuple[float, float, int, int]] = []
+        self.unanswered = array("d")
+        self.unanswered_groups = array("d")
+        self.unanswered_pending = 0
         self.batch_calls = batch_calls
         self.phone_of = phone_of
         self.zone_of = zone_of
@@ -347,25 +351,26 @@ class Recorder:
         self._agent_names = pa.array([], pa.string())
 
     def finish_call(self, record: tuple) -> None:
-        calls = self.calls
-        calls.append(record)
-        if len(calls) >= self.batch_calls:
+        self.calls.extend(record)
+        self.calls_pending += 1
+        if self.calls_pending + self.unanswered_pending >= self.batch_calls:
             self.flush()
 
     def finish_unanswered(self, calls: list[tuple[int, int, int]], t_init: float, t_disc: float, amd: int) -> None:
         """Calls (call index, recipient, attempt) dialled together at
         ``t_init`` that rang out unanswered at ``t_disc``."""
-        self.unanswered.extend(calls)
-        self.unanswered_groups.append((t_init, t_disc, amd, len(calls)))
-        if len(self.calls) + len(self.unanswered) >= self.batch_calls:
+        self.unanswered.extend(chain.from_iterable(calls))
+        self.unanswered_groups.extend((t_init, t_disc, amd, len(calls)))
+        self.unanswered_pending += len(calls)
+        if self.calls_pending + self.unanswered_pending >= self.batch_calls:
             self.flush()
 
     def _unanswered_records(self) -> np.ndarray:
-        calls, self.unanswered = self.unanswered, []
-        groups, self.unanswered_groups = self.unanswered_groups, []
-        count = len(calls)
-        ids = np.fromiter(chain.from_iterable(calls), dtype=np.float64, count=count * 3).reshape(count, 3)
-        g = np.fromiter(chain.from_iterable(groups), dtype=np.float64, count=len(groups) * 4).reshape(len(groups), 4)
+        ids = np.frombuffer(self.unanswered, dtype=np.float64).reshape(-1, 3)
+        g = np.frombuffer(self.unanswered_groups, dtype=np.float64).reshape(-1, 4)
+        self.unanswered, self.unanswered_groups = array("d"), array("d")
+        self.unanswered_pending = 0
+        count = ids.shape[0]
         sizes = g[:, 3].astype(np.int64)
         rec = np.full((count, 18), np.nan)
         rec[:, :3] = ids
@@ -380,13 +385,11 @@ class Recorder:
         return rec
 
     def flush(self) -> None:
-        if not self.calls and not self.unanswered:
+        if not self.calls_pending and not self.unanswered_pending:
             return
-        records, self.calls = self.calls, []
-        # fromiter over the flattened tuples: a quarter cheaper than
-        # np.array(records), which inspects every tuple for its shape.
-        rec = np.fromiter(chain.from_iterable(records), dtype=np.float64, count=len(records) * 18).reshape(len(records), 18)
-        if self.unanswered:
+        rec = np.frombuffer(self.calls, dtype=np.float64).reshape(-1, 18)
+        self.calls, self.calls_pending = array("d"), 0
+        if self.unanswered_pending:
             rec = np.concatenate([rec, self._unanswered_records()])
         count = rec.shape[0]
         for hook in self.batch_hooks:
