@@ -1,11 +1,18 @@
 """Engine speed: simulated dial attempts per CPU second on the reference
-campaign (events written to Parquet), beside a minimal bare-SimPy model of
+campaign (events written to Parquet), beside two minimal bare-SimPy models of
 the same call flow run in the same process (one process per call, plain
-timeouts, a simpy.Resource for the agents, Python's own random module).
+timeouts, a simpy.Resource for the agents, Python's own random module): ours
+below, and ``bare_independent.py``, written separately from a description of
+the call flow without sight of this file or of the engine.
 
-Target (issue 2): the engine at least 0.75 of the bare model's rate.
+Target (issue 2): the engine at least 0.75 of the bare model's rate, judged
+here against the faster of the two bare models.
 
-    .venv/bin/python benchmarks/bench_engine.py [--repeat 3]
+    .venv/bin/python benchmarks/bench_engine.py [--repeat 5]
+
+CPU time on a shared 2-core virtual machine varies by 10-20% from run to run,
+so every figure is the best of ``--repeat`` runs after a warm-up run, the
+engine and the bare models interleaved.
 """
 
 from __future__ import annotations
@@ -23,7 +30,9 @@ import simpy
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
+import bare_independent  # noqa: E402
 from campaigns.document import load_document  # noqa: E402
 from dialer import simulate  # noqa: E402
 
@@ -78,9 +87,13 @@ def bare_model(dials_target: int, agents: int = 100, seed: int = 1, draws: str =
         acc += p
         cum.append((acc, name))
 
-    def lognormal(mean, sd):
+    def lognormal_params(mean, sd):
         s2 = math.log1p((sd / mean) ** 2)
-        return rnd.lognormvariate(math.log(mean) - s2 / 2, math.sqrt(s2))
+        return math.log(mean) - s2 / 2, math.sqrt(s2)
+
+    greeting, amd_human, amd_machine = lognormal_params(1.1, 0.4), lognormal_params(0.8, 0.2), lognormal_params(2.5, 0.8)
+    talk, wrap = lognormal_params(180, 120), lognormal_params(20, 8)
+    lognormal = rnd.lognormvariate
 
     def call():
         state["dials"] += 1
@@ -94,15 +107,15 @@ def bare_model(dials_target: int, agents: int = 100, seed: int = 1, draws: str =
         else:
             yield env.timeout(rnd.gammavariate(3.24, 9 / 3.24))
             if party == "human":
-                yield env.timeout(lognormal(1.1, 0.4) + lognormal(0.8, 0.2))
+                yield env.timeout(lognormal(*greeting) + lognormal(*amd_human))
                 with staff.request() as req:
                     patience = env.timeout(rnd.expovariate(1 / 4))
                     got = yield req | patience
                     if req in got:
-                        yield env.timeout(lognormal(180, 120))
-                        yield env.timeout(lognormal(20, 8))
+                        yield env.timeout(lognormal(*talk))
+                        yield env.timeout(lognormal(*wrap))
             else:
-                yield env.timeout(lognormal(2.5, 0.8))
+                yield env.timeout(lognormal(*amd_machine))
         state["in_progress"] -= 1
 
     def dialer():
@@ -120,7 +133,7 @@ def bare_model(dials_target: int, agents: int = 100, seed: int = 1, draws: str =
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--repeat", type=int, default=5)
     args = ap.parse_args()
     doc = load_document(REFERENCE)
     print(f"reference campaign: {doc.campaign.name}, {doc.simulation.agents.count} agents, events to Parquet")
@@ -128,17 +141,29 @@ def main() -> None:
     # are loaded once per process, not per run.
     engine_rate()
     bare_model(1000)
-    best_engine = best_bare = 0.0
+    bare_independent.run(1000)
+    best = {"engine": 0.0, "bare": 0.0, "independent": 0.0}
     for i in range(args.repeat):
         dials, cpu = engine_rate()
         bare_dials, bare_cpu = bare_model(dials)
-        e, b = dials / cpu, bare_dials / bare_cpu
-        best_engine, best_bare = max(best_engine, e), max(best_bare, b)
-        print(f"run {i + 1}: engine {dials:,} dials in {cpu:.2f} CPU s = {e:,.0f}/s; bare SimPy {bare_dials:,} in {bare_cpu:.2f} s = {b:,.0f}/s; ratio {e / b:.2f}")
-    print(f"best: engine {best_engine:,.0f} dials/CPU s, bare model {best_bare:,.0f}, ratio {best_engine / best_bare:.2f} (target >= 0.75)")
+        ind_dials, ind_cpu = bare_independent.run(dials)
+        rates = {"engine": dials / cpu, "bare": bare_dials / bare_cpu, "independent": ind_dials / ind_cpu}
+        for k, v in rates.items():
+            best[k] = max(best[k], v)
+        print(
+            f"run {i + 1}: engine {dials:,} dials in {cpu:.2f} CPU s = {rates['engine']:,.0f}/s; "
+            f"bare SimPy {rates['bare']:,.0f}/s; independent bare SimPy {rates['independent']:,.0f}/s"
+        )
+    reference = max(best["bare"], best["independent"])
+    print(
+        f"best: engine {best['engine']:,.0f} dials/CPU s; bare model {best['bare']:,.0f} "
+        f"(ratio {best['engine'] / best['bare']:.2f}); independent bare model {best['independent']:,.0f} "
+        f"(ratio {best['engine'] / best['independent']:.2f})"
+    )
+    print(f"ratio to the faster bare model: {best['engine'] / reference:.2f} (target >= 0.75)")
     np_dials, np_cpu = bare_model(dials, draws="numpy")
     print(f"for context, the bare model with numpy scalar draws: {np_dials / np_cpu:,.0f}/s "
-          f"(engine ratio {best_engine / (np_dials / np_cpu):.2f})")
+          f"(engine ratio {best['engine'] / (np_dials / np_cpu):.2f})")
 
 
 if __name__ == "__main__":
