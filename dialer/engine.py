@@ -274,7 +274,7 @@ class Engine:
         self.amd_counts = np.zeros(len(ev.AMD_STATUSES), dtype=np.int64)
         recorder.batch_hooks.append(self._tally_batch)
         # A call's main-line steps, as SimPy callback tuples (Engine._after).
-        self._step_answered = (self._answered,)
+        self._step_classified = (self._classified,)
         self._step_sit = (self._sit,)
         self._step_amd = (self._amd_verdict,)
         self._step_talk_end = (self._talk_end,)
@@ -686,7 +686,7 @@ class Engine:
                     call.signal = _SIGNAL_INVALID
                     self._after(lo + (hi - lo) * self.u_signal(), call, self._step_sit)
                 else:
-                    self._after(delay, call, self._step_answered)
+                    self._answer(call, now + delay)
             idx += 1
 
     def _flush_unanswered(self) -> None:
@@ -733,39 +733,43 @@ class Engine:
         self.pacer.on_dial_resolved(False, self.env.now)
         self._end(call, reason, disposition)
 
-    def _answered(self, call: Call) -> None:
-        now = self.env.now
-        call.t_cts = now
+    def _answer(self, call: Call, t: float) -> None:
+        """Someone (or something) answers ``call`` at ``t``, ahead of now.
+        Nothing can happen to a ringing call, so the answer needs no event
+        of its own: its timestamps are set now and the call's next step (the
+        AMD verdict, or queueing for an agent) is scheduled straight away."""
+        call.t_cts = t
         party = call.party
         if party == HUMAN:
             self.n_live += 1
-            call.t_gs = now
-            call.t_ge = now + self.d_greeting()
+            call.t_gs = t
+            call.t_ge = t + self.d_greeting()
             point = self.clock_point
-            call.clock_start = call.t_ge if point == "GREETING_END" else (now if point in ("GREETING_START", "CONNECTED_TO_SYSTEM") else call.t_ge)
+            call.clock_start = call.t_ge if point == "GREETING_END" else (t if point in ("GREETING_START", "CONNECTED_TO_SYSTEM") else call.t_ge)
             call.deadline = call.clock_start + self.threshold
         elif party in (MACHINE_BEEP, MACHINE_NO_BEEP):
             self.n_machine += 1
-            call.t_gs = now
-            call.t_ge = now + self.d_machine_greeting()
+            call.t_gs = t
+            call.t_ge = t + self.d_machine_greeting()
             call.clock_start = call.t_ge
             call.deadline = call.clock_start + self.threshold
+        ahead = t - self.env.now
         if call.agent >= 0 and party == HUMAN:
             # Preview: the agent is already on the line and hears the
             # greeting; no AMD wait, never abandoned.
             call.amd = A["HUMAN_ANSWERED"] if self.amd_on else A["AMD_NOT_APPLICABLE"]
             if self.amd_on:
                 call.amd_correct = 1
-            self._classified(call)
+            self._after(ahead, call, self._step_classified)
         elif self.amd_on:
             if party == HUMAN:
-                delay = call.t_ge - now + self.d_amd_silence()
+                delay = call.t_ge - t + self.d_amd_silence()
             else:
                 delay = self.d_amd()
-            self._after(delay, call, self._step_amd)
+            self._after(ahead + delay, call, self._step_amd)
         else:
             call.amd = A["AMD_NOT_APPLICABLE"]
-            self._classified(call)
+            self._after(ahead, call, self._step_classified)
 
     def _amd_verdict(self, call: Call) -> None:
         party = call.party
