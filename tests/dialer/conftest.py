@@ -76,3 +76,20 @@ def queue_doc(*, rate: float, talk_mean: float, agents: int, patience, hours: fl
 @pytest.fixture
 def doc_factory():
     return make_doc
+
+
+def one_contact_doc(**extra):
+    """One contact, one agent, fixed times: answer at 5 s, greeting 1 s, talk
+    60 s, wrap-up 10 s (scenarios whose every event can be asserted)."""
+    overrides = {
+        "simulation.contacts": {"synthetic": {"count": 1, "areaCodes": {"212": 1.0}}},
+        "simulation.agents": {"count": 1, "wrapUp": {"fixed": 10}},
+        "simulation.behaviour": {
+            "outcomes": {"human": 1.0},
+            "timeToAnswer": {"fixed": 5},
+            "greeting": {"fixed": 1},
+            "talk": {"fixed": 60},
+        },
+    }
+    overrides.update(extra)
+    return make_doc(**overrides)

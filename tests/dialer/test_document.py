@@ -3,7 +3,6 @@ and errors that name the field and the value."""
 
 from __future__ import annotations
 
-import copy
 from pathlib import Path
 
 import numpy as np

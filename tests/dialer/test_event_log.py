@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 from dialer import simulate
 from dialer.events import iter_envelopes
-from tests.dialer.conftest import make_doc
+from tests.dialer.conftest import one_contact_doc as _one_contact
 
 START = datetime(2026, 12, 1, 14, 0, tzinfo=timezone.utc)
 
@@ -14,21 +14,6 @@ START = datetime(2026, 12, 1, 14, 0, tzinfo=timezone.utc)
 def _log(table):
     rows = table.select(["time", "event_type"]).to_pylist()
     return [(r["event_type"], (r["time"] - START).total_seconds()) for r in rows]
-
-
-def _one_contact(**extra):
-    overrides = {
-        "simulation.contacts": {"synthetic": {"count": 1, "areaCodes": {"212": 1.0}}},
-        "simulation.agents": {"count": 1, "wrapUp": {"fixed": 10}},
-        "simulation.behaviour": {
-            "outcomes": {"human": 1.0},
-            "timeToAnswer": {"fixed": 5},
-            "greeting": {"fixed": 1},
-            "talk": {"fixed": 60},
-        },
-    }
-    overrides.update(extra)
-    return make_doc(**overrides)
 
 
 def test_one_answered_call_full_log():

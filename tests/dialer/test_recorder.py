@@ -12,7 +12,7 @@ import pytest
 
 from dialer import simulate
 from dialer.events import EVENT_SCHEMA, CallbackSink
-from tests.dialer.conftest import make_doc
+from tests.dialer.conftest import make_doc, one_contact_doc
 
 START = datetime(2026, 12, 1, 14, 0, tzinfo=timezone.utc)
 
@@ -116,16 +116,8 @@ def test_retries_fall_due_in_the_order_the_first_attempts_ended():
 def test_timeline_integrates_agent_levels_across_interval_boundaries():
     # One agent, one call: busy from the answer at 5 s to the end of wrap-up
     # at 75 s (talk 60 s, wrap-up 10 s); 30-second intervals.
-    doc = make_doc(
+    doc = one_contact_doc(
         **{
-            "simulation.contacts": {"synthetic": {"count": 1, "areaCodes": {"212": 1.0}}},
-            "simulation.agents": {"count": 1, "wrapUp": {"fixed": 10}},
-            "simulation.behaviour": {
-                "outcomes": {"human": 1.0},
-                "timeToAnswer": {"fixed": 5},
-                "greeting": {"fixed": 1},
-                "talk": {"fixed": 60},
-            },
             "simulation.statsIntervalSeconds": 30,
             "campaign.schedule": {"startTime": "2026-12-01T14:00:00Z", "endTime": "2026-12-01T14:02:00Z"},
         }

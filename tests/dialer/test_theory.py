@@ -13,7 +13,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import pytest
 
 from dialer import simulate
 from tests.dialer.conftest import queue_doc
