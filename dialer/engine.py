@@ -592,7 +592,11 @@ class Engine:
         return out
 
     def _expire(self, rec: int, t: float) -> None:
-        """An outbound request reached its expirationTime undialled."""
+        """An outbound request reached its expirationTime. Never dialled, it
+        ends with one EXPIRED event; dialled before and waiting for a retry,
+        it is just not dialled again (its last attempt's events stand)."""
+        if self.attempts[rec]:
+            return
         call = Call(self._new_call_index(), rec, int(self.attempts[rec]), t)
         call.t_init = NAN
         call.t_disc = t
