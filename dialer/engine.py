@@ -2,8 +2,10 @@
 
 Pure: it receives a validated document, the contacts, a gate, a recorder and
 random streams, and touches no database, network or file. Calls are chains of
-SimPy timeouts with callbacks rather than generator processes: a call has a
-fixed shape, and a callback costs a third of a process resumption.
+callbacks in SimPy's event queue rather than generator processes: a call has
+a fixed shape, and a callback costs a third of a process resumption. A call
+is itself the event of its next step (``Engine._after``); the unanswered
+calls of a dialling instant end together in one event.
 
 Call life (times in seconds since the schedule start):
 
