@@ -52,16 +52,14 @@ R = ev.REASON_CODE
 NAN = float("nan")
 INF = float("inf")
 
-_SIT_BUSY, _SIT_INVALID = A["SIT_TONE_BUSY"], A["SIT_TONE_INVALID_NUMBER"]
-_R_BUSY, _R_INVALID = R["TELECOM_BUSY"], R["TELECOM_NUMBER_INVALID"]
-# What a busy or invalid-number tone ends a call with: AMD status, disconnect
-# reason, disposition.
-_SIGNAL_BUSY = (_SIT_BUSY, _R_BUSY, 2)  # D_BUSY
-_SIGNAL_INVALID = (_SIT_INVALID, _R_INVALID, 5)  # D_FINAL
-
 DEFAULT_RING_TIMEOUT = 20.0  # seconds, when the campaign does not set ringTimeout
-BUSY_SIGNAL = (2.0, 6.0)  # seconds until a busy or SIT tone ends the attempt
-INVALID_SIGNAL = (1.0, 4.0)
+# A busy or special-information tone ends the attempt: per party, the tone's
+# length range in seconds, then what the call ends with (AMD status,
+# disconnect reason, disposition).
+_SIGNALS = {
+    BUSY_P: (2.0, 6.0, (A["SIT_TONE_BUSY"], R["TELECOM_BUSY"], D_BUSY)),
+    INVALID: (1.0, 4.0, (A["SIT_TONE_INVALID_NUMBER"], R["TELECOM_NUMBER_INVALID"], D_FINAL)),
+}
 
 
 class _Later:
@@ -615,7 +613,7 @@ class Engine:
         pending.update(r for _, r in self.deferred)
         for rec in sorted(pending):
             t = float(self.expires[rec])
-            if t < INF and self.attempts[rec] == 0:
+            if t < INF:
                 self._expire(rec, min(t, self.horizon))
 
     def _new_call_index(self) -> int:
@@ -683,13 +681,8 @@ class Engine:
             else:
                 call = Call(idx, rec, attempt, now, agent)
                 call.party = party
-                if party == BUSY_P:
-                    lo, hi = BUSY_SIGNAL
-                    call.signal = _SIGNAL_BUSY
-                    self._after(lo + (hi - lo) * self.u_signal(), call, self._step_sit)
-                elif party == INVALID:
-                    lo, hi = INVALID_SIGNAL
-                    call.signal = _SIGNAL_INVALID
+                if party == BUSY_P or party == INVALID:
+                    lo, hi, call.signal = _SIGNALS[party]
                     self._after(lo + (hi - lo) * self.u_signal(), call, self._step_sit)
                 else:
                     self._answer(call, now + delay)

@@ -327,14 +327,12 @@ class Recorder:
         # they finish, while the tuple is still in the CPU's cache (walking
         # a list of tuples at flush time cost four times as much in a run).
         self.calls = array("d")
-        self.calls_pending = 0
         # Unanswered calls, most of a campaign's dials, in compact form:
         # (call index, recipient, attempt) per call, and per group of calls
         # dialled and ended together (initiation, disconnect, amd status,
         # how many). Their other fields are the same for all.
         self.unanswered = array("d")
         self.unanswered_groups = array("d")
-        self.unanswered_pending = 0
         self.batch_calls = batch_calls
         self.phone_of = phone_of
         self.zone_of = zone_of
@@ -352,24 +350,26 @@ class Recorder:
 
     def finish_call(self, record: tuple) -> None:
         self.calls.extend(record)
-        self.calls_pending += 1
-        if self.calls_pending + self.unanswered_pending >= self.batch_calls:
+        if self._pending() >= self.batch_calls:
             self.flush()
+
+    def _pending(self) -> int:
+        """Finished calls waiting for the next flush (18 values per full
+        record, 3 per compact unanswered one)."""
+        return len(self.calls) // 18 + len(self.unanswered) // 3
 
     def finish_unanswered(self, calls: list[tuple[int, int, int]], t_init: float, t_disc: float, amd: int) -> None:
         """Calls (call index, recipient, attempt) dialled together at
         ``t_init`` that rang out unanswered at ``t_disc``."""
         self.unanswered.extend(chain.from_iterable(calls))
         self.unanswered_groups.extend((t_init, t_disc, amd, len(calls)))
-        self.unanswered_pending += len(calls)
-        if self.calls_pending + self.unanswered_pending >= self.batch_calls:
+        if self._pending() >= self.batch_calls:
             self.flush()
 
     def _unanswered_records(self) -> np.ndarray:
         ids = np.frombuffer(self.unanswered, dtype=np.float64).reshape(-1, 3)
         g = np.frombuffer(self.unanswered_groups, dtype=np.float64).reshape(-1, 4)
         self.unanswered, self.unanswered_groups = array("d"), array("d")
-        self.unanswered_pending = 0
         count = ids.shape[0]
         sizes = g[:, 3].astype(np.int64)
         rec = np.full((count, 18), np.nan)
@@ -385,11 +385,11 @@ class Recorder:
         return rec
 
     def flush(self) -> None:
-        if not self.calls_pending and not self.unanswered_pending:
+        if not self.calls and not self.unanswered:
             return
         rec = np.frombuffer(self.calls, dtype=np.float64).reshape(-1, 18)
-        self.calls, self.calls_pending = array("d"), 0
-        if self.unanswered_pending:
+        self.calls = array("d")
+        if self.unanswered:
             rec = np.concatenate([rec, self._unanswered_records()])
         count = rec.shape[0]
         for hook in self.batch_hooks:

@@ -85,12 +85,10 @@ class Predictive(Pacer):
     # -- observations -------------------------------------------------------
 
     def on_dial_resolved(self, live: bool, now: float) -> None:
-        self.p_live += self._alpha * ((1.0 if live else 0.0) - self.p_live)
-        if self.p_live < 0.005:
-            self.p_live = 0.005
+        self.on_dials_resolved(live, 1, now)
 
     def on_dials_resolved(self, live: bool, count: int, now: float) -> None:
-        # The same steps as on_dial_resolved, one call for the batch.
+        # One exponential-average step per dial, floored.
         p, alpha, x = self.p_live, self._alpha, 1.0 if live else 0.0
         for _ in range(count):
             p += alpha * (x - p)
