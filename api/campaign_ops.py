@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from api.errors import ConnectError, invalid_state, not_found, validation
+from api.errors import invalid_state, not_found, validation
 from campaigns import lifecycle
 from campaigns import repository as repo
 from campaigns.document import ConnectCampaign
@@ -121,15 +121,12 @@ def create(session, state, principal, body: dict[str, Any]) -> Campaign:
 
 def update(session, principal, campaign_id: str, changes: dict[str, Any]) -> Campaign:
     campaign = load(session, principal, campaign_id, for_update=True)
-    merged = dict(campaign.definition)
-    for k, v in changes.items():
-        if v is None:
-            merged.pop(k, None)
-        else:
-            merged[k] = v
-    normalised = validate_definition(merged)
-    changes = {k: normalised.get(k) for k in set(changes) | set(campaign.definition)}
-    return repo.update_campaign(session, campaign=campaign, changes=changes)
+    normalised = validate_definition(repo.merge_fields(campaign.definition, changes))
+    # Validation may fill defaults; keep only the fields the campaign had or
+    # the update named.
+    keep = set(changes) | set(campaign.definition)
+    definition = {k: v for k, v in normalised.items() if k in keep and v is not None}
+    return repo.update_campaign(session, campaign=campaign, definition=definition)
 
 
 def list_campaigns(session, state, principal, *, max_results=None, next_token=None, instance_id=None) -> dict[str, Any]:

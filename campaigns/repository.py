@@ -273,14 +273,19 @@ def list_campaigns(
     return _page(session, stmt, limit=limit, token=token)
 
 
-def update_campaign(session: Session, *, campaign: Campaign, changes: dict[str, Any]) -> Campaign:
-    """Set (value) or remove (None) top-level fields of the definition."""
-    definition = dict(campaign.definition)
+def merge_fields(definition: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """``definition`` with top-level fields set (value) or removed (None)."""
+    merged = dict(definition)
     for key, value in changes.items():
         if value is None:
-            definition.pop(key, None)
+            merged.pop(key, None)
         else:
-            definition[key] = value
+            merged[key] = value
+    return merged
+
+
+def update_campaign(session: Session, *, campaign: Campaign, definition: dict[str, Any]) -> Campaign:
+    """Replace the campaign's (validated) definition."""
     campaign.definition = definition
     campaign.name = definition["name"]
     campaign.last_modified = utcnow()
@@ -541,11 +546,16 @@ def create_contact_list(session: Session, *, tenant: str, name: str, default_reg
     return row
 
 
-def get_contact_list(session: Session, *, tenant: str, list_id: str) -> ContactListRow:
-    row = session.scalar(select(ContactListRow).where(ContactListRow.id == list_id, ContactListRow.tenant == tenant))
+def _owned(session: Session, model, *, tenant: str, row_id: str, what: str):
+    """The tenant's row of ``model`` with this id, or NotFound."""
+    row = session.scalar(select(model).where(model.id == row_id, model.tenant == tenant))
     if row is None:
-        raise NotFound(f"contact list {list_id} not found")
+        raise NotFound(f"{what} {row_id} not found")
     return row
+
+
+def get_contact_list(session: Session, *, tenant: str, list_id: str) -> ContactListRow:
+    return _owned(session, ContactListRow, tenant=tenant, row_id=list_id, what="contact list")
 
 
 def list_contact_lists(session: Session, *, tenant: str, limit: int = 50, token: str | None = None) -> Page:
@@ -595,10 +605,7 @@ def create_run(session: Session, *, campaign: Campaign, document: dict, seed: in
 
 
 def get_run(session: Session, *, tenant: str, run_id: str) -> Run:
-    row = session.scalar(select(Run).where(Run.id == run_id, Run.tenant == tenant))
-    if row is None:
-        raise NotFound(f"run {run_id} not found")
-    return row
+    return _owned(session, Run, tenant=tenant, row_id=run_id, what="run")
 
 
 def active_run(session: Session, *, campaign_id: str) -> Run | None:
