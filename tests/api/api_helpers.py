@@ -6,10 +6,9 @@ import time
 
 import boto3
 import httpx
-import pytest
 from botocore.config import Config
 
-from api.testing import PgSchema, ServerProcess, make_keys, postgres_base_url
+from api.testing import ServerProcess
 
 CAMPAIGN = {
     "name": "api-test",

@@ -4,21 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from api.testing import PgSchema, ServerProcess, make_keys, postgres_base_url
+from api.testing import ServerProcess, make_keys
 from api_helpers import Server
+from tests.databases import empty_database
 
 
 def _server(tmp_path_factory, kind: str):
     data = tmp_path_factory.mktemp(f"srv-{kind}")
-    schema = None
-    if kind == "sqlite":
-        url = f"sqlite:///{data / 'dialer.sqlite'}"
-    else:
-        base, reason = postgres_base_url()
-        if base is None:
-            pytest.skip(reason)
-        schema = PgSchema(base)
-        url = schema.url
+    url, schema = empty_database(kind, data)
     keys = dict(zip(("manager", "analyst", "other"), make_keys(url, ("manager", "default"), ("analyst", "default"), ("manager", "other"))))
     proc = ServerProcess(data_dir=data, database_url=url).start()
     return Server(proc, keys), schema

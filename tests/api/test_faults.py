@@ -4,25 +4,17 @@ shutdown, two runs at once, ten clients at once."""
 from __future__ import annotations
 
 import concurrent.futures as cf
-import datetime as dt
 
 import pytest
 
-from api.testing import PgSchema, ServerProcess, make_keys, postgres_base_url
+from api.testing import ServerProcess, make_keys
 from api_helpers import CAMPAIGN, SIMULATION, Server, wait_for
+from tests.databases import empty_database
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def restartable(request, tmp_path):
-    schema = None
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'dialer.sqlite'}"
-    else:
-        base, reason = postgres_base_url()
-        if base is None:
-            pytest.skip(reason)
-        schema = PgSchema(base)
-        url = schema.url
+    url, schema = empty_database(request.param, tmp_path)
     keys = dict(zip(("manager",), make_keys(url, ("manager", "default"))))
     proc = ServerProcess(data_dir=tmp_path, database_url=url)
     yield Server(proc, keys)

@@ -7,7 +7,6 @@ from __future__ import annotations
 import io
 import json
 
-import httpx
 import pyarrow.parquet as pq
 import pytest
 

@@ -1,23 +1,18 @@
 import pytest
 
-from api.testing import PgSchema, postgres_base_url
+from tests.databases import empty_database
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def db_url(request, tmp_path):
     """A migrated-ready, empty database: a SQLite file, or a fresh schema on
     the PostgreSQL of DIALER_TEST_POSTGRES_URL (skipped when unset/unreachable)."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'test.sqlite'}"
-        return
-    base, reason = postgres_base_url()
-    if base is None:
-        pytest.skip(reason)
-    schema = PgSchema(base)
+    url, schema = empty_database(request.param, tmp_path, "test.sqlite")
     try:
-        yield schema.url
+        yield url
     finally:
-        schema.close()
+        if schema is not None:
+            schema.close()
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 """Persistence on both databases: migrations, campaigns, tags, tenants,
 outbound-request idempotency, contact lists, runs, API keys."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 import pytest
 from sqlalchemy import inspect

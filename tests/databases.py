@@ -1,0 +1,23 @@
+"""The database a test runs on: a SQLite file, or a throwaway schema on the
+PostgreSQL of DIALER_TEST_POSTGRES_URL (the test is skipped, saying why,
+when that is unset or unreachable)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from api.testing import PgSchema, postgres_base_url
+
+
+def empty_database(kind: str, directory: Path, filename: str = "dialer.sqlite") -> tuple[str, PgSchema | None]:
+    """(url, schema): ``schema`` is the PostgreSQL schema to close after the
+    test, None for SQLite."""
+    if kind == "sqlite":
+        return f"sqlite:///{directory / filename}", None
+    base, reason = postgres_base_url()
+    if base is None:
+        pytest.skip(reason)
+    schema = PgSchema(base)
+    return schema.url, schema
