@@ -19,6 +19,7 @@ from campaigns import lifecycle
 from campaigns import repository as repo
 from campaigns.document import ConnectCampaign
 from campaigns.models import Campaign
+from campaigns.timestamps import parse_iso_utc
 
 _TAG_KEY = re.compile(r"^(?!aws:)[a-zA-Z+\-=._:/]+$")
 _CLIENT_TOKEN = re.compile(r"^[a-zA-Z0-9_\-.]*$")
@@ -214,12 +215,9 @@ def parse_timestamp(value: Any, where: str) -> datetime:
     if not isinstance(value, str):
         raise ValueError(f"{where}: expected an ISO 8601 timestamp")
     try:
-        dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return parse_iso_utc(value)
     except ValueError:
         raise ValueError(f"{where}: not an ISO 8601 timestamp") from None
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=timezone.utc)
-    return dt.astimezone(timezone.utc)
 
 
 def warm_up() -> None:

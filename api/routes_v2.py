@@ -96,10 +96,17 @@ for _path, (_field, _op) in _UPDATES.items():
     router.add_api_route(f"/campaigns/{{id}}/{_path}", _update(_field, _op), methods=["POST"], summary=_op)
 
 
+CHANNELS = ("TELEPHONY", "SMS", "EMAIL", "WHATSAPP")
+
+
+def _require_channel(name: str, value: str) -> None:
+    if value not in CHANNELS:
+        raise validation(f"{name} must be TELEPHONY, SMS, EMAIL or WHATSAPP")
+
+
 @router.delete("/campaigns/{id}/channel-subtype-config", summary="DeleteCampaignChannelSubtypeConfig")
 def delete_channel_subtype_config(request: Request, principal: ConnectManager, id: str, channelSubtype: str = Query(...)):
-    if channelSubtype not in ("TELEPHONY", "SMS", "EMAIL", "WHATSAPP"):
-        raise validation("channelSubtype must be TELEPHONY, SMS, EMAIL or WHATSAPP")
+    _require_channel("channelSubtype", channelSubtype)
     state = svc(request)
     with state.session() as s:
         c = ops.load(s, principal, id)
@@ -111,8 +118,7 @@ def delete_channel_subtype_config(request: Request, principal: ConnectManager, i
 
 @router.delete("/campaigns/{id}/communication-time", summary="DeleteCampaignCommunicationTime")
 def delete_communication_time(request: Request, principal: ConnectManager, id: str, config: str = Query(...)):
-    if config not in ("TELEPHONY", "SMS", "EMAIL", "WHATSAPP"):
-        raise validation("config must be TELEPHONY, SMS, EMAIL or WHATSAPP")
+    _require_channel("config", config)
     state = svc(request)
     with state.session() as s:
         c = ops.load(s, principal, id)

@@ -26,6 +26,8 @@ from typing import Any, Iterable, Iterator, Protocol
 import numpy as np
 import pyarrow as pa
 
+from campaigns.timestamps import parse_iso_utc
+
 # ---------------------------------------------------------------------------
 # Vocabularies (REFERENCE.md section 3)
 # ---------------------------------------------------------------------------
@@ -639,12 +641,9 @@ def _parse_ts(value: Any, where: str, field: str) -> datetime | None:
     if not isinstance(value, str):
         raise EventFormatError(f"{where}: {field} must be an ISO 8601 timestamp, got {value!r}")
     try:
-        dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return parse_iso_utc(value)
     except ValueError:
         raise EventFormatError(f"{where}: {field} is not an ISO 8601 timestamp: {value!r}") from None
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=timezone.utc)
-    return dt
 
 
 def envelope_to_row(env: dict, where: str = "event") -> dict:
