@@ -6,8 +6,8 @@ row renders as an EventBridge envelope whose ``detail`` follows Amazon Connect
 contact events (REFERENCE.md section 3), with what only a simulator knows in
 ``detail.simulation``.
 
-The hot path appends one small tuple per event and one per finished call;
-columns are built with numpy at flush time by joining events to their call.
+The hot path keeps one record per finished call and none per event; the
+event columns are built with numpy at flush time from the calls' timestamps.
 An event row shows the call's timestamps up to the event's own time (like
 Connect's events, a CONNECTED_TO_AGENT event does not know the disconnect).
 """
@@ -294,15 +294,16 @@ class CallbackSink:
 
 
 class Recorder:
-    """Collects finished calls as tuples and turns them into Arrow batches of
+    """Collects finished calls' records and turns them into Arrow batches of
     events once enough have finished.
 
     A call's events follow from its timestamps alone (INITIATED at the dial,
     CONNECTED_TO_SYSTEM at the answer, QUEUED, CONNECTED_TO_AGENT,
-    DISCONNECTED, COMPLETED after wrap-up), so the hot path stores one tuple
-    per call and no per-event record at all.
+    DISCONNECTED, COMPLETED after wrap-up), so the hot path stores one record
+    per call (``finish_call``, or ``finish_unanswered`` for a group of calls
+    nobody answered) and no per-event record at all.
 
-    Call tuple layout (``finish_call``): call index, recipient, attempt,
+    Record layout (``finish_call``): call index, recipient, attempt,
     initiation, connected_to_system, greeting_start, greeting_end, enqueue,
     connected_to_agent, disconnect, acw_end (seconds since start or NaN),
     agent (-1 none), party code, amd status code, disconnect reason code,
