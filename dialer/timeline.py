@@ -26,8 +26,8 @@ class Timeline:
     def __init__(self, interval: float, horizon: float) -> None:
         n = max(1, int(math.ceil(horizon / interval)) + 1)
         self.interval = interval
-        self.levels = [0, 0, 0, 0]
-        self.since = [0.0, 0.0, 0.0, 0.0]  # when each level last changed
+        self.levels = [0, 0, 0]  # agents logged in, busy, on break
+        self.since = [0.0, 0.0, 0.0]  # when each level last changed
         self.rows = [[0.0, 0.0, 0.0] for _ in range(n)]  # per interval: logged in, busy, on break
         self.lines = np.zeros(n)
         self.dials = np.zeros(n, dtype=np.int64)
