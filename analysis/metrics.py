@@ -1,5 +1,5 @@
 """Metrics of a run, over time and in total, computed from its flat events
-(``events.parquet``, one row per event, ``dialer.events.EVENT_SCHEMA``) and
+(``events.parquet``, one row per event, ``eventlog.EVENT_SCHEMA``) and
 its timeline (``timeline.parquet``, agents and lines as time averages).
 
 Every call ends with exactly one DISCONNECTED event that carries all of the

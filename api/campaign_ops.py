@@ -19,7 +19,7 @@ from campaigns import lifecycle
 from campaigns import repository as repo
 from campaigns.document import ConnectCampaign
 from campaigns.models import Campaign
-from campaigns.timestamps import parse_iso_utc
+from eventlog.timestamps import parse_iso_utc
 
 _TAG_KEY = re.compile(r"^(?!aws:)[a-zA-Z+\-=._:/]+$")
 _CLIENT_TOKEN = re.compile(r"^[a-zA-Z0-9_\-.]*$")

@@ -298,7 +298,7 @@ _BOOL_FIELDS = ("amd_correct", "message_played", "opt_out")
 
 def _load(events):
     """(calls, number of events, input findings)."""
-    from dialer.events import EventFormatError, read_events
+    from eventlog import EventFormatError, read_events
 
     findings: list[str] = []
     if isinstance(events, (str, os.PathLike)):
@@ -681,7 +681,7 @@ def _is_disconnected(chunk: pa.Array) -> np.ndarray:
 
 
 def _with_columns(table: pa.Table, findings: list[str]) -> pa.Table:
-    from dialer.events import EVENT_SCHEMA
+    from eventlog import EVENT_SCHEMA
 
     absent = [c for c in NEEDED if c not in table.column_names]
     for c in absent:

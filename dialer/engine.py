@@ -27,19 +27,30 @@ import math
 from array import array
 from collections import deque
 from datetime import datetime, timedelta
+from heapq import heappush
 from zoneinfo import ZoneInfo
 
 import numpy as np
 import simpy
-from heapq import heappush
-
 from simpy.events import NORMAL
 
 from campaigns.document import OUTCOMES, CampaignDocument
-from dialer import events as ev
-from dialer.agents import BREAK, BUSY, IDLE, NOT_TALKING, OFF, AgentPool, shift_intervals
-from dialer.timeline import BUSY as T_BUSY, LOGGED_IN as T_LOGGED, ON_BREAK as T_BREAK, Timeline
+from dialer.agents import (
+    BREAK,
+    BUSY,
+    IDLE,
+    NOT_TALKING,
+    OFF,
+    AgentPool,
+    shift_intervals,
+)
+from dialer.recorder import Recorder
 from dialer.streams import Draws, Uniforms, generator
+from dialer.timeline import BUSY as T_BUSY
+from dialer.timeline import LOGGED_IN as T_LOGGED
+from dialer.timeline import ON_BREAK as T_BREAK
+from dialer.timeline import Timeline
+from eventlog.schema import AMD_CODE, AMD_STATUSES, DISCONNECT_REASONS, REASON_CODE
 
 HUMAN, MACHINE_BEEP, MACHINE_NO_BEEP, NO_ANSWER, BUSY_P, INVALID, FAX = range(7)
 _PARTY_OF_OUTCOME = dict(zip(OUTCOMES, range(7)))
@@ -47,8 +58,8 @@ _PARTY_OF_OUTCOME = dict(zip(OUTCOMES, range(7)))
 # Dispositions for retries and the summary.
 D_AGENT, D_NO_ANSWER, D_BUSY, D_MACHINE, D_ABANDONED, D_FINAL = range(6)
 
-A = ev.AMD_CODE
-R = ev.REASON_CODE
+A = AMD_CODE
+R = REASON_CODE
 NAN = float("nan")
 INF = float("inf")
 
@@ -134,7 +145,7 @@ class Engine:
         doc: CampaignDocument,
         contacts,
         gate,
-        recorder: ev.Recorder,
+        recorder: Recorder,
         pacer_factory,
         *,
         seed: int,
@@ -270,8 +281,8 @@ class Engine:
         self.time_to_agent: list[float] = []
         self.contact_duration_sum = 0.0
         self.talk_sum = 0.0
-        self.reason_counts = np.zeros(len(ev.DISCONNECT_REASONS), dtype=np.int64)
-        self.amd_counts = np.zeros(len(ev.AMD_STATUSES), dtype=np.int64)
+        self.reason_counts = np.zeros(len(DISCONNECT_REASONS), dtype=np.int64)
+        self.amd_counts = np.zeros(len(AMD_STATUSES), dtype=np.int64)
         recorder.batch_hooks.append(self._tally_batch)
         # A call's main-line steps, as SimPy callback tuples (Engine._after).
         self._step_classified = (self._classified,)

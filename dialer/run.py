@@ -15,10 +15,17 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from campaigns.contacts import ContactList, load_contacts
-from campaigns.document import CampaignDocument, CampaignDocumentError, load_document, parse_document
-from dialer import events as ev
+from campaigns.document import (
+    CampaignDocument,
+    CampaignDocumentError,
+    load_document,
+    parse_document,
+)
 from dialer.engine import Engine
 from dialer.pacing import make_pacer
+from dialer.recorder import Recorder
+from eventlog.schema import AMD_STATUSES, DISCONNECT_REASONS, RunMeta
+from eventlog.sinks import EventSink, MemorySink, ParquetSink
 
 SUMMARY_VERSION = 1
 
@@ -75,7 +82,7 @@ def simulate(
     seed: int | None = None,
     contacts: ContactList | None = None,
     out_dir: str | os.PathLike | None = None,
-    sinks: Sequence[ev.EventSink] = (),
+    sinks: Sequence[EventSink] = (),
     keep_events: bool = True,
     progress: Callable[[float, float, int], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
@@ -111,7 +118,7 @@ def simulate(
 
     sched = doc.campaign.schedule
     start_ms = int(round(sched.start_time.timestamp() * 1000))
-    meta = ev.RunMeta(
+    meta = RunMeta(
         campaign_id=campaign_id or doc.campaign.name,
         instance_id=doc.campaign.connect_instance_id,
         start_epoch_ms=start_ms,
@@ -120,8 +127,8 @@ def simulate(
         seed=seed,
         fingerprint=hashlib.sha256(json.dumps(doc.to_document(), sort_keys=True).encode()).hexdigest()[:16],
     )
-    all_sinks: list[ev.EventSink] = list(sinks)
-    memory = ev.MemorySink() if keep_events else None
+    all_sinks: list[EventSink] = list(sinks)
+    memory = MemorySink() if keep_events else None
     if memory is not None:
         all_sinks.append(memory)
     out_path = Path(out_dir) if out_dir is not None else None
@@ -129,7 +136,7 @@ def simulate(
         if out_path.exists() and not out_path.is_dir():
             raise NotADirectoryError(f"--out / out_dir: {str(out_path)!r} exists and is not a directory")
         out_path.mkdir(parents=True, exist_ok=True)
-        all_sinks.append(ev.ParquetSink(out_path / "events.parquet"))
+        all_sinks.append(ParquetSink(out_path / "events.parquet"))
 
     group_zone = ["|".join(g.zones) for g in contacts.groups]
     zone_dict = pa.array(group_zone, type=pa.string())
@@ -146,7 +153,7 @@ def simulate(
     def token_of(recipients: np.ndarray) -> pa.Array:
         return pa.array(tokens[recipients].tolist(), type=pa.string())
 
-    recorder = ev.Recorder(
+    recorder = Recorder(
         meta,
         all_sinks,
         phone_of=phone_of,
@@ -255,7 +262,7 @@ def summarize(e: Engine, end: float) -> dict[str, Any]:
         "mean_lines_in_use": totals[LINES] / end if end else None,
         "expired_requests": e.expired,
         "blocked_dials": e.blocked_dials,
-        "disconnect_reasons": {ev.DISCONNECT_REASONS[k]: int(v) for k, v in enumerate(e.reason_counts) if k and v},
-        "amd_statuses": {ev.AMD_STATUSES[k]: int(v) for k, v in enumerate(e.amd_counts) if k and v},
+        "disconnect_reasons": {DISCONNECT_REASONS[k]: int(v) for k, v in enumerate(e.reason_counts) if k and v},
+        "amd_statuses": {AMD_STATUSES[k]: int(v) for k, v in enumerate(e.amd_counts) if k and v},
         "simulated_seconds": end,
     }

@@ -6,7 +6,7 @@ from typer.testing import CliRunner
 
 from compliance.cli import register
 from conftest import call, table
-from dialer.events import iter_envelopes
+from eventlog import iter_envelopes
 
 pytest_plugins = ["pytester"]
 
