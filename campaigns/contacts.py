@@ -16,7 +16,7 @@ from typing import Iterable
 
 import numpy as np
 
-from compliance.localtime import LocalTimeError, normalise_number, resolve_zones, zones_for_number
+from phonegeo import LocalTimeError, normalise_number, resolve_zones, zones_for_number
 
 PHONE_COLUMNS = ("phone", "phone_number", "phoneNumber", "number", "destinationPhoneNumber")
 

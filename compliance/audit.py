@@ -1286,7 +1286,7 @@ class _ZoneGroups:
 def _zone_groups(tz_col, numbers: np.ndarray, findings: list[str]) -> _ZoneGroups:
     """The callee's zone(s) for each call: ``sim_time_zone`` when present
     (several zones separated by ',' '|' or ';'), else the number's zones."""
-    from compliance.localtime import LocalTimeError, check_zone, zones_for_number
+    from phonegeo import LocalTimeError, check_zone, zones_for_number
 
     n = numbers.size
     gid = np.full(n, -1, dtype=np.int64)

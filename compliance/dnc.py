@@ -25,7 +25,7 @@ from typing import Iterable
 import numpy as np
 
 from campaigns.contacts import PHONE_COLUMNS, RejectedRow
-from compliance.localtime import LocalTimeError, normalise_number
+from phonegeo import LocalTimeError, normalise_number
 
 _E164 = re.compile(r"^\+[1-9]\d{7,14}$")
 _NANP = re.compile(r"^1?[2-9]\d{2}[2-9]\d{6}$")

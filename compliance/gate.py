@@ -266,7 +266,7 @@ def may_dial(
     ``campaign`` is a document, its ``simulation.jurisdiction``. The answer's
     ``next_allowed`` is searched within the campaign schedule when there is one,
     else within ``horizon_days`` of ``instant``."""
-    from compliance.localtime import LocalTimeError, normalise_number, resolve_zones
+    from phonegeo import LocalTimeError, normalise_number, resolve_zones
 
     if not isinstance(instant, datetime) or instant.tzinfo is None:
         raise ValueError(f"instant must be a timezone-aware datetime, got {instant!r}")
