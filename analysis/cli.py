@@ -39,7 +39,7 @@ def sweep_command(
     command again skips the runs already there."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-    from dialer.sweep import SweepError, load_sweep, run_sweep
+    from analysis.sweep import SweepError, load_sweep, run_sweep
 
     try:
         spec = load_sweep(sweep_file)

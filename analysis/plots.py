@@ -197,7 +197,7 @@ def plot_frontier(
     its 95% confidence intervals on both axes; points sharing ``series_by``
     (default: the sweep's second parameter) are joined, and each is labelled
     with ``label_by`` (default: the first parameter)."""
-    from dialer.sweep import SweepResult
+    from analysis.sweep import SweepResult
 
     if isinstance(result, SweepResult):
         summary, params = result.summary, list(result.parameters)
@@ -333,7 +333,7 @@ def render_run_plots(
 
 def render_sweep_plots(sweep_dir: str | os.PathLike) -> list[Path]:
     """frontier.png of a sweep directory (abandonment vs occupancy)."""
-    from dialer.sweep import load_result
+    from analysis.sweep import load_result
 
     sweep_dir = Path(sweep_dir)
     res = load_result(sweep_dir)

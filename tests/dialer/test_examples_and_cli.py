@@ -153,7 +153,7 @@ def test_cli_bad_contact_rows_are_reported_and_the_good_ones_dialled(tmp_path):
 
 
 def test_example_sweep_file_is_valid():
-    from dialer.sweep import expand_points, load_sweep
+    from analysis.sweep import expand_points, load_sweep
 
     spec = load_sweep(ROOT / "examples" / "sweeps" / "staffing.yaml")
     points = expand_points(spec)

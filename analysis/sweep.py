@@ -10,7 +10,7 @@ every point (common random numbers: differences between points are not
 drowned by seed noise); the seeds come from ``numpy.random.SeedSequence(seed)
 .spawn(replications)`` so they are reproducible and independent.
 
-Runs execute on an executor (``dialer.executors``): local processes by
+Runs execute on an executor (``analysis.executors``): local processes by
 default, a Dask cluster when given a client or a scheduler address. Workers
 receive the document as a plain dict and return the run's summary dict. With
 ``out_dir``, each finished run is saved at once as ``runs/<key>.json``, the
@@ -525,7 +525,7 @@ def run_sweep(
     ``progress(done, total, record)`` is called after each run, skipped ones
     included (``record['skipped']`` tells which).
     """
-    from dialer.executors import make_executor
+    from analysis.executors import make_executor
 
     if isinstance(spec, (str, Path)):
         spec = load_sweep(spec)
