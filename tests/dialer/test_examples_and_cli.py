@@ -58,7 +58,7 @@ def test_erlang_a_example_is_near_theory():
 
 
 def _dialer(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "dialer.cli", *args], capture_output=True, text=True, cwd=cwd)
+    return subprocess.run([sys.executable, "-m", "cli", *args], capture_output=True, text=True, cwd=cwd)
 
 
 def test_cli_simulate_writes_events_summary_and_timeline(tmp_path):

@@ -3,9 +3,12 @@
 
 from __future__ import annotations
 
-import importlib
-
 import typer
+
+from analysis import cli as analysis_commands
+from api import cli as api_commands
+from compliance import cli as compliance_commands
+from dialer import cli_simulate as simulate_commands
 
 app = typer.Typer(
     name="dialer",
@@ -16,23 +19,14 @@ app = typer.Typer(
 )
 
 
-
 @app.callback()
 def _root() -> None:
     """Simulate outbound contact-center campaigns run by a predictive dialer."""
 
 
-# (module, what it adds): simulate; audit; serve and keys; sweep and plot.
-_COMMAND_MODULES = ("dialer.cli_simulate", "compliance.cli", "api.cli", "analysis.cli")
-
-for _name in _COMMAND_MODULES:
-    try:
-        _module = importlib.import_module(_name)
-    except ModuleNotFoundError as exc:  # a package still being built
-        if exc.name != _name:
-            raise
-        continue
-    _module.register(app)
+# What each package adds: simulate; audit and explain; serve and keys; sweep and plot.
+for _register in (simulate_commands.register, compliance_commands.register, api_commands.register, analysis_commands.register):
+    _register(app)
 
 
 def main() -> None:
