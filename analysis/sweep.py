@@ -40,6 +40,17 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
+import yaml
+
+from analysis.executors import make_executor
+from campaigns.document import (
+    CampaignDocument,
+    CampaignDocumentError,
+    load_document,
+    parse_document,
+)
+from campaigns.document import resolve_path as doc_path
+from dialer import simulate
 
 __all__ = [
     "SweepError",
@@ -230,7 +241,6 @@ class SweepSpec:
 def _document_dict(campaign: Any, base_dir: Path | None = None) -> dict:
     """A plain, validated document dict (defaults filled in, camelCase), with
     a relative contacts file made absolute so workers find it."""
-    from campaigns.document import CampaignDocument, load_document, parse_document, resolve_path as doc_path
 
     if isinstance(campaign, (str, os.PathLike)):
         p = Path(campaign)
@@ -289,7 +299,6 @@ def parse_sweep(data: Mapping[str, Any], *, base_dir: str | Path | None = None, 
 
 def load_sweep(path: str | Path) -> SweepSpec:
     """Read a SWEEP.yaml (format in docs/analysis.md)."""
-    import yaml
 
     path = Path(path)
     try:
@@ -316,7 +325,6 @@ class Point:
 
 
 def _validate(doc: dict, what: str) -> None:
-    from campaigns.document import CampaignDocumentError, parse_document
 
     try:
         parse_document(doc)
@@ -438,7 +446,6 @@ def simulate_summary(task: Mapping[str, Any]) -> dict:
     ``task`` holds ``document`` (plain dict), ``seed`` and optionally
     ``events_dir`` (keep this run's events.parquet, timeline.parquet and
     summary.json there). Only the summary travels back."""
-    from dialer import simulate
 
     events_dir = task.get("events_dir")
     if events_dir:
@@ -525,7 +532,6 @@ def run_sweep(
     ``progress(done, total, record)`` is called after each run, skipped ones
     included (``record['skipped']`` tells which).
     """
-    from analysis.executors import make_executor
 
     if isinstance(spec, (str, Path)):
         spec = load_sweep(spec)

@@ -10,10 +10,10 @@ guarantee of a live agent).
 from __future__ import annotations
 
 from collections import deque
-
-import numpy as np
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
+
+import numpy as np
 
 from campaigns.document import DAYS, parse_time_of_day
 

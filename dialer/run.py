@@ -13,6 +13,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from campaigns.contacts import ContactList, load_contacts
 from campaigns.document import (
@@ -21,9 +22,12 @@ from campaigns.document import (
     load_document,
     parse_document,
 )
+from compliance.gate import DialGate, Verdict
+from compliance.rules import get_rules
 from dialer.engine import Engine
 from dialer.pacing import make_pacer
 from dialer.recorder import Recorder
+from dialer.timeline import BUSY, LINES, LOGGED_IN, ON_BREAK
 from eventlog.schema import AMD_STATUSES, DISCONNECT_REASONS, RunMeta
 from eventlog.sinks import EventSink, MemorySink, ParquetSink
 
@@ -95,8 +99,6 @@ def simulate(
 
     ``campaign_id`` is the id events carry in ``detail.campaign.campaignId``
     (the service passes its stored id); by default the campaign's name."""
-    from compliance.gate import DialGate
-    from compliance.rules import get_rules
 
     doc = _as_document(campaign)
     if seed is not None:
@@ -184,7 +186,6 @@ def simulate(
     summary["rejected_contacts"] = len(contacts.rejected)
     summary["stopped_early"] = engine.stopped_early
     if out_path is not None:
-        import pyarrow.parquet as pq
 
         pq.write_table(timeline, out_path / "timeline.parquet")
         (out_path / "summary.json").write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n")
@@ -201,7 +202,6 @@ def simulate(
 
 
 def _exclusion_names(counts: dict[int, int]) -> dict[str, int]:
-    from compliance.gate import Verdict
 
     return {Verdict(k).name: v for k, v in sorted(counts.items())}
 
@@ -218,7 +218,6 @@ def _ratio(a: float, b: float) -> float | None:
 
 def summarize(e: Engine, end: float) -> dict[str, Any]:
     """The run's figures (ground truth; names as in docs/engine.md)."""
-    from dialer.timeline import BUSY, LINES, LOGGED_IN, ON_BREAK
 
     totals = e.timeline.totals(end)
     staffed = totals[LOGGED_IN] - totals[ON_BREAK]

@@ -8,8 +8,8 @@ window of the rule set's scope (campaign or instance)."""
 from __future__ import annotations
 
 import math
-from datetime import datetime, timezone
 from dataclasses import dataclass
+from datetime import datetime, timezone
 
 import numpy as np
 

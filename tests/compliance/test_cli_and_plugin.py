@@ -4,7 +4,7 @@ import pyarrow.parquet as pq
 import typer
 from typer.testing import CliRunner
 
-from compliance.cli import register
+from cli.audit import register
 from conftest import call, table
 from eventlog import iter_envelopes
 
