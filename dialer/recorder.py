@@ -19,6 +19,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from dialer.call import RECORD_WIDTH, Party
+from dialer.call import Column as C
 from eventlog.schema import (
     AMD_STATUSES,
     COLUMNS,
@@ -86,15 +88,19 @@ class Recorder:
     per call (``finish_call``, or ``finish_unanswered`` for a group of calls
     nobody answered) and no per-event record at all.
 
-    Record layout (``finish_call``): call index, recipient, attempt,
-    initiation, connected_to_system, greeting_start, greeting_end, enqueue,
-    connected_to_agent, disconnect, acw_end (seconds since start or NaN),
-    agent (-1 none), party code, amd status code, disconnect reason code,
-    amd_correct (-1 unknown, 0, 1), message played, opt out.
+    A record (``finish_call``) is ``Call.record()``: its fields are named by
+    ``dialer.call.Column``.
     """
 
     # Record column of the timestamp each event type is emitted at.
-    EVENT_TIME_COLUMN = {INITIATED: 3, CONNECTED_TO_SYSTEM: 4, QUEUED: 7, CONNECTED_TO_AGENT: 8, DISCONNECTED: 9, COMPLETED: 10}
+    EVENT_TIME_COLUMN = {
+        INITIATED: C.INITIATION,
+        CONNECTED_TO_SYSTEM: C.CONNECTED_TO_SYSTEM,
+        QUEUED: C.ENQUEUE,
+        CONNECTED_TO_AGENT: C.CONNECTED_TO_AGENT,
+        DISCONNECTED: C.DISCONNECT,
+        COMPLETED: C.ACW_END,
+    }
 
     def __init__(
         self,
@@ -129,7 +135,7 @@ class Recorder:
         self.event_prefix = deterministic_prefix("event", *identity)
         self.events_written = 0
         self.calls_written = 0
-        # Functions given each batch of finished calls as an (n, 18) array
+        # Functions given each batch of finished calls as an (n, RECORD_WIDTH) array
         # before its events are built (the engine's vectorised tallies).
         self.batch_hooks: list = []
         self._agent_names = pa.array([], pa.string())
@@ -140,9 +146,9 @@ class Recorder:
             self.flush()
 
     def _pending(self) -> int:
-        """Finished calls waiting for the next flush (18 values per full
-        record, 3 per compact unanswered one)."""
-        return len(self.calls) // 18 + len(self.unanswered) // 3
+        """Finished calls waiting for the next flush (RECORD_WIDTH values per
+        full record, 3 per compact unanswered one)."""
+        return len(self.calls) // RECORD_WIDTH + len(self.unanswered) // 3
 
     def finish_unanswered(self, calls: list[tuple[int, int, int]], t_init: float, t_disc: float, amd: int) -> None:
         """Calls (call index, recipient, attempt) dialled together at
@@ -158,22 +164,23 @@ class Recorder:
         self.unanswered, self.unanswered_groups = array("d"), array("d")
         count = ids.shape[0]
         sizes = g[:, 3].astype(np.int64)
-        rec = np.full((count, 18), np.nan)
-        rec[:, :3] = ids
-        rec[:, 3] = np.repeat(g[:, 0], sizes)
-        rec[:, 9] = np.repeat(g[:, 1], sizes)
-        rec[:, 13] = np.repeat(g[:, 2], sizes)
-        rec[:, 11] = -1.0  # no agent
-        rec[:, 12] = _PARTY_NO_ANSWER
-        rec[:, 14] = _REASON_UNANSWERED
-        rec[:, 15] = -1.0  # AMD correctness unknown
-        rec[:, 16:18] = 0.0  # no message, no opt-out
+        rec = np.full((count, RECORD_WIDTH), np.nan)
+        rec[:, C.INDEX : C.ATTEMPT + 1] = ids
+        rec[:, C.INITIATION] = np.repeat(g[:, 0], sizes)
+        rec[:, C.DISCONNECT] = np.repeat(g[:, 1], sizes)
+        rec[:, C.AMD] = np.repeat(g[:, 2], sizes)
+        rec[:, C.AGENT] = -1.0  # no agent
+        rec[:, C.PARTY] = Party.NO_ANSWER
+        rec[:, C.REASON] = _REASON_UNANSWERED
+        rec[:, C.AMD_CORRECT] = -1.0  # AMD correctness unknown
+        rec[:, C.MESSAGE] = 0.0
+        rec[:, C.OPT_OUT] = 0.0
         return rec
 
     def flush(self) -> None:
         if not self.calls and not self.unanswered:
             return
-        rec = np.frombuffer(self.calls, dtype=np.float64).reshape(-1, 18)
+        rec = np.frombuffer(self.calls, dtype=np.float64).reshape(-1, RECORD_WIDTH)
         self.calls = array("d")
         if self.unanswered:
             rec = np.concatenate([rec, self._unanswered_records()])
@@ -200,11 +207,11 @@ class Recorder:
     # -- columnar assembly -------------------------------------------------
 
     _EVENT_KINDS = np.array(list(EVENT_TIME_COLUMN), dtype=np.int8)
-    _EVENT_COLUMNS = list(EVENT_TIME_COLUMN.values())
+    _EVENT_COLUMNS = [int(c) for c in EVENT_TIME_COLUMN.values()]
 
     def _build(self, rec: np.ndarray) -> pa.RecordBatch:
         """One batch of events (``ENCODED_SCHEMA``) from finished calls."""
-        rec = rec[np.argsort(rec[:, 0], kind="stable")]
+        rec = rec[np.argsort(rec[:, C.INDEX], kind="stable")]
         # Events: one per known timestamp of an event column, in time order
         # (ties: event type, then call).
         present = ~np.isnan(rec[:, self._EVENT_COLUMNS])
@@ -223,7 +230,7 @@ class Recorder:
 
         # Timestamps, all eight at once: shown on an event only once it has
         # happened (NaN compares False, so unknown ones drop out too).
-        stamps = r[3:11]
+        stamps = r[C.INITIATION : C.ACW_END + 1]
         known = stamps <= ev_t + 1e-9
         ms = np.where(known, stamps, 0.0)
         ms *= 1000.0
@@ -240,17 +247,17 @@ class Recorder:
         event_ids = hex_ids(self.event_prefix, np.arange(first_event, first_event + n, dtype=np.int64))
         # Per-call strings are built once per call, then repeated per event.
         take = pa.array(pos)
-        contact_ids = hex_ids(self.contact_prefix, rec[:, 0].astype(np.int64)).take(take)
-        call_recipients = rec[:, 1].astype(np.int64)
-        recipients = r[1].astype(np.int64)
-        agents = r[11].astype(np.int32)
+        contact_ids = hex_ids(self.contact_prefix, rec[:, C.INDEX].astype(np.int64)).take(take)
+        call_recipients = rec[:, C.RECIPIENT].astype(np.int64)
+        recipients = r[C.RECIPIENT].astype(np.int64)
+        agents = r[C.AGENT].astype(np.int32)
         agent_known = (agents >= 0) & (ev_kind >= CONNECTED_TO_AGENT)
-        queued_known = ~np.isnan(r[7]) & (ev_kind >= QUEUED)
-        amd_code = r[13].astype(np.int32)
-        reason_code = r[14].astype(np.int32)
+        queued_known = ~np.isnan(r[C.ENQUEUE]) & (ev_kind >= QUEUED)
+        amd_code = r[C.AMD].astype(np.int32)
+        reason_code = r[C.REASON].astype(np.int32)
         amd_known = (amd_code > 0) & (ev_kind >= CONNECTED_TO_SYSTEM)
         final_kind = ev_kind >= DISCONNECTED
-        amd_correct = r[15]
+        amd_correct = r[C.AMD_CORRECT]
 
         def coded(codes: np.ndarray, vocab: pa.Array, valid: np.ndarray | None = None) -> pa.Array:
             idx = pa.array(codes, type=pa.int32(), mask=None if valid is None else ~valid)
@@ -289,17 +296,16 @@ class Recorder:
         columns["amd_status"] = coded(np.maximum(amd_code - 1, 0), _VOCAB_AMD, amd_known)
         columns["disconnect_reason"] = coded(np.maximum(reason_code - 1, 0), _VOCAB_REASONS, final_kind & (reason_code > 0))
         columns["sim_recipient"] = pa.array(recipients, type=pa.int64())
-        columns["sim_attempt"] = pa.array(r[2].astype(np.int32), type=pa.int32())
-        columns["sim_party"] = coded(r[12].astype(np.int32), _VOCAB_PARTIES)
+        columns["sim_attempt"] = pa.array(r[C.ATTEMPT].astype(np.int32), type=pa.int32())
+        columns["sim_party"] = coded(r[C.PARTY].astype(np.int32), _VOCAB_PARTIES)
         columns["sim_amd_correct"] = pa.array(amd_correct == 1, mask=(amd_correct < 0) | ~amd_known)
         columns["sim_time_zone"] = zones
-        columns["sim_message_played"] = pa.array(r[16] == 1, mask=~final_kind)
-        columns["sim_opt_out"] = pa.array(r[17] == 1, mask=~final_kind)
+        columns["sim_message_played"] = pa.array(r[C.MESSAGE] == 1, mask=~final_kind)
+        columns["sim_opt_out"] = pa.array(r[C.OPT_OUT] == 1, mask=~final_kind)
         columns["sim_client_token"] = tokens
         return pa.RecordBatch.from_arrays([columns[c] for c in COLUMNS], schema=ENCODED_SCHEMA)
 
 
-_PARTY_NO_ANSWER = PARTIES.index("NO_ANSWER")
 _REASON_UNANSWERED = REASON_CODE["TELECOM_UNANSWERED"]
 _VOCAB_EVENT_TYPES = pa.array(EVENT_TYPES, pa.string())
 _VOCAB_AMD = pa.array(AMD_STATUSES[1:], pa.string())
