@@ -80,7 +80,7 @@ class Call:
     _ok = True  # what Environment.step checks of an event
     callbacks = None
 
-    party = Party.NO_ANSWER
+    party = int(Party.NO_ANSWER)  # plain ints on the hot path (dialer/engine.py)
     t_cts = t_gs = t_ge = t_enq = t_cta = t_disc = t_acw = NAN
     amd = 0
     reason = 0
@@ -92,7 +92,7 @@ class Call:
     deadline = INF
     clock_start = NAN
     in_flight = True
-    disposition = Disposition.FINAL
+    disposition = int(Disposition.FINAL)
     abandoned = False
 
     def __init__(self, idx: int, rec: int, attempt: int, t: float, agent: int = -1) -> None:
