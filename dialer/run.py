@@ -6,24 +6,26 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from campaigns.contacts import ContactList, load_contacts
+from campaigns.contacts import ContactList, RejectedRow, load_contacts
 from campaigns.document import (
     CampaignDocument,
     CampaignDocumentError,
     load_document,
     parse_document,
 )
+from compliance.dnc import DncSource
 from compliance.gate import DialGate, Verdict
-from compliance.rules import get_rules
+from compliance.rules import RuleSet, get_rules
 from dialer.engine import Engine
 from dialer.pacing import make_pacer
 from dialer.recorder import Recorder
@@ -33,6 +35,9 @@ from eventlog.sinks import EventSink, MemorySink, ParquetSink
 
 SUMMARY_VERSION = 1
 
+CampaignSource = CampaignDocument | str | os.PathLike[str] | dict[str, Any]
+"""What ``simulate`` plays: a document, the path of a YAML/JSON file, or its mapping."""
+
 
 @dataclass
 class SimulationResult:
@@ -41,24 +46,24 @@ class SimulationResult:
     timeline: pa.Table
     out_dir: Path | None = None
     stopped_early: bool = False
-    rejected_contacts: list = field(default_factory=list)
+    rejected_contacts: list[RejectedRow] = field(default_factory=list)
 
     @property
     def events_path(self) -> Path | None:
         return self.out_dir / "events.parquet" if self.out_dir else None
 
 
-def _as_document(campaign) -> CampaignDocument:
+def _as_document(campaign: CampaignSource) -> CampaignDocument:
     if isinstance(campaign, CampaignDocument):
         return campaign
     if isinstance(campaign, (str, os.PathLike)):
-        return load_document(campaign)
+        return load_document(Path(campaign))
     if isinstance(campaign, dict):
         return parse_document(campaign)
     raise TypeError(f"campaign must be a CampaignDocument, a mapping or a path, got {type(campaign).__name__}")
 
 
-def abandonment_setting(doc: CampaignDocument, rules) -> tuple[str, float] | None:
+def abandonment_setting(doc: CampaignDocument, rules: RuleSet | None) -> tuple[str, float] | None:
     """(clock start, threshold seconds) that define an abandoned call for this
     run, or None for "never reached an agent" (the queueing-theory reading
     used by fixedRate validation runs)."""
@@ -81,16 +86,16 @@ def abandonment_setting(doc: CampaignDocument, rules) -> tuple[str, float] | Non
 
 
 def simulate(
-    campaign,
+    campaign: CampaignSource,
     *,
     seed: int | None = None,
     contacts: ContactList | None = None,
-    out_dir: str | os.PathLike | None = None,
+    out_dir: str | os.PathLike[str] | None = None,
     sinks: Sequence[EventSink] = (),
     keep_events: bool = True,
     progress: Callable[[float, float, int], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
-    dnc=None,
+    dnc: DncSource | None = None,
     ratio_override: float | None = None,
     batch_calls: int = 20_000,
     campaign_id: str | None = None,
@@ -119,7 +124,8 @@ def simulate(
     gate = DialGate(doc, rules, contacts, dnc=dnc)
 
     sched = doc.campaign.schedule
-    start_ms = int(round(sched.start_time.timestamp() * 1000))
+    assert sched is not None  # CampaignDocument requires a schedule
+    start_ms = round(sched.start_time.timestamp() * 1000)
     meta = RunMeta(
         campaign_id=campaign_id or doc.campaign.name,
         instance_id=doc.campaign.connect_instance_id,
@@ -152,15 +158,20 @@ def simulate(
         idx = pa.array(contacts.group[recipients].astype(np.int32))
         return pa.DictionaryArray.from_arrays(idx, zone_dict)
 
-    def token_of(recipients: np.ndarray) -> pa.Array:
-        return pa.array(tokens[recipients].tolist(), type=pa.string())
+    token_of: Callable[[np.ndarray], pa.Array] | None = None
+    if tokens is not None:
+
+        def tokens_of(recipients: np.ndarray) -> pa.Array:
+            return pa.array(tokens[recipients].tolist(), type=pa.string())
+
+        token_of = tokens_of
 
     recorder = Recorder(
         meta,
         all_sinks,
         phone_of=phone_of,
         zone_of=zone_of,
-        token_of=token_of if tokens is not None else None,
+        token_of=token_of,
         batch_calls=batch_calls,
         initiation_method="API" if tokens is not None else "OUTBOUND",
     )

@@ -9,7 +9,7 @@ only the first zone instead).
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache, lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
@@ -21,7 +21,7 @@ from phonegeo.postcodes import zone_for_postcode
 UNKNOWN = "Etc/Unknown"
 
 
-@lru_cache(maxsize=None)
+@cache
 def check_zone(name: str) -> str:
     try:
         ZoneInfo(name)
