@@ -438,9 +438,24 @@ def control_run(request: Request, principal: Manager, run_id: str, action: Liter
         return run_out(r)
 
 
+FINISHED = ("completed", "stopped", "failed")
+
+
 def _run_dir(r) -> Path:
     if not r.events_dir:
         raise NativeError(409, "NotReady", f"run {r.id} is {r.status}; it has no events yet")
+    return Path(r.events_dir)
+
+
+def _finished_dir(r) -> Path:
+    """The run folder of a finished run whose events.parquet was written;
+    409 naming the run's status otherwise. The worker renames the file into
+    place before it marks the run finished, so what is served is whole."""
+    if r.status not in FINISHED or not r.events_dir or not (Path(r.events_dir) / "events.parquet").is_file():
+        raise NativeError(
+            409, "NotReady",
+            f"run {r.id} is {r.status}; events.parquet is served once the run has finished (use format=jsonl or /stream meanwhile)",
+        )
     return Path(r.events_dir)
 
 
@@ -451,16 +466,19 @@ def get_run_events(request: Request, principal: Reader, run_id: str,
                    limit: Limit = 100, nextToken: Token = None):
     with _svc(request).session() as s:
         r = _run(s, principal, run_id)
-        d = _run_dir(r)
-        status = r.status
+        if format == "jsonl":
+            d = _run_dir(r)
+        else:
+            d = _finished_dir(r)
     if format == "jsonl":
-        path = d / "events.jsonl"
-        if not path.exists():
+        reader = livelog.open_reader(d)
+        if reader is None:
             raise NativeError(409, "NotReady", "no events yet")
-        return FileResponse(path, media_type="application/x-ndjson", filename=f"{run_id}-events.jsonl")
+        return StreamingResponse(
+            livelog.iterate_bytes(reader), media_type="application/x-ndjson",
+            headers={"Content-Disposition": f'attachment; filename="{run_id}-events.jsonl"'},
+        )
     path = d / "events.parquet"
-    if not path.exists():
-        raise NativeError(409, "NotReady", f"run is {status}; events.parquet is written when it ends (use format=jsonl or /stream meanwhile)")
     if format == "parquet":
         return FileResponse(path, media_type="application/vnd.apache.parquet", filename=f"{run_id}-events.parquet")
     import pyarrow.compute as pc
@@ -546,30 +564,35 @@ async def stream_run(request: Request, principal: Reader, run_id: str,
 @router.get("/runs/{run_id}/compliance", summary="Compliance report of a finished run")
 def get_run_compliance(request: Request, principal: Reader, run_id: str,
                        jurisdiction: Annotated[str | None, Query(max_length=32)] = None):
+    """``jurisdiction`` is a built-in rule-set name (US, UK, AU, AU_RESEARCH,
+    NZ; case-insensitive, GB for UK); by default the run's own. It is never
+    read as a file: rule packs uploaded by tenants are not offered yet."""
+    if jurisdiction is not None:
+        chosen = _jurisdiction("jurisdiction", jurisdiction)
     with _svc(request).session() as s:
         r = _run(s, principal, run_id)
-        d = _run_dir(r)
+        d = _finished_dir(r)
         doc_j = (r.document.get("document") or {}).get("simulation", {}).get("jurisdiction")
-        status = r.status
-    path = d / "events.parquet"
-    if not path.exists():
-        raise NativeError(409, "NotReady", f"run is {status}; the report needs the finished run's events")
-    chosen = jurisdiction or doc_j
-    cache = d / f"compliance-{chosen or 'none'}.json"
+    if jurisdiction is None:
+        if doc_j is None:
+            raise _bad(f"run {run_id} was simulated without a jurisdiction; pass jurisdiction= one of {', '.join(builtin_names())}")
+        chosen = _jurisdiction("jurisdiction", doc_j)
+    cache = d / f"compliance-{chosen}.json"
     if cache.exists():
         return json.loads(cache.read_text())
-    try:
-        from compliance import audit
-    except ImportError:
-        raise NativeError(501, "NotImplemented", "compliance.audit is not available in this build") from None
-    try:
-        report = audit(str(path), chosen)
-    except (ValueError, KeyError) as exc:
-        raise _bad(f"cannot audit with jurisdiction {chosen!r}: {exc}") from None
-    data = report.to_dict() if hasattr(report, "to_dict") else report
-    data = json.loads(json.dumps(data, default=str))
-    cache.write_text(json.dumps(data))
+    report = compliance_audit(str(d / "events.parquet"), builtin_rules(chosen))
+    data = json.loads(json.dumps(report.to_dict(), default=str))
+    write_atomic(cache, json.dumps(data).encode())
     return data
+
+
+def _jurisdiction(field: str, value: object) -> str:
+    """The canonical built-in rule-set name, or one 400 naming the field.
+    The message depends on the value only, never on the file system."""
+    try:
+        return builtin_name(value)
+    except UnknownJurisdiction as exc:
+        raise NativeError(400, "BadRequest", f"{field}: {exc}", [{"field": field, "message": str(exc)}]) from None
 
 
 _PLOT_NAMES = ("abandonment", "occupancy", "dial_ratio", "time_to_agent")
@@ -588,9 +611,7 @@ def _render_plots(d: Path) -> list[str]:
 def list_run_plots(request: Request, principal: Reader, run_id: str):
     with _svc(request).session() as s:
         r = _run(s, principal, run_id)
-        d = _run_dir(r)
-    if not (d / "events.parquet").exists():
-        raise NativeError(409, "NotReady", f"run is {r.status}; plots need the finished run's events")
+        d = _finished_dir(r)
     try:
         names = _render_plots(d)
     except ImportError:
@@ -605,9 +626,7 @@ def get_run_plot(request: Request, principal: Reader, run_id: str, name: str):
         raise _not_found(f"no plot named {name!r}; plots: {', '.join(_PLOT_NAMES)}")
     with _svc(request).session() as s:
         r = _run(s, principal, run_id)
-        d = _run_dir(r)
-    if not (d / "events.parquet").exists():
-        raise NativeError(409, "NotReady", f"run is {r.status}; plots need the finished run's events")
+        d = _finished_dir(r)
     try:
         _render_plots(d)
     except ImportError:
