@@ -13,6 +13,7 @@ from fastapi.responses import Response
 
 from api import errors
 from api.auth import Reader
+from api.bodyguard import BodyGuard
 from api.observability import AccessLog, setup_logging
 from api.state import ServiceState
 from campaigns.db import migrate
@@ -71,6 +72,9 @@ def create_app(
     )
     app.state.svc = ServiceState(settings)
     errors.install(app)
+    # Outermost last: the access log sees every answer, the body guard
+    # authenticates and bounds the body before any route parses it.
+    app.add_middleware(BodyGuard, state=app.state.svc)
     app.add_middleware(AccessLog, state=app.state.svc)
 
     from api import routes_native, routes_v1, routes_v2

@@ -8,6 +8,10 @@ import asyncio
 import csv
 import io
 import json
+import os
+import re
+import shutil
+import tempfile
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -17,12 +21,16 @@ from fastapi.responses import FileResponse, Response, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from api import campaign_ops as ops
+from api import livelog
 from api import runs as run_ops
 from api.auth import Manager, Reader
 from api.errors import ConnectError, NativeError
 from campaigns import lifecycle
 from campaigns import repository as repo
 from campaigns.document import Simulation, SyntheticContacts
+from campaigns.files import write_atomic
+from compliance import audit as compliance_audit
+from compliance.rules import UnknownJurisdiction, builtin_name, builtin_names, builtin_rules
 
 router = APIRouter(prefix="/sim", tags=["Native"])
 
@@ -111,8 +119,6 @@ def list_contact_centers(request: Request, principal: Reader, limit: Limit = 50,
 
 @router.put("/contact-centers/{instance_id}", summary="Create or replace a simulated contact center")
 def put_contact_center(request: Request, principal: Manager, instance_id: str, body: ContactCenterIn):
-    import re
-
     if not re.fullmatch(r"[-_.a-zA-Z0-9]{1,256}", instance_id):
         raise _bad("instance id must be 1..256 characters of [-_.a-zA-Z0-9]")
     sim = dict(body.simulation)
@@ -122,7 +128,15 @@ def put_contact_center(request: Request, principal: Manager, instance_id: str, b
         model = Simulation.model_validate(sim)
     except ValidationError as exc:
         raise NativeError(422, "ValidationError", "invalid simulation settings", _pydantic_details(exc)) from None
+    if model.jurisdiction is not None:
+        # A name from the closed list, never a rule file on the server.
+        try:
+            model.jurisdiction = builtin_name(model.jurisdiction)
+        except UnknownJurisdiction as exc:
+            raise NativeError(422, "ValidationError", "invalid simulation settings",
+                              [{"field": "simulation.jurisdiction", "message": str(exc)}]) from None
     stored = model.model_dump(mode="json", by_alias=True, exclude_none=True)
+    stored.setdefault("jurisdiction", None)
     with _svc(request).session() as s:
         cc, created = repo.put_contact_center(s, tenant=principal.tenant, instance_id=instance_id, simulation=stored, name=body.name)
         out = _cc_out(cc)
@@ -516,47 +530,42 @@ async def stream_run(request: Request, principal: Reader, run_id: str,
 
     async def gen():
         line_no = 0
-        fh = None
+        reader = None
         last_progress = 0.0
         loop = asyncio.get_running_loop()
-        buf = ""
+        needle = f'"eventType":"{eventType}"'.encode() if eventType else None
         try:
             while True:
                 if await request.is_disconnected():
                     return
                 status, events_dir, out = await run_in_threadpool(snapshot)
-                if fh is None and events_dir and (Path(events_dir) / "events.jsonl").exists():
-                    fh = open(Path(events_dir) / "events.jsonl", encoding="utf-8")
-                sent = 0
-                if fh is not None:
-                    while sent < 2000:
-                        chunk = fh.readline()
-                        if not chunk:
-                            break
-                        buf += chunk
-                        if not buf.endswith("\n"):
-                            break
-                        line, buf = buf, ""
+                if reader is None and events_dir:
+                    reader = await run_in_threadpool(livelog.open_reader, events_dir)
+                if reader is not None:
+                    # File reads and decompression run in a thread: the
+                    # event loop never waits on the disk.
+                    lines = await run_in_threadpool(reader.read_lines, 2000)
+                    for line in lines:
                         line_no += 1
-                        if line_no <= start_line:
+                        if line_no <= start_line or (needle is not None and needle not in line):
                             continue
-                        if eventType and f'"eventType":"{eventType}"' not in line:
-                            continue
-                        sent += 1
-                        yield f"id: {line_no}\nevent: contact\ndata: {line.strip()}\n\n"
+                        yield f"id: {line_no}\nevent: contact\ndata: {line.decode()}\n\n"
+                    more = len(lines) == 2000
+                else:
+                    more = False
                 now = loop.time()
                 if now - last_progress >= 1.0:
                     last_progress = now
                     yield f"event: progress\ndata: {json.dumps({k: out[k] for k in ('status', 'progress', 'dials', 'simulatedSeconds')})}\n\n"
-                finished = status in ("completed", "stopped", "failed")
-                if finished and sent == 0:
+                finished = status in FINISHED
+                if finished and not more:
                     yield f"event: end\ndata: {json.dumps({'status': status, 'error': out['error']})}\n\n"
                     return
-                if sent == 0:
+                if not more:
                     await asyncio.sleep(0.25)
         finally:
-            if fh is not None:
-                fh.close()
+            if reader is not None:
+                reader.close()
 
     return StreamingResponse(gen(), media_type="text/event-stream", headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
@@ -599,11 +608,24 @@ _PLOT_NAMES = ("abandonment", "occupancy", "dial_ratio", "time_to_agent")
 
 
 def _render_plots(d: Path) -> list[str]:
-    plots = d / "plots"
-    if not plots.exists() or not any(plots.glob("*.png")):
-        from analysis.plots import render_run_plots
+    """Draw the plots once, in a scratch folder renamed to ``plots`` when
+    complete, so a concurrent request never serves a half-written PNG."""
+    from analysis.plots import render_run_plots  # matplotlib: loaded on first use only
 
-        render_run_plots(d)
+    plots = d / "plots"
+    if not plots.is_dir():
+        scratch = Path(tempfile.mkdtemp(prefix=".plots-", dir=d))
+        try:
+            for f in d.iterdir():
+                if f.is_file() and not f.name.startswith("."):
+                    (scratch / f.name).symlink_to(f.resolve())
+            render_run_plots(scratch)
+            try:
+                os.rename(scratch / "plots", plots)
+            except OSError:
+                pass  # another request finished first: its plots are the same
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
     return sorted(p.stem for p in plots.glob("*.png"))
 
 
@@ -612,10 +634,7 @@ def list_run_plots(request: Request, principal: Reader, run_id: str):
     with _svc(request).session() as s:
         r = _run(s, principal, run_id)
         d = _finished_dir(r)
-    try:
-        names = _render_plots(d)
-    except ImportError:
-        raise NativeError(501, "NotImplemented", "analysis.plots is not available in this build") from None
+    names = _render_plots(d)
     return {"items": [{"name": n, "href": f"/sim/runs/{run_id}/plots/{n}.png"} for n in names]}
 
 
@@ -627,10 +646,7 @@ def get_run_plot(request: Request, principal: Reader, run_id: str, name: str):
     with _svc(request).session() as s:
         r = _run(s, principal, run_id)
         d = _finished_dir(r)
-    try:
-        _render_plots(d)
-    except ImportError:
-        raise NativeError(501, "NotImplemented", "analysis.plots is not available in this build") from None
+    _render_plots(d)
     path = d / "plots" / f"{name}.png"
     if not path.exists():
         raise _not_found(f"plot {name} was not drawn for this run (no data for it)")
