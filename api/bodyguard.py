@@ -22,14 +22,17 @@ what the client still sends, without keeping it.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import tempfile
+from urllib.parse import parse_qsl
 
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse
 
 from api.auth import SigV4Check, bearer_principal
 from api.errors import ConnectError, NativeError, access_denied, connect_response, native_response
+from campaigns.document import control_character, find_control_character
 
 MiB = 1024 * 1024
 DEFAULT_LIMIT = 1 * MiB  # every JSON body (the largest Connect one, 25 requests, is far below)
@@ -79,6 +82,38 @@ def _denied(native: bool, message: str) -> Refusal:
     return Refusal(connect_response(access_denied(message)))
 
 
+def _bad_text(native: bool, field: str, char: str) -> Refusal:
+    text = f"{field}: must not contain control characters (found {char})"
+    if native:
+        return Refusal(native_response(NativeError(400, "BadRequest", text, [{"field": field, "message": text}])))
+    return Refusal(connect_response(ConnectError("ValidationException", text)))
+
+
+def unstorable_text(scope, body: "Body", headers: dict[str, list[str]]) -> tuple[str, str] | None:
+    """(field, character) of the first control character in the path or a
+    query parameter, or of a NUL in a JSON body; None when all is text every
+    database stores. (CSV uploads are checked by their parser.)"""
+    if bad := control_character(scope["path"], names=True):
+        return ("path", bad)
+    query = scope.get("query_string", b"").decode("latin-1")
+    if query:
+        for key, value in parse_qsl(query, keep_blank_values=True):
+            if bad := control_character(key, names=True):
+                return ("(query parameter name)", bad)
+            if bad := control_character(value, names=True):
+                return (key, bad)
+    ctype = (headers.get("content-type") or [""])[0].lower()
+    if body.size and body.size <= SPOOL_BYTES and "json" in ctype:
+        raw = body.peek()
+        if b"\x00" in raw or b"\\u0000" in raw:
+            try:
+                data = json.loads(raw)
+            except ValueError:
+                return None  # not JSON: the route answers that
+            return find_control_character(data)
+    return None
+
+
 class BodyGuard:
     def __init__(self, app, state):
         self.app = app
@@ -90,6 +125,10 @@ class BodyGuard:
         try:
             body, principal = await self._admit(scope, receive)
         except Refusal as r:
+            # The rest of the body is not read: the connection is closed
+            # after the answer instead of draining what the client still
+            # sends (draining a 300 MB body took seconds of the event loop).
+            r.response.headers["connection"] = "close"
             return await r.response(scope, receive, send)
         except _Disconnected:
             return None
@@ -117,6 +156,10 @@ class BodyGuard:
             except ConnectError as exc:
                 body.close()
                 raise Refusal(connect_response(exc)) from None
+        found = unstorable_text(scope, body, headers)
+        if found is not None:
+            body.close()
+            raise _bad_text(native, *found)
         return body, principal
 
     async def _authenticate(self, scope, native: bool, headers: dict[str, list[str]]):
@@ -174,6 +217,12 @@ class Body:
             body.sha256 = h.hexdigest()
         body.file.seek(0)
         return body
+
+    def peek(self) -> bytes:
+        """The whole body (small bodies only), leaving the replay at its start."""
+        data = self.file.read()
+        self.file.seek(0)
+        return data
 
     def receiver(self, receive):
         """An ASGI ``receive`` that replays the body, then defers to the

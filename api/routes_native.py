@@ -18,7 +18,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Body, Query, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, Response, StreamingResponse
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from api import campaign_ops as ops
 from api import livelog
@@ -27,7 +27,7 @@ from api.auth import Manager, Reader
 from api.errors import ConnectError, NativeError
 from campaigns import lifecycle
 from campaigns import repository as repo
-from campaigns.document import Simulation, SyntheticContacts
+from campaigns.document import Simulation, SyntheticContacts, control_character
 from campaigns.files import write_atomic
 from compliance import audit as compliance_audit
 from compliance.rules import UnknownJurisdiction, builtin_name, builtin_names, builtin_rules
@@ -99,6 +99,13 @@ class ContactCenterIn(BaseModel):
     name: str | None = Field(default=None, max_length=128)
     simulation: dict[str, Any]
 
+    @field_validator("name")
+    @classmethod
+    def _one_line(cls, value: str | None) -> str | None:
+        if value is not None and (bad := control_character(value, names=True)):
+            raise ValueError(f"must not contain control characters (found {bad})")
+        return value
+
 
 def _cc_out(cc) -> dict:
     return {
@@ -132,9 +139,10 @@ def put_contact_center(request: Request, principal: Manager, instance_id: str, b
         # A name from the closed list, never a rule file on the server.
         try:
             model.jurisdiction = builtin_name(model.jurisdiction)
-        except UnknownJurisdiction as exc:
-            raise NativeError(422, "ValidationError", "invalid simulation settings",
-                              [{"field": "simulation.jurisdiction", "message": str(exc)}]) from None
+        except UnknownJurisdiction:
+            raise NativeError(422, "ValidationError", "invalid simulation settings", [{
+                "field": "simulation.jurisdiction",
+                "message": f"not a built-in rule-set name; known: {', '.join(builtin_names())}"}]) from None
     stored = model.model_dump(mode="json", by_alias=True, exclude_none=True)
     stored.setdefault("jurisdiction", None)
     with _svc(request).session() as s:
@@ -191,6 +199,11 @@ def _contact_out(c) -> dict:
     return out
 
 
+# Columns stored in fixed-width database fields (campaigns.models): longer
+# values are refused alike on SQLite (which would keep them) and PostgreSQL.
+_CSV_WIDTHS = {"time_zone": 64, "timeZone": 64, "postcode": 16, "zip": 16, "postal_code": 16}
+
+
 def parse_csv_upload(data: bytes, region: str):
     """Rows of a CSV upload normalised into a ContactList (bad rows in
     ``rejected``) and the time zone each kept row named explicitly."""
@@ -200,12 +213,21 @@ def parse_csv_upload(data: bytes, region: str):
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise _bad("the file is not UTF-8 text") from None
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise _bad(f"file: line {line} contains a NUL character (U+0000); a CSV file is text",
+                   [{"field": "file", "message": f"NUL character on line {line}"}])
     reader = csv.DictReader(io.StringIO(text))
     if not reader.fieldnames:
         raise _bad("the CSV file is empty (a header row with a phone column is needed)")
     rows = []
     for n, row in enumerate(reader):
         row = {k: v for k, v in row.items() if k is not None}
+        for column, most in _CSV_WIDTHS.items():
+            value = row.get(column)
+            if isinstance(value, str) and len(value.strip()) > most:
+                raise _bad(f"row {n + 1}: {column} is longer than {most} characters",
+                           [{"field": f"row {n + 1}.{column}", "message": f"at most {most} characters"}])
         row["_row"] = n
         rows.append(row)
     contacts = from_rows(rows, ZoneSettings(default_region=region))
@@ -235,7 +257,10 @@ async def upload_contact_list(
     reason; the good rows are kept."""
     if file is not None:
         data = await file.read(MAX_UPLOAD + 1)
-        list_name = name or file.filename or "contacts.csv"
+        if file.filename and (bad := control_character(file.filename, names=True)):
+            raise _bad(f"file.filename: must not contain control characters (found {bad})",
+                       [{"field": "file.filename", "message": f"control character {bad}"}])
+        list_name = name or (file.filename or "contacts.csv")[:256]
     else:
         ctype = request.headers.get("content-type", "")
         if not ctype.startswith(("text/csv", "text/plain", "application/csv")):
@@ -572,7 +597,7 @@ async def stream_run(request: Request, principal: Reader, run_id: str,
 
 @router.get("/runs/{run_id}/compliance", summary="Compliance report of a finished run")
 def get_run_compliance(request: Request, principal: Reader, run_id: str,
-                       jurisdiction: Annotated[str | None, Query(max_length=32)] = None):
+                       jurisdiction: Annotated[str | None, Query(description="US, UK, AU, AU_RESEARCH or NZ (default: the run's own)")] = None):
     """``jurisdiction`` is a built-in rule-set name (US, UK, AU, AU_RESEARCH,
     NZ; case-insensitive, GB for UK); by default the run's own. It is never
     read as a file: rule packs uploaded by tenants are not offered yet."""
@@ -600,8 +625,10 @@ def _jurisdiction(field: str, value: object) -> str:
     The message depends on the value only, never on the file system."""
     try:
         return builtin_name(value)
-    except UnknownJurisdiction as exc:
-        raise NativeError(400, "BadRequest", f"{field}: {exc}", [{"field": field, "message": str(exc)}]) from None
+    except UnknownJurisdiction:
+        # The value is not echoed: one answer for every unknown name.
+        text = f"not a built-in rule-set name; known: {', '.join(builtin_names())} (rule packs of your own are not offered over HTTP yet)"
+        raise NativeError(400, "BadRequest", f"{field}: {text}", [{"field": field, "message": text}]) from None
 
 
 _PLOT_NAMES = ("abandonment", "occupancy", "dial_ratio", "time_to_agent")
