@@ -11,7 +11,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 
-from api import errors
+from api import contract, errors
 from api.auth import Reader
 from api.bodyguard import BodyGuard
 from api.observability import AccessLog, setup_logging
@@ -82,6 +82,7 @@ def create_app(
     app.include_router(routes_v2.router)
     app.include_router(routes_native.router)
     app.include_router(routes_v1.router)
+    contract.install(app)
 
     @app.get("/healthz", tags=["Operations"], summary="Liveness and database check (no credentials)")
     def healthz(request: Request):

@@ -115,6 +115,7 @@ def install(app) -> None:
                 err = ConnectError("UnknownOperationException", f"method {req.method} not allowed on {req.url.path}")
                 resp = connect_response(err)
                 resp.status_code = 405
+                resp.headers.update(getattr(exc, "headers", None) or {})
                 return resp
             return connect_response(ConnectError("ValidationException", str(exc.detail)))
         return native_response(NativeError(exc.status_code, "HTTPError", str(exc.detail), headers=getattr(exc, "headers", None)))
