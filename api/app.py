@@ -9,7 +9,7 @@ import logging
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
-from fastapi.responses import Response
+from fastapi.responses import PlainTextResponse, Response
 
 from api import contract, errors
 from api.auth import Reader
@@ -95,7 +95,8 @@ def create_app(
             return Response('{"status":"unavailable"}', status_code=503, media_type="application/json")
         return {"status": "ok"}
 
-    @app.get("/metrics", tags=["Operations"], summary="Prometheus metrics (bearer key)")
+    @app.get("/metrics", tags=["Operations"], summary="Prometheus metrics (bearer key)", response_class=PlainTextResponse,
+             responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}})
     def metrics(request: Request, principal: Reader):
         state = request.app.state.svc
         return Response(state.metrics.render(state), media_type="text/plain; version=0.0.4")

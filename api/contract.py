@@ -18,7 +18,7 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
 from api.auth import native_manager
-from api.errors import is_connect_path
+from api.errors import api_routes, is_connect_path
 
 NATIVE_ERROR = {
     "type": "object",
@@ -56,6 +56,40 @@ CONNECT_TEXT = {
 _CONNECT_STATEFUL = re.compile(r"/(start|pause|resume|stop|outbound-requests|dial-requests)$")
 # Native routes that can answer 409.
 _NATIVE_STATEFUL = re.compile(r"^/sim/(runs/\{run_id\}/|campaigns/\{campaign_id\}/runs$)")
+
+
+# What the server accepts in path parameters (the routes check it and answer
+# 400 or 404 otherwise); a "/" is left out: it would change the route.
+PATH_PATTERNS = {
+    "id": r"^[-:a-zA-Z0-9]{1,256}$",
+    "campaign_id": r"^[-:a-zA-Z0-9]{1,256}$",
+    "run_id": r"^[-_.a-zA-Z0-9]{1,256}$",
+    "list_id": r"^[-_.a-zA-Z0-9]{1,256}$",
+    "instance_id": r"^[-_.a-zA-Z0-9]{1,256}$",
+    "name": r"^(abandonment|occupancy|dial_ratio|time_to_agent)$",
+    "arn": r"^arn:aws:connect-campaigns:[a-z0-9-]{1,30}:[0-9]{12}:campaign/[-a-zA-Z0-9]{1,256}$",
+}
+
+
+# The body guard refuses control characters in every path and query value
+# (api/bodyguard.py): a string parameter with no pattern of its own says so.
+NO_CONTROL_CHARACTERS = r"^[^\x00-\x1f\x7f]*$"
+
+
+def _string_schemas(schema: dict[str, Any]) -> list[dict[str, Any]]:
+    if schema.get("type") == "string":
+        return [schema]
+    return [s for option in schema.get("anyOf", []) for s in _string_schemas(option)]
+
+
+def _document_parameters(op: dict[str, Any]) -> None:
+    for param in op.get("parameters", []):
+        pattern = PATH_PATTERNS.get(param["name"]) if param.get("in") == "path" else None
+        for string in _string_schemas(param.setdefault("schema", {})):
+            if pattern:
+                string["pattern"] = pattern
+            elif "pattern" not in string and "enum" not in string and "const" not in string:
+                string["pattern"] = NO_CONTROL_CHARACTERS
 
 
 def _is_manager_route(route: APIRoute) -> bool:
@@ -97,20 +131,6 @@ def _error_response(text: str, connect: bool) -> dict[str, Any]:
     return out
 
 
-def _api_routes(routes) -> list[APIRoute]:
-    """The APIRoutes of an app, through included routers (the routers are
-    included without a prefix of their own: their routes carry the path)."""
-    out: list[APIRoute] = []
-    for r in routes:
-        if isinstance(r, APIRoute):
-            out.append(r)
-        elif getattr(r, "original_router", None) is not None:
-            out.extend(_api_routes(r.original_router.routes))
-        elif getattr(r, "routes", None):
-            out.extend(_api_routes(r.routes))
-    return out
-
-
 def install(app: FastAPI) -> None:
     """Make ``app.openapi()`` list the real status codes of every route."""
     build = app.openapi
@@ -119,7 +139,7 @@ def install(app: FastAPI) -> None:
         if app.openapi_schema:
             return app.openapi_schema
         schema = build()
-        for route in _api_routes(app.routes):
+        for route in api_routes(app.routes):
             if not route.include_in_schema:
                 continue
             connect = is_connect_path(route.path_format)
@@ -127,6 +147,7 @@ def install(app: FastAPI) -> None:
                 op = schema["paths"].get(route.path_format, {}).get(method.lower())
                 if op is None:
                     continue
+                _document_parameters(op)
                 responses = op.setdefault("responses", {})
                 codes = statuses(route)
                 if "422" in responses and 422 not in codes:

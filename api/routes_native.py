@@ -24,6 +24,7 @@ from api import campaign_ops as ops
 from api import livelog
 from api import runs as run_ops
 from api.auth import Manager, Reader
+from api.routes_common import TOKEN_PATTERN
 from api.errors import ConnectError, NativeError
 from campaigns import lifecycle
 from campaigns import repository as repo
@@ -35,7 +36,9 @@ from compliance.rules import UnknownJurisdiction, builtin_name, builtin_names, b
 router = APIRouter(prefix="/sim", tags=["Native"])
 
 Limit = Annotated[int, Query(ge=1, le=500)]
-Token = Annotated[str | None, Query(max_length=1000)]
+# 30 characters: offsets below 10**15, far beyond any table; a longer token
+# was never issued.
+Token = Annotated[str | None, Query(max_length=30, pattern=TOKEN_PATTERN, description="nextToken of the previous page")]
 MAX_UPLOAD = 50 * 1024 * 1024
 
 
@@ -414,7 +417,8 @@ def run_out(r) -> dict:
 
 class RunIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    seed: int | None = Field(default=None, ge=0, le=2**63 - 1)
+    # 2**53 - 1: the largest integer every JSON client reads exactly.
+    seed: int | None = Field(default=None, ge=0, le=2**53 - 1)
 
 
 @router.post("/campaigns/{campaign_id}/runs", status_code=201, summary="Start a run (StartCampaign with an optional seed)")
@@ -462,8 +466,7 @@ def get_run_summary(request: Request, principal: Reader, run_id: str):
         return r.summary
 
 
-@router.post("/runs/{run_id}/{action}", summary="Pause, resume or stop a run (and its campaign)")
-def control_run(request: Request, principal: Manager, run_id: str, action: Literal["pause", "resume", "stop"]):
+def control_run(request: Request, principal: Manager, run_id: str, action: str):
     state = _svc(request)
     with state.session() as s:
         r = _run(s, principal, run_id)
@@ -475,6 +478,21 @@ def control_run(request: Request, principal: Manager, run_id: str, action: Liter
             raise NativeError(409, "InvalidCampaignState", str(lifecycle.InvalidTransition(action, c.state)))
         run_ops.control_run(s, c, action)
         return run_out(r)
+
+
+def _control_route(action: str):
+    def handler(request: Request, principal: Manager, run_id: str):
+        return control_run(request, principal, run_id, action)
+
+    handler.__name__ = f"{action}_run"
+    return handler
+
+
+# One route per action (not /runs/{id}/{action}): a POST to another run
+# path (/runs/{id}/summary) is then a 405, as the OpenAPI document says.
+for _action in ("pause", "resume", "stop"):
+    router.add_api_route(f"/runs/{{run_id}}/{_action}", _control_route(_action), methods=["POST"],
+                         summary=f"{_action.title()} a run (and its campaign)")
 
 
 FINISHED = ("completed", "stopped", "failed")
@@ -498,7 +516,12 @@ def _finished_dir(r) -> Path:
     return Path(r.events_dir)
 
 
-@router.get("/runs/{run_id}/events", summary="Download a run's events (parquet, jsonl) or page through them (json)")
+_BINARY = {"schema": {"type": "string", "format": "binary"}}
+
+
+@router.get("/runs/{run_id}/events", summary="Download a run's events (parquet, jsonl) or page through them (json)",
+            responses={200: {"content": {"application/vnd.apache.parquet": _BINARY, "application/x-ndjson": _BINARY,
+                                         "application/json": {"schema": {"type": "object"}}}}})
 def get_run_events(request: Request, principal: Reader, run_id: str,
                    format: Literal["parquet", "jsonl", "json"] = "parquet",
                    eventType: Annotated[str | None, Query(max_length=40)] = None,
@@ -597,7 +620,9 @@ async def stream_run(request: Request, principal: Reader, run_id: str,
 
 @router.get("/runs/{run_id}/compliance", summary="Compliance report of a finished run")
 def get_run_compliance(request: Request, principal: Reader, run_id: str,
-                       jurisdiction: Annotated[str | None, Query(description="US, UK, AU, AU_RESEARCH or NZ (default: the run's own)")] = None):
+                       jurisdiction: Annotated[str | None, Query(
+                           description="A built-in rule-set name (default: the run's own); any other value is one 400",
+                           json_schema_extra={"enum": list(builtin_names())})] = None):
     """``jurisdiction`` is a built-in rule-set name (US, UK, AU, AU_RESEARCH,
     NZ; case-insensitive, GB for UK); by default the run's own. It is never
     read as a file: rule packs uploaded by tenants are not offered yet."""
@@ -666,7 +691,7 @@ def list_run_plots(request: Request, principal: Reader, run_id: str):
 
 
 @router.get("/runs/{run_id}/plots/{name}.png", summary="One plot of a finished run (PNG)",
-            response_class=FileResponse)
+            response_class=FileResponse, responses={200: {"content": {"image/png": _BINARY}}})
 def get_run_plot(request: Request, principal: Reader, run_id: str, name: str):
     if name not in _PLOT_NAMES:
         raise _not_found(f"no plot named {name!r}; plots: {', '.join(_PLOT_NAMES)}")
