@@ -372,7 +372,7 @@ class LocalTimeZoneConfig(Model):
 
         try:
             ZoneInfo(v)
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a file name
             raise ValueError(f"unknown IANA time zone {v!r}") from None
         return v
 

@@ -223,3 +223,18 @@ def test_nul_anywhere_is_a_4xx_on_every_database(server):
         for r in cases:
             assert 400 <= r.status_code < 500, (r.request.method, r.request.url, r.status_code, r.text[:300])
         assert h.get(f"/v2/campaigns/{cid}").json()["campaign"]["name"] == "nul-target"
+
+
+@pytest.mark.parametrize("zone", ["../../../etc/passwd", "/etc/passwd", "Europe/../../etc/passwd", "a" * 300])
+def test_time_zone_values_are_names_not_files(sqlite_server, zone):
+    """zoneinfo opens files named by the key: a path or an over-long name is a 4xx, never a 500."""
+    with sqlite_server.http() as h:
+        r = h.put("/sim/contact-centers/cc-zones", json={"simulation": {**SIMULATION, "agents": {"count": 2, "timeZone": zone}}})
+        assert r.status_code == 422 and "agents.timeZone" in r.text, r.text
+        body = {**CAMPAIGN, "communicationTimeConfig": {"localTimeZoneConfig": {"defaultTimeZone": zone}}}
+        r = h.put("/v2/campaigns", json=body)
+        assert r.status_code == 400 and "defaultTimeZone" in r.json()["message"], r.text
+        r = h.post("/sim/contact-lists", content=f"phone,time_zone\n2125550100,{zone}\n", headers={"content-type": "text/csv"})
+        assert r.status_code in (201, 400), r.text
+        if r.status_code == 201:
+            assert r.json()["rejectedCount"] == 1 and r.json()["contactCount"] == 0
