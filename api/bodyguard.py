@@ -30,7 +30,7 @@ from urllib.parse import parse_qsl
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse
 
-from api.auth import SigV4Check, bearer_principal
+from api.auth import MISS, SigV4Check, bearer_principal, cached_bearer_principal
 from api.errors import ConnectError, NativeError, access_denied, connect_response, native_response
 from campaigns.document import control_character, find_control_character
 
@@ -167,7 +167,9 @@ class BodyGuard:
         signature whose body hash is still to come; Refusal otherwise."""
         header = (headers.get("authorization") or [""])[0]
         if header[:7].lower() == "bearer ":
-            p = await run_in_threadpool(bearer_principal, self.state, header[7:])
+            p = cached_bearer_principal(self.state, header[7:])
+            if p is MISS:  # a database lookup: off the event loop
+                p = await run_in_threadpool(bearer_principal, self.state, header[7:])
             if p is None:
                 raise _denied(native, "the API key is not valid" if native else "The API key is not valid")
             return p, None
