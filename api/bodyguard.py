@@ -15,12 +15,15 @@ A pure ASGI middleware in front of every route. For each HTTP request it
    route parse anything. The principal is left in ``scope["state"]`` for
    the ``api.auth`` dependencies, which check roles.
 
-An early refusal does not read the rest of the body; the server discards
-what the client still sends, without keeping it.
+An authenticated caller's refused body is read and dropped up to
+``DRAIN_BYTES`` (a quarter of a second at most) so the answer reaches it on
+a healthy connection; an unauthenticated caller's body, or a larger one, is
+not read further, and the connection is closed after the answer.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import re
@@ -59,12 +62,41 @@ def is_native(path: str) -> bool:
     return path.startswith("/sim") or path == "/metrics"
 
 
-class Refusal(Exception):
-    """A request refused before it reached a route."""
+# A refused request's body is read and dropped up to this much before the
+# answer, so the connection stays usable and the client surely reads the
+# answer; beyond it the connection is closed after the answer instead
+# (reading a 300 MB body to its end took the event loop seconds).
+DRAIN_BYTES = 4 * MiB
+DRAIN_SECONDS = 0.25
 
-    def __init__(self, response: JSONResponse):
+
+class Refusal(Exception):
+    """A request refused before it reached a route; ``body_read`` when its
+    body was already read to the end."""
+
+    def __init__(self, response: JSONResponse, *, body_read: bool = False, drain: bool = True):
         super().__init__(response.status_code)
         self.response = response
+        self.body_read = body_read
+        self.drain = drain  # False for a caller who is not authenticated: nothing more is read
+
+
+async def _drain(receive) -> bool:
+    """Read and drop the rest of a body (bounded); True when it all came."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + DRAIN_SECONDS
+    dropped = 0
+    try:
+        while dropped <= DRAIN_BYTES:
+            message = await asyncio.wait_for(receive(), timeout=max(deadline - loop.time(), 0.001))
+            if message["type"] == "http.disconnect":
+                return False
+            dropped += len(message.get("body", b""))
+            if not message.get("more_body", False):
+                return True
+    except asyncio.TimeoutError:
+        pass
+    return False
 
 
 def _too_large(native: bool, limit: int) -> Refusal:
@@ -78,8 +110,8 @@ def _too_large(native: bool, limit: int) -> Refusal:
 
 def _denied(native: bool, message: str) -> Refusal:
     if native:
-        return Refusal(native_response(NativeError(401, "Unauthorized", message, headers={"WWW-Authenticate": "Bearer"})))
-    return Refusal(connect_response(access_denied(message)))
+        return Refusal(native_response(NativeError(401, "Unauthorized", message, headers={"WWW-Authenticate": "Bearer"})), drain=False)
+    return Refusal(connect_response(access_denied(message)), drain=False)
 
 
 def _bad_text(native: bool, field: str, char: str) -> Refusal:
@@ -103,7 +135,8 @@ def unstorable_text(scope, body: "Body", headers: dict[str, list[str]]) -> tuple
             if bad := control_character(value, names=True):
                 return (key, bad)
     ctype = (headers.get("content-type") or [""])[0].lower()
-    if body.size and body.size <= SPOOL_BYTES and "json" in ctype:
+    # FastAPI reads a body without a content type as JSON too.
+    if body.size and body.size <= SPOOL_BYTES and (not ctype or "json" in ctype):
         raw = body.peek()
         if b"\x00" in raw or b"\\u0000" in raw:
             try:
@@ -125,16 +158,17 @@ class BodyGuard:
         try:
             body, principal = await self._admit(scope, receive)
         except Refusal as r:
-            # The rest of the body is not read: the connection is closed
-            # after the answer instead of draining what the client still
-            # sends (draining a 300 MB body took seconds of the event loop).
-            r.response.headers["connection"] = "close"
+            if not r.body_read and not (r.drain and await _drain(receive)):
+                r.response.headers["connection"] = "close"
             return await r.response(scope, receive, send)
         except _Disconnected:
             return None
         if principal is not None:
             scope.setdefault("state", {})["principal"] = principal
-        await self.app(scope, body.receiver(receive), send)
+        try:
+            await self.app(scope, body.receiver(receive), send)
+        finally:
+            body.close()
 
     async def _admit(self, scope, receive):
         path, method = scope["path"], scope["method"]
@@ -155,11 +189,13 @@ class BodyGuard:
                 principal = sig.finish(body.sha256)
             except ConnectError as exc:
                 body.close()
-                raise Refusal(connect_response(exc)) from None
+                raise Refusal(connect_response(exc), body_read=True) from None
         found = unstorable_text(scope, body, headers)
         if found is not None:
             body.close()
-            raise _bad_text(native, *found)
+            refusal = _bad_text(native, *found)
+            refusal.body_read = True
+            raise refusal
         return body, principal
 
     async def _authenticate(self, scope, native: bool, headers: dict[str, list[str]]):
@@ -180,7 +216,7 @@ class BodyGuard:
         try:
             return None, await run_in_threadpool(SigV4Check.start, self.state, scope, headers)
         except ConnectError as exc:
-            raise Refusal(connect_response(exc)) from None
+            raise Refusal(connect_response(exc), drain=False) from None
 
 
 class _Disconnected(Exception):
