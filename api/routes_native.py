@@ -631,7 +631,9 @@ def get_run_compliance(request: Request, principal: Reader, run_id: str,
     with _svc(request).session() as s:
         r = _run(s, principal, run_id)
         d = _finished_dir(r)
-        doc_j = (r.document.get("document") or {}).get("simulation", {}).get("jurisdiction")
+        # A stored document without the key was simulated with the default.
+        doc_j = (r.document.get("document") or {}).get("simulation", {}).get(
+            "jurisdiction", Simulation.model_fields["jurisdiction"].default)
     if jurisdiction is None:
         if doc_j is None:
             raise _bad(f"run {run_id} was simulated without a jurisdiction; pass jurisdiction= one of {', '.join(builtin_names())}")
