@@ -31,8 +31,17 @@ def private_dir(path: str | os.PathLike) -> Path:
     is narrowed to 0700 (parents that already exist are left alone)."""
     p = Path(path)
     p.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
-    os.chmod(p, DIR_MODE)
+    _narrow(p, DIR_MODE)
     return p
+
+
+def _narrow(path: Path | str, mode: int) -> None:
+    """chmod, except on a file another user owns (a shared folder): that
+    one keeps the mode its owner gave it."""
+    try:
+        os.chmod(path, mode)
+    except PermissionError:
+        pass
 
 
 def temp_name(target: str | os.PathLike) -> Path:
@@ -74,4 +83,4 @@ def create_private_file(path: str | os.PathLike) -> None:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
         os.close(fd)
     except FileExistsError:
-        os.chmod(path, FILE_MODE)
+        _narrow(path, FILE_MODE)
