@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import json
 import stat
+from pathlib import Path
 
 import httpx
 import pyarrow.parquet as pq
@@ -98,3 +99,28 @@ def test_unknown_run_downloads_are_404(sqlite_server):
     with httpx.Client(base_url=sqlite_server.url, headers={"Authorization": f"Bearer {sqlite_server.keys['analyst'].bearer}"}) as h:
         assert h.get("/sim/runs/nope/events").status_code == 404
         assert h.get("/sim/runs/nope/events", params={"format": "jsonl"}).status_code == 404
+
+
+def test_atomic_writes_leave_the_old_file_or_the_new_one(tmp_path):
+    from campaigns.files import atomic_path, write_atomic
+
+    target = tmp_path / "events.parquet"
+    write_atomic(target, b"old")
+    with pytest.raises(RuntimeError):
+        with atomic_path(target) as tmp:
+            tmp.write_bytes(b"half")
+            raise RuntimeError("killed mid-write")
+    assert target.read_bytes() == b"old" and sorted(p.name for p in tmp_path.iterdir()) == ["events.parquet"]
+    write_atomic(target, b"new")
+    assert target.read_bytes() == b"new" and _mode(target) == 0o600
+
+
+def test_simulate_writes_its_outputs_whole(tmp_path):
+    """dialer.simulate writes events.parquet under a temporary name and renames it at the end."""
+    from dialer import simulate
+
+    out = tmp_path / "run"
+    simulate(Path(__file__).resolve().parents[2] / "examples" / "erlang-a.yaml", out_dir=out, keep_events=False)
+    names = sorted(p.name for p in out.iterdir())
+    assert names == ["campaign.json", "events.parquet", "summary.json", "timeline.parquet"]
+    assert pq.read_metadata(out / "events.parquet").num_rows > 0
