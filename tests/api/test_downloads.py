@@ -8,7 +8,6 @@ from __future__ import annotations
 import io
 import json
 import stat
-from pathlib import Path
 
 import httpx
 import pyarrow.parquet as pq
@@ -120,7 +119,8 @@ def test_simulate_writes_its_outputs_whole(tmp_path):
     from dialer import simulate
 
     out = tmp_path / "run"
-    simulate(Path(__file__).resolve().parents[2] / "examples" / "erlang-a.yaml", out_dir=out, keep_events=False)
+    doc = {"campaign": CAMPAIGN, "simulation": {**SIMULATION, "contacts": {"synthetic": {"count": 50, "areaCodes": {"212": 1}}}}}
+    simulate(doc, out_dir=out, keep_events=False)
     names = sorted(p.name for p in out.iterdir())
     assert names == ["campaign.json", "events.parquet", "summary.json", "timeline.parquet"]
     assert pq.read_metadata(out / "events.parquet").num_rows > 0
