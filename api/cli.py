@@ -6,6 +6,7 @@ from typing import Optional
 
 import typer
 
+from campaigns.files import private_umask
 from campaigns.settings import Settings
 
 
@@ -33,6 +34,7 @@ def register(app: typer.Typer) -> None:
 
         from api.app import create_app
 
+        private_umask()  # files of the server and its workers: owner-only (docs/service.md)
         settings = Settings.from_env(database_url=database_url, host=host, port=port, log_level=log_level)
         application = create_app(settings, freeze_gc=True)
         uvicorn.run(

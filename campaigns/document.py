@@ -36,6 +36,8 @@ from campaigns.synthetic import SUPPORTED_COUNTRIES
 
 __all__ = [
     "CampaignDocument",
+    "control_character",
+    "find_control_character",
     "CampaignDocumentError",
     "load_document",
     "parse_document",
@@ -59,6 +61,41 @@ class CampaignDocumentError(ValueError):
         super().__init__("\n".join(lines))
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def control_character(value: str, *, names: bool = False) -> str | None:
+    """The first character ``value`` may not hold, shown as ``U+0000``, or None.
+
+    Every text field refuses NUL: PostgreSQL cannot store it and SQLite
+    would, so the same document must fail the same way on both. A name
+    (``names=True``) refuses every control character (U+0000..U+001F,
+    U+007F): names are shown on one line."""
+    m = _CONTROL.search(value) if names else (re.search("\x00", value))
+    return None if m is None else f"U+{ord(m.group()):04X}"
+
+
+def find_control_character(value: Any, where: str = "") -> tuple[str, str] | None:
+    """(field path, character) of the first NUL in the strings (and keys)
+    of a JSON-like value, or None: the check that keeps a request body's
+    text storable on every database."""
+    if isinstance(value, str):
+        bad = control_character(value)
+        return None if bad is None else (where or "(body)", bad)
+    if isinstance(value, dict):
+        for k, v in value.items():
+            here = f"{where}.{k}" if where else str(k)
+            if isinstance(k, str) and (bad := control_character(k)):
+                return (here, bad)
+            if found := find_control_character(v, here):
+                return found
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            if found := find_control_character(v, f"{where}[{i}]"):
+                return found
+    return None
+
+
 class Model(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
@@ -67,6 +104,21 @@ class Model(BaseModel):
         frozen=False,
         validate_assignment=True,
     )
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _storable_text(cls, value: Any, info) -> Any:
+        """Text every database stores alike (see ``control_character``);
+        in dict and list fields (tags, attributes) too."""
+        names = info.field_name == "name"
+        if isinstance(value, str):
+            bad = control_character(value, names=names)
+            if bad is not None:
+                kind = "control characters" if names else "NUL characters"
+                raise ValueError(f"must not contain {kind} (found {bad})")
+        elif isinstance(value, (dict, list)) and (found := find_control_character(value)):
+            raise ValueError(f"{found[0]}: must not contain NUL characters (found {found[1]})")
+        return value
 
 
 # --------------------------------------------------------------------------
@@ -322,7 +374,7 @@ class LocalTimeZoneConfig(Model):
 
         try:
             ZoneInfo(v)
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a file name
             raise ValueError(f"unknown IANA time zone {v!r}") from None
         return v
 

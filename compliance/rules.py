@@ -424,6 +424,39 @@ def load_rules(source: str | Path | Mapping[str, Any]) -> RuleSet:
     return derive(data["base"], data)
 
 
+class UnknownJurisdiction(ValueError):
+    """A jurisdiction name outside the built-in rule sets. Its message names
+    the value and the known names only: it never depends on the file system."""
+
+    def __init__(self, value: object):
+        shown = repr(value)[:40]
+        super().__init__(f"unknown jurisdiction {shown}; known: {', '.join(builtin_names())}")
+
+
+def builtin_names() -> tuple[str, ...]:
+    """The built-in rule-set names: the closed list the service accepts."""
+    return tuple(RULE_SETS)
+
+
+def builtin_name(value: object) -> str:
+    """The canonical built-in name for ``value`` (case-insensitive, aliases
+    such as ``GB`` accepted), or ``UnknownJurisdiction``. Unlike ``get_rules``
+    it never treats a value as a file path: this is the entry point for names
+    that come from a network request."""
+    if not isinstance(value, str):
+        raise UnknownJurisdiction(value)
+    key = value.strip().upper()
+    key = _ALIASES.get(key, key)
+    if key not in RULE_SETS:
+        raise UnknownJurisdiction(value)
+    return key
+
+
+def builtin_rules(value: object) -> RuleSet:
+    """The built-in rule set called ``value`` (see ``builtin_name``)."""
+    return RULE_SETS[builtin_name(value)]
+
+
 def get_rules(rules: str | RuleSet | Mapping[str, Any] | Path | None) -> RuleSet | None:
     """The rule set for a name (``US``, ``UK``, ``AU``, ``AU_RESEARCH``, ``NZ``),
     a ``RuleSet`` (returned as is), a mapping or YAML/JSON path with ``base``,
@@ -458,6 +491,10 @@ __all__ = [
     "HolidayCalendar",
     "RecallRules",
     "RuleSet",
+    "UnknownJurisdiction",
+    "builtin_name",
+    "builtin_names",
+    "builtin_rules",
     "derive",
     "get_rules",
     "load_rules",

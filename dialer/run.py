@@ -23,6 +23,7 @@ from campaigns.document import (
     load_document,
     parse_document,
 )
+from campaigns.files import FILE_MODE, atomic_path, temp_name, write_atomic
 from compliance.dnc import DncSource
 from compliance.gate import DialGate, Verdict
 from compliance.rules import RuleSet, get_rules
@@ -144,7 +145,10 @@ def simulate(
         if out_path.exists() and not out_path.is_dir():
             raise NotADirectoryError(f"--out / out_dir: {str(out_path)!r} exists and is not a directory")
         out_path.mkdir(parents=True, exist_ok=True)
-        all_sinks.append(ParquetSink(out_path / "events.parquet"))
+        # Written under a temporary name, renamed when the run ends: a
+        # reader never sees part of a file (campaigns.files).
+        events_tmp = temp_name(out_path / "events.parquet")
+        all_sinks.append(ParquetSink(events_tmp))
 
     group_zone = ["|".join(g.zones) for g in contacts.groups]
     zone_dict = pa.array(group_zone, type=pa.string())
@@ -187,9 +191,17 @@ def simulate(
         should_stop=should_stop,
     )
     try:
-        engine.run()
-    finally:
-        recorder.close()
+        try:
+            engine.run()
+        finally:
+            recorder.close()
+    except BaseException:
+        if out_path is not None:
+            events_tmp.unlink(missing_ok=True)
+        raise
+    if out_path is not None:
+        os.chmod(events_tmp, FILE_MODE)
+        os.replace(events_tmp, out_path / "events.parquet")
     end = engine.now
     timeline = engine.timeline.table(start_ms, end)
     summary = summarize(engine, end)
@@ -198,10 +210,11 @@ def simulate(
     summary["stopped_early"] = engine.stopped_early
     if out_path is not None:
 
-        pq.write_table(timeline, out_path / "timeline.parquet")
-        (out_path / "summary.json").write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n")
+        with atomic_path(out_path / "timeline.parquet") as tmp:
+            pq.write_table(timeline, tmp)
+        write_atomic(out_path / "summary.json", json.dumps(summary, indent=2, sort_keys=True) + "\n")
         # The document the run played, so a run directory explains itself.
-        (out_path / "campaign.json").write_text(json.dumps(doc.to_document(), indent=2) + "\n")
+        write_atomic(out_path / "campaign.json", json.dumps(doc.to_document(), indent=2) + "\n")
     return SimulationResult(
         summary=summary,
         events=memory.table() if memory is not None else None,

@@ -25,7 +25,7 @@ UNKNOWN = "Etc/Unknown"
 def check_zone(name: str) -> str:
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a file name
         raise LocalTimeError(f"unknown IANA time zone {name!r}") from None
     return name
 
