@@ -74,6 +74,11 @@ def bearer_principal(state, token: str) -> Principal | None:
 
 async def connect_principal(request: Request) -> Principal:
     """SigV4 (what boto3 sends) or ``Authorization: Bearer <key>`` (for curl)."""
+    return await signed_principal(request, sigv4.SERVICE)
+
+
+async def signed_principal(request: Request, service: str) -> Principal:
+    """As ``connect_principal``, for requests signed for ``service``."""
     state = request.app.state.svc
     header = request.headers.get("authorization")
     if not header:
@@ -109,6 +114,7 @@ async def connect_principal(request: Request) -> Principal:
             headers=headers,
             body=body,
             max_skew_seconds=state.settings.sigv4_max_skew_seconds,
+            service=service,
         )
     except sigv4.SigV4Error as exc:
         raise access_denied(str(exc)) from None

@@ -107,10 +107,11 @@ def verify(
     body: bytes,
     max_skew_seconds: int = 900,
     now: datetime | None = None,
+    service: str = SERVICE,
 ) -> None:
     """Raise SigV4Error unless the request carries a valid signature."""
-    if parsed.service != SERVICE:
-        raise SigV4Error(f"Credential should be scoped to correct service: '{SERVICE}'")
+    if parsed.service != service:
+        raise SigV4Error(f"Credential should be scoped to correct service: '{service}'")
     amz_date = (headers.get("x-amz-date") or [None])[0]
     if not amz_date:
         raise SigV4Error("missing X-Amz-Date header")

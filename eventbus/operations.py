@@ -1,0 +1,597 @@
+"""The EventBridge operations (``AWSEvents.<Operation>``), framework-free:
+a request body in, a response body out, ``EventsError`` with AWS's error
+names. The HTTP layer (api/routes_events.py) only authenticates and
+frames them."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+import uuid
+from datetime import datetime, timezone
+from typing import Any, Callable
+
+from eventbus.bus import Chaos
+from eventbus.evaluate import matches
+from eventbus.jsonvalues import loads
+from eventbus.pattern import InvalidPatternError, compile_pattern
+from eventbus.runtime import ServerRuntime, account_of, bus_arn, destination_by_arn
+from eventbus.targets import TargetError, kind_of
+from eventbus.transform import Transform, TransformError
+
+NAME = re.compile(r"^[.\-_A-Za-z0-9]{1,64}$")
+BUS_NAME = re.compile(r"^[/.\-_A-Za-z0-9]{1,256}$")
+EVENT_FIELDS = ("id", "account", "source", "time", "region", "detail-type")
+
+
+class EventsError(Exception):
+    STATUS = {"ResourceNotFoundException": 400, "InternalException": 500}
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+    @property
+    def status(self) -> int:
+        return self.STATUS.get(self.code, 400)
+
+
+def validation(msg: str) -> EventsError:
+    return EventsError("ValidationException", msg)
+
+
+def not_found(msg: str) -> EventsError:
+    return EventsError("ResourceNotFoundException", msg)
+
+
+def _name(body: dict, field: str, pattern: re.Pattern = NAME, required: bool = True) -> str | None:
+    v = body.get(field)
+    if v is None:
+        if required:
+            raise validation(f"1 validation error detected: Value null at '{field}' failed to satisfy constraint: Member must not be null")
+        return None
+    if not isinstance(v, str) or not pattern.match(v):
+        raise validation(f"1 validation error detected: Value {v!r} at '{field}' failed to satisfy constraint: Member must satisfy regular expression pattern: {pattern.pattern}")
+    return v
+
+
+def _pattern_text(raw: Any) -> str:
+    if not isinstance(raw, str):
+        raise validation("EventPattern must be a string")
+    try:
+        compile_pattern(raw)
+    except InvalidPatternError as exc:
+        raise EventsError("InvalidEventPatternException", str(exc)) from None
+    return raw
+
+
+class Operations:
+    """One tenant's view of the service's buses."""
+
+    def __init__(self, runtime: ServerRuntime, tenant: str, *, can_manage: bool = True):
+        self.rt = runtime
+        self.store = runtime.store
+        self.tenant = tenant
+        self.region = runtime.config.region
+        self.account = account_of(tenant)
+        self.can_manage = can_manage
+
+    # -- plumbing -----------------------------------------------------------
+    READ_ONLY = {
+        "DescribeEventBus", "ListEventBuses", "DescribeRule", "ListRules", "ListTargetsByRule", "TestEventPattern",
+        "DescribeConnection", "ListConnections", "DescribeApiDestination", "ListApiDestinations", "DescribeArchive",
+        "ListArchives", "DescribeReplay", "ListReplays", "ListRuleNamesByTarget",
+    }
+
+    def call(self, op: str, body: dict) -> dict:
+        fn: Callable[[dict], dict] | None = getattr(self, "op_" + re.sub(r"(?<!^)(?=[A-Z])", "_", op).lower(), None)
+        if fn is None:
+            raise EventsError("UnknownOperationException", f"Operation {op} is not supported by this service")
+        if op not in self.READ_ONLY and not self.can_manage:
+            raise EventsError("AccessDeniedException", f"role may not call {op}; a manager key is needed")
+        return fn(body)
+
+    def _arn(self, kind: str, name: str) -> str:
+        return f"arn:aws:events:{self.region}:{self.account}:{kind}/{name}"
+
+    def _bus_name(self, body: dict, field: str = "EventBusName") -> str:
+        raw = body.get(field) or "default"
+        if not isinstance(raw, str):
+            raise validation(f"{field} must be a string")
+        if raw.startswith("arn:"):
+            prefix = f"arn:aws:events:{self.region}:{self.account}:event-bus/"
+            if not raw.startswith(prefix):
+                raise not_found(f"Event bus {raw} does not exist.")
+            raw = raw[len(prefix):]
+        if raw != "default" and self.store.get(tenant=self.tenant, kind="bus", name=raw) is None:
+            raise not_found(f"Event bus {raw} does not exist.")
+        return raw
+
+    def _bus_body(self, name: str) -> dict:
+        if name == "default":
+            stored = self.store.get(tenant=self.tenant, kind="bus", name="default") or {}
+            return {"Name": "default", "Arn": bus_arn(self.region, self.account, "default"), **stored}
+        body = self.store.get(tenant=self.tenant, kind="bus", name=name)
+        if body is None:
+            raise not_found(f"Event bus {name} does not exist.")
+        return body
+
+    # -- buses --------------------------------------------------------------
+    def op_create_event_bus(self, body: dict) -> dict:
+        name = _name(body, "Name", BUS_NAME)
+        if name == "default" or name.startswith("aws."):
+            raise validation(f"Event bus name {name!r} is reserved")
+        arn = bus_arn(self.region, self.account, name)
+        now = time.time()
+        rec = {"Name": name, "Arn": arn, "Description": body.get("Description"), "CreationTime": now, "LastModifiedTime": now}
+        if body.get("DeadLetterConfig"):
+            rec["DeadLetterConfig"] = body["DeadLetterConfig"]
+        if not self.store.insert(tenant=self.tenant, kind="bus", name=name, body={k: v for k, v in rec.items() if v is not None}):
+            raise EventsError("ResourceAlreadyExistsException", f"Event bus {name} already exists.")
+        out = {"EventBusArn": arn}
+        if body.get("Description"):
+            out["Description"] = body["Description"]
+        return out
+
+    def op_describe_event_bus(self, body: dict) -> dict:
+        name = self._bus_name(body, "Name")
+        b = self._bus_body(name)
+        out = {"Name": name, "Arn": b["Arn"]}
+        for k in ("Description", "CreationTime", "LastModifiedTime", "DeadLetterConfig"):
+            if b.get(k) is not None:
+                out[k] = b[k]
+        return out
+
+    def op_list_event_buses(self, body: dict) -> dict:
+        prefix = body.get("NamePrefix") or ""
+        buses = [{"Name": "default", "Arn": bus_arn(self.region, self.account, "default")}]
+        for _, name, b in self.store.list(tenant=self.tenant, kind="bus"):
+            if name != "default":
+                buses.append({k: b[k] for k in ("Name", "Arn", "Description", "CreationTime", "LastModifiedTime") if b.get(k) is not None})
+        buses = [b for b in buses if b["Name"].startswith(prefix)]
+        return self._page(body, "EventBuses", buses)
+
+    def op_delete_event_bus(self, body: dict) -> dict:
+        name = _name(body, "Name", BUS_NAME)
+        if name == "default":
+            raise validation("Cannot delete event bus default.")
+        if self.store.delete(tenant=self.tenant, kind="bus", name=name):
+            for _, rule, _b in self.store.list(tenant=self.tenant, kind="rule", parent=name):
+                self.store.delete_children(tenant=self.tenant, kind="target", parent=f"{name}/{rule}")
+            self.store.delete_children(tenant=self.tenant, kind="rule", parent=name)
+            self.rt.forget(self.tenant, name)
+        return {}
+
+    def op_put_bus_settings(self, body: dict) -> dict:
+        """Not an AWS operation: the simulator's bus settings (``speed``,
+        ``chaos``), also reachable as ``PUT /sim/eventbus/buses/{name}/settings``."""
+        name = self._bus_name(body, "Name")
+        settings = body.get("Settings") or {}
+        speed = settings.get("speed")
+        if speed is not None and (isinstance(speed, bool) or not isinstance(speed, (int, float)) or not speed > 0):
+            raise validation(f"Settings.speed must be a number > 0, got {speed!r}")
+        try:
+            Chaos.from_json(settings.get("chaos"))
+        except (TypeError, ValueError) as exc:
+            raise validation(f"Settings.chaos: {exc}") from None
+        rec = self._bus_body(name)
+        rec["Settings"] = {k: v for k, v in settings.items() if k in ("speed", "chaos")}
+        self.store.put(tenant=self.tenant, kind="bus", name=name, body=rec)
+        self.rt.forget(self.tenant, name)
+        return {"Settings": rec["Settings"]}
+
+    # -- rules --------------------------------------------------------------
+    def _rule(self, bus: str, name: str) -> dict:
+        r = self.store.get(tenant=self.tenant, kind="rule", parent=bus, name=name)
+        if r is None:
+            raise not_found(f"Rule {name} does not exist on EventBus {bus}.")
+        return r
+
+    def _rule_arn(self, bus: str, name: str) -> str:
+        return self._arn("rule", name if bus == "default" else f"{bus}/{name}")
+
+    def op_put_rule(self, body: dict) -> dict:
+        name = _name(body, "Name")
+        bus = self._bus_name(body)
+        pattern = body.get("EventPattern")
+        if pattern is None and not body.get("ScheduleExpression"):
+            raise validation("Parameter(s) EventPattern or ScheduleExpression must be specified.")
+        if body.get("ScheduleExpression"):
+            raise validation("ScheduleExpression is not supported by this simulator (rules match events only)")
+        state = body.get("State") or "ENABLED"
+        if state not in ("ENABLED", "DISABLED", "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS"):
+            raise validation(f"State: {state!r} is not ENABLED or DISABLED")
+        rec = self.store.get(tenant=self.tenant, kind="rule", parent=bus, name=name) or {}
+        rec.update(
+            Name=name, Arn=self._rule_arn(bus, name), EventPattern=_pattern_text(pattern), State=state, EventBusName=bus,
+            CreatedBy=self.account,
+        )
+        if body.get("Description") is not None:
+            rec["Description"] = body["Description"]
+        self.store.put(tenant=self.tenant, kind="rule", parent=bus, name=name, body=rec)
+        self.rt.changed(self.tenant, bus)
+        return {"RuleArn": rec["Arn"]}
+
+    def op_describe_rule(self, body: dict) -> dict:
+        bus = self._bus_name(body)
+        return self._rule(bus, _name(body, "Name"))
+
+    def op_list_rules(self, body: dict) -> dict:
+        bus = self._bus_name(body)
+        rules = [b for _, n, b in self.store.list(tenant=self.tenant, kind="rule", parent=bus, prefix=body.get("NamePrefix"))]
+        return self._page(body, "Rules", rules)
+
+    def _set_state(self, body: dict, state: str) -> dict:
+        bus = self._bus_name(body)
+        name = _name(body, "Name")
+        rec = self._rule(bus, name)
+        rec["State"] = state
+        self.store.put(tenant=self.tenant, kind="rule", parent=bus, name=name, body=rec)
+        self.rt.changed(self.tenant, bus)
+        return {}
+
+    def op_enable_rule(self, body: dict) -> dict:
+        return self._set_state(body, "ENABLED")
+
+    def op_disable_rule(self, body: dict) -> dict:
+        return self._set_state(body, "DISABLED")
+
+    def op_delete_rule(self, body: dict) -> dict:
+        bus = self._bus_name(body)
+        name = _name(body, "Name")
+        if self.store.get(tenant=self.tenant, kind="rule", parent=bus, name=name) is None:
+            return {}
+        parent = f"{bus}/{name}"
+        if self.store.count(tenant=self.tenant, kind="target", parent=parent):
+            if not body.get("Force"):
+                raise validation("Rule can't be deleted since it has targets.")
+            self.store.delete_children(tenant=self.tenant, kind="target", parent=parent)
+        self.store.delete(tenant=self.tenant, kind="rule", parent=bus, name=name)
+        self.rt.changed(self.tenant, bus)
+        return {}
+
+    # -- targets ------------------------------------------------------------
+    def _check_target(self, t: Any) -> str | None:
+        if not isinstance(t, dict) or not isinstance(t.get("Id"), str) or not NAME.match(t.get("Id", "")):
+            return "Target Id must be 1-64 characters of letters, digits, '.', '-', '_'"
+        try:
+            kind = kind_of(t.get("Arn"))
+            if kind == "callable":
+                return f"Arn: {t['Arn']!r}: callable targets exist only on in-process buses"
+            if kind == "http":
+                if destination_by_arn(self.store, self.tenant, t["Arn"]) is None:
+                    return f"Arn: API destination {t['Arn']} does not exist"
+            dlq = (t.get("DeadLetterConfig") or {}).get("Arn")
+            if dlq is not None and kind_of(dlq) == "callable":
+                return "DeadLetterConfig.Arn: callable targets exist only on in-process buses"
+            Transform.from_target(t)
+        except (TargetError, TransformError) as exc:
+            return str(exc)
+        rp = t.get("RetryPolicy") or {}
+        n = rp.get("MaximumRetryAttempts", 185)
+        age = rp.get("MaximumEventAgeInSeconds", 86400)
+        if not isinstance(n, int) or not 0 <= n <= 185:
+            return f"RetryPolicy.MaximumRetryAttempts must be 0..185, got {n!r}"
+        if not isinstance(age, int) or not 60 <= age <= 86400:
+            return f"RetryPolicy.MaximumEventAgeInSeconds must be 60..86400, got {age!r}"
+        return None
+
+    def op_put_targets(self, body: dict) -> dict:
+        bus = self._bus_name(body)
+        rule = _name(body, "Rule")
+        self._rule(bus, rule)
+        targets = body.get("Targets")
+        if not isinstance(targets, list) or not 1 <= len(targets) <= 10:
+            raise validation("Targets must be a list of 1 to 10 targets")
+        failed = []
+        for t in targets:
+            problem = self._check_target(t)
+            if problem:
+                failed.append({"TargetId": (t or {}).get("Id") if isinstance(t, dict) else None, "ErrorCode": "ValidationException", "ErrorMessage": problem})
+                continue
+            self.store.put(tenant=self.tenant, kind="target", parent=f"{bus}/{rule}", name=t["Id"], body=t)
+        self.rt.changed(self.tenant, bus)
+        return {"FailedEntryCount": len(failed), "FailedEntries": failed}
+
+    def op_remove_targets(self, body: dict) -> dict:
+        bus = self._bus_name(body)
+        rule = _name(body, "Rule")
+        self._rule(bus, rule)
+        failed = []
+        for tid in body.get("Ids") or []:
+            if not self.store.delete(tenant=self.tenant, kind="target", parent=f"{bus}/{rule}", name=str(tid)):
+                failed.append({"TargetId": tid, "ErrorCode": "ResourceNotFoundException", "ErrorMessage": f"Target {tid} does not exist"})
+        self.rt.changed(self.tenant, bus)
+        return {"FailedEntryCount": len(failed), "FailedEntries": failed}
+
+    def op_list_targets_by_rule(self, body: dict) -> dict:
+        bus = self._bus_name(body)
+        rule = _name(body, "Rule")
+        self._rule(bus, rule)
+        targets = [b for _, _, b in self.store.list(tenant=self.tenant, kind="target", parent=f"{bus}/{rule}")]
+        return self._page(body, "Targets", targets)
+
+    # -- events -------------------------------------------------------------
+    def op_test_event_pattern(self, body: dict) -> dict:
+        pattern = compile_or_raise(body.get("EventPattern"))
+        raw = body.get("Event")
+        try:
+            event = loads(raw) if isinstance(raw, str) else None
+        except ValueError:
+            event = None
+        if not isinstance(event, dict) or any(f not in event for f in EVENT_FIELDS):
+            raise validation("Parameter Event is not valid.")
+        return {"Result": matches(pattern, event)}
+
+    def op_put_events(self, body: dict) -> dict:
+        entries = body.get("Entries")
+        if not isinstance(entries, list) or not 1 <= len(entries) <= 10:
+            raise validation("Entries must be a list of 1 to 10 entries")
+        out = []
+        by_bus: dict[str, list[dict]] = {}
+        for e in entries:
+            try:
+                event, bus = self._envelope(e)
+            except EventsError as exc:
+                out.append({"ErrorCode": exc.code, "ErrorMessage": exc.message})
+                continue
+            by_bus.setdefault(bus, []).append(event)
+            out.append({"EventId": event["id"]})
+        for bus, events in by_bus.items():
+            self.rt.bus(self.tenant, bus).publish_many(events)
+        return {"FailedEntryCount": sum(1 for o in out if "ErrorCode" in o), "Entries": out}
+
+    def _envelope(self, e: Any) -> tuple[dict, str]:
+        if not isinstance(e, dict):
+            raise validation("entry is not an object")
+        for f in ("Source", "DetailType", "Detail"):
+            if not e.get(f):
+                raise EventsError("InvalidArgument", f"Parameter {f} is not valid. Reason: {f} is a required argument.")
+        try:
+            detail = json.loads(e["Detail"])
+        except (TypeError, ValueError):
+            raise EventsError("MalformedDetail", "Detail is malformed.") from None
+        if not isinstance(detail, dict):
+            raise EventsError("MalformedDetail", "Detail is malformed.")
+        bus = self._bus_name(e)
+        when = e.get("Time")
+        t = datetime.fromtimestamp(float(when), tz=timezone.utc) if isinstance(when, (int, float)) else datetime.now(timezone.utc)
+        return (
+            {
+                "version": "0",
+                "id": str(uuid.uuid4()),
+                "detail-type": e["DetailType"],
+                "source": e["Source"],
+                "account": self.account,
+                "time": t.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "region": self.region,
+                "resources": list(e.get("Resources") or []),
+                "detail": detail,
+            },
+            bus,
+        )
+
+    # -- connections and API destinations -------------------------------------
+    def op_create_connection(self, body: dict) -> dict:
+        name = _name(body, "Name")
+        kind = body.get("AuthorizationType")
+        auth = body.get("AuthParameters") or {}
+        need = {"API_KEY": ("ApiKeyAuthParameters", ("ApiKeyName", "ApiKeyValue")), "BASIC": ("BasicAuthParameters", ("Username", "Password"))}
+        if kind == "OAUTH_CLIENT_CREDENTIALS":
+            raise validation("AuthorizationType OAUTH_CLIENT_CREDENTIALS is not supported by this simulator (use API_KEY or BASIC)")
+        if kind not in need:
+            raise validation(f"AuthorizationType: {kind!r} is not API_KEY, BASIC or OAUTH_CLIENT_CREDENTIALS")
+        section, fields = need[kind]
+        params = auth.get(section) or {}
+        for f in fields:
+            if not isinstance(params.get(f), str) or not params[f]:
+                raise validation(f"AuthParameters.{section}.{f} is required")
+        now = time.time()
+        arn = self._arn("connection", f"{name}/{uuid.uuid4()}")
+        rec = {"Name": name, "ConnectionArn": arn, "ConnectionState": "AUTHORIZED", "AuthorizationType": kind,
+               "AuthParameters": auth, "Description": body.get("Description"), "CreationTime": now, "LastModifiedTime": now,
+               "LastAuthorizedTime": now}
+        if not self.store.insert(tenant=self.tenant, kind="connection", name=name, body=rec):
+            raise EventsError("ResourceAlreadyExistsException", f"Connection {name} already exists.")
+        return {k: rec[k] for k in ("ConnectionArn", "ConnectionState", "CreationTime", "LastModifiedTime")}
+
+    def _connection(self, name: str) -> dict:
+        c = self.store.get(tenant=self.tenant, kind="connection", name=name)
+        if c is None:
+            raise not_found(f"Connection '{name}' does not exist.")
+        return c
+
+    @staticmethod
+    def _public_connection(c: dict) -> dict:
+        out = {k: v for k, v in c.items() if v is not None and k != "AuthParameters"}
+        auth = c.get("AuthParameters") or {}
+        if "ApiKeyAuthParameters" in auth:
+            out["AuthParameters"] = {"ApiKeyAuthParameters": {"ApiKeyName": auth["ApiKeyAuthParameters"]["ApiKeyName"]}}
+        elif "BasicAuthParameters" in auth:
+            out["AuthParameters"] = {"BasicAuthParameters": {"Username": auth["BasicAuthParameters"]["Username"]}}
+        return out
+
+    def op_describe_connection(self, body: dict) -> dict:
+        return self._public_connection(self._connection(_name(body, "Name")))
+
+    def op_list_connections(self, body: dict) -> dict:
+        items = [{k: v for k, v in self._public_connection(b).items() if k != "AuthParameters"}
+                 for _, _, b in self.store.list(tenant=self.tenant, kind="connection", prefix=body.get("NamePrefix"))]
+        return self._page(body, "Connections", items)
+
+    def op_delete_connection(self, body: dict) -> dict:
+        c = self._connection(_name(body, "Name"))
+        self.store.delete(tenant=self.tenant, kind="connection", name=c["Name"])
+        return {"ConnectionArn": c["ConnectionArn"], "ConnectionState": "DELETING", "CreationTime": c["CreationTime"],
+                "LastModifiedTime": time.time(), "LastAuthorizedTime": c.get("LastAuthorizedTime", c["CreationTime"])}
+
+    def op_create_api_destination(self, body: dict) -> dict:
+        name = _name(body, "Name")
+        conn_arn = body.get("ConnectionArn")
+        conn_name = str(conn_arn).split(":connection/", 1)[-1].split("/", 1)[0]
+        c = self.store.get(tenant=self.tenant, kind="connection", name=conn_name)
+        if c is None or c["ConnectionArn"] != conn_arn:
+            raise not_found(f"Connection '{conn_arn}' does not exist.")
+        endpoint = body.get("InvocationEndpoint")
+        if not isinstance(endpoint, str) or not re.match(r"^https?://", endpoint):
+            raise validation(f"InvocationEndpoint: {endpoint!r} must be an http(s) URL")
+        method = body.get("HttpMethod")
+        if method not in ("POST", "GET", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE"):
+            raise validation(f"HttpMethod: {method!r} is not an HTTP method")
+        now = time.time()
+        arn = self._arn("api-destination", f"{name}/{uuid.uuid4()}")
+        rec = {"Name": name, "ApiDestinationArn": arn, "ApiDestinationState": "ACTIVE", "ConnectionArn": conn_arn,
+               "InvocationEndpoint": endpoint, "HttpMethod": method,
+               "InvocationRateLimitPerSecond": body.get("InvocationRateLimitPerSecond", 300),
+               "Description": body.get("Description"), "CreationTime": now, "LastModifiedTime": now}
+        if not self.store.insert(tenant=self.tenant, kind="api-destination", name=name, body={k: v for k, v in rec.items() if v is not None}):
+            raise EventsError("ResourceAlreadyExistsException", f"An api-destination '{name}' already exists.")
+        return {k: rec[k] for k in ("ApiDestinationArn", "ApiDestinationState", "CreationTime", "LastModifiedTime")}
+
+    def _destination(self, name: str) -> dict:
+        d = self.store.get(tenant=self.tenant, kind="api-destination", name=name)
+        if d is None:
+            raise not_found(f"An api-destination '{name}' does not exist.")
+        return d
+
+    def op_describe_api_destination(self, body: dict) -> dict:
+        return self._destination(_name(body, "Name"))
+
+    def op_list_api_destinations(self, body: dict) -> dict:
+        items = [b for _, _, b in self.store.list(tenant=self.tenant, kind="api-destination", prefix=body.get("NamePrefix"))]
+        return self._page(body, "ApiDestinations", items)
+
+    def op_delete_api_destination(self, body: dict) -> dict:
+        d = self._destination(_name(body, "Name"))
+        self.store.delete(tenant=self.tenant, kind="api-destination", name=d["Name"])
+        return {}
+
+    # -- archives and replays -------------------------------------------------
+    def _bus_from_arn(self, arn: Any, field: str) -> str:
+        prefix = f"arn:aws:events:{self.region}:{self.account}:event-bus/"
+        if not isinstance(arn, str) or not arn.startswith(prefix):
+            raise validation(f"{field}: {arn!r} is not an event bus ARN of this account")
+        return self._bus_name({"EventBusName": arn[len(prefix):]})
+
+    def op_create_archive(self, body: dict) -> dict:
+        name = _name(body, "ArchiveName")
+        source = body.get("EventSourceArn")
+        self._bus_from_arn(source, "EventSourceArn")
+        pattern = body.get("EventPattern")
+        if pattern is not None:
+            _pattern_text(pattern)
+        now = time.time()
+        rec = {"ArchiveName": name, "ArchiveArn": self._arn("archive", name), "EventSourceArn": source,
+               "Description": body.get("Description"), "EventPattern": pattern, "State": "ENABLED",
+               "RetentionDays": int(body.get("RetentionDays") or 0), "CreationTime": now}
+        if not self.store.insert(tenant=self.tenant, kind="archive", name=name, body={k: v for k, v in rec.items() if v is not None}):
+            raise EventsError("ResourceAlreadyExistsException", f"Archive {name} already exists.")
+        self.rt.changed(self.tenant, source.rsplit("event-bus/", 1)[-1])
+        return {"ArchiveArn": rec["ArchiveArn"], "State": "ENABLED", "CreationTime": now}
+
+    def _archive(self, name: str) -> dict:
+        a = self.store.get(tenant=self.tenant, kind="archive", name=name)
+        if a is None:
+            raise not_found(f"Archive {name} does not exist.")
+        n, size = self.store.archive_stats(tenant=self.tenant, archive=name)
+        return {**a, "EventCount": n, "SizeBytes": size}
+
+    def op_describe_archive(self, body: dict) -> dict:
+        return self._archive(_name(body, "ArchiveName"))
+
+    def op_list_archives(self, body: dict) -> dict:
+        items = []
+        for _, name, _b in self.store.list(tenant=self.tenant, kind="archive", prefix=body.get("NamePrefix")):
+            a = self._archive(name)
+            if body.get("EventSourceArn") and a["EventSourceArn"] != body["EventSourceArn"]:
+                continue
+            if body.get("State") and a["State"] != body["State"]:
+                continue
+            items.append({k: a[k] for k in ("ArchiveName", "EventSourceArn", "State", "RetentionDays", "SizeBytes", "EventCount", "CreationTime") if k in a})
+        return self._page(body, "Archives", items)
+
+    def op_delete_archive(self, body: dict) -> dict:
+        a = self._archive(_name(body, "ArchiveName"))
+        self.store.delete(tenant=self.tenant, kind="archive", name=a["ArchiveName"])
+        self.store.drop_archive(tenant=self.tenant, archive=a["ArchiveName"])
+        self.rt.changed(self.tenant, a["EventSourceArn"].rsplit("event-bus/", 1)[-1])
+        return {}
+
+    def op_start_replay(self, body: dict) -> dict:
+        name = _name(body, "ReplayName")
+        source = body.get("EventSourceArn")
+        archive = str(source).rsplit("archive/", 1)[-1]
+        if source != self._arn("archive", archive):
+            raise validation(f"EventSourceArn: {source!r} is not an archive ARN of this account")
+        self._archive(archive)
+        dest = body.get("Destination") or {}
+        self._bus_from_arn(dest.get("Arn"), "Destination.Arn")
+        start, end = body.get("EventStartTime"), body.get("EventEndTime")
+        if not isinstance(start, (int, float)) or not isinstance(end, (int, float)):
+            raise validation("EventStartTime and EventEndTime are required")
+        if start >= end:
+            raise validation("EventStartTime must be before EventEndTime")
+        now = time.time()
+        rec = {"ReplayName": name, "ReplayArn": self._arn("replay", name), "Description": body.get("Description"),
+               "State": "STARTING", "EventSourceArn": source, "Destination": dest, "EventStartTime": start,
+               "EventEndTime": end, "ReplayStartTime": now}
+        if not self.store.insert(tenant=self.tenant, kind="replay", name=name, body={k: v for k, v in rec.items() if v is not None}):
+            raise EventsError("ResourceAlreadyExistsException", f"Replay {name} already exists.")
+        self.rt.start_replay(self.tenant, name)
+        return {"ReplayArn": rec["ReplayArn"], "State": "STARTING", "ReplayStartTime": now}
+
+    def _replay(self, name: str) -> dict:
+        r = self.store.get(tenant=self.tenant, kind="replay", name=name)
+        if r is None:
+            raise not_found(f"Replay {name} does not exist.")
+        return r
+
+    def op_describe_replay(self, body: dict) -> dict:
+        return self._replay(_name(body, "ReplayName"))
+
+    def op_list_replays(self, body: dict) -> dict:
+        items = []
+        for _, _, r in self.store.list(tenant=self.tenant, kind="replay", prefix=body.get("NamePrefix")):
+            if body.get("State") and r.get("State") != body["State"]:
+                continue
+            if body.get("EventSourceArn") and r.get("EventSourceArn") != body["EventSourceArn"]:
+                continue
+            items.append({k: r[k] for k in ("ReplayName", "EventSourceArn", "State", "StateReason", "EventStartTime", "EventEndTime",
+                                             "EventLastReplayedTime", "ReplayStartTime", "ReplayEndTime") if k in r})
+        return self._page(body, "Replays", items)
+
+    def op_cancel_replay(self, body: dict) -> dict:
+        r = self._replay(_name(body, "ReplayName"))
+        if r.get("State") not in ("STARTING", "RUNNING"):
+            raise EventsError("IllegalStatusException", f"Replay {r['ReplayName']} is not running (state {r.get('State')}).")
+        self.rt.cancel_replay(self.tenant, r["ReplayName"])
+        return {"ReplayArn": r["ReplayArn"], "State": "CANCELLING"}
+
+    # -- paging ---------------------------------------------------------------
+    @staticmethod
+    def _page(body: dict, key: str, items: list) -> dict:
+        limit = body.get("Limit") or 100
+        if not isinstance(limit, int) or not 1 <= limit <= 100:
+            raise validation(f"Limit must be 1..100, got {limit!r}")
+        token = body.get("NextToken")
+        start = 0
+        if token:
+            try:
+                start = int(token)
+            except ValueError:
+                raise validation(f"NextToken {token!r} is not valid") from None
+        out: dict = {key: items[start : start + limit]}
+        if start + limit < len(items):
+            out["NextToken"] = str(start + limit)
+        return out
+
+
+def compile_or_raise(raw: Any):
+    if not isinstance(raw, str):
+        raise validation("EventPattern must be a string")
+    try:
+        return compile_pattern(raw)
+    except InvalidPatternError as exc:
+        raise EventsError("InvalidEventPatternException", str(exc)) from None
