@@ -103,6 +103,7 @@ class Bus:
         capacity: int = 10_000,
         backoff: Backoff = Backoff(),
         pace_capacity: int = 100_000,
+        put_timeout_s: float = 1.0,
     ):
         if speed is not None and not speed > 0:
             raise ValueError(f"speed must be > 0, got {speed!r}")
@@ -116,6 +117,7 @@ class Bus:
         self.account = account
         self.capacity = capacity
         self.backoff = backoff
+        self.put_timeout_s = put_timeout_s
         self._archive_sink = archive
         self._rules = RuleSet()
         self._rule_arns: dict[str, str] = {}
@@ -184,6 +186,7 @@ class Bus:
                 capacity=self.capacity,
                 backoff=self.backoff,
                 seed=len(current),
+                put_timeout_s=self.put_timeout_s,
             )
             current.append(_Target(rule, target, transform, worker, key))
 

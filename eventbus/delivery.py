@@ -9,8 +9,12 @@ to the dead-letter target with the attributes AWS attaches (``RULE_ARN``,
 ``EXHAUSTED_RETRY_CONDITION``, ``RETRY_ATTEMPTS``); an error a retry cannot
 fix (an HTTP 400, say) goes there at once. Each target has its own thread
 and queue, so a slow or failing target holds up neither the simulation nor
-the other targets: when its queue is full, the event is dead-lettered with
-``ERROR_CODE`` ``TargetQueueFull`` and counted as back-pressure.
+the other targets. Back-pressure: when a target's queue is full the
+publisher waits for room up to ``put_timeout_s`` (counted in
+``backpressure``); a target that stays full is *stalled*: until its queue is
+half empty again, its new events go straight to the dead-letter target with
+``ERROR_CODE`` ``TargetQueueFull`` (counted in ``overflow``), so the
+simulation is held up by at most one wait per stall.
 """
 
 from __future__ import annotations
@@ -72,6 +76,7 @@ class Counters:
     dead_lettered: int = 0
     dropped: int = 0
     backpressure: int = 0
+    overflow: int = 0
 
     def as_dict(self) -> dict[str, int]:
         return dict(self.__dict__)
@@ -93,6 +98,7 @@ class TargetWorker:
         capacity: int = 10_000,
         backoff: Backoff = Backoff(),
         seed: int = 0,
+        put_timeout_s: float = 1.0,
     ):
         self.name = name
         self.sender = sender
@@ -101,6 +107,9 @@ class TargetWorker:
         self.backoff = backoff
         self.counters = Counters()
         self._queue: queue.Queue[Delivery] = queue.Queue(maxsize=capacity)
+        self.capacity = capacity
+        self.put_timeout_s = put_timeout_s
+        self._stalled = False
         self._retries: list[tuple[float, int, Delivery]] = []
         self._seq = itertools.count()
         self._rng = random.Random(seed)
@@ -116,9 +125,17 @@ class TargetWorker:
             self._queue.put_nowait(d)
             return True
         except queue.Full:
+            pass
+        if not self._stalled:
             self.counters.backpressure += 1
-            self._dead(d, "TargetQueueFull", f"the delivery queue of target {self.name} is full", None)
-            return False
+            try:
+                self._queue.put(d, timeout=self.put_timeout_s)
+                return True
+            except queue.Full:
+                self._stalled = True
+        self.counters.overflow += 1
+        self._dead(d, "TargetQueueFull", f"the delivery queue of target {self.name} is full", None)
+        return False
 
     def pending(self) -> int:
         with self._cond:
@@ -135,7 +152,10 @@ class TargetWorker:
         try:
             d = self._queue.get(timeout=wait)
         except queue.Empty:
+            self._stalled = False
             return None
+        if self._stalled and self._queue.qsize() < self.capacity // 2:
+            self._stalled = False
         with self._cond:
             self._busy += 1
         return d
