@@ -6,7 +6,10 @@ contact events: exact ``source`` / ``detail-type`` / ``eventType`` /
 ``campaign.campaignId``, plus some ``prefix`` and ``numeric`` conditions
 (see ``typical_rules``). Only the matching is timed (the envelopes are
 built before the clock starts); the time to build envelopes is printed
-separately. Target: >= 100,000 events/s (issue 14).
+separately. The figure is events per CPU-second of this process
+(``time.process_time``), so that other work on a shared machine does not
+lower it; the wall-clock rate is printed beside it. Target: >= 100,000
+events/s (issue 14).
 
     .venv/bin/python benchmarks/bench_matcher.py [--events N] [--rules N]
 """
@@ -69,17 +72,19 @@ def main() -> None:
     for i, r in enumerate(typical_rules(args.rules, "bench-campaign")):
         rules.add(f"rule-{i}", r)
     rules.match(envelopes[0])  # compile
-    best = 0.0
+    best_cpu = best_wall = 0.0
     matched = 0
     for _ in range(args.repeat):
-        t0 = time.perf_counter()
+        w0, c0 = time.perf_counter(), time.process_time()
         matched = 0
         for env in envelopes:
             matched += len(rules.match(env))
-        elapsed = time.perf_counter() - t0
-        best = max(best, len(envelopes) / elapsed)
+        wall, cpu = time.perf_counter() - w0, time.process_time() - c0
+        best_cpu = max(best_cpu, len(envelopes) / cpu)
+        best_wall = max(best_wall, len(envelopes) / wall)
     print(f"events: {len(envelopes):,}  rules: {args.rules}  matches: {matched:,}")
-    print(f"matcher: {best:,.0f} events/s on one core (best of {args.repeat}; target >= 100,000)")
+    print(f"matcher: {best_cpu:,.0f} events per CPU-second on one core (best of {args.repeat}; target >= 100,000)")
+    print(f"matcher, wall clock: {best_wall:,.0f} events/s")
     print(f"envelope building (not part of the figure): {len(envelopes) / build:,.0f} events/s")
 
 

@@ -30,7 +30,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from eventbus.targets import DeliveryError
+from eventbus.targets import DeliveryError, HttpSender, NatsSender, QueueSender, RedisSender
 
 log = logging.getLogger("eventbus.delivery")
 
@@ -247,14 +247,16 @@ def dead_letter_attributes(d: Delivery, code: str, message: str, condition: str 
 
 
 def dead_letter_to(sender: Any) -> DeadLetter:
-    """A dead-letter function sending to ``sender``: a queue gets the event
-    as the body and the attributes beside it; any other target gets
-    ``{"event": ..., "attributes": ...}``."""
+    """A dead-letter function sending to ``sender``. Queues, HTTP, NATS and
+    Redis get the original event as the body and the attributes beside it
+    (queue attributes, ``X-Dead-Letter-*`` headers, NATS headers, stream
+    fields); a file or a callable gets ``{"event": ..., "attributes": ...}``."""
+    beside = isinstance(sender, (QueueSender, HttpSender, NatsSender, RedisSender))
 
     def send(d: Delivery, code: str, message: str, condition: str | None) -> bool:
         attrs = dead_letter_attributes(d, code, message, condition)
         try:
-            if hasattr(sender, "store"):
+            if beside:
                 sender.send(json.dumps(d.event), d.event, attrs)
             else:
                 sender.send(json.dumps({"event": d.event, "attributes": attrs}), d.event)

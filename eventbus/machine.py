@@ -23,7 +23,7 @@ from typing import Any, Callable, Hashable, Iterable
 
 from eventbus.evaluate import flatten, match_subrule
 from eventbus.jsonvalues import comparable
-from eventbus.matchers import Exact, Exists, Matcher
+from eventbus.matchers import Exact, Exists, Matcher, Prefix
 from eventbus.pattern import Pattern, compile_pattern
 
 _DEEP = object()
@@ -118,12 +118,13 @@ def _getter(path: str) -> Callable[[Any], Any]:
 
 
 class _PathIndex:
-    __slots__ = ("path", "get", "exact", "tests", "present", "absent")
+    __slots__ = ("path", "get", "exact", "prefixes", "tests", "present", "absent")
 
     def __init__(self, path: str):
         self.path = path
         self.get = _getter(path)
         self.exact: dict[Any, list[int]] = {}
+        self.prefixes: dict[str, list[int]] = {}
         self.tests: dict[tuple, tuple[Matcher, list[int]]] = {}
         self.present: list[int] = []
         self.absent: list[int] = []
@@ -180,7 +181,9 @@ class RuleSet:
             anchors.setdefault(anchor, []).append((key, rest))
         self._anchors = anchors
         self._plan = [
-            (ix.get, ix.exact, tuple(ix.tests.values()), tuple(ix.present), tuple(ix.absent)) for ix in indexes.values()
+            (ix.get, ix.exact, ix.prefixes, tuple(sorted({len(p) for p in ix.prefixes})), tuple(ix.tests.values()),
+             tuple(ix.present), tuple(ix.absent))
+            for ix in indexes.values()
         ]
         self._order = {k: i for i, k in enumerate(self._patterns)}
         self._dirty = False
@@ -194,6 +197,10 @@ class RuleSet:
             lit = _literal_key(m)
             if lit is not None:
                 ix.exact.setdefault(lit, []).append(cid)
+            elif isinstance(m, Prefix) and not m.ignore_case:
+                # Case-sensitive prefixes: one hash lookup per distinct length.
+                ix.prefixes.setdefault(m.prefix, []).append(cid)
+                weight = max(weight, 10)
             elif isinstance(m, Exists):
                 (ix.present if m.present else ix.absent).append(cid)
                 weight = max(weight, 100)
@@ -208,7 +215,7 @@ class RuleSet:
             self._compile()
         sat: set[int] = set()
         add = sat.update
-        for get, exact, tests, present, absent in self._plan:
+        for get, exact, prefixes, lengths, tests, present, absent in self._plan:
             vals = get(event)
             if vals is _DEEP:
                 return self._slow(event)
@@ -219,7 +226,14 @@ class RuleSet:
             if present:
                 add(present)
             for v in vals:
-                hit = exact.get(v if v.__class__ is str else value_key(v))
+                if v.__class__ is str:
+                    hit = exact.get(v)
+                    for n in lengths:
+                        more = prefixes.get(v[:n])
+                        if more:
+                            add(more)
+                else:
+                    hit = exact.get(value_key(v))
                 if hit:
                     add(hit)
                 for m, cids in tests:

@@ -34,6 +34,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 
 metadata = MetaData()
 
@@ -110,8 +111,6 @@ class Store:
 
     def insert(self, *, tenant: str, kind: str, name: str, body: dict, parent: str = "") -> bool:
         """False when it already exists."""
-        from sqlalchemy.exc import IntegrityError
-
         try:
             with self.engine.begin() as c:
                 c.execute(insert(resources).values(tenant=tenant, kind=kind, parent=parent, name=name, body=body, created_at=now()))

@@ -30,6 +30,8 @@ from typing import Any, Callable
 from urllib.parse import quote
 
 import httpx
+import nats
+import redis
 
 FILE_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]{0,127}$")
 RETRY_HTTP = {401, 407, 409, 429}
@@ -88,8 +90,10 @@ class HttpSender:
             url = url.replace("*", quote(str(value), safe=""), 1)
         return url
 
-    def send(self, body: str, event: dict) -> None:
+    def send(self, body: str, event: dict, attributes: dict | None = None) -> None:
         headers = dict(self.headers)
+        for k, v in (attributes or {}).items():
+            headers["X-Dead-Letter-" + k.replace("_", "-").title()] = " ".join(str(v).split())
         headers.update({str(k): str(v) for k, v in (self.params.get("HeaderParameters") or {}).items()})
         try:
             r = self.client.request(
@@ -100,7 +104,8 @@ class HttpSender:
         if 200 <= r.status_code < 300:
             return
         retry = r.status_code >= 500 or r.status_code in RETRY_HTTP
-        raise DeliveryError(str(r.status_code), f"Endpoint answered HTTP {r.status_code}: {r.text[:200]}", retry)
+        detail = " ".join(r.text[:200].split())
+        raise DeliveryError(str(r.status_code), f"Endpoint answered HTTP {r.status_code}" + (f": {detail}" if detail else ""), retry)
 
     def close(self) -> None:
         self.client.close()
@@ -134,16 +139,14 @@ class NatsSender:
         self._thread.start()
         self._nc = None
 
-    async def _publish(self, data: bytes) -> None:
-        import nats
-
+    async def _publish(self, data: bytes, headers: dict | None) -> None:
         if self._nc is None or self._nc.is_closed:
             self._nc = await nats.connect(self.url, connect_timeout=self.timeout, max_reconnect_attempts=1, allow_reconnect=False)
-        await self._nc.publish(self.subject, data)
+        await self._nc.publish(self.subject, data, headers=headers or None)
         await self._nc.flush(timeout=self.timeout)
 
-    def send(self, body: str, event: dict) -> None:
-        fut = asyncio.run_coroutine_threadsafe(self._publish(body.encode()), self._loop)
+    def send(self, body: str, event: dict, attributes: dict | None = None) -> None:
+        fut = asyncio.run_coroutine_threadsafe(self._publish(body.encode(), attributes), self._loop)
         try:
             fut.result(self.timeout + 1)
         except Exception as exc:
@@ -164,14 +167,12 @@ class NatsSender:
 
 class RedisSender:
     def __init__(self, url: str, stream: str, timeout: float = 5.0):
-        import redis
-
         self.stream = stream
         self.client = redis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout)
 
-    def send(self, body: str, event: dict) -> None:
+    def send(self, body: str, event: dict, attributes: dict | None = None) -> None:
         try:
-            self.client.xadd(self.stream, {"event": body})
+            self.client.xadd(self.stream, {"event": body, **(attributes or {})})
         except Exception as exc:
             raise DeliveryError("REDIS_ERROR", f"{type(exc).__name__}: {exc}") from None
 

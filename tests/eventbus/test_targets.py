@@ -177,3 +177,25 @@ def test_nats_subject_target():
     done.set()
     t.join(5)
     assert {json.loads(d)["id"] for d in received} == want
+
+
+def test_http_dead_letter_gets_the_event_and_attribute_headers():
+    ep, dlq = Endpoint(status=500), Endpoint()
+    try:
+        dests = {ARN: ep.url, ARN.replace("crm", "dlq"): dlq.url}
+        conn = {"AuthorizationType": "BASIC", "AuthParameters": {"BasicAuthParameters": {"Username": "u", "Password": "p"}}}
+        env = Environment(callables={}, lookup_destination=lambda arn: ({"InvocationEndpoint": dests[arn], "HttpMethod": "POST"}, conn))
+        bus = Bus(env=env, backoff=Backoff(0.01, 0.05))
+        bus.put_rule("r", {"source": ["test"]})
+        bus.put_target("r", {"Id": "crm", "Arn": ARN, "RetryPolicy": {"MaximumRetryAttempts": 0},
+                             "DeadLetterConfig": {"Arn": ARN.replace("crm", "dlq")}})
+        bus.publish_many([{"id": "e-1", "source": "test", "detail": {}}])
+        bus.shutdown(10)
+        assert len(dlq.requests) == 1
+        headers, body = dlq.requests[0]
+        assert json.loads(body)["id"] == "e-1"
+        assert headers["x-dead-letter-error-code"] == "500"
+        assert headers["x-dead-letter-exhausted-retry-condition"] == "MaximumRetryAttemptsExhausted"
+    finally:
+        ep.close()
+        dlq.close()
