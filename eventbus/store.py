@@ -34,7 +34,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
 metadata = MetaData()
 
@@ -84,7 +84,11 @@ def ensure_tables(engine: Engine) -> None:
         return
     with _lock:
         if key not in _created:
-            metadata.create_all(engine, checkfirst=True)
+            try:
+                metadata.create_all(engine, checkfirst=True)
+            except (ProgrammingError, OperationalError, IntegrityError):
+                # Another process (the server, a run worker) created them first.
+                metadata.create_all(engine, checkfirst=True)
             _created.add(key)
 
 

@@ -15,20 +15,25 @@ from botocore.exceptions import ClientError
 
 from api.testing import ServerProcess, make_keys
 from api_helpers import CAMPAIGN, SIMULATION, Server, run_of, wait_for
+from tests.databases import empty_database
 from tests.eventbus.conftest import corpus
 from tests.eventbus.test_targets import Endpoint
 
 UTC = dt.timezone.utc
 
 
-@pytest.fixture(scope="module")
-def srv(tmp_path_factory):
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def srv(request, tmp_path_factory):
+    """A server on each database (PostgreSQL skipped when unavailable); quick
+    retries so that the dead-letter test takes seconds."""
     data = tmp_path_factory.mktemp("srv-events")
-    url = f"sqlite:///{data / 'dialer.sqlite'}"
+    url, schema = empty_database(request.param, data)
     keys = dict(zip(("manager", "analyst", "other"), make_keys(url, ("manager", "default"), ("analyst", "default"), ("manager", "other"))))
     proc = ServerProcess(data_dir=data, database_url=url, extra_env={"DIALER_EVENTBUS_BACKOFF_BASE_S": "0.05"}).start()
     yield Server(proc, keys)
     proc.stop()
+    if schema is not None:
+        schema.close()
 
 
 def test_corpus_through_test_event_pattern(srv):
