@@ -3,11 +3,18 @@ interface the engine writes to.
 
 ``Bus`` is what both the service and Python code use. To the engine it is
 just a sink (``write(batch)``, ``close()``): each batch of contact events
-becomes EventBridge envelopes, in simulated-time order within the batch,
-published as fast as the simulation runs or, with ``speed``, in real time
-times that factor (``speed=60`` plays an 8-hour day in 8 minutes; the
-simulation is then held back when it runs more than ``pace_capacity``
-events ahead of the clock).
+becomes EventBridge envelopes, published in simulated-time order as fast as
+the simulation runs or, with ``speed``, in real time times that factor
+(``speed=60`` plays an 8-hour day in 8 minutes; the simulation is then held
+back when it runs more than ``pace_capacity`` events ahead of the clock).
+
+Order: the engine writes a batch when enough calls have *finished*, so a
+later batch can hold events (the start of a long call) earlier than the end
+of the previous one. The bus therefore holds events back in a heap until
+the simulated time written so far is ``order_horizon_s`` past them (default
+one hour: no call lasts that long from dial to hang-up in any example) and
+releases the rest when the engine closes its sinks. Order is exact unless a
+call spans more than the horizon.
 
 Chaos (``Chaos``) makes the bus behave as Connect documents its delivery:
 unordered (events shuffled within a bounded window) and at least once
@@ -16,13 +23,14 @@ unordered (events shuffled within a bounded window) and at least once
 
 from __future__ import annotations
 
+import heapq
 import json
 import queue
 import random
 import threading
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Iterable
 
 import pyarrow as pa
@@ -104,6 +112,7 @@ class Bus:
         backoff: Backoff = Backoff(),
         pace_capacity: int = 100_000,
         put_timeout_s: float = 1.0,
+        order_horizon_s: float = 3600.0,
     ):
         if speed is not None and not speed > 0:
             raise ValueError(f"speed must be > 0, got {speed!r}")
@@ -132,6 +141,9 @@ class Bus:
         self._pace_thread: threading.Thread | None = None
         self._pace_capacity = pace_capacity
         self._pace_origin: tuple[float, float] | None = None
+        self.order_horizon_s = order_horizon_s
+        self._held: list[tuple[str, int, dict]] = []
+        self._held_seq = 0
 
     # -- configuration -----------------------------------------------------
     def rule_arn(self, rule: str) -> str:
@@ -269,7 +281,32 @@ class Bus:
 
     # -- the sink interface ----------------------------------------------------
     def write(self, batch: pa.RecordBatch) -> None:
-        events = envelopes_of(batch, region=self.region, account=self.account)
+        self._emit(self._in_order(envelopes_of(batch, region=self.region, account=self.account)))
+
+    def _in_order(self, events: list[dict], *, everything: bool = False) -> list[dict]:
+        """The held events that are now safe to publish, oldest first (ISO
+        times of one format sort as instants)."""
+        held = self._held
+        for e in events:
+            self._held_seq += 1
+            heapq.heappush(held, (e["time"], self._held_seq, e))
+        if not held:
+            return []
+        if everything:
+            cut = None
+        else:
+            newest = max((e["time"] for e in events), default=None)
+            if newest is None:
+                return []
+            cut = (_parse_time(newest) - timedelta(seconds=self.order_horizon_s)).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+        out = []
+        while held and (cut is None or held[0][0] <= cut):
+            out.append(heapq.heappop(held)[2])
+        return out
+
+    def _emit(self, events: list[dict]) -> None:
+        if not events:
+            return
         if self.speed is None:
             self.publish_many(events)
             return
@@ -302,8 +339,9 @@ class Bus:
             self._pace_q.task_done()
 
     def close(self) -> None:
-        """End of a simulation segment: publish what is paced, keep the
-        targets running (a run may have several segments)."""
+        """End of a simulation segment: publish what is held and paced, keep
+        the targets running (a run may have several segments)."""
+        self._emit(self._in_order([], everything=True))
         if self._pace_q is not None:
             self._pace_q.join()
         self.flush_archive()
@@ -340,10 +378,13 @@ class Bus:
         }
 
 
+def _parse_time(raw: str) -> datetime:
+    t = datetime.fromisoformat(str(raw).replace("Z", "+00:00"))
+    return t if t.tzinfo else t.replace(tzinfo=timezone.utc)
+
+
 def _event_time(event: dict) -> datetime:
-    raw = event.get("time")
     try:
-        t = datetime.fromisoformat(str(raw).replace("Z", "+00:00"))
+        return _parse_time(event.get("time"))
     except ValueError:
         return datetime.now(timezone.utc)
-    return t if t.tzinfo else t.replace(tzinfo=timezone.utc)

@@ -9,6 +9,7 @@ run applies to the rest of it. Deliveries to unchanged targets carry on.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import threading
@@ -144,7 +145,11 @@ class RunBusSink:
 
     accepts_encoded = False
 
-    def __init__(self, engine: Engine, tenant: str, config: Config, *, refresh_s: float = 2.0, speed: float | None = None):
+    def __init__(
+        self, engine: Engine, tenant: str, config: Config, *, refresh_s: float = 2.0, speed: float | None = None,
+        stats_path: Path | None = None,
+    ):
+        self.stats_path = stats_path
         self.store = Store(engine)
         self.tenant = tenant
         self.config = config
@@ -162,21 +167,28 @@ class RunBusSink:
         self.bus.close()
 
     def shutdown(self) -> dict:
-        """Wait for deliveries (at most the configured drain time)."""
-        return self.bus.shutdown(self.config.drain_s)
+        """Wait for deliveries (at most the configured drain time); the
+        counters go to ``eventbus.json`` in the run's directory."""
+        stats = self.bus.shutdown(self.config.drain_s)
+        if self.stats_path is not None:
+            self.stats_path.write_text(json.dumps(stats, indent=2) + "\n")
+        return stats
 
 
 def run_sink_for(engine: Engine, run_id: str, data_dir: Path, region: str) -> RunBusSink | None:
     """The bus sink of a run, or None when its tenant has no rule or
     archive on the default bus (nothing to do, no cost)."""
+    runs = Run.__table__
     with engine.connect() as c:
-        tenant = c.execute(Run.__table__.select().with_only_columns(Run.__table__.c.tenant).where(Run.__table__.c.id == run_id)).scalar()
-    if tenant is None:
+        row = c.execute(runs.select().with_only_columns(runs.c.tenant, runs.c.events_dir).where(runs.c.id == run_id)).first()
+    if row is None:
         return None
+    tenant, events_dir = row
     store = Store(engine)
     if not store.list(tenant=tenant, kind="rule", parent="default") and not store.list(tenant=tenant, kind="archive"):
         return None
-    return RunBusSink(engine, tenant, Config.from_env(data_dir, region))
+    stats = Path(events_dir) / "eventbus.json" if events_dir else None
+    return RunBusSink(engine, tenant, Config.from_env(data_dir, region), stats_path=stats)
 
 
 class ServerRuntime:

@@ -148,6 +148,9 @@ def test_campaign_run_delivered_dead_lettered_archived_and_replayed(srv):
             a = dlq[0]["attributes"]
             assert a["ERROR_CODE"] == "500" and a["EXHAUSTED_RETRY_CONDITION"] == "MaximumRetryAttemptsExhausted"
             assert a["RULE_ARN"].endswith(":rule/hangups") and a["TARGET_ARN"] == down["ApiDestinationArn"]
+            stats = json.loads((srv.proc.data_dir / "runs" / run["id"] / "eventbus.json").read_text())
+            assert stats["targets"]["hangups/crm"]["delivered"] == len(ok.requests)
+            assert stats["targets"]["hangups/down"]["dead_lettered"] == len(hangups)
             archive = ev.describe_archive(ArchiveName="hangups")
             assert archive["EventCount"] == len(hangups) and archive["SizeBytes"] > 0
 
