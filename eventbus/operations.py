@@ -313,6 +313,15 @@ class Operations:
         targets = [b for _, _, b in self.store.list(tenant=self.tenant, kind="target", parent=f"{bus}/{rule}")]
         return self._page(body, "Targets", targets)
 
+    def op_list_rule_names_by_target(self, body: dict) -> dict:
+        bus = self._bus_name(body)
+        arn = body.get("TargetArn")
+        if not isinstance(arn, str) or not arn:
+            raise validation("TargetArn is required")
+        names = sorted({parent.split("/", 1)[1] for parent, _, t in self.store.list(tenant=self.tenant, kind="target")
+                        if parent.split("/", 1)[0] == bus and t.get("Arn") == arn})
+        return self._page(body, "RuleNames", names)
+
     # -- events -------------------------------------------------------------
     def op_test_event_pattern(self, body: dict) -> dict:
         pattern = compile_or_raise(body.get("EventPattern"))

@@ -74,6 +74,8 @@ def test_buses_rules_and_targets(srv):
     ])
     assert r["FailedEntryCount"] == 1 and r["FailedEntries"][0]["TargetId"] == "bad"
     assert [t["Id"] for t in ev.list_targets_by_rule(Rule="big", EventBusName="orders")["Targets"]] == ["q"]
+    by_target = ev.list_rule_names_by_target(TargetArn="arn:aws:sqs:us-east-1:111122223333:big-orders", EventBusName="orders")
+    assert by_target["RuleNames"] == ["big"]
     out = ev.put_events(Entries=[
         {"Source": "shop", "DetailType": "order", "Detail": json.dumps({"n": n}), "EventBusName": "orders"} for n in (5, 11, 12)
     ])
