@@ -27,6 +27,7 @@ from eventbus.matchers import Exact, Exists, Matcher, Prefix
 from eventbus.pattern import Pattern, compile_pattern
 
 _DEEP = object()
+MEMO_SIZE = 50_000
 
 
 def value_key(v: Any) -> Any:
@@ -180,11 +181,7 @@ class RuleSet:
             rest = tuple(c for c in cids if c != anchor)
             anchors.setdefault(anchor, []).append((key, rest))
         self._anchors = anchors
-        self._plan = [
-            (ix.get, ix.exact, ix.prefixes, tuple(sorted({len(p) for p in ix.prefixes})), tuple(ix.tests.values()),
-             tuple(ix.present), tuple(ix.absent))
-            for ix in indexes.values()
-        ]
+        self._plan = [(ix.get, {}, self._evaluator(ix), tuple(ix.present), tuple(ix.absent)) for ix in indexes.values()]
         self._order = {k: i for i, k in enumerate(self._patterns)}
         self._dirty = False
 
@@ -209,13 +206,35 @@ class RuleSet:
                 weight = max(weight, 10)
         return weight
 
+    @staticmethod
+    def _evaluator(ix: _PathIndex) -> Callable[[Any], tuple[int, ...]]:
+        """The conditions of one path that a value satisfies."""
+        exact, prefixes = ix.exact, ix.prefixes
+        lengths = tuple(sorted({len(p) for p in prefixes}))
+        tests = tuple(ix.tests.values())
+
+        def conditions(v: Any) -> tuple[int, ...]:
+            out: list[int] = []
+            if v.__class__ is str:
+                out.extend(exact.get(v, ()))
+                for n in lengths:
+                    out.extend(prefixes.get(v[:n], ()))
+            else:
+                out.extend(exact.get(value_key(v), ()))
+            for m, cids in tests:
+                if m.test(v):
+                    out.extend(cids)
+            return tuple(out)
+
+        return conditions
+
     def match(self, event: Any) -> list[Hashable]:
         """The keys of the rules the event matches, in the order added."""
         if self._dirty:
             self._compile()
         sat: set[int] = set()
         add = sat.update
-        for get, exact, prefixes, lengths, tests, present, absent in self._plan:
+        for get, memo, conditions, present, absent in self._plan:
             vals = get(event)
             if vals is _DEEP:
                 return self._slow(event)
@@ -226,19 +245,17 @@ class RuleSet:
             if present:
                 add(present)
             for v in vals:
-                if v.__class__ is str:
-                    hit = exact.get(v)
-                    for n in lengths:
-                        more = prefixes.get(v[:n])
-                        if more:
-                            add(more)
-                else:
-                    hit = exact.get(value_key(v))
+                # Values repeat (event types, campaign ids): remember what
+                # each one satisfies, in a bounded memo per path.
+                k = v if v.__class__ is str else (v.__class__, v)
+                hit = memo.get(k)
+                if hit is None:
+                    hit = conditions(v)
+                    if len(memo) >= MEMO_SIZE:
+                        memo.clear()
+                    memo[k] = hit
                 if hit:
                     add(hit)
-                for m, cids in tests:
-                    if m.test(v):
-                        add(cids)
         if not sat:
             return []
         found = set()

@@ -17,7 +17,7 @@ from api.testing import ServerProcess, make_keys
 from api_helpers import CAMPAIGN, SIMULATION, Server, run_of, wait_for
 from tests.databases import empty_database
 from tests.eventbus.conftest import corpus
-from tests.eventbus.test_targets import Endpoint
+from tests.eventbus.endpoint import Endpoint
 
 UTC = dt.timezone.utc
 

@@ -10,7 +10,6 @@ import socket
 import threading
 import time
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -18,6 +17,7 @@ from dialer import simulate
 from eventbus import Backoff, Bus
 from eventbus.targets import Environment, FileSender, TargetError, kind_of
 from tests.eventbus.conftest import small_campaign
+from tests.eventbus.endpoint import Endpoint
 
 
 def reachable(host: str, port: int) -> bool:
@@ -26,35 +26,6 @@ def reachable(host: str, port: int) -> bool:
             return True
     except OSError:
         return False
-
-
-class Endpoint:
-    """A real HTTP server on 127.0.0.1 recording requests; answers
-    ``status`` (a list is consumed one status per request)."""
-
-    def __init__(self, status=200):
-        self.requests: list[tuple[dict, bytes]] = []
-        self.status = status
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers.get("content-length") or 0))
-                outer.requests.append(({k.lower(): v for k, v in self.headers.items()}, body))
-                code = outer.status.pop(0) if isinstance(outer.status, list) else outer.status
-                self.send_response(code)
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
 
 
 def http_bus(endpoint: Endpoint, connection: dict) -> Bus:
