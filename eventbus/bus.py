@@ -37,7 +37,6 @@ import pyarrow as pa
 
 from eventbus.delivery import Backoff, Delivery, RetryPolicy, TargetWorker, dead_letter_to
 from eventbus.envelopes import envelopes_of
-from eventbus.evaluate import matches
 from eventbus.machine import RuleSet
 from eventbus.pattern import Pattern, compile_pattern
 from eventbus.targets import Environment, make_sender
@@ -132,6 +131,7 @@ class Bus:
         self._rule_arns: dict[str, str] = {}
         self._targets: dict[str, list[_Target]] = {}
         self._archives: dict[str, Pattern | None] = {}
+        self._archive_rules = RuleSet()
         self._memory_archive: list[tuple[str, datetime, dict]] = []
         self._rng = random.Random(chaos.seed if chaos else 0)
         self._lock = threading.RLock()
@@ -222,10 +222,14 @@ class Bus:
         compiled = pattern if pattern is None or isinstance(pattern, Pattern) else compile_pattern(pattern)
         with self._lock:
             self._archives[name] = compiled
+            self._archive_rules.remove(name)
+            if compiled is not None:
+                self._archive_rules.add(name, compiled)
 
     def delete_archive(self, name: str) -> None:
         with self._lock:
             self._archives.pop(name, None)
+            self._archive_rules.remove(name)
 
     # -- publishing ----------------------------------------------------------
     def publish(self, event: dict, *, only_rules: Iterable[str] | None = None, archive: bool = True) -> list[str]:
@@ -256,10 +260,10 @@ class Bus:
         self.flush_archive()
 
     def _to_archives(self, event: dict) -> None:
-        t = _event_time(event)
-        for name, pattern in self._archives.items():
-            if pattern is None or matches(pattern, event):
-                self._memory_archive.append((name, t, event))
+        names = [n for n, p in self._archives.items() if p is None] + self._archive_rules.match(event)
+        if names:
+            t = _event_time(event)
+            self._memory_archive.extend((name, t, event) for name in names)
 
     def flush_archive(self) -> None:
         with self._lock:

@@ -15,7 +15,7 @@ from typing import Any, Callable
 from eventbus.bus import Chaos
 from eventbus.evaluate import matches
 from eventbus.jsonvalues import loads
-from eventbus.pattern import InvalidPatternError, compile_pattern
+from eventbus.pattern import MAX_PATTERN_CHARS, InvalidPatternError, compile_pattern
 from eventbus.runtime import ServerRuntime, account_of, bus_arn, destination_by_arn
 from eventbus.targets import TargetError, kind_of
 from eventbus.transform import Transform, TransformError
@@ -60,6 +60,8 @@ def _name(body: dict, field: str, pattern: re.Pattern = NAME, required: bool = T
 def _pattern_text(raw: Any) -> str:
     if not isinstance(raw, str):
         raise validation("EventPattern must be a string")
+    if len(raw) > MAX_PATTERN_CHARS:
+        raise validation(f"1 validation error detected: Value at 'eventPattern' failed to satisfy constraint: Member must have length less than or equal to {MAX_PATTERN_CHARS}")
     try:
         compile_pattern(raw)
     except InvalidPatternError as exc:
@@ -600,6 +602,8 @@ class Operations:
 def compile_or_raise(raw: Any):
     if not isinstance(raw, str):
         raise validation("EventPattern must be a string")
+    if len(raw) > MAX_PATTERN_CHARS:
+        raise validation(f"1 validation error detected: Value at 'eventPattern' failed to satisfy constraint: Member must have length less than or equal to {MAX_PATTERN_CHARS}")
     try:
         return compile_pattern(raw)
     except InvalidPatternError as exc:
