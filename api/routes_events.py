@@ -9,6 +9,7 @@ dead-letter queues)."""
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from typing import Any
 
@@ -22,6 +23,7 @@ from eventbus.operations import EventsError, Operations
 from eventbus.runtime import Config, ServerRuntime
 
 router = APIRouter(tags=["EventBridge"])
+log = logging.getLogger("api.events")
 SERVICE = "events"
 TARGET_PREFIX = "AWSEvents."
 CONTENT_TYPE = "application/x-amz-json-1.1"
@@ -63,10 +65,16 @@ async def events_endpoint(request: Request):
     if not isinstance(body, dict):
         return _error("SerializationException", "the request body must be a JSON object")
     ops = Operations(runtime(request), principal.tenant, can_manage=principal.can_manage)
+    op = target[len(TARGET_PREFIX):]
     try:
-        result = await run_in_threadpool(ops.call, target[len(TARGET_PREFIX):], body)
+        result = await run_in_threadpool(ops.call, op, body)
     except EventsError as exc:
         return _error(exc.code, exc.message, exc.status)
+    except (TypeError, ValueError, KeyError, AttributeError, IndexError) as exc:
+        # A member of the wrong shape deep in a request (a string where the
+        # model has a structure): the caller's error, not ours.
+        log.info("%s: malformed request: %r", op, exc)
+        return _error("ValidationException", f"{op}: a request member has the wrong type or shape ({type(exc).__name__}: {exc})")
     return JSONResponse(result, media_type=CONTENT_TYPE)
 
 

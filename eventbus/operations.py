@@ -1,7 +1,8 @@
 """The EventBridge operations (``AWSEvents.<Operation>``), framework-free:
 a request body in, a response body out, ``EventsError`` with AWS's error
 names. The HTTP layer (api/routes_events.py) only authenticates and
-frames them."""
+frames them. Buses, rules, targets and events here; connections and API
+destinations in ``ops_http``, archives and replays in ``ops_archive``."""
 
 from __future__ import annotations
 
@@ -15,61 +16,29 @@ from typing import Any, Callable
 from eventbus.bus import Chaos
 from eventbus.evaluate import matches
 from eventbus.jsonvalues import loads
-from eventbus.pattern import MAX_PATTERN_CHARS, InvalidPatternError, compile_pattern
+from eventbus.ops_archive import ArchiveOps
+from eventbus.ops_common import (
+    BUS_NAME,
+    NAME,
+    EventsError,
+    check_name,
+    compile_or_raise,
+    not_found,
+    page,
+    pattern_text,
+    validation,
+)
+from eventbus.ops_http import ConnectionOps
 from eventbus.runtime import ServerRuntime, account_of, bus_arn, destination_by_arn
 from eventbus.targets import TargetError, kind_of
 from eventbus.transform import Transform, TransformError
 
-NAME = re.compile(r"^[.\-_A-Za-z0-9]{1,64}$")
-BUS_NAME = re.compile(r"^[/.\-_A-Za-z0-9]{1,256}$")
 EVENT_FIELDS = ("id", "account", "source", "time", "region", "detail-type")
 
-
-class EventsError(Exception):
-    STATUS = {"ResourceNotFoundException": 400, "InternalException": 500}
-
-    def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code = code
-        self.message = message
-
-    @property
-    def status(self) -> int:
-        return self.STATUS.get(self.code, 400)
+__all__ = ["EventsError", "Operations"]
 
 
-def validation(msg: str) -> EventsError:
-    return EventsError("ValidationException", msg)
-
-
-def not_found(msg: str) -> EventsError:
-    return EventsError("ResourceNotFoundException", msg)
-
-
-def _name(body: dict, field: str, pattern: re.Pattern = NAME, required: bool = True) -> str | None:
-    v = body.get(field)
-    if v is None:
-        if required:
-            raise validation(f"1 validation error detected: Value null at '{field}' failed to satisfy constraint: Member must not be null")
-        return None
-    if not isinstance(v, str) or not pattern.match(v):
-        raise validation(f"1 validation error detected: Value {v!r} at '{field}' failed to satisfy constraint: Member must satisfy regular expression pattern: {pattern.pattern}")
-    return v
-
-
-def _pattern_text(raw: Any) -> str:
-    if not isinstance(raw, str):
-        raise validation("EventPattern must be a string")
-    if len(raw) > MAX_PATTERN_CHARS:
-        raise validation(f"1 validation error detected: Value at 'eventPattern' failed to satisfy constraint: Member must have length less than or equal to {MAX_PATTERN_CHARS}")
-    try:
-        compile_pattern(raw)
-    except InvalidPatternError as exc:
-        raise EventsError("InvalidEventPatternException", str(exc)) from None
-    return raw
-
-
-class Operations:
+class Operations(ConnectionOps, ArchiveOps):
     """One tenant's view of the service's buses."""
 
     def __init__(self, runtime: ServerRuntime, tenant: str, *, can_manage: bool = True):
@@ -122,7 +91,7 @@ class Operations:
 
     # -- buses --------------------------------------------------------------
     def op_create_event_bus(self, body: dict) -> dict:
-        name = _name(body, "Name", BUS_NAME)
+        name = check_name(body, "Name", BUS_NAME)
         if name == "default" or name.startswith("aws."):
             raise validation(f"Event bus name {name!r} is reserved")
         arn = bus_arn(self.region, self.account, name)
@@ -153,10 +122,10 @@ class Operations:
             if name != "default":
                 buses.append({k: b[k] for k in ("Name", "Arn", "Description", "CreationTime", "LastModifiedTime") if b.get(k) is not None})
         buses = [b for b in buses if b["Name"].startswith(prefix)]
-        return self._page(body, "EventBuses", buses)
+        return page(body, "EventBuses", buses)
 
     def op_delete_event_bus(self, body: dict) -> dict:
-        name = _name(body, "Name", BUS_NAME)
+        name = check_name(body, "Name", BUS_NAME)
         if name == "default":
             raise validation("Cannot delete event bus default.")
         if self.store.delete(tenant=self.tenant, kind="bus", name=name):
@@ -195,7 +164,7 @@ class Operations:
         return self._arn("rule", name if bus == "default" else f"{bus}/{name}")
 
     def op_put_rule(self, body: dict) -> dict:
-        name = _name(body, "Name")
+        name = check_name(body, "Name")
         bus = self._bus_name(body)
         pattern = body.get("EventPattern")
         if pattern is None and not body.get("ScheduleExpression"):
@@ -207,7 +176,7 @@ class Operations:
             raise validation(f"State: {state!r} is not ENABLED or DISABLED")
         rec = self.store.get(tenant=self.tenant, kind="rule", parent=bus, name=name) or {}
         rec.update(
-            Name=name, Arn=self._rule_arn(bus, name), EventPattern=_pattern_text(pattern), State=state, EventBusName=bus,
+            Name=name, Arn=self._rule_arn(bus, name), EventPattern=pattern_text(pattern), State=state, EventBusName=bus,
             CreatedBy=self.account,
         )
         if body.get("Description") is not None:
@@ -218,16 +187,16 @@ class Operations:
 
     def op_describe_rule(self, body: dict) -> dict:
         bus = self._bus_name(body)
-        return self._rule(bus, _name(body, "Name"))
+        return self._rule(bus, check_name(body, "Name"))
 
     def op_list_rules(self, body: dict) -> dict:
         bus = self._bus_name(body)
         rules = [b for _, n, b in self.store.list(tenant=self.tenant, kind="rule", parent=bus, prefix=body.get("NamePrefix"))]
-        return self._page(body, "Rules", rules)
+        return page(body, "Rules", rules)
 
     def _set_state(self, body: dict, state: str) -> dict:
         bus = self._bus_name(body)
-        name = _name(body, "Name")
+        name = check_name(body, "Name")
         rec = self._rule(bus, name)
         rec["State"] = state
         self.store.put(tenant=self.tenant, kind="rule", parent=bus, name=name, body=rec)
@@ -242,7 +211,7 @@ class Operations:
 
     def op_delete_rule(self, body: dict) -> dict:
         bus = self._bus_name(body)
-        name = _name(body, "Name")
+        name = check_name(body, "Name")
         if self.store.get(tenant=self.tenant, kind="rule", parent=bus, name=name) is None:
             return {}
         parent = f"{bus}/{name}"
@@ -282,7 +251,7 @@ class Operations:
 
     def op_put_targets(self, body: dict) -> dict:
         bus = self._bus_name(body)
-        rule = _name(body, "Rule")
+        rule = check_name(body, "Rule")
         self._rule(bus, rule)
         targets = body.get("Targets")
         if not isinstance(targets, list) or not 1 <= len(targets) <= 10:
@@ -299,7 +268,7 @@ class Operations:
 
     def op_remove_targets(self, body: dict) -> dict:
         bus = self._bus_name(body)
-        rule = _name(body, "Rule")
+        rule = check_name(body, "Rule")
         self._rule(bus, rule)
         failed = []
         for tid in body.get("Ids") or []:
@@ -310,10 +279,10 @@ class Operations:
 
     def op_list_targets_by_rule(self, body: dict) -> dict:
         bus = self._bus_name(body)
-        rule = _name(body, "Rule")
+        rule = check_name(body, "Rule")
         self._rule(bus, rule)
         targets = [b for _, _, b in self.store.list(tenant=self.tenant, kind="target", parent=f"{bus}/{rule}")]
-        return self._page(body, "Targets", targets)
+        return page(body, "Targets", targets)
 
     def op_list_rule_names_by_target(self, body: dict) -> dict:
         bus = self._bus_name(body)
@@ -322,7 +291,7 @@ class Operations:
             raise validation("TargetArn is required")
         names = sorted({parent.split("/", 1)[1] for parent, _, t in self.store.list(tenant=self.tenant, kind="target")
                         if parent.split("/", 1)[0] == bus and t.get("Arn") == arn})
-        return self._page(body, "RuleNames", names)
+        return page(body, "RuleNames", names)
 
     # -- events -------------------------------------------------------------
     def op_test_event_pattern(self, body: dict) -> dict:
@@ -368,7 +337,9 @@ class Operations:
             raise EventsError("MalformedDetail", "Detail is malformed.")
         bus = self._bus_name(e)
         when = e.get("Time")
-        t = datetime.fromtimestamp(float(when), tz=timezone.utc) if isinstance(when, (int, float)) else datetime.now(timezone.utc)
+        if when is not None and (isinstance(when, bool) or not isinstance(when, (int, float))):
+            raise EventsError("InvalidArgument", f"Parameter Time is not valid: {when!r} is not a timestamp")
+        t = datetime.fromtimestamp(float(when), tz=timezone.utc) if when is not None else datetime.now(timezone.utc)
         return (
             {
                 "version": "0",
@@ -383,228 +354,3 @@ class Operations:
             },
             bus,
         )
-
-    # -- connections and API destinations -------------------------------------
-    def op_create_connection(self, body: dict) -> dict:
-        name = _name(body, "Name")
-        kind = body.get("AuthorizationType")
-        auth = body.get("AuthParameters") or {}
-        need = {"API_KEY": ("ApiKeyAuthParameters", ("ApiKeyName", "ApiKeyValue")), "BASIC": ("BasicAuthParameters", ("Username", "Password"))}
-        if kind == "OAUTH_CLIENT_CREDENTIALS":
-            raise validation("AuthorizationType OAUTH_CLIENT_CREDENTIALS is not supported by this simulator (use API_KEY or BASIC)")
-        if kind not in need:
-            raise validation(f"AuthorizationType: {kind!r} is not API_KEY, BASIC or OAUTH_CLIENT_CREDENTIALS")
-        section, fields = need[kind]
-        params = auth.get(section) or {}
-        for f in fields:
-            if not isinstance(params.get(f), str) or not params[f]:
-                raise validation(f"AuthParameters.{section}.{f} is required")
-        now = time.time()
-        arn = self._arn("connection", f"{name}/{uuid.uuid4()}")
-        rec = {"Name": name, "ConnectionArn": arn, "ConnectionState": "AUTHORIZED", "AuthorizationType": kind,
-               "AuthParameters": auth, "Description": body.get("Description"), "CreationTime": now, "LastModifiedTime": now,
-               "LastAuthorizedTime": now}
-        if not self.store.insert(tenant=self.tenant, kind="connection", name=name, body=rec):
-            raise EventsError("ResourceAlreadyExistsException", f"Connection {name} already exists.")
-        return {k: rec[k] for k in ("ConnectionArn", "ConnectionState", "CreationTime", "LastModifiedTime")}
-
-    def _connection(self, name: str) -> dict:
-        c = self.store.get(tenant=self.tenant, kind="connection", name=name)
-        if c is None:
-            raise not_found(f"Connection '{name}' does not exist.")
-        return c
-
-    @staticmethod
-    def _public_connection(c: dict) -> dict:
-        out = {k: v for k, v in c.items() if v is not None and k != "AuthParameters"}
-        auth = c.get("AuthParameters") or {}
-        if "ApiKeyAuthParameters" in auth:
-            out["AuthParameters"] = {"ApiKeyAuthParameters": {"ApiKeyName": auth["ApiKeyAuthParameters"]["ApiKeyName"]}}
-        elif "BasicAuthParameters" in auth:
-            out["AuthParameters"] = {"BasicAuthParameters": {"Username": auth["BasicAuthParameters"]["Username"]}}
-        return out
-
-    def op_describe_connection(self, body: dict) -> dict:
-        return self._public_connection(self._connection(_name(body, "Name")))
-
-    def op_list_connections(self, body: dict) -> dict:
-        items = [{k: v for k, v in self._public_connection(b).items() if k != "AuthParameters"}
-                 for _, _, b in self.store.list(tenant=self.tenant, kind="connection", prefix=body.get("NamePrefix"))]
-        return self._page(body, "Connections", items)
-
-    def op_delete_connection(self, body: dict) -> dict:
-        c = self._connection(_name(body, "Name"))
-        self.store.delete(tenant=self.tenant, kind="connection", name=c["Name"])
-        return {"ConnectionArn": c["ConnectionArn"], "ConnectionState": "DELETING", "CreationTime": c["CreationTime"],
-                "LastModifiedTime": time.time(), "LastAuthorizedTime": c.get("LastAuthorizedTime", c["CreationTime"])}
-
-    def op_create_api_destination(self, body: dict) -> dict:
-        name = _name(body, "Name")
-        conn_arn = body.get("ConnectionArn")
-        conn_name = str(conn_arn).split(":connection/", 1)[-1].split("/", 1)[0]
-        c = self.store.get(tenant=self.tenant, kind="connection", name=conn_name)
-        if c is None or c["ConnectionArn"] != conn_arn:
-            raise not_found(f"Connection '{conn_arn}' does not exist.")
-        endpoint = body.get("InvocationEndpoint")
-        if not isinstance(endpoint, str) or not re.match(r"^https?://", endpoint):
-            raise validation(f"InvocationEndpoint: {endpoint!r} must be an http(s) URL")
-        method = body.get("HttpMethod")
-        if method not in ("POST", "GET", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE"):
-            raise validation(f"HttpMethod: {method!r} is not an HTTP method")
-        now = time.time()
-        arn = self._arn("api-destination", f"{name}/{uuid.uuid4()}")
-        rec = {"Name": name, "ApiDestinationArn": arn, "ApiDestinationState": "ACTIVE", "ConnectionArn": conn_arn,
-               "InvocationEndpoint": endpoint, "HttpMethod": method,
-               "InvocationRateLimitPerSecond": body.get("InvocationRateLimitPerSecond", 300),
-               "Description": body.get("Description"), "CreationTime": now, "LastModifiedTime": now}
-        if not self.store.insert(tenant=self.tenant, kind="api-destination", name=name, body={k: v for k, v in rec.items() if v is not None}):
-            raise EventsError("ResourceAlreadyExistsException", f"An api-destination '{name}' already exists.")
-        return {k: rec[k] for k in ("ApiDestinationArn", "ApiDestinationState", "CreationTime", "LastModifiedTime")}
-
-    def _destination(self, name: str) -> dict:
-        d = self.store.get(tenant=self.tenant, kind="api-destination", name=name)
-        if d is None:
-            raise not_found(f"An api-destination '{name}' does not exist.")
-        return d
-
-    def op_describe_api_destination(self, body: dict) -> dict:
-        return self._destination(_name(body, "Name"))
-
-    def op_list_api_destinations(self, body: dict) -> dict:
-        items = [b for _, _, b in self.store.list(tenant=self.tenant, kind="api-destination", prefix=body.get("NamePrefix"))]
-        return self._page(body, "ApiDestinations", items)
-
-    def op_delete_api_destination(self, body: dict) -> dict:
-        d = self._destination(_name(body, "Name"))
-        self.store.delete(tenant=self.tenant, kind="api-destination", name=d["Name"])
-        return {}
-
-    # -- archives and replays -------------------------------------------------
-    def _bus_from_arn(self, arn: Any, field: str) -> str:
-        prefix = f"arn:aws:events:{self.region}:{self.account}:event-bus/"
-        if not isinstance(arn, str) or not arn.startswith(prefix):
-            raise validation(f"{field}: {arn!r} is not an event bus ARN of this account")
-        return self._bus_name({"EventBusName": arn[len(prefix):]})
-
-    def op_create_archive(self, body: dict) -> dict:
-        name = _name(body, "ArchiveName")
-        source = body.get("EventSourceArn")
-        self._bus_from_arn(source, "EventSourceArn")
-        pattern = body.get("EventPattern")
-        if pattern is not None:
-            _pattern_text(pattern)
-        now = time.time()
-        rec = {"ArchiveName": name, "ArchiveArn": self._arn("archive", name), "EventSourceArn": source,
-               "Description": body.get("Description"), "EventPattern": pattern, "State": "ENABLED",
-               "RetentionDays": int(body.get("RetentionDays") or 0), "CreationTime": now}
-        if not self.store.insert(tenant=self.tenant, kind="archive", name=name, body={k: v for k, v in rec.items() if v is not None}):
-            raise EventsError("ResourceAlreadyExistsException", f"Archive {name} already exists.")
-        self.rt.changed(self.tenant, source.rsplit("event-bus/", 1)[-1])
-        return {"ArchiveArn": rec["ArchiveArn"], "State": "ENABLED", "CreationTime": now}
-
-    def _archive(self, name: str) -> dict:
-        a = self.store.get(tenant=self.tenant, kind="archive", name=name)
-        if a is None:
-            raise not_found(f"Archive {name} does not exist.")
-        n, size = self.store.archive_stats(tenant=self.tenant, archive=name)
-        return {**a, "EventCount": n, "SizeBytes": size}
-
-    def op_describe_archive(self, body: dict) -> dict:
-        return self._archive(_name(body, "ArchiveName"))
-
-    def op_list_archives(self, body: dict) -> dict:
-        items = []
-        for _, name, _b in self.store.list(tenant=self.tenant, kind="archive", prefix=body.get("NamePrefix")):
-            a = self._archive(name)
-            if body.get("EventSourceArn") and a["EventSourceArn"] != body["EventSourceArn"]:
-                continue
-            if body.get("State") and a["State"] != body["State"]:
-                continue
-            items.append({k: a[k] for k in ("ArchiveName", "EventSourceArn", "State", "RetentionDays", "SizeBytes", "EventCount", "CreationTime") if k in a})
-        return self._page(body, "Archives", items)
-
-    def op_delete_archive(self, body: dict) -> dict:
-        a = self._archive(_name(body, "ArchiveName"))
-        self.store.delete(tenant=self.tenant, kind="archive", name=a["ArchiveName"])
-        self.store.drop_archive(tenant=self.tenant, archive=a["ArchiveName"])
-        self.rt.changed(self.tenant, a["EventSourceArn"].rsplit("event-bus/", 1)[-1])
-        return {}
-
-    def op_start_replay(self, body: dict) -> dict:
-        name = _name(body, "ReplayName")
-        source = body.get("EventSourceArn")
-        archive = str(source).rsplit("archive/", 1)[-1]
-        if source != self._arn("archive", archive):
-            raise validation(f"EventSourceArn: {source!r} is not an archive ARN of this account")
-        self._archive(archive)
-        dest = body.get("Destination") or {}
-        self._bus_from_arn(dest.get("Arn"), "Destination.Arn")
-        start, end = body.get("EventStartTime"), body.get("EventEndTime")
-        if not isinstance(start, (int, float)) or not isinstance(end, (int, float)):
-            raise validation("EventStartTime and EventEndTime are required")
-        if start >= end:
-            raise validation("EventStartTime must be before EventEndTime")
-        now = time.time()
-        rec = {"ReplayName": name, "ReplayArn": self._arn("replay", name), "Description": body.get("Description"),
-               "State": "STARTING", "EventSourceArn": source, "Destination": dest, "EventStartTime": start,
-               "EventEndTime": end, "ReplayStartTime": now}
-        if not self.store.insert(tenant=self.tenant, kind="replay", name=name, body={k: v for k, v in rec.items() if v is not None}):
-            raise EventsError("ResourceAlreadyExistsException", f"Replay {name} already exists.")
-        self.rt.start_replay(self.tenant, name)
-        return {"ReplayArn": rec["ReplayArn"], "State": "STARTING", "ReplayStartTime": now}
-
-    def _replay(self, name: str) -> dict:
-        r = self.store.get(tenant=self.tenant, kind="replay", name=name)
-        if r is None:
-            raise not_found(f"Replay {name} does not exist.")
-        return r
-
-    def op_describe_replay(self, body: dict) -> dict:
-        return self._replay(_name(body, "ReplayName"))
-
-    def op_list_replays(self, body: dict) -> dict:
-        items = []
-        for _, _, r in self.store.list(tenant=self.tenant, kind="replay", prefix=body.get("NamePrefix")):
-            if body.get("State") and r.get("State") != body["State"]:
-                continue
-            if body.get("EventSourceArn") and r.get("EventSourceArn") != body["EventSourceArn"]:
-                continue
-            items.append({k: r[k] for k in ("ReplayName", "EventSourceArn", "State", "StateReason", "EventStartTime", "EventEndTime",
-                                             "EventLastReplayedTime", "ReplayStartTime", "ReplayEndTime") if k in r})
-        return self._page(body, "Replays", items)
-
-    def op_cancel_replay(self, body: dict) -> dict:
-        r = self._replay(_name(body, "ReplayName"))
-        if r.get("State") not in ("STARTING", "RUNNING"):
-            raise EventsError("IllegalStatusException", f"Replay {r['ReplayName']} is not running (state {r.get('State')}).")
-        self.rt.cancel_replay(self.tenant, r["ReplayName"])
-        return {"ReplayArn": r["ReplayArn"], "State": "CANCELLING"}
-
-    # -- paging ---------------------------------------------------------------
-    @staticmethod
-    def _page(body: dict, key: str, items: list) -> dict:
-        limit = body.get("Limit") or 100
-        if not isinstance(limit, int) or not 1 <= limit <= 100:
-            raise validation(f"Limit must be 1..100, got {limit!r}")
-        token = body.get("NextToken")
-        start = 0
-        if token:
-            try:
-                start = int(token)
-            except ValueError:
-                raise validation(f"NextToken {token!r} is not valid") from None
-        out: dict = {key: items[start : start + limit]}
-        if start + limit < len(items):
-            out["NextToken"] = str(start + limit)
-        return out
-
-
-def compile_or_raise(raw: Any):
-    if not isinstance(raw, str):
-        raise validation("EventPattern must be a string")
-    if len(raw) > MAX_PATTERN_CHARS:
-        raise validation(f"1 validation error detected: Value at 'eventPattern' failed to satisfy constraint: Member must have length less than or equal to {MAX_PATTERN_CHARS}")
-    try:
-        return compile_pattern(raw)
-    except InvalidPatternError as exc:
-        raise EventsError("InvalidEventPatternException", str(exc)) from None

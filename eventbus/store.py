@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import threading
 from datetime import datetime, timezone
-from typing import Any, Iterable
+from typing import Iterable
 
 from sqlalchemy import (
     JSON,

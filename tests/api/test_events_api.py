@@ -188,3 +188,33 @@ def test_bus_settings(srv):
         assert h.put("/sim/eventbus/buses/default/settings", json={"speed": 2}).status_code == 403
     with srv.http() as h:
         assert h.put("/sim/eventbus/buses/default/settings", json={}).status_code == 200
+
+
+def test_malformed_members_are_4xx(srv):
+    """Raw JSON 1.1 requests with members of the wrong shape: 400s in AWS's
+    error shape, never 500."""
+
+
+    with srv.http() as h:
+        for op, body in [
+            ("PutTargets", {"Rule": "x", "Targets": "nope"}),
+            ("PutRule", {"Name": "r-shape", "EventPattern": {"not": "a string"}}),
+            ("PutEvents", {"Entries": [{"Source": "s", "DetailType": "d", "Detail": "{}", "Time": "yesterday"}]}),
+            ("TestEventPattern", {"EventPattern": '{"a": [1]}', "Event": 5}),
+            ("NoSuchOperation", {}),
+        ]:
+            r = h.post("/", json=body, headers={"X-Amz-Target": f"AWSEvents.{op}", "Content-Type": "application/x-amz-json-1.1"})
+            if op == "PutEvents":  # entries fail one by one
+                assert r.status_code == 200 and r.json()["FailedEntryCount"] == 1
+                assert r.json()["Entries"][0]["ErrorCode"] == "InvalidArgument"
+                continue
+            assert 400 <= r.status_code < 500, (op, r.status_code, r.text)
+            assert "__type" in r.json()
+        ev = srv.boto(service="events")
+        ev.put_rule(Name="shape", EventPattern='{"source": ["x"]}')
+        r = h.post("/", json={"Rule": "shape", "Targets": [{"Id": "t", "Arn": "arn:aws:sqs:us-east-1:111122223333:q", "RetryPolicy": "often"}]},
+                   headers={"X-Amz-Target": "AWSEvents.PutTargets"})
+        assert r.status_code < 500 and (r.status_code == 400 or r.json()["FailedEntryCount"] == 1)
+        ev.remove_targets(Rule="shape", Ids=["t"])
+        ev.delete_rule(Name="shape")
+
