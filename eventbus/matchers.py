@@ -38,7 +38,9 @@ def parse_ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
 
 
 def fold(text: str) -> str:
-    return text.casefold()
+    """Case folding character by character, as event-ruler compares
+    (``"ß"`` does not equal ``"SS"``, which ``str.casefold`` would allow)."""
+    return text.lower()
 
 
 class Matcher:

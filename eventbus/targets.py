@@ -24,6 +24,7 @@ import base64
 import json
 import re
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -77,7 +78,12 @@ class HttpSender:
     and network errors are retried; other 4xx are not (EventBridge user
     guide, "API destinations": error handling)."""
 
-    def __init__(self, endpoint: str, method: str, headers: dict[str, str], http_parameters: dict | None, timeout: float = 5.0):
+    def __init__(
+        self, endpoint: str, method: str, headers: dict[str, str], http_parameters: dict | None, timeout: float = 5.0,
+        rate_per_s: float | None = None,
+    ):
+        self.interval = 1.0 / rate_per_s if rate_per_s else 0.0
+        self._next_slot = 0.0
         self.endpoint = endpoint
         self.method = method
         self.headers = {"Content-Type": "application/json; charset=utf-8", **headers}
@@ -90,7 +96,16 @@ class HttpSender:
             url = url.replace("*", quote(str(value), safe=""), 1)
         return url
 
+    def _throttle(self) -> None:
+        """At most ``InvocationRateLimitPerSecond`` calls per second."""
+        if self.interval:
+            now = time.monotonic()
+            if self._next_slot > now:
+                time.sleep(self._next_slot - now)
+            self._next_slot = max(now, self._next_slot) + self.interval
+
     def send(self, body: str, event: dict, attributes: dict | None = None) -> None:
+        self._throttle()
         headers = dict(self.headers)
         for k, v in (attributes or {}).items():
             headers["X-Dead-Letter-" + k.replace("_", "-").title()] = " ".join(str(v).split())
@@ -265,7 +280,8 @@ def make_sender(arn: str, target: dict, env: Environment):
             raise TargetError(f"Arn: API destination {arn!r} does not exist")
         destination, connection = found
         return HttpSender(
-            destination["InvocationEndpoint"], destination.get("HttpMethod", "POST"), connection_headers(connection), target.get("HttpParameters")
+            destination["InvocationEndpoint"], destination.get("HttpMethod", "POST"), connection_headers(connection),
+            target.get("HttpParameters"), rate_per_s=destination.get("InvocationRateLimitPerSecond"),
         )
     if kind == "queue":
         if env.store is None:

@@ -218,3 +218,35 @@ def test_malformed_members_are_4xx(srv):
         ev.remove_targets(Rule="shape", Ids=["t"])
         ev.delete_rule(Name="shape")
 
+
+
+def test_run_played_in_real_time_times_speed(srv, request):
+    """``speed`` on the default bus: a run's events reach the target spread
+    over the schedule divided by the speed, not all at once."""
+    if "postgres" in request.node.name:
+        pytest.skip("timing test: once is enough (SQLite)")
+    ev, camp = srv.boto(service="events"), srv.boto()
+    with srv.http() as h:
+        assert h.put("/sim/contact-centers/cc-speed", json={"simulation": SIMULATION}).status_code in (200, 201)
+        body = copy.deepcopy(CAMPAIGN)
+        body.update(name="speed-run", connectInstanceId="cc-speed")
+        cid = camp.create_campaign(**body)["id"]
+        h.put(f"/sim/campaigns/{cid}/contacts", json={"synthetic": {"count": 60, "areaCodes": {"212": 1.0}}}).raise_for_status()
+        ev.put_rule(Name="speedy", EventPattern=json.dumps({"detail": {"campaign": {"campaignId": [cid]}}}))
+        ev.put_targets(Rule="speedy", Targets=[{"Id": "q", "Arn": "arn:aws:sqs:us-east-1:111122223333:speedy"}])
+        assert h.put("/sim/eventbus/buses/default/settings", json={"speed": 1200}).status_code == 200
+        try:
+            camp.start_campaign(id=cid)
+            wait_for(lambda: camp.get_campaign_state(id=cid)["state"] == "Completed", timeout=120)
+        finally:
+            h.put("/sim/eventbus/buses/default/settings", json={})
+        msgs = h.get("/sim/eventbus/queues/speedy").json()["messages"]
+        events = [json.loads(m["body"]) for m in msgs]
+        sim_span = (dt.datetime.fromisoformat(events[-1]["time"].replace("Z", "+00:00"))
+                    - dt.datetime.fromisoformat(events[0]["time"].replace("Z", "+00:00"))).total_seconds()
+        wall = [dt.datetime.fromisoformat(m["createdAt"]) for m in msgs]
+        wall_span = (wall[-1] - wall[0]).total_seconds()
+        # expected wall span = sim_span / 1200 (about a second); scheduling slack 0.6 s
+        assert sim_span > 600 and abs(wall_span - sim_span / 1200) < 0.6, (sim_span, wall_span)
+        ev.remove_targets(Rule="speedy", Ids=["q"])
+        ev.delete_rule(Name="speedy")

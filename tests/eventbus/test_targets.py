@@ -170,3 +170,20 @@ def test_http_dead_letter_gets_the_event_and_attribute_headers():
     finally:
         ep.close()
         dlq.close()
+
+
+def test_http_rate_limit():
+    ep = Endpoint()
+    try:
+        conn = {"AuthorizationType": "BASIC", "AuthParameters": {"BasicAuthParameters": {"Username": "u", "Password": "p"}}}
+        dest = {"InvocationEndpoint": ep.url, "HttpMethod": "POST", "InvocationRateLimitPerSecond": 20}
+        bus = Bus(env=Environment(callables={}, lookup_destination=lambda arn: (dest, conn)))
+        bus.put_rule("r", {"source": ["test"]})
+        bus.put_target("r", {"Id": "crm", "Arn": ARN})
+        t0 = time.monotonic()
+        bus.publish_many([{"id": str(i), "source": "test", "detail": {}} for i in range(11)])
+        bus.shutdown(10)
+        # 11 calls at 20 a second: the last no earlier than 0.5 s after the first
+        assert len(ep.requests) == 11 and time.monotonic() - t0 >= 0.5
+    finally:
+        ep.close()
