@@ -40,7 +40,7 @@ from eventbus.envelopes import envelopes_of
 from eventbus.machine import RuleSet
 from eventbus.pattern import Pattern, compile_pattern
 from eventbus.targets import Environment, make_sender
-from eventbus.transform import Transform
+from eventbus.transform import Transform, TransformError
 
 
 @dataclass(frozen=True)
@@ -248,7 +248,11 @@ class Bus:
                 arn = self._rule_arns.get(rule, "")
                 for t in self._targets.get(rule, ()):
                     self.matched += 1
-                    body = t.transform.apply(event, arn, rule, ingestion)
+                    try:
+                        body = t.transform.apply(event, arn, rule, ingestion)
+                    except TransformError as exc:
+                        t.worker.reject(Delivery(event, "", arn, t.config["Arn"]), "InputTransformationFailed", str(exc))
+                        continue
                     t.worker.submit(Delivery(event, body, arn, t.config["Arn"]))
             return rules
 

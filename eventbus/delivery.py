@@ -137,6 +137,12 @@ class TargetWorker:
         self._dead(d, "TargetQueueFull", f"the delivery queue of target {self.name} is full", None)
         return False
 
+    def reject(self, d: Delivery, code: str, message: str) -> None:
+        """An event this target cannot take at all (its input cannot be
+        built): straight to the dead-letter target, no retry."""
+        self.counters.submitted += 1
+        self._dead(d, code, message, None)
+
     def pending(self) -> int:
         with self._cond:
             return self._queue.qsize() + len(self._retries) + self._busy

@@ -237,9 +237,12 @@ class Operations(ConnectionOps, ArchiveOps):
             dlq = (t.get("DeadLetterConfig") or {}).get("Arn")
             if dlq is not None and kind_of(dlq) == "callable":
                 return "DeadLetterConfig.Arn: callable targets exist only on in-process buses"
-            Transform.from_target(t)
-        except (TargetError, TransformError) as exc:
+        except TargetError as exc:
             return str(exc)
+        try:
+            Transform.from_target(t)
+        except TransformError as exc:
+            raise validation(str(exc)) from None  # AWS refuses the whole call
         rp = t.get("RetryPolicy") or {}
         n = rp.get("MaximumRetryAttempts", 185)
         age = rp.get("MaximumEventAgeInSeconds", 86400)

@@ -3,13 +3,18 @@
 (``InputPathsMap`` + ``InputTemplate``), as the EventBridge user guide
 ("Input transformation") defines them.
 
-Template rules: ``<name>`` is replaced by the value its path selects;
-inside a JSON string a string value goes in without its quotes, elsewhere
-the value goes in as JSON; in a template that is not JSON (plain text) values
-go in as text. A path that selects nothing gives ``null`` (JSON) or an empty
-string (text). Predefined names: ``aws.events.rule-arn``,
-``aws.events.rule-name``, ``aws.events.event.ingestion-time``,
-``aws.events.event`` and ``aws.events.event.json`` (the original event).
+Template rules, as AWS renders them (checked against the outputs LocalStack
+recorded from AWS, tests/eventbus/test_transform.py): ``<name>`` is replaced
+by the value its path selects. Outside quotes the value goes in as JSON
+(``"id": <id>`` gives ``"id": "c-1"``); inside a quoted string it goes in
+bare: strings as they are, objects and lists as JSON without quotes
+(``[ACTIVE,INACTIVE]``); a JSON object template that would put an object or
+a list inside a string is not delivered. A path that selects nothing gives
+``""`` outside quotes and nothing inside. A template naming a placeholder
+that the paths map does not define is refused when the target is put.
+Predefined names: ``aws.events.rule-arn``, ``aws.events.rule-name``,
+``aws.events.event.ingestion-time``, ``aws.events.event`` (the envelope
+without ``detail``) and ``aws.events.event.json`` (the whole event).
 """
 
 from __future__ import annotations
@@ -90,14 +95,21 @@ class Transform:
                 raise TransformError("InputTransformer.InputPathsMap must map at most 100 names to JSONPaths")
             paths = {}
             for name, p in raw.items():
+                if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9_\-]+", name):
+                    raise TransformError(f"InputTransformer.InputPathsMap: {name!r} is not a valid name")
                 if name in RESERVED or name.startswith("aws."):
                     raise TransformError(f"InputTransformer.InputPathsMap: {name!r} is a reserved name")
                 paths[name] = check_path(p, f"InputTransformer.InputPathsMap.{name}")
+            for name in placeholders(it["InputTemplate"]):
+                if name not in paths and name not in RESERVED:
+                    raise TransformError(f"InputTemplate for target {target.get('Id')} contains invalid placeholder {name}.")
             return cls(paths=paths, template=it["InputTemplate"])
         return cls()
 
     def apply(self, event: dict, rule_arn: str = "", rule_name: str = "", ingestion_time: str = "") -> str:
-        """The body the target receives (JSON text, or plain text)."""
+        """The body the target receives. Raises ``TransformError`` when a
+        JSON template cannot give valid JSON (an object or a list inside a
+        quoted string): AWS does not deliver such an event."""
         if self.input is not None:
             return self.input
         if self.input_path is not None:
@@ -109,30 +121,48 @@ class Transform:
         values["aws.events.rule-arn"] = rule_arn
         values["aws.events.rule-name"] = rule_name
         values["aws.events.event.ingestion-time"] = ingestion_time
-        values["aws.events.event"] = event
+        values["aws.events.event"] = _short_event(event)
         values["aws.events.event.json"] = event
         return render(self.template, values)
 
 
+def placeholders(template: str) -> list[str]:
+    return [m.group(1) for m in _NAME.finditer(template)]
+
+
+def _short_event(event: dict) -> dict:
+    """``<aws.events.event>``: the envelope without ``detail``, with
+    ``detailType`` (as AWS renders it; ``<aws.events.event.json>`` is the
+    whole event)."""
+    keys = ("id", "account", "detail-type", "time", "source", "region", "resources", "version")
+    return {("detailType" if k == "detail-type" else k): event[k] for k in keys if k in event}
+
+
 def render(template: str, values: dict[str, Any]) -> str:
     stripped = template.strip()
-    as_json = stripped[:1] in ("{", "[", '"')
+    kind = "string" if stripped[:1] == '"' else "json" if stripped[:1] in ("{", "[") else "text"
     out: list[str] = []
     pos = 0
     in_string = False
     for m in _NAME.finditer(template):
         chunk = template[pos : m.start()]
-        if as_json:
+        if kind != "text":
             in_string = _string_state(chunk, in_string)
         out.append(chunk)
         name = m.group(1)
         if name not in values:
             out.append(m.group(0))
         else:
-            out.append(_value_text(values[name], as_json, in_string))
+            out.append(_value_text(values[name], kind, in_string))
         pos = m.end()
     out.append(template[pos:])
-    return "".join(out)
+    result = "".join(out)
+    if kind == "json":
+        try:
+            json.loads(result)
+        except ValueError:
+            raise TransformError("InputTemplate does not give valid JSON for this event") from None
+    return result
 
 
 def _string_state(chunk: str, in_string: bool) -> bool:
@@ -147,14 +177,25 @@ def _string_state(chunk: str, in_string: bool) -> bool:
     return in_string
 
 
-def _value_text(v: Any, as_json: bool, in_string: bool) -> str:
-    if not as_json:
-        if v is _MISSING or v is None:
-            return ""
-        return v if isinstance(v, str) else json.dumps(v)
+def _bare(v: Any) -> str:
+    """A value inside a string, as AWS writes it: strings as they are,
+    objects and lists as JSON without quotes (``{a:1,b:x}``, ``[A,B]``)."""
     if v is _MISSING:
-        v = None
+        return ""
+    if isinstance(v, str):
+        return v
+    if isinstance(v, (dict, list)):
+        return json.dumps(v, separators=(",", ":")).replace('"', "")
+    return json.dumps(v)
+
+
+def _value_text(v: Any, kind: str, in_string: bool) -> str:
+    if kind == "text":
+        return "" if v is None else _bare(v)
     if in_string:
-        text = v if isinstance(v, str) else json.dumps(v)
-        return json.dumps(text)[1:-1]
+        if kind == "json" and isinstance(v, (dict, list)):
+            raise TransformError("InputTemplate puts an object or a list inside a JSON string")
+        return json.dumps(_bare(v))[1:-1]
+    if v is _MISSING:
+        return '""'
     return json.dumps(v)

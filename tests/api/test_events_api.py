@@ -73,6 +73,10 @@ def test_buses_rules_and_targets(srv):
         {"Id": "bad", "Arn": "arn:aws:lambda:us-east-1:111122223333:function:f"},
     ])
     assert r["FailedEntryCount"] == 1 and r["FailedEntries"][0]["TargetId"] == "bad"
+    with pytest.raises(ClientError, match="InputTemplate for target t contains invalid placeholder nope."):
+        ev.put_targets(Rule="big", EventBusName="orders", Targets=[{
+            "Id": "t", "Arn": "arn:aws:sqs:us-east-1:111122223333:x",
+            "InputTransformer": {"InputPathsMap": {"a": "$.detail.n"}, "InputTemplate": '{"a": <a>, "b": <nope>}'}}])
     assert [t["Id"] for t in ev.list_targets_by_rule(Rule="big", EventBusName="orders")["Targets"]] == ["q"]
     by_target = ev.list_rule_names_by_target(TargetArn="arn:aws:sqs:us-east-1:111122223333:big-orders", EventBusName="orders")
     assert by_target["RuleNames"] == ["big"]
