@@ -34,6 +34,8 @@ from eventbus.targets import TargetError, kind_of
 from eventbus.transform import Transform, TransformError
 
 EVENT_FIELDS = ("id", "account", "source", "time", "region", "detail-type")
+MAX_TARGETS_PER_RULE = 5  # EventBridge quota
+MAX_PUT_EVENTS_BYTES = 256 * 1024
 
 __all__ = ["EventsError", "Operations"]
 
@@ -259,6 +261,18 @@ class Operations(ConnectionOps, ArchiveOps):
         targets = body.get("Targets")
         if not isinstance(targets, list) or not 1 <= len(targets) <= 10:
             raise validation("Targets must be a list of 1 to 10 targets")
+        for i, t in enumerate(targets, 1):
+            tid = t.get("Id") if isinstance(t, dict) else None
+            if not isinstance(tid, str) or not re.fullmatch(r"[\.\-_A-Za-z0-9]+", tid):
+                raise validation(f"1 validation error detected: Value {tid!r} at 'targets.{i}.member.id' failed to satisfy constraint: "
+                                 "Member must satisfy regular expression pattern: [\\.\\-_A-Za-z0-9]+")
+            if len(tid) > 64:
+                raise validation(f"1 validation error detected: Value {tid!r} at 'targets.{i}.member.id' failed to satisfy constraint: "
+                                 "Member must have length less than or equal to 64")
+        parent = f"{bus}/{rule}"
+        existing = {n for _, n, _b in self.store.list(tenant=self.tenant, kind="target", parent=parent)}
+        if len(existing | {t["Id"] for t in targets}) > MAX_TARGETS_PER_RULE:
+            raise EventsError("LimitExceededException", "The requested resource exceeds the maximum number allowed.")
         failed = []
         for t in targets:
             problem = self._check_target(t)
@@ -312,6 +326,11 @@ class Operations(ConnectionOps, ArchiveOps):
         entries = body.get("Entries")
         if not isinstance(entries, list) or not 1 <= len(entries) <= 10:
             raise validation("Entries must be a list of 1 to 10 entries")
+        if len(json.dumps(entries)) > MAX_PUT_EVENTS_BYTES:
+            raise validation("Total size of the entries in the request is over the limit.")
+        for e in entries:
+            if isinstance(e, dict):
+                self._bus_name(e)  # an unknown bus fails the whole call, as on AWS
         out = []
         by_bus: dict[str, list[dict]] = {}
         for e in entries:

@@ -254,3 +254,22 @@ def test_run_played_in_real_time_times_speed(srv, request):
         assert sim_span > 600 and abs(wall_span - sim_span / 1200) < 0.6, (sim_span, wall_span)
         ev.remove_targets(Rule="speedy", Ids=["q"])
         ev.delete_rule(Name="speedy")
+
+
+def test_aws_limits_and_errors(srv):
+    """Limits and messages as AWS answered them (LocalStack's recorded
+    snapshots): five targets per rule, target ids, PutEvents size and bus."""
+    ev = srv.boto(service="events")
+    ev.put_rule(Name="limits", EventPattern='{"source": ["x"]}')
+    q = "arn:aws:sqs:us-east-1:111122223333:limits"
+    with pytest.raises(ClientError) as err:
+        ev.put_targets(Rule="limits", Targets=[{"Id": f"t{i}", "Arn": q} for i in range(6)])
+    assert err.value.response["Error"]["Code"] == "LimitExceededException"
+    with pytest.raises(ClientError) as err:
+        ev.put_targets(Rule="limits", Targets=[{"Id": "!@#$@!#$", "Arn": q}])
+    assert err.value.response["Error"]["Message"].startswith("1 validation error detected: Value '!@#$@!#$' at 'targets.1.member.id'")
+    with pytest.raises(ev.exceptions.ResourceNotFoundException, match="Event bus nope does not exist."):
+        ev.put_events(Entries=[{"Source": "s", "DetailType": "d", "Detail": "{}", "EventBusName": "nope"}])
+    with pytest.raises(ClientError, match="Total size of the entries in the request is over the limit."):
+        ev.put_events(Entries=[{"Source": "s", "DetailType": "d", "Detail": json.dumps({"x": "y" * 300_000})}])
+    ev.delete_rule(Name="limits")
