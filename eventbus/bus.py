@@ -282,7 +282,7 @@ class Bus:
     def replay(self, archive: str, start: datetime, end: datetime, *, replay_name: str, rules: Iterable[str] | None = None) -> int:
         """Re-deliver an in-process archive's events of [start, end] to the
         rules (not to archives), marked with ``replay-name``."""
-        events = [dict(e, **{"replay-name": replay_name}) for a, t, e in list(self._memory_archive) if a == archive and start <= t <= end]
+        events = [with_replay_name(e, replay_name) for a, t, e in list(self._memory_archive) if a == archive and start <= t <= end]
         for e in events:
             self.publish(e, only_rules=rules, archive=False)
         return len(events)
@@ -384,6 +384,18 @@ class Bus:
             "matched": self.matched,
             "targets": {f"{t.rule}/{t.config.get('Id')}": t.worker.counters.as_dict() for t in self._all_targets()},
         }
+
+
+def with_replay_name(event: dict, name: str) -> dict:
+    """A replayed event: ``replay-name`` after ``region``, where AWS puts it."""
+    out: dict = {}
+    for k, v in event.items():
+        if k != "replay-name":
+            out[k] = v
+        if k == "region":
+            out["replay-name"] = name
+    out.setdefault("replay-name", name)
+    return out
 
 
 def _parse_time(raw: str) -> datetime:

@@ -67,15 +67,19 @@ class ArchiveOps:
         source = body.get("EventSourceArn")
         archive = str(source).rsplit("archive/", 1)[-1]
         if source != self._arn("archive", archive):
-            raise validation(f"EventSourceArn: {source!r} is not an archive ARN of this account")
-        self._archive(archive)
+            raise validation(f"Parameter EventSourceArn is not valid. Reason: {source!r} is not an archive ARN of this account.")
+        found = self.store.get(tenant=self.tenant, kind="archive", name=archive)
+        if found is None:
+            raise validation(f"Parameter EventSourceArn is not valid. Reason: Archive {archive} does not exist.")
         dest = body.get("Destination") or {}
         self._bus_from_arn(dest.get("Arn"), "Destination.Arn")
+        if dest.get("Arn") != found["EventSourceArn"]:
+            raise validation("Parameter Destination.Arn is not valid. Reason: Cross event bus replay is not permitted.")
         start, end = body.get("EventStartTime"), body.get("EventEndTime")
         if not isinstance(start, (int, float)) or not isinstance(end, (int, float)):
             raise validation("EventStartTime and EventEndTime are required")
         if start >= end:
-            raise validation("EventStartTime must be before EventEndTime")
+            raise validation("Parameter EventEndTime is not valid. Reason: EventStartTime must be before EventEndTime.")
         now = time.time()
         rec = {"ReplayName": name, "ReplayArn": self._arn("replay", name), "Description": body.get("Description"),
                "State": "STARTING", "EventSourceArn": source, "Destination": dest, "EventStartTime": start,

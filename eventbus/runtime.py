@@ -24,7 +24,7 @@ from sqlalchemy.engine import Engine
 from campaigns.models import Run
 from campaigns.repository import account_for
 
-from eventbus.bus import Bus, Chaos
+from eventbus.bus import Bus, Chaos, with_replay_name
 from eventbus.delivery import Backoff
 from eventbus.store import Store
 from eventbus.targets import Environment
@@ -255,8 +255,7 @@ class ServerRuntime:
                 if not rows:
                     break
                 for row_id, t, event in rows:
-                    event = dict(event)
-                    event["replay-name"] = name
+                    event = with_replay_name(event, name)
                     bus.publish(event, only_rules=rules, archive=False)
                     after = row_id
                 last = rows[-1][1]

@@ -273,3 +273,27 @@ def test_aws_limits_and_errors(srv):
     with pytest.raises(ClientError, match="Total size of the entries in the request is over the limit."):
         ev.put_events(Entries=[{"Source": "s", "DetailType": "d", "Detail": json.dumps({"x": "y" * 300_000})}])
     ev.delete_rule(Name="limits")
+
+
+def test_replay_errors_as_aws_words_them(srv):
+    ev = srv.boto(service="events")
+    bus_arn = ev.describe_event_bus()["Arn"]
+    other = ev.create_event_bus(Name="replay-other")["EventBusArn"]
+    arn = ev.create_archive(ArchiveName="replay-errors", EventSourceArn=bus_arn)["ArchiveArn"]
+    t0, t1 = dt.datetime(2026, 12, 1, tzinfo=UTC), dt.datetime(2026, 12, 2, tzinfo=UTC)
+    cases = [
+        (dict(EventSourceArn=arn.replace("replay-errors", "missing"), Destination={"Arn": bus_arn}, EventStartTime=t0, EventEndTime=t1),
+         "Parameter EventSourceArn is not valid. Reason: Archive missing does not exist."),
+        (dict(EventSourceArn=arn, Destination={"Arn": other}, EventStartTime=t0, EventEndTime=t1),
+         "Parameter Destination.Arn is not valid. Reason: Cross event bus replay is not permitted."),
+        (dict(EventSourceArn=arn, Destination={"Arn": bus_arn}, EventStartTime=t1, EventEndTime=t0),
+         "Parameter EventEndTime is not valid. Reason: EventStartTime must be before EventEndTime."),
+    ]
+    for kwargs, message in cases:
+        with pytest.raises(ClientError) as err:
+            ev.start_replay(ReplayName="bad", **kwargs)
+        assert err.value.response["Error"]["Message"] == message
+    with pytest.raises(ev.exceptions.ResourceNotFoundException, match="Replay nope does not exist."):
+        ev.describe_replay(ReplayName="nope")
+    ev.delete_archive(ArchiveName="replay-errors")
+    ev.delete_event_bus(Name="replay-other")
