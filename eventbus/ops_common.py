@@ -8,8 +8,8 @@ from typing import Any
 
 from eventbus.pattern import MAX_PATTERN_CHARS, InvalidPatternError, Pattern, compile_pattern
 
-NAME = re.compile(r"^[.\-_A-Za-z0-9]{1,64}$")
-BUS_NAME = re.compile(r"^[/.\-_A-Za-z0-9]{1,256}$")
+NAME = re.compile(r"^[\.\-_A-Za-z0-9]{1,64}$")
+BUS_NAME = re.compile(r"^[/\.\-_A-Za-z0-9]{1,256}$")
 
 
 class EventsError(Exception):
@@ -40,7 +40,9 @@ def check_name(body: dict, field: str, pattern: re.Pattern = NAME, required: boo
             raise validation(f"1 validation error detected: Value null at '{field}' failed to satisfy constraint: Member must not be null")
         return None
     if not isinstance(v, str) or not pattern.match(v):
-        raise validation(f"1 validation error detected: Value {v!r} at '{field}' failed to satisfy constraint: Member must satisfy regular expression pattern: {pattern.pattern}")
+        where = field[:1].lower() + field[1:]
+        raise validation(f"1 validation error detected: Value {v!r} at '{where}' failed to satisfy constraint: "
+                         f"Member must satisfy regular expression pattern: {pattern.pattern.strip('^$').replace('{1,64}', '+').replace('{1,256}', '+')}")
     return v
 
 

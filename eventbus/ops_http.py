@@ -22,7 +22,8 @@ class ConnectionOps:
         if kind == "OAUTH_CLIENT_CREDENTIALS":
             raise validation("AuthorizationType OAUTH_CLIENT_CREDENTIALS is not supported by this simulator (use API_KEY or BASIC)")
         if kind not in need:
-            raise validation(f"AuthorizationType: {kind!r} is not API_KEY, BASIC or OAUTH_CLIENT_CREDENTIALS")
+            raise validation(f"1 validation error detected: Value {kind!r} at 'authorizationType' failed to satisfy constraint: "
+                             "Member must satisfy enum value set: [BASIC, OAUTH_CLIENT_CREDENTIALS, API_KEY]")
         section, fields = need[kind]
         params = auth.get(section) or {}
         for f in fields:
@@ -40,7 +41,7 @@ class ConnectionOps:
     def _connection(self, name: str) -> dict:
         c = self.store.get(tenant=self.tenant, kind="connection", name=name)
         if c is None:
-            raise not_found(f"Connection '{name}' does not exist.")
+            raise not_found(f"Failed to describe the connection(s). Connection '{name}' does not exist.")
         return c
 
     @staticmethod
@@ -79,7 +80,8 @@ class ConnectionOps:
             raise validation(f"InvocationEndpoint: {endpoint!r} must be an http(s) URL")
         method = body.get("HttpMethod")
         if method not in ("POST", "GET", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE"):
-            raise validation(f"HttpMethod: {method!r} is not an HTTP method")
+            raise validation(f"1 validation error detected: Value {method!r} at 'httpMethod' failed to satisfy constraint: "
+                             "Member must satisfy enum value set: [HEAD, POST, PATCH, DELETE, PUT, GET, OPTIONS]")
         now = time.time()
         arn = self._arn("api-destination", f"{name}/{uuid.uuid4()}")
         rec = {"Name": name, "ApiDestinationArn": arn, "ApiDestinationState": "ACTIVE", "ConnectionArn": conn_arn,
@@ -93,7 +95,7 @@ class ConnectionOps:
     def _destination(self, name: str) -> dict:
         d = self.store.get(tenant=self.tenant, kind="api-destination", name=name)
         if d is None:
-            raise not_found(f"An api-destination '{name}' does not exist.")
+            raise not_found(f"Failed to describe the api-destination(s). An api-destination '{name}' does not exist.")
         return d
 
     def op_describe_api_destination(self, body: dict) -> dict:
