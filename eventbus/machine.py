@@ -4,9 +4,12 @@ rule on every event.
 Rules are compiled into *conditions* (a field path and its matchers),
 shared between rules that state the same one (``source: ["aws.connect"]``
 in a hundred rules is one condition). For each path the machine keeps a
-hash of the literal values that satisfy some condition and a short list of
-the other tests (prefix, numeric, ...); an event is read once per path the
-rule set names, which gives the set of satisfied conditions. Each sub-rule
+hash of the literal values that satisfy some condition, a hash of the
+case-sensitive prefixes (one lookup per distinct prefix length) and a short
+list of the other tests (numeric, suffix, anything-but...); what a value
+satisfies is remembered per path (values repeat: event types, campaign
+ids). An event is read once per path the rule set names, which gives the
+set of satisfied conditions. Each sub-rule
 is filed under its most selective condition (its *anchor*, usually an exact
 value such as a campaign id): only sub-rules whose anchor is satisfied are
 checked, by set membership of their other conditions. This is the counting
@@ -64,7 +67,10 @@ def _leaves(node: Any, out: list) -> None:
 def _getter(path: str) -> Callable[[Any], Any]:
     """Read the leaf values at a dotted path; ``_DEEP`` when the path runs
     through an array of objects. Keys that contain dots
-    (``{"a.b": 1}`` for path ``a.b``) are found too."""
+    (``{"a.b": 1}`` for path ``a.b``) are found when the plain nested path
+    is absent; an event holding both spellings of one path is the one case
+    where only the nested one is read here (the reference evaluation reads
+    both)."""
     segs = path.split(".")
     n = len(segs)
     keys = [[".".join(segs[i:j]) if j > i else "" for j in range(n + 1)] for i in range(n)]
