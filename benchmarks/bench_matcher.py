@@ -82,7 +82,9 @@ def main() -> None:
         wall, cpu = time.perf_counter() - w0, time.process_time() - c0
         best_cpu = max(best_cpu, len(envelopes) / cpu)
         best_wall = max(best_wall, len(envelopes) / wall)
-    print(f"events: {len(envelopes):,}  rules: {args.rules}  matches: {matched:,}")
+    checked = sum(rules.checked(env) for env in envelopes) / len(envelopes)
+    print(f"events: {len(envelopes):,}  rules: {args.rules}  matches: {matched:,}  "
+          f"rules checked per event: {checked:.1f} of {args.rules}")
     print(f"matcher: {best_cpu:,.0f} events per CPU-second on one core (best of {args.repeat}; target >= 100,000)")
     print(f"matcher, wall clock: {best_wall:,.0f} events/s")
     print(f"envelope building (not part of the figure): {len(envelopes) / build:,.0f} events/s")

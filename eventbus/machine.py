@@ -146,6 +146,7 @@ class RuleSet:
         self._plan: list[tuple] = []
         self._anchors: dict[int, list[tuple[Hashable, tuple[int, ...]]]] = {}
         self._order: dict[Hashable, int] = {}
+        self._last_checked = 0
 
     def __len__(self) -> int:
         return len(self._patterns)
@@ -234,6 +235,12 @@ class RuleSet:
 
         return conditions
 
+    def checked(self, event: Any) -> int:
+        """How many sub-rules ``match`` checks for this event (those whose
+        anchor holds): the work, against ``len(self)`` rules."""
+        self.match(event)
+        return self._last_checked
+
     def match(self, event: Any) -> list[Hashable]:
         """The keys of the rules the event matches, in the order added."""
         if self._dirty:
@@ -243,6 +250,7 @@ class RuleSet:
         for get, memo, conditions, present, absent in self._plan:
             vals = get(event)
             if vals is _DEEP:
+                self._last_checked = len(self._patterns)
                 return self._slow(event)
             if not vals:
                 if absent:
@@ -263,17 +271,22 @@ class RuleSet:
                 if hit:
                     add(hit)
         if not sat:
+            self._last_checked = 0
             return []
         found = set()
         anchors = self._anchors
+        checked = 0
         for cid in sat:
-            for key, rest in anchors.get(cid, ()):
+            candidates = anchors.get(cid, ())
+            checked += len(candidates)
+            for key, rest in candidates:
                 if key not in found:
                     for c in rest:
                         if c not in sat:
                             break
                     else:
                         found.add(key)
+        self._last_checked = checked
         if len(found) > 1:
             order = self._order
             return sorted(found, key=order.__getitem__)

@@ -72,3 +72,15 @@ def test_arrays_of_objects_use_consistent_elements():
     rules.add("r", {"a": {"b": [1], "c": [4]}})
     assert rules.match({"a": [{"b": 1, "c": 2}, {"b": 3, "c": 4}]}) == []
     assert rules.match({"a": [{"b": 1, "c": 4}]}) == ["r"]
+
+
+def test_only_rules_whose_anchor_holds_are_checked(envelopes):
+    """A thousand rules on a thousand campaigns: an event of one campaign
+    checks the few rules of that campaign, not the thousand."""
+    rules = RuleSet()
+    for i in range(1000):
+        rules.add(f"r{i}", {"source": ["aws.connect"], "detail": {"campaign": {"campaignId": [f"camp-{i}"]}, "eventType": ["DISCONNECTED"]}})
+    rules.add("mine", {"source": ["aws.connect"], "detail": {"campaign": {"campaignId": ["camp-a"]}}})
+    for e in envelopes[:50]:
+        assert rules.match(e) == ["mine"]
+        assert rules.checked(e) == 1
