@@ -77,11 +77,12 @@ def create_app(
     app.add_middleware(BodyGuard, state=app.state.svc)
     app.add_middleware(AccessLog, state=app.state.svc)
 
-    from api import routes_native, routes_v1, routes_v2
+    from api import routes_events, routes_native, routes_v1, routes_v2
 
     app.include_router(routes_v2.router)
     app.include_router(routes_native.router)
     app.include_router(routes_v1.router)
+    app.include_router(routes_events.router)
     contract.install(app)
 
     @app.get("/healthz", tags=["Operations"], summary="Liveness and database check (no credentials)")

@@ -97,6 +97,16 @@ def bearer_principal(state, token: str) -> Principal | None:
     return _check_secret(state, *parsed)
 
 
+def signing_service(path: str, headers: dict[str, list[str]]) -> str:
+    """The SigV4 service a request must be signed for, known from its path
+    and headers before the body is read: the EventBridge API (AWS JSON 1.1,
+    ``POST /`` with ``X-Amz-Target: AWSEvents.*``) or Connect campaigns."""
+    target = (headers.get("x-amz-target") or [""])[0]
+    if path == "/" and target.startswith("AWSEvents."):
+        return sigv4.EVENTS_SERVICE
+    return sigv4.SERVICE
+
+
 @dataclass
 class SigV4Check:
     """A SigV4 request checked as far as its headers allow (format, key,
@@ -139,7 +149,10 @@ class SigV4Check:
             declared=sigv4.declared_payload_hash(headers),
         )
         try:
-            check.amz_date = sigv4.check_envelope(parsed, headers, max_skew_seconds=state.settings.sigv4_max_skew_seconds)
+            check.amz_date = sigv4.check_envelope(
+                parsed, headers, max_skew_seconds=state.settings.sigv4_max_skew_seconds,
+                service=signing_service(scope["path"], headers),
+            )
             if check.declared is not None:
                 check._signature(check.declared)  # before a byte of the body is read
         except sigv4.SigV4Error as exc:
@@ -171,9 +184,19 @@ def admitted(request: Request) -> Principal | None:
 async def connect_principal(request: Request) -> Principal:
     """SigV4 (what boto3 sends) or ``Authorization: Bearer <key>`` (for curl),
     checked by ``api.bodyguard`` before the body was read."""
+    return await signed_principal(request, sigv4.SERVICE)
+
+
+async def signed_principal(request: Request, service: str) -> Principal:
+    """The caller ``api.bodyguard`` admitted; a SigV4 signature was checked
+    against the service ``signing_service`` gives for the request (the
+    routes of ``service`` are the only ones that map to it)."""
     p = admitted(request)
     if p is None:
         raise access_denied("Missing Authentication Token: sign the request with AWS Signature Version 4 or send a bearer API key")
+    target = request.headers.get("x-amz-target")
+    if signing_service(request.scope["path"], {"x-amz-target": [target or ""]}) != service:
+        raise access_denied(f"this operation belongs to the '{service}' API")
     return p
 
 

@@ -18,6 +18,7 @@ from urllib.parse import quote, unquote
 
 ALGORITHM = "AWS4-HMAC-SHA256"
 SERVICE = "connect-campaigns"
+EVENTS_SERVICE = "events"  # the EventBridge API (api/routes_events.py), on the same endpoint
 
 _AUTH_RE = re.compile(
     r"^AWS4-HMAC-SHA256\s+Credential=(?P<cred>[^,\s]+)\s*,\s*SignedHeaders=(?P<signed>[^,\s]+)\s*,\s*Signature=(?P<sig>[0-9a-fA-F]{64})\s*$"
@@ -97,12 +98,17 @@ def signing_key(secret: str, date: str, region: str, service: str) -> bytes:
 
 
 def check_envelope(
-    parsed: ParsedAuth, headers: dict[str, list[str]], *, max_skew_seconds: int = 900, now: datetime | None = None
+    parsed: ParsedAuth,
+    headers: dict[str, list[str]],
+    *,
+    max_skew_seconds: int = 900,
+    now: datetime | None = None,
+    service: str = SERVICE,
 ) -> str:
     """What needs no secret and no body: service, date, clock skew. Returns
     the X-Amz-Date value; raises SigV4Error."""
-    if parsed.service != SERVICE:
-        raise SigV4Error(f"Credential should be scoped to correct service: '{SERVICE}'")
+    if parsed.service != service:
+        raise SigV4Error(f"Credential should be scoped to correct service: '{service}'")
     amz_date = (headers.get("x-amz-date") or [None])[0]
     if not amz_date:
         raise SigV4Error("missing X-Amz-Date header")
@@ -167,9 +173,10 @@ def verify(
     body: bytes,
     max_skew_seconds: int = 900,
     now: datetime | None = None,
+    service: str = SERVICE,
 ) -> None:
     """Raise SigV4Error unless the request carries a valid signature."""
-    amz_date = check_envelope(parsed, headers, max_skew_seconds=max_skew_seconds, now=now)
+    amz_date = check_envelope(parsed, headers, max_skew_seconds=max_skew_seconds, now=now, service=service)
     declared = declared_payload_hash(headers)
     body_hash = hashlib.sha256(body).hexdigest()
     check_body_hash(declared, body_hash)

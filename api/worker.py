@@ -33,6 +33,7 @@ from campaigns.db import make_engine, session_factory, session_scope
 from campaigns.lifecycle import RUN_TO_CAMPAIGN
 from campaigns.models import Campaign, Run
 from campaigns.settings import Settings
+from eventbus.runtime import run_sink_for
 
 log = logging.getLogger("api.worker")
 
@@ -244,6 +245,8 @@ class Worker:
         from dialer import simulate
 
         jsonl = AppendJsonLines(run_dir / livelog.FILE_NAME)
+        # The tenant's default event bus, when it has rules or archives.
+        bus = run_sink_for(self.engine, self.run_id, self.settings.data_dir, self.settings.region)
         summaries: list[dict] = []
         segment = 0
         api_driven = bool(wrapper.get("apiDriven"))
@@ -271,7 +274,7 @@ class Worker:
                 seed=seed + segment,
                 contacts=contacts,
                 out_dir=out,
-                sinks=(jsonl,),
+                sinks=(jsonl,) if bus is None else (jsonl, bus),
                 keep_events=False,
                 progress=self.progress,
                 should_stop=self.should_stop,
@@ -287,6 +290,8 @@ class Worker:
                     if not repo.pending_requests(s, campaign_id=campaign_id, limit=1):
                         break
         jsonl.close()
+        if bus is not None:
+            bus.shutdown()
         return summaries
 
     def should_stop_nowait(self) -> bool:

@@ -100,11 +100,14 @@ def simulate(
     ratio_override: float | None = None,
     batch_calls: int = 20_000,
     campaign_id: str | None = None,
+    bus: ev.EventSink | None = None,
 ) -> SimulationResult:
     """Play a campaign out. Same document and seed give the same events.
 
     ``campaign_id`` is the id events carry in ``detail.campaign.campaignId``
-    (the service passes its stored id); by default the campaign's name."""
+    (the service passes its stored id); by default the campaign's name.
+    ``bus`` is an event bus (``eventbus.Bus``, or any object with the sink
+    interface) that receives the events as they are recorded."""
 
     doc = _as_document(campaign)
     if seed is not None:
@@ -136,7 +139,7 @@ def simulate(
         seed=seed,
         fingerprint=hashlib.sha256(json.dumps(doc.to_document(), sort_keys=True).encode()).hexdigest()[:16],
     )
-    all_sinks: list[EventSink] = list(sinks)
+    all_sinks: list[EventSink] = list(sinks) if bus is None else [*sinks, bus]
     memory = MemorySink() if keep_events else None
     if memory is not None:
         all_sinks.append(memory)

@@ -1,0 +1,86 @@
+"""What every EventBridge operation shares: AWS's errors, name checks,
+pattern checks and paging."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from eventbus.pattern import MAX_PATTERN_CHARS, InvalidPatternError, Pattern, compile_pattern
+
+NAME = re.compile(r"^[\.\-_A-Za-z0-9]{1,64}$")
+BUS_NAME = re.compile(r"^[/\.\-_A-Za-z0-9]{1,256}$")
+
+
+class EventsError(Exception):
+    STATUS = {"ResourceNotFoundException": 400, "InternalException": 500}
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+    @property
+    def status(self) -> int:
+        return self.STATUS.get(self.code, 400)
+
+
+def validation(msg: str) -> EventsError:
+    return EventsError("ValidationException", msg)
+
+
+def not_found(msg: str) -> EventsError:
+    return EventsError("ResourceNotFoundException", msg)
+
+
+def check_name(body: dict, field: str, pattern: re.Pattern = NAME, required: bool = True) -> str | None:
+    v = body.get(field)
+    if v is None:
+        if required:
+            raise validation(f"1 validation error detected: Value null at '{field}' failed to satisfy constraint: Member must not be null")
+        return None
+    if not isinstance(v, str) or not pattern.match(v):
+        where = field[:1].lower() + field[1:]
+        raise validation(f"1 validation error detected: Value {v!r} at '{where}' failed to satisfy constraint: "
+                         f"Member must satisfy regular expression pattern: {pattern.pattern.strip('^$').replace('{1,64}', '+').replace('{1,256}', '+')}")
+    return v
+
+
+def pattern_text(raw: Any) -> str:
+    if not isinstance(raw, str):
+        raise validation("EventPattern must be a string")
+    if len(raw) > MAX_PATTERN_CHARS:
+        raise validation(f"1 validation error detected: Value at 'eventPattern' failed to satisfy constraint: Member must have length less than or equal to {MAX_PATTERN_CHARS}")
+    try:
+        compile_pattern(raw)
+    except InvalidPatternError as exc:
+        raise EventsError("InvalidEventPatternException", str(exc)) from None
+    return raw
+
+
+def compile_or_raise(raw: Any) -> Pattern:
+    if not isinstance(raw, str):
+        raise validation("EventPattern must be a string")
+    if len(raw) > MAX_PATTERN_CHARS:
+        raise validation(f"1 validation error detected: Value at 'eventPattern' failed to satisfy constraint: Member must have length less than or equal to {MAX_PATTERN_CHARS}")
+    try:
+        return compile_pattern(raw)
+    except InvalidPatternError as exc:
+        raise EventsError("InvalidEventPatternException", str(exc)) from None
+
+
+def page(body: dict, key: str, items: list) -> dict:
+    limit = body.get("Limit") or 100
+    if not isinstance(limit, int) or not 1 <= limit <= 100:
+        raise validation(f"Limit must be 1..100, got {limit!r}")
+    token = body.get("NextToken")
+    start = 0
+    if token:
+        try:
+            start = int(token)
+        except ValueError:
+            raise validation(f"NextToken {token!r} is not valid") from None
+    out: dict = {key: items[start : start + limit]}
+    if start + limit < len(items):
+        out["NextToken"] = str(start + limit)
+    return out
