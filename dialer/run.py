@@ -100,7 +100,7 @@ def simulate(
     ratio_override: float | None = None,
     batch_calls: int = 20_000,
     campaign_id: str | None = None,
-    bus: ev.EventSink | None = None,
+    bus: EventSink | None = None,
 ) -> SimulationResult:
     """Play a campaign out. Same document and seed give the same events.
 
