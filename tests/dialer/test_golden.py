@@ -19,10 +19,10 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 GOLDEN = {
     # example, seed: SHA-256 of the events (tests/dialer/golden.py)
-    ("progressive", 11): "9722c92e4dda219d17d34e4535092da190c36aabc9b75ae841a76f00b6569f54",
-    ("agentless", None): "fb217f33f535104970c7ab175c62dab6fc675bbedabfabdec87d78e9a17272b2",
-    ("erlang-a", None): "535b3e2a8cd8047b6de7ae37f73d0588d6e1581e647e25d6a3093b0ca64f7c5c",
-    ("reference-predictive", 11): "2610e2b6750037b2a0e0d88d5f69476c0d52f01395c1560c9447b8078ce25771",
+    ("progressive", 11): "cb56f7bde9644c03997c2cc7a743193ce68de190be3f148ada4f1dd772a4c3a4",
+    ("agentless", None): "35d268db7c5ea1fe1dff0e540f01be7308e051abaa26127e9390def00fac802c",
+    ("erlang-a", None): "7df1a8c2502145f570f0fead98309ec03e0fe36599b284149ac28c9fc0a715ac",
+    ("reference-predictive", 11): "55d0dd96173ff36c86713c2bfa554862685b8055c1d3a5dac374dbb56b52e879",
 }
 
 
