@@ -87,7 +87,7 @@ class Listener:
         if party == HUMAN:
             t = t_ge + self.d_silence()
             verdict = VOICEMAIL_NO_BEEP if u < self.fp_rate else HUMAN_ANSWERED
-        elif party == MACHINE_BEEP or party == MACHINE_NO_BEEP:
+        elif party in (MACHINE_BEEP, MACHINE_NO_BEEP):
             t = t_answer + self.d_machine()
             if u < self.fn_rate:
                 verdict = HUMAN_ANSWERED

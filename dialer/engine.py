@@ -694,7 +694,7 @@ class Engine:
         code = call.amd
         if code == AMD_HUMAN:
             self._amd_live(call)
-        elif code == AMD_BEEP or code == AMD_NO_BEEP:
+        elif code in (AMD_BEEP, AMD_NO_BEEP):
             self._amd_machine(call)
         elif code == AMD_FAX:
             call.amd_correct = 1
