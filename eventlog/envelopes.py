@@ -85,6 +85,9 @@ def row_to_envelope(row: dict, meta: RunMeta | None = None) -> dict:
             "agentArn": f"{instance_arn}/agent/{row['agent_id']}",
             "connectedToAgentTimestamp": iso_ms(row.get("connected_to_agent_ts")),
         }
+        if row.get("accepted_by_agent_ts") is not None:
+            # Preview mode: the agent accepted the contact (CONTACT_DATA_UPDATED on).
+            agent["acceptedByAgentTimestamp"] = iso_ms(row["accepted_by_agent_ts"])
         if row.get("after_contact_work_end_ts") is not None:
             # The COMPLETED event of a contact with after-contact work (Connect
             # admin guide, contact events): ACW starts at the disconnect.
@@ -195,6 +198,7 @@ def envelope_to_row(env: dict, where: str = "event") -> dict:
             # logs written before the field moved to agentInfo
             else ts(sim.get("afterContactWorkEndTimestamp"), "detail.simulation.afterContactWorkEndTimestamp")
         ),
+        "accepted_by_agent_ts": ts(agent.get("acceptedByAgentTimestamp"), "detail.agentInfo.acceptedByAgentTimestamp"),
         "amd_status": d.get("answeringMachineDetectionStatus"),
         "disconnect_reason": d.get("disconnectReason"),
         "sim_recipient": sim.get("recipientIndex"),

@@ -18,13 +18,14 @@ import pyarrow as pa
 
 EVENT_TYPES = (
     "INITIATED",
+    "CONTACT_DATA_UPDATED",  # preview mode: the agent accepted the contact (acceptedByAgentTimestamp)
     "CONNECTED_TO_SYSTEM",
     "QUEUED",
     "CONNECTED_TO_AGENT",
     "DISCONNECTED",
     "COMPLETED",
 )
-INITIATED, CONNECTED_TO_SYSTEM, QUEUED, CONNECTED_TO_AGENT, DISCONNECTED, COMPLETED = range(6)
+INITIATED, CONTACT_DATA_UPDATED, CONNECTED_TO_SYSTEM, QUEUED, CONNECTED_TO_AGENT, DISCONNECTED, COMPLETED = range(7)
 
 AMD_STATUSES = (
     None,
@@ -74,6 +75,7 @@ TS_FIELDS = (
     "connected_to_agent_ts",
     "disconnect_ts",
     "after_contact_work_end_ts",
+    "accepted_by_agent_ts",
 )
 
 TS_TYPE = pa.timestamp("ms", tz="UTC")

@@ -19,10 +19,11 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 GOLDEN = {
     # example, seed: SHA-256 of the events (tests/dialer/golden.py)
-    ("progressive", 11): "cb56f7bde9644c03997c2cc7a743193ce68de190be3f148ada4f1dd772a4c3a4",
-    ("agentless", None): "35d268db7c5ea1fe1dff0e540f01be7308e051abaa26127e9390def00fac802c",
-    ("erlang-a", None): "7df1a8c2502145f570f0fead98309ec03e0fe36599b284149ac28c9fc0a715ac",
-    ("reference-predictive", 11): "55d0dd96173ff36c86713c2bfa554862685b8055c1d3a5dac374dbb56b52e879",
+    ("progressive", 11): "1e826b66d776c8775280ce559faa4c9b39b5535b5e954f55f040d0e3b227ac45",
+    ("agentless", None): "301a128d6b12b4e1eeb77b1fd247f4d05f3e533a3ec0ff82e4d31beddfa90a73",
+    ("erlang-a", None): "6758a239247c69cfffa02c58c66ddc91c85e8159394293f48b196903d7c9d79b",
+    ("reference-predictive", 11): "1d909896c43e3975052eaadf221e9e95229a28b37201e9e59b1996e58e5c3eb4",
+    ("uk-predictive-amd", None): "4b9a30dbab1a77262f4ee74d4f154a2fd1862ce25b1c710e8f2c681001212f7e",
 }
 
 

@@ -100,7 +100,7 @@ def _class_exemplars(events: pa.Table) -> pa.Table:
         else:
             keys[name] = col
     keyed = pa.table({**keys, "_row": pa.array(range(events.num_rows), pa.int64())})
-    first = keyed.group_by([k for k in keys], use_threads=False).aggregate([("_row", "min")])
+    first = keyed.group_by(list(keys), use_threads=False).aggregate([("_row", "min")])
     return events.take(first["_row_min"])
 
 
