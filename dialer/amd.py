@@ -75,8 +75,10 @@ class Listener:
         self.error_rate = cfg.error_rate
         self.unclassified_sit = cfg.unclassified_sit_share
         self.unresolved_live = cfg.on_unresolved == "CONNECT_AS_LIVE"
-        # Rows TRUE_CLASSES, columns AMD codes (eventlog.schema.AMD_STATUSES).
-        self.confusion = np.zeros((len(TRUE_CLASSES), len(AMD_STATUSES)), dtype=np.int64)
+        # Rows TRUE_CLASSES, columns AMD codes (eventlog.schema.AMD_STATUSES),
+        # flat: a list item increment costs a fraction of a numpy one.
+        self._width = len(AMD_STATUSES)
+        self._counts = [0] * (len(TRUE_CLASSES) * self._width)
 
     def listen(self, party: int, t_answer: float, t_gs: float, t_ge: float) -> tuple[float, int]:
         """When AMD gives its verdict on a call answered at ``t_answer`` (a
@@ -102,7 +104,9 @@ class Listener:
             start = t_gs if self.from_speech and t_gs == t_gs else t_answer
             if t > start + self.cap:
                 t, verdict = start + self.cap, AMD_UNRESOLVED
-        self.confusion[self._row(party, t_gs, t_ge), verdict] += 1
+        base = _ROW_BASE.get(party)
+        row = _FAX_ROW if base is None else base + (t_ge - t_gs > LONG_GREETING_SECONDS)
+        self._counts[row * self._width + verdict] += 1
         return t, verdict
 
     def sit_unclassified(self) -> bool:
@@ -110,18 +114,17 @@ class Listener:
         ``SIT_TONE_DETECTED`` rather than ``SIT_TONE_INVALID_NUMBER``)."""
         return bool(self.unclassified_sit) and self.u_sit() < self.unclassified_sit
 
-    @staticmethod
-    def _row(party: int, t_gs: float, t_ge: float) -> int:
-        base = _ROW_BASE.get(party)
-        if base is None:
-            return _FAX_ROW
-        return base + (1 if t_ge - t_gs > LONG_GREETING_SECONDS else 0)
+    @property
+    def confusion(self) -> np.ndarray:
+        """The confusion matrix: rows ``TRUE_CLASSES``, columns AMD codes."""
+        return np.array(self._counts, dtype=np.int64).reshape(len(TRUE_CLASSES), self._width)
 
     def confusion_summary(self) -> dict[str, dict[str, int]]:
         """The confusion matrix as {true class: {AMD status: calls}}, zero cells left out."""
         out: dict[str, dict[str, int]] = {}
+        matrix = self.confusion
         for r, name in enumerate(TRUE_CLASSES):
-            row = {AMD_STATUSES[k]: int(v) for k, v in enumerate(self.confusion[r]) if k and v}
+            row = {AMD_STATUSES[k]: int(v) for k, v in enumerate(matrix[r]) if k and v}
             if row:
                 out[name] = row
         return out

@@ -122,6 +122,7 @@ class Engine:
         self.d_talk = draw(b.talk, "talk")
         self.d_wrap = draw(sim.agents.wrap_up, "wrap_up")
         self.amd = Listener(sim.amd, seed)  # AMD's timing, operating point and tallies
+        self._amd_listen = self.amd.listen
         self.u_opt = Uniforms(generator(seed, "opt_out"))
         self.d_message = draw(sim.safe_harbor.message, "message")
         self.d_machine_talk = draw(b.machine_talk, "machine_talk")
@@ -681,7 +682,7 @@ class Engine:
         elif self.amd_on:
             # AMD listens from the answer; its verdict and when it comes are
             # drawn now (dialer/amd.py), acted on at that time.
-            t_verdict, call.amd = self.amd.listen(party, t, call.t_gs, call.t_ge)
+            t_verdict, call.amd = self._amd_listen(party, t, call.t_gs, call.t_ge)
             self._after(t_verdict - self.env.now, call, self._step_amd)
         else:
             # AMD off: media is up and no analysis runs, so Connect reports
