@@ -61,8 +61,9 @@ def row_to_envelope(row: dict, meta: RunMeta | None = None) -> dict:
         "initiationMethod": row["initiation_method"],
         "campaign": {"campaignId": row["campaign_id"]},
         "customerEndpoint": {"type": "TELEPHONE_NUMBER", "address": row["customer_address"]},
-        "initiationTimestamp": iso_ms(row["initiation_ts"]),
     }
+    if row.get("initiation_ts") is not None:  # an expired request was never dialled
+        detail["initiationTimestamp"] = iso_ms(row["initiation_ts"])
     if row.get("system_address"):
         detail["systemEndpoint"] = {"type": "TELEPHONE_NUMBER", "address": row["system_address"]}
     if row.get("connected_to_system_ts") is not None:

@@ -27,6 +27,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
+import numpy as np
+
+from campaigns.contacts import load_contacts
+from campaigns.document import parse_document
 from dialer import simulate
 from eventlog import iter_envelopes, row_to_envelope
 from eventlog.schema import AMD_STATUSES, DISCONNECT_REASONS, EVENT_TYPES
@@ -168,5 +172,18 @@ def test_every_event_of_random_campaigns_validates_in_full(seed: int) -> None:
     result = simulate(_random_campaign(random.Random(seed)))
     envs = list(iter_envelopes(result.events))
     assert envs
+    problems = [f"event {i}: {e}" for i, env in enumerate(envs) for e in _errors(env)]
+    assert not problems, "\n".join(problems[:20])
+
+
+def test_expired_requests_validate() -> None:
+    """A request past its expirationTime ends undialled with one EXPIRED
+    event: no initiation timestamp, Connect's EXPIRED reason."""
+    doc = parse_document(make_doc(**{"simulation.contacts.synthetic.count": 60, "simulation.agents": {"count": 1}}))
+    contacts = load_contacts(doc)
+    contacts.expires_at = np.full(len(contacts), 60.0)
+    envs = list(iter_envelopes(simulate(doc, contacts=contacts).events))
+    expired = [e for e in envs if e["detail"].get("disconnectReason") == "EXPIRED"]
+    assert expired and all("initiationTimestamp" not in e["detail"] for e in expired)
     problems = [f"event {i}: {e}" for i, env in enumerate(envs) for e in _errors(env)]
     assert not problems, "\n".join(problems[:20])
