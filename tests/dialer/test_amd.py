@@ -232,8 +232,13 @@ def test_uk_setting_connects_people_within_two_seconds_and_passes() -> None:
     assert _late_share(default.events) > 0.20
     assert audit(default.events, "UK").rule("abandonment_rate").passed is False
     assert _late_share(uk.events) <= 0.01
-    uk_rule = audit(uk.events, "UK").rule("abandonment_rate")
+    report = audit(uk.events, "UK")
+    uk_rule = report.rule("abandonment_rate")
     assert uk_rule.passed and uk_rule.measured < 0.03
+    # The true false positives count, and the operator's sampled estimate is
+    # reported beside them (Ofcom asks for a reasoned estimate).
+    assert uk_rule.details["amd_false_positives"] == "true count (simulation ground truth)"
+    assert report.rule("abandonment_rate_operator_estimate").measured is not None
 
 
 def test_sweep_trades_people_hung_up_on_for_machines_on_agents() -> None:
