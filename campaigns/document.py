@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from statistics import NormalDist
 from typing import Any, Literal, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -31,7 +32,7 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
-from campaigns.distributions import Distribution, Exponential, Fixed, Gamma, Lognormal
+from campaigns.distributions import Distribution, Exponential, Fixed, Gamma, Lognormal, Uniform
 from campaigns.synthetic import SUPPORTED_COUNTRIES
 
 __all__ = [
@@ -630,16 +631,78 @@ class Agents(Model):
 
 
 class Amd(Model):
-    """AMD accuracy and timing. A person is recognised by a short greeting
-    followed by silence: the verdict comes ``silenceAfterGreeting`` after the
+    """AMD as a listening process (dialer/amd.py; docs/engine.md, "AMD").
+
+    Timing: a person is recognised ``silenceAfterGreeting`` after their
     greeting ends (Asterisk app_amd's afterGreetingSilence, 800 ms by
-    default). A machine is recognised while its greeting plays, after
-    ``detectionDelay`` from the answer."""
+    default); a machine ``detectionDelay`` after the answer; a fax or
+    special-information tone ``toneDetectionDelay`` after the answer. AMD
+    listens at most ``maxAnalysisSeconds`` (from the answer, or from the start
+    of speech) and then gives up: ``AMD_UNRESOLVED``, handled as
+    ``onUnresolved`` says.
+
+    Accuracy: an operating point on a binormal ROC curve of
+    ``discriminability`` (d'). Give at most one of ``sensitivity`` (the share
+    of machines recognised), ``falsePositiveRate`` (people taken for
+    machines) or ``falseNegativeRate`` (machines taken for people): the curve
+    gives the other rate. Both rates together set a point off the curve, as
+    given. None: sensitivity 0.90 (5% / 10% on the default curve)."""
 
     detection_delay: Distribution = Field(default_factory=lambda: Lognormal(mean_=2.5, sd=0.8))
     silence_after_greeting: Distribution = Field(default_factory=lambda: Fixed(value=0.8))
-    false_positive_rate: float = Field(default=0.05, ge=0, le=1)
-    false_negative_rate: float = Field(default=0.10, ge=0, le=1)
+    tone_detection_delay: Distribution = Field(default_factory=lambda: Uniform(low=1.8, high=2.5))
+    discriminability: float = Field(default=2.93, gt=0, le=10)
+    sensitivity: float | None = Field(default=None, gt=0, lt=1)
+    false_positive_rate: float | None = Field(default=None, ge=0, le=1)
+    false_negative_rate: float | None = Field(default=None, ge=0, le=1)
+    max_analysis_seconds: float | None = Field(default=5.0, gt=0, le=60)
+    analysis_measured_from: Literal["ANSWER", "SPEECH_START"] = "ANSWER"
+    on_unresolved: Literal["CONNECT_AS_LIVE", "HANG_UP"] = "CONNECT_AS_LIVE"
+    error_rate: float = Field(default=0.0, ge=0, le=1)
+    unclassified_sit_share: float = Field(default=0.0, ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _one_operating_point(self):
+        if self.sensitivity is not None and (self.false_positive_rate is not None or self.false_negative_rate is not None):
+            given = [n for n, v in (("falsePositiveRate", self.false_positive_rate), ("falseNegativeRate", self.false_negative_rate)) if v is not None]
+            raise ValueError(
+                f"sensitivity ({self.sensitivity}) and {' and '.join(given)} both set the operating point: give one"
+            )
+        return self
+
+    def operating_point(self) -> tuple[float, float]:
+        """(false-positive rate, false-negative rate) at the chosen point."""
+        return roc_point(self.discriminability, self.sensitivity, self.false_positive_rate, self.false_negative_rate)
+
+
+DEFAULT_SENSITIVITY = 0.90
+_NORMAL = NormalDist()
+
+
+def roc_point(d: float, sensitivity: float | None, fp: float | None, fn: float | None) -> tuple[float, float]:
+    """The binormal ROC of discriminability ``d``: people's scores N(0, 1),
+    machines' N(d, 1), "machine" above a threshold c; the false-positive rate
+    is 1 - Phi(c), the false-negative rate Phi(c - d). One rate (or the
+    sensitivity, 1 - false-negative rate) fixes c and so the other."""
+    if fp is not None and fn is not None:
+        return fp, fn
+    if fp is not None:
+        if fp <= 0.0:
+            return 0.0, 1.0
+        if fp >= 1.0:
+            return 1.0, 0.0
+        c = _NORMAL.inv_cdf(1.0 - fp)
+        return fp, _NORMAL.cdf(c - d)
+    if fn is not None:
+        sensitivity = 1.0 - fn
+    if sensitivity is None:
+        sensitivity = DEFAULT_SENSITIVITY
+    if sensitivity <= 0.0:
+        return 0.0, 1.0
+    if sensitivity >= 1.0:
+        return 1.0, 0.0
+    c = d + _NORMAL.inv_cdf(1.0 - sensitivity)
+    return 1.0 - _NORMAL.cdf(c), 1.0 - sensitivity
 
 
 class SafeHarbor(Model):

@@ -54,13 +54,14 @@ class Column(IntEnum):
     CONNECTED_TO_AGENT = 8
     DISCONNECT = 9
     ACW_END = 10
-    AGENT = 11  # -1: none
-    PARTY = 12
-    AMD = 13  # eventlog.schema.AMD_CODE
-    REASON = 14  # eventlog.schema.REASON_CODE
-    AMD_CORRECT = 15  # -1 unknown, 0, 1
-    MESSAGE = 16
-    OPT_OUT = 17
+    ACCEPTED = 11  # preview: the agent accepted the contact (the dial)
+    AGENT = 12  # -1: none
+    PARTY = 13
+    AMD = 14  # eventlog.schema.AMD_CODE
+    REASON = 15  # eventlog.schema.REASON_CODE
+    AMD_CORRECT = 16  # -1 unknown, 0, 1
+    MESSAGE = 17
+    OPT_OUT = 18
 
 
 RECORD_WIDTH = len(Column)
@@ -81,7 +82,7 @@ class Call:
     callbacks = None
 
     party = int(Party.NO_ANSWER)  # plain ints on the hot path (dialer/engine.py)
-    t_cts = t_gs = t_ge = t_enq = t_cta = t_disc = t_acw = NAN
+    t_cts = t_gs = t_ge = t_enq = t_cta = t_disc = t_acw = t_acc = NAN
     amd = 0
     reason = 0
     amd_correct = -1
@@ -101,11 +102,13 @@ class Call:
         self.attempt = attempt
         self.t_init = t
         self.agent = agent
+        if agent >= 0:  # a previewed dial: the agent accepted it now
+            self.t_acc = t
 
     def record(self) -> tuple[float, ...]:
         """The call's fields in ``Column`` order."""
         return (
             self.idx, self.rec, self.attempt, self.t_init, self.t_cts, self.t_gs, self.t_ge,
-            self.t_enq, self.t_cta, self.t_disc, self.t_acw, self.agent, self.party, self.amd,
+            self.t_enq, self.t_cta, self.t_disc, self.t_acw, self.t_acc, self.agent, self.party, self.amd,
             self.reason, self.amd_correct, self.message, self.opt_out,
         )

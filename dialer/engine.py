@@ -16,7 +16,8 @@ Call life (times in seconds since the schedule start):
 
     dial -> ring (answer after timeToAnswer, or ringTimeout with no answer;
     busy / invalid number end early) -> CONNECTED_TO_SYSTEM -> greeting
-    -> AMD verdict after detectionDelay (errors: a person taken for a machine
+    -> AMD verdict when AMD has heard enough, or AMD_UNRESOLVED at
+    maxAnalysisSeconds (dialer/amd.py; errors: a person taken for a machine
     is hung up on; a machine taken for a person goes to an agent)
     -> QUEUED -> an agent (CONNECTED_TO_AGENT), or the person hangs up in
     silence (patienceInSilence from the end of the greeting), or the dialer
@@ -42,6 +43,7 @@ from dialer.agents import (
     AgentPool,
     shift_intervals,
 )
+from dialer.amd import Listener
 from dialer.call import Call, Column, Disposition, Party
 from dialer.clock import Clock
 from dialer.recorder import Recorder
@@ -58,6 +60,7 @@ D_AGENT, D_NO_ANSWER, D_BUSY, D_MACHINE, D_ABANDONED, D_FINAL = (int(d) for d in
 
 A = AMD_CODE
 R = REASON_CODE
+AMD_HUMAN, AMD_BEEP, AMD_NO_BEEP, AMD_FAX = (A[k] for k in ("HUMAN_ANSWERED", "VOICEMAIL_BEEP", "VOICEMAIL_NO_BEEP", "FAX_MACHINE_DETECTED"))
 NAN = float("nan")
 INF = float("inf")
 
@@ -118,9 +121,8 @@ class Engine:
         self.d_patience = draw(b.patience_in_silence, "patience") if b.patience_in_silence is not None else None
         self.d_talk = draw(b.talk, "talk")
         self.d_wrap = draw(sim.agents.wrap_up, "wrap_up")
-        self.d_amd = draw(sim.amd.detection_delay, "amd_delay")
-        self.d_amd_silence = draw(sim.amd.silence_after_greeting, "amd_silence")
-        self.u_amd = Uniforms(generator(seed, "amd_error"))
+        self.amd = Listener(sim.amd, seed)  # AMD's timing, operating point and tallies
+        self._amd_listen = self.amd.listen
         self.u_opt = Uniforms(generator(seed, "opt_out"))
         self.d_message = draw(sim.safe_harbor.message, "message")
         self.d_machine_talk = draw(b.machine_talk, "machine_talk")
@@ -131,8 +133,6 @@ class Engine:
         self.ring_timeout = float(out_cfg.ring_timeout or DEFAULT_RING_TIMEOUT)
         self.amd_on = bool(amd_cfg and amd_cfg.enable_answer_machine_detection)
         self.await_prompt = bool(amd_cfg and amd_cfg.await_answer_machine_prompt)
-        self.fp_rate = sim.amd.false_positive_rate
-        self.fn_rate = sim.amd.false_negative_rate
         self.opt_out_share = b.opt_out_share
 
         # Abandonment: threshold and clock start ("never connected" when None).
@@ -645,6 +645,8 @@ class Engine:
     def _sit(self, call: Call) -> None:
         """A busy or special-information tone ends the attempt."""
         amd_code, reason, disposition = call.signal
+        if self.amd_on and call.party == INVALID and self.amd.sit_unclassified():
+            amd_code = A["SIT_TONE_DETECTED"]  # a tone AMD cannot name
         call.amd = amd_code if self.amd_on else A["AMD_NOT_APPLICABLE"]
         self.pacer.on_dial_resolved(False, self.env.now)
         self._end(call, reason, disposition)
@@ -673,57 +675,76 @@ class Engine:
         if call.agent >= 0 and party == HUMAN:
             # Preview: the agent is already on the line and hears the
             # greeting; no AMD wait, never abandoned.
-            call.amd = A["HUMAN_ANSWERED"] if self.amd_on else A["AMD_NOT_APPLICABLE"]
+            call.amd = A["HUMAN_ANSWERED"] if self.amd_on else 0
             if self.amd_on:
                 call.amd_correct = 1
             self._after(ahead, call, self._step_classified)
         elif self.amd_on:
-            if party == HUMAN:
-                delay = call.t_ge - t + self.d_amd_silence()
-            else:
-                delay = self.d_amd()
-            self._after(ahead + delay, call, self._step_amd)
+            # AMD listens from the answer; its verdict and when it comes are
+            # drawn now (dialer/amd.py), acted on at that time.
+            t_verdict, call.amd = self._amd_listen(party, t, call.t_gs, call.t_ge)
+            self._after(t_verdict - self.env.now, call, self._step_amd)
         else:
-            call.amd = A["AMD_NOT_APPLICABLE"]
+            # AMD off: media is up and no analysis runs, so Connect reports
+            # no AMD status (AMD_NOT_APPLICABLE is for calls ended before media).
             self._after(ahead, call, self._step_classified)
 
+    # ---- AMD verdicts (dialer/amd.py decides; this acts on the verdict) ----
+
     def _amd_verdict(self, call: Call) -> None:
-        party = call.party
-        now = self.env.now
-        if party == HUMAN:
-            if self.u_amd() < self.fp_rate:
-                # A person taken for a machine: hung up on (counted by the UK rules).
-                call.amd = A["VOICEMAIL_NO_BEEP"]
-                call.amd_correct = 0
-                self.n_fp += 1
-                self.gate.record_machine_verdict(call.rec, now)
-                self.pacer.on_dial_resolved(False, now)
-                self._end(call, R["CONTACT_FLOW_DISCONNECT"], D_MACHINE)
-                return
-            call.amd = A["HUMAN_ANSWERED"]
+        code = call.amd
+        if code == AMD_HUMAN:
+            self._amd_live(call)
+        elif code in (AMD_BEEP, AMD_NO_BEEP):
+            self._amd_machine(call)
+        elif code == AMD_FAX:
             call.amd_correct = 1
-            self._classified(call)
-        elif party in (MACHINE_BEEP, MACHINE_NO_BEEP):
-            if self.u_amd() < self.fn_rate:
-                call.amd = A["HUMAN_ANSWERED"]
-                call.amd_correct = 0
-                self.n_fn += 1
-                self._classified(call)
-                return
-            call.amd_correct = 1
-            call.amd = A["VOICEMAIL_BEEP"] if party == MACHINE_BEEP else A["VOICEMAIL_NO_BEEP"]
-            self.gate.record_machine_verdict(call.rec, now)
-            self.pacer.on_dial_resolved(False, now)
-            if self.await_prompt and party == MACHINE_BEEP:
-                # Wait for the beep, then leave the campaign's message.
-                self.later(max(call.t_ge - now, 0.0) + self.d_message(), self._end, call, R["CONTACT_FLOW_DISCONNECT"], D_MACHINE)
-            else:
-                self._end(call, R["CONTACT_FLOW_DISCONNECT"], D_MACHINE)
-        else:  # fax
-            call.amd = A["FAX_MACHINE_DETECTED"]
-            call.amd_correct = 1
-            self.pacer.on_dial_resolved(False, now)
+            self.pacer.on_dial_resolved(False, self.env.now)
             self._end(call, R["CONTACT_FLOW_DISCONNECT"], D_FINAL)
+        elif self.amd.unresolved_live:  # AMD_UNRESOLVED or AMD_ERROR: taken as live
+            self._classified(call)
+        else:
+            self._amd_hang_up_undecided(call)
+
+    def _amd_live(self, call: Call) -> None:
+        """AMD heard a person: to an agent (a machine here is a false negative)."""
+        if call.party == HUMAN:
+            call.amd_correct = 1
+        else:
+            call.amd_correct = 0
+            self.n_fn += 1
+        self._classified(call)
+
+    def _amd_machine(self, call: Call) -> None:
+        """AMD heard a machine: hang up, or leave the message after the beep.
+        A person here is a false positive: hung up on, which the UK rules
+        count as abandoned."""
+        now = self.env.now
+        self.gate.record_machine_verdict(call.rec, now)
+        self.pacer.on_dial_resolved(False, now)
+        if call.party == HUMAN:
+            call.amd_correct = 0
+            self.n_fp += 1
+            self._end(call, R["CONTACT_FLOW_DISCONNECT"], D_MACHINE)
+            return
+        call.amd_correct = 1
+        if self.await_prompt and call.party == MACHINE_BEEP:
+            # Wait for the beep, then leave the campaign's message.
+            self.later(max(call.t_ge - now, 0.0) + self.d_message(), self._end, call, R["CONTACT_FLOW_DISCONNECT"], D_MACHINE)
+        else:
+            self._end(call, R["CONTACT_FLOW_DISCONNECT"], D_MACHINE)
+
+    def _amd_hang_up_undecided(self, call: Call) -> None:
+        """``onUnresolved: HANG_UP``: the dialer drops an answer it could not
+        classify. It cannot know who was there, so it records an abandoned
+        call for the recall rules; a person dropped this way is abandoned."""
+        now = self.env.now
+        if call.party == HUMAN:
+            call.abandoned = True
+            self.n_abandoned += 1
+        self.gate.record_abandoned(call.rec, now)
+        self.pacer.on_dial_resolved(False, now)
+        self._end(call, R["CONTACT_FLOW_DISCONNECT"], D_ABANDONED)
 
     def _classified(self, call: Call) -> None:
         """The dialer believes a person answered: find them an agent."""

@@ -28,6 +28,7 @@ from eventlog.schema import (
     COMPLETED,
     CONNECTED_TO_AGENT,
     CONNECTED_TO_SYSTEM,
+    CONTACT_DATA_UPDATED,
     DICT_STRING,
     DISCONNECT_REASONS,
     DISCONNECTED,
@@ -96,6 +97,7 @@ class Recorder:
     # Record column of the timestamp each event type is emitted at.
     EVENT_TIME_COLUMN: ClassVar[dict[int, C]] = {
         INITIATED: C.INITIATION,
+        CONTACT_DATA_UPDATED: C.ACCEPTED,
         CONNECTED_TO_SYSTEM: C.CONNECTED_TO_SYSTEM,
         QUEUED: C.ENQUEUE,
         CONNECTED_TO_AGENT: C.CONNECTED_TO_AGENT,
@@ -231,7 +233,7 @@ class Recorder:
 
         # Timestamps, all eight at once: shown on an event only once it has
         # happened (NaN compares False, so unknown ones drop out too).
-        stamps = r[C.INITIATION : C.ACW_END + 1]
+        stamps = r[C.INITIATION : C.ACCEPTED + 1]
         known = stamps <= ev_t + 1e-9
         ms = np.where(known, stamps, 0.0)
         ms *= 1000.0
@@ -252,7 +254,8 @@ class Recorder:
         call_recipients = rec[:, C.RECIPIENT].astype(np.int64)
         recipients = r[C.RECIPIENT].astype(np.int64)
         agents = r[C.AGENT].astype(np.int32)
-        agent_known = (agents >= 0) & (ev_kind >= CONNECTED_TO_AGENT)
+        # A previewed contact has its agent from the accept on.
+        agent_known = (agents >= 0) & ((ev_kind >= CONNECTED_TO_AGENT) | ((ev_kind >= CONTACT_DATA_UPDATED) & ~np.isnan(r[C.ACCEPTED])))
         queued_known = ~np.isnan(r[C.ENQUEUE]) & (ev_kind >= QUEUED)
         amd_code = r[C.AMD].astype(np.int32)
         reason_code = r[C.REASON].astype(np.int32)

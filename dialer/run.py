@@ -276,6 +276,10 @@ def summarize(e: Engine, end: float) -> dict[str, Any]:
         "opt_outs": e.n_opt_out,
         "amd_false_positives": e.n_fp,
         "amd_false_negatives": e.n_fn,
+        # AMD's operating point and its confusion matrix over true classes
+        # (None with AMD off); dialer/amd.py.
+        "amd_operating_point": e.amd.operating_point_summary() if e.amd_on else None,
+        "amd_confusion": e.amd.confusion_summary() if e.amd_on else None,
         "agent_occupancy": _ratio(totals[BUSY], staffed),
         "agent_logged_in_hours": agent_hours,
         "contacts_per_agent_hour": _ratio(e.n_connected_live, agent_hours),

@@ -31,6 +31,10 @@ STREAMS = {
     "contacts": 15,
     "busy_signal": 16,
     "amd_silence": 17,
+    # dialer/amd.py (numbered apart, so other new streams need not wait for these)
+    "amd_tone": 40,
+    "amd_fault": 41,
+    "amd_sit": 42,
 }
 
 BLOCK = 4096

@@ -3,6 +3,7 @@ events. What only a simulator knows stays under ``detail.simulation``."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -22,7 +23,27 @@ def iso_ms(value: datetime | None) -> str | None:
 
 
 def _arn(meta_region: str, account: str, instance: str) -> str:
-    return f"arn:aws:connect:{meta_region}:{account}:instance/{instance}"
+    return f"arn:aws:connect:{meta_region}:{account}:instance/{instance_uuid(instance)}"
+
+
+# uuid5 namespace for instance ids that are names, not UUIDs ("contact-center-1").
+_INSTANCE_NAMESPACE = uuid.UUID("6f1c2a52-3a4e-5b8e-9a51-0c0d1a7e5e11")
+
+
+def instance_uuid(instance: str) -> str:
+    """The instance id as Connect writes it in ARNs: a UUID. A configured id
+    that is one is kept; a name gets a UUID derived from it (uuid5), the same
+    for the same name, and the name travels in ``detail.simulation.instanceId``."""
+    try:
+        return str(uuid.UUID(instance))
+    except (ValueError, AttributeError, TypeError):
+        return str(uuid.uuid5(_INSTANCE_NAMESPACE, str(instance)))
+
+
+def _whole_seconds(start: datetime | None, end: datetime | None) -> int | None:
+    if start is None or end is None:
+        return None
+    return max(int((end - start).total_seconds()), 0)
 
 
 def row_to_envelope(row: dict[str, Any], meta: RunMeta | None = None) -> dict[str, Any]:
@@ -40,8 +61,9 @@ def row_to_envelope(row: dict[str, Any], meta: RunMeta | None = None) -> dict[st
         "initiationMethod": row["initiation_method"],
         "campaign": {"campaignId": row["campaign_id"]},
         "customerEndpoint": {"type": "TELEPHONE_NUMBER", "address": row["customer_address"]},
-        "initiationTimestamp": iso_ms(row["initiation_ts"]),
     }
+    if row.get("initiation_ts") is not None:  # an expired request was never dialled
+        detail["initiationTimestamp"] = iso_ms(row["initiation_ts"])
     if row.get("system_address"):
         detail["systemEndpoint"] = {"type": "TELEPHONE_NUMBER", "address": row["system_address"]}
     if row.get("connected_to_system_ts") is not None:
@@ -56,13 +78,24 @@ def row_to_envelope(row: dict[str, Any], meta: RunMeta | None = None) -> dict[st
     if row.get("queue_id"):
         detail["queueInfo"] = {
             "queueArn": f"{instance_arn}/queue/{row['queue_id']}",
+            "queueType": "STANDARD",  # a campaign's queue is a standard queue, not an agent's own
             "enqueueTimestamp": iso_ms(row.get("enqueue_ts")),
         }
     if row.get("agent_id"):
-        detail["agentInfo"] = {
+        agent: dict[str, Any] = {
             "agentArn": f"{instance_arn}/agent/{row['agent_id']}",
             "connectedToAgentTimestamp": iso_ms(row.get("connected_to_agent_ts")),
         }
+        if row.get("accepted_by_agent_ts") is not None:
+            # Preview mode: the agent accepted the contact (CONTACT_DATA_UPDATED on).
+            agent["acceptedByAgentTimestamp"] = iso_ms(row["accepted_by_agent_ts"])
+        if row.get("after_contact_work_end_ts") is not None:
+            # The COMPLETED event of a contact with after-contact work (Connect
+            # admin guide, contact events): ACW starts at the disconnect.
+            agent["afterContactWorkStartTimestamp"] = iso_ms(row.get("disconnect_ts"))
+            agent["afterContactWorkEndTimestamp"] = iso_ms(row["after_contact_work_end_ts"])
+            agent["afterContactWorkDuration"] = _whole_seconds(row.get("disconnect_ts"), row["after_contact_work_end_ts"])
+        detail["agentInfo"] = agent
     if row.get("disconnect_ts") is not None:
         detail["disconnectTimestamp"] = iso_ms(row["disconnect_ts"])
     if row.get("disconnect_reason"):
@@ -81,8 +114,8 @@ def row_to_envelope(row: dict[str, Any], meta: RunMeta | None = None) -> dict[st
     ):
         if row.get(col) is not None:
             sim[key] = row[col]
-    if row.get("after_contact_work_end_ts") is not None:
-        sim["afterContactWorkEndTimestamp"] = iso_ms(row["after_contact_work_end_ts"])
+    if instance_arn.rsplit("/", 1)[-1] != row["instance_id"]:
+        sim["instanceId"] = row["instance_id"]
     detail["simulation"] = sim
     return {
         "version": "0",
@@ -149,7 +182,7 @@ def envelope_to_row(env: object, where: str = "event") -> dict[str, Any]:
         "event_type": d["eventType"],
         "contact_id": d["contactId"],
         "campaign_id": (d.get("campaign") or {}).get("campaignId"),
-        "instance_id": instance_arn.rsplit("/", 1)[-1] if instance_arn else None,
+        "instance_id": sim.get("instanceId") or (instance_arn.rsplit("/", 1)[-1] if instance_arn else None),
         "channel": d.get("channel"),
         "initiation_method": d.get("initiationMethod"),
         "customer_address": (d.get("customerEndpoint") or {}).get("address"),
@@ -163,7 +196,13 @@ def envelope_to_row(env: object, where: str = "event") -> dict[str, Any]:
         "enqueue_ts": ts(queue.get("enqueueTimestamp"), "detail.queueInfo.enqueueTimestamp"),
         "connected_to_agent_ts": ts(agent.get("connectedToAgentTimestamp"), "detail.agentInfo.connectedToAgentTimestamp"),
         "disconnect_ts": ts(d.get("disconnectTimestamp"), "detail.disconnectTimestamp"),
-        "after_contact_work_end_ts": ts(sim.get("afterContactWorkEndTimestamp"), "detail.simulation.afterContactWorkEndTimestamp"),
+        "after_contact_work_end_ts": (
+            ts(agent.get("afterContactWorkEndTimestamp"), "detail.agentInfo.afterContactWorkEndTimestamp")
+            if agent.get("afterContactWorkEndTimestamp") is not None
+            # logs written before the field moved to agentInfo
+            else ts(sim.get("afterContactWorkEndTimestamp"), "detail.simulation.afterContactWorkEndTimestamp")
+        ),
+        "accepted_by_agent_ts": ts(agent.get("acceptedByAgentTimestamp"), "detail.agentInfo.acceptedByAgentTimestamp"),
         "amd_status": d.get("answeringMachineDetectionStatus"),
         "disconnect_reason": d.get("disconnectReason"),
         "sim_recipient": sim.get("recipientIndex"),

@@ -18,13 +18,14 @@ import pyarrow as pa
 
 EVENT_TYPES = (
     "INITIATED",
+    "CONTACT_DATA_UPDATED",  # preview mode: the agent accepted the contact (acceptedByAgentTimestamp)
     "CONNECTED_TO_SYSTEM",
     "QUEUED",
     "CONNECTED_TO_AGENT",
     "DISCONNECTED",
     "COMPLETED",
 )
-INITIATED, CONNECTED_TO_SYSTEM, QUEUED, CONNECTED_TO_AGENT, DISCONNECTED, COMPLETED = range(6)
+INITIATED, CONTACT_DATA_UPDATED, CONNECTED_TO_SYSTEM, QUEUED, CONNECTED_TO_AGENT, DISCONNECTED, COMPLETED = range(7)
 
 AMD_STATUSES = (
     None,
@@ -37,6 +38,9 @@ AMD_STATUSES = (
     "SIT_TONE_BUSY",
     "SIT_TONE_INVALID_NUMBER",
     "FAX_MACHINE_DETECTED",
+    "SIT_TONE_DETECTED",
+    "AMD_ERROR",
+    "AMD_UNRESOLVED_SILENCE",
 )
 AMD_CODE = {name: i for i, name in enumerate(AMD_STATUSES)}
 
@@ -51,6 +55,11 @@ DISCONNECT_REASONS = (
     "OUTBOUND_ATTEMPT_FAILED",
     "EXPIRED",
     "OTHER",
+    "THIRD_PARTY_DISCONNECT",
+    "TELECOM_TIMEOUT",
+    "TELECOM_PROBLEM",
+    "OUTBOUND_DESTINATION_ENDPOINT_ERROR",
+    "DISCARDED",
 )
 REASON_CODE = {name: i for i, name in enumerate(DISCONNECT_REASONS)}
 
@@ -66,6 +75,7 @@ TS_FIELDS = (
     "connected_to_agent_ts",
     "disconnect_ts",
     "after_contact_work_end_ts",
+    "accepted_by_agent_ts",
 )
 
 TS_TYPE = pa.timestamp("ms", tz="UTC")

@@ -27,7 +27,8 @@ from compliance.audit.load import Calls
 from compliance.rules import RuleSet
 
 MACHINE_VERDICTS = ("VOICEMAIL_BEEP", "VOICEMAIL_NO_BEEP")
-NO_VERDICT = ("AMD_NOT_APPLICABLE",)
+# No verdict, or one the dialer treats as live (an undecided call goes to an agent).
+NO_VERDICT = ("AMD_NOT_APPLICABLE", "AMD_UNRESOLVED", "AMD_ERROR")
 
 
 @dataclass(frozen=True)

@@ -19,10 +19,11 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 GOLDEN = {
     # example, seed: SHA-256 of the events (tests/dialer/golden.py)
-    ("progressive", 11): "9722c92e4dda219d17d34e4535092da190c36aabc9b75ae841a76f00b6569f54",
-    ("agentless", None): "fb217f33f535104970c7ab175c62dab6fc675bbedabfabdec87d78e9a17272b2",
-    ("erlang-a", None): "535b3e2a8cd8047b6de7ae37f73d0588d6e1581e647e25d6a3093b0ca64f7c5c",
-    ("reference-predictive", 11): "2610e2b6750037b2a0e0d88d5f69476c0d52f01395c1560c9447b8078ce25771",
+    ("progressive", 11): "1e826b66d776c8775280ce559faa4c9b39b5535b5e954f55f040d0e3b227ac45",
+    ("agentless", None): "301a128d6b12b4e1eeb77b1fd247f4d05f3e533a3ec0ff82e4d31beddfa90a73",
+    ("erlang-a", None): "6758a239247c69cfffa02c58c66ddc91c85e8159394293f48b196903d7c9d79b",
+    ("reference-predictive", 11): "1d909896c43e3975052eaadf221e9e95229a28b37201e9e59b1996e58e5c3eb4",
+    ("uk-predictive-amd", None): "4b9a30dbab1a77262f4ee74d4f154a2fd1862ce25b1c710e8f2c681001212f7e",
 }
 
 
