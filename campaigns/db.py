@@ -105,8 +105,23 @@ def alembic_config(engine_or_url):
     return cfg
 
 
+# Key of the PostgreSQL advisory lock held while migrating: replicas starting
+# together on one database upgrade it one at a time.
+MIGRATION_LOCK_KEY = 0x6469616C6572  # "dialer"
+
+
 def migrate(engine: Engine, revision: str = "head") -> None:
-    """Bring the schema up to ``revision`` (idempotent)."""
+    """Bring the schema up to ``revision`` (idempotent). On PostgreSQL an
+    advisory lock serialises servers that start at the same time."""
     from alembic import command
 
-    command.upgrade(alembic_config(engine), revision)
+    if engine.dialect.name != "postgresql":
+        command.upgrade(alembic_config(engine), revision)
+        return
+    with engine.connect() as lock:
+        lock.exec_driver_sql(f"SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})")
+        try:
+            command.upgrade(alembic_config(engine), revision)
+        finally:
+            lock.exec_driver_sql(f"SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})")
+            lock.commit()

@@ -11,7 +11,7 @@ import os
 import secrets
 from pathlib import Path
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 _PREFIX = "DIALER_"
 
@@ -35,10 +35,36 @@ class Settings(BaseModel):
     resume_interrupted: bool = True
     # Maximum simultaneous worker processes; later starts queue.
     max_workers: int = Field(default=4, ge=1)
+    # A run's lease: the worker renews it with its heartbeat (every fifth of
+    # the lease); a run whose lease has expired is taken over by any server.
+    run_lease_seconds: float = Field(default=15.0, ge=1.0, le=3600.0)
+    # Where runs execute: unset = local worker processes; tcp://host:8786 =
+    # a Dask distributed scheduler (the workers need this package and
+    # access to the database and to runs_dir).
+    run_scheduler: str | None = None
+    # This server's name in run leases (default hostname:pid).
+    replica_id: str | None = None
     log_level: str = "INFO"
     log_json: bool = True
     # Allowed clock skew for SigV4 requests.
     sigv4_max_skew_seconds: int = 900
+
+    @field_validator("runs_dir", mode="before")
+    @classmethod
+    def _local_runs_dir(cls, value):
+        if isinstance(value, str) and "://" in value:
+            raise ValueError(
+                f"DIALER_RUNS_DIR must be a directory path (shared by every server and worker), got {value!r}; "
+                "object-store URLs are not read directly: mount the bucket and give its mount point"
+            )
+        return value
+
+    @field_validator("run_scheduler")
+    @classmethod
+    def _scheduler_address(cls, value):
+        if value is not None and not value.startswith(("tcp://", "tls://", "inproc://", "ws://", "wss://")):
+            raise ValueError(f"DIALER_RUN_SCHEDULER must be a Dask scheduler address such as tcp://host:8786, got {value!r}")
+        return value
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> "Settings":
