@@ -27,13 +27,27 @@ def register(app: typer.Typer) -> None:
         port: int = typer.Option(None, help="Port (default 8000, DIALER_PORT)."),
         database_url: str = typer.Option(None, help="SQLAlchemy URL (default: SQLite file ./data/dialer.sqlite)."),
         log_level: str = typer.Option(None, help="Log level (INFO)."),
+        scheduler: str = typer.Option(
+            None, help="Dask scheduler that runs execute on, tcp://host:8786 (default: local worker processes; DIALER_RUN_SCHEDULER)."
+        ),
     ) -> None:
-        """Run the HTTP API (Connect v2/v1 and the native /sim API)."""
+        """Run the HTTP API (Connect v2/v1 and the native /sim API).
+
+        Several servers may share one PostgreSQL database (replicas: runs are
+        claimed with leases); a SQLite database serves one server only."""
         import uvicorn
+        from pydantic import ValidationError
 
         from api.app import create_app
 
-        settings = Settings.from_env(database_url=database_url, host=host, port=port, log_level=log_level)
+        try:
+            settings = Settings.from_env(
+                database_url=database_url, host=host, port=port, log_level=log_level, run_scheduler=scheduler
+            )
+        except ValidationError as exc:
+            for err in exc.errors():
+                typer.echo(f"error: {'.'.join(str(p) for p in err['loc'])}: {err['msg']}", err=True)
+            raise typer.Exit(2)
         application = create_app(settings, freeze_gc=True)
         uvicorn.run(
             application,
