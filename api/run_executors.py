@@ -46,6 +46,9 @@ class LocalExecutor:
     def holds(self, run_id: str) -> bool:
         return run_id in self.procs
 
+    def attempts(self) -> list[tuple[str, int]]:
+        return [(rid, e) for rid, (_, e) in self.procs.items()]
+
     def submit(self, run_id: str, epoch: int) -> int | None:
         """Start the worker; its pid."""
         env = dict(os.environ)
@@ -119,6 +122,9 @@ class DaskExecutor:
     def holds(self, run_id: str) -> bool:
         f = self.futures.get(run_id)
         return f is not None and not f[0].done()
+
+    def attempts(self) -> list[tuple[str, int]]:
+        return [(rid, e) for rid, (f, e) in self.futures.items() if not f.done()]
 
     def worker_settings(self) -> dict:
         """What a Dask worker needs to run an attempt (never the server secret)."""

@@ -192,6 +192,7 @@ class Supervisor:
         while not self._stop.is_set():
             try:
                 self._reap()
+                self._vouch()
                 self._take_over()
                 self._launch()
             except Exception:  # pragma: no cover - keep supervising
@@ -211,6 +212,16 @@ class Supervisor:
                     self._requeue_or_fail(
                         s, run, f"{e.failure or 'its worker ended'} before finishing", "worker exited"
                     )
+
+    def _vouch(self) -> None:
+        """Renew the leases of our attempts whose worker has not started
+        yet (queued on the Dask cluster, or still importing)."""
+        with self._lock:
+            attempts = self.executor.attempts()
+        if attempts:
+            with self.state.session() as s:
+                for run_id, epoch in attempts:
+                    repo.renew_unstarted(s, run_id=run_id, epoch=epoch, lease_seconds=self.settings.run_lease_seconds)
 
     def _launch(self) -> None:
         with self._lock:

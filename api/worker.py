@@ -283,7 +283,8 @@ class Worker:
 
     def _start(self) -> tuple[dict, str, int, Path] | None:
         """Take up the lease: record this process, choose this attempt's
-        output directory. None if the lease is not ours."""
+        output directory. None if the lease is not ours, or if this attempt
+        already started once elsewhere."""
         with session_scope(self.factory) as s:
             try:
                 run = repo.held_run(s, run_id=self.run_id, epoch=self.epoch)
@@ -297,7 +298,9 @@ class Worker:
             run.heartbeat_at = now
             run.lease_expires_at = now + timedelta(seconds=self.lease_seconds)
             run.events_dir = str(run_dir)
-            repo.record_attempt_start(s, run_id=run.id, epoch=self.epoch, host=run.worker_host, pid=run.worker_pid)
+            if not repo.record_attempt_start(s, run_id=run.id, epoch=self.epoch, host=run.worker_host, pid=run.worker_pid):
+                s.rollback()
+                return None
             return dict(run.document), run.campaign_id, int(run.seed), run_dir
 
     def _run(self) -> str | None:

@@ -777,10 +777,33 @@ def runs_to_take_over(session: Session, *, host: str | None = None, is_dead=None
     return out
 
 
-def record_attempt_start(session: Session, *, run_id: str, epoch: int, host: str, pid: int) -> None:
-    session.execute(
-        update(RunAttempt).where(RunAttempt.run_id == run_id, RunAttempt.epoch == epoch).values(worker_host=host, worker_pid=pid)
+def record_attempt_start(session: Session, *, run_id: str, epoch: int, host: str, pid: int) -> bool:
+    """Mark attempt ``epoch`` started by this process; False if it already
+    started once (e.g. Dask re-ran the task of a worker it lost contact
+    with): an epoch executes at most once, a new attempt needs a new claim."""
+    res = session.execute(
+        update(RunAttempt)
+        .where(RunAttempt.run_id == run_id, RunAttempt.epoch == epoch, RunAttempt.worker_host.is_(None))
+        .values(worker_host=host, worker_pid=pid)
     )
+    return res.rowcount == 1
+
+
+def renew_unstarted(session: Session, *, run_id: str, epoch: int, lease_seconds: float) -> bool:
+    """Extend the lease of a claimed attempt whose worker has not started
+    yet (a task waiting in the Dask queue, a process still importing): the
+    server that claimed it vouches for it until the worker takes over."""
+    started = select(RunAttempt.run_id).where(
+        RunAttempt.run_id == run_id, RunAttempt.epoch == epoch, RunAttempt.worker_host.is_not(None)
+    )
+    now = db_time(session)
+    res = session.execute(
+        update(Run)
+        .where(Run.id == run_id, Run.lease_epoch == epoch, Run.status.in_(RUN_HOLDING_STATUSES), ~started.exists())
+        .values(lease_expires_at=now + timedelta(seconds=lease_seconds))
+        .execution_options(synchronize_session=False)
+    )
+    return res.rowcount == 1
 
 
 def end_attempt(session: Session, *, run_id: str, epoch: int, outcome: str) -> None:

@@ -15,6 +15,7 @@ import os
 import random
 import time
 
+import httpx
 import pytest
 
 from api.testing import ServerProcess, make_keys
@@ -144,3 +145,23 @@ def test_request_fed_run_survives_kills_and_accounts_for_every_request(crashable
     attempts = db.attempts(run_id)
     assert [a["outcome"] for a in attempts][-1] == "stopped" and len(attempts) == 3, attempts
     _assert_attempts_never_overlap(attempts)
+
+
+def test_a_second_server_on_the_same_sqlite_file_refuses_to_start(tmp_path):
+    """SQLite is the single-server default: replicas need PostgreSQL."""
+    url = f"sqlite:///{tmp_path / 'dialer.sqlite'}"
+    first = ServerProcess(data_dir=tmp_path / "a", database_url=url).start()
+    try:
+        second = ServerProcess(data_dir=tmp_path / "b", database_url=url)
+        with pytest.raises(RuntimeError) as err:
+            second.start()
+        assert "another `dialer serve` already uses the SQLite database" in str(err.value)
+        assert "PostgreSQL" in str(err.value)
+        assert second.proc.returncode != 0
+        with httpx.Client(base_url=first.url) as h:
+            assert h.get("/healthz").json() == {"status": "ok"}  # the first one is unharmed
+    finally:
+        first.stop()
+    # Once the first has stopped, the file is free again.
+    again = ServerProcess(data_dir=tmp_path / "c", database_url=url).start()
+    again.stop()
