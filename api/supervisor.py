@@ -7,7 +7,8 @@ Claims and leases (several servers may share one PostgreSQL):
 * A queued run is claimed with ``SELECT ... FOR UPDATE SKIP LOCKED`` and an
   UPDATE that raises its ``lease_epoch`` and sets ``lease_owner`` (this
   server) and ``lease_expires_at`` (now + ``DIALER_RUN_LEASE_SECONDS``, by the
-  database clock). The worker renews the expiry with its heartbeat.
+  database clock). The worker renews the expiry with its heartbeat; until
+  it has started, the claiming server renews it (``_vouch``).
 * Every write of the worker carries its epoch in the WHERE (fencing), so an
   attempt that was taken over can change nothing.
 * Any server requeues a running/paused run whose lease expired (its server
