@@ -32,6 +32,8 @@ from datetime import timedelta, timezone
 from pathlib import Path
 
 import numpy as np
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 from sqlalchemy import select
 
 from campaigns import repository as repo
@@ -168,9 +170,6 @@ def request_accounting(events_path: Path, n_requests: int, summary: dict) -> dic
     (an EXPIRED disconnect) or not dialled (held back by the gate until the
     schedule ended, or cut off by a stop; ``exclusions`` counts the gate's
     reasons)."""
-    import pyarrow.compute as pc
-    import pyarrow.parquet as pq
-
     contacts = int(summary.get("contacts") or 0)
     attempted = int(summary.get("contacts_attempted") or 0)
     expired = int(summary.get("expired_requests") or 0)
