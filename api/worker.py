@@ -454,6 +454,11 @@ class Worker:
         requests back (PENDING) for the campaign's next run."""
         self.final_status = None
         with session_scope(self.factory) as s:
+            # Campaign row first, then the run: the order the API locks them
+            # in (a stop during the final write must not deadlock).
+            campaign_id = s.scalar(select(Run.campaign_id).where(Run.id == self.run_id))
+            if campaign_id is not None and s.bind.dialect.name == "postgresql":
+                s.execute(select(Campaign.id).where(Campaign.id == campaign_id).with_for_update())
             try:
                 run = repo.held_run(s, run_id=self.run_id, epoch=self.epoch)
             except repo.LeaseLost:
