@@ -325,8 +325,11 @@ class Worker:
             self._finish(summaries, run_dir)
         except repo.LeaseLost:
             log.warning("run %s: attempt %s was taken over; it writes nothing more", self.run_id, self.epoch)
-            with session_scope(self.factory) as s:
-                repo.end_attempt(s, run_id=self.run_id, epoch=self.epoch, outcome="lost the lease")
+            try:
+                with session_scope(self.factory) as s:
+                    repo.end_attempt(s, run_id=self.run_id, epoch=self.epoch, outcome="lost the lease")
+            except Exception:  # the database may be what cost us the lease
+                log.warning("run %s: could not record the end of attempt %s", self.run_id, self.epoch)
             return None
         except Exception as exc:
             log.error("run %s failed: %s", self.run_id, type(exc).__name__)
@@ -488,7 +491,8 @@ class Worker:
 def _fresh_attempt_dir(run_dir: Path) -> None:
     """An empty, private directory for this attempt; the directories of
     earlier attempts of the run (dead or fenced out) are removed."""
-    run_dir.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    run_dir.parent.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    run_dir.parent.mkdir(mode=0o700, exist_ok=True)
     for old in run_dir.parent.glob("attempt-*"):
         if old != run_dir:
             shutil.rmtree(old, ignore_errors=True)

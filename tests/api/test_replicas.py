@@ -197,12 +197,12 @@ def dask_cluster(tmp_path):
     with Client(address, timeout=30) as c:
         c.wait_for_workers(2, timeout=60)
     yield address, [p.pid for p in procs[1:]]
-    for p in reversed(procs):
+    for p in reversed(procs):  # workers first, then the scheduler
         p.terminate()
     for p in procs:
         try:
-            p.wait(timeout=10)
-        except subprocess.TimeoutExpired:
+            p.wait(timeout=3)
+        except subprocess.TimeoutExpired:  # a worker still trying to say goodbye
             p.kill()
             p.wait()
     log.close()
