@@ -1,5 +1,5 @@
 """Metrics of a run, over time and in total, computed from its flat events
-(``events.parquet``, one row per event, ``dialer.events.EVENT_SCHEMA``) and
+(``events.parquet``, one row per event, ``eventlog.EVENT_SCHEMA``) and
 its timeline (``timeline.parquet``, agents and lines as time averages).
 
 Every call ends with exactly one DISCONNECTED event that carries all of the
@@ -36,9 +36,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+
+from campaigns.document import parse_iso_duration
 
 __all__ = [
     "DEFAULT_INTERVAL",
@@ -86,7 +89,6 @@ def parse_interval(interval: str | int | float | pd.Timedelta) -> float:
         text = str(interval).strip()
         try:
             if text.upper().startswith("P"):
-                from campaigns.document import parse_iso_duration
 
                 seconds = parse_iso_duration(text.upper()).total_seconds()
             else:
@@ -104,7 +106,6 @@ def parse_interval(interval: str | int | float | pd.Timedelta) -> float:
 
 
 def _connect():
-    import duckdb
 
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")

@@ -25,6 +25,9 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
+from analysis.metrics import call_facts, metrics_over_time
+from analysis.sweep import SweepResult, load_result
+
 __all__ = [
     "plot_abandonment",
     "plot_occupancy",
@@ -197,7 +200,6 @@ def plot_frontier(
     its 95% confidence intervals on both axes; points sharing ``series_by``
     (default: the sweep's second parameter) are joined, and each is labelled
     with ``label_by`` (default: the first parameter)."""
-    from dialer.sweep import SweepResult
 
     if isinstance(result, SweepResult):
         summary, params = result.summary, list(result.parameters)
@@ -307,7 +309,6 @@ def render_run_plots(
     (``summary.parquet``) gets frontier.png. ``limit`` and ``target`` (the
     abandonment limit and pacing target lines) default to what the directory
     records, else 3% and none. Returns the paths written."""
-    from analysis.metrics import call_facts, metrics_over_time
 
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
@@ -333,7 +334,6 @@ def render_run_plots(
 
 def render_sweep_plots(sweep_dir: str | os.PathLike) -> list[Path]:
     """frontier.png of a sweep directory (abandonment vs occupancy)."""
-    from dialer.sweep import load_result
 
     sweep_dir = Path(sweep_dir)
     res = load_result(sweep_dir)

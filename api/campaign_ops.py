@@ -19,7 +19,7 @@ from campaigns import lifecycle
 from campaigns import repository as repo
 from campaigns.document import ConnectCampaign
 from campaigns.models import Campaign
-from campaigns.timestamps import parse_iso_utc
+from eventlog.timestamps import parse_iso_utc
 
 _TAG_KEY = re.compile(r"^(?!aws:)[a-zA-Z+\-=._:/]+$")
 _CLIENT_TOKEN = re.compile(r"^[a-zA-Z0-9_\-.]*$")
@@ -223,7 +223,7 @@ def parse_timestamp(value: Any, where: str) -> datetime:
 def warm_up() -> None:
     """Load what the first PutOutboundRequestBatch would otherwise load while
     a client waits (the number parser and its metadata for the US)."""
-    from compliance.localtime import normalise_number
+    from phonegeo import normalise_number
 
     normalise_number("+12125550100", "US")
     normalise_number("2125550100", "US")
@@ -233,7 +233,7 @@ def put_requests(session, state, principal, campaign_id: str, requests: Any, *, 
     """Store 1..25 requests. ``phone_of(request)`` extracts the destination
     number (the v2 and v1 bodies differ). Bad entries fail alone with
     ``InvalidInput``; a repeated clientToken returns the first request's id."""
-    from compliance.localtime import LocalTimeError, normalise_number
+    from phonegeo import LocalTimeError, normalise_number
 
     if not isinstance(requests, list) or not 1 <= len(requests) <= 25:
         raise validation("between 1 and 25 requests must be given")

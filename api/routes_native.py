@@ -466,7 +466,7 @@ def get_run_events(request: Request, principal: Reader, run_id: str,
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
-    from dialer.events import row_to_envelope
+    from eventlog import row_to_envelope
 
     offset = _paging(lambda: repo.decode_token(nextToken))
     table = pq.read_table(path)

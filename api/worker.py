@@ -57,7 +57,7 @@ class AppendJsonLines:
     def write(self, batch) -> None:
         import pyarrow as pa
 
-        from dialer.events import iter_envelopes
+        from eventlog import iter_envelopes
 
         for env in iter_envelopes(pa.Table.from_batches([batch])):
             self.fh.write(json.dumps(env, separators=(",", ":")))
@@ -432,7 +432,7 @@ class Worker:
     def _finish(self, summaries, run_dir: Path) -> None:
         import pyarrow.parquet as pq
 
-        from dialer.events import EVENT_SCHEMA
+        from eventlog import EVENT_SCHEMA
 
         parts = sorted(run_dir.glob("segment-*/events.parquet"))
         target = run_dir / "events.parquet"

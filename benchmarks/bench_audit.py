@@ -25,7 +25,7 @@ DEFAULT_PATH = "/tmp/dialer-bench/events-{n}.parquet"
 
 
 def generate(path: str, n_events: int, seed: int = 7) -> None:
-    from dialer.events import EVENT_SCHEMA
+    from eventlog import EVENT_SCHEMA
 
     os.makedirs(os.path.dirname(path), exist_ok=True)
     rng = np.random.default_rng(seed)

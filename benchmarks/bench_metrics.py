@@ -21,7 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from dialer.events import EVENT_SCHEMA
+from eventlog import EVENT_SCHEMA
 
 START_MS = 1_796_133_600_000  # 2026-12-01T14:00:00Z
 TS = pa.timestamp("ms", tz="UTC")

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from campaigns.document import load_document
-from dialer.sweep import SweepSpec, run_sweep
+from analysis.sweep import SweepSpec, run_sweep
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -15,8 +15,11 @@ from pathlib import Path
 from typing import Iterable
 
 import numpy as np
+import pyarrow.parquet as pq
 
-from compliance.localtime import LocalTimeError, normalise_number, resolve_zones, zones_for_number
+from campaigns.document import resolve_path
+from campaigns.synthetic import synthetic_numbers
+from phonegeo import LocalTimeError, normalise_number, resolve_zones, zones_for_number
 
 PHONE_COLUMNS = ("phone", "phone_number", "phoneNumber", "number", "destinationPhoneNumber")
 
@@ -173,7 +176,6 @@ def read_csv(source: str | Path | io.TextIOBase, settings: ZoneSettings) -> Cont
 
 
 def read_parquet(path: str | Path, settings: ZoneSettings) -> ContactList:
-    import pyarrow.parquet as pq
 
     table = pq.read_table(path)
     return from_rows(table.to_pylist(), settings)
@@ -193,8 +195,6 @@ def zone_settings(doc) -> ZoneSettings:
 
 def load_contacts(doc, rng: np.random.Generator | None = None) -> ContactList:
     """The contacts a campaign document names (file or synthetic population)."""
-    from campaigns.document import resolve_path
-    from campaigns.synthetic import synthetic_numbers
 
     src = doc.simulation.contacts
     if src is None:

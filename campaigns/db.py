@@ -13,6 +13,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
+from alembic import command
+from alembic.config import Config
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DisconnectionError
@@ -94,7 +96,6 @@ def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
 
 def alembic_config(engine_or_url):
     """An Alembic config pointing at the migrations shipped in the package."""
-    from alembic.config import Config
 
     cfg = Config(str(MIGRATIONS / "alembic.ini"))
     cfg.set_main_option("script_location", str(MIGRATIONS))
@@ -113,8 +114,6 @@ MIGRATION_LOCK_KEY = 0x6469616C6572  # "dialer"
 def migrate(engine: Engine, revision: str = "head") -> None:
     """Bring the schema up to ``revision`` (idempotent). On PostgreSQL an
     advisory lock serialises servers that start at the same time."""
-    from alembic import command
-
     if engine.dialect.name != "postgresql":
         command.upgrade(alembic_config(engine), revision)
         return

@@ -17,6 +17,7 @@ import re
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import (
@@ -30,7 +31,8 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
-from campaigns.distributions import Distribution, Exponential, Fixed, Lognormal, Gamma
+from campaigns.distributions import Distribution, Exponential, Fixed, Gamma, Lognormal
+from campaigns.synthetic import SUPPORTED_COUNTRIES
 
 __all__ = [
     "CampaignDocument",
@@ -316,7 +318,6 @@ class LocalTimeZoneConfig(Model):
     def _zone(cls, v):
         if v is None:
             return v
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
         try:
             ZoneInfo(v)
@@ -627,7 +628,6 @@ class SyntheticContacts(Model):
                 if not re.fullmatch(r"[2-9]\d{2}", str(code)):
                     raise ValueError(f"areaCodes keys are 3-digit North American area codes, got {code!r}")
         if self.countries is not None:
-            from campaigns.synthetic import SUPPORTED_COUNTRIES
 
             for c in self.countries:
                 if c not in SUPPORTED_COUNTRIES:

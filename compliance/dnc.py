@@ -25,7 +25,8 @@ from typing import Iterable
 import numpy as np
 
 from campaigns.contacts import PHONE_COLUMNS, RejectedRow
-from compliance.localtime import LocalTimeError, normalise_number
+from compliance.rules import get_rules
+from phonegeo import LocalTimeError, normalise_number
 
 _E164 = re.compile(r"^\+[1-9]\d{7,14}$")
 _NANP = re.compile(r"^1?[2-9]\d{2}[2-9]\d{6}$")
@@ -162,7 +163,6 @@ class Freshness:
 def check_freshness(dnc: DncList, rules, today: date | None = None) -> Freshness:
     """Is a registry copy recent enough for the rule set (US 31 days, UK TPS 28,
     AU 30)? Company lists and rule sets without a maximum age always pass."""
-    from compliance.rules import get_rules
 
     rs = get_rules(rules)
     max_days = rs.dnc.registry_max_age_days if rs is not None else None

@@ -15,11 +15,12 @@ import math
 from array import array
 from bisect import bisect_right
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import Any
 
 import numpy as np
 
+from compliance.dnc import as_number_array
 from compliance.rules import RuleSet, get_rules
 from compliance.verdicts import Verdict
 from compliance.windows import (
@@ -29,6 +30,7 @@ from compliance.windows import (
     open_hours_from_campaign,
     restricted_from_campaign,
 )
+from phonegeo import LocalTimeError, normalise_number, resolve_zones
 
 INF = math.inf
 _V = tuple(Verdict)  # code -> member, faster than Verdict(code)
@@ -115,7 +117,6 @@ class DialGate:
         self._ban = neg * n  # re-call ban: not before (unless a live agent is guaranteed)
         self._recent = array("d", [-INF]) * (n * self._k) if self._k else None
         if dnc is not None:
-            from compliance.dnc import as_number_array
 
             blocked = np.isin(np.asarray(contacts.phone, dtype=np.int64), as_number_array(dnc))
             for i in np.flatnonzero(blocked).tolist():
@@ -266,7 +267,6 @@ def may_dial(
     ``campaign`` is a document, its ``simulation.jurisdiction``. The answer's
     ``next_allowed`` is searched within the campaign schedule when there is one,
     else within ``horizon_days`` of ``instant``."""
-    from compliance.localtime import LocalTimeError, normalise_number, resolve_zones
 
     if not isinstance(instant, datetime) or instant.tzinfo is None:
         raise ValueError(f"instant must be a timezone-aware datetime, got {instant!r}")
@@ -299,7 +299,6 @@ def may_dial(
         raise LocalTimeError(f"no time zone for {e164!r}")
     on_dnc = bool(getattr(contact, "dnc", False))
     if dnc is not None and not on_dnc:
-        from compliance.dnc import as_number_array
 
         on_dnc = bool(np.isin(np.int64(int(e164[1:])), as_number_array(dnc)))
     if on_dnc:

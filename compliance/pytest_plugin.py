@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import pytest
 
+from compliance.audit import assert_compliant as _assert
+from compliance.audit import audit
+
 
 def assert_compliant(events, jurisdiction, **kwargs):
     """Fail (AssertionError) listing each broken rule with its figure and limit."""
-    from compliance.audit import assert_compliant as _assert
 
     return _assert(events, jurisdiction, **kwargs)
 
@@ -17,7 +19,6 @@ def assert_compliant(events, jurisdiction, **kwargs):
 @pytest.fixture
 def compliance_audit():
     """The ``audit`` function: ``report = compliance_audit(events, "UK")``."""
-    from compliance.audit import audit
 
     return audit
 

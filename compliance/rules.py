@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
+import yaml
+
 DAYS = ("MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY")
 
 Interval = tuple[int, int]  # local seconds of day, half-open [start, end)
@@ -410,7 +412,6 @@ def load_rules(source: "str | Path | Mapping[str, Any]") -> RuleSet:
             if path.suffix.lower() == ".json":
                 data = json.loads(text)
             else:
-                import yaml
 
                 data = yaml.safe_load(text)
         except Exception as exc:  # noqa: BLE001 - any parse error becomes one clear message

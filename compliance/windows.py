@@ -11,14 +11,17 @@ and the reason shown is the strongest among the zones that forbid it.
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from functools import lru_cache
 from typing import Iterable, Sequence
 from zoneinfo import ZoneInfo
 
+import holidays
 import numpy as np
 
+from campaigns.document import DAYS
 from compliance.rules import RuleSet
 from compliance.verdicts import Verdict
 
@@ -46,7 +49,6 @@ class Window:
 
     def at(self, t: float) -> tuple[int, float]:
         """(code at t, earliest allowed instant >= t)."""
-        from bisect import bisect_right
 
         k = bisect_right(self.bp, t) - 1
         c = self.code[k]
@@ -60,7 +62,6 @@ class Window:
 @lru_cache(maxsize=256)
 def holiday_dates(country: str, subdivision: str | None, years: tuple[int, ...]) -> frozenset[date]:
     """Public holidays of a country (and subdivision) from the ``holidays`` library."""
-    import holidays
 
     try:
         cal = holidays.country_holidays(country, subdiv=subdivision, years=years)
@@ -79,7 +80,6 @@ def open_hours_from_campaign(campaign) -> tuple[tuple[tuple[int, int], ...], ...
     tel = ctc.telephony if ctc else None
     if tel is None or tel.open_hours is None:
         return None
-    from campaigns.document import DAYS
 
     def secs(t: time) -> int:
         return DAY if t == time.max else t.hour * 3600 + t.minute * 60 + t.second

@@ -9,13 +9,19 @@ guarantee of a live agent).
 
 from __future__ import annotations
 
+import bisect
+import math
 from collections import deque
-
-import numpy as np
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import numpy as np
+
 from campaigns.document import DAYS, parse_time_of_day
+from dialer.timeline import BUSY as T_BUSY
+from dialer.timeline import LOGGED_IN as T_LOGGED
+from dialer.timeline import ON_BREAK as T_BREAK
+from dialer.timeline import Timeline
 
 OFF, IDLE, BUSY, BREAK = range(4)
 
@@ -56,13 +62,19 @@ def shift_intervals(agents, start: datetime, end: datetime, default_zone: str | 
 
 
 class AgentPool:
+    """Every agent's state (OFF, IDLE, BUSY, BREAK) and the counts the pacers
+    and the timeline read. Each transition is a method here that keeps the
+    state, the counts and the timeline's levels in step; the engine decides
+    WHEN an agent moves, the pool HOW."""
+
     __slots__ = (
         "state", "idle", "pending_off", "break_due", "break_every", "break_length",
-        "talk_start", "wrap_ends", "logged_in", "n", "shift_end", "busy_count", "on_break",
+        "talk_start", "wrap_ends", "logged_in", "n", "shift_end", "busy_count", "on_break", "timeline",
     )
 
-    def __init__(self, count: int, breaks) -> None:
+    def __init__(self, count: int, breaks, timeline: Timeline) -> None:
         self.n = count
+        self.timeline = timeline
         self.state = [OFF] * count
         self.idle: deque[int] = deque()
         self.pending_off = [False] * count
@@ -87,3 +99,75 @@ class AgentPool:
         # not leave the floor at once.
         every = self.break_every
         return login + every * (0.5 + 0.5 * (agent + 1) / self.n)
+
+    # -- transitions ---------------------------------------------------------
+
+    def log_in(self, a: int, now: float) -> bool:
+        """An agent's shift starts: OFF -> IDLE (False if already on)."""
+        if self.state[a] != OFF:
+            return False
+        self.state[a] = IDLE
+        self.logged_in += 1
+        self.timeline.change(now, T_LOGGED, +1)
+        return True
+
+    def leave(self, a: int, now: float, *, logout: bool) -> None:
+        """An idle agent leaves the floor: IDLE -> OFF (logout) or BREAK."""
+        try:
+            self.idle.remove(a)
+        except ValueError:
+            pass
+        if logout:
+            self.state[a] = OFF
+            self.logged_in -= 1
+            self.timeline.change(now, T_LOGGED, -1)
+            self.break_due[a] = float("inf")
+        else:
+            self.state[a] = BREAK
+            self.on_break += 1
+            self.timeline.change(now, T_BREAK, +1)
+
+    def end_break(self, a: int, now: float) -> None:
+        """BREAK -> IDLE (not yet in the idle queue: see ``free``); the next
+        break falls due one period later."""
+        self.on_break -= 1
+        self.timeline.change(now, T_BREAK, -1)
+        self.state[a] = IDLE
+        self.break_due[a] = now + self.break_every
+
+    def free(self, a: int, now: float) -> None:
+        """An agent is ready for a call: BUSY -> IDLE, at the back of the idle
+        queue (provisionally: the engine may send them on a break, home, or
+        straight to a waiting caller)."""
+        if self.state[a] == BUSY:
+            self.state[a] = IDLE
+            self.busy_count -= 1
+            self.timeline.change(now, T_BUSY, -1)
+        self.idle.append(a)
+
+    def take_idle(self, now: float) -> int:
+        """The longest-idle agent: IDLE -> BUSY."""
+        a = self.idle.popleft()
+        self.state[a] = BUSY
+        self.busy_count += 1
+        self.timeline.change(now, T_BUSY, +1)
+        return a
+
+    def make_busy(self, a: int, now: float) -> None:
+        """An agent out of the idle queue takes a call: -> BUSY."""
+        if self.state[a] != BUSY:
+            self.state[a] = BUSY
+            self.busy_count += 1
+            self.timeline.change(now, T_BUSY, +1)
+
+    def start_talk(self, a: int, now: float) -> None:
+        self.talk_start[a] = math.ceil(now)
+
+    def end_talk(self, a: int) -> None:
+        self.talk_start[a] = NOT_TALKING
+
+    def start_wrap(self, ends_at: float) -> None:
+        bisect.insort(self.wrap_ends, ends_at)
+
+    def end_wrap(self, ends_at: float) -> None:
+        self.wrap_ends.remove(ends_at)

@@ -4,8 +4,13 @@ Pure: it receives a validated document, the contacts, a gate, a recorder and
 random streams, and touches no database, network or file. Calls are chains of
 callbacks in SimPy's event queue rather than generator processes: a call has
 a fixed shape, and a callback costs a third of a process resumption. A call
-is itself the event of its next step (``Engine._after``); the unanswered
+is itself the event of its next step (``Clock.after``); the unanswered
 calls of a dialling instant end together in one event.
+
+Where things are: a call's life is the section "a call" below, in order; the
+pacer decides in ``_dial_some`` (``pacer.dials_wanted``); the gate in
+``_next_contacts``; agents' state changes in ``dialer.agents.AgentPool``;
+records and events in ``dialer.recorder``.
 
 Call life (times in seconds since the schedule start):
 
@@ -30,25 +35,29 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import numpy as np
-import simpy
-from heapq import heappush
-
-from simpy.events import NORMAL
 
 from campaigns.document import OUTCOMES, CampaignDocument
-from dialer import events as ev
-from dialer.agents import BREAK, BUSY, IDLE, NOT_TALKING, OFF, AgentPool, shift_intervals
-from dialer.timeline import BUSY as T_BUSY, LOGGED_IN as T_LOGGED, ON_BREAK as T_BREAK, Timeline
+from dialer.agents import (
+    IDLE,
+    AgentPool,
+    shift_intervals,
+)
+from dialer.call import Call, Column, Disposition, Party
+from dialer.clock import Clock
+from dialer.recorder import Recorder
 from dialer.streams import Draws, Uniforms, generator
+from dialer.timeline import Timeline
+from eventlog.schema import AMD_CODE, AMD_STATUSES, DISCONNECT_REASONS, REASON_CODE
 
-HUMAN, MACHINE_BEEP, MACHINE_NO_BEEP, NO_ANSWER, BUSY_P, INVALID, FAX = range(7)
-_PARTY_OF_OUTCOME = dict(zip(OUTCOMES, range(7)))
+# Short names for the hot path, as plain ints: comparing and indexing with
+# IntEnum members goes through their subclass slots (measured: the engine
+# ran about 5% slower with the members themselves).
+HUMAN, MACHINE_BEEP, MACHINE_NO_BEEP, NO_ANSWER, BUSY_P, INVALID, FAX = (int(p) for p in Party)
+assert [p.name.lower() for p in Party] == list(OUTCOMES), "outcome shares are indexed by Party"
+D_AGENT, D_NO_ANSWER, D_BUSY, D_MACHINE, D_ABANDONED, D_FINAL = (int(d) for d in Disposition)
 
-# Dispositions for retries and the summary.
-D_AGENT, D_NO_ANSWER, D_BUSY, D_MACHINE, D_ABANDONED, D_FINAL = range(6)
-
-A = ev.AMD_CODE
-R = ev.REASON_CODE
+A = AMD_CODE
+R = REASON_CODE
 NAN = float("nan")
 INF = float("inf")
 
@@ -62,70 +71,6 @@ _SIGNALS = {
 }
 
 
-class _Later:
-    """A scheduled callback in SimPy's queue: what ``Environment.step`` needs
-    of an event (``callbacks``, ``_ok``) and nothing more."""
-
-    __slots__ = ("callbacks", "fn", "args")
-    _ok = True
-
-    def __init__(self, fn, args) -> None:
-        self.fn = fn
-        self.args = args
-        self.callbacks = _FIRE
-
-
-def _fire(event: _Later) -> None:
-    event.fn(*event.args)
-
-
-_FIRE = (_fire,)
-
-
-class Call:
-    """One dial attempt. Times are seconds since the schedule start.
-
-    Defaults live on the class: a new call sets five attributes, not
-    twenty-five (this runs once per dial).
-
-    A call is also its own SimPy event for the steps of its main line (ring,
-    AMD, talk, wrap-up: ``Engine._after``), which follow one another, so at
-    most one is pending at a time. Timers that may run beside them (patience,
-    the safe-harbor drop) are separate events (``Engine.later``)."""
-
-    _ok = True  # what Environment.step checks of an event
-    callbacks = None
-
-    party = NO_ANSWER
-    t_cts = t_gs = t_ge = t_enq = t_cta = t_disc = t_acw = NAN
-    amd = 0
-    reason = 0
-    amd_correct = -1
-    message = 0
-    opt_out = 0
-    live = False  # classified as a person, sent to an agent
-    waiting = False
-    deadline = INF
-    clock_start = NAN
-    in_flight = True
-    disposition = D_FINAL
-    abandoned = False
-
-    def __init__(self, idx: int, rec: int, attempt: int, t: float, agent: int = -1) -> None:
-        self.idx = idx
-        self.rec = rec
-        self.attempt = attempt
-        self.t_init = t
-        self.agent = agent
-
-    def record(self) -> tuple:
-        return (
-            self.idx, self.rec, self.attempt, self.t_init, self.t_cts, self.t_gs, self.t_ge,
-            self.t_enq, self.t_cta, self.t_disc, self.t_acw, self.agent, self.party, self.amd,
-            self.reason, self.amd_correct, self.message, self.opt_out,
-        )
-
-
 class Engine:
     """Plays one campaign out. Build, then ``run()``."""
 
@@ -134,7 +79,7 @@ class Engine:
         doc: CampaignDocument,
         contacts,
         gate,
-        recorder: ev.Recorder,
+        recorder: Recorder,
         pacer_factory,
         *,
         seed: int,
@@ -153,7 +98,12 @@ class Engine:
         self.contacts = contacts
         self.gate = gate
         self.rec = recorder
-        self.env = simpy.Environment()
+        # The clock: SimPy's environment, scheduled through its queue
+        # (dialer/clock.py says why). Bound once: these run per call.
+        self.clock = Clock()
+        self.env = self.clock.env
+        self.later = self.clock.later
+        self._after = self.clock.after
         self.progress = progress
         self.should_stop = should_stop
         self.stopped_early = False
@@ -213,8 +163,9 @@ class Engine:
             False,
         ]
 
-        # Agents.
-        self.agents = AgentPool(sim.agents.count, sim.agents.breaks)
+        # Agents, and the timeline of their levels.
+        self.timeline = Timeline(sim.stats_interval_seconds, self.horizon)
+        self.agents = AgentPool(sim.agents.count, sim.agents.breaks, self.timeline)
         ctc = doc.campaign.communication_time_config
         default_zone = ctc.local_time_zone_config.default_time_zone if ctc else None
         self.shifts = shift_intervals(sim.agents, sched.start_time, sched.end_time, default_zone)
@@ -245,7 +196,6 @@ class Engine:
         self.group_of = contacts.group.tolist()  # list indexing beats numpy scalars
         self.calls_started = 0
         self.dialing_open = True
-        self.timeline = Timeline(sim.stats_interval_seconds, self.horizon)
         self.pacer = pacer_factory(self)
         self.agent_guaranteed = self.pacer.guarantees_agent
         self.exclusions: dict[int, int] = {}
@@ -270,8 +220,8 @@ class Engine:
         self.time_to_agent: list[float] = []
         self.contact_duration_sum = 0.0
         self.talk_sum = 0.0
-        self.reason_counts = np.zeros(len(ev.DISCONNECT_REASONS), dtype=np.int64)
-        self.amd_counts = np.zeros(len(ev.AMD_STATUSES), dtype=np.int64)
+        self.reason_counts = np.zeros(len(DISCONNECT_REASONS), dtype=np.int64)
+        self.amd_counts = np.zeros(len(AMD_STATUSES), dtype=np.int64)
         recorder.batch_hooks.append(self._tally_batch)
         # A call's main-line steps, as SimPy callback tuples (Engine._after).
         self._step_classified = (self._classified,)
@@ -337,26 +287,10 @@ class Engine:
     def _tally_batch(self, rec: np.ndarray) -> None:
         """Per batch of finished calls: lines in use and dials for the
         timeline, disconnect reasons and AMD statuses for the summary."""
-        self.timeline.add_calls(rec[:, 3], rec[:, 9])
-        final = ~np.isnan(rec[:, 9])
-        self.reason_counts += np.bincount(rec[final, 14].astype(np.int64), minlength=self.reason_counts.size)
-        self.amd_counts += np.bincount(rec[final, 13].astype(np.int64), minlength=self.amd_counts.size)
-
-    def later(self, delay: float, fn, *args) -> None:
-        """Call ``fn(*args)`` after ``delay`` simulated seconds, through
-        SimPy's event queue. Inlined ``Environment.schedule`` with a slotted
-        event: a Timeout plus a closure costs twice as much, and this runs
-        several times per call."""
-        env = self.env
-        heappush(env._queue, (env._now + (delay if delay > 0 else 0.0), NORMAL, next(env._eid), _Later(fn, args)))
-
-    def _after(self, delay: float, call: Call, step: tuple) -> None:
-        """Schedule the next step of ``call``'s main line, ``step`` being the
-        1-tuple of a bound method taking the call: the call itself is the
-        event, so no event object, closure or argument tuple is made."""
-        call.callbacks = step
-        env = self.env
-        heappush(env._queue, (env._now + (delay if delay > 0 else 0.0), NORMAL, next(env._eid), call))
+        self.timeline.add_calls(rec[:, Column.INITIATION], rec[:, Column.DISCONNECT])
+        final = ~np.isnan(rec[:, Column.DISCONNECT])
+        self.reason_counts += np.bincount(rec[final, Column.REASON].astype(np.int64), minlength=self.reason_counts.size)
+        self.amd_counts += np.bincount(rec[final, Column.AMD].astype(np.int64), minlength=self.amd_counts.size)
 
     # Properties the pacers read (DialerView).
     @property
@@ -370,7 +304,6 @@ class Engine:
     # ------------------------------------------------------------------ run
 
     def run(self) -> None:
-        env = self.env
         if self.pacer.uses_agents:
             for login, logout, ids in self.shifts:
                 self.later(login, self._login, ids, logout)
@@ -378,7 +311,7 @@ class Engine:
         if self.progress or self.should_stop:
             self.later(0.0, self._report)
         self.later(self.horizon, self._close_dialing)
-        env.run()
+        self.clock.run()
         self._hang_up_stranded()
         self.now = max(self.horizon, self.last_activity)
         self._expire_leftovers()
@@ -427,11 +360,8 @@ class Engine:
             return
         for a in ids:
             pool.shift_end[a] = logout
-            if pool.state[a] != OFF:
+            if not pool.log_in(a, now):
                 continue
-            pool.state[a] = IDLE
-            pool.logged_in += 1
-            self.timeline.change(now, T_LOGGED, +1)
             if pool.break_every:
                 pool.break_due[a] = pool.first_break(a, now)
                 self.later(pool.break_due[a] - now, self._break_due, a)
@@ -458,30 +388,15 @@ class Engine:
             return False
         if logout and not self.pacer.may_release_idle_agent(self):
             return False
-        now = self.env.now
-        try:
-            pool.idle.remove(a)
-        except ValueError:
-            pass
-        if logout:
-            pool.state[a] = OFF
-            pool.logged_in -= 1
-            self.timeline.change(now, T_LOGGED, -1)
-            pool.break_due[a] = INF
-        else:
-            pool.state[a] = BREAK
-            pool.on_break += 1
-            self.timeline.change(now, T_BREAK, +1)
+        pool.leave(a, self.env.now, logout=logout)
+        if not logout:
             self.later(pool.break_length, self._break_end, a)
         return True
 
     def _break_end(self, a: int) -> None:
         pool = self.agents
         now = self.env.now
-        pool.on_break -= 1
-        self.timeline.change(now, T_BREAK, -1)
-        pool.state[a] = IDLE
-        pool.break_due[a] = now + pool.break_every
+        pool.end_break(a, now)
         if now < pool.shift_end[a] - 1e-9:
             self.later(pool.break_every, self._break_due, a)
         self._agent_free(a)  # logs out if the shift is over, else takes a call
@@ -492,11 +407,7 @@ class Engine:
         wait idle."""
         pool = self.agents
         now = self.env.now
-        if pool.state[a] == BUSY:
-            pool.state[a] = IDLE
-            pool.busy_count -= 1
-            self.timeline.change(now, T_BUSY, -1)
-        pool.idle.append(a)  # provisionally, so the pacer counts them
+        pool.free(a, now)  # provisionally idle, so the pacer counts them
         # After the dialling day agents stay until the queue is empty.
         if self.dialing_open:
             logout = now >= pool.shift_end[a] - 1e-9
@@ -518,12 +429,7 @@ class Engine:
             self._dial_some()
 
     def _take_agent(self) -> int:
-        pool = self.agents
-        a = pool.idle.popleft()
-        pool.state[a] = BUSY
-        pool.busy_count += 1
-        self.timeline.change(self.env.now, T_BUSY, +1)
-        return a
+        return self.agents.take_idle(self.env.now)
 
     # ------------------------------------------------------------------ pacing
 
@@ -622,6 +528,17 @@ class Engine:
         return i
 
     # ------------------------------------------------------------------ a call
+    # The life of a call, in the order it happens:
+    #   _dial (the party behind the number is drawn here)
+    #     no answer within ringTimeout -> _unanswered_many (or _unanswered)
+    #     busy / invalid tone          -> _sit
+    #   _answer (greeting; the abandonment clock and deadline are set here)
+    #   _amd_verdict (AMD on: a person may be hung up on, a machine passed on)
+    #   _classified (the dialer thinks it is a person: an agent, or the queue)
+    #     waiting: _hang_up_waiting (patience) or _drop (the safe-harbor message)
+    #     either way _abandon decides whether it counts as abandoned
+    #   _connect (an agent: abandoned here if it came after the deadline)
+    #   _talk_end -> _wrap_end, and _end for every ending.
 
     def _dial_previewed(self, rec: int, agent: int) -> None:
         """The agent has read the contact: dial now, if the gate still allows
@@ -852,11 +769,7 @@ class Engine:
             call.waiting = False
             self.waiting -= 1
         if call.agent < 0:
-            pool = self.agents
-            if pool.state[agent] != BUSY:
-                pool.state[agent] = BUSY
-                pool.busy_count += 1
-                self.timeline.change(now, T_BUSY, +1)
+            self.agents.make_busy(agent, now)
         call.agent = agent
         call.t_cta = now
         call.in_flight = False
@@ -873,7 +786,7 @@ class Engine:
                 self.n_abandoned += 1
                 self.gate.record_abandoned(call.rec, now)
         self.pacer.on_live_resolved(late, now)
-        self.agents.talk_start[agent] = math.ceil(now)
+        self.agents.start_talk(agent, now)
         talk = self.d_talk() if call.party == HUMAN else self.d_machine_talk()
         self._after(talk, call, self._step_talk_end)
 
@@ -881,21 +794,21 @@ class Engine:
         a = call.agent
         pool = self.agents
         now = self.env.now
-        pool.talk_start[a] = NOT_TALKING
+        pool.end_talk(a)
         self.talk_sum += now - call.t_cta
         reason = R["CUSTOMER_DISCONNECT"] if call.party == HUMAN else R["AGENT_DISCONNECT"]
         self._end(call, reason, D_AGENT if call.party == HUMAN else D_MACHINE, finish=False)
         self.contact_duration_sum += now - call.t_init
         wrap = self.d_wrap()
         call.wrap_end = now + wrap
-        bisect.insort(pool.wrap_ends, call.wrap_end)
+        pool.start_wrap(call.wrap_end)
         self._after(wrap, call, self._step_wrap_end)
 
     def _wrap_end(self, call: Call) -> None:
         now = self.env.now
         self.last_activity = max(self.last_activity, now)
         call.t_acw = now
-        self.agents.wrap_ends.remove(call.wrap_end)
+        self.agents.end_wrap(call.wrap_end)
         self.rec.finish_call(call.record())
         self._agent_free(call.agent)
 

@@ -13,12 +13,23 @@ from typing import Any, Callable, Sequence
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from campaigns.contacts import ContactList, load_contacts
-from campaigns.document import CampaignDocument, CampaignDocumentError, load_document, parse_document
-from dialer import events as ev
+from campaigns.document import (
+    CampaignDocument,
+    CampaignDocumentError,
+    load_document,
+    parse_document,
+)
+from compliance.gate import DialGate, Verdict
+from compliance.rules import get_rules
 from dialer.engine import Engine
 from dialer.pacing import make_pacer
+from dialer.recorder import Recorder
+from dialer.timeline import BUSY, LINES, LOGGED_IN, ON_BREAK
+from eventlog.schema import AMD_STATUSES, DISCONNECT_REASONS, RunMeta
+from eventlog.sinks import EventSink, MemorySink, ParquetSink
 
 SUMMARY_VERSION = 1
 
@@ -75,7 +86,7 @@ def simulate(
     seed: int | None = None,
     contacts: ContactList | None = None,
     out_dir: str | os.PathLike | None = None,
-    sinks: Sequence[ev.EventSink] = (),
+    sinks: Sequence[EventSink] = (),
     keep_events: bool = True,
     progress: Callable[[float, float, int], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
@@ -88,8 +99,6 @@ def simulate(
 
     ``campaign_id`` is the id events carry in ``detail.campaign.campaignId``
     (the service passes its stored id); by default the campaign's name."""
-    from compliance.gate import DialGate
-    from compliance.rules import get_rules
 
     doc = _as_document(campaign)
     if seed is not None:
@@ -111,7 +120,7 @@ def simulate(
 
     sched = doc.campaign.schedule
     start_ms = int(round(sched.start_time.timestamp() * 1000))
-    meta = ev.RunMeta(
+    meta = RunMeta(
         campaign_id=campaign_id or doc.campaign.name,
         instance_id=doc.campaign.connect_instance_id,
         start_epoch_ms=start_ms,
@@ -120,8 +129,8 @@ def simulate(
         seed=seed,
         fingerprint=hashlib.sha256(json.dumps(doc.to_document(), sort_keys=True).encode()).hexdigest()[:16],
     )
-    all_sinks: list[ev.EventSink] = list(sinks)
-    memory = ev.MemorySink() if keep_events else None
+    all_sinks: list[EventSink] = list(sinks)
+    memory = MemorySink() if keep_events else None
     if memory is not None:
         all_sinks.append(memory)
     out_path = Path(out_dir) if out_dir is not None else None
@@ -129,7 +138,7 @@ def simulate(
         if out_path.exists() and not out_path.is_dir():
             raise NotADirectoryError(f"--out / out_dir: {str(out_path)!r} exists and is not a directory")
         out_path.mkdir(parents=True, exist_ok=True)
-        all_sinks.append(ev.ParquetSink(out_path / "events.parquet"))
+        all_sinks.append(ParquetSink(out_path / "events.parquet"))
 
     group_zone = ["|".join(g.zones) for g in contacts.groups]
     zone_dict = pa.array(group_zone, type=pa.string())
@@ -146,7 +155,7 @@ def simulate(
     def token_of(recipients: np.ndarray) -> pa.Array:
         return pa.array(tokens[recipients].tolist(), type=pa.string())
 
-    recorder = ev.Recorder(
+    recorder = Recorder(
         meta,
         all_sinks,
         phone_of=phone_of,
@@ -177,7 +186,6 @@ def simulate(
     summary["rejected_contacts"] = len(contacts.rejected)
     summary["stopped_early"] = engine.stopped_early
     if out_path is not None:
-        import pyarrow.parquet as pq
 
         pq.write_table(timeline, out_path / "timeline.parquet")
         (out_path / "summary.json").write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n")
@@ -194,7 +202,6 @@ def simulate(
 
 
 def _exclusion_names(counts: dict[int, int]) -> dict[str, int]:
-    from compliance.gate import Verdict
 
     return {Verdict(k).name: v for k, v in sorted(counts.items())}
 
@@ -211,7 +218,6 @@ def _ratio(a: float, b: float) -> float | None:
 
 def summarize(e: Engine, end: float) -> dict[str, Any]:
     """The run's figures (ground truth; names as in docs/engine.md)."""
-    from dialer.timeline import BUSY, LINES, LOGGED_IN, ON_BREAK
 
     totals = e.timeline.totals(end)
     staffed = totals[LOGGED_IN] - totals[ON_BREAK]
@@ -255,7 +261,7 @@ def summarize(e: Engine, end: float) -> dict[str, Any]:
         "mean_lines_in_use": totals[LINES] / end if end else None,
         "expired_requests": e.expired,
         "blocked_dials": e.blocked_dials,
-        "disconnect_reasons": {ev.DISCONNECT_REASONS[k]: int(v) for k, v in enumerate(e.reason_counts) if k and v},
-        "amd_statuses": {ev.AMD_STATUSES[k]: int(v) for k, v in enumerate(e.amd_counts) if k and v},
+        "disconnect_reasons": {DISCONNECT_REASONS[k]: int(v) for k, v in enumerate(e.reason_counts) if k and v},
+        "amd_statuses": {AMD_STATUSES[k]: int(v) for k, v in enumerate(e.amd_counts) if k and v},
         "simulated_seconds": end,
     }

@@ -31,7 +31,7 @@ WORK = Path(tempfile.mkdtemp(prefix="dialer-notebook-"))
 
 def small_campaign(agents: int, minutes: int, contacts: int) -> str:
     return f'''\
-from dialer.sweep import apply_changes
+from analysis.sweep import apply_changes
 
 # The reference campaign is a 100-agent, 8-hour day (~130k dials): cut it down.
 doc = apply_changes(REFERENCE, {{
@@ -154,7 +154,7 @@ confidence interval per metric, and the abandonment vs occupancy frontier.
     ("code", SETUP),
     ("code", small_campaign(agents=10, minutes=60, contacts=4000)),
     ("code", '''\
-from dialer.sweep import sweep
+from analysis.sweep import sweep
 
 TARGET = "campaign.channelSubtypeConfig.telephony.outboundMode.predictive.pacingStrategies[0].abandonmentRate.targetRate"
 result = sweep(
@@ -283,7 +283,7 @@ The AMD false-positive rate is a property of the detector. Sweeping it shows
 its price in UK abandonment (and none in US abandonment, which does not see
 those calls). Same seeds at every point (common random numbers)."""),
     ("code", '''\
-from dialer.sweep import sweep
+from analysis.sweep import sweep
 
 res = sweep(doc, {"amd.falsePositiveRate": [0.0, 0.05, 0.15]}, replications=2, seed=3,
             metrics=["amd_false_positives", "live_answers"], workers=2, keep_events=True, out_dir=WORK / "amd")
@@ -318,7 +318,7 @@ with known parameters, we can also check that the fit recovers them."""),
     ("md", "## The observed log\n\nThe truth we will try to recover: people answer more at noon local time, and talk time is lognormal (mean 180 s, sd 120 s)."),
     ("code", '''\
 from dialer import simulate
-from dialer.sweep import apply_changes
+from analysis.sweep import apply_changes
 
 truth = apply_changes(doc, {
     "behaviour.byLocalHour": {"12": {"human": 0.16}},

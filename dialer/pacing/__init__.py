@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from campaigns.distributions import Exponential
 from dialer.pacing.agentless import Agentless
 from dialer.pacing.base import Pacer
 from dialer.pacing.fixed_rate import FixedRate
@@ -17,7 +18,6 @@ __all__ = ["Pacer", "make_pacer", "Agentless", "FixedRate", "Predictive", "Previ
 def make_pacer(doc, engine, *, ratio_override: float | None = None) -> Pacer:
     """The pacer the document's outbound mode asks for. ``ratio_override``
     replaces it with a fixed dial level (the pacing benchmark's baseline)."""
-    from campaigns.distributions import Exponential
 
     if ratio_override is not None:
         return FixedRatio(ratio_override)

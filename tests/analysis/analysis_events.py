@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 import pyarrow as pa
 
-from dialer.events import EVENT_SCHEMA
+from eventlog import EVENT_SCHEMA
 
 T0 = datetime(2026, 12, 1, 14, 0, tzinfo=timezone.utc)
 

@@ -8,7 +8,7 @@ import yaml
 from typer.testing import CliRunner
 
 from analysis_events import small_document
-from dialer.cli import app
+from cli.main import app
 
 runner = CliRunner()
 

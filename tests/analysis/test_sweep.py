@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from analysis_events import toy_summary
-from dialer.sweep import (
+from analysis.sweep import (
     SweepError,
     SweepSpec,
     expand_points,
@@ -30,7 +30,7 @@ TARGET = "campaign.channelSubtypeConfig.telephony.outboundMode.predictive.pacing
 
 @pytest.fixture(scope="module")
 def document():
-    from dialer.sweep import _document_dict
+    from analysis.sweep import _document_dict
 
     return _document_dict(REFERENCE)
 

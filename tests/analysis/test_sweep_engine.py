@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from analysis_events import small_document
-from dialer.sweep import SweepSpec, replicate, run_sweep
+from analysis.sweep import SweepSpec, replicate, run_sweep
 
 METRICS = ["dial_attempts", "live_answers", "abandoned", "abandonment_rate", "agent_occupancy", "mean_time_to_agent_s"]
 

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 import pyarrow as pa
 import pytest
 
-from dialer.events import EVENT_SCHEMA
+from eventlog import EVENT_SCHEMA
 
 BASE = datetime(2026, 12, 1, 15, 0, tzinfo=timezone.utc)  # 10:00 New York, 15:00 London
 

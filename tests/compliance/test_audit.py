@@ -6,7 +6,7 @@ import pytest
 from compliance import assert_compliant, audit
 from compliance.audit import AuditInputError
 from conftest import call, table
-from dialer.events import iter_envelopes
+from eventlog import iter_envelopes
 
 
 def log(live: int, abandoned: int, *, slow_after_start: int = 0, fps: int = 0, machines: int = 0, day_offset=0.0):

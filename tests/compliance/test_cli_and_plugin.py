@@ -4,9 +4,9 @@ import pyarrow.parquet as pq
 import typer
 from typer.testing import CliRunner
 
-from compliance.cli import register
+from cli.audit import register
 from conftest import call, table
-from dialer.events import iter_envelopes
+from eventlog import iter_envelopes
 
 pytest_plugins = ["pytester"]
 

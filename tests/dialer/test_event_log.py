@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 from dialer import simulate
-from dialer.events import iter_envelopes
+from eventlog import iter_envelopes
 from tests.dialer.conftest import one_contact_doc as _one_contact
 
 START = datetime(2026, 12, 1, 14, 0, tzinfo=timezone.utc)

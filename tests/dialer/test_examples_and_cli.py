@@ -58,7 +58,7 @@ def test_erlang_a_example_is_near_theory():
 
 
 def _dialer(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "dialer.cli", *args], capture_output=True, text=True, cwd=cwd)
+    return subprocess.run([sys.executable, "-m", "cli", *args], capture_output=True, text=True, cwd=cwd)
 
 
 def test_cli_simulate_writes_events_summary_and_timeline(tmp_path):
@@ -153,7 +153,7 @@ def test_cli_bad_contact_rows_are_reported_and_the_good_ones_dialled(tmp_path):
 
 
 def test_example_sweep_file_is_valid():
-    from dialer.sweep import expand_points, load_sweep
+    from analysis.sweep import expand_points, load_sweep
 
     spec = load_sweep(ROOT / "examples" / "sweeps" / "staffing.yaml")
     points = expand_points(spec)

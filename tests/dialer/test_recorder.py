@@ -11,7 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from dialer import simulate
-from dialer.events import EVENT_SCHEMA, CallbackSink
+from eventlog import EVENT_SCHEMA, CallbackSink
 from tests.dialer.conftest import make_doc, one_contact_doc
 
 START = datetime(2026, 12, 1, 14, 0, tzinfo=timezone.utc)

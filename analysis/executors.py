@@ -106,6 +106,9 @@ class DaskExecutor:
     can write to."""
 
     def __init__(self, client: Any = None, *, address: str | None = None) -> None:
+        # Dask loads only when a Dask executor is made: importing
+        # dask.distributed costs about 2 s (measured), which local sweeps and
+        # every ``import analysis.sweep`` would otherwise pay.
         from dask.distributed import Client
 
         if (client is None) == (address is None):
@@ -127,7 +130,7 @@ class DaskExecutor:
         return max(1, sum(w.get("nthreads", 1) for w in info.get("workers", {}).values()))
 
     def map_unordered(self, fn, tasks):
-        from dask.distributed import as_completed
+        from dask.distributed import as_completed  # see __init__: Dask loads lazily
 
         futures = [self.client.submit(fn, task, pure=False, key=f"dialer-run-{i}-{os.urandom(4).hex()}") for i, task in enumerate(tasks)]
         index = {f.key: i for i, f in enumerate(futures)}

@@ -88,7 +88,7 @@ def register(app: typer.Typer) -> None:
     app.command("audit")(audit_command)
 
 
-if __name__ == "__main__":  # python -m compliance.cli EVENTS ...
+if __name__ == "__main__":  # python -m cli.audit EVENTS ...
     _app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
     register(_app)
     _app.command("_")(lambda: None)

@@ -10,7 +10,7 @@ every point (common random numbers: differences between points are not
 drowned by seed noise); the seeds come from ``numpy.random.SeedSequence(seed)
 .spawn(replications)`` so they are reproducible and independent.
 
-Runs execute on an executor (``dialer.executors``): local processes by
+Runs execute on an executor (``analysis.executors``): local processes by
 default, a Dask cluster when given a client or a scheduler address. Workers
 receive the document as a plain dict and return the run's summary dict. With
 ``out_dir``, each finished run is saved at once as ``runs/<key>.json``, the
@@ -31,6 +31,7 @@ import hashlib
 import itertools
 import json
 import math
+from statistics import NormalDist
 import os
 import re
 import time
@@ -40,6 +41,17 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
+import yaml
+
+from analysis.executors import make_executor
+from campaigns.document import (
+    CampaignDocument,
+    CampaignDocumentError,
+    load_document,
+    parse_document,
+)
+from campaigns.document import resolve_path as doc_path
+from dialer import simulate
 
 __all__ = [
     "SweepError",
@@ -230,7 +242,6 @@ class SweepSpec:
 def _document_dict(campaign: Any, base_dir: Path | None = None) -> dict:
     """A plain, validated document dict (defaults filled in, camelCase), with
     a relative contacts file made absolute so workers find it."""
-    from campaigns.document import CampaignDocument, load_document, parse_document, resolve_path as doc_path
 
     if isinstance(campaign, (str, os.PathLike)):
         p = Path(campaign)
@@ -289,7 +300,6 @@ def parse_sweep(data: Mapping[str, Any], *, base_dir: str | Path | None = None, 
 
 def load_sweep(path: str | Path) -> SweepSpec:
     """Read a SWEEP.yaml (format in docs/analysis.md)."""
-    import yaml
 
     path = Path(path)
     try:
@@ -316,7 +326,6 @@ class Point:
 
 
 def _validate(doc: dict, what: str) -> None:
-    from campaigns.document import CampaignDocumentError, parse_document
 
     try:
         parse_document(doc)
@@ -386,6 +395,8 @@ def t_quantile(p: float, df: int) -> float:
     if df < 1:
         return math.nan
     try:
+        # Optional (a dev dependency) and slow to import (about 3 s measured
+        # on this machine): loaded only when a confidence interval is asked for.
         from scipy.stats import t
 
         return float(t.ppf(p, df))
@@ -393,8 +404,6 @@ def t_quantile(p: float, df: int) -> float:
         pass
     if abs(p - 0.975) < 1e-12 and df <= 30:
         return _T975[df - 1]
-    from statistics import NormalDist
-
     z = NormalDist().inv_cdf(p)
     n = float(df)
     return (
@@ -438,7 +447,6 @@ def simulate_summary(task: Mapping[str, Any]) -> dict:
     ``task`` holds ``document`` (plain dict), ``seed`` and optionally
     ``events_dir`` (keep this run's events.parquet, timeline.parquet and
     summary.json there). Only the summary travels back."""
-    from dialer import simulate
 
     events_dir = task.get("events_dir")
     if events_dir:
@@ -525,7 +533,6 @@ def run_sweep(
     ``progress(done, total, record)`` is called after each run, skipped ones
     included (``record['skipped']`` tells which).
     """
-    from dialer.executors import make_executor
 
     if isinstance(spec, (str, Path)):
         spec = load_sweep(spec)

@@ -1,7 +1,7 @@
 import pytest
 
-from compliance.localtime import LocalTimeError, check_zone, normalise_number, resolve_zones, zones_for_number
-from compliance.postcodes import US_ZIP3, us_state_for_zip, zone_for_postcode
+from phonegeo import LocalTimeError, check_zone, normalise_number, resolve_zones, zones_for_number
+from phonegeo import US_ZIP3, us_state_for_zip, zone_for_postcode
 
 
 def test_zones_from_numbers():

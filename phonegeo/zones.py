@@ -15,11 +15,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import phonenumbers
 from phonenumbers import timezone as pn_timezone
 
+from phonegeo.errors import LocalTimeError
+from phonegeo.postcodes import zone_for_postcode
+
 UNKNOWN = "Etc/Unknown"
-
-
-class LocalTimeError(ValueError):
-    """A number, zone or postcode that cannot give a local time."""
 
 
 @lru_cache(maxsize=None)
@@ -29,18 +28,6 @@ def check_zone(name: str) -> str:
     except (ZoneInfoNotFoundError, ValueError):
         raise LocalTimeError(f"unknown IANA time zone {name!r}") from None
     return name
-
-
-def normalise_number(raw: str, default_region: str = "US") -> str:
-    """E.164 form of a number written in E.164 or national format."""
-    text = str(raw).strip()
-    try:
-        parsed = phonenumbers.parse(text, None if text.startswith("+") else default_region)
-    except phonenumbers.NumberParseException as exc:
-        raise LocalTimeError(f"not a phone number: {raw!r} ({exc})") from None
-    if not phonenumbers.is_valid_number(parsed):
-        raise LocalTimeError(f"not a valid phone number: {raw!r}")
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
 @lru_cache(maxsize=200_000)
@@ -81,8 +68,6 @@ def resolve_zones(
     if explicit_zone:
         return (check_zone(explicit_zone),), region
     if postcode and "ZIP_CODE" in detection:
-        from compliance.postcodes import zone_for_postcode
-
         z = zone_for_postcode(region or "US", postcode)
         if z:
             return (z,), region

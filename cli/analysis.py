@@ -37,9 +37,16 @@ def sweep_command(
 
     Each finished run is saved under DIR/runs/ at once; running the same
     command again skips the runs already there."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
-    from dialer.sweep import SweepError, load_sweep, run_sweep
+    from analysis.sweep import SweepError, load_sweep, run_sweep
 
     try:
         spec = load_sweep(sweep_file)

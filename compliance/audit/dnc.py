@@ -1,0 +1,22 @@
+"""Do-not-call: no call to a number on a list the operator gives."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from compliance.audit.load import Calls
+from compliance.audit.offenders import Offenders
+from compliance.audit.report import RuleResult
+from compliance.dnc import as_number_array
+
+
+def dnc_rule(calls: Calls, dnc: Any, offenders: Offenders) -> RuleResult:
+    """``dnc``: a ``DncList``, several, or numbers (``as_number_array``)."""
+    listed = np.isin(calls.numbers, as_number_array(dnc)) & (calls.numbers >= 0)
+    ids, count = offenders(listed)
+    return RuleResult(
+        rule="dnc", description="no call to a number on a do-not-call list", severity="error",
+        measured=count, limit=0, passed=count == 0, unit="calls", offenders=ids, offender_count=count,
+    )

@@ -1,0 +1,543 @@
+"""Loading and validating event files for the audit: one row per call (the
+DISCONNECTED event carries all of a call's timestamps), as numpy arrays.
+Parquet is read column by column in batches; tables, envelopes and JSON lines
+go through ``eventlog.read_events``."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from eventlog import EVENT_SCHEMA, EventFormatError, read_events
+
+NEEDED = (
+    "time",
+    "event_type",
+    "contact_id",
+    "campaign_id",
+    "instance_id",
+    "customer_address",
+    "initiation_ts",
+    "connected_to_system_ts",
+    "greeting_start_ts",
+    "greeting_end_ts",
+    "enqueue_ts",
+    "connected_to_agent_ts",
+    "disconnect_ts",
+    "amd_status",
+    "disconnect_reason",
+    "sim_party",
+    "sim_amd_correct",
+    "sim_time_zone",
+    "sim_message_played",
+    "sim_opt_out",
+)
+REQUIRED = ("event_type", "contact_id", "time")
+_TS = pa.timestamp("ms", tz="UTC")
+
+
+class AuditInputError(ValueError):
+    """Events that cannot be audited at all (unreadable file, missing columns)."""
+
+
+
+class Strings:
+    """A string column as codes into its distinct raw values (``values``, in
+    order of first appearance); the code ``len(values)`` is null."""
+
+    __slots__ = ("codes", "values")
+
+    def __init__(self, codes: np.ndarray, values: list):
+        self.codes = codes
+        self.values = values
+
+    def flags(self, pred) -> np.ndarray:
+        lut = np.array([bool(pred(v)) for v in self.values] + [False], dtype=bool)
+        return lut[self.codes]
+
+    def eq(self, value: str) -> np.ndarray:
+        return self.flags(lambda v: v == value)
+
+    def isin(self, values: Sequence[str]) -> np.ndarray:
+        wanted = set(values)
+        return self.flags(lambda v: v in wanted)
+
+    def is_null(self) -> np.ndarray:
+        return self.codes == len(self.values)
+
+    def named(self) -> tuple[np.ndarray, list[str | None]]:
+        """(codes, names) as ``_codes`` gives them: empty strings read as None,
+        nulls have the last code."""
+        if self.codes.size == 0:
+            return np.zeros(0, dtype=np.int64), []
+        return self.codes.astype(np.int64, copy=False), [x or None for x in self.values] + [None]
+
+
+@dataclass
+class Calls:
+    """One row per call, as numpy arrays: timestamps as float64 epoch
+    milliseconds (NaN for null), strings as codes, booleans as (value, known),
+    the callee's number as int64 digits (-1: not E.164)."""
+
+    n: int
+    time: np.ndarray | None  # None: ``init`` already falls back on ``time``
+    init: np.ndarray
+    cts: np.ndarray
+    g_start: np.ndarray
+    g_end: np.ndarray
+    enq: np.ndarray
+    agent: np.ndarray
+    disc: np.ndarray
+    amd: Strings
+    reason: Strings
+    party: Strings
+    campaign: Strings
+    instance: Strings
+    time_zone: Strings
+    amd_correct: tuple[np.ndarray, np.ndarray]
+    message_played: tuple[np.ndarray, np.ndarray]
+    opt_out: tuple[np.ndarray, np.ndarray]
+    numbers: np.ndarray
+    contact_ids: Any  # callable: row indices -> list of contact ids
+
+
+_TS_COLUMNS = ("initiation_ts", "connected_to_system_ts", "greeting_start_ts", "greeting_end_ts", "enqueue_ts", "connected_to_agent_ts", "disconnect_ts")
+_TS_FIELDS = ("init", "cts", "g_start", "g_end", "enq", "agent", "disc")
+_STRING_COLUMNS = ("amd_status", "disconnect_reason", "sim_party", "campaign_id", "instance_id", "sim_time_zone")
+_STRING_FIELDS = ("amd", "reason", "party", "campaign", "instance", "time_zone")
+_BOOL_COLUMNS = ("sim_amd_correct", "sim_message_played", "sim_opt_out")
+_BOOL_FIELDS = ("amd_correct", "message_played", "opt_out")
+
+
+def load_calls(events):
+    """(calls, number of events, input findings)."""
+
+    findings: list[str] = []
+    if isinstance(events, (str, os.PathLike)):
+        path = os.fspath(events)
+        if not os.path.exists(path):
+            raise AuditInputError(f"no such events file: {path}")
+        if path.endswith((".parquet", ".pq")) or os.path.isdir(path):
+            return _load_parquet(path)
+    try:
+        result = read_events(events)
+    except (EventFormatError, FileNotFoundError, UnicodeDecodeError) as exc:
+        raise AuditInputError(str(exc)) from None
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, KeyError) as exc:
+        raise AuditInputError(f"events cannot be read: {exc}") from None
+    findings.extend(result.errors)
+    table = result.table
+    missing = [c for c in REQUIRED if c not in table.column_names]
+    if missing:
+        raise AuditInputError(f"events: missing column(s) {missing}")
+    n_events = table.num_rows
+    table = _with_columns(table, findings)
+    is_disc = pc.fill_null(pc.equal(table["event_type"], "DISCONNECTED"), False)
+    calls = table.filter(is_disc)
+    # Calls whose DISCONNECTED event is missing (a truncated log): audit them
+    # from their latest event, and say so.
+    others = table.filter(pc.invert(is_disc))
+    if others.num_rows:
+        orphan = others.filter(pc.invert(pc.fill_null(pc.is_in(others["contact_id"], value_set=calls["contact_id"]), False)))
+        if orphan.num_rows:
+            orphan = orphan.sort_by([("contact_id", "ascending"), ("time", "descending")])
+            ids = orphan["contact_id"].to_numpy(zero_copy_only=False)
+            first = np.ones(ids.size, dtype=bool)
+            first[1:] = ids[1:] != ids[:-1]
+            last_rows = orphan.filter(pa.array(first))
+            findings.append(
+                f"{last_rows.num_rows} call(s) have no DISCONNECTED event (truncated log?); audited from their latest event"
+            )
+            calls = pa.concat_tables([calls, last_rows.cast(calls.schema)])
+    return _calls_from_table(calls), n_events, findings
+
+
+def _calls_from_table(calls: pa.Table) -> Calls:
+    """The in-memory (table, JSON lines, envelopes) path."""
+    n = calls.num_rows
+    contact_col = calls["contact_id"]
+
+    def contact_ids(idx: np.ndarray) -> list[str]:
+        return [str(x) for x in contact_col.take(pa.array(idx)).to_pylist()]
+
+    kw: dict[str, Any] = {}
+    for col, name in zip(_TS_COLUMNS, _TS_FIELDS):
+        kw[name] = _ms(calls[col])
+    for col, name in zip(_STRING_COLUMNS, _STRING_FIELDS):
+        kw[name] = _strings(calls[col])
+    for col, name in zip(_BOOL_COLUMNS, _BOOL_FIELDS):
+        kw[name] = _bool(calls[col])
+    return Calls(n=n, time=_ms(calls["time"]), numbers=_numbers(calls["customer_address"]), contact_ids=contact_ids, **kw)
+
+
+def _strings(col) -> Strings:
+    n = len(col)
+    if n == 0:
+        return Strings(np.zeros(0, dtype=np.int64), [])
+    if isinstance(col, pa.ChunkedArray):
+        col = col.combine_chunks() if col.num_chunks != 1 else col.chunk(0)
+    enc = col if pa.types.is_dictionary(col.type) else pc.dictionary_encode(col)
+    values = enc.dictionary.to_pylist()
+    codes = pc.fill_null(enc.indices, len(values)).to_numpy(zero_copy_only=False).astype(np.int64)
+    return Strings(codes, values)
+
+
+# The Parquet path converts Arrow buffers to numpy directly (no
+# ``to_numpy``, which would import pandas and copy).
+
+_INT_DTYPES = {
+    pa.int8(): np.int8, pa.int16(): np.int16, pa.int32(): np.int32, pa.int64(): np.int64,
+    pa.uint8(): np.uint8, pa.uint16(): np.uint16, pa.uint32(): np.uint32, pa.uint64(): np.uint64,
+}
+
+
+def _np_ints(arr: pa.Array) -> np.ndarray:
+    """The values of a fixed-width integer (or int64-like) array as a numpy
+    view; null slots hold unspecified values."""
+    n = len(arr)
+    dtype = np.int64 if pa.types.is_timestamp(arr.type) else _INT_DTYPES[arr.type]
+    if n == 0:
+        return np.zeros(0, dtype=dtype)
+    itemsize = np.dtype(dtype).itemsize
+    return np.frombuffer(arr.buffers()[1], dtype=dtype, count=n, offset=arr.offset * itemsize)
+
+
+def _pa_ints(values: np.ndarray) -> pa.Array:
+    """A numpy int64 array as an Arrow array (``pa.array`` would import pandas)."""
+    values = np.ascontiguousarray(values, dtype=np.int64)
+    return pa.Array.from_buffers(pa.int64(), values.size, [None, pa.py_buffer(values)])
+
+
+def _bits(buf, offset: int, n: int) -> np.ndarray:
+    bits = np.unpackbits(np.frombuffer(buf, dtype=np.uint8, count=(offset + n + 7) // 8), bitorder="little")
+    return bits[offset : offset + n].view(bool)
+
+
+def _valid_bits(arr: pa.Array) -> np.ndarray:
+    n = len(arr)
+    if arr.null_count == 0:
+        return np.ones(n, dtype=bool)
+    if arr.null_count == n or arr.buffers()[0] is None:
+        return np.zeros(n, dtype=bool)
+    return _bits(arr.buffers()[0], arr.offset, n)
+
+
+def _codes_chunk(chunk: pa.Array) -> tuple[np.ndarray, list]:
+    """(codes, dictionary values) of a string chunk; nulls get ``len(values)``."""
+    if pa.types.is_null(chunk.type):
+        return np.zeros(len(chunk), dtype=np.int32), []
+    if not pa.types.is_dictionary(chunk.type):
+        chunk = pc.dictionary_encode(chunk)
+    values = chunk.dictionary.to_pylist()
+    idx = chunk.indices
+    codes = _np_ints(idx).astype(np.int32)
+    if idx.null_count:
+        codes[~_valid_bits(idx)] = len(values)
+    return codes, values
+
+
+class _StringsBuilder:
+    """Unifies the dictionaries of successive chunks (first appearance order,
+    as ``Table.unify_dictionaries`` does) and writes the codes of the kept rows."""
+
+    def __init__(self, capacity: int) -> None:
+        self.index: dict = {}
+        self.values: list = []
+        self.codes = np.empty(capacity, dtype=np.int32)
+
+    def add(self, chunk: pa.Array, keep: np.ndarray, pos: int, count: int) -> None:
+        """``keep``: the kept rows' positions in ``chunk``."""
+        codes, local = _codes_chunk(chunk)
+        remap = np.empty(len(local) + 1, dtype=np.int32)
+        for k, v in enumerate(local):
+            code = self.index.get(v)
+            if code is None:
+                code = self.index[v] = len(self.values)
+                self.values.append(v)
+            remap[k] = code
+        remap[len(local)] = -1  # null: the last code, known at the end
+        self.codes[pos : pos + count] = remap[np.take(codes, keep)]
+
+    def build(self, n: int) -> Strings:
+        codes = self.codes[:n]
+        codes[codes < 0] = len(self.values)
+        return Strings(codes, self.values)
+
+
+def _ms_into(out: np.ndarray, arr: pa.Array, keep: np.ndarray) -> None:
+    """One timestamp chunk's kept rows (positions ``keep``) -> float64 epoch
+    ms (NaN null) in ``out``."""
+    if pa.types.is_null(arr.type):
+        out[:] = np.nan
+        return
+    if pa.types.is_timestamp(arr.type):
+        if arr.type != _TS:
+            arr = arr.cast(_TS)
+    elif pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type):
+        arr = pc.cast(arr, _TS)
+    else:
+        arr = arr.cast(pa.int64())
+    values = np.take(_np_ints(arr), keep)
+    if arr.null_count:
+        np.copyto(out, np.where(np.take(_valid_bits(arr), keep), values, np.nan))
+    else:
+        out[:] = values
+
+
+def _bool_into(value: np.ndarray, known: np.ndarray, arr: pa.Array, keep: np.ndarray) -> None:
+    if pa.types.is_null(arr.type):
+        value[:] = False
+        known[:] = False
+        return
+    if not pa.types.is_boolean(arr.type):
+        arr = arr.cast(pa.bool_())
+    valid = np.take(_valid_bits(arr), keep)
+    bits = np.take(_bits(arr.buffers()[1], arr.offset, len(arr)), keep) if len(arr) else np.zeros(0, bool)
+    value[:] = bits & valid
+    known[:] = valid
+
+
+def _numbers_chunk(arr: pa.Array, keep_idx: np.ndarray) -> np.ndarray:
+    """E.164 text of the rows ``keep_idx`` -> int64 digits (-1: not E.164),
+    read straight from the string buffers (as ``_numbers``: '+' and 1 to 15
+    ASCII digits)."""
+    m = keep_idx.size
+    if m == 0:
+        return np.zeros(0, dtype=np.int64)
+    if not pa.types.is_string(arr.type):
+        return _numbers(arr.take(_pa_ints(keep_idx)))
+    if arr.null_count == len(arr):
+        return np.full(m, -1, dtype=np.int64)
+    bufs = arr.buffers()
+    offsets = np.frombuffer(bufs[1], dtype=np.int32, count=len(arr) + 1, offset=arr.offset * 4)
+    data = np.frombuffer(bufs[2], dtype=np.uint8) if bufs[2] is not None else np.zeros(0, np.uint8)
+    start = np.take(offsets, keep_idx)
+    length = np.take(offsets, keep_idx + 1) - start
+    ok = (length >= 2) & (length <= 16)
+    if arr.null_count:
+        ok &= np.take(_valid_bits(arr), keep_idx)
+    out = np.full(m, -1, dtype=np.int64)
+    if not data.size or not ok.any():
+        return out
+    # One pass per digit over the numbers of each length (usually one length):
+    # the bytes' values are summed and the '0's taken off at the end.
+    per_length = np.bincount(length[ok], minlength=17)
+    for size in np.flatnonzero(per_length).tolist():
+        rows = np.arange(m) if per_length[size] == m else np.flatnonzero(ok & (length == size))
+        at = start[rows].astype(np.intp)
+        bad = np.take(data, at) != ord("+")
+        value = np.zeros(rows.size, dtype=np.int64)
+        for j in range(1, size):
+            byte = np.take(data, at + j)
+            bad |= (byte - np.uint8(48)) > 9  # wraps below '0'
+            value *= 10
+            value += byte
+        value -= 48 * ((10 ** (size - 1) - 1) // 9)
+        value[bad] = -1
+        out[rows] = value
+    return out
+
+
+_LOW_CARDINALITY = ("event_type", "campaign_id", "instance_id", "amd_status", "disconnect_reason", "sim_party", "sim_time_zone")
+_READ_ROWS = 1 << 20  # rows per read of event_type: row groups are read together up to about this many
+_BATCH_ROWS = 1 << 16  # rows per batch of the other columns
+
+
+def _may_lack(md, column: str) -> bool:
+    """Whether ``column`` may hold nulls (absent, or a row group whose
+    statistics do not say it has none)."""
+    names = [md.schema.column(k).name for k in range(md.num_columns)]
+    if column not in names:
+        return True
+    k = names.index(column)
+    for g in range(md.num_row_groups):
+        st = md.row_group(g).column(k).statistics
+        if st is None or not st.has_null_count or st.null_count > 0:
+            return True
+    return False
+
+
+def _load_parquet(path: str):
+    """The fast path for ten million events: read row groups about a million
+    rows at a time, only the columns the audit needs (low-cardinality strings
+    as dictionaries), and write the DISCONNECTED rows straight into numpy
+    arrays, so neither the file nor a second copy of the calls is ever held.
+    Contact ids are read at the end, only for the offenders listed, from the
+    row groups that hold them."""
+
+    try:
+        pf = pq.ParquetFile(path)
+        names = set(pf.schema_arrow.names)
+        missing = [c for c in REQUIRED if c not in names]
+        if missing:
+            raise AuditInputError(f"{path}: missing column(s) {missing}")
+        pf = pq.ParquetFile(path, read_dictionary=[c for c in _LOW_CARDINALITY if c in names])
+        md = pf.metadata
+        n_events = md.num_rows
+        sizes = [md.row_group(k).num_rows for k in range(md.num_row_groups)]
+        bounds = np.cumsum([0] + sizes)
+
+        # First pass: event_type alone (cheap, dictionary-encoded) gives the
+        # calls' rows, so the arrays below are allocated once at their size.
+        parts: list[np.ndarray] = []
+        for groups in _read_plan(sizes):
+            et = pf.read_row_groups(groups, columns=["event_type"])["event_type"]
+            if len(et):
+                parts.append(int(bounds[groups[0]]) + np.flatnonzero(np.concatenate([_is_disconnected(ch) for ch in et.chunks])))
+            del et
+        rows = np.concatenate(parts).astype(np.int64, copy=False) if parts else np.zeros(0, np.int64)
+        del parts
+        n = int(rows.size)
+
+        ts = {c: np.empty(n, dtype=np.float64) for c in _TS_COLUMNS}
+        strings = {c: _StringsBuilder(n) for c in _STRING_COLUMNS}
+        bools = {c: (np.empty(n, dtype=bool), np.empty(n, dtype=bool)) for c in _BOOL_COLUMNS}
+        numbers = np.empty(n, dtype=np.int64)
+        columns = [c for c in (*_TS_COLUMNS, *_STRING_COLUMNS, *_BOOL_COLUMNS, "customer_address") if c in names]
+        if _may_lack(md, "initiation_ts"):
+            columns.append("time")  # stands in for a missing initiation timestamp
+
+        # Second pass: the other columns in batches small enough for the
+        # allocator to reuse their buffers; each batch's kept rows go
+        # straight to their place in the arrays.
+        off = 0
+        for batch in pf.iter_batches(batch_size=_BATCH_ROWS, columns=columns):
+            size = batch.num_rows
+            a, b = np.searchsorted(rows, [off, off + size])
+            keep, at, k = rows[a:b] - off, int(a), int(b - a)
+            off += size
+            if k == 0:
+                continue
+            end = at + k
+            col = dict(zip(batch.schema.names, batch.columns))
+            for c in _TS_COLUMNS:
+                if c in col:
+                    _ms_into(ts[c][at:end], col[c], keep)
+                else:
+                    ts[c][at:end] = np.nan
+            if "time" in col:
+                init = ts["initiation_ts"][at:end]
+                missing = np.flatnonzero(np.isnan(init))
+                if missing.size:
+                    t_time = np.empty(k)
+                    _ms_into(t_time, col["time"], keep)
+                    init[missing] = t_time[missing]
+            for c in _STRING_COLUMNS:
+                if c in col:
+                    strings[c].add(col[c], keep, at, k)
+                else:
+                    strings[c].codes[at:end] = -1
+            for c in _BOOL_COLUMNS:
+                value, known = bools[c]
+                if c in col:
+                    _bool_into(value[at:end], known[at:end], col[c], keep)
+                else:
+                    value[at:end] = False
+                    known[at:end] = False
+            if "customer_address" in col:
+                numbers[at:end] = _numbers_chunk(col["customer_address"], keep)
+            else:
+                numbers[at:end] = -1
+            del batch, col
+        if off != n_events:
+            raise AuditInputError(f"{path}: read {off} events, the file says {n_events}")
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise AuditInputError(f"{path}: not a readable Parquet file ({exc})") from None
+
+    def contact_ids(idx: np.ndarray) -> list[str]:
+        # Only the row groups holding the listed offenders are decoded, and
+        # each only up to its last listed row.
+        wanted = rows[idx]
+        rg = np.searchsorted(bounds, wanted, side="right") - 1
+        src = pq.ParquetFile(path)
+        out = np.empty(wanted.size, dtype=object)
+        for g in np.unique(rg).tolist():
+            sel = np.flatnonzero(rg == g)
+            local = wanted[sel] - bounds[g]
+            last, off = int(local.max()), 0
+            for batch in src.iter_batches(batch_size=1 << 16, row_groups=[g], columns=["contact_id"]):
+                inside = np.flatnonzero((local >= off) & (local < off + batch.num_rows))
+                if inside.size:
+                    out[sel[inside]] = batch.column(0).take(_pa_ints(local[inside] - off)).to_pylist()
+                off += batch.num_rows
+                if off > last:
+                    break
+        return [str(x) for x in out]
+
+    kw: dict[str, Any] = {name: ts[c] for c, name in zip(_TS_COLUMNS, _TS_FIELDS)}
+    kw.update({name: strings[c].build(n) for c, name in zip(_STRING_COLUMNS, _STRING_FIELDS)})
+    kw.update({name: bools[c] for c, name in zip(_BOOL_COLUMNS, _BOOL_FIELDS)})
+    calls = Calls(n=n, time=None, numbers=numbers, contact_ids=contact_ids, **kw)  # ``init`` has ``time`` filled in
+    return calls, n_events, []
+
+
+def _read_plan(sizes: list[int]):
+    """Consecutive row groups read together, about ``_READ_ROWS`` rows a read."""
+    groups: list[int] = []
+    rows = 0
+    for g, size in enumerate(sizes):
+        if groups and rows + size > _READ_ROWS:
+            yield groups
+            groups, rows = [], 0
+        groups.append(g)
+        rows += size
+    if groups:
+        yield groups
+
+
+def _is_disconnected(chunk: pa.Array) -> np.ndarray:
+    codes, values = _codes_chunk(chunk)
+    lut = np.array([v == "DISCONNECTED" for v in values] + [False], dtype=bool)
+    return lut[codes]
+
+
+def _with_columns(table: pa.Table, findings: list[str]) -> pa.Table:
+
+    absent = [c for c in NEEDED if c not in table.column_names]
+    for c in absent:
+        table = table.append_column(c, pa.nulls(table.num_rows, EVENT_SCHEMA.field(c).type))
+    return table.select(list(NEEDED))
+
+
+def _ms(col) -> np.ndarray:
+    """Timestamp column -> float64 epoch milliseconds (NaN for null); exact
+    integers, so differences compare exactly with a threshold."""
+    if pa.types.is_timestamp(col.type):
+        col = col.cast(_TS) if col.type != _TS else col
+        col = col.cast(pa.int64())
+    elif pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
+        col = pc.cast(col, _TS).cast(pa.int64())
+    elif pa.types.is_null(col.type):
+        return np.full(len(col), np.nan)
+    arr = col.to_numpy(zero_copy_only=False) if isinstance(col, pa.Array) else col.to_numpy()
+    return arr.astype(np.float64, copy=False)
+
+
+def _bool(col) -> tuple[np.ndarray, np.ndarray]:
+    """(value, known) of a nullable boolean column."""
+    if not len(col):
+        return np.zeros(0, bool), np.zeros(0, bool)
+    known = pc.is_valid(col).to_numpy(zero_copy_only=False)
+    value = pc.fill_null(col, False).to_numpy(zero_copy_only=False)
+    return value.astype(bool), known.astype(bool)
+
+
+def _numbers(addr) -> np.ndarray:
+    """E.164 text -> int64 digits; -1 where not an E.164 number."""
+    n = len(addr)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    addr = addr.combine_chunks() if isinstance(addr, pa.ChunkedArray) else addr
+    digits = pc.utf8_slice_codeunits(addr, 1)
+    # ASCII digits only: other Unicode digits are not E.164 (and int64 cannot parse them).
+    ok = pc.fill_null(pc.match_substring_regex(addr, r"^\+[0-9]{1,15}$"), False)
+    safe = pc.if_else(ok, digits, "-1")
+    return pc.cast(safe, pa.int64()).to_numpy(zero_copy_only=False)
+
+

@@ -1,0 +1,25 @@
+"""Ring time: an unanswered call rings long enough before the hang-up
+(Ofcom's 15 s, for example)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from compliance.audit.facts import CallFacts
+from compliance.audit.load import Calls
+from compliance.audit.offenders import Offenders
+from compliance.audit.report import RuleResult
+
+
+def ring_time_rule(calls: Calls, facts: CallFacts, minimum_seconds: float, offenders: Offenders) -> RuleResult:
+    unanswered = calls.reason.eq("TELECOM_UNANSWERED")
+    with np.errstate(invalid="ignore"):
+        short = unanswered & ((calls.disc - facts.t_init) < minimum_seconds * 1000.0)
+    ids, count = offenders(short)
+    return RuleResult(
+        rule="ring_time",
+        description=f"unanswered calls ring at least {minimum_seconds:g} s before hang-up",
+        severity="error", measured=count, limit=0, passed=count == 0, unit="calls",
+        offenders=ids, offender_count=count,
+        details={"unanswered_calls": int(unanswered.sum()), "minimum_seconds": minimum_seconds},
+    )
