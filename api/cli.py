@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 import typer
 
 from campaigns.settings import Settings
 
 
-def _state(database_url: Optional[str]):
+def _state(database_url: str | None):
     from campaigns.db import make_engine, migrate, session_factory
 
     settings = Settings.from_env(database_url=database_url)

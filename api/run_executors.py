@@ -8,6 +8,7 @@ the database, not the executor, decides who may write the run.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import subprocess
@@ -70,7 +71,10 @@ class LocalExecutor:
         done = [(rid, p, e) for rid, (p, e) in self.procs.items() if p.poll() is not None]
         for rid, _, _ in done:
             del self.procs[rid]
-        return [Ended(rid, e, None if p.returncode == 0 else f"its worker exited with code {p.returncode}") for rid, p, e in done]
+        return [
+            Ended(rid, e, None if p.returncode == 0 else f"its worker exited with code {p.returncode}")
+            for rid, p, e in done
+        ]
 
     def shutdown(self, timeout: float) -> list[tuple[str, int]]:
         """Terminate the workers; the (run, epoch) attempts they held."""
@@ -167,10 +171,8 @@ class DaskExecutor:
         """Runs on the cluster go on without us (they hold their leases)."""
         self.futures.clear()
         if self._client is not None:
-            try:
+            with contextlib.suppress(Exception):  # the scheduler may be gone already
                 self._client.close(timeout=timeout)
-            except Exception:  # pragma: no cover - scheduler already gone
-                pass
             self._client = None
         return []
 

@@ -100,8 +100,10 @@ class Supervisor:
     def start(self) -> None:
         self._sqlite_lock = lock_sqlite(self.settings.url)
         if self._sqlite_lock is not None and self.settings.run_scheduler:
-            log.warning("runs go to Dask at %s but the database is SQLite: only workers on this host can reach it",
-                        self.settings.run_scheduler)
+            log.warning(
+                "runs go to Dask at %s but the database is SQLite: only workers on this host can reach it",
+                self.settings.run_scheduler,
+            )
         self.recover()
         self._thread = threading.Thread(target=self._loop, name="run-supervisor", daemon=True)
         self._thread.start()
@@ -159,7 +161,12 @@ class Supervisor:
             repo.release_requests(s, run_id=run.id)
         campaign = s.get(Campaign, run.campaign_id)
         latest = repo.latest_run(s, campaign_id=run.campaign_id)
-        if campaign is not None and latest is not None and latest.id == run.id and campaign.state in ("Running", "Paused"):
+        if (
+            campaign is not None
+            and latest is not None
+            and latest.id == run.id
+            and campaign.state in ("Running", "Paused")
+        ):
             campaign.state = RUN_TO_CAMPAIGN[final]
         log.warning("run %s %s: %s", run.id, final, reason, extra={"run_id": run.id})
 
@@ -179,7 +186,9 @@ class Supervisor:
                     self._requeue_or_fail(s, run, "its worker process died (server killed or crashed)", "worker died")
                 else:
                     self._requeue_or_fail(
-                        s, run, f"its lease (held by {run.lease_owner}) expired: its server or worker stopped renewing it",
+                        s,
+                        run,
+                        f"its lease (held by {run.lease_owner}) expired: its server or worker stopped renewing it",
                         "lease expired",
                     )
 
@@ -233,7 +242,11 @@ class Supervisor:
             return  # runs stay queued until the scheduler answers
         with self.state.session() as s:
             claimed = repo.claim_queued_runs(
-                s, owner=self.owner, executor=self.executor.name, limit=free, lease_seconds=self.settings.run_lease_seconds
+                s,
+                owner=self.owner,
+                executor=self.executor.name,
+                limit=free,
+                lease_seconds=self.settings.run_lease_seconds,
             )
         for run_id, epoch in claimed:
             self._spawn(run_id, epoch)
@@ -248,5 +261,6 @@ class Supervisor:
                     .where(Run.id == run_id, Run.lease_epoch == epoch, Run.worker_pid == 0)
                     .values(worker_pid=pid, worker_host=self.host)
                 )
-        log.info("run %s: attempt %s started on %s", run_id, epoch, self.executor.name,
-                 extra={"run_id": run_id, "pid": pid})
+        log.info(
+            "run %s: attempt %s started on %s", run_id, epoch, self.executor.name, extra={"run_id": run_id, "pid": pid}
+        )

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import os
 import shutil
 import socket
@@ -28,7 +27,7 @@ import sys
 import threading
 import time
 import traceback
-from datetime import timedelta, timezone
+from datetime import UTC, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -140,7 +139,7 @@ def contacts_from_rows(doc, list_rows, requests):
             req = requests[k]
             exp = req.expiration_time
             if exp.tzinfo is None:
-                exp = exp.replace(tzinfo=timezone.utc)
+                exp = exp.replace(tzinfo=UTC)
             expires[i] = (exp - start).total_seconds()
             tokens[i] = req.client_token
     cl.attributes = attrs if any(attrs) else None

@@ -9,9 +9,9 @@ changes through the Alembic revisions in ``campaigns/migrations``, applied by
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 from alembic import command
 from alembic.config import Config

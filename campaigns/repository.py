@@ -14,9 +14,10 @@ import hmac
 import json
 import secrets
 import uuid
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -764,7 +765,7 @@ def runs_to_take_over(session: Session, *, host: str | None = None, is_dead=None
         candidates = or_(candidates, Run.worker_host == host)
     stmt = (
         select(Run)
-        .where(Run.status.in_(RUN_HOLDING_STATUSES + ("interrupted",)), candidates)
+        .where(Run.status.in_((*RUN_HOLDING_STATUSES, "interrupted")), candidates)
         .order_by(Run.created_at, Run.id)
     )
     if _is_postgres(session):

@@ -4,15 +4,16 @@ the check that every accepted request was dialled or expired exactly once."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import signal
 
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
+from api_helpers import CAMPAIGN, SIMULATION
 from sqlalchemy import text
 
-from api_helpers import CAMPAIGN, SIMULATION
 from campaigns.db import make_engine
 
 # Eight hours from 9:00 in New York: every contact of these tests is dialled
@@ -30,18 +31,25 @@ def list_csv(count: int) -> str:
 def make_campaign(h, name: str, *, list_size: int = 0, agents: int = 60) -> str:
     """A campaign on a simulated contact center; fed by a contact list of
     ``list_size`` numbers, or by outbound requests only when 0."""
-    h.put(f"/sim/contact-centers/cc-{name}", json={"simulation": {**SIMULATION, "agents": {"count": agents}, "lines": 200}}).raise_for_status()
+    h.put(
+        f"/sim/contact-centers/cc-{name}",
+        json={"simulation": {**SIMULATION, "agents": {"count": agents}, "lines": 200}},
+    ).raise_for_status()
     body = {**CAMPAIGN, "name": name, "connectInstanceId": f"cc-{name}", "schedule": LONG_SCHEDULE}
     r = h.put("/v2/campaigns", json=body)
     r.raise_for_status()
     cid = r.json()["id"]
     if list_size:
-        lid = h.post("/sim/contact-lists", params={"name": name}, files={"file": ("l.csv", list_csv(list_size), "text/csv")}).json()["id"]
+        lid = h.post(
+            "/sim/contact-lists", params={"name": name}, files={"file": ("l.csv", list_csv(list_size), "text/csv")}
+        ).json()["id"]
         h.put(f"/sim/campaigns/{cid}/contacts", json={"contactListId": lid}).raise_for_status()
     return cid
 
 
-def put_requests(h, cid: str, prefix: str, count: int, *, expires: str = EXPIRES_LATE, first_number: int = 0) -> list[str]:
+def put_requests(
+    h, cid: str, prefix: str, count: int, *, expires: str = EXPIRES_LATE, first_number: int = 0
+) -> list[str]:
     """Put ``count`` requests in batches of 25; the client tokens accepted."""
     accepted = []
     for start in range(0, count, 25):
@@ -50,7 +58,10 @@ def put_requests(h, cid: str, prefix: str, count: int, *, expires: str = EXPIRES
                 "clientToken": f"{prefix}-{i}",
                 "expirationTime": expires,
                 "channelSubtypeParameters": {
-                    "telephony": {"destinationPhoneNumber": f"+1305{555 - (first_number + i) // 10000}{(first_number + i) % 10000:04d}", "attributes": {}}
+                    "telephony": {
+                        "destinationPhoneNumber": f"+1305{555 - (first_number + i) // 10000}{(first_number + i) % 10000:04d}",
+                        "attributes": {},
+                    }
                 },
             }
             for i in range(start, min(count, start + 25))
@@ -94,7 +105,9 @@ def assert_each_request_dialled_or_expired_once(events, tokens: list[str]) -> di
 
 def list_numbers_dialled(events) -> int:
     """Distinct numbers dialled that came from the contact list (no token)."""
-    dials = events.filter(pc.and_(pc.equal(events.column("event_type"), "INITIATED"), pc.is_null(events.column("sim_client_token"))))
+    dials = events.filter(
+        pc.and_(pc.equal(events.column("event_type"), "INITIATED"), pc.is_null(events.column("sim_client_token")))
+    )
     return pc.count_distinct(dials.column("customer_address")).as_py()
 
 
@@ -124,7 +137,5 @@ class Db:
 
 
 def kill_pid(pid: int, sig: int = signal.SIGKILL) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.kill(pid, sig)
-    except ProcessLookupError:
-        pass

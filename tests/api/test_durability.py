@@ -11,14 +11,13 @@ seed is in every failure message (set DIALER_CRASH_SEED to replay one)."""
 
 from __future__ import annotations
 
+import itertools
 import os
 import random
 import time
 
 import httpx
 import pytest
-
-from api.testing import ServerProcess, make_keys
 from api_helpers import Server, run_of, wait_for
 from run_helpers import (
     EXPIRES_SOON,
@@ -30,8 +29,9 @@ from run_helpers import (
     make_campaign,
     put_requests,
 )
-from tests.databases import empty_database
 
+from api.testing import ServerProcess, make_keys
+from tests.databases import empty_database
 
 LIST_SIZE = 12000  # a few seconds of simulation: room for two kills
 
@@ -63,7 +63,7 @@ def _attempt_started(db: Db, run_id: str, epoch: int) -> bool:
 
 
 def _assert_attempts_never_overlap(attempts: list[dict]) -> None:
-    for before, after in zip(attempts, attempts[1:]):
+    for before, after in itertools.pairwise(attempts):
         assert before["ended_at"] is not None and before["ended_at"] <= after["claimed_at"], attempts
 
 
@@ -78,7 +78,9 @@ def test_list_and_requests_survive_a_killed_worker_then_a_killed_server(crashabl
         tokens = early + put_requests(h, cid, "before", 50, first_number=100)
         h.post(f"/v2/campaigns/{cid}/start").raise_for_status()
         run_id = wait_for(lambda: run_of(h, cid).get("id"), 30)
-        wait_for(lambda: _attempt_started(db, run_id, 1) and h.get(f"/sim/runs/{run_id}").json()["progress"] > 0, 60, 0.05)
+        wait_for(
+            lambda: _attempt_started(db, run_id, 1) and h.get(f"/sim/runs/{run_id}").json()["progress"] > 0, 60, 0.05
+        )
         time.sleep(rng.uniform(0.0, 1.0))
         tokens += put_requests(h, cid, "during-1", 30, first_number=200)
         kill_pid(db.run(run_id)["worker_pid"])  # the worker dies; the server restarts the run
@@ -88,7 +90,10 @@ def test_list_and_requests_survive_a_killed_worker_then_a_killed_server(crashabl
     srv.proc.kill_group()  # the server and its worker die
     srv.proc.start()
     with srv.http() as h:
-        final = wait_for(lambda: (r := h.get(f"/sim/runs/{run_id}").json())["status"] in ("completed", "failed", "stopped") and r, 120)
+        final = wait_for(
+            lambda: (r := h.get(f"/sim/runs/{run_id}").json())["status"] in ("completed", "failed", "stopped") and r,
+            120,
+        )
         assert final["status"] == "completed", (final, where)
         assert final["attempts"] == 3, (final, where)
         assert h.get(f"/v2/campaigns/{cid}/state").json()["state"] == "Completed"
@@ -132,16 +137,23 @@ def test_request_fed_run_survives_kills_and_accounts_for_every_request(crashable
     with srv.http() as h:
         tokens += put_requests(h, cid, "e", 25, first_number=400)
         # Stop once every request is in a finished segment (the summary counts them).
-        wait_for(lambda: ((h.get(f"/sim/runs/{run_id}").json().get("summary") or {}).get("requests_accepted") == len(tokens)), 120)
+        wait_for(
+            lambda: (h.get(f"/sim/runs/{run_id}").json().get("summary") or {}).get("requests_accepted") == len(tokens),
+            120,
+        )
         h.post(f"/v2/campaigns/{cid}/stop").raise_for_status()
-        final = wait_for(lambda: (r := h.get(f"/sim/runs/{run_id}").json())["status"] in ("stopped", "failed", "completed") and r, 60)
+        final = wait_for(
+            lambda: (r := h.get(f"/sim/runs/{run_id}").json())["status"] in ("stopped", "failed", "completed") and r, 60
+        )
         assert final["status"] == "stopped" and final["attempts"] == 3, (final, where)
         assert h.get(f"/v2/campaigns/{cid}/state").json()["state"] == "Stopped"
         events = final_events(h, run_id)
     outcome = assert_each_request_dialled_or_expired_once(events, tokens)
     assert len(outcome["dialled"]) + len(outcome["expired"]) == len(tokens) == 175, where
     summary = final["summary"]
-    assert summary["requests_accepted"] == 175 and summary["requests_dialled"] + summary["requests_expired"] == 175, summary
+    assert summary["requests_accepted"] == 175 and summary["requests_dialled"] + summary["requests_expired"] == 175, (
+        summary
+    )
     attempts = db.attempts(run_id)
     assert [a["outcome"] for a in attempts][-1] == "stopped" and len(attempts) == 3, attempts
     _assert_attempts_never_overlap(attempts)

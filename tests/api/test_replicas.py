@@ -9,6 +9,7 @@ loaded machine still renews them in time."""
 from __future__ import annotations
 
 import concurrent.futures as cf
+import itertools
 import json
 import os
 import random
@@ -19,18 +20,17 @@ import time
 from pathlib import Path
 
 import pytest
-
-from api.testing import PgSchema, ServerProcess, free_port, make_keys, postgres_base_url
 from api_helpers import Server, run_of, wait_for
 from run_helpers import (
     Db,
     assert_each_request_dialled_or_expired_once,
     final_events,
-    kill_pid,
     list_numbers_dialled,
     make_campaign,
     put_requests,
 )
+
+from api.testing import PgSchema, ServerProcess, free_port, make_keys, postgres_base_url
 
 pytestmark = pytest.mark.postgres
 
@@ -78,17 +78,19 @@ def owner_of(servers: list[Server], owner: str) -> Server:
 
 def wait_final(servers: list[Server], rng: random.Random, run_id: str, timeout: float = 90) -> dict:
     """Poll the run through any live replica until it ends."""
+
     def poll():
         live = [s for s in servers if s.proc.proc is not None]
         with rng.choice(live).http() as h:
             r = h.get(f"/sim/runs/{run_id}").json()
         return r if r["status"] in ("completed", "failed", "stopped") else None
+
     return wait_for(poll, timeout, 0.3)
 
 
 def assert_one_attempt_at_a_time(attempts: list[dict]) -> None:
     assert [a["outcome"] for a in attempts].count("completed") == 1, attempts
-    for before, after in zip(attempts, attempts[1:]):
+    for before, after in itertools.pairwise(attempts):
         assert before["ended_at"] is not None and before["ended_at"] <= after["claimed_at"], attempts
 
 
@@ -126,7 +128,9 @@ def test_a_killed_replica_run_completes_once_on_another(pg, tmp_path, stop_all):
     outcome = assert_each_request_dialled_or_expired_once(events, tokens)
     assert outcome["dialled"] == set(tokens)
     assert list_numbers_dialled(events) == 10000
-    assert final["summary"]["dial_attempts"] == int((events.column("event_type").to_numpy(zero_copy_only=False) == "INITIATED").sum())
+    assert final["summary"]["dial_attempts"] == int(
+        (events.column("event_type").to_numpy(zero_copy_only=False) == "INITIATED").sum()
+    )
 
 
 def victim_pid(attempt: dict) -> int:
@@ -149,7 +153,15 @@ def test_a_frozen_worker_is_fenced_out_after_its_lease_expires(pg, tmp_path, sto
     frozen = db.run(run_id)["worker_pid"]
     os.kill(frozen, signal.SIGSTOP)
     try:
-        wait_for(lambda: db.run(run_id)["lease_epoch"] == 2 and len(db.attempts(run_id)) == 2 and db.attempts(run_id)[1]["worker_pid"], 30, 0.1)
+        wait_for(
+            lambda: (
+                db.run(run_id)["lease_epoch"] == 2
+                and len(db.attempts(run_id)) == 2
+                and db.attempts(run_id)[1]["worker_pid"]
+            ),
+            30,
+            0.1,
+        )
         took_over = time.monotonic()
     finally:
         os.kill(frozen, signal.SIGCONT)
@@ -184,14 +196,45 @@ def dask_cluster(tmp_path):
     address = f"tcp://127.0.0.1:{port}"
     env = dict(os.environ)
     env["PYTHONPATH"] = str(ROOT) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
-    log = open(tmp_path / "dask.log", "ab")
-    common = dict(env=env, stdout=log, stderr=subprocess.STDOUT, cwd=tmp_path)
-    procs = [subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1",
-                               "--port", str(port), "--no-dashboard"], **common)]
+    log = (tmp_path / "dask.log").open("ab")  # closed after the processes stop
+    common = {"env": env, "stdout": log, "stderr": subprocess.STDOUT, "cwd": tmp_path}
+    procs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "distributed.cli.dask_scheduler",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--no-dashboard",
+            ],
+            **common,
+        )
+    ]
     for i in range(2):
-        procs.append(subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_worker", address, "--nthreads", "1",
-                                       "--no-nanny", "--no-dashboard", "--name", f"w{i}", "--host", "127.0.0.1",
-                                       "--local-directory", str(tmp_path / f"dask-{i}")], **common))
+        procs.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "distributed.cli.dask_worker",
+                    address,
+                    "--nthreads",
+                    "1",
+                    "--no-nanny",
+                    "--no-dashboard",
+                    "--name",
+                    f"w{i}",
+                    "--host",
+                    "127.0.0.1",
+                    "--local-directory",
+                    str(tmp_path / f"dask-{i}"),
+                ],
+                **common,
+            )
+        )
     from distributed import Client
 
     with Client(address, timeout=30) as c:
@@ -222,7 +265,9 @@ def test_a_sweep_started_over_the_api_runs_on_a_two_worker_dask_cluster(pg, tmp_
     for i, n in enumerate(agents):
         with servers[i % 2].http() as h:
             cid = make_campaign(h, f"sweep-{n}", agents=n)
-            h.put(f"/sim/campaigns/{cid}/contacts", json={"synthetic": {"count": 4000, "areaCodes": {"212": 1.0}}}).raise_for_status()
+            h.put(
+                f"/sim/campaigns/{cid}/contacts", json={"synthetic": {"count": 4000, "areaCodes": {"212": 1.0}}}
+            ).raise_for_status()
             h.post(f"/v2/campaigns/{cid}/start").raise_for_status()
             runs.append(run_of(h, cid)["id"])
     finals = [wait_final(servers, random.Random(0), r, 120) for r in runs]
@@ -243,5 +288,5 @@ def test_a_sweep_started_over_the_api_runs_on_a_two_worker_dask_cluster(pg, tmp_
     assert finals[0]["summary"]["connected_to_agent"] == local.summary["connected_to_agent"]
     # Each run played its own contact center: logged-in hours per agent are
     # the same schedule for all four.
-    per_agent = [f["summary"]["agent_logged_in_hours"] / n for f, n in zip(finals, agents)]
+    per_agent = [f["summary"]["agent_logged_in_hours"] / n for f, n in zip(finals, agents, strict=True)]
     assert max(per_agent) - min(per_agent) < 1e-6 and per_agent[0] > 0, per_agent

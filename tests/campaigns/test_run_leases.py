@@ -5,7 +5,7 @@ is recorded with its requests, and a failed run gives them back."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import update
@@ -25,7 +25,7 @@ DEF = {
         }
     },
 }
-EXP = datetime(2030, 1, 1, tzinfo=timezone.utc)
+EXP = datetime(2030, 1, 1, tzinfo=UTC)
 
 
 def _campaign_with_runs(s, runs: int = 1, requests: int = 0):
@@ -100,8 +100,17 @@ def test_an_attempt_that_lost_its_lease_can_neither_write_nor_claim(db):
     with session_scope(db) as s:
         assert not repo.renew_lease(s, run_id=run_id, epoch=1, lease_seconds=10, dials=99)
         with pytest.raises(repo.LeaseLost):
-            repo.claim_segment(s, run_id=run_id, campaign_id=cid, epoch=1, segment=0, seed=1,
-                               contact_list_id=None, document_contacts=False, limit=10)
+            repo.claim_segment(
+                s,
+                run_id=run_id,
+                campaign_id=cid,
+                epoch=1,
+                segment=0,
+                seed=1,
+                contact_list_id=None,
+                document_contacts=False,
+                limit=10,
+            )
     with session_scope(db) as s:
         assert s.get(Run, run_id).dials == 5
         assert repo.pending_request_count(s, campaign_id=cid) == 3  # nothing claimed by the stale attempt
@@ -115,16 +124,46 @@ def test_a_segment_records_its_claim_and_a_failed_run_gives_it_back(db):
         arrival = [r.client_token for r in repo.pending_requests(s, campaign_id=cid)]  # (created_at, id)
         repo.claim_queued_runs(s, owner="a", executor="local", limit=1, lease_seconds=10)
     with session_scope(db) as s:
-        seg = repo.claim_segment(s, run_id=run_id, campaign_id=cid, epoch=1, segment=0, seed=7,
-                                 contact_list_id=None, document_contacts=False, limit=3)
+        seg = repo.claim_segment(
+            s,
+            run_id=run_id,
+            campaign_id=cid,
+            epoch=1,
+            segment=0,
+            seed=7,
+            contact_list_id=None,
+            document_contacts=False,
+            limit=3,
+        )
         assert (seg.segment, seg.seed, seg.request_count, seg.claimed_epoch) == (0, 7, 3, 1)
     with session_scope(db) as s:
         # Nothing new and nothing of the document: segment 1 takes the last request.
-        seg1 = repo.claim_segment(s, run_id=run_id, campaign_id=cid, epoch=1, segment=1, seed=8,
-                                  contact_list_id=None, document_contacts=False, limit=3)
+        seg1 = repo.claim_segment(
+            s,
+            run_id=run_id,
+            campaign_id=cid,
+            epoch=1,
+            segment=1,
+            seed=8,
+            contact_list_id=None,
+            document_contacts=False,
+            limit=3,
+        )
         assert seg1.request_count == 1
-        assert repo.claim_segment(s, run_id=run_id, campaign_id=cid, epoch=1, segment=2, seed=9,
-                                  contact_list_id=None, document_contacts=False, limit=3) is None
+        assert (
+            repo.claim_segment(
+                s,
+                run_id=run_id,
+                campaign_id=cid,
+                epoch=1,
+                segment=2,
+                seed=9,
+                contact_list_id=None,
+                document_contacts=False,
+                limit=3,
+            )
+            is None
+        )
     with session_scope(db) as s:
         replay = [r.client_token for r in repo.segment_requests(s, run_id=run_id, segment=0)]
         assert replay == arrival[:3]  # the order they were claimed in, for an exact replay
