@@ -40,7 +40,10 @@ class LocalExecutor:
 
     def __init__(self, settings: Settings):
         self.settings = settings
-        self.procs: dict[str, tuple[subprocess.Popen, int]] = {}
+        self.procs: dict[str, tuple[subprocess.Popen[bytes], int]] = {}
+
+    def available(self) -> bool:
+        return True
 
     def running(self) -> int:
         return len(self.procs)
@@ -99,12 +102,12 @@ class DaskExecutor:
 
     def __init__(self, settings: Settings):
         self.settings = settings
-        self.address = settings.run_scheduler
+        self.address: str = settings.run_scheduler or ""
         self.name = self.address
         self.futures: dict[str, tuple[Any, int]] = {}
-        self._client = None
+        self._client: Any = None
 
-    def client(self):
+    def client(self) -> Any:
         """The connected client; raises OSError/TimeoutError while the
         scheduler is unreachable (the caller keeps the runs queued)."""
         if self._client is None:
@@ -112,7 +115,7 @@ class DaskExecutor:
             # costs ~0.5 s and tens of MB at start-up.
             from distributed import Client
 
-            self._client = Client(self.address, timeout=5, set_as_default=False)
+            self._client = Client(self.address, timeout=5, set_as_default=False)  # type: ignore[no-untyped-call]
         return self._client
 
     def available(self) -> bool:
@@ -133,7 +136,7 @@ class DaskExecutor:
     def attempts(self) -> list[tuple[str, int]]:
         return [(rid, e) for rid, (f, e) in self.futures.items() if not f.done()]
 
-    def worker_settings(self) -> dict:
+    def worker_settings(self) -> dict[str, Any]:
         """What a Dask worker needs to run an attempt (never the server secret)."""
         values = self.settings.model_dump(mode="json")
         values.update(
@@ -151,7 +154,7 @@ class DaskExecutor:
         fut = self.client().submit(
             execute_run, run_id, epoch, self.worker_settings(), key=f"dialer-run-{run_id}-{epoch}", pure=False
         )
-        fire_and_forget(fut)
+        fire_and_forget(fut)  # type: ignore[no-untyped-call]
         self.futures[run_id] = (fut, epoch)
         return None
 
@@ -177,5 +180,5 @@ class DaskExecutor:
         return []
 
 
-def make_executor(settings: Settings):
+def make_executor(settings: Settings) -> LocalExecutor | DaskExecutor:
     return DaskExecutor(settings) if settings.run_scheduler else LocalExecutor(settings)

@@ -29,8 +29,10 @@ import os
 import socket
 import threading
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import update
+from sqlalchemy.orm import Session
 
 from api.run_executors import make_executor
 from campaigns import repository as repo
@@ -61,7 +63,7 @@ class SQLiteInUse(RuntimeError):
     """Another server already serves this SQLite file."""
 
 
-def lock_sqlite(url: str):
+def lock_sqlite(url: str) -> int | None:
     """An exclusive lock beside the SQLite file, held while this server runs
     (released by the kernel if it dies); SQLiteInUse if another server holds
     it. None for other databases."""
@@ -84,7 +86,7 @@ def lock_sqlite(url: str):
 
 
 class Supervisor:
-    def __init__(self, state):
+    def __init__(self, state: Any) -> None:
         self.state = state
         self.settings = state.settings
         self.host = socket.gethostname()
@@ -94,7 +96,7 @@ class Supervisor:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
-        self._sqlite_lock = None
+        self._sqlite_lock: int | None = None
 
     # -- lifecycle ----------------------------------------------------------
     def start(self) -> None:
@@ -142,7 +144,7 @@ class Supervisor:
             self._sqlite_lock = None
 
     # -- taking runs over ---------------------------------------------------
-    def _requeue_or_fail(self, s, run: Run, reason: str, outcome: str) -> None:
+    def _requeue_or_fail(self, s: Session, run: Run, reason: str, outcome: str) -> None:
         repo.end_attempt(s, run_id=run.id, epoch=run.lease_epoch, outcome=outcome)
         run.worker_pid = None
         run.lease_owner = None
@@ -238,7 +240,7 @@ class Supervisor:
             free = self.settings.max_workers - self.executor.running()
         if free <= 0 or self._stop.is_set():
             return
-        if self.settings.run_scheduler and not self.executor.available():
+        if not self.executor.available():
             return  # runs stay queued until the scheduler answers
         with self.state.session() as s:
             claimed = repo.claim_queued_runs(

@@ -29,6 +29,7 @@ import time
 import traceback
 from datetime import UTC, timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow.compute as pc
@@ -38,7 +39,7 @@ from sqlalchemy import select
 from campaigns import repository as repo
 from campaigns.db import make_engine, session_factory, session_scope
 from campaigns.lifecycle import RUN_TO_CAMPAIGN
-from campaigns.models import Campaign, Run, RunSegment
+from campaigns.models import Campaign, ContactListRow, Run, RunSegment
 from campaigns.settings import Settings
 
 log = logging.getLogger("api.worker")
@@ -163,7 +164,7 @@ class LeaseLost(repo.LeaseLost):
     """Raised inside the worker when its attempt no longer holds the run."""
 
 
-def request_accounting(events_path: Path, n_requests: int, summary: dict) -> dict[str, int]:
+def request_accounting(events_path: Path, n_requests: int, summary: dict[str, Any]) -> dict[str, int]:
     """What became of a segment's contacts and of its outbound requests:
     every one given to the engine was dialled (an INITIATED event), expired
     (an EXPIRED disconnect) or not dialled (held back by the gate until the
@@ -214,7 +215,7 @@ class Worker:
         self.final_status: str | None = None
 
     # -- database helpers ---------------------------------------------------
-    def _update(self, **values) -> None:
+    def _update(self, **values: Any) -> None:
         """Write run columns and renew the lease, fenced by the epoch; a
         refused write means the lease is gone."""
         for attempt in range(5):
@@ -279,7 +280,7 @@ class Worker:
             self._stop_beat.set()
             self.engine.dispose()
 
-    def _start(self) -> tuple[dict, str, int, Path] | None:
+    def _start(self) -> tuple[dict[str, Any], str, int, Path] | None:
         """Take up the lease: record this process, choose this attempt's
         output directory. None if the lease is not ours, or if this attempt
         already started once elsewhere."""
@@ -336,7 +337,9 @@ class Worker:
             self._final("failed", error=detail[:4000])
         return self.final_status
 
-    def _segment(self, campaign_id: str, segment: int, seed: int, list_id: str | None, doc_contacts: bool):
+    def _segment(
+        self, campaign_id: str, segment: int, seed: int, list_id: str | None, doc_contacts: bool
+    ) -> tuple[RunSegment, list[Any], list[Any]] | None:
         """Segment ``segment``: the one recorded by an earlier attempt
         (replayed exactly), or a new one claimed now. (segment row, list
         contacts, requests), or None when there is nothing to claim."""
@@ -364,7 +367,7 @@ class Worker:
                 )
             list_rows = []
             if seg.contact_list_id:
-                if s.get(repo.ContactListRow, seg.contact_list_id) is None:
+                if s.get(ContactListRow, seg.contact_list_id) is None:
                     raise RuntimeError(f"contact list {seg.contact_list_id} of this run was deleted; the run cannot be replayed")
                 list_rows = repo.all_contacts(s, list_id=seg.contact_list_id)
             s.expunge_all()
@@ -377,7 +380,9 @@ class Worker:
                 return True
             return repo.pending_request_count(s, campaign_id=campaign_id) > 0
 
-    def _segments(self, doc, wrapper, campaign_id, seed, run_dir):
+    def _segments(
+        self, doc: Any, wrapper: dict[str, Any], campaign_id: str, seed: int, run_dir: Path
+    ) -> list[dict[str, Any]]:
         """Play the run's segments: first those an earlier attempt recorded,
         then new ones, each claiming the PENDING requests in the same
         transaction that records it."""
@@ -385,7 +390,7 @@ class Worker:
         from dialer import simulate
 
         jsonl = AppendJsonLines(run_dir / "events.jsonl")
-        summaries: list[dict] = []
+        summaries: list[dict[str, Any]] = []
         segment = 0
         api_driven = bool(wrapper.get("apiDriven"))
         while not self.lost.is_set():
@@ -450,7 +455,7 @@ class Worker:
         stopped = self._control() == "stop"
         self._final("stopped" if stopped else "completed", summary=summary, stopped_early=stopped)
 
-    def _final(self, status: str, **values) -> bool:
+    def _final(self, status: str, **values: Any) -> bool:
         """Write the final status, fenced: nothing is written if this
         attempt no longer holds the run. A failed run gives its outbound
         requests back (PENDING) for the campaign's next run."""
@@ -459,7 +464,7 @@ class Worker:
             # Campaign row first, then the run: the order the API locks them
             # in (a stop during the final write must not deadlock).
             campaign_id = s.scalar(select(Run.campaign_id).where(Run.id == self.run_id))
-            if campaign_id is not None and s.bind.dialect.name == "postgresql":
+            if campaign_id is not None and s.get_bind().dialect.name == "postgresql":
                 s.execute(select(Campaign.id).where(Campaign.id == campaign_id).with_for_update())
             try:
                 run = repo.held_run(s, run_id=self.run_id, epoch=self.epoch)
@@ -500,7 +505,7 @@ def _fresh_attempt_dir(run_dir: Path) -> None:
     run_dir.mkdir(mode=0o700)
 
 
-def execute_run(run_id: str, epoch: int, settings: dict) -> str | None:
+def execute_run(run_id: str, epoch: int, settings: dict[str, Any]) -> str | None:
     """The run function a Dask worker executes (``DIALER_RUN_SCHEDULER``):
     the same attempt as ``python -m api.worker``, in the worker's process."""
     return Worker(run_id, Settings.model_validate(settings), epoch).run()

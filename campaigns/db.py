@@ -94,7 +94,7 @@ def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
         session.close()
 
 
-def alembic_config(engine_or_url):
+def alembic_config(engine_or_url: Engine | str) -> Config:
     """An Alembic config pointing at the migrations shipped in the package."""
 
     cfg = Config(str(MIGRATIONS / "alembic.ini"))

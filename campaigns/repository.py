@@ -14,14 +14,17 @@ import hmac
 import json
 import secrets
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, lazyload
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import CursorResult
 
 from campaigns.models import (
     ACTIVE_RUN_STATUSES,
@@ -672,14 +675,20 @@ class LeaseLost(RuntimeError):
 
 
 def _is_postgres(session: Session) -> bool:
-    return session.bind.dialect.name == "postgresql"
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def _changed(session: Session, stmt: Any) -> int:
+    """Rows an UPDATE changed (or matched: SQLite and PostgreSQL count the
+    rows the WHERE selected)."""
+    return int(cast("CursorResult[Any]", session.execute(stmt)).rowcount)
 
 
 def db_time(session: Session) -> datetime:
     """Now, by the database's clock on PostgreSQL (servers on several hosts
     compare lease expiries against one clock), else by this host's."""
     if _is_postgres(session):
-        return session.scalar(select(func.now()))
+        return cast(datetime, session.scalar(select(func.now())))
     return utcnow()
 
 
@@ -698,7 +707,8 @@ def claim_queued_runs(
     claimed = []
     for run in list(session.scalars(stmt)):
         epoch = run.lease_epoch + 1
-        res = session.execute(
+        changed = _changed(
+            session,
             update(Run)
             .where(Run.id == run.id, Run.status == "queued", Run.lease_epoch == run.lease_epoch)
             .values(
@@ -711,26 +721,27 @@ def claim_queued_runs(
                 lease_expires_at=now + timedelta(seconds=lease_seconds),
                 heartbeat_at=now,
             )
-            .execution_options(synchronize_session=False)
+            .execution_options(synchronize_session=False),
         )
-        if res.rowcount == 1:
+        if changed == 1:
             session.add(RunAttempt(run_id=run.id, epoch=epoch, owner=owner, executor=executor, claimed_at=now))
             claimed.append((run.id, epoch))
     session.flush()
     return claimed
 
 
-def renew_lease(session: Session, *, run_id: str, epoch: int, lease_seconds: float, **values) -> bool:
+def renew_lease(session: Session, *, run_id: str, epoch: int, lease_seconds: float, **values: Any) -> bool:
     """Extend the lease of attempt ``epoch`` (and set ``values``); False
     when the lease is no longer this attempt's."""
     now = db_time(session)
-    res = session.execute(
+    changed = _changed(
+        session,
         update(Run)
         .where(Run.id == run_id, Run.lease_epoch == epoch, Run.status.in_(RUN_HOLDING_STATUSES))
         .values(heartbeat_at=now, lease_expires_at=now + timedelta(seconds=lease_seconds), **values)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False),
     )
-    return res.rowcount == 1
+    return changed == 1
 
 
 def held_run(session: Session, *, run_id: str, epoch: int) -> Run:
@@ -738,18 +749,21 @@ def held_run(session: Session, *, run_id: str, epoch: int) -> Run:
     it; else LeaseLost. The first statement is a (no-op) write, so the row is
     locked on PostgreSQL and, on SQLite, the transaction holds the write lock
     and reads a fresh snapshot from here on."""
-    res = session.execute(
+    changed = _changed(
+        session,
         update(Run)
         .where(Run.id == run_id, Run.lease_epoch == epoch, Run.status.in_(RUN_HOLDING_STATUSES))
         .values(lease_epoch=Run.lease_epoch)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False),
     )
-    if res.rowcount != 1:
+    if changed != 1:
         raise LeaseLost(f"run {run_id}: attempt {epoch} no longer holds the lease")
     return session.scalars(select(Run).where(Run.id == run_id).execution_options(populate_existing=True)).one()
 
 
-def runs_to_take_over(session: Session, *, host: str | None = None, is_dead=None) -> list[Run]:
+def runs_to_take_over(
+    session: Session, *, host: str | None = None, is_dead: Callable[[Run], bool] | None = None
+) -> list[Run]:
     """Runs no live attempt holds: ``interrupted`` ones, and running/paused
     ones whose lease expired or whose worker ran on ``host`` and
     ``is_dead(run)`` says is gone (which spares waiting for the expiry).
@@ -782,12 +796,13 @@ def record_attempt_start(session: Session, *, run_id: str, epoch: int, host: str
     """Mark attempt ``epoch`` started by this process; False if it already
     started once (e.g. Dask re-ran the task of a worker it lost contact
     with): an epoch executes at most once, a new attempt needs a new claim."""
-    res = session.execute(
+    changed = _changed(
+        session,
         update(RunAttempt)
         .where(RunAttempt.run_id == run_id, RunAttempt.epoch == epoch, RunAttempt.worker_host.is_(None))
-        .values(worker_host=host, worker_pid=pid)
+        .values(worker_host=host, worker_pid=pid),
     )
-    return res.rowcount == 1
+    return changed == 1
 
 
 def renew_unstarted(session: Session, *, run_id: str, epoch: int, lease_seconds: float) -> bool:
@@ -798,13 +813,14 @@ def renew_unstarted(session: Session, *, run_id: str, epoch: int, lease_seconds:
         RunAttempt.run_id == run_id, RunAttempt.epoch == epoch, RunAttempt.worker_host.is_not(None)
     )
     now = db_time(session)
-    res = session.execute(
+    changed = _changed(
+        session,
         update(Run)
         .where(Run.id == run_id, Run.lease_epoch == epoch, Run.status.in_(RUN_HOLDING_STATUSES), ~started.exists())
         .values(lease_expires_at=now + timedelta(seconds=lease_seconds))
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False),
     )
-    return res.rowcount == 1
+    return changed == 1
 
 
 def end_attempt(session: Session, *, run_id: str, epoch: int, outcome: str) -> None:
@@ -903,10 +919,10 @@ def segment_requests(session: Session, *, run_id: str, segment: int) -> list[Out
 def release_requests(session: Session, *, run_id: str) -> int:
     """Give a failed run's requests back (PENDING): the campaign's next run
     dials them."""
-    res = session.execute(
+    return _changed(
+        session,
         update(OutboundRequest)
         .where(OutboundRequest.run_id == run_id)
         .values(status="PENDING", run_id=None, segment=None)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False),
     )
-    return res.rowcount

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, Field, field_validator
 
@@ -51,7 +52,7 @@ class Settings(BaseModel):
 
     @field_validator("runs_dir", mode="before")
     @classmethod
-    def _local_runs_dir(cls, value):
+    def _local_runs_dir(cls, value: Any) -> Any:
         if isinstance(value, str) and "://" in value:
             raise ValueError(
                 f"DIALER_RUNS_DIR must be a directory path (shared by every server and worker), got {value!r}; "
@@ -61,7 +62,7 @@ class Settings(BaseModel):
 
     @field_validator("run_scheduler")
     @classmethod
-    def _scheduler_address(cls, value):
+    def _scheduler_address(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith(("tcp://", "tls://", "inproc://", "ws://", "wss://")):
             raise ValueError(f"DIALER_RUN_SCHEDULER must be a Dask scheduler address such as tcp://host:8786, got {value!r}")
         return value
