@@ -11,16 +11,21 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from typing import Any, Callable, Iterator, Protocol, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from typing import TYPE_CHECKING, Any, Protocol, Self
 
-__all__ = ["Executor", "InlineExecutor", "LocalExecutor", "DaskExecutor", "make_executor"]
+if TYPE_CHECKING:  # Dask itself loads only when a Dask executor is made
+    from dask.distributed import Client
+
+__all__ = ["DaskExecutor", "Executor", "InlineExecutor", "LocalExecutor", "make_executor"]
 
 
 class Executor(Protocol):
     """Runs ``fn(task)`` for every task; yields ``(index, result)`` as they finish."""
 
-    workers: int
+    @property
+    def workers(self) -> int: ...
 
     def map_unordered(self, fn: Callable[[Any], Any], tasks: Sequence[Any]) -> Iterator[tuple[int, Any]]: ...
 
@@ -33,17 +38,17 @@ class InlineExecutor:
 
     workers = 1
 
-    def map_unordered(self, fn, tasks):
+    def map_unordered(self, fn: Callable[[Any], Any], tasks: Sequence[Any]) -> Iterator[tuple[int, Any]]:
         for i, task in enumerate(tasks):
             yield i, fn(task)
 
     def close(self) -> None:
         pass
 
-    def __enter__(self):
+    def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     def __repr__(self) -> str:
@@ -65,8 +70,8 @@ class LocalExecutor:
         self.workers = workers or os.cpu_count() or 1
         self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context(mp_context))
 
-    def map_unordered(self, fn, tasks):
-        pending: dict = {}
+    def map_unordered(self, fn: Callable[[Any], Any], tasks: Sequence[Any]) -> Iterator[tuple[int, Any]]:
+        pending: dict[Future[Any], int] = {}
         todo = iter(enumerate(tasks))
         window = 2 * self.workers
         try:
@@ -88,10 +93,10 @@ class LocalExecutor:
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
 
-    def __enter__(self):
+    def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     def __repr__(self) -> str:
@@ -105,7 +110,7 @@ class DaskExecutor:
     (the same version), and any ``keep_events`` directory must be a path they
     can write to."""
 
-    def __init__(self, client: Any = None, *, address: str | None = None) -> None:
+    def __init__(self, client: Client | None = None, *, address: str | None = None) -> None:
         # Dask loads only when a Dask executor is made: importing
         # dask.distributed costs about 2 s (measured), which local sweeps and
         # every ``import analysis.sweep`` would otherwise pay.
@@ -115,7 +120,7 @@ class DaskExecutor:
             raise ValueError("give exactly one of a dask.distributed.Client or a scheduler address")
         if client is not None:
             self.client, self._owned = client, False
-        else:
+        elif address is not None:
             if not address.startswith(("tcp://", "tls://", "inproc://", "ucx://", "ws://", "wss://")):
                 raise ValueError(f"scheduler address must look like tcp://HOST:PORT, got {address!r}")
             try:
@@ -126,10 +131,11 @@ class DaskExecutor:
 
     @property
     def workers(self) -> int:
-        info = self.client.scheduler_info()
-        return max(1, sum(w.get("nthreads", 1) for w in info.get("workers", {}).values()))
+        info: dict[str, Any] = self.client.scheduler_info()
+        threads: int = sum(w.get("nthreads", 1) for w in info.get("workers", {}).values())
+        return max(1, threads)
 
-    def map_unordered(self, fn, tasks):
+    def map_unordered(self, fn: Callable[[Any], Any], tasks: Sequence[Any]) -> Iterator[tuple[int, Any]]:
         from dask.distributed import as_completed  # see __init__: Dask loads lazily
 
         futures = [self.client.submit(fn, task, pure=False, key=f"dialer-run-{i}-{os.urandom(4).hex()}") for i, task in enumerate(tasks)]
@@ -146,17 +152,18 @@ class DaskExecutor:
         if self._owned:
             self.client.close()
 
-    def __enter__(self):
+    def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     def __repr__(self) -> str:
-        return f"DaskExecutor({self.client.scheduler.address if hasattr(self.client, 'scheduler') else self.client!r})"
+        scheduler = getattr(self.client, "scheduler", None)
+        return f"DaskExecutor({scheduler.address if scheduler is not None else self.client!r})"
 
 
-def make_executor(*, workers: int | None = None, scheduler: str | None = None, client: Any = None) -> Executor:
+def make_executor(*, workers: int | None = None, scheduler: str | None = None, client: Client | None = None) -> Executor:
     """The executor a user asked for: a Dask client or scheduler address when
     given, else ``workers`` local processes (``workers=0``: in this process)."""
     if client is not None or scheduler is not None:

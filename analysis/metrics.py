@@ -46,12 +46,12 @@ from campaigns.document import parse_iso_duration
 __all__ = [
     "DEFAULT_INTERVAL",
     "THRESHOLD_SECONDS",
-    "metrics_over_time",
-    "run_totals",
-    "call_facts",
-    "parse_interval",
     "RunFiles",
+    "call_facts",
+    "metrics_over_time",
+    "parse_interval",
     "run_files",
+    "run_totals",
 ]
 
 DEFAULT_INTERVAL = "15min"
@@ -69,7 +69,7 @@ class RunFiles:
     summary: Path | None
 
 
-def run_files(run_dir: str | os.PathLike) -> RunFiles:
+def run_files(run_dir: str | os.PathLike[str]) -> RunFiles:
     d = Path(run_dir)
     events = d / "events.parquet"
     if not events.exists():
@@ -105,14 +105,14 @@ def parse_interval(interval: str | int | float | pd.Timedelta) -> float:
 # ---------------------------------------------------------------------------
 
 
-def _connect():
+def _connect() -> duckdb.DuckDBPyConnection:
 
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
     return con
 
 
-def _relation_sql(con, name: str, source: Any) -> str:
+def _relation_sql(con: duckdb.DuckDBPyConnection, name: str, source: Any) -> str:
     """Register ``source`` (a Parquet path, a run directory, an Arrow table or a
     pandas frame) and return SQL naming it."""
     if source is None:
@@ -134,7 +134,7 @@ def _relation_sql(con, name: str, source: Any) -> str:
 def _calls_sql(events_sql: str, threshold: float) -> str:
     """One row per call, from the DISCONNECTED events."""
     machine = ", ".join(f"'{s}'" for s in MACHINE_STATUSES)
-    thr_ms = int(round(threshold * 1000))
+    thr_ms = round(threshold * 1000)
     return f"""
     WITH d AS (
         SELECT
@@ -228,7 +228,8 @@ def call_facts(events: Any, *, threshold_seconds: float = THRESHOLD_SECONDS) -> 
     ms since the epoch; durations in seconds; the boolean classifications)."""
     con = _connect()
     try:
-        return con.execute(_calls_sql(_relation_sql(con, "events", events), threshold_seconds)).df()
+        facts: pd.DataFrame = con.execute(_calls_sql(_relation_sql(con, "events", events), threshold_seconds)).df()
+        return facts
     finally:
         con.close()
 
@@ -262,7 +263,7 @@ def metrics_over_time(
     interval), ``dial_level`` (lines in use per staffed agent),
     ``pacing_level``.
     """
-    iv_ms = int(round(parse_interval(interval) * 1000))
+    iv_ms = round(parse_interval(interval) * 1000)
     if timeline is None and isinstance(events, (str, os.PathLike)) and Path(events).is_dir():
         tl = Path(events) / "timeline.parquet"
         timeline = tl if tl.exists() else None
@@ -364,7 +365,7 @@ def run_totals(
     finally:
         con.close()
     df = _rates(df)
-    out = {k: (v.item() if hasattr(v, "item") else v) for k, v in df.iloc[0].to_dict().items()}
+    out: dict[str, Any] = {str(k): (v.item() if hasattr(v, "item") else v) for k, v in df.iloc[0].to_dict().items()}
     for k in ("dials", "answered", "live_answers", "live_answers_us", "machine_answers", "amd_false_positives",
               "amd_false_negatives", "connects", "live_connects", "abandoned_us", "abandoned_uk"):
         out[k] = int(out[k] or 0)

@@ -15,13 +15,15 @@ from __future__ import annotations
 import json
 import math
 import os
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import matplotlib
 import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
@@ -30,10 +32,10 @@ from analysis.sweep import SweepResult, load_result
 
 __all__ = [
     "plot_abandonment",
-    "plot_occupancy",
     "plot_dial_ratio",
-    "plot_time_to_agent",
     "plot_frontier",
+    "plot_occupancy",
+    "plot_time_to_agent",
     "render_run_plots",
     "render_sweep_plots",
 ]
@@ -47,7 +49,7 @@ def _figure(width: float = 10, height: float = 4.8) -> tuple[Figure, Any]:
     return fig, fig.add_subplot()
 
 
-def _time_axis(ax, times: pd.Series) -> None:
+def _time_axis(ax: Axes, times: pd.Series) -> None:
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%H:%M", tz="UTC"))
     span = (times.max() - times.min()) if len(times) else pd.Timedelta(0)
     if span > pd.Timedelta(days=2):
@@ -78,7 +80,7 @@ def plot_abandonment(
         ("us", US_COLOR, "US (TCPA/TSR): no agent within 2 s of the greeting's end, over live answers"),
         ("uk", UK_COLOR, "UK (Ofcom): no agent within 2 s of the greeting's start, AMD false positives included"),
     )
-    for ax, (key, color, heading) in zip(axes, panels):
+    for ax, (key, color, heading) in zip(axes, panels, strict=True):
         per, cum = m[f"abandonment_rate_{key}"], m[f"cum_abandonment_rate_{key}"]
         ax.bar(t, per.fillna(0), width=width, color=color, alpha=0.35, label="per interval")
         ax.plot(t, cum, color=color, lw=2.2, label="cumulative since the start")
@@ -222,11 +224,11 @@ def plot_frontier(
         color = matplotlib.colormaps["tab10"](i % 10)
         xerr = np.vstack([g["mean_x"] - g["ci_low_x"], g["ci_high_x"] - g["mean_x"]])
         yerr = np.vstack([g["mean_y"] - g["ci_low_y"], g["ci_high_y"] - g["mean_y"]])
-        lab = f"{_short(series_by)} = {name}" if series_by else "sweep points"
+        lab = f"{_short(series_by)} = {name!s}" if series_by else "sweep points"
         ax.errorbar(g["mean_x"], g["mean_y"], xerr=np.nan_to_num(xerr), yerr=np.nan_to_num(yerr), fmt="-o",
                     color=color, capsize=3, lw=1.5, ms=5, label=lab)
         if label_by:
-            for xv, yv, lv in zip(g["mean_x"], g["mean_y"], g[label_by]):
+            for xv, yv, lv in zip(g["mean_x"], g["mean_y"], g[label_by], strict=True):
                 ax.annotate(f"{_short(label_by)}={lv}", (xv, yv), textcoords="offset points",
                             xytext=(5, 5), fontsize=7, color=color)
     if limit is not None and "abandon" in y:
@@ -297,7 +299,7 @@ def _run_limits(run_dir: Path) -> tuple[float, float | None]:
 
 
 def render_run_plots(
-    run_dir: str | os.PathLike,
+    run_dir: str | os.PathLike[str],
     *,
     interval: str | int | float = "15min",
     limit: float | None = None,
@@ -332,7 +334,7 @@ def render_run_plots(
     return paths
 
 
-def render_sweep_plots(sweep_dir: str | os.PathLike) -> list[Path]:
+def render_sweep_plots(sweep_dir: str | os.PathLike[str]) -> list[Path]:
     """frontier.png of a sweep directory (abandonment vs occupancy)."""
 
     sweep_dir = Path(sweep_dir)

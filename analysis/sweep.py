@@ -31,13 +31,14 @@ import hashlib
 import itertools
 import json
 import math
-from statistics import NormalDist
 import os
 import re
 import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from statistics import NormalDist
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -54,22 +55,22 @@ from campaigns.document import resolve_path as doc_path
 from dialer import simulate
 
 __all__ = [
-    "SweepError",
-    "SweepSpec",
-    "SweepResult",
     "Point",
-    "load_sweep",
-    "parse_sweep",
-    "resolve_path",
-    "set_path",
+    "SweepError",
+    "SweepResult",
+    "SweepSpec",
     "apply_changes",
     "expand_points",
-    "replication_seeds",
-    "run_sweep",
+    "load_sweep",
+    "parse_sweep",
     "replicate",
+    "replication_seeds",
+    "resolve_path",
+    "run_sweep",
+    "set_path",
+    "simulate_summary",
     "summarize",
     "t_quantile",
-    "simulate_summary",
 ]
 
 ROOTS = ("campaign", "simulation")
@@ -96,7 +97,7 @@ def _tokens(path: str) -> list[str | int]:
         if m.start() != pos:
             break
         pos = m.end()
-        key, idx, dot = m.groups()
+        key, idx, _dot = m.groups()
         if key is not None:
             if not expect_key:
                 raise SweepError(f"parameter path {path!r}: missing '.' before {key!r}")
@@ -137,8 +138,10 @@ def resolve_path(document: Mapping[str, Any], path: str) -> str:
     document; the last may be an optional field the document leaves out (the
     document's validation judges it). Raises ``SweepError`` naming the path."""
     tokens = _tokens(path)
-    if tokens[0] not in ROOTS:
-        candidates = [r for r in ROOTS if isinstance(document.get(r), Mapping) and _first_key(document[r], tokens[0]) is not None]
+    head = tokens[0]
+    assert isinstance(head, str)  # _tokens: a path starts with a field name
+    if head not in ROOTS:
+        candidates = [r for r in ROOTS if isinstance(document.get(r), Mapping) and _first_key(document[r], head) is not None]
         if not candidates:
             raise SweepError(
                 f"unknown parameter path {path!r}: {tokens[0]!r} is not a field of 'simulation' or 'campaign'"
@@ -178,7 +181,7 @@ def _first_key(node: Mapping[str, Any], key: str) -> str | None:
     return None
 
 
-def set_path(document: dict, path: str, value: Any) -> None:
+def set_path(document: dict[str, Any], path: str, value: Any) -> None:
     """Set the value at a full path (as ``resolve_path`` returns) in place."""
     tokens = _tokens(path)
     node: Any = document
@@ -187,7 +190,7 @@ def set_path(document: dict, path: str, value: Any) -> None:
     node[tokens[-1]] = copy.deepcopy(value)
 
 
-def apply_changes(campaign: Any, changes: Mapping[str, Any]) -> dict:
+def apply_changes(campaign: Any, changes: Mapping[str, Any]) -> dict[str, Any]:
     """A copy of a campaign (path, mapping or document) as a plain dict with
     ``changes`` (path -> value, paths as in a sweep file) applied and the
     result validated: ``apply_changes(doc, {"agents.count": 12})``."""
@@ -210,8 +213,8 @@ class SweepSpec:
     paths as the user wrote them), ``replications``, ``seed``, ``metrics``
     (summary keys to report; None = every numeric one), ``keep_events``."""
 
-    document: dict
-    parameters: dict[str, list] = field(default_factory=dict)
+    document: dict[str, Any]
+    parameters: dict[str, list[Any]] = field(default_factory=dict)
     replications: int = 1
     seed: int = 0
     metrics: list[str] | None = None
@@ -239,7 +242,7 @@ class SweepSpec:
             raise SweepError(f"metrics must be a list of summary keys, got {self.metrics!r}")
 
 
-def _document_dict(campaign: Any, base_dir: Path | None = None) -> dict:
+def _document_dict(campaign: Any, base_dir: Path | None = None) -> dict[str, Any]:
     """A plain, validated document dict (defaults filled in, camelCase), with
     a relative contacts file made absolute so workers find it."""
 
@@ -322,10 +325,10 @@ class Point:
 
     index: int
     params: dict[str, Any]
-    document: dict
+    document: dict[str, Any]
 
 
-def _validate(doc: dict, what: str) -> None:
+def _validate(doc: dict[str, Any], what: str) -> None:
 
     try:
         parse_document(doc)
@@ -354,11 +357,11 @@ def expand_points(spec: SweepSpec) -> list[Point]:
     names = list(spec.parameters)
     for i, combo in enumerate(itertools.product(*(spec.parameters[n] for n in names))):
         doc = copy.deepcopy(base)
-        for n, v in zip(names, combo):
+        for n, v in zip(names, combo, strict=True):
             set_path(doc, resolved[n], v)
         if len(names) > 1:
-            _validate(doc, "point " + ", ".join(f"{n} = {v!r}" for n, v in zip(names, combo)))
-        points.append(Point(i, dict(zip(names, combo)), doc))
+            _validate(doc, "point " + ", ".join(f"{n} = {v!r}" for n, v in zip(names, combo, strict=True)))
+        points.append(Point(i, dict(zip(names, combo, strict=True)), doc))
     return points
 
 
@@ -430,7 +433,7 @@ def summarize(runs: pd.DataFrame, metrics: Sequence[str], by: Sequence[str], *, 
             sd = float(x.std(ddof=1)) if n > 1 else math.nan
             sem = sd / math.sqrt(n) if n > 1 else math.nan
             half = t_quantile(0.5 + confidence / 2, n - 1) * sem if n > 1 else math.nan
-            rows.append({**dict(zip(by, key)), "metric": m, "n": n, "mean": mean, "sd": sd, "sem": sem,
+            rows.append({**dict(zip(by, key, strict=True)), "metric": m, "n": n, "mean": mean, "sd": sd, "sem": sem,
                          "ci_low": mean - half, "ci_high": mean + half, "half_width": half})
     cols = [*by, "metric", "n", "mean", "sd", "sem", "ci_low", "ci_high", "half_width"]
     return pd.DataFrame(rows, columns=cols)
@@ -441,7 +444,7 @@ def summarize(runs: pd.DataFrame, metrics: Sequence[str], by: Sequence[str], *, 
 # ---------------------------------------------------------------------------
 
 
-def simulate_summary(task: Mapping[str, Any]) -> dict:
+def simulate_summary(task: Mapping[str, Any]) -> dict[str, Any]:
     """The worker function: simulate one run and return its summary.
 
     ``task`` holds ``document`` (plain dict), ``seed`` and optionally
@@ -455,7 +458,7 @@ def simulate_summary(task: Mapping[str, Any]) -> dict:
     return dict(result.summary)
 
 
-def _run_task(args: tuple) -> dict:
+def _run_task(args: tuple[Callable[[Mapping[str, Any]], Mapping[str, Any]], Mapping[str, Any]]) -> dict[str, Any]:
     fn, task = args
     t0, c0 = time.perf_counter(), time.process_time()
     summary = fn(task)
@@ -520,7 +523,7 @@ def run_sweep(
     scheduler: str | None = None,
     workers: int | None = None,
     run_fn: Callable[[Mapping[str, Any]], Mapping[str, Any]] = simulate_summary,
-    progress: Callable[[int, int, dict], None] | None = None,
+    progress: Callable[[int, int, dict[str, Any]], None] | None = None,
     confidence: float = 0.95,
 ) -> SweepResult:
     """Run every point of a sweep ``replications`` times and summarise.
@@ -542,7 +545,7 @@ def run_sweep(
     seeds = replication_seeds(spec.seed, spec.replications)
     out = Path(out_dir) if out_dir is not None else None
     runs_dir = out / "runs" if out is not None else None
-    if runs_dir is not None:
+    if out is not None and runs_dir is not None:
         runs_dir.mkdir(parents=True, exist_ok=True)
         _write_json(out / "sweep.json", {
             "name": spec.name, "source": spec.source, "parameters": spec.parameters, "set": spec.set,
@@ -550,8 +553,8 @@ def run_sweep(
             "keep_events": spec.keep_events, "document": spec.document,
         })
 
-    records: list[dict] = []
-    todo: list[tuple[dict, dict]] = []  # (record, task)
+    records: list[dict[str, Any]] = []
+    todo: list[tuple[dict[str, Any], dict[str, Any]]] = []  # (record, task)
     for p in points:
         for r, s in enumerate(seeds):
             key = run_key(p.document, s)
@@ -601,7 +604,7 @@ def run_sweep(
     return result
 
 
-def _tabulate(records: list[dict], params: list[str], metrics: list[str] | None, confidence: float) -> SweepResult:
+def _tabulate(records: list[dict[str, Any]], params: list[str], metrics: list[str] | None, confidence: float) -> SweepResult:
     rows = []
     for rec in sorted(records, key=lambda r: (r["point"], r["replication"])):
         row = {"point": rec["point"], **{p: _cell(rec["params"].get(p)) for p in params},

@@ -9,10 +9,11 @@ import logging
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
-from fastapi.responses import Response
+from fastapi.responses import PlainTextResponse, Response
 
-from api import errors
+from api import contract, errors
 from api.auth import Reader
+from api.bodyguard import BodyGuard
 from api.observability import AccessLog, setup_logging
 from api.state import ServiceState
 from campaigns.db import migrate
@@ -71,6 +72,9 @@ def create_app(
     )
     app.state.svc = ServiceState(settings)
     errors.install(app)
+    # Outermost last: the access log sees every answer, the body guard
+    # authenticates and bounds the body before any route parses it.
+    app.add_middleware(BodyGuard, state=app.state.svc)
     app.add_middleware(AccessLog, state=app.state.svc)
 
     from api import routes_native, routes_v1, routes_v2
@@ -78,6 +82,7 @@ def create_app(
     app.include_router(routes_v2.router)
     app.include_router(routes_native.router)
     app.include_router(routes_v1.router)
+    contract.install(app)
 
     @app.get("/healthz", tags=["Operations"], summary="Liveness and database check (no credentials)")
     def healthz(request: Request):
@@ -90,7 +95,8 @@ def create_app(
             return Response('{"status":"unavailable"}', status_code=503, media_type="application/json")
         return {"status": "ok"}
 
-    @app.get("/metrics", tags=["Operations"], summary="Prometheus metrics (bearer key)")
+    @app.get("/metrics", tags=["Operations"], summary="Prometheus metrics (bearer key)", response_class=PlainTextResponse,
+             responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}})
     def metrics(request: Request, principal: Reader):
         state = request.app.state.svc
         return Response(state.metrics.render(state), media_type="text/plain; version=0.0.4")

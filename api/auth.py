@@ -29,6 +29,9 @@ class Principal:
         return self.role == "manager"
 
 
+MISS = object()  # KeyCache.peek: not cached (or stale)
+
+
 class KeyCache:
     """Looks API keys up by access key id, caching for a few seconds so a
     signed request costs no extra query; revocation takes effect within ttl."""
@@ -38,6 +41,14 @@ class KeyCache:
         self.ttl = ttl
         self._cache: dict[str, tuple[float, tuple[str, str, str] | None]] = {}
         self._lock = threading.Lock()
+
+    def peek(self, akid: str):
+        """The cached entry if still fresh, else ``MISS`` (never queries)."""
+        with self._lock:
+            hit = self._cache.get(akid)
+        if hit and time.monotonic() - hit[0] < self.ttl:
+            return hit[1]
+        return MISS
 
     def get(self, akid: str) -> tuple[str, str, str] | None:
         now = time.monotonic()
@@ -65,6 +76,20 @@ def _check_secret(state, akid: str, secret: str) -> Principal | None:
     return Principal(akid, tenant, role)
 
 
+def cached_bearer_principal(state, token: str):
+    """Like ``bearer_principal`` when the key is in the cache (no query, so
+    the body guard can call it on the event loop); ``MISS`` otherwise."""
+    parsed = repo.parse_bearer(token.strip())
+    if parsed is None:
+        return None
+    found = state.keys.peek(parsed[0])
+    if found is MISS:
+        return MISS
+    if found is None or not hmac.compare_digest(repo.hash_secret(parsed[1]), found[0]):
+        return None
+    return Principal(parsed[0], found[2], found[1])
+
+
 def bearer_principal(state, token: str) -> Principal | None:
     parsed = repo.parse_bearer(token.strip())
     if parsed is None:
@@ -72,47 +97,84 @@ def bearer_principal(state, token: str) -> Principal | None:
     return _check_secret(state, *parsed)
 
 
-async def connect_principal(request: Request) -> Principal:
-    """SigV4 (what boto3 sends) or ``Authorization: Bearer <key>`` (for curl)."""
-    state = request.app.state.svc
-    header = request.headers.get("authorization")
-    if not header:
-        raise access_denied("Missing Authentication Token: sign the request with AWS Signature Version 4 or send a bearer API key")
-    if header.lower().startswith("bearer "):
-        p = bearer_principal(state, header[7:])
-        if p is None:
-            raise access_denied("The API key is not valid")
-        return p
-    try:
-        parsed = sigv4.parse_authorization(header)
-    except sigv4.SigV4Error as exc:
-        raise access_denied(str(exc)) from None
-    found = state.keys.get(parsed.access_key_id)
-    if found is None:
-        raise access_denied("The security token included in the request is invalid: unknown access key id")
-    secret = repo.derive_secret(state.server_secret, parsed.access_key_id)
-    if not hmac.compare_digest(repo.hash_secret(secret), found[0]):
-        raise access_denied("The security token included in the request is invalid")
-    headers: dict[str, list[str]] = {}
-    for k, v in request.headers.raw:
-        headers.setdefault(k.decode("latin-1").lower(), []).append(v.decode("latin-1"))
-    body = await request.body()
-    raw_path = request.scope.get("raw_path", b"").decode("latin-1") or request.url.path
-    raw_path = raw_path.split("?", 1)[0]
-    try:
-        sigv4.verify(
+@dataclass
+class SigV4Check:
+    """A SigV4 request checked as far as its headers allow (format, key,
+    service, clock skew; the whole signature when the client declared the
+    body's hash). ``finish`` completes it with the SHA-256 of the body."""
+
+    principal: Principal
+    parsed: sigv4.ParsedAuth
+    secret: str
+    amz_date: str
+    method: str
+    raw_path: str
+    raw_query: str
+    headers: dict[str, list[str]]
+    declared: str | None
+
+    @classmethod
+    def start(cls, state, scope, headers: dict[str, list[str]]) -> "SigV4Check":
+        """Raises ConnectError (AccessDenied) for what the headers already show."""
+        try:
+            parsed = sigv4.parse_authorization(headers["authorization"][0])
+        except sigv4.SigV4Error as exc:
+            raise access_denied(str(exc)) from None
+        found = state.keys.get(parsed.access_key_id)
+        if found is None:
+            raise access_denied("The security token included in the request is invalid: unknown access key id")
+        secret = repo.derive_secret(state.server_secret, parsed.access_key_id)
+        if not hmac.compare_digest(repo.hash_secret(secret), found[0]):
+            raise access_denied("The security token included in the request is invalid")
+        raw_path = scope.get("raw_path", b"").decode("latin-1") or scope["path"]
+        check = cls(
+            principal=Principal(parsed.access_key_id, found[2], found[1]),
             parsed=parsed,
             secret=secret,
-            method=request.method,
-            raw_path=raw_path,
-            raw_query=request.scope.get("query_string", b"").decode("latin-1"),
+            amz_date="",
+            method=scope["method"],
+            raw_path=raw_path.split("?", 1)[0],
+            raw_query=scope.get("query_string", b"").decode("latin-1"),
             headers=headers,
-            body=body,
-            max_skew_seconds=state.settings.sigv4_max_skew_seconds,
+            declared=sigv4.declared_payload_hash(headers),
         )
-    except sigv4.SigV4Error as exc:
-        raise access_denied(str(exc)) from None
-    return Principal(parsed.access_key_id, found[2], found[1])
+        try:
+            check.amz_date = sigv4.check_envelope(parsed, headers, max_skew_seconds=state.settings.sigv4_max_skew_seconds)
+            if check.declared is not None:
+                check._signature(check.declared)  # before a byte of the body is read
+        except sigv4.SigV4Error as exc:
+            raise access_denied(str(exc)) from None
+        return check
+
+    def _signature(self, payload_hash: str) -> None:
+        sigv4.check_signature(
+            parsed=self.parsed, secret=self.secret, amz_date=self.amz_date, method=self.method,
+            raw_path=self.raw_path, raw_query=self.raw_query, headers=self.headers, payload_hash=payload_hash,
+        )
+
+    def finish(self, body_sha256: str) -> Principal:
+        try:
+            if self.declared is None:
+                self._signature(body_sha256)
+            else:
+                sigv4.check_body_hash(self.declared, body_sha256)
+        except sigv4.SigV4Error as exc:
+            raise access_denied(str(exc)) from None
+        return self.principal
+
+
+def admitted(request: Request) -> Principal | None:
+    """The principal ``api.bodyguard`` authenticated for this request."""
+    return request.scope.get("state", {}).get("principal")
+
+
+async def connect_principal(request: Request) -> Principal:
+    """SigV4 (what boto3 sends) or ``Authorization: Bearer <key>`` (for curl),
+    checked by ``api.bodyguard`` before the body was read."""
+    p = admitted(request)
+    if p is None:
+        raise access_denied("Missing Authentication Token: sign the request with AWS Signature Version 4 or send a bearer API key")
+    return p
 
 
 def connect_manager(p: Annotated[Principal, Depends(connect_principal)]) -> Principal:
@@ -131,7 +193,7 @@ def native_principal(
 ) -> Principal:
     if creds is None or creds.scheme.lower() != "bearer":
         raise NativeError(401, "Unauthorized", "an API key is required: Authorization: Bearer <key>", headers={"WWW-Authenticate": "Bearer"})
-    p = bearer_principal(request.app.state.svc, creds.credentials)
+    p = admitted(request)
     if p is None:
         raise NativeError(401, "Unauthorized", "the API key is not valid", headers={"WWW-Authenticate": "Bearer"})
     return p

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from campaigns.files import private_umask
 from campaigns.settings import Settings
 
 
@@ -38,6 +39,7 @@ def register(app: typer.Typer) -> None:
 
         from api.app import create_app
 
+        private_umask()  # files of the server and its workers: owner-only (docs/service.md)
         try:
             settings = Settings.from_env(
                 database_url=database_url, host=host, port=port, log_level=log_level, run_scheduler=scheduler
@@ -45,7 +47,7 @@ def register(app: typer.Typer) -> None:
         except ValidationError as exc:
             for err in exc.errors():
                 typer.echo(f"error: {'.'.join(str(p) for p in err['loc'])}: {err['msg']}", err=True)
-            raise typer.Exit(2)
+            raise typer.Exit(2) from None
         application = create_app(settings, freeze_gc=True)
         uvicorn.run(
             application,

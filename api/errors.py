@@ -79,6 +79,33 @@ def native_response(err: NativeError) -> JSONResponse:
     return JSONResponse(body, status_code=err.status, headers=err.headers)
 
 
+def api_routes(routes) -> list:
+    """The APIRoutes of an app, through included routers."""
+    from fastapi.routing import APIRoute
+
+    out: list = []
+    for r in routes:
+        if isinstance(r, APIRoute):
+            out.append(r)
+        elif getattr(r, "original_router", None) is not None:
+            out.extend(api_routes(r.original_router.routes))
+        elif getattr(r, "routes", None):
+            out.extend(api_routes(r.routes))
+    return out
+
+
+def allowed_methods(req: Request) -> str:
+    """The methods the OpenAPI document lists for the requested path (the
+    ``Allow`` header of a 405: every route of the path, not only the first)."""
+    from starlette.routing import Match
+
+    methods: set[str] = set()
+    for route in api_routes(req.app.routes):
+        if route.include_in_schema and route.matches(req.scope)[0] is not Match.NONE:
+            methods |= set(route.methods) - {"HEAD"}
+    return ", ".join(sorted(methods))
+
+
 def is_connect_path(path: str) -> bool:
     return not (path.startswith("/sim") or path in ("/healthz", "/metrics") or path.startswith("/docs") or path.startswith("/openapi"))
 
@@ -115,9 +142,13 @@ def install(app) -> None:
                 err = ConnectError("UnknownOperationException", f"method {req.method} not allowed on {req.url.path}")
                 resp = connect_response(err)
                 resp.status_code = 405
+                resp.headers["Allow"] = allowed_methods(req)
                 return resp
             return connect_response(ConnectError("ValidationException", str(exc.detail)))
-        return native_response(NativeError(exc.status_code, "HTTPError", str(exc.detail), headers=getattr(exc, "headers", None)))
+        headers = dict(getattr(exc, "headers", None) or {})
+        if exc.status_code == 405:
+            headers["Allow"] = allowed_methods(req)
+        return native_response(NativeError(exc.status_code, "HTTPError", str(exc.detail), headers=headers or None))
 
     @app.exception_handler(Exception)
     async def _unexpected(req: Request, exc: Exception):  # pragma: no cover - last resort

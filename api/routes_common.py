@@ -10,6 +10,20 @@ from fastapi import APIRouter, Body, Query, Request, Response
 from api import campaign_ops as ops
 from api.auth import ConnectManager, ConnectReader
 
+# The page tokens the server issues (campaigns.repository.encode_token: the
+# unpadded URL-safe base64 of {"o": <offset>}), exactly: any string matching
+# it is a token the server accepts, so the OpenAPI document says what a
+# valid token is (tests/api/test_fuzz.py checks that every match decodes).
+_ANY_DIGIT = "(?:M[DTjz]|N[DTjz]|O[DT])"
+_FIRST_DIGIT = "(?:M[Tjz]|N[DTjz]|O[DT])"  # 1-9: JSON numbers have no leading zero
+_ONE_LEFT = "(?:M[HXn3]|N[HXn3]|O[HX])0"
+_TWO_LEFT = "[BFJNRVZdhl]9"
+_TRIPLE = "[AEIMQUYcgk][w-z0-5]"
+TOKEN_PATTERN = (
+    f"^eyJvIjog(?:{_ONE_LEFT}|{_FIRST_DIGIT}{_TWO_LEFT}|{_FIRST_DIGIT}{_TRIPLE}(?:{_ANY_DIGIT}{_TRIPLE})*"
+    f"(?:fQ|{_ONE_LEFT}|{_ANY_DIGIT}{_TWO_LEFT}))$"
+)
+
 JsonBody = Annotated[dict[str, Any], Body()]
 OptBody = Annotated[dict[str, Any] | None, Body()]
 

@@ -8,26 +8,37 @@ import asyncio
 import csv
 import io
 import json
+import os
+import re
+import shutil
+import tempfile
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Query, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, Response, StreamingResponse
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from api import campaign_ops as ops
+from api import livelog
 from api import runs as run_ops
 from api.auth import Manager, Reader
+from api.routes_common import TOKEN_PATTERN
 from api.errors import ConnectError, NativeError
 from campaigns import lifecycle
 from campaigns import repository as repo
-from campaigns.document import Simulation, SyntheticContacts
+from campaigns.document import Simulation, SyntheticContacts, control_character
+from campaigns.files import write_atomic
+from compliance import audit as compliance_audit
+from compliance.rules import UnknownJurisdiction, builtin_name, builtin_names, builtin_rules
 
 router = APIRouter(prefix="/sim", tags=["Native"])
 
 Limit = Annotated[int, Query(ge=1, le=500)]
-Token = Annotated[str | None, Query(max_length=1000)]
+# 30 characters: offsets below 10**15, far beyond any table; a longer token
+# was never issued.
+Token = Annotated[str | None, Query(max_length=30, pattern=TOKEN_PATTERN, description="nextToken of the previous page")]
 MAX_UPLOAD = 50 * 1024 * 1024
 
 
@@ -91,6 +102,13 @@ class ContactCenterIn(BaseModel):
     name: str | None = Field(default=None, max_length=128)
     simulation: dict[str, Any]
 
+    @field_validator("name")
+    @classmethod
+    def _one_line(cls, value: str | None) -> str | None:
+        if value is not None and (bad := control_character(value, names=True)):
+            raise ValueError(f"must not contain control characters (found {bad})")
+        return value
+
 
 def _cc_out(cc) -> dict:
     return {
@@ -111,8 +129,6 @@ def list_contact_centers(request: Request, principal: Reader, limit: Limit = 50,
 
 @router.put("/contact-centers/{instance_id}", summary="Create or replace a simulated contact center")
 def put_contact_center(request: Request, principal: Manager, instance_id: str, body: ContactCenterIn):
-    import re
-
     if not re.fullmatch(r"[-_.a-zA-Z0-9]{1,256}", instance_id):
         raise _bad("instance id must be 1..256 characters of [-_.a-zA-Z0-9]")
     sim = dict(body.simulation)
@@ -122,7 +138,16 @@ def put_contact_center(request: Request, principal: Manager, instance_id: str, b
         model = Simulation.model_validate(sim)
     except ValidationError as exc:
         raise NativeError(422, "ValidationError", "invalid simulation settings", _pydantic_details(exc)) from None
+    if model.jurisdiction is not None:
+        # A name from the closed list, never a rule file on the server.
+        try:
+            model.jurisdiction = builtin_name(model.jurisdiction)
+        except UnknownJurisdiction:
+            raise NativeError(422, "ValidationError", "invalid simulation settings", [{
+                "field": "simulation.jurisdiction",
+                "message": f"not a built-in rule-set name; known: {', '.join(builtin_names())}"}]) from None
     stored = model.model_dump(mode="json", by_alias=True, exclude_none=True)
+    stored.setdefault("jurisdiction", None)
     with _svc(request).session() as s:
         cc, created = repo.put_contact_center(s, tenant=principal.tenant, instance_id=instance_id, simulation=stored, name=body.name)
         out = _cc_out(cc)
@@ -177,6 +202,11 @@ def _contact_out(c) -> dict:
     return out
 
 
+# Columns stored in fixed-width database fields (campaigns.models): longer
+# values are refused alike on SQLite (which would keep them) and PostgreSQL.
+_CSV_WIDTHS = {"time_zone": 64, "timeZone": 64, "postcode": 16, "zip": 16, "postal_code": 16}
+
+
 def parse_csv_upload(data: bytes, region: str):
     """Rows of a CSV upload normalised into a ContactList (bad rows in
     ``rejected``) and the time zone each kept row named explicitly."""
@@ -186,12 +216,21 @@ def parse_csv_upload(data: bytes, region: str):
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise _bad("the file is not UTF-8 text") from None
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise _bad(f"file: line {line} contains a NUL character (U+0000); a CSV file is text",
+                   [{"field": "file", "message": f"NUL character on line {line}"}])
     reader = csv.DictReader(io.StringIO(text))
     if not reader.fieldnames:
         raise _bad("the CSV file is empty (a header row with a phone column is needed)")
     rows = []
     for n, row in enumerate(reader):
         row = {k: v for k, v in row.items() if k is not None}
+        for column, most in _CSV_WIDTHS.items():
+            value = row.get(column)
+            if isinstance(value, str) and len(value.strip()) > most:
+                raise _bad(f"row {n + 1}: {column} is longer than {most} characters",
+                           [{"field": f"row {n + 1}.{column}", "message": f"at most {most} characters"}])
         row["_row"] = n
         rows.append(row)
     contacts = from_rows(rows, ZoneSettings(default_region=region))
@@ -221,7 +260,10 @@ async def upload_contact_list(
     reason; the good rows are kept."""
     if file is not None:
         data = await file.read(MAX_UPLOAD + 1)
-        list_name = name or file.filename or "contacts.csv"
+        if file.filename and (bad := control_character(file.filename, names=True)):
+            raise _bad(f"file.filename: must not contain control characters (found {bad})",
+                       [{"field": "file.filename", "message": f"control character {bad}"}])
+        list_name = name or (file.filename or "contacts.csv")[:256]
     else:
         ctype = request.headers.get("content-type", "")
         if not ctype.startswith(("text/csv", "text/plain", "application/csv")):
@@ -375,7 +417,8 @@ def run_out(r) -> dict:
 
 class RunIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    seed: int | None = Field(default=None, ge=0, le=2**63 - 1)
+    # 2**53 - 1: the largest integer every JSON client reads exactly.
+    seed: int | None = Field(default=None, ge=0, le=2**53 - 1)
 
 
 @router.post("/campaigns/{campaign_id}/runs", status_code=201, summary="Start a run (StartCampaign with an optional seed)")
@@ -423,8 +466,7 @@ def get_run_summary(request: Request, principal: Reader, run_id: str):
         return r.summary
 
 
-@router.post("/runs/{run_id}/{action}", summary="Pause, resume or stop a run (and its campaign)")
-def control_run(request: Request, principal: Manager, run_id: str, action: Literal["pause", "resume", "stop"]):
+def control_run(request: Request, principal: Manager, run_id: str, action: str):
     state = _svc(request)
     with state.session() as s:
         r = _run(s, principal, run_id)
@@ -438,29 +480,67 @@ def control_run(request: Request, principal: Manager, run_id: str, action: Liter
         return run_out(r)
 
 
+def _control_route(action: str):
+    def handler(request: Request, principal: Manager, run_id: str):
+        return control_run(request, principal, run_id, action)
+
+    handler.__name__ = f"{action}_run"
+    return handler
+
+
+# One route per action (not /runs/{id}/{action}): a POST to another run
+# path (/runs/{id}/summary) is then a 405, as the OpenAPI document says.
+for _action in ("pause", "resume", "stop"):
+    router.add_api_route(f"/runs/{{run_id}}/{_action}", _control_route(_action), methods=["POST"],
+                         summary=f"{_action.title()} a run (and its campaign)")
+
+
+FINISHED = ("completed", "stopped", "failed")
+
+
 def _run_dir(r) -> Path:
     if not r.events_dir:
         raise NativeError(409, "NotReady", f"run {r.id} is {r.status}; it has no events yet")
     return Path(r.events_dir)
 
 
-@router.get("/runs/{run_id}/events", summary="Download a run's events (parquet, jsonl) or page through them (json)")
+def _finished_dir(r) -> Path:
+    """The run folder of a finished run whose events.parquet was written;
+    409 naming the run's status otherwise. The worker renames the file into
+    place before it marks the run finished, so what is served is whole."""
+    if r.status not in FINISHED or not r.events_dir or not (Path(r.events_dir) / "events.parquet").is_file():
+        raise NativeError(
+            409, "NotReady",
+            f"run {r.id} is {r.status}; events.parquet is served once the run has finished (use format=jsonl or /stream meanwhile)",
+        )
+    return Path(r.events_dir)
+
+
+_BINARY = {"schema": {"type": "string", "format": "binary"}}
+
+
+@router.get("/runs/{run_id}/events", summary="Download a run's events (parquet, jsonl) or page through them (json)",
+            responses={200: {"content": {"application/vnd.apache.parquet": _BINARY, "application/x-ndjson": _BINARY,
+                                         "application/json": {"schema": {"type": "object"}}}}})
 def get_run_events(request: Request, principal: Reader, run_id: str,
                    format: Literal["parquet", "jsonl", "json"] = "parquet",
                    eventType: Annotated[str | None, Query(max_length=40)] = None,
                    limit: Limit = 100, nextToken: Token = None):
     with _svc(request).session() as s:
         r = _run(s, principal, run_id)
-        d = _run_dir(r)
-        status = r.status
+        if format == "jsonl":
+            d = _run_dir(r)
+        else:
+            d = _finished_dir(r)
     if format == "jsonl":
-        path = d / "events.jsonl"
-        if not path.exists():
+        reader = livelog.open_reader(d)
+        if reader is None:
             raise NativeError(409, "NotReady", "no events yet")
-        return FileResponse(path, media_type="application/x-ndjson", filename=f"{run_id}-events.jsonl")
+        return StreamingResponse(
+            livelog.iterate_bytes(reader), media_type="application/x-ndjson",
+            headers={"Content-Disposition": f'attachment; filename="{run_id}-events.jsonl"'},
+        )
     path = d / "events.parquet"
-    if not path.exists():
-        raise NativeError(409, "NotReady", f"run is {status}; events.parquet is written when it ends (use format=jsonl or /stream meanwhile)")
     if format == "parquet":
         return FileResponse(path, media_type="application/vnd.apache.parquet", filename=f"{run_id}-events.parquet")
     import pyarrow.compute as pc
@@ -498,89 +578,108 @@ async def stream_run(request: Request, principal: Reader, run_id: str,
 
     async def gen():
         line_no = 0
-        fh = None
+        reader = None
         last_progress = 0.0
         loop = asyncio.get_running_loop()
-        buf = ""
+        needle = f'"eventType":"{eventType}"'.encode() if eventType else None
         try:
             while True:
                 if await request.is_disconnected():
                     return
                 status, events_dir, out = await run_in_threadpool(snapshot)
-                if fh is None and events_dir and (Path(events_dir) / "events.jsonl").exists():
-                    fh = open(Path(events_dir) / "events.jsonl", encoding="utf-8")
-                sent = 0
-                if fh is not None:
-                    while sent < 2000:
-                        chunk = fh.readline()
-                        if not chunk:
-                            break
-                        buf += chunk
-                        if not buf.endswith("\n"):
-                            break
-                        line, buf = buf, ""
+                if reader is None and events_dir:
+                    reader = await run_in_threadpool(livelog.open_reader, events_dir)
+                if reader is not None:
+                    # File reads and decompression run in a thread: the
+                    # event loop never waits on the disk.
+                    lines = await run_in_threadpool(reader.read_lines, 2000)
+                    for line in lines:
                         line_no += 1
-                        if line_no <= start_line:
+                        if line_no <= start_line or (needle is not None and needle not in line):
                             continue
-                        if eventType and f'"eventType":"{eventType}"' not in line:
-                            continue
-                        sent += 1
-                        yield f"id: {line_no}\nevent: contact\ndata: {line.strip()}\n\n"
+                        yield f"id: {line_no}\nevent: contact\ndata: {line.decode()}\n\n"
+                    more = len(lines) == 2000
+                else:
+                    more = False
                 now = loop.time()
                 if now - last_progress >= 1.0:
                     last_progress = now
                     yield f"event: progress\ndata: {json.dumps({k: out[k] for k in ('status', 'progress', 'dials', 'simulatedSeconds')})}\n\n"
-                finished = status in ("completed", "stopped", "failed")
-                if finished and sent == 0:
+                finished = status in FINISHED
+                if finished and not more:
                     yield f"event: end\ndata: {json.dumps({'status': status, 'error': out['error']})}\n\n"
                     return
-                if sent == 0:
+                if not more:
                     await asyncio.sleep(0.25)
         finally:
-            if fh is not None:
-                fh.close()
+            if reader is not None:
+                reader.close()
 
     return StreamingResponse(gen(), media_type="text/event-stream", headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
 
 @router.get("/runs/{run_id}/compliance", summary="Compliance report of a finished run")
 def get_run_compliance(request: Request, principal: Reader, run_id: str,
-                       jurisdiction: Annotated[str | None, Query(max_length=32)] = None):
+                       jurisdiction: Annotated[str | None, Query(
+                           description="A built-in rule-set name (default: the run's own); any other value is one 400",
+                           json_schema_extra={"enum": list(builtin_names())})] = None):
+    """``jurisdiction`` is a built-in rule-set name (US, UK, AU, AU_RESEARCH,
+    NZ; case-insensitive, GB for UK); by default the run's own. It is never
+    read as a file: rule packs uploaded by tenants are not offered yet."""
+    if jurisdiction is not None:
+        chosen = _jurisdiction("jurisdiction", jurisdiction)
     with _svc(request).session() as s:
         r = _run(s, principal, run_id)
-        d = _run_dir(r)
-        doc_j = (r.document.get("document") or {}).get("simulation", {}).get("jurisdiction")
-        status = r.status
-    path = d / "events.parquet"
-    if not path.exists():
-        raise NativeError(409, "NotReady", f"run is {status}; the report needs the finished run's events")
-    chosen = jurisdiction or doc_j
-    cache = d / f"compliance-{chosen or 'none'}.json"
+        d = _finished_dir(r)
+        # A stored document without the key was simulated with the default.
+        doc_j = (r.document.get("document") or {}).get("simulation", {}).get(
+            "jurisdiction", Simulation.model_fields["jurisdiction"].default)
+    if jurisdiction is None:
+        if doc_j is None:
+            raise _bad(f"run {run_id} was simulated without a jurisdiction; pass jurisdiction= one of {', '.join(builtin_names())}")
+        chosen = _jurisdiction("jurisdiction", doc_j)
+    cache = d / f"compliance-{chosen}.json"
     if cache.exists():
         return json.loads(cache.read_text())
-    try:
-        from compliance import audit
-    except ImportError:
-        raise NativeError(501, "NotImplemented", "compliance.audit is not available in this build") from None
-    try:
-        report = audit(str(path), chosen)
-    except (ValueError, KeyError) as exc:
-        raise _bad(f"cannot audit with jurisdiction {chosen!r}: {exc}") from None
-    data = report.to_dict() if hasattr(report, "to_dict") else report
-    data = json.loads(json.dumps(data, default=str))
-    cache.write_text(json.dumps(data))
+    report = compliance_audit(str(d / "events.parquet"), builtin_rules(chosen))
+    data = json.loads(json.dumps(report.to_dict(), default=str))
+    write_atomic(cache, json.dumps(data).encode())
     return data
+
+
+def _jurisdiction(field: str, value: object) -> str:
+    """The canonical built-in rule-set name, or one 400 naming the field.
+    The message depends on the value only, never on the file system."""
+    try:
+        return builtin_name(value)
+    except UnknownJurisdiction:
+        # The value is not echoed: one answer for every unknown name.
+        text = f"not a built-in rule-set name; known: {', '.join(builtin_names())} (rule packs of your own are not offered over HTTP yet)"
+        raise NativeError(400, "BadRequest", f"{field}: {text}", [{"field": field, "message": text}]) from None
 
 
 _PLOT_NAMES = ("abandonment", "occupancy", "dial_ratio", "time_to_agent")
 
 
 def _render_plots(d: Path) -> list[str]:
-    plots = d / "plots"
-    if not plots.exists() or not any(plots.glob("*.png")):
-        from analysis.plots import render_run_plots
+    """Draw the plots once, in a scratch folder renamed to ``plots`` when
+    complete, so a concurrent request never serves a half-written PNG."""
+    from analysis.plots import render_run_plots  # matplotlib: loaded on first use only
 
-        render_run_plots(d)
+    plots = d / "plots"
+    if not plots.is_dir():
+        scratch = Path(tempfile.mkdtemp(prefix=".plots-", dir=d))
+        try:
+            for f in d.iterdir():
+                if f.is_file() and not f.name.startswith("."):
+                    (scratch / f.name).symlink_to(f.resolve())
+            render_run_plots(scratch)
+            try:
+                os.rename(scratch / "plots", plots)
+            except OSError:
+                pass  # another request finished first: its plots are the same
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
     return sorted(p.stem for p in plots.glob("*.png"))
 
 
@@ -588,30 +687,20 @@ def _render_plots(d: Path) -> list[str]:
 def list_run_plots(request: Request, principal: Reader, run_id: str):
     with _svc(request).session() as s:
         r = _run(s, principal, run_id)
-        d = _run_dir(r)
-    if not (d / "events.parquet").exists():
-        raise NativeError(409, "NotReady", f"run is {r.status}; plots need the finished run's events")
-    try:
-        names = _render_plots(d)
-    except ImportError:
-        raise NativeError(501, "NotImplemented", "analysis.plots is not available in this build") from None
+        d = _finished_dir(r)
+    names = _render_plots(d)
     return {"items": [{"name": n, "href": f"/sim/runs/{run_id}/plots/{n}.png"} for n in names]}
 
 
 @router.get("/runs/{run_id}/plots/{name}.png", summary="One plot of a finished run (PNG)",
-            response_class=FileResponse)
+            response_class=FileResponse, responses={200: {"content": {"image/png": _BINARY}}})
 def get_run_plot(request: Request, principal: Reader, run_id: str, name: str):
     if name not in _PLOT_NAMES:
         raise _not_found(f"no plot named {name!r}; plots: {', '.join(_PLOT_NAMES)}")
     with _svc(request).session() as s:
         r = _run(s, principal, run_id)
-        d = _run_dir(r)
-    if not (d / "events.parquet").exists():
-        raise NativeError(409, "NotReady", f"run is {r.status}; plots need the finished run's events")
-    try:
-        _render_plots(d)
-    except ImportError:
-        raise NativeError(501, "NotImplemented", "analysis.plots is not available in this build") from None
+        d = _finished_dir(r)
+    _render_plots(d)
     path = d / "plots" / f"{name}.png"
     if not path.exists():
         raise _not_found(f"plot {name} was not drawn for this run (no data for it)")

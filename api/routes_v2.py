@@ -4,6 +4,8 @@ shapes and errors."""
 
 from __future__ import annotations
 
+from typing import Literal
+
 from fastapi import APIRouter, Query, Request
 
 from api import campaign_ops as ops
@@ -105,7 +107,7 @@ def _require_channel(name: str, value: str) -> None:
 
 
 @router.delete("/campaigns/{id}/channel-subtype-config", summary="DeleteCampaignChannelSubtypeConfig")
-def delete_channel_subtype_config(request: Request, principal: ConnectManager, id: str, channelSubtype: str = Query(...)):
+def delete_channel_subtype_config(request: Request, principal: ConnectManager, id: str, channelSubtype: Literal["TELEPHONY", "SMS", "EMAIL", "WHATSAPP"] = Query(...)):
     _require_channel("channelSubtype", channelSubtype)
     state = svc(request)
     with state.session() as s:
@@ -117,7 +119,8 @@ def delete_channel_subtype_config(request: Request, principal: ConnectManager, i
 
 
 @router.delete("/campaigns/{id}/communication-time", summary="DeleteCampaignCommunicationTime")
-def delete_communication_time(request: Request, principal: ConnectManager, id: str, config: str = Query(...)):
+def delete_communication_time(request: Request, principal: ConnectManager, id: str,
+                              config: Literal["TELEPHONY", "SMS", "EMAIL", "WHATSAPP"] = Query(...)):
     _require_channel("config", config)
     state = svc(request)
     with state.session() as s:
@@ -131,7 +134,8 @@ def delete_communication_time(request: Request, principal: ConnectManager, id: s
 
 
 @router.delete("/campaigns/{id}/communication-limits", summary="DeleteCampaignCommunicationLimits")
-def delete_communication_limits(request: Request, principal: ConnectManager, id: str, config: str = Query(...)):
+def delete_communication_limits(request: Request, principal: ConnectManager, id: str,
+                                config: Literal["ALL_CHANNEL_SUBTYPES"] = Query(...)):
     if config != "ALL_CHANNEL_SUBTYPES":
         raise validation("config must be ALL_CHANNEL_SUBTYPES")
     state = svc(request)

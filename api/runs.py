@@ -18,6 +18,7 @@ from api.errors import validation
 from campaigns import repository as repo
 from campaigns.document import CampaignDocumentError, parse_document
 from campaigns.models import Campaign, OutboundRequest
+from compliance.rules import UnknownJurisdiction, builtin_name
 
 # Used when a campaign's connectInstanceId has no simulated contact center:
 # ten agents and the reference answer mix (people answer about 10% of calls).
@@ -67,11 +68,20 @@ def build_document(session, campaign: Campaign, *, now: datetime | None = None) 
 
 
 def check_document(document: dict[str, Any]):
+    """The parsed document, or a ValidationException. Its jurisdiction must
+    be a built-in rule-set name: the worker must never open a rule file a
+    request named (settings stored by an older release are checked here)."""
     try:
-        return parse_document(document, source="campaign")
+        doc = parse_document(document, source="campaign")
     except CampaignDocumentError as exc:
         msgs = [f"{'.'.join(p.split('.'))}: {m}" for p, m, _v in exc.errors[:5]]
         raise validation("campaign cannot be simulated: " + "; ".join(msgs)) from None
+    if doc.simulation.jurisdiction is not None:
+        try:
+            builtin_name(doc.simulation.jurisdiction)
+        except UnknownJurisdiction as exc:
+            raise validation(f"campaign cannot be simulated: simulation.jurisdiction: {exc}") from None
+    return doc
 
 
 def start_run(session, state, campaign: Campaign, *, seed: int | None = None):

@@ -96,19 +96,11 @@ def signing_key(secret: str, date: str, region: str, service: str) -> bytes:
     return hmac.new(k, b"aws4_request", hashlib.sha256).digest()
 
 
-def verify(
-    *,
-    parsed: ParsedAuth,
-    secret: str,
-    method: str,
-    raw_path: str,
-    raw_query: str,
-    headers: dict[str, list[str]],
-    body: bytes,
-    max_skew_seconds: int = 900,
-    now: datetime | None = None,
-) -> None:
-    """Raise SigV4Error unless the request carries a valid signature."""
+def check_envelope(
+    parsed: ParsedAuth, headers: dict[str, list[str]], *, max_skew_seconds: int = 900, now: datetime | None = None
+) -> str:
+    """What needs no secret and no body: service, date, clock skew. Returns
+    the X-Amz-Date value; raises SigV4Error."""
     if parsed.service != SERVICE:
         raise SigV4Error(f"Credential should be scoped to correct service: '{SERVICE}'")
     amz_date = (headers.get("x-amz-date") or [None])[0]
@@ -123,12 +115,30 @@ def verify(
     now = now or datetime.now(timezone.utc)
     if abs((now - when).total_seconds()) > max_skew_seconds:
         raise SigV4Error("Signature expired: request time is too far from the server time")
-    payload_hash = (headers.get("x-amz-content-sha256") or [None])[0]
-    body_hash = hashlib.sha256(body).hexdigest()
-    if payload_hash is None or payload_hash == "UNSIGNED-PAYLOAD":
-        payload_hash = payload_hash or body_hash
-    elif payload_hash != body_hash:
-        raise SigV4Error("X-Amz-Content-SHA256 does not match the body")
+    for name in parsed.signed_headers:
+        if name not in headers:
+            raise SigV4Error(f"signed header {name!r} is missing from the request")
+    return amz_date
+
+
+def declared_payload_hash(headers: dict[str, list[str]]) -> str | None:
+    """X-Amz-Content-SHA256 when sent (a hex digest or UNSIGNED-PAYLOAD)."""
+    return (headers.get("x-amz-content-sha256") or [None])[0]
+
+
+def check_signature(
+    *,
+    parsed: ParsedAuth,
+    secret: str,
+    amz_date: str,
+    method: str,
+    raw_path: str,
+    raw_query: str,
+    headers: dict[str, list[str]],
+    payload_hash: str,
+) -> None:
+    """Raise SigV4Error unless the signature matches the canonical request
+    with ``payload_hash`` (the body's SHA-256, or the declared value)."""
     creq = canonical_request(method, raw_path, raw_query, headers, parsed.signed_headers, payload_hash)
     scope = f"{parsed.date}/{parsed.region}/{parsed.service}/aws4_request"
     sts = "\n".join([ALGORITHM, amz_date, scope, hashlib.sha256(creq.encode()).hexdigest()])
@@ -138,3 +148,30 @@ def verify(
             "The request signature we calculated does not match the signature you provided. "
             "Check your AWS Secret Access Key and signing method."
         )
+
+
+def check_body_hash(declared: str | None, body_hash: str) -> None:
+    """A declared X-Amz-Content-SHA256 (other than UNSIGNED-PAYLOAD) must be the body's."""
+    if declared is not None and declared != "UNSIGNED-PAYLOAD" and not hmac.compare_digest(declared, body_hash):
+        raise SigV4Error("X-Amz-Content-SHA256 does not match the body")
+
+
+def verify(
+    *,
+    parsed: ParsedAuth,
+    secret: str,
+    method: str,
+    raw_path: str,
+    raw_query: str,
+    headers: dict[str, list[str]],
+    body: bytes,
+    max_skew_seconds: int = 900,
+    now: datetime | None = None,
+) -> None:
+    """Raise SigV4Error unless the request carries a valid signature."""
+    amz_date = check_envelope(parsed, headers, max_skew_seconds=max_skew_seconds, now=now)
+    declared = declared_payload_hash(headers)
+    body_hash = hashlib.sha256(body).hexdigest()
+    check_body_hash(declared, body_hash)
+    check_signature(parsed=parsed, secret=secret, amz_date=amz_date, method=method, raw_path=raw_path,
+                    raw_query=raw_query, headers=headers, payload_hash=declared or body_hash)

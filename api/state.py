@@ -6,6 +6,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 
 from campaigns.db import make_engine, session_factory
+from campaigns.files import private_dir
 from campaigns.settings import Settings
 
 
@@ -15,6 +16,7 @@ class ServiceState:
         from api.observability import Metrics
 
         self.settings = settings
+        private_dir(settings.run_root)
         self.engine = make_engine(settings.url)
         self.factory = session_factory(self.engine)
         self.server_secret = settings.signing_secret()

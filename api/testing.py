@@ -103,8 +103,8 @@ class ServerProcess:
             DIALER_DATABASE_URL=self.database_url,
             DIALER_SECRET_KEY=SECRET,
             DIALER_LOG_LEVEL="WARNING",
-            **self.extra_env,
         )
+        env.update(self.extra_env)  # may override the defaults above
         root = str(Path(__file__).resolve().parent.parent)
         env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
         self.log_path = self.data_dir / f"server-{self.port}.log"

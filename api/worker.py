@@ -2,11 +2,12 @@
 run attempt (or ``execute_run`` on a Dask worker).
 
 It reads the run from the database, simulates it with ``dialer.simulate``,
-writes events to ``<runs_dir>/<run id>/attempt-<epoch>/`` (``events.jsonl``
-live, one ``events.parquet`` at the end, ``summary.json``) and records
-progress, the summary and the final status. The API steers it through the
-run's ``control`` column (run / pause / stop), polled at each progress
-report; a heartbeat thread renews the run's lease.
+writes events to ``<runs_dir>/<run id>/attempt-<epoch>/``
+(``events.jsonl.zst`` live, one ``events.parquet`` at the end,
+``summary.json``) and records progress, the summary and the final status.
+The API steers it through the run's ``control`` column (run / pause /
+stop), polled at each progress report; a heartbeat thread renews the run's
+lease.
 
 Durability: a run is a sequence of segments. Each segment is recorded
 (``run_segments``) in the same transaction that claims its outbound requests,
@@ -36,7 +37,9 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from sqlalchemy import select
 
+from api import livelog
 from campaigns import repository as repo
+from campaigns.files import atomic_path, private_dir, private_umask, write_atomic
 from campaigns.db import make_engine, session_factory, session_scope
 from campaigns.lifecycle import RUN_TO_CAMPAIGN
 from campaigns.models import Campaign, ContactListRow, Run, RunSegment
@@ -48,11 +51,12 @@ COUNT_KEYS_SKIP = ("rate", "mean", "p95", "share", "occupancy", "per_agent", "si
 
 
 class AppendJsonLines:
-    """EventBridge envelopes, one per line, appended across segments and
-    flushed per batch so the live stream sees them."""
+    """EventBridge envelopes, one per line, appended across segments to the
+    compressed live log (``api.livelog``) and flushed per batch so the live
+    stream sees them."""
 
     def __init__(self, path: Path):
-        self.fh = open(path, "a", encoding="utf-8")
+        self.log = livelog.LogWriter(path)
 
     def write(self, batch) -> None:
         import pyarrow as pa
@@ -60,12 +64,11 @@ class AppendJsonLines:
         from eventlog import iter_envelopes
 
         for env in iter_envelopes(pa.Table.from_batches([batch])):
-            self.fh.write(json.dumps(env, separators=(",", ":")))
-            self.fh.write("\n")
-        self.fh.flush()
+            self.log.write_line(json.dumps(env, separators=(",", ":")).encode())
+        self.log.flush()
 
     def close(self) -> None:
-        self.fh.flush()
+        self.log.close()
 
 
 def merge_contact_lists(a, b):
@@ -389,7 +392,7 @@ class Worker:
         from campaigns.contacts import load_contacts
         from dialer import simulate
 
-        jsonl = AppendJsonLines(run_dir / "events.jsonl")
+        jsonl = AppendJsonLines(run_dir / livelog.FILE_NAME)
         summaries: list[dict[str, Any]] = []
         segment = 0
         api_driven = bool(wrapper.get("apiDriven"))
@@ -438,20 +441,24 @@ class Worker:
 
         from eventlog import EVENT_SCHEMA
 
+        # Every output is written under a temporary name and renamed into
+        # place (campaigns.files), before the run is marked finished: a
+        # download sees a whole file or none.
         parts = sorted(run_dir.glob("segment-*/events.parquet"))
-        target = run_dir / "events.parquet"
-        if len(parts) == 1:
-            shutil.copyfile(parts[0], target)
-        else:
-            with pq.ParquetWriter(target, EVENT_SCHEMA, compression="zstd") as w:
-                for p in parts:
-                    for batch in pq.ParquetFile(p).iter_batches():
-                        w.write_batch(batch)
+        with atomic_path(run_dir / "events.parquet") as tmp:
+            if len(parts) == 1:
+                shutil.copyfile(parts[0], tmp)
+            else:
+                with pq.ParquetWriter(tmp, EVENT_SCHEMA, compression="zstd") as w:
+                    for p in parts:
+                        for batch in pq.ParquetFile(p).iter_batches():
+                            w.write_batch(batch)
         timelines = sorted(run_dir.glob("segment-*/timeline.parquet"))
         if timelines:
-            shutil.copyfile(timelines[0], run_dir / "timeline.parquet")
+            with atomic_path(run_dir / "timeline.parquet") as tmp:
+                shutil.copyfile(timelines[0], tmp)
         summary = merge_summaries(summaries) if summaries else {}
-        (run_dir / "summary.json").write_text(json.dumps(summary, indent=2, default=str))
+        write_atomic(run_dir / "summary.json", json.dumps(summary, indent=2, default=str))
         stopped = self._control() == "stop"
         self._final("stopped" if stopped else "completed", summary=summary, stopped_early=stopped)
 
@@ -495,14 +502,13 @@ class Worker:
 def _fresh_attempt_dir(run_dir: Path) -> None:
     """An empty, private directory for this attempt; the directories of
     earlier attempts of the run (dead or fenced out) are removed."""
-    run_dir.parent.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    run_dir.parent.mkdir(mode=0o700, exist_ok=True)
+    private_dir(run_dir.parent)
     for old in run_dir.parent.glob("attempt-*"):
         if old != run_dir:
             shutil.rmtree(old, ignore_errors=True)
     if run_dir.exists():
         shutil.rmtree(run_dir)
-    run_dir.mkdir(mode=0o700)
+    private_dir(run_dir)
 
 
 def execute_run(run_id: str, epoch: int, settings: dict[str, Any]) -> str | None:
@@ -518,6 +524,7 @@ def main(argv: list[str] | None = None) -> int:
     if len(argv) not in (1, 2):
         print("usage: python -m api.worker RUN_ID [LEASE_EPOCH]", file=sys.stderr)
         return 2
+    private_umask()
     settings = Settings.from_env()
     setup_logging(settings.log_level, settings.log_json)
     Worker(argv[0], settings, int(argv[1]) if len(argv) == 2 else None).run()

@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
+from typing import Any
 
 import numpy as np
 import pyarrow.parquet as pq
 
-from campaigns.document import resolve_path
+from campaigns.document import CampaignDocument, resolve_path
 from campaigns.synthetic import synthetic_numbers
 from phonegeo import LocalTimeError, normalise_number, resolve_zones, zones_for_number
 
@@ -52,7 +53,7 @@ class ContactList:
     group: np.ndarray  # int32 index into ``groups``
     groups: list[ZoneGroup]
     postcode: np.ndarray | None = None  # object array or None
-    attributes: list[dict] | None = None
+    attributes: list[dict[str, Any]] | None = None
     rejected: list[RejectedRow] = field(default_factory=list)
     # Outbound requests (PutOutboundRequestBatch): seconds since the schedule
     # start after which the request expires (inf: never), and its clientToken.
@@ -68,13 +69,13 @@ class ContactList:
     def zones(self, i: int) -> tuple[str, ...]:
         return self.groups[int(self.group[i])].zones
 
-    def subset(self, keep: np.ndarray) -> "ContactList":
+    def subset(self, keep: np.ndarray) -> ContactList:
         return ContactList(
             phone=self.phone[keep],
             group=self.group[keep],
             groups=self.groups,
             postcode=None if self.postcode is None else self.postcode[keep],
-            attributes=None if self.attributes is None else [a for a, k in zip(self.attributes, keep) if k],
+            attributes=None if self.attributes is None else [a for a, k in zip(self.attributes, keep, strict=True) if k],
             rejected=list(self.rejected),
             expires_at=None if self.expires_at is None else self.expires_at[keep],
             client_token=None if self.client_token is None else self.client_token[keep],
@@ -118,14 +119,14 @@ def from_numbers(numbers: np.ndarray, settings: ZoneSettings) -> ContactList:
     return ContactList(phone=numbers.astype(np.int64), group=key_group[inverse].astype(np.int32), groups=grouper.groups)
 
 
-def from_rows(rows: Iterable[dict], settings: ZoneSettings, *, phone_column: str | None = None) -> ContactList:
+def from_rows(rows: Iterable[dict[str, Any]], settings: ZoneSettings, *, phone_column: str | None = None) -> ContactList:
     """Normalise rows (from CSV, Parquet or an API upload) into a list; bad rows
     are collected in ``rejected`` with their row number and value."""
     grouper = _Grouper()
     phones: list[int] = []
     groups: list[int] = []
     postcodes: list[str | None] = []
-    attributes: list[dict] = []
+    attributes: list[dict[str, Any]] = []
     rejected: list[RejectedRow] = []
     for n, row in enumerate(rows, start=1):
         col = phone_column or next((c for c in PHONE_COLUMNS if c in row), None)
@@ -181,7 +182,7 @@ def read_parquet(path: str | Path, settings: ZoneSettings) -> ContactList:
     return from_rows(table.to_pylist(), settings)
 
 
-def zone_settings(doc) -> ZoneSettings:
+def zone_settings(doc: CampaignDocument) -> ZoneSettings:
     """The zone-detection settings a campaign document asks for."""
     ctc = doc.campaign.communication_time_config
     ltz = ctc.local_time_zone_config if ctc else None
@@ -193,7 +194,7 @@ def zone_settings(doc) -> ZoneSettings:
     )
 
 
-def load_contacts(doc, rng: np.random.Generator | None = None) -> ContactList:
+def load_contacts(doc: CampaignDocument, rng: np.random.Generator | None = None) -> ContactList:
     """The contacts a campaign document names (file or synthetic population)."""
 
     src = doc.simulation.contacts
@@ -207,6 +208,7 @@ def load_contacts(doc, rng: np.random.Generator | None = None) -> ContactList:
             rng, src.synthetic.count, area_codes=src.synthetic.area_codes, countries=src.synthetic.countries
         )
         return from_numbers(numbers, settings)
+    assert src.file is not None  # ContactSource validated: exactly one of file, synthetic
     path = resolve_path(doc, src.file)
     fmt = src.format or ("parquet" if path.suffix.lower() in (".parquet", ".pq") else "csv")
     if not path.exists():

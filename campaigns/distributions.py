@@ -10,7 +10,7 @@ thousands at a time; a Python call per draw would dominate the hot path).
 from __future__ import annotations
 
 import math
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal, Self
 
 import numpy as np
 from pydantic import (
@@ -18,6 +18,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    SerializerFunctionWrapHandler,
     ValidationError,
     field_validator,
     model_serializer,
@@ -44,9 +45,9 @@ class _Dist(BaseModel):
         raise NotImplementedError
 
     @model_serializer(mode="wrap")
-    def _as_document(self, handler):
+    def _as_document(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
         """Dump in the document's own form, ``{lognormal: {mean: .., sd: ..}}``."""
-        data = handler(self)
+        data: dict[str, Any] = handler(self)
         kind = data.pop("kind")
         return {"fixed": data["value"]} if kind == "fixed" else {kind: data}
 
@@ -55,18 +56,18 @@ class Fixed(_Dist):
     kind: Literal["fixed"] = "fixed"
     value: float = Field(ge=0)
 
-    def sample(self, rng, size):
+    def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         return np.full(size, self.value)
 
     @property
-    def mean(self):
+    def mean(self) -> float:
         return self.value
 
     @property
-    def variance(self):
+    def variance(self) -> float:
         return 0.0
 
-    def survival(self, x):
+    def survival(self, x: np.ndarray | float) -> np.ndarray:
         return np.where(np.asarray(x) < self.value, 1.0, 0.0)
 
 
@@ -79,7 +80,7 @@ class _ByMean(_Dist):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
 
     @property
-    def mean(self):
+    def mean(self) -> float:
         return self.mean_
 
 
@@ -89,22 +90,23 @@ class _ByMeanSd(_ByMean):
     sd: float = Field(ge=0)
 
     @property
-    def variance(self):
+    def variance(self) -> float:
         return self.sd**2
 
 
 class Exponential(_ByMean):
     kind: Literal["exponential"] = "exponential"
 
-    def sample(self, rng, size):
+    def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         return rng.exponential(self.mean_, size)
 
     @property
-    def variance(self):
+    def variance(self) -> float:
         return self.mean_**2
 
-    def survival(self, x):
-        return np.exp(-np.maximum(np.asarray(x, dtype=float), 0.0) / self.mean_)
+    def survival(self, x: np.ndarray | float) -> np.ndarray:
+        survive: np.ndarray = np.exp(-np.maximum(np.asarray(x, dtype=float), 0.0) / self.mean_)
+        return survive
 
 
 class Lognormal(_ByMeanSd):
@@ -121,10 +123,10 @@ class Lognormal(_ByMeanSd):
     def _mu(self) -> float:
         return math.log(self.mean_) - self._sigma2 / 2
 
-    def sample(self, rng, size):
+    def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         return rng.lognormal(self._mu, math.sqrt(self._sigma2), size)
 
-    def survival(self, x):
+    def survival(self, x: np.ndarray | float) -> np.ndarray:
         x = np.maximum(np.asarray(x, dtype=float), 1e-300)
         s = math.sqrt(self._sigma2)
         if s == 0:
@@ -139,11 +141,11 @@ class Gamma(_ByMeanSd):
     kind: Literal["gamma"] = "gamma"
     sd: float = Field(gt=0)
 
-    def sample(self, rng, size):
+    def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         k = (self.mean_ / self.sd) ** 2
         return rng.gamma(k, self.sd**2 / self.mean_, size)
 
-    def survival(self, x):
+    def survival(self, x: np.ndarray | float) -> np.ndarray:
         # Survival through the empirical CDF of a fixed quasi-sample: exact
         # enough for pacing, and free of a scipy dependency at run time.
         grid = self._grid()
@@ -151,7 +153,7 @@ class Gamma(_ByMeanSd):
         return 1.0 - np.searchsorted(grid, x, side="right") / grid.size
 
     def _grid(self) -> np.ndarray:
-        cached = self.__dict__.get("_grid_cache")
+        cached: np.ndarray | None = self.__dict__.get("_grid_cache")
         if cached is None:
             cached = np.sort(self.sample(np.random.default_rng(12345), 20000))
             object.__setattr__(self, "_grid_cache", cached)
@@ -164,23 +166,23 @@ class Uniform(_Dist):
     high: float = Field(ge=0)
 
     @model_validator(mode="after")
-    def _ordered(self):
+    def _ordered(self) -> Self:
         if self.high < self.low:
             raise ValueError(f"high ({self.high}) must be >= low ({self.low})")
         return self
 
-    def sample(self, rng, size):
+    def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         return rng.uniform(self.low, self.high, size)
 
     @property
-    def mean(self):
+    def mean(self) -> float:
         return (self.low + self.high) / 2
 
     @property
-    def variance(self):
+    def variance(self) -> float:
         return (self.high - self.low) ** 2 / 12
 
-    def survival(self, x):
+    def survival(self, x: np.ndarray | float) -> np.ndarray:
         x = np.asarray(x, dtype=float)
         if self.high == self.low:
             return np.where(x < self.low, 1.0, 0.0)
@@ -196,14 +198,14 @@ class Empirical(_Dist):
 
     @field_validator("values")
     @classmethod
-    def _non_negative(cls, v):
+    def _non_negative(cls, v: list[float]) -> list[float]:
         bad = [x for x in v if not (x >= 0 and math.isfinite(x))]
         if bad:
             raise ValueError(f"values must be finite and >= 0, got {bad[0]}")
         return v
 
     @model_validator(mode="after")
-    def _weights(self):
+    def _weights(self) -> Self:
         if self.weights is not None:
             if len(self.weights) != len(self.values):
                 raise ValueError(
@@ -217,25 +219,26 @@ class Empirical(_Dist):
         if self.weights is None:
             return None
         w = np.asarray(self.weights, dtype=float)
-        return w / w.sum()
+        p: np.ndarray = w / w.sum()
+        return p
 
-    def sample(self, rng, size):
+    def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         return rng.choice(np.asarray(self.values, dtype=float), size=size, p=self._p())
 
     @property
-    def mean(self):
+    def mean(self) -> float:
         p = self._p()
         v = np.asarray(self.values, dtype=float)
         return float(v.mean() if p is None else (v * p).sum())
 
     @property
-    def variance(self):
+    def variance(self) -> float:
         p = self._p()
         v = np.asarray(self.values, dtype=float)
         m = self.mean
         return float(((v - m) ** 2).mean() if p is None else (((v - m) ** 2) * p).sum())
 
-    def survival(self, x):
+    def survival(self, x: np.ndarray | float) -> np.ndarray:
         v = np.asarray(self.values, dtype=float)
         p = self._p()
         x = np.asarray(x, dtype=float)
@@ -244,11 +247,13 @@ class Empirical(_Dist):
         order = np.argsort(v)
         v, cum = v[order], np.cumsum(p[order])
         idx = np.searchsorted(v, x, side="right")
-        return 1.0 - np.where(idx > 0, cum[np.maximum(idx - 1, 0)], 0.0)
+        survive: np.ndarray = 1.0 - np.where(idx > 0, cum[np.maximum(idx - 1, 0)], 0.0)
+        return survive
 
 
 def _erfc_vec(z: np.ndarray) -> np.ndarray:
-    return np.vectorize(math.erfc, otypes=[float])(z)
+    erfc: np.ndarray = np.vectorize(math.erfc, otypes=[float])(z)
+    return erfc
 
 
 _KINDS: dict[str, type[_Dist]] = {
@@ -296,6 +301,6 @@ def _from_document(value: Any) -> Any:
 
 
 Distribution = Annotated[
-    Union[Fixed, Exponential, Lognormal, Gamma, Uniform, Empirical],
+    Fixed | Exponential | Lognormal | Gamma | Uniform | Empirical,
     BeforeValidator(_from_document),
 ]

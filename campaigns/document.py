@@ -14,9 +14,9 @@ theory); a real Connect client never sends it.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -36,6 +36,8 @@ from campaigns.synthetic import SUPPORTED_COUNTRIES
 
 __all__ = [
     "CampaignDocument",
+    "control_character",
+    "find_control_character",
     "CampaignDocumentError",
     "load_document",
     "parse_document",
@@ -59,6 +61,41 @@ class CampaignDocumentError(ValueError):
         super().__init__("\n".join(lines))
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def control_character(value: str, *, names: bool = False) -> str | None:
+    """The first character ``value`` may not hold, shown as ``U+0000``, or None.
+
+    Every text field refuses NUL: PostgreSQL cannot store it and SQLite
+    would, so the same document must fail the same way on both. A name
+    (``names=True``) refuses every control character (U+0000..U+001F,
+    U+007F): names are shown on one line."""
+    m = _CONTROL.search(value) if names else (re.search("\x00", value))
+    return None if m is None else f"U+{ord(m.group()):04X}"
+
+
+def find_control_character(value: Any, where: str = "") -> tuple[str, str] | None:
+    """(field path, character) of the first NUL in the strings (and keys)
+    of a JSON-like value, or None: the check that keeps a request body's
+    text storable on every database."""
+    if isinstance(value, str):
+        bad = control_character(value)
+        return None if bad is None else (where or "(body)", bad)
+    if isinstance(value, dict):
+        for k, v in value.items():
+            here = f"{where}.{k}" if where else str(k)
+            if isinstance(k, str) and (bad := control_character(k)):
+                return (here, bad)
+            if found := find_control_character(v, here):
+                return found
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            if found := find_control_character(v, f"{where}[{i}]"):
+                return found
+    return None
+
+
 class Model(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
@@ -67,6 +104,21 @@ class Model(BaseModel):
         frozen=False,
         validate_assignment=True,
     )
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _storable_text(cls, value: Any, info) -> Any:
+        """Text every database stores alike (see ``control_character``);
+        in dict and list fields (tags, attributes) too."""
+        names = info.field_name == "name"
+        if isinstance(value, str):
+            bad = control_character(value, names=names)
+            if bad is not None:
+                kind = "control characters" if names else "NUL characters"
+                raise ValueError(f"must not contain {kind} (found {bad})")
+        elif isinstance(value, (dict, list)) and (found := find_control_character(value)):
+            raise ValueError(f"{found[0]}: must not contain NUL characters (found {found[1]})")
+        return value
 
 
 # --------------------------------------------------------------------------
@@ -174,7 +226,7 @@ class TelephonyOutboundMode(Model):
     fixed_rate: FixedRateConfig | None = None
 
     @model_validator(mode="after")
-    def _exactly_one(self):
+    def _exactly_one(self) -> Self:
         chosen = [k for k in type(self).model_fields if getattr(self, k) is not None]
         if len(chosen) != 1:
             raise ValueError(
@@ -192,7 +244,8 @@ class TelephonyOutboundMode(Model):
 
     @property
     def config(self) -> Model:
-        return getattr(self, {"fixedRate": "fixed_rate"}.get(self.name, self.name))
+        chosen: Model = getattr(self, {"fixedRate": "fixed_rate"}.get(self.name, self.name))
+        return chosen
 
 
 class AnswerMachineDetectionConfig(Model):
@@ -232,15 +285,15 @@ class Schedule(Model):
     def _aware(cls, v: datetime) -> datetime:
         if v.tzinfo is None:
             raise ValueError("timestamp needs a time zone, e.g. '2026-12-01T13:00:00Z'")
-        return v.astimezone(timezone.utc)
+        return v.astimezone(UTC)
 
     @field_validator("refresh_frequency")
     @classmethod
-    def _duration(cls, v):
+    def _duration(cls, v: str | None) -> str | None:
         return None if v is None else _check_duration(v)
 
     @model_validator(mode="after")
-    def _ordered(self):
+    def _ordered(self) -> Self:
         if self.end_time <= self.start_time:
             raise ValueError(f"endTime ({self.end_time.isoformat()}) must be after startTime ({self.start_time.isoformat()})")
         return self
@@ -263,7 +316,7 @@ class TimeRange(Model):
         return v
 
     @model_validator(mode="after")
-    def _ordered(self):
+    def _ordered(self) -> Self:
         # Connect's model allows any two times; a window across midnight is
         # written as two ranges on two days here (docs/engine.md).
         if parse_time_of_day(self.end_time) <= parse_time_of_day(self.start_time):
@@ -293,7 +346,7 @@ class RestrictedPeriod(Model):
     end_date: date
 
     @model_validator(mode="after")
-    def _ordered(self):
+    def _ordered(self) -> Self:
         if self.end_date < self.start_date:
             raise ValueError(f"endDate {self.end_date} is before startDate {self.start_date}")
         return self
@@ -315,13 +368,13 @@ class LocalTimeZoneConfig(Model):
 
     @field_validator("default_time_zone")
     @classmethod
-    def _zone(cls, v):
+    def _zone(cls, v: str | None) -> str | None:
         if v is None:
             return v
 
         try:
             ZoneInfo(v)
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a file name
             raise ValueError(f"unknown IANA time zone {v!r}") from None
         return v
 
@@ -343,7 +396,7 @@ class EntryLimitsConfig(Model):
 
     @field_validator("min_entry_interval")
     @classmethod
-    def _duration(cls, v):
+    def _duration(cls, v: str) -> str:
         return _check_duration(v)
 
     @property
@@ -383,7 +436,7 @@ class ConnectCampaign(Model):
 
     @field_validator("tags")
     @classmethod
-    def _tags(cls, v):
+    def _tags(cls, v: dict[str, str] | None) -> dict[str, str] | None:
         for k, val in (v or {}).items():
             if not re.fullmatch(r"(?!aws:)[a-zA-Z+\-=._:/]{1,128}", k):
                 raise ValueError(f"tag key {k!r} must be 1-128 of [a-zA-Z+-=._:/] and not start with 'aws:'")
@@ -422,7 +475,7 @@ class OutcomeShares(BaseModel):
 
     @model_validator(mode="before")
     @classmethod
-    def _no_booleans(cls, data):
+    def _no_booleans(cls, data: Any) -> Any:
         if isinstance(data, dict):
             for k, v in data.items():
                 if isinstance(v, bool):
@@ -430,7 +483,7 @@ class OutcomeShares(BaseModel):
         return data
 
     @model_validator(mode="after")
-    def _sum_to_one(self):
+    def _sum_to_one(self) -> Self:
         total = sum(getattr(self, k) for k in OUTCOMES)
         if abs(total - 1.0) > 1e-6:
             raise ValueError(f"outcome shares must sum to 1, they sum to {total:.6g}")
@@ -458,21 +511,21 @@ class HourOverride(BaseModel):
 class Behaviour(Model):
     outcomes: OutcomeShares
     by_local_hour: dict[int, HourOverride] = Field(default_factory=dict)
-    time_to_answer: Distribution = Field(default_factory=lambda: Gamma(mean=9, sd=5))
-    greeting: Distribution = Field(default_factory=lambda: Lognormal(mean=1.1, sd=0.4))
-    machine_greeting: Distribution = Field(default_factory=lambda: Lognormal(mean=9, sd=3))
-    patience_in_silence: Distribution | None = Field(default_factory=lambda: Exponential(mean=4))
-    talk: Distribution = Field(default_factory=lambda: Lognormal(mean=180, sd=120))
+    time_to_answer: Distribution = Field(default_factory=lambda: Gamma(mean_=9, sd=5))
+    greeting: Distribution = Field(default_factory=lambda: Lognormal(mean_=1.1, sd=0.4))
+    machine_greeting: Distribution = Field(default_factory=lambda: Lognormal(mean_=9, sd=3))
+    patience_in_silence: Distribution | None = Field(default_factory=lambda: Exponential(mean_=4))
+    talk: Distribution = Field(default_factory=lambda: Lognormal(mean_=180, sd=120))
     # How long an agent takes to hang up on a machine the AMD let through.
     machine_talk: Distribution = Field(default_factory=lambda: Fixed(value=6))
     opt_out_share: float = Field(default=0.05, ge=0, le=1)
 
     @field_validator("by_local_hour", mode="before")
     @classmethod
-    def _hours(cls, v):
+    def _hours(cls, v: Any) -> Any:
         if not isinstance(v, dict):
             return v
-        out = {}
+        out: dict[int, Any] = {}
         for k, val in v.items():
             try:
                 h = int(k)
@@ -484,18 +537,19 @@ class Behaviour(Model):
         return out
 
     @model_validator(mode="after")
-    def _overrides_valid(self):
+    def _overrides_valid(self) -> Self:
         for h in self.by_local_hour:
             shares = self.shares_for_hour(h)
             if min(shares) < -1e-9 or abs(sum(shares) - 1.0) > 1e-6:
+                shown = {k: round(v, 6) for k, v in zip(OUTCOMES, shares, strict=True)}
                 raise ValueError(
-                    f"byLocalHour[{h}] gives shares {dict((k, round(v, 6)) for k, v in zip(OUTCOMES, shares))} "
+                    f"byLocalHour[{h}] gives shares {shown} "
                     f"(sum {sum(shares):.6g}); shares must be >= 0 and sum to 1: give the other shares for that hour"
                 )
         return self
 
     def shares_for_hour(self, hour: int) -> tuple[float, ...]:
-        base = dict(zip(OUTCOMES, self.outcomes.as_tuple()))
+        base = dict(zip(OUTCOMES, self.outcomes.as_tuple(), strict=True))
         ov = self.by_local_hour.get(hour)
         if ov is None:
             return tuple(base.values())
@@ -524,7 +578,7 @@ class Shift(Model):
 
     @field_validator("start", "end")
     @classmethod
-    def _time(cls, v):
+    def _time(cls, v: str) -> str:
         parse_time_of_day(v)
         return v
 
@@ -535,7 +589,7 @@ class Breaks(Model):
 
     @field_validator("every", "length")
     @classmethod
-    def _duration(cls, v):
+    def _duration(cls, v: str) -> str:
         return _check_duration(v)
 
     @property
@@ -547,7 +601,7 @@ class Breaks(Model):
         return parse_iso_duration(self.length).total_seconds()
 
     @model_validator(mode="after")
-    def _positive(self):
+    def _positive(self) -> Self:
         if self.every_seconds <= 0 or self.length_seconds <= 0:
             raise ValueError("every and length must be positive durations")
         return self
@@ -560,14 +614,14 @@ class Agents(Model):
 
     @field_validator("time_zone")
     @classmethod
-    def _zone(cls, v):
+    def _zone(cls, v: str | None) -> str | None:
         return LocalTimeZoneConfig._zone(v)
     breaks: Breaks | None = None
     wrap_up: Distribution = Field(default_factory=lambda: Fixed(value=0))
-    preview_time: Distribution = Field(default_factory=lambda: Lognormal(mean=10, sd=5))
+    preview_time: Distribution = Field(default_factory=lambda: Lognormal(mean_=10, sd=5))
 
     @model_validator(mode="after")
-    def _shifts_fit(self):
+    def _shifts_fit(self) -> Self:
         if self.shifts:
             total = max(sum(s.agents for s in self.shifts), 0)
             if total > self.count:
@@ -582,7 +636,7 @@ class Amd(Model):
     default). A machine is recognised while its greeting plays, after
     ``detectionDelay`` from the answer."""
 
-    detection_delay: Distribution = Field(default_factory=lambda: Lognormal(mean=2.5, sd=0.8))
+    detection_delay: Distribution = Field(default_factory=lambda: Lognormal(mean_=2.5, sd=0.8))
     silence_after_greeting: Distribution = Field(default_factory=lambda: Fixed(value=0.8))
     false_positive_rate: float = Field(default=0.05, ge=0, le=1)
     false_negative_rate: float = Field(default=0.10, ge=0, le=1)
@@ -599,12 +653,14 @@ class SafeHarbor(Model):
     message: Distribution = Field(default_factory=lambda: Fixed(value=8))
 
 
+RetryOn = Literal["NO_ANSWER", "BUSY", "MACHINE", "ABANDONED"]
+RETRY_ON: tuple[RetryOn, ...] = ("NO_ANSWER", "BUSY", "MACHINE", "ABANDONED")
+
+
 class Retry(Model):
     """Which dispositions put a contact back in the list (within the entry limits)."""
 
-    on: list[Literal["NO_ANSWER", "BUSY", "MACHINE", "ABANDONED"]] = Field(
-        default_factory=lambda: ["NO_ANSWER", "BUSY", "MACHINE", "ABANDONED"]
-    )
+    on: list[RetryOn] = Field(default_factory=lambda: list(RETRY_ON))
 
 
 class SyntheticContacts(Model):
@@ -613,7 +669,7 @@ class SyntheticContacts(Model):
     countries: dict[str, float] | None = None
 
     @model_validator(mode="after")
-    def _mix(self):
+    def _mix(self) -> Self:
         for label, mix in (("areaCodes", self.area_codes), ("countries", self.countries)):
             if mix is not None:
                 if not mix:
@@ -642,7 +698,7 @@ class ContactSource(Model):
     default_region: str = "US"
 
     @model_validator(mode="after")
-    def _one(self):
+    def _one(self) -> Self:
         if (self.file is None) == (self.synthetic is None):
             raise ValueError("give exactly one of file or synthetic")
         return self
@@ -670,7 +726,7 @@ class CampaignDocument(Model):
     simulation: Simulation
 
     @model_validator(mode="after")
-    def _simulatable(self):
+    def _simulatable(self) -> Self:
         self.campaign.telephony  # noqa: B018 - raises a clear error when missing
         sched = self.campaign.schedule
         if sched is None:

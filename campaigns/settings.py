@@ -14,6 +14,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field, field_validator
 
+from campaigns.files import private_dir
+
 _PREFIX = "DIALER_"
 
 
@@ -95,8 +97,9 @@ class Settings(BaseModel):
             return self.secret_key
         path = self.data_dir / "secret.key"
         if path.exists():
+            os.chmod(path, 0o600)  # narrow a key file made by an older release
             return path.read_text().strip()
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(path.parent)
         value = secrets.token_urlsafe(48)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as fh:

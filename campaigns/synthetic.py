@@ -53,12 +53,13 @@ def synthetic_numbers(
         weights = np.asarray(list(area_codes.values()), dtype=float)
         return _draw(rng, prefixes, weights, count)
     countries = countries or {"US": 1.0}
-    prefixes, weights = [], []
+    prefixes = []
+    shares: list[float] = []
     total = sum(countries.values())
     for country, share in countries.items():
         table = _PREFIXES[country]
         inner = sum(w for _, _, w in table)
         for prefix, nd, w in table:
             prefixes.append((prefix, nd))
-            weights.append(share / total * w / inner)
-    return _draw(rng, prefixes, np.asarray(weights), count)
+            shares.append(share / total * w / inner)
+    return _draw(rng, prefixes, np.asarray(shares), count)

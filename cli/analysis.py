@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Optional
+from typing import Any
 
 import typer
 from rich.console import Console
@@ -27,10 +27,10 @@ def _fmt(v: float) -> str:
 def sweep_command(
     sweep_file: Path = typer.Argument(..., help="Sweep file (YAML): campaign, parameters, replications, seed, metrics."),
     out_dir: Path = typer.Option(..., "--out", help="Directory for runs/, runs.parquet, summary.parquet (reused to resume)."),
-    scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786."),
-    workers: Optional[int] = typer.Option(None, "--workers", help="Local worker processes (default: one per CPU; 0 = in this process)."),
-    replications: Optional[int] = typer.Option(None, "--replications", help="Override the file's replications."),
-    seed: Optional[int] = typer.Option(None, "--seed", help="Override the file's base seed."),
+    scheduler: str | None = typer.Option(None, "--scheduler", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786."),
+    workers: int | None = typer.Option(None, "--workers", help="Local worker processes (default: one per CPU; 0 = in this process)."),
+    replications: int | None = typer.Option(None, "--replications", help="Override the file's replications."),
+    seed: int | None = typer.Option(None, "--seed", help="Override the file's base seed."),
     quiet: bool = typer.Option(False, "--quiet", help="No progress bar."),
 ) -> None:
     """Run a parameter sweep with replications; print each point's mean and 95% CI.
@@ -57,7 +57,7 @@ def sweep_command(
         spec.__post_init__()
     except (SweepError, ValueError) as exc:
         err.print(f"[red]error:[/red] {exc}", markup=True, highlight=False, soft_wrap=True)
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
     if workers is not None and scheduler is not None:
         err.print("[red]error:[/red] give --workers or --scheduler, not both", markup=True)
         raise typer.Exit(2)
@@ -70,7 +70,7 @@ def sweep_command(
     task = None
     state = {"skipped": 0}
 
-    def on_progress(done: int, total: int, rec: dict) -> None:
+    def on_progress(done: int, total: int, rec: dict[str, Any]) -> None:
         nonlocal task
         if task is None:
             task = progress.add_task("runs", total=total, skipped=0)
@@ -83,13 +83,13 @@ def sweep_command(
             result = run_sweep(spec, out_dir=out_dir, scheduler=scheduler, workers=workers, progress=None if quiet else on_progress)
     except SweepError as exc:
         err.print(f"[red]error:[/red] {exc}", markup=True, highlight=False, soft_wrap=True)
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
     except ConnectionError as exc:
         err.print(f"[red]error:[/red] {exc}", markup=True, highlight=False, soft_wrap=True)
-        raise typer.Exit(3)
+        raise typer.Exit(3) from None
     except KeyboardInterrupt:
         err.print(f"interrupted; finished runs are saved in {out_dir}/runs/ - run the same command to resume")
-        raise typer.Exit(130)
+        raise typer.Exit(130) from None
 
     from rich.table import Table
 
@@ -114,8 +114,8 @@ def sweep_command(
 def plot_command(
     run_dir: Path = typer.Argument(..., help="A run directory (events.parquet, timeline.parquet) or a sweep directory."),
     interval: str = typer.Option("15min", "--interval", help="Interval of the over-time plots, e.g. 15min, 1h, PT30M."),
-    limit: Optional[float] = typer.Option(None, "--limit", help="Abandonment limit line (default 0.03)."),
-    target: Optional[float] = typer.Option(None, "--target", help="Pacing target line, e.g. 0.025."),
+    limit: float | None = typer.Option(None, "--limit", help="Abandonment limit line (default 0.03)."),
+    target: float | None = typer.Option(None, "--target", help="Pacing target line, e.g. 0.025."),
 ) -> None:
     """Write the run's plots as PNGs into RUN_DIR/plots/ and print their paths."""
     from analysis.plots import render_run_plots
@@ -124,7 +124,7 @@ def plot_command(
         paths = render_run_plots(run_dir, interval=interval, limit=limit, target=target)
     except (FileNotFoundError, ValueError) as exc:
         err.print(f"[red]error:[/red] {exc}", markup=True, highlight=False, soft_wrap=True)
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
     for p in paths:
         print(p)
     sys.stdout.flush()

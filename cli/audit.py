@@ -10,17 +10,21 @@ from __future__ import annotations
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
+if TYPE_CHECKING:  # the command imports its implementation when it runs (start-up time)
+    from compliance.audit.abandonment import FpSample
+    from compliance.dnc import DncList
 
-class Format(str, Enum):
+
+class Format(str, Enum):  # noqa: UP042 - Typer's documented choice pattern; a StrEnum would change str(Format.text)
     text = "text"
     json = "json"
 
 
-def _fp_sample(text: str | None):
+def _fp_sample(text: str | None) -> FpSample:
     if text is None:
         return None
     if "/" in text:
@@ -35,9 +39,9 @@ def audit_command(
     events: Annotated[Path, typer.Argument(help="Events: Parquet file (events.parquet) or JSON lines of EventBridge envelopes.")],
     jurisdiction: Annotated[str, typer.Option("--jurisdiction", "-j", help="US, UK, AU, AU_RESEARCH, NZ, or a rules YAML/JSON file.")] = "US",
     fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.text,
-    dnc: Annotated[Optional[list[Path]], typer.Option("--dnc", help="DNC list CSV (repeatable); calls to listed numbers are breaches.")] = None,
+    dnc: Annotated[list[Path] | None, typer.Option("--dnc", help="DNC list CSV (repeatable); calls to listed numbers are breaches.")] = None,
     fp_sample: Annotated[
-        Optional[str],
+        str | None,
         typer.Option("--fp-sample", help="AMD false-positive estimate: a sample size (400), a rate (0.05), or HUMANS/TESTED (12/400)."),
     ] = None,
     max_offenders: Annotated[int, typer.Option("--max-offenders", help="Contact ids listed per rule.")] = 100,
@@ -46,7 +50,7 @@ def audit_command(
     from compliance.audit import AuditInputError, audit
     from compliance.dnc import read_dnc
 
-    def fail(message: str) -> None:
+    def fail(message: str) -> NoReturn:
         typer.echo(f"dialer audit: error: {message}", err=True)
         raise typer.Exit(2)
 
@@ -54,7 +58,7 @@ def audit_command(
         fps = _fp_sample(fp_sample)
     except ValueError:
         fail(f"--fp-sample: expected a sample size, a rate or HUMANS/TESTED, got {fp_sample!r}")
-    lists = []
+    lists: list[DncList] = []
     for p in dnc or []:
         try:
             dl = read_dnc(p, kind="company", name=p.stem)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Optional
+from typing import Any
 
 import typer
 from rich.console import Console
@@ -19,7 +19,7 @@ def register(app: typer.Typer) -> None:
     app.command("simulate")(simulate_command)
 
 
-def _fmt(value) -> str:
+def _fmt(value: object) -> str:
     if value is None:
         return "-"
     if isinstance(value, float):
@@ -29,7 +29,7 @@ def _fmt(value) -> str:
     return str(value)
 
 
-def report_table(summary: dict, title: str) -> Table:
+def report_table(summary: dict[str, Any], title: str) -> Table:
     rows = [
         ("dial attempts", "dial_attempts"),
         ("live answers (people)", "live_answers"),
@@ -65,8 +65,8 @@ def report_table(summary: dict, title: str) -> Table:
 
 def simulate_command(
     campaign: Path = typer.Argument(..., help="Campaign document (YAML or JSON)."),
-    seed: Optional[int] = typer.Option(None, "--seed", min=0, help="Random seed (overrides simulation.seed)."),
-    out: Optional[Path] = typer.Option(None, "--out", help="Directory for events.parquet, timeline.parquet, summary.json."),
+    seed: int | None = typer.Option(None, "--seed", min=0, help="Random seed (overrides simulation.seed)."),
+    out: Path | None = typer.Option(None, "--out", help="Directory for events.parquet, timeline.parquet, summary.json."),
     json_out: bool = typer.Option(False, "--json", help="Print the summary as JSON instead of a table."),
     quiet: bool = typer.Option(False, "--quiet", help="No progress bar."),
 ) -> None:

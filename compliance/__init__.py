@@ -9,8 +9,15 @@ import here (after the submodule is loaded) guarantees.
 from __future__ import annotations
 
 from importlib import import_module
+from typing import TYPE_CHECKING
 
-from compliance.audit import assert_compliant, audit  # noqa: E402  (binds the function over the module)
+from compliance.audit import assert_compliant, audit
+
+if TYPE_CHECKING:  # what the lazy names are, for type checkers
+    from compliance.audit import AuditReport
+    from compliance.gate import Contact, Decision, DialGate, may_dial
+    from compliance.rules import RuleSet, derive, get_rules
+    from compliance.verdicts import Verdict
 
 _EXPORTS = {
     "AuditReport": "compliance.audit",
@@ -24,10 +31,22 @@ _EXPORTS = {
     "Decision": "compliance.gate",
 }
 
-__all__ = sorted([*_EXPORTS, "audit", "assert_compliant"])
+__all__ = [
+    "AuditReport",
+    "Contact",
+    "Decision",
+    "DialGate",
+    "RuleSet",
+    "Verdict",
+    "assert_compliant",
+    "audit",
+    "derive",
+    "get_rules",
+    "may_dial",
+]
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> object:
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'compliance' has no attribute {name!r}")
@@ -36,5 +55,5 @@ def __getattr__(name: str):
     return value
 
 
-def __dir__():
+def __dir__() -> list[str]:
     return sorted(list(globals()) + __all__)

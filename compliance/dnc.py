@@ -17,16 +17,20 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Iterable
+from typing import Any, TypeAlias
 
 import numpy as np
 
-from campaigns.contacts import PHONE_COLUMNS, RejectedRow
-from compliance.rules import get_rules
+from campaigns.contacts import PHONE_COLUMNS, ContactList, RejectedRow
+from compliance.rules import RuleSet, get_rules
 from phonegeo import LocalTimeError, normalise_number
+
+Rules: TypeAlias = str | RuleSet | Mapping[str, Any] | Path | None
+"""What ``get_rules`` accepts."""
 
 _E164 = re.compile(r"^\+[1-9]\d{7,14}$")
 _NANP = re.compile(r"^1?[2-9]\d{2}[2-9]\d{6}$")
@@ -44,12 +48,12 @@ class DncList:
     def __len__(self) -> int:
         return int(self.numbers.size)
 
-    def __contains__(self, number) -> bool:
+    def __contains__(self, number: object) -> bool:
         n = _to_int(number)
         k = np.searchsorted(self.numbers, n)
         return bool(k < self.numbers.size and self.numbers[k] == n)
 
-    def add(self, *numbers) -> None:
+    def add(self, *numbers: int | str) -> None:
         """Add numbers (an opt-out recorded during a run, for example)."""
         extra = np.asarray([_to_int(x) for x in numbers], dtype=np.int64)
         self.numbers = np.union1d(self.numbers, extra)
@@ -57,31 +61,36 @@ class DncList:
     def age_days(self, today: date | None = None) -> int | None:
         if self.as_of is None:
             return None
-        today = today or datetime.now(timezone.utc).date()
+        today = today or datetime.now(UTC).date()
         return (today - self.as_of).days
 
-    def freshness_warnings(self, rules, today: date | None = None) -> list[str]:
+    def freshness_warnings(self, rules: Rules, today: date | None = None) -> list[str]:
         f = check_freshness(self, rules, today)
         return [] if f.ok else [f.message]
 
 
-def _to_int(number) -> int:
+def _to_int(number: object) -> int:
     if isinstance(number, (int, np.integer)):
         return int(number)
     text = str(number).strip()
     return int(normalise_number(text)[1:])
 
 
-def as_number_array(dnc) -> np.ndarray:
+DncSource: TypeAlias = DncList | np.ndarray | Iterable[DncList] | Iterable[int | str]
+"""What ``as_number_array`` (and so the gate's ``dnc``) accepts."""
+
+
+def as_number_array(dnc: DncSource) -> np.ndarray:
     """Sorted int64 digits from a DncList, several lists, an array or an
     iterable of numbers (E.164 strings or ints)."""
     if isinstance(dnc, DncList):
         return dnc.numbers
     if isinstance(dnc, np.ndarray):
         return np.unique(dnc.astype(np.int64))
-    items = list(dnc)
-    if items and all(isinstance(x, DncList) for x in items):
-        return np.unique(np.concatenate([x.numbers for x in items])) if items else np.zeros(0, np.int64)
+    items: list[DncList | int | str] = list(dnc)
+    lists = [x for x in items if isinstance(x, DncList)]
+    if items and len(lists) == len(items):
+        return np.unique(np.concatenate([x.numbers for x in lists])) if items else np.zeros(0, np.int64)
     return np.unique(np.asarray([_to_int(x) for x in items], dtype=np.int64))
 
 
@@ -95,7 +104,7 @@ def _normalise(raw: str, region: str) -> int:
 
 
 def read_dnc(
-    source: "str | Path | io.TextIOBase | Iterable[str]",
+    source: str | Path | io.TextIOBase | Iterable[str],
     *,
     kind: str = "registry",
     name: str | None = None,
@@ -114,7 +123,7 @@ def read_dnc(
         if not path.exists():
             raise FileNotFoundError(f"no such DNC file: {src_name!r}")
         if as_of is None:
-            as_of = datetime.fromtimestamp(path.stat().st_mtime, timezone.utc).date()
+            as_of = datetime.fromtimestamp(path.stat().st_mtime, UTC).date()
         with open(path, newline="", encoding="utf-8-sig") as fh:
             return _read(csv.reader(fh), kind, name or path.stem, as_of, default_region, src_name)
     if isinstance(source, io.TextIOBase):
@@ -122,7 +131,9 @@ def read_dnc(
     return _read(([x] if isinstance(x, str) else x for x in source), kind, name or kind, as_of, default_region, None)
 
 
-def _read(rows, kind, name, as_of, region, src) -> DncList:
+def _read(
+    rows: Iterable[Sequence[str]], kind: str, name: str, as_of: date | str | None, region: str, src: str | None
+) -> DncList:
     if isinstance(as_of, str):
         as_of = date.fromisoformat(as_of)
     numbers: list[int] = []
@@ -160,14 +171,14 @@ class Freshness:
     message: str
 
 
-def check_freshness(dnc: DncList, rules, today: date | None = None) -> Freshness:
+def check_freshness(dnc: DncList, rules: Rules, today: date | None = None) -> Freshness:
     """Is a registry copy recent enough for the rule set (US 31 days, UK TPS 28,
     AU 30)? Company lists and rule sets without a maximum age always pass."""
 
     rs = get_rules(rules)
     max_days = rs.dnc.registry_max_age_days if rs is not None else None
     age = dnc.age_days(today)
-    if dnc.kind != "registry" or max_days is None:
+    if dnc.kind != "registry" or rs is None or max_days is None:  # no rule set: no maximum
         return Freshness(True, age, max_days, f"{dnc.name}: no maximum age applies")
     if age is None:
         return Freshness(False, None, max_days, f"{dnc.name}: download date unknown; {rs.name} needs a copy at most {max_days} days old")
@@ -191,7 +202,7 @@ class ScrubReport:
         return f"kept {self.kept}, removed {self.removed} ({lists})"
 
 
-def scrub(contacts, lists: "DncList | Iterable[DncList]"):
+def scrub(contacts: ContactList, lists: DncList | Iterable[DncList]) -> tuple[ContactList, ScrubReport]:
     """(the contacts on no list, a report of what was removed and why)."""
     if isinstance(lists, DncList):
         lists = [lists]
@@ -201,11 +212,11 @@ def scrub(contacts, lists: "DncList | Iterable[DncList]"):
     any_hit = np.logical_or.reduce(hits) if hits else np.zeros(phone.size, bool)
     rows = []
     for i in np.flatnonzero(any_hit).tolist():
-        rows.append((i, "+" + str(int(phone[i])), tuple(dl.name for dl, h in zip(lists, hits) if h[i])))
+        rows.append((i, "+" + str(int(phone[i])), tuple(dl.name for dl, h in zip(lists, hits, strict=True) if h[i])))
     report = ScrubReport(
         kept=int((~any_hit).sum()),
         removed=int(any_hit.sum()),
-        by_list={dl.name: int(h.sum()) for dl, h in zip(lists, hits)},
+        by_list={dl.name: int(h.sum()) for dl, h in zip(lists, hits, strict=True)},
         rows=rows,
     )
     return contacts.subset(~any_hit), report

@@ -15,13 +15,15 @@ import math
 from array import array
 from bisect import bisect_right
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
 
-from compliance.dnc import as_number_array
-from compliance.rules import RuleSet, get_rules
+from campaigns.contacts import ContactList
+from campaigns.document import CampaignDocument, ConnectCampaign
+from compliance.dnc import DncSource, Rules, as_number_array
+from compliance.rules import get_rules
 from compliance.verdicts import Verdict
 from compliance.windows import (
     Window,
@@ -37,7 +39,7 @@ _V = tuple(Verdict)  # code -> member, faster than Verdict(code)
 _ALLOWED = Verdict.ALLOWED
 
 
-def _campaign_limits(campaign) -> tuple[int, float, tuple[tuple[int, float], ...]]:
+def _campaign_limits(campaign: ConnectCampaign) -> tuple[int, float, tuple[tuple[int, float], ...]]:
     """(max entries (0 = no cap), min seconds between entries, ((count, seconds), ...))."""
     max_entries, min_interval = 0, 0.0
     elc = getattr(campaign, "entry_limits_config", None)
@@ -67,9 +69,12 @@ class DialGate:
     never before the schedule ends (DNC, opt-out, entry count reached).
     """
 
-    def __init__(self, doc, rules: "str | RuleSet | None", contacts, dnc=None) -> None:
+    def __init__(
+        self, doc: CampaignDocument, rules: Rules, contacts: ContactList, dnc: DncSource | None = None
+    ) -> None:
         campaign = doc.campaign
         sched = campaign.schedule
+        assert sched is not None  # CampaignDocument requires a schedule
         self.epoch = sched.start_time.timestamp()
         self.end = (sched.end_time - sched.start_time).total_seconds()
         self.rules = get_rules(rules)
@@ -115,7 +120,7 @@ class DialGate:
         self._hold = neg * n  # entry interval / frequency: not before
         self._hold_reason = bytearray(n)
         self._ban = neg * n  # re-call ban: not before (unless a live agent is guaranteed)
-        self._recent = array("d", [-INF]) * (n * self._k) if self._k else None
+        self._recent = array("d", [-INF]) * (n * self._k) if self._k else array("d")  # read only when _k
         if dnc is not None:
 
             blocked = np.isin(np.asarray(contacts.phone, dtype=np.int64), as_number_array(dnc))
@@ -252,12 +257,12 @@ class Decision:
 
 
 def may_dial(
-    contact: "str | Contact | Any",
+    contact: str | Contact | Any,
     instant: datetime,
-    campaign=None,
-    rules: "str | RuleSet | None" = None,
+    campaign: CampaignDocument | ConnectCampaign | None = None,
+    rules: Rules = None,
     *,
-    dnc=None,
+    dnc: DncSource | None = None,
     horizon_days: int = 400,
 ) -> Decision:
     """May ``contact`` be dialled at ``instant`` (an aware datetime)?
@@ -271,13 +276,15 @@ def may_dial(
     if not isinstance(instant, datetime) or instant.tzinfo is None:
         raise ValueError(f"instant must be a timezone-aware datetime, got {instant!r}")
     doc_rules = None
-    camp = campaign
+    camp: ConnectCampaign | None
     region = "US"
-    if campaign is not None and hasattr(campaign, "campaign") and hasattr(campaign, "simulation"):
+    if isinstance(campaign, CampaignDocument):
         camp = campaign.campaign
         doc_rules = campaign.simulation.jurisdiction
         if campaign.simulation.contacts is not None:
             region = campaign.simulation.contacts.default_region
+    else:
+        camp = campaign
     rs = get_rules(rules if rules is not None else doc_rules)
     if isinstance(contact, str):
         contact = Contact(contact)
@@ -317,7 +324,7 @@ def may_dial(
     )
     t = instant.timestamp() - epoch
     code, when = win.at(t)
-    nxt = None if math.isinf(when) else datetime.fromtimestamp(epoch + when, timezone.utc)
+    nxt = None if math.isinf(when) else datetime.fromtimestamp(epoch + when, UTC)
     if code == 0:
         return Decision(True, Verdict.ALLOWED, instant, zones)
     return Decision(False, _V[code], nxt, zones)

@@ -4,26 +4,30 @@ costs nothing in test sessions that never audit."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import pytest
 
+from compliance.audit import AuditReport, audit
 from compliance.audit import assert_compliant as _assert
-from compliance.audit import audit
+from compliance.rules import RuleSet
 
 
-def assert_compliant(events, jurisdiction, **kwargs):
+def assert_compliant(events: Any, jurisdiction: str | RuleSet, **kwargs: Any) -> AuditReport:
     """Fail (AssertionError) listing each broken rule with its figure and limit."""
 
     return _assert(events, jurisdiction, **kwargs)
 
 
 @pytest.fixture
-def compliance_audit():
+def compliance_audit() -> Callable[..., AuditReport]:
     """The ``audit`` function: ``report = compliance_audit(events, "UK")``."""
 
     return audit
 
 
 @pytest.fixture
-def assert_compliant_events():
+def assert_compliant_events() -> Callable[..., AuditReport]:
     """``assert_compliant`` as a fixture, for suites that prefer fixtures to imports."""
     return assert_compliant

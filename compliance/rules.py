@@ -20,9 +20,10 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import yaml
 
@@ -83,15 +84,15 @@ class CallingHours:
 
     days: tuple[tuple[Interval, ...], ...]
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if len(self.days) != 7:
             raise ValueError(f"hours: need 7 days (MONDAY..SUNDAY), got {len(self.days)}")
 
     @classmethod
-    def from_mapping(cls, mapping: Mapping[str, Any], base: "CallingHours | None" = None) -> "CallingHours":
+    def from_mapping(cls, mapping: Mapping[str, Any], base: CallingHours | None = None) -> CallingHours:
         """Days given replace the base's; days omitted keep the base's (closed
         when there is no base)."""
-        days = list(base.days) if base else [()] * 7
+        days: list[tuple[Interval, ...]] = list(base.days) if base else [()] * 7
         for key, value in mapping.items():
             k = str(key).upper()
             if k not in DAYS:
@@ -100,7 +101,7 @@ class CallingHours:
         return cls(tuple(days))
 
     @classmethod
-    def uniform(cls, start: str, end: str, days: tuple[str, ...] = DAYS) -> "CallingHours":
+    def uniform(cls, start: str, end: str, days: tuple[str, ...] = DAYS) -> CallingHours:
         iv = ((_parse_clock(start, "hours"), _parse_clock(end, "hours")),)
         return cls(tuple(iv if d in days else () for d in DAYS))
 
@@ -108,7 +109,7 @@ class CallingHours:
         def clock(s: int) -> str:
             return f"{s // 3600:02d}:{s % 3600 // 60:02d}"
 
-        return {d: [[clock(a), clock(b)] for a, b in iv] for d, iv in zip(DAYS, self.days)}
+        return {d: [[clock(a), clock(b)] for a, b in iv] for d, iv in zip(DAYS, self.days, strict=True)}
 
 
 @dataclass(frozen=True)
@@ -142,7 +143,7 @@ class AbandonmentRule:
     window_zone: str | None = None  # whose midnight starts a CALENDAR_DAY (UK: Europe/London)
     message_required: bool = True  # an abandoned call must play an information message
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if self.clock_start not in ("GREETING_END", "GREETING_START", "CONNECTED_TO_SYSTEM"):
             raise ValueError(
                 f"abandonment.clock_start must be GREETING_END, GREETING_START or CONNECTED_TO_SYSTEM, got {self.clock_start!r}"
@@ -346,7 +347,7 @@ _SECTIONS = {
 }
 
 
-def derive(base: "str | RuleSet", overrides: Mapping[str, Any] | None = None, **kw: Any) -> RuleSet:
+def derive(base: str | RuleSet, overrides: Mapping[str, Any] | None = None, **kw: Any) -> RuleSet:
     """A rule set built from ``base`` with some values replaced.
 
     ``overrides`` is a nested mapping with the field names of ``RuleSet``:
@@ -398,7 +399,7 @@ def derive(base: "str | RuleSet", overrides: Mapping[str, Any] | None = None, **
     return dataclasses.replace(rules, **changes)
 
 
-def load_rules(source: "str | Path | Mapping[str, Any]") -> RuleSet:
+def load_rules(source: str | Path | Mapping[str, Any]) -> RuleSet:
     """A rule set from a YAML/JSON file or mapping: ``{"base": "US", ...overrides}``."""
     if isinstance(source, Mapping):
         data = dict(source)
@@ -414,7 +415,7 @@ def load_rules(source: "str | Path | Mapping[str, Any]") -> RuleSet:
             else:
 
                 data = yaml.safe_load(text)
-        except Exception as exc:  # noqa: BLE001 - any parse error becomes one clear message
+        except Exception as exc:
             raise ValueError(f"rules file {str(path)!r}: not valid YAML/JSON ({exc})") from None
         if not isinstance(data, Mapping):
             raise ValueError(f"rules file {str(path)!r}: expected a mapping with 'base'")
@@ -423,7 +424,40 @@ def load_rules(source: "str | Path | Mapping[str, Any]") -> RuleSet:
     return derive(data["base"], data)
 
 
-def get_rules(rules: "str | RuleSet | Mapping[str, Any] | Path | None") -> RuleSet | None:
+class UnknownJurisdiction(ValueError):
+    """A jurisdiction name outside the built-in rule sets. Its message names
+    the value and the known names only: it never depends on the file system."""
+
+    def __init__(self, value: object):
+        shown = repr(value)[:40]
+        super().__init__(f"unknown jurisdiction {shown}; known: {', '.join(builtin_names())}")
+
+
+def builtin_names() -> tuple[str, ...]:
+    """The built-in rule-set names: the closed list the service accepts."""
+    return tuple(RULE_SETS)
+
+
+def builtin_name(value: object) -> str:
+    """The canonical built-in name for ``value`` (case-insensitive, aliases
+    such as ``GB`` accepted), or ``UnknownJurisdiction``. Unlike ``get_rules``
+    it never treats a value as a file path: this is the entry point for names
+    that come from a network request."""
+    if not isinstance(value, str):
+        raise UnknownJurisdiction(value)
+    key = value.strip().upper()
+    key = _ALIASES.get(key, key)
+    if key not in RULE_SETS:
+        raise UnknownJurisdiction(value)
+    return key
+
+
+def builtin_rules(value: object) -> RuleSet:
+    """The built-in rule set called ``value`` (see ``builtin_name``)."""
+    return RULE_SETS[builtin_name(value)]
+
+
+def get_rules(rules: str | RuleSet | Mapping[str, Any] | Path | None) -> RuleSet | None:
     """The rule set for a name (``US``, ``UK``, ``AU``, ``AU_RESEARCH``, ``NZ``),
     a ``RuleSet`` (returned as is), a mapping or YAML/JSON path with ``base``,
     or ``None`` (no legal rules: the campaign's own hours only)."""
@@ -457,6 +491,10 @@ __all__ = [
     "HolidayCalendar",
     "RecallRules",
     "RuleSet",
+    "UnknownJurisdiction",
+    "builtin_name",
+    "builtin_names",
+    "builtin_rules",
     "derive",
     "get_rules",
     "load_rules",

@@ -10,24 +10,28 @@ and the reason shown is the strongest among the zones that forbid it.
 
 from __future__ import annotations
 
+import itertools
 import math
 from bisect import bisect_right
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
-from typing import Iterable, Sequence
 from zoneinfo import ZoneInfo
 
 import holidays
 import numpy as np
 
-from campaigns.document import DAYS
+from campaigns.document import DAYS, ConnectCampaign
 from compliance.rules import RuleSet
 from compliance.verdicts import Verdict
 
 DAY = 86400
 FULL_DAY = ((0, DAY),)
 ALWAYS = tuple([FULL_DAY] * 7)
+
+WeekHours = tuple[tuple[tuple[int, int], ...], ...]
+"""Monday..Sunday, each day's open intervals in seconds of the day."""
 
 # Which reason wins when several forbid the same instant.
 _PRIORITY = np.zeros(16, dtype=np.int8)
@@ -72,7 +76,7 @@ def holiday_dates(country: str, subdivision: str | None, years: tuple[int, ...])
     return frozenset(cal.keys())
 
 
-def open_hours_from_campaign(campaign) -> tuple[tuple[tuple[int, int], ...], ...] | None:
+def open_hours_from_campaign(campaign: ConnectCampaign | None) -> WeekHours | None:
     """The campaign's ``communicationTimeConfig.telephony.openHours.dailyHours``
     as seconds of the day per weekday; None when absent (always open). A weekday
     missing from ``dailyHours`` is closed."""
@@ -91,7 +95,7 @@ def open_hours_from_campaign(campaign) -> tuple[tuple[tuple[int, int], ...], ...
     return tuple(out)
 
 
-def restricted_from_campaign(campaign) -> tuple[tuple[date, date], ...]:
+def restricted_from_campaign(campaign: ConnectCampaign | None) -> tuple[tuple[date, date], ...]:
     ctc = getattr(campaign, "communication_time_config", None)
     tel = ctc.telephony if ctc else None
     if tel is None or tel.restricted_periods is None:
@@ -106,7 +110,7 @@ def _inside(intervals: Sequence[tuple[int, int]], x: float) -> bool:
 def zone_function(
     zone: str,
     rules: RuleSet | None,
-    open_hours,
+    open_hours: WeekHours | None,
     restricted: tuple[tuple[date, date], ...],
     epoch: float,
     t_lo: float,
@@ -137,7 +141,7 @@ def zone_function(
             lg, op = legal[wd], opened[wd]
             points = sorted({0, DAY, *(x for iv in lg for x in iv), *(x for iv in op for x in iv)})
             segs = []
-            for a, b in zip(points, points[1:]):
+            for a, b in itertools.pairwise(points):
                 mid = (a + b) / 2
                 if not _inside(lg, mid):
                     c = int(Verdict.OUTSIDE_HOURS)
@@ -189,7 +193,7 @@ def build_window(
     epoch: float,
     start: float,
     end: float,
-    open_hours=None,
+    open_hours: WeekHours | None = None,
     restricted: tuple[tuple[date, date], ...] = (),
     margin: float = DAY,
 ) -> Window:
@@ -220,7 +224,9 @@ def utc_offsets(zone: str, t: np.ndarray) -> np.ndarray:
     lo, hi = float(np.min(t)) - DAY, float(np.max(t)) + DAY
 
     def off(x: float) -> int:
-        return int(datetime.fromtimestamp(x, timezone.utc).astimezone(tz).utcoffset().total_seconds())
+        offset = datetime.fromtimestamp(x, UTC).astimezone(tz).utcoffset()
+        assert offset is not None  # an aware datetime always has one
+        return int(offset.total_seconds())
 
     samples = np.arange(lo, hi + 6 * 3600, 6 * 3600)
     offs = [off(x) for x in samples]

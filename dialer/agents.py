@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from campaigns.document import DAYS, parse_time_of_day
+from campaigns.document import DAYS, Agents, Breaks, parse_time_of_day
 from dialer.timeline import BUSY as T_BUSY
 from dialer.timeline import LOGGED_IN as T_LOGGED
 from dialer.timeline import ON_BREAK as T_BREAK
@@ -30,7 +30,7 @@ OFF, IDLE, BUSY, BREAK = range(4)
 NOT_TALKING = 1 << 60
 
 
-def shift_intervals(agents, start: datetime, end: datetime, default_zone: str | None) -> list[tuple[float, float, list[int]]]:
+def shift_intervals(agents: Agents, start: datetime, end: datetime, default_zone: str | None) -> list[tuple[float, float, list[int]]]:
     """(login, logout, agent ids) in seconds since ``start`` for every shift
     on every day of the schedule, in the agents' own time zone."""
     horizon = (end - start).total_seconds()
@@ -68,19 +68,32 @@ class AgentPool:
     WHEN an agent moves, the pool HOW."""
 
     __slots__ = (
-        "state", "idle", "pending_off", "break_due", "break_every", "break_length",
-        "talk_start", "wrap_ends", "logged_in", "n", "shift_end", "busy_count", "on_break", "timeline",
+        "break_due",
+        "break_every",
+        "break_length",
+        "busy_count",
+        "idle",
+        "logged_in",
+        "n",
+        "on_break",
+        "pending_off",
+        "shift_end",
+        "state",
+        "talk_start",
+        "timeline",
+        "wrap_ends",
     )
 
-    def __init__(self, count: int, breaks, timeline: Timeline) -> None:
+    def __init__(self, count: int, breaks: Breaks | None, timeline: Timeline) -> None:
         self.n = count
         self.timeline = timeline
         self.state = [OFF] * count
         self.idle: deque[int] = deque()
         self.pending_off = [False] * count
         self.break_due = [float("inf")] * count
-        self.break_every = breaks.every_seconds if breaks else None
-        self.break_length = breaks.length_seconds if breaks else None
+        # 0.0: no breaks (a Breaks document has positive durations).
+        self.break_every = breaks.every_seconds if breaks else 0.0
+        self.break_length = breaks.length_seconds if breaks else 0.0
         # What the predictive pacer reads every second. The second each
         # agent's talk began, rounded up (NOT_TALKING when not talking): with
         # decisions on whole seconds, elapsed talk in whole seconds is one
@@ -113,7 +126,7 @@ class AgentPool:
 
     def leave(self, a: int, now: float, *, logout: bool) -> None:
         """An idle agent leaves the floor: IDLE -> OFF (logout) or BREAK."""
-        try:
+        try:  # noqa: SIM105 - cheaper than contextlib.suppress, and this runs once per agent leaving
             self.idle.remove(a)
         except ValueError:
             pass

@@ -102,7 +102,7 @@ class Call:
         self.t_init = t
         self.agent = agent
 
-    def record(self) -> tuple:
+    def record(self) -> tuple[float, ...]:
         """The call's fields in ``Column`` order."""
         return (
             self.idx, self.rec, self.attempt, self.t_init, self.t_cts, self.t_gs, self.t_ge,

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from heapq import heappush
-from typing import Any
+from typing import Any, cast
 
 import simpy
 from simpy.events import NORMAL
@@ -23,7 +23,7 @@ class _Later:
     """A scheduled callback: what ``Environment.step`` needs of an event
     (``callbacks``, ``_ok``) and nothing more."""
 
-    __slots__ = ("callbacks", "fn", "args")
+    __slots__ = ("args", "callbacks", "fn")
     _ok = True
 
     def __init__(self, fn: Callable[..., None], args: tuple[Any, ...]) -> None:
@@ -42,11 +42,14 @@ _FIRE = (_fire,)
 class Clock:
     """Simulated seconds since the schedule start, and callbacks at them."""
 
-    __slots__ = ("env", "_queue", "_eid")
+    __slots__ = ("_eid", "_queue", "env")
 
     def __init__(self) -> None:
         self.env = simpy.Environment()
-        self._queue = self.env._queue  # SimPy's heap of (time, priority, id, event)
+        # SimPy's heap of (time, priority, id, event). SimPy types the event as
+        # its Event class; we also push objects that only look like one to
+        # step() (_Later, a call), hence Any. Once per run, not per event.
+        self._queue = cast(list[tuple[float, int, int, Any]], self.env._queue)
         self._eid = self.env._eid  # SimPy's event-id counter (ties keep insertion order)
 
     @property

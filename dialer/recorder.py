@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import hashlib
 from array import array
+from collections.abc import Callable
 from itertools import chain
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pyarrow as pa
@@ -93,7 +94,7 @@ class Recorder:
     """
 
     # Record column of the timestamp each event type is emitted at.
-    EVENT_TIME_COLUMN = {
+    EVENT_TIME_COLUMN: ClassVar[dict[int, C]] = {
         INITIATED: C.INITIATION,
         CONNECTED_TO_SYSTEM: C.CONNECTED_TO_SYSTEM,
         QUEUED: C.ENQUEUE,
@@ -107,9 +108,9 @@ class Recorder:
         meta: RunMeta,
         sinks: list[EventSink],
         *,
-        phone_of,
-        zone_of,
-        token_of=None,
+        phone_of: Callable[[np.ndarray], pa.Array],
+        zone_of: Callable[[np.ndarray], pa.Array],
+        token_of: Callable[[np.ndarray], pa.Array] | None = None,
         batch_calls: int = 20_000,
         initiation_method: str = "OUTBOUND",
     ) -> None:
@@ -137,10 +138,10 @@ class Recorder:
         self.calls_written = 0
         # Functions given each batch of finished calls as an (n, RECORD_WIDTH) array
         # before its events are built (the engine's vectorised tallies).
-        self.batch_hooks: list = []
+        self.batch_hooks: list[Callable[[np.ndarray], None]] = []
         self._agent_names = pa.array([], pa.string())
 
-    def finish_call(self, record: tuple) -> None:
+    def finish_call(self, record: tuple[float, ...]) -> None:
         self.calls.extend(record)
         if self._pending() >= self.batch_calls:
             self.flush()
@@ -207,7 +208,7 @@ class Recorder:
     # -- columnar assembly -------------------------------------------------
 
     _EVENT_KINDS = np.array(list(EVENT_TIME_COLUMN), dtype=np.int8)
-    _EVENT_COLUMNS = [int(c) for c in EVENT_TIME_COLUMN.values()]
+    _EVENT_COLUMNS: ClassVar[list[int]] = [int(c) for c in EVENT_TIME_COLUMN.values()]
 
     def _build(self, rec: np.ndarray) -> pa.RecordBatch:
         """One batch of events (``ENCODED_SCHEMA``) from finished calls."""

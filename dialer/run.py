@@ -6,24 +6,27 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from campaigns.contacts import ContactList, load_contacts
+from campaigns.contacts import ContactList, RejectedRow, load_contacts
 from campaigns.document import (
     CampaignDocument,
     CampaignDocumentError,
     load_document,
     parse_document,
 )
+from campaigns.files import FILE_MODE, atomic_path, temp_name, write_atomic
+from compliance.dnc import DncSource
 from compliance.gate import DialGate, Verdict
-from compliance.rules import get_rules
+from compliance.rules import RuleSet, get_rules
 from dialer.engine import Engine
 from dialer.pacing import make_pacer
 from dialer.recorder import Recorder
@@ -33,6 +36,9 @@ from eventlog.sinks import EventSink, MemorySink, ParquetSink
 
 SUMMARY_VERSION = 1
 
+CampaignSource = CampaignDocument | str | os.PathLike[str] | dict[str, Any]
+"""What ``simulate`` plays: a document, the path of a YAML/JSON file, or its mapping."""
+
 
 @dataclass
 class SimulationResult:
@@ -41,24 +47,24 @@ class SimulationResult:
     timeline: pa.Table
     out_dir: Path | None = None
     stopped_early: bool = False
-    rejected_contacts: list = field(default_factory=list)
+    rejected_contacts: list[RejectedRow] = field(default_factory=list)
 
     @property
     def events_path(self) -> Path | None:
         return self.out_dir / "events.parquet" if self.out_dir else None
 
 
-def _as_document(campaign) -> CampaignDocument:
+def _as_document(campaign: CampaignSource) -> CampaignDocument:
     if isinstance(campaign, CampaignDocument):
         return campaign
     if isinstance(campaign, (str, os.PathLike)):
-        return load_document(campaign)
+        return load_document(Path(campaign))
     if isinstance(campaign, dict):
         return parse_document(campaign)
     raise TypeError(f"campaign must be a CampaignDocument, a mapping or a path, got {type(campaign).__name__}")
 
 
-def abandonment_setting(doc: CampaignDocument, rules) -> tuple[str, float] | None:
+def abandonment_setting(doc: CampaignDocument, rules: RuleSet | None) -> tuple[str, float] | None:
     """(clock start, threshold seconds) that define an abandoned call for this
     run, or None for "never reached an agent" (the queueing-theory reading
     used by fixedRate validation runs)."""
@@ -81,16 +87,16 @@ def abandonment_setting(doc: CampaignDocument, rules) -> tuple[str, float] | Non
 
 
 def simulate(
-    campaign,
+    campaign: CampaignSource,
     *,
     seed: int | None = None,
     contacts: ContactList | None = None,
-    out_dir: str | os.PathLike | None = None,
+    out_dir: str | os.PathLike[str] | None = None,
     sinks: Sequence[EventSink] = (),
     keep_events: bool = True,
     progress: Callable[[float, float, int], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
-    dnc=None,
+    dnc: DncSource | None = None,
     ratio_override: float | None = None,
     batch_calls: int = 20_000,
     campaign_id: str | None = None,
@@ -119,7 +125,8 @@ def simulate(
     gate = DialGate(doc, rules, contacts, dnc=dnc)
 
     sched = doc.campaign.schedule
-    start_ms = int(round(sched.start_time.timestamp() * 1000))
+    assert sched is not None  # CampaignDocument requires a schedule
+    start_ms = round(sched.start_time.timestamp() * 1000)
     meta = RunMeta(
         campaign_id=campaign_id or doc.campaign.name,
         instance_id=doc.campaign.connect_instance_id,
@@ -138,7 +145,10 @@ def simulate(
         if out_path.exists() and not out_path.is_dir():
             raise NotADirectoryError(f"--out / out_dir: {str(out_path)!r} exists and is not a directory")
         out_path.mkdir(parents=True, exist_ok=True)
-        all_sinks.append(ParquetSink(out_path / "events.parquet"))
+        # Written under a temporary name, renamed when the run ends: a
+        # reader never sees part of a file (campaigns.files).
+        events_tmp = temp_name(out_path / "events.parquet")
+        all_sinks.append(ParquetSink(events_tmp))
 
     group_zone = ["|".join(g.zones) for g in contacts.groups]
     zone_dict = pa.array(group_zone, type=pa.string())
@@ -152,15 +162,20 @@ def simulate(
         idx = pa.array(contacts.group[recipients].astype(np.int32))
         return pa.DictionaryArray.from_arrays(idx, zone_dict)
 
-    def token_of(recipients: np.ndarray) -> pa.Array:
-        return pa.array(tokens[recipients].tolist(), type=pa.string())
+    token_of: Callable[[np.ndarray], pa.Array] | None = None
+    if tokens is not None:
+
+        def tokens_of(recipients: np.ndarray) -> pa.Array:
+            return pa.array(tokens[recipients].tolist(), type=pa.string())
+
+        token_of = tokens_of
 
     recorder = Recorder(
         meta,
         all_sinks,
         phone_of=phone_of,
         zone_of=zone_of,
-        token_of=token_of if tokens is not None else None,
+        token_of=token_of,
         batch_calls=batch_calls,
         initiation_method="API" if tokens is not None else "OUTBOUND",
     )
@@ -176,9 +191,17 @@ def simulate(
         should_stop=should_stop,
     )
     try:
-        engine.run()
-    finally:
-        recorder.close()
+        try:
+            engine.run()
+        finally:
+            recorder.close()
+    except BaseException:
+        if out_path is not None:
+            events_tmp.unlink(missing_ok=True)
+        raise
+    if out_path is not None:
+        os.chmod(events_tmp, FILE_MODE)
+        os.replace(events_tmp, out_path / "events.parquet")
     end = engine.now
     timeline = engine.timeline.table(start_ms, end)
     summary = summarize(engine, end)
@@ -187,10 +210,11 @@ def simulate(
     summary["stopped_early"] = engine.stopped_early
     if out_path is not None:
 
-        pq.write_table(timeline, out_path / "timeline.parquet")
-        (out_path / "summary.json").write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n")
+        with atomic_path(out_path / "timeline.parquet") as tmp:
+            pq.write_table(timeline, tmp)
+        write_atomic(out_path / "summary.json", json.dumps(summary, indent=2, sort_keys=True) + "\n")
         # The document the run played, so a run directory explains itself.
-        (out_path / "campaign.json").write_text(json.dumps(doc.to_document(), indent=2) + "\n")
+        write_atomic(out_path / "campaign.json", json.dumps(doc.to_document(), indent=2) + "\n")
     return SimulationResult(
         summary=summary,
         events=memory.table() if memory is not None else None,

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from campaigns.distributions import Distribution
+
 # Stream numbers are part of the determinism contract: never renumber.
 STREAMS = {
     "outcome": 1,
@@ -41,9 +43,9 @@ def generator(seed: int, purpose: str) -> np.random.Generator:
 class Draws:
     """Endless draws of one distribution from one stream."""
 
-    __slots__ = ("_dist", "_rng", "_buf")
+    __slots__ = ("_buf", "_dist", "_rng")
 
-    def __init__(self, dist, rng: np.random.Generator) -> None:
+    def __init__(self, dist: Distribution, rng: np.random.Generator) -> None:
         self._dist = dist
         self._rng = rng
         self._buf: list[float] = []
@@ -59,7 +61,7 @@ class Draws:
 class Uniforms:
     """Endless U(0, 1) draws from one stream."""
 
-    __slots__ = ("_rng", "_buf")
+    __slots__ = ("_buf", "_rng")
 
     def __init__(self, rng: np.random.Generator) -> None:
         self._rng = rng

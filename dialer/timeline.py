@@ -21,10 +21,10 @@ class Timeline:
     (Python floats: a change is a few list operations, no numpy scalar);
     lines in use are integrated per batch of finished calls (``add_calls``)."""
 
-    __slots__ = ("interval", "levels", "since", "rows", "lines", "dials", "pacing", "pacing_n")
+    __slots__ = ("dials", "interval", "levels", "lines", "pacing", "pacing_n", "rows", "since")
 
     def __init__(self, interval: float, horizon: float) -> None:
-        n = max(1, int(math.ceil(horizon / interval)) + 1)
+        n = max(1, math.ceil(horizon / interval) + 1)
         self.interval = interval
         self.levels = [0, 0, 0]  # agents logged in, busy, on break
         self.since = [0.0, 0.0, 0.0]  # when each level last changed
@@ -119,7 +119,7 @@ class Timeline:
 
     def table(self, start_epoch_ms: int, end: float) -> pa.Table:
         self.advance(end)
-        n = max(1, int(math.ceil(end / self.interval)))
+        n = max(1, math.ceil(end / self.interval))
         self._grow(n)
         integrals = self._integrals()
         pacing_sum = np.asarray(self.pacing[:n], dtype=float)
@@ -149,4 +149,5 @@ class Timeline:
     def totals(self, end: float) -> np.ndarray:
         """Integrals over the whole run (agent-seconds, line-seconds)."""
         self.advance(end)
-        return self._integrals().sum(axis=0)
+        totals: np.ndarray = self._integrals().sum(axis=0)
+        return totals

@@ -4,7 +4,7 @@ events. What only a simulator knows stays under ``detail.simulation``."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import pyarrow as pa
@@ -17,15 +17,15 @@ def iso_ms(value: datetime | None) -> str | None:
     if value is None:
         return None
     if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
 
 
 def _arn(meta_region: str, account: str, instance: str) -> str:
     return f"arn:aws:connect:{meta_region}:{account}:instance/{instance}"
 
 
-def row_to_envelope(row: dict, meta: RunMeta | None = None) -> dict:
+def row_to_envelope(row: dict[str, Any], meta: RunMeta | None = None) -> dict[str, Any]:
     """One flat event row as an EventBridge envelope of an Amazon Connect
     contact event."""
     account = meta.account if meta else "111122223333"
@@ -67,7 +67,7 @@ def row_to_envelope(row: dict, meta: RunMeta | None = None) -> dict:
         detail["disconnectTimestamp"] = iso_ms(row["disconnect_ts"])
     if row.get("disconnect_reason"):
         detail["disconnectReason"] = row["disconnect_reason"]
-    sim = {
+    sim: dict[str, Any] = {
         "party": row.get("sim_party"),
         "recipientIndex": row.get("sim_recipient"),
         "attempt": row.get("sim_attempt"),
@@ -97,7 +97,7 @@ def row_to_envelope(row: dict, meta: RunMeta | None = None) -> dict:
     }
 
 
-def iter_envelopes(table: pa.Table, meta: RunMeta | None = None) -> Iterator[dict]:
+def iter_envelopes(table: pa.Table, meta: RunMeta | None = None) -> Iterator[dict[str, Any]]:
     for batch in table.to_batches(max_chunksize=10_000):
         for row in batch.to_pylist():
             yield row_to_envelope(row, meta)
@@ -118,7 +118,7 @@ def _parse_ts(value: Any, where: str, field: str) -> datetime | None:
         raise EventFormatError(f"{where}: {field} is not an ISO 8601 timestamp: {value!r}") from None
 
 
-def envelope_to_row(env: dict, where: str = "event") -> dict:
+def envelope_to_row(env: object, where: str = "event") -> dict[str, Any]:
     """An EventBridge envelope (ours, or a real Connect event) as a flat row.
     Missing optional fields become nulls; missing required ones raise
     ``EventFormatError`` naming the event and the field."""
@@ -139,7 +139,10 @@ def envelope_to_row(env: dict, where: str = "event") -> dict:
     instance_arn = d.get("instanceArn") or ""
     agent_arn = agent.get("agentArn") or ""
     queue_arn = queue.get("queueArn") or ""
-    ts = lambda v, f: _parse_ts(v, where, f)  # noqa: E731
+
+    def ts(value: Any, field: str) -> datetime | None:
+        return _parse_ts(value, where, field)
+
     return {
         "event_id": env.get("id") or "",
         "time": ts(env.get("time"), "time"),
@@ -174,7 +177,7 @@ def envelope_to_row(env: dict, where: str = "event") -> dict:
     }
 
 
-def envelopes_to_table(envelopes: Iterable[dict]) -> pa.Table:
+def envelopes_to_table(envelopes: Iterable[object]) -> pa.Table:
     rows = [envelope_to_row(e, f"event {i + 1}") for i, e in enumerate(envelopes)]
     return pa.Table.from_pylist(rows, schema=EVENT_SCHEMA)
 

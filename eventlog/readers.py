@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -21,7 +22,7 @@ class ReadResult:
     errors: list[str]
 
 
-def read_events(source, *, strict: bool = False) -> ReadResult:
+def read_events(source: pa.Table | list[object] | str | os.PathLike[str], *, strict: bool = False) -> ReadResult:
     """Events from a Parquet file, a JSON-lines file of envelopes, a table, or
     a list of envelopes. Unreadable lines are reported (line number, reason)
     and skipped, so a truncated file still yields its good events; with
@@ -29,7 +30,8 @@ def read_events(source, *, strict: bool = False) -> ReadResult:
     if isinstance(source, pa.Table):
         return ReadResult(source, [])
     if isinstance(source, list):
-        rows, errors = [], []
+        rows: list[dict[str, Any]] = []
+        errors: list[str] = []
         for i, e in enumerate(source):
             try:
                 rows.append(envelope_to_row(e, f"event {i + 1}"))

@@ -6,6 +6,8 @@ or a function. The engine writes to any object with ``write`` and ``close``.
 from __future__ import annotations
 
 import json
+import os
+from collections.abc import Callable
 from typing import Protocol
 
 import pyarrow as pa
@@ -62,7 +64,7 @@ class ParquetSink:
 
     accepts_encoded = True
 
-    def __init__(self, path, *, compression: str = "zstd") -> None:
+    def __init__(self, path: str | os.PathLike[str], *, compression: str = "zstd") -> None:
         self.path = str(path)
         self._writer = pq.ParquetWriter(
             self.path,
@@ -85,9 +87,9 @@ class ParquetSink:
 class JsonLinesSink:
     """One EventBridge envelope per line."""
 
-    def __init__(self, path, meta: RunMeta | None = None) -> None:
+    def __init__(self, path: str | os.PathLike[str], meta: RunMeta | None = None) -> None:
         self.path = str(path)
-        self._fh = open(self.path, "w", encoding="utf-8")
+        self._fh = open(self.path, "w", encoding="utf-8")  # noqa: SIM115 - open for the sink's life, closed by close()
         self.meta = meta
 
     def write(self, batch: pa.RecordBatch) -> None:
@@ -103,7 +105,7 @@ class JsonLinesSink:
 class CallbackSink:
     """Hands each batch to a function (the API's live stream uses it)."""
 
-    def __init__(self, fn) -> None:
+    def __init__(self, fn: Callable[[pa.RecordBatch], object]) -> None:
         self.fn = fn
 
     def write(self, batch: pa.RecordBatch) -> None:

@@ -4,7 +4,7 @@ for the API to import at start."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 
 def parse_iso_utc(text: str) -> datetime:
@@ -12,5 +12,5 @@ def parse_iso_utc(text: str) -> datetime:
     Raises ValueError."""
     dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
     if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=timezone.utc)
-    return dt.astimezone(timezone.utc)
+        dt = dt.replace(tzinfo=UTC)
+    return dt.astimezone(UTC)

@@ -147,7 +147,7 @@ def zone_for_postcode(region: str, postcode: str) -> str | None:
             return None
         if code == "2880":
             return "Australia/Broken_Hill"
-        if code.startswith("08") or code.startswith("09"):
+        if code.startswith(("08", "09")):
             return "Australia/Darwin"
         if code.startswith("02"):
             return "Australia/Sydney"  # ACT PO boxes

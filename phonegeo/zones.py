@@ -9,7 +9,7 @@ only the first zone instead).
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache, lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
@@ -21,11 +21,11 @@ from phonegeo.postcodes import zone_for_postcode
 UNKNOWN = "Etc/Unknown"
 
 
-@lru_cache(maxsize=None)
+@cache
 def check_zone(name: str) -> str:
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a file name
         raise LocalTimeError(f"unknown IANA time zone {name!r}") from None
     return name
 

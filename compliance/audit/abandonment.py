@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
+from typing import Any, TypeAlias
 
 import numpy as np
 
@@ -17,10 +18,13 @@ from compliance.audit.facts import CallFacts
 from compliance.audit.load import Calls
 from compliance.audit.offenders import Offenders
 from compliance.audit.report import RuleResult
-from compliance.rules import RuleSet
+from compliance.rules import AbandonmentRule, RuleSet
 from compliance.windows import utc_offsets
 
 DEFAULT_FP_SAMPLE = 400
+
+FpSample: TypeAlias = int | float | tuple[int, int] | list[int] | None
+"""``audit``'s ``fp_sample``: a sample size, a rate, or (tested, humans_found)."""
 
 
 @dataclass
@@ -32,7 +36,7 @@ class _Win:
     count: int
 
 
-def _windows(ab, t_init: np.ndarray, scope_codes: np.ndarray, findings: list[str]) -> _Win:
+def _windows(ab: AbandonmentRule, t_init: np.ndarray, scope_codes: np.ndarray, findings: list[str]) -> _Win:
     n = t_init.size
     if n == 0:
         return _Win(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), np.zeros(0), 0)
@@ -100,7 +104,9 @@ def _unique_inverse(scope_codes: np.ndarray, idx: np.ndarray) -> tuple[np.ndarra
     return uniq.astype(np.int64), rank[dense]
 
 
-def _fp_rate(fp_sample, machine_verdict, fp_true, truth_known, seed) -> tuple[float | None, dict]:
+def _fp_rate(
+    fp_sample: FpSample, machine_verdict: np.ndarray, fp_true: np.ndarray, truth_known: bool, seed: int
+) -> tuple[float | None, dict[str, Any]]:
     """The operator's estimate of the share of machine verdicts that were humans."""
     n_machine = int(machine_verdict.sum())
     if isinstance(fp_sample, (tuple, list)):
@@ -146,11 +152,11 @@ def _wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
 
 def _abandonment_rule(
     name: str,
-    ab,
+    ab: AbandonmentRule,
     fp_true: np.ndarray | None,
     fp_rate: float | None,
     win: _Win,
-    scope_names: list,
+    scope_names: list[str | None],
     facts: CallFacts,
     offenders: Offenders,
     *,
@@ -160,7 +166,7 @@ def _abandonment_rule(
     w = win.count
     num = np.bincount(win.key, weights=abandoned, minlength=w).astype(np.float64)
     den = np.bincount(win.key, weights=live, minlength=w).astype(np.float64)
-    fp_count = np.zeros(w)
+    fp_count: np.ndarray = np.zeros(w)
     fp_note = None
     if ab.include_amd_false_positives:
         if fp_true is not None:
@@ -229,12 +235,12 @@ def _abandonment_rule(
 def _iso(ms: float) -> str | None:
     if not math.isfinite(ms):
         return None
-    return datetime.fromtimestamp(ms / 1000.0, timezone.utc).isoformat().replace("+00:00", "Z")
+    return datetime.fromtimestamp(ms / 1000.0, UTC).isoformat().replace("+00:00", "Z")
 
 
 def abandonment_rules(
-    calls: Calls, facts: CallFacts, rules: RuleSet, offenders: Offenders, findings: list[str], *, fp_sample, seed: int
-) -> tuple[list[RuleResult], dict | None]:
+    calls: Calls, facts: CallFacts, rules: RuleSet, offenders: Offenders, findings: list[str], *, fp_sample: FpSample, seed: int
+) -> tuple[list[RuleResult], dict[str, Any] | None]:
     """The abandonment rate per window (and, where AMD false positives count,
     the operator's estimate beside the true figure); with the estimate's
     working when the rule set counts false positives."""

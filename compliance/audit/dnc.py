@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from compliance.audit.load import Calls
 from compliance.audit.offenders import Offenders
 from compliance.audit.report import RuleResult
-from compliance.dnc import as_number_array
+from compliance.dnc import DncSource, as_number_array
 
 
-def dnc_rule(calls: Calls, dnc: Any, offenders: Offenders) -> RuleResult:
+def dnc_rule(calls: Calls, dnc: DncSource, offenders: Offenders) -> RuleResult:
     """``dnc``: a ``DncList``, several, or numbers (``as_number_array``)."""
     listed = np.isin(calls.numbers, as_number_array(dnc)) & (calls.numbers >= 0)
     ids, count = offenders(listed)

@@ -6,8 +6,9 @@ go through ``eventlog.read_events``."""
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -53,13 +54,14 @@ class Strings:
 
     __slots__ = ("codes", "values")
 
-    def __init__(self, codes: np.ndarray, values: list):
+    def __init__(self, codes: np.ndarray, values: list[Any]) -> None:
         self.codes = codes
         self.values = values
 
-    def flags(self, pred) -> np.ndarray:
+    def flags(self, pred: Callable[[Any], object]) -> np.ndarray:
         lut = np.array([bool(pred(v)) for v in self.values] + [False], dtype=bool)
-        return lut[self.codes]
+        flags: np.ndarray = lut[self.codes]
+        return flags
 
     def eq(self, value: str) -> np.ndarray:
         return self.flags(lambda v: v == value)
@@ -69,7 +71,8 @@ class Strings:
         return self.flags(lambda v: v in wanted)
 
     def is_null(self) -> np.ndarray:
-        return self.codes == len(self.values)
+        null: np.ndarray = self.codes == len(self.values)
+        return null
 
     def named(self) -> tuple[np.ndarray, list[str | None]]:
         """(codes, names) as ``_codes`` gives them: empty strings read as None,
@@ -104,7 +107,7 @@ class Calls:
     message_played: tuple[np.ndarray, np.ndarray]
     opt_out: tuple[np.ndarray, np.ndarray]
     numbers: np.ndarray
-    contact_ids: Any  # callable: row indices -> list of contact ids
+    contact_ids: Callable[[np.ndarray], list[str]]  # row indices -> their contact ids
 
 
 _TS_COLUMNS = ("initiation_ts", "connected_to_system_ts", "greeting_start_ts", "greeting_end_ts", "enqueue_ts", "connected_to_agent_ts", "disconnect_ts")
@@ -115,7 +118,7 @@ _BOOL_COLUMNS = ("sim_amd_correct", "sim_message_played", "sim_opt_out")
 _BOOL_FIELDS = ("amd_correct", "message_played", "opt_out")
 
 
-def load_calls(events):
+def load_calls(events: Any) -> tuple[Calls, int, list[str]]:
     """(calls, number of events, input findings)."""
 
     findings: list[str] = []
@@ -167,16 +170,16 @@ def _calls_from_table(calls: pa.Table) -> Calls:
         return [str(x) for x in contact_col.take(pa.array(idx)).to_pylist()]
 
     kw: dict[str, Any] = {}
-    for col, name in zip(_TS_COLUMNS, _TS_FIELDS):
+    for col, name in zip(_TS_COLUMNS, _TS_FIELDS, strict=True):
         kw[name] = _ms(calls[col])
-    for col, name in zip(_STRING_COLUMNS, _STRING_FIELDS):
+    for col, name in zip(_STRING_COLUMNS, _STRING_FIELDS, strict=True):
         kw[name] = _strings(calls[col])
-    for col, name in zip(_BOOL_COLUMNS, _BOOL_FIELDS):
+    for col, name in zip(_BOOL_COLUMNS, _BOOL_FIELDS, strict=True):
         kw[name] = _bool(calls[col])
     return Calls(n=n, time=_ms(calls["time"]), numbers=_numbers(calls["customer_address"]), contact_ids=contact_ids, **kw)
 
 
-def _strings(col) -> Strings:
+def _strings(col: pa.Array | pa.ChunkedArray) -> Strings:
     n = len(col)
     if n == 0:
         return Strings(np.zeros(0, dtype=np.int64), [])
@@ -214,7 +217,7 @@ def _pa_ints(values: np.ndarray) -> pa.Array:
     return pa.Array.from_buffers(pa.int64(), values.size, [None, pa.py_buffer(values)])
 
 
-def _bits(buf, offset: int, n: int) -> np.ndarray:
+def _bits(buf: pa.Buffer, offset: int, n: int) -> np.ndarray:
     bits = np.unpackbits(np.frombuffer(buf, dtype=np.uint8, count=(offset + n + 7) // 8), bitorder="little")
     return bits[offset : offset + n].view(bool)
 
@@ -228,7 +231,7 @@ def _valid_bits(arr: pa.Array) -> np.ndarray:
     return _bits(arr.buffers()[0], arr.offset, n)
 
 
-def _codes_chunk(chunk: pa.Array) -> tuple[np.ndarray, list]:
+def _codes_chunk(chunk: pa.Array) -> tuple[np.ndarray, list[Any]]:
     """(codes, dictionary values) of a string chunk; nulls get ``len(values)``."""
     if pa.types.is_null(chunk.type):
         return np.zeros(len(chunk), dtype=np.int32), []
@@ -247,8 +250,8 @@ class _StringsBuilder:
     as ``Table.unify_dictionaries`` does) and writes the codes of the kept rows."""
 
     def __init__(self, capacity: int) -> None:
-        self.index: dict = {}
-        self.values: list = []
+        self.index: dict[Any, int] = {}
+        self.values: list[Any] = []
         self.codes = np.empty(capacity, dtype=np.int32)
 
     def add(self, chunk: pa.Array, keep: np.ndarray, pos: int, count: int) -> None:
@@ -349,7 +352,7 @@ _READ_ROWS = 1 << 20  # rows per read of event_type: row groups are read togethe
 _BATCH_ROWS = 1 << 16  # rows per batch of the other columns
 
 
-def _may_lack(md, column: str) -> bool:
+def _may_lack(md: pq.FileMetaData, column: str) -> bool:
     """Whether ``column`` may hold nulls (absent, or a row group whose
     statistics do not say it has none)."""
     names = [md.schema.column(k).name for k in range(md.num_columns)]
@@ -363,7 +366,7 @@ def _may_lack(md, column: str) -> bool:
     return False
 
 
-def _load_parquet(path: str):
+def _load_parquet(path: str) -> tuple[Calls, int, list[str]]:
     """The fast path for ten million events: read row groups about a million
     rows at a time, only the columns the audit needs (low-cardinality strings
     as dictionaries), and write the DISCONNECTED rows straight into numpy
@@ -381,7 +384,7 @@ def _load_parquet(path: str):
         md = pf.metadata
         n_events = md.num_rows
         sizes = [md.row_group(k).num_rows for k in range(md.num_row_groups)]
-        bounds = np.cumsum([0] + sizes)
+        bounds = np.cumsum([0, *sizes])
 
         # First pass: event_type alone (cheap, dictionary-encoded) gives the
         # calls' rows, so the arrays below are allocated once at their size.
@@ -415,7 +418,7 @@ def _load_parquet(path: str):
             if k == 0:
                 continue
             end = at + k
-            col = dict(zip(batch.schema.names, batch.columns))
+            col = dict(zip(batch.schema.names, batch.columns, strict=True))
             for c in _TS_COLUMNS:
                 if c in col:
                     _ms_into(ts[c][at:end], col[c], keep)
@@ -423,11 +426,11 @@ def _load_parquet(path: str):
                     ts[c][at:end] = np.nan
             if "time" in col:
                 init = ts["initiation_ts"][at:end]
-                missing = np.flatnonzero(np.isnan(init))
-                if missing.size:
+                no_init = np.flatnonzero(np.isnan(init))
+                if no_init.size:
                     t_time = np.empty(k)
                     _ms_into(t_time, col["time"], keep)
-                    init[missing] = t_time[missing]
+                    init[no_init] = t_time[no_init]
             for c in _STRING_COLUMNS:
                 if c in col:
                     strings[c].add(col[c], keep, at, k)
@@ -470,14 +473,14 @@ def _load_parquet(path: str):
                     break
         return [str(x) for x in out]
 
-    kw: dict[str, Any] = {name: ts[c] for c, name in zip(_TS_COLUMNS, _TS_FIELDS)}
-    kw.update({name: strings[c].build(n) for c, name in zip(_STRING_COLUMNS, _STRING_FIELDS)})
-    kw.update({name: bools[c] for c, name in zip(_BOOL_COLUMNS, _BOOL_FIELDS)})
+    kw: dict[str, Any] = {name: ts[c] for c, name in zip(_TS_COLUMNS, _TS_FIELDS, strict=True)}
+    kw.update({name: strings[c].build(n) for c, name in zip(_STRING_COLUMNS, _STRING_FIELDS, strict=True)})
+    kw.update({name: bools[c] for c, name in zip(_BOOL_COLUMNS, _BOOL_FIELDS, strict=True)})
     calls = Calls(n=n, time=None, numbers=numbers, contact_ids=contact_ids, **kw)  # ``init`` has ``time`` filled in
     return calls, n_events, []
 
 
-def _read_plan(sizes: list[int]):
+def _read_plan(sizes: list[int]) -> Iterator[list[int]]:
     """Consecutive row groups read together, about ``_READ_ROWS`` rows a read."""
     groups: list[int] = []
     rows = 0
@@ -494,7 +497,8 @@ def _read_plan(sizes: list[int]):
 def _is_disconnected(chunk: pa.Array) -> np.ndarray:
     codes, values = _codes_chunk(chunk)
     lut = np.array([v == "DISCONNECTED" for v in values] + [False], dtype=bool)
-    return lut[codes]
+    disconnected: np.ndarray = lut[codes]
+    return disconnected
 
 
 def _with_columns(table: pa.Table, findings: list[str]) -> pa.Table:
@@ -505,7 +509,7 @@ def _with_columns(table: pa.Table, findings: list[str]) -> pa.Table:
     return table.select(list(NEEDED))
 
 
-def _ms(col) -> np.ndarray:
+def _ms(col: pa.Array | pa.ChunkedArray) -> np.ndarray:
     """Timestamp column -> float64 epoch milliseconds (NaN for null); exact
     integers, so differences compare exactly with a threshold."""
     if pa.types.is_timestamp(col.type):
@@ -516,10 +520,11 @@ def _ms(col) -> np.ndarray:
     elif pa.types.is_null(col.type):
         return np.full(len(col), np.nan)
     arr = col.to_numpy(zero_copy_only=False) if isinstance(col, pa.Array) else col.to_numpy()
-    return arr.astype(np.float64, copy=False)
+    ms: np.ndarray = arr.astype(np.float64, copy=False)
+    return ms
 
 
-def _bool(col) -> tuple[np.ndarray, np.ndarray]:
+def _bool(col: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
     """(value, known) of a nullable boolean column."""
     if not len(col):
         return np.zeros(0, bool), np.zeros(0, bool)
@@ -528,7 +533,7 @@ def _bool(col) -> tuple[np.ndarray, np.ndarray]:
     return value.astype(bool), known.astype(bool)
 
 
-def _numbers(addr) -> np.ndarray:
+def _numbers(addr: pa.Array | pa.ChunkedArray) -> np.ndarray:
     """E.164 text -> int64 digits; -1 where not an E.164 number."""
     n = len(addr)
     if n == 0:
@@ -538,6 +543,7 @@ def _numbers(addr) -> np.ndarray:
     # ASCII digits only: other Unicode digits are not E.164 (and int64 cannot parse them).
     ok = pc.fill_null(pc.match_substring_regex(addr, r"^\+[0-9]{1,15}$"), False)
     safe = pc.if_else(ok, digits, "-1")
-    return pc.cast(safe, pa.int64()).to_numpy(zero_copy_only=False)
+    numbers: np.ndarray = pc.cast(safe, pa.int64()).to_numpy(zero_copy_only=False)
+    return numbers
 
 

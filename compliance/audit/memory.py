@@ -6,13 +6,14 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
 
 _TUNING_LOCK = threading.Lock()
 _tuning_depth = 0
-_tuning_saved: tuple = ()
+_tuning_saved: tuple[Any, ...] = ()  # (numpy's hugepage setter, its old value, Arrow's old pool)
 
 
 @contextmanager

@@ -32,6 +32,6 @@ class Offenders:
         if not self._pending:
             return
         wanted = np.unique(np.concatenate([idx for _, idx in self._pending]))
-        found = dict(zip(wanted.tolist(), contact_ids(wanted)))
+        found = dict(zip(wanted.tolist(), contact_ids(wanted), strict=True))
         for ids, idx in self._pending:
             ids.extend(found[k] for k in idx.tolist())

@@ -103,7 +103,7 @@ class AuditReport:
             "rules": [r.to_dict() for r in self.rules],
         }
 
-    def to_json(self, **kw) -> str:
+    def to_json(self, **kw: Any) -> str:
         return json.dumps(self.to_dict(), **kw)
 
     def failure_message(self, include_warnings: bool = False) -> str:
@@ -125,7 +125,7 @@ class AuditReport:
         self.render(console)
         return console.export_text()
 
-    def render(self, console) -> None:
+    def render(self, console: Console) -> None:
         verdict = "PASS" if self.passed else "FAIL"
         console.print(f"Compliance audit - {self.jurisdiction}: {verdict}  ({self.events} events, {self.calls} calls)")
         table = Table(show_lines=False)
@@ -145,7 +145,9 @@ class AuditReport:
         return self.to_text()
 
 
-def _jsonable(x):
+def _jsonable(x: Any) -> Any:
+    """JSON-ready copy of a figure or a nested dict/list of them (numpy scalars
+    become Python numbers, non-finite floats null, datetimes ISO 8601)."""
     if isinstance(x, dict):
         return {str(k): _jsonable(v) for k, v in x.items()}
     if isinstance(x, (list, tuple)):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from compliance.audit.abandonment import abandon_message_rule, abandonment_rules
+from compliance.audit.abandonment import FpSample, abandon_message_rule, abandonment_rules
 from compliance.audit.dnc import dnc_rule
 from compliance.audit.facts import derive_facts
 from compliance.audit.hours import hours_rule, zone_groups
@@ -17,6 +17,7 @@ from compliance.audit.offenders import Offenders
 from compliance.audit.recall import recall_rules
 from compliance.audit.report import AuditReport, RuleResult
 from compliance.audit.ring import ring_time_rule
+from compliance.dnc import DncSource
 from compliance.rules import RuleSet, get_rules
 
 
@@ -24,8 +25,8 @@ def audit(
     events: Any,
     jurisdiction: str | RuleSet,
     *,
-    fp_sample: Any = None,
-    dnc: Any = None,
+    fp_sample: FpSample = None,
+    dnc: DncSource | None = None,
     max_offenders: int = 100,
     seed: int = 0,
 ) -> AuditReport:
@@ -51,7 +52,7 @@ def audit(
 
 
 def _audit_calls(
-    calls: Calls, n_events: int, findings: list[str], rules: RuleSet, *, fp_sample: Any, dnc: Any, cap: int, seed: int
+    calls: Calls, n_events: int, findings: list[str], rules: RuleSet, *, fp_sample: FpSample, dnc: DncSource | None, cap: int, seed: int
 ) -> AuditReport:
     facts = derive_facts(calls, rules)
     offenders = Offenders(facts.t_init, cap)
