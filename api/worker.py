@@ -39,8 +39,8 @@ from sqlalchemy import select
 
 from api import livelog
 from campaigns import repository as repo
-from campaigns.files import atomic_path, private_dir, private_umask, write_atomic
 from campaigns.db import make_engine, session_factory, session_scope
+from campaigns.files import atomic_path, private_dir, private_umask, write_atomic
 from campaigns.lifecycle import RUN_TO_CAMPAIGN
 from campaigns.models import Campaign, ContactListRow, Run, RunSegment
 from campaigns.settings import Settings
