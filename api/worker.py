@@ -68,6 +68,11 @@ class AppendJsonLines:
         self.log.flush()
 
     def close(self) -> None:
+        """The engine closes its sinks at the end of every segment; the log
+        stays open for the next segment (``finish`` closes it)."""
+        self.log.flush()
+
+    def finish(self) -> None:
         self.log.close()
 
 
@@ -433,7 +438,7 @@ class Worker:
                 break
             if not api_driven and not self._more_to_do(campaign_id, segment):
                 break
-        jsonl.close()
+        jsonl.finish()
         return summaries
 
     def _finish(self, summaries, run_dir: Path) -> None:
