@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 import typer
 
 from campaigns.files import private_umask
 from campaigns.settings import Settings
 
 
-def _state(database_url: Optional[str]):
+def _state(database_url: str | None):
     from campaigns.db import make_engine, migrate, session_factory
 
     settings = Settings.from_env(database_url=database_url)
@@ -28,14 +26,28 @@ def register(app: typer.Typer) -> None:
         port: int = typer.Option(None, help="Port (default 8000, DIALER_PORT)."),
         database_url: str = typer.Option(None, help="SQLAlchemy URL (default: SQLite file ./data/dialer.sqlite)."),
         log_level: str = typer.Option(None, help="Log level (INFO)."),
+        scheduler: str = typer.Option(
+            None, help="Dask scheduler that runs execute on, tcp://host:8786 (default: local worker processes; DIALER_RUN_SCHEDULER)."
+        ),
     ) -> None:
-        """Run the HTTP API (Connect v2/v1 and the native /sim API)."""
+        """Run the HTTP API (Connect v2/v1 and the native /sim API).
+
+        Several servers may share one PostgreSQL database (replicas: runs are
+        claimed with leases); a SQLite database serves one server only."""
         import uvicorn
+        from pydantic import ValidationError
 
         from api.app import create_app
 
         private_umask()  # files of the server and its workers: owner-only (docs/service.md)
-        settings = Settings.from_env(database_url=database_url, host=host, port=port, log_level=log_level)
+        try:
+            settings = Settings.from_env(
+                database_url=database_url, host=host, port=port, log_level=log_level, run_scheduler=scheduler
+            )
+        except ValidationError as exc:
+            for err in exc.errors():
+                typer.echo(f"error: {'.'.join(str(p) for p in err['loc'])}: {err['msg']}", err=True)
+            raise typer.Exit(2) from None
         application = create_app(settings, freeze_gc=True)
         uvicorn.run(
             application,

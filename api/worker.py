@@ -1,13 +1,20 @@
-"""A run worker: ``python -m api.worker RUN_ID``, one process per run.
+"""A run worker: ``python -m api.worker RUN_ID EPOCH``, one process per
+run attempt (or ``execute_run`` on a Dask worker).
 
 It reads the run from the database, simulates it with ``dialer.simulate``,
-writes events to ``<runs_dir>/<run id>/`` (``events.jsonl.zst`` live, one
-``events.parquet`` at the end, ``summary.json``) and records progress, the
-summary and the final status. The API steers it through the run's
-``control`` column (run / pause / stop), polled at each progress report; a
-heartbeat thread shows it is alive. A restart of an interrupted run starts
-again from the beginning: the engine is deterministic, so the events are
-the same.
+writes events to ``<runs_dir>/<run id>/attempt-<epoch>/``
+(``events.jsonl.zst`` live, one ``events.parquet`` at the end,
+``summary.json``) and records progress, the summary and the final status.
+The API steers it through the run's ``control`` column (run / pause /
+stop), polled at each progress report; a heartbeat thread renews the run's
+lease.
+
+Durability: a run is a sequence of segments. Each segment is recorded
+(``run_segments``) in the same transaction that claims its outbound requests,
+so what an attempt was given is part of the run, not of the attempt. A
+restarted attempt replays the recorded segments exactly (same contacts, same
+seed: the engine is deterministic, so the same events), then claims new
+requests. Every write is fenced by the lease epoch.
 """
 
 from __future__ import annotations
@@ -16,22 +23,26 @@ import json
 import logging
 import os
 import shutil
+import socket
 import sys
 import threading
 import time
 import traceback
-from datetime import datetime, timezone
+from datetime import UTC, timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
-from sqlalchemy import update
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+from sqlalchemy import select
 
 from api import livelog
 from campaigns import repository as repo
-from campaigns.files import atomic_path, private_dir, private_umask, write_atomic
 from campaigns.db import make_engine, session_factory, session_scope
+from campaigns.files import atomic_path, private_dir, private_umask, write_atomic
 from campaigns.lifecycle import RUN_TO_CAMPAIGN
-from campaigns.models import Campaign, Run
+from campaigns.models import Campaign, ContactListRow, Run, RunSegment
 from campaigns.settings import Settings
 from eventbus.runtime import run_sink_for
 
@@ -58,6 +69,11 @@ class AppendJsonLines:
         self.log.flush()
 
     def close(self) -> None:
+        """The engine closes its sinks at the end of every segment; the log
+        stays open for the next segment (``finish`` closes it)."""
+        self.log.flush()
+
+    def finish(self) -> None:
         self.log.close()
 
 
@@ -133,7 +149,7 @@ def contacts_from_rows(doc, list_rows, requests):
             req = requests[k]
             exp = req.expiration_time
             if exp.tzinfo is None:
-                exp = exp.replace(tzinfo=timezone.utc)
+                exp = exp.replace(tzinfo=UTC)
             expires[i] = (exp - start).total_seconds()
             tokens[i] = req.client_token
     cl.attributes = attrs if any(attrs) else None
@@ -153,24 +169,74 @@ def merge_summaries(summaries: list[dict]) -> dict:
     return out
 
 
+class LeaseLost(repo.LeaseLost):
+    """Raised inside the worker when its attempt no longer holds the run."""
+
+
+def request_accounting(events_path: Path, n_requests: int, summary: dict[str, Any]) -> dict[str, int]:
+    """What became of a segment's contacts and of its outbound requests:
+    every one given to the engine was dialled (an INITIATED event), expired
+    (an EXPIRED disconnect) or not dialled (held back by the gate until the
+    schedule ended, or cut off by a stop; ``exclusions`` counts the gate's
+    reasons)."""
+    contacts = int(summary.get("contacts") or 0)
+    attempted = int(summary.get("contacts_attempted") or 0)
+    expired = int(summary.get("expired_requests") or 0)
+    out = {"contacts_not_attempted": contacts - attempted - expired, "requests_accepted": n_requests}
+    if not n_requests:
+        return {**out, "requests_dialled": 0, "requests_expired": 0, "requests_not_dialled": 0}
+    table = pq.read_table(events_path, columns=["event_type", "disconnect_reason", "sim_client_token"])
+    token = table.column("sim_client_token")
+    dialled = pc.count_distinct(pc.filter(token, pc.equal(table.column("event_type"), "INITIATED"))).as_py()
+    expired_req = pc.count_distinct(pc.filter(token, pc.equal(table.column("disconnect_reason"), "EXPIRED"))).as_py()
+    out.update(
+        requests_dialled=int(dialled),
+        requests_expired=int(expired_req),
+        requests_not_dialled=n_requests - int(dialled) - int(expired_req),
+    )
+    return out
+
+
+# Outbound requests one segment claims at most (later ones go to the next).
+MAX_REQUESTS_PER_SEGMENT = 100_000
+
+
 class Worker:
-    def __init__(self, run_id: str, settings: Settings):
+    """One attempt (lease epoch) at one run. Every write it makes carries the
+    epoch in its WHERE: once another server has taken the run over (after
+    this attempt's lease expired), the attempt stops and writes nothing."""
+
+    def __init__(self, run_id: str, settings: Settings, epoch: int | None = None):
         self.run_id = run_id
         self.settings = settings
         self.engine = make_engine(settings.url, pool_size=2) if not settings.url.startswith("sqlite") else make_engine(settings.url)
         self.factory = session_factory(self.engine)
+        if epoch is None:  # started by hand: run under the current lease
+            with session_scope(self.factory) as s:
+                epoch = s.scalar(select(Run.lease_epoch).where(Run.id == run_id)) or 0
+        self.epoch = int(epoch)
+        self.lease_seconds = float(settings.run_lease_seconds)
         self._stop_beat = threading.Event()
+        self.lost = threading.Event()
         self.dials_before = 0
         self._last_progress = 0.0
+        self._renewed = time.monotonic()
+        self.final_status: str | None = None
 
     # -- database helpers ---------------------------------------------------
-    def _update(self, **values) -> None:
+    def _update(self, **values: Any) -> None:
+        """Write run columns and renew the lease, fenced by the epoch; a
+        refused write means the lease is gone."""
         for attempt in range(5):
             try:
                 with session_scope(self.factory) as s:
-                    s.execute(update(Run).where(Run.id == self.run_id).values(**values))
+                    held = repo.renew_lease(s, run_id=self.run_id, epoch=self.epoch, lease_seconds=self.lease_seconds, **values)
+                if not held:
+                    self.lost.set()
+                else:
+                    self._renewed = time.monotonic()
                 return
-            except Exception:  # pragma: no cover - transient lock
+            except Exception:  # pragma: no cover - transient lock or connection loss
                 if attempt == 4:
                     raise
                 time.sleep(0.2 * (attempt + 1))
@@ -181,11 +247,17 @@ class Worker:
             return "stop" if run is None else run.control
 
     def _beat(self) -> None:
-        while not self._stop_beat.wait(2.0):
+        interval = min(2.0, self.lease_seconds / 5)
+        while not self._stop_beat.wait(interval):
             try:
-                self._update(heartbeat_at=datetime.now(timezone.utc))
-            except Exception:  # pragma: no cover
+                self._update()
+            except Exception:  # pragma: no cover - database unreachable
                 log.warning("heartbeat failed for run %s", self.run_id)
+                if time.monotonic() - self._renewed > self.lease_seconds:
+                    self.lost.set()  # another server may take the run over now
+            if self.lost.is_set():
+                log.warning("run %s: attempt %s lost its lease; stopping", self.run_id, self.epoch)
+                return
 
     # -- engine callbacks ---------------------------------------------------
     def progress(self, done: float, total: float, dials: int) -> None:
@@ -193,110 +265,188 @@ class Worker:
         if now - self._last_progress < 0.2 and done < total:
             return
         self._last_progress = now
-        self._update(sim_done_s=float(done), sim_total_s=float(total), dials=int(self.dials_before + dials),
-                     heartbeat_at=datetime.now(timezone.utc))
+        self._update(sim_done_s=float(done), sim_total_s=float(total), dials=int(self.dials_before + dials))
 
     def should_stop(self) -> bool:
+        if self.lost.is_set():
+            return True
         control = self._control()
-        while control == "pause":
+        while control == "pause" and not self.lost.is_set():
             time.sleep(0.3)
             control = self._control()
-        return control == "stop"
+        return control == "stop" or self.lost.is_set()
+
+    def should_stop_nowait(self) -> bool:
+        return self.lost.is_set() or self._control() == "stop"
 
     # -- the run ------------------------------------------------------------
-    def run(self) -> None:
+    def run(self) -> str | None:
+        """Execute the attempt; the final status, or None when the run was
+        not ours to run (or was taken over meanwhile)."""
+        try:
+            return self._run()
+        finally:
+            self._stop_beat.set()
+            self.engine.dispose()
+
+    def _start(self) -> tuple[dict[str, Any], str, int, Path] | None:
+        """Take up the lease: record this process, choose this attempt's
+        output directory. None if the lease is not ours, or if this attempt
+        already started once elsewhere."""
+        with session_scope(self.factory) as s:
+            try:
+                run = repo.held_run(s, run_id=self.run_id, epoch=self.epoch)
+            except repo.LeaseLost:
+                return None
+            now = repo.db_time(s)
+            run_dir = self.settings.run_root / run.id / f"attempt-{self.epoch}"
+            run.worker_pid = os.getpid()
+            run.worker_host = socket.gethostname()
+            run.started_at = run.started_at or now
+            run.heartbeat_at = now
+            run.lease_expires_at = now + timedelta(seconds=self.lease_seconds)
+            run.events_dir = str(run_dir)
+            if not repo.record_attempt_start(s, run_id=run.id, epoch=self.epoch, host=run.worker_host, pid=run.worker_pid):
+                s.rollback()
+                return None
+            return dict(run.document), run.campaign_id, int(run.seed), run_dir
+
+    def _run(self) -> str | None:
         from campaigns.document import parse_document
 
-        with session_scope(self.factory) as s:
-            run = s.get(Run, self.run_id)
-            if run is None or run.status not in ("running", "paused"):
-                log.warning("run %s is not ready to run (status %s)", self.run_id, None if run is None else run.status)
-                return
-            wrapper = dict(run.document)
-            campaign_id = run.campaign_id
-            seed = int(run.seed)
-            run.worker_pid = os.getpid()
-            run.started_at = run.started_at or datetime.now(timezone.utc)
-            run.heartbeat_at = datetime.now(timezone.utc)
-            run_dir = self.settings.run_root / run.id
-            run.events_dir = str(run_dir)
+        started = self._start()
+        if started is None:
+            log.warning("run %s: attempt %s does not hold the lease; not running it", self.run_id, self.epoch)
+            return None
+        wrapper, campaign_id, seed, run_dir = started
         beat = threading.Thread(target=self._beat, daemon=True)
         beat.start()
         try:
-            if run_dir.exists():
-                shutil.rmtree(run_dir)
-            private_dir(run_dir)
+            _fresh_attempt_dir(run_dir)
             doc = parse_document(wrapper["document"], source="run")
             # The engine labels events with campaign.name (dialer/run.py);
             # Connect consumers expect detail.campaign.campaignId to be the id.
             doc.campaign.name = campaign_id
             (run_dir / "document.json").write_text(json.dumps(wrapper["document"], indent=2, default=str))
             summaries = self._segments(doc, wrapper, campaign_id, seed, run_dir)
+            if self.lost.is_set():
+                raise LeaseLost(f"run {self.run_id}: attempt {self.epoch} lost its lease")
             self._finish(summaries, run_dir)
+        except repo.LeaseLost:
+            log.warning("run %s: attempt %s was taken over; it writes nothing more", self.run_id, self.epoch)
+            try:
+                with session_scope(self.factory) as s:
+                    repo.end_attempt(s, run_id=self.run_id, epoch=self.epoch, outcome="lost the lease")
+            except Exception:  # the database may be what cost us the lease
+                log.warning("run %s: could not record the end of attempt %s", self.run_id, self.epoch)
+            return None
         except Exception as exc:
             log.error("run %s failed: %s", self.run_id, type(exc).__name__)
             detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
             self._final("failed", error=detail[:4000])
-        finally:
-            self._stop_beat.set()
+        return self.final_status
 
-    def _segments(self, doc, wrapper, campaign_id, seed, run_dir):
+    def _segment(
+        self, campaign_id: str, segment: int, seed: int, list_id: str | None, doc_contacts: bool
+    ) -> tuple[RunSegment, list[Any], list[Any]] | None:
+        """Segment ``segment``: the one recorded by an earlier attempt
+        (replayed exactly), or a new one claimed now. (segment row, list
+        contacts, requests), or None when there is nothing to claim."""
+        with session_scope(self.factory) as s:
+            seg = s.get(RunSegment, (self.run_id, segment))
+            if seg is None:
+                seg = repo.claim_segment(
+                    s,
+                    run_id=self.run_id,
+                    campaign_id=campaign_id,
+                    epoch=self.epoch,
+                    segment=segment,
+                    seed=seed + segment,
+                    contact_list_id=list_id if segment == 0 else None,
+                    document_contacts=doc_contacts and segment == 0,
+                    limit=MAX_REQUESTS_PER_SEGMENT,
+                )
+                if seg is None:
+                    return None
+            requests = repo.segment_requests(s, run_id=self.run_id, segment=segment) if seg.request_count else []
+            if len(requests) != seg.request_count:
+                raise RuntimeError(
+                    f"segment {segment} of run {self.run_id} claimed {seg.request_count} outbound requests "
+                    f"but {len(requests)} are stored (were some deleted?)"
+                )
+            list_rows = []
+            if seg.contact_list_id:
+                if s.get(ContactListRow, seg.contact_list_id) is None:
+                    raise RuntimeError(f"contact list {seg.contact_list_id} of this run was deleted; the run cannot be replayed")
+                list_rows = repo.all_contacts(s, list_id=seg.contact_list_id)
+            s.expunge_all()
+        return seg, list_rows, requests
+
+    def _more_to_do(self, campaign_id: str, segment: int) -> bool:
+        """A recorded segment still to replay, or requests waiting."""
+        with session_scope(self.factory) as s:
+            if s.get(RunSegment, (self.run_id, segment)) is not None:
+                return True
+            return repo.pending_request_count(s, campaign_id=campaign_id) > 0
+
+    def _segments(
+        self, doc: Any, wrapper: dict[str, Any], campaign_id: str, seed: int, run_dir: Path
+    ) -> list[dict[str, Any]]:
+        """Play the run's segments: first those an earlier attempt recorded,
+        then new ones, each claiming the PENDING requests in the same
+        transaction that records it."""
         from campaigns.contacts import load_contacts
         from dialer import simulate
 
         jsonl = AppendJsonLines(run_dir / livelog.FILE_NAME)
-        # The tenant's default event bus, when it has rules or archives.
+        # The tenant's default event bus, when it has rules or archives. A
+        # restarted attempt replays its segments, so the bus may see an event
+        # twice: EventBridge delivery is at least once too (docs/eventbus.md).
         bus = run_sink_for(self.engine, self.run_id, self.settings.data_dir, self.settings.region)
-        summaries: list[dict] = []
+        summaries: list[dict[str, Any]] = []
         segment = 0
         api_driven = bool(wrapper.get("apiDriven"))
-        while True:
-            with session_scope(self.factory) as s:
-                list_rows = []
-                if segment == 0 and wrapper.get("contactListId"):
-                    list_rows = repo.all_contacts(s, list_id=wrapper["contactListId"])
-                requests = repo.pending_requests(s, campaign_id=campaign_id, limit=100_000)
-                repo.mark_dispatched(s, request_ids=[r.id for r in requests], run_id=self.run_id)
-                s.expunge_all()
-            contacts = contacts_from_rows(doc, list_rows, requests)
-            if segment == 0 and doc.simulation.contacts is not None:
-                contacts = merge_contact_lists(load_contacts(doc), contacts)
-            if contacts is None:
-                if not api_driven:
-                    break
-                if self.should_stop_nowait():
+        while not self.lost.is_set():
+            got = self._segment(
+                campaign_id, segment, seed, wrapper.get("contactListId"), doc.simulation.contacts is not None
+            )
+            if got is None:
+                if not api_driven or self.should_stop_nowait():
                     break
                 time.sleep(0.5)
                 continue
-            out = run_dir / f"segment-{segment:04d}"
-            result = simulate(
-                doc,
-                seed=seed + segment,
-                contacts=contacts,
-                out_dir=out,
-                sinks=(jsonl,) if bus is None else (jsonl, bus),
-                keep_events=False,
-                progress=self.progress,
-                should_stop=self.should_stop,
-            )
-            summaries.append(dict(result.summary))
-            self.dials_before += int(result.summary.get("dial_attempts") or 0)
-            self._update(dials=self.dials_before, summary=merge_summaries(summaries))
+            seg, list_rows, requests = got
+            contacts = contacts_from_rows(doc, list_rows, requests)
+            if seg.document_contacts:
+                contacts = merge_contact_lists(load_contacts(doc), contacts)
+            stopped = False
+            if contacts is not None:
+                out = run_dir / f"segment-{segment:04d}"
+                result = simulate(
+                    doc,
+                    seed=int(seg.seed),
+                    contacts=contacts,
+                    out_dir=out,
+                    sinks=(jsonl,) if bus is None else (jsonl, bus),
+                    keep_events=False,
+                    progress=self.progress,
+                    should_stop=self.should_stop,
+                )
+                summary = dict(result.summary)
+                summary.update(request_accounting(out / "events.parquet", len(requests), summary))
+                summaries.append(summary)
+                self.dials_before += int(result.summary.get("dial_attempts") or 0)
+                self._update(dials=self.dials_before, summary=merge_summaries(summaries))
+                stopped = bool(getattr(result, "stopped_early", False))
             segment += 1
-            if getattr(result, "stopped_early", False):
+            if stopped or self.lost.is_set():
                 break
-            if not api_driven:
-                with session_scope(self.factory) as s:
-                    if not repo.pending_requests(s, campaign_id=campaign_id, limit=1):
-                        break
-        jsonl.close()
+            if not api_driven and not self._more_to_do(campaign_id, segment):
+                break
+        jsonl.finish()
         if bus is not None:
             bus.shutdown()
         return summaries
-
-    def should_stop_nowait(self) -> bool:
-        control = self._control()
-        return control == "stop"
 
     def _finish(self, summaries, run_dir: Path) -> None:
         import pyarrow.parquet as pq
@@ -324,36 +474,72 @@ class Worker:
         stopped = self._control() == "stop"
         self._final("stopped" if stopped else "completed", summary=summary, stopped_early=stopped)
 
-    def _final(self, status: str, **values) -> None:
+    def _final(self, status: str, **values: Any) -> bool:
+        """Write the final status, fenced: nothing is written if this
+        attempt no longer holds the run. A failed run gives its outbound
+        requests back (PENDING) for the campaign's next run."""
+        self.final_status = None
         with session_scope(self.factory) as s:
-            run = s.get(Run, self.run_id)
-            if run is None:
-                return
+            # Campaign row first, then the run: the order the API locks them
+            # in (a stop during the final write must not deadlock).
+            campaign_id = s.scalar(select(Run.campaign_id).where(Run.id == self.run_id))
+            if campaign_id is not None and s.get_bind().dialect.name == "postgresql":
+                s.execute(select(Campaign.id).where(Campaign.id == campaign_id).with_for_update())
+            try:
+                run = repo.held_run(s, run_id=self.run_id, epoch=self.epoch)
+            except repo.LeaseLost:
+                log.warning("run %s: attempt %s lost its lease before finishing; final state not written", self.run_id, self.epoch)
+                repo.end_attempt(s, run_id=self.run_id, epoch=self.epoch, outcome="lost the lease")
+                return False
             if run.control == "stop" and status == "completed":
                 status = "stopped"
             run.status = status
-            run.finished_at = datetime.now(timezone.utc)
+            run.finished_at = repo.db_time(s)
+            run.lease_expires_at = None
             if status in ("completed", "stopped") and run.sim_total_s:
                 run.sim_done_s = run.sim_total_s if status == "completed" else run.sim_done_s
             for k, v in values.items():
                 setattr(run, k, v)
+            if status == "failed":
+                repo.release_requests(s, run_id=run.id)
+            repo.end_attempt(s, run_id=run.id, epoch=self.epoch, outcome=status)
             campaign = s.get(Campaign, run.campaign_id)
             latest = repo.latest_run(s, campaign_id=run.campaign_id)
             if campaign is not None and latest is not None and latest.id == run.id and campaign.state in ("Running", "Paused"):
                 campaign.state = RUN_TO_CAMPAIGN[status]
+        self.final_status = status
+        return True
+
+
+def _fresh_attempt_dir(run_dir: Path) -> None:
+    """An empty, private directory for this attempt; the directories of
+    earlier attempts of the run (dead or fenced out) are removed."""
+    private_dir(run_dir.parent)
+    for old in run_dir.parent.glob("attempt-*"):
+        if old != run_dir:
+            shutil.rmtree(old, ignore_errors=True)
+    if run_dir.exists():
+        shutil.rmtree(run_dir)
+    private_dir(run_dir)
+
+
+def execute_run(run_id: str, epoch: int, settings: dict[str, Any]) -> str | None:
+    """The run function a Dask worker executes (``DIALER_RUN_SCHEDULER``):
+    the same attempt as ``python -m api.worker``, in the worker's process."""
+    return Worker(run_id, Settings.model_validate(settings), epoch).run()
 
 
 def main(argv: list[str] | None = None) -> int:
     from api.observability import setup_logging
 
     argv = sys.argv[1:] if argv is None else argv
-    if len(argv) != 1:
-        print("usage: python -m api.worker RUN_ID", file=sys.stderr)
+    if len(argv) not in (1, 2):
+        print("usage: python -m api.worker RUN_ID [LEASE_EPOCH]", file=sys.stderr)
         return 2
     private_umask()
     settings = Settings.from_env()
     setup_logging(settings.log_level, settings.log_json)
-    Worker(argv[0], settings).run()
+    Worker(argv[0], settings, int(argv[1]) if len(argv) == 2 else None).run()
     return 0
 
 

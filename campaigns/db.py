@@ -9,9 +9,9 @@ changes through the Alembic revisions in ``campaigns/migrations``, applied by
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 from alembic import command
 from alembic.config import Config
@@ -99,7 +99,7 @@ def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
         session.close()
 
 
-def alembic_config(engine_or_url):
+def alembic_config(engine_or_url: Engine | str) -> Config:
     """An Alembic config pointing at the migrations shipped in the package."""
 
     cfg = Config(str(MIGRATIONS / "alembic.ini"))
@@ -111,7 +111,21 @@ def alembic_config(engine_or_url):
     return cfg
 
 
-def migrate(engine: Engine, revision: str = "head") -> None:
-    """Bring the schema up to ``revision`` (idempotent)."""
+# Key of the PostgreSQL advisory lock held while migrating: replicas starting
+# together on one database upgrade it one at a time.
+MIGRATION_LOCK_KEY = 0x6469616C6572  # "dialer"
 
-    command.upgrade(alembic_config(engine), revision)
+
+def migrate(engine: Engine, revision: str = "head") -> None:
+    """Bring the schema up to ``revision`` (idempotent). On PostgreSQL an
+    advisory lock serialises servers that start at the same time."""
+    if engine.dialect.name != "postgresql":
+        command.upgrade(alembic_config(engine), revision)
+        return
+    with engine.connect() as lock:
+        lock.exec_driver_sql(f"SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})")
+        try:
+            command.upgrade(alembic_config(engine), revision)
+        finally:
+            lock.exec_driver_sql(f"SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})")
+            lock.commit()

@@ -8,7 +8,7 @@ simulated contact center's ``simulation`` settings.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -29,7 +29,7 @@ from sqlalchemy.types import TypeDecorator
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class UTCDateTime(TypeDecorator):
@@ -41,15 +41,15 @@ class UTCDateTime(TypeDecorator):
     def process_bind_param(self, value, dialect):
         if value is not None:
             if value.tzinfo is None:
-                value = value.replace(tzinfo=timezone.utc)
-            value = value.astimezone(timezone.utc)
+                value = value.replace(tzinfo=UTC)
+            value = value.astimezone(UTC)
             if dialect.name == "sqlite":
                 value = value.replace(tzinfo=None)
         return value
 
     def process_result_value(self, value, dialect):
         if value is not None and value.tzinfo is None:
-            value = value.replace(tzinfo=timezone.utc)
+            value = value.replace(tzinfo=UTC)
         return value
 
 
@@ -137,7 +137,7 @@ class Campaign(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_modified: Mapped[datetime] = mapped_column(default=utcnow)
 
-    tags: Mapped[list["CampaignTag"]] = relationship(
+    tags: Mapped[list[CampaignTag]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by="CampaignTag.key"
     )
 
@@ -158,6 +158,7 @@ class OutboundRequest(Base):
     __table_args__ = (
         UniqueConstraint("campaign_id", "client_token"),
         Index("ix_outbound_campaign_status", "campaign_id", "status"),
+        Index("ix_outbound_run_segment", "run_id", "segment"),
     )
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -167,7 +168,11 @@ class OutboundRequest(Base):
     expiration_time: Mapped[datetime] = mapped_column()
     attributes: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     status: Mapped[str] = mapped_column(String(16), default="PENDING")  # PENDING, DISPATCHED
+    # The run and the segment of it that claimed the request (DISPATCHED):
+    # a restarted run replays its segments from these, so a request given
+    # to an attempt that died is dialled by the next one.
     run_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    segment: Mapped[int | None] = mapped_column(Integer, nullable=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -176,7 +181,13 @@ class Run(Base):
 
     ``status``: queued, running, paused, completed, stopped, failed,
     interrupted. ``control`` is how the API talks to the worker: run, pause,
-    stop (polled by the worker at each progress report)."""
+    stop (polled by the worker at each progress report).
+
+    The lease (``lease_owner``, ``lease_epoch``, ``lease_expires_at``) says
+    who executes the run: a replica claims a queued run by raising the epoch,
+    the worker renews the expiry with its heartbeat, and every write of the
+    worker carries ``lease_epoch`` in its WHERE, so an attempt whose lease
+    was taken over can no longer change the run (fencing)."""
 
     __tablename__ = "runs"
     __table_args__ = (Index("ix_runs_tenant_created", "tenant", "created_at", "id"),)
@@ -202,10 +213,52 @@ class Run(Base):
     started_at: Mapped[datetime | None] = mapped_column(nullable=True)
     finished_at: Mapped[datetime | None] = mapped_column(nullable=True)
     heartbeat_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    lease_owner: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    lease_epoch: Mapped[int] = mapped_column(Integer, default=0)
+    lease_expires_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    worker_host: Mapped[str | None] = mapped_column(String(255), nullable=True)
 
     @property
     def progress(self) -> float:
         return 0.0 if not self.sim_total_s else min(1.0, self.sim_done_s / self.sim_total_s)
+
+
+class RunSegment(Base):
+    """One segment of a run, recorded in the transaction that claimed its
+    contacts: the seed, whether it holds the document's own contacts and the
+    campaign's contact list (segment 0), and how many outbound requests it
+    claimed (the requests point back with ``run_id``/``segment``). A restart
+    replays the recorded segments exactly before claiming new requests."""
+
+    __tablename__ = "run_segments"
+
+    run_id: Mapped[str] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
+    segment: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seed: Mapped[int] = mapped_column(BigInteger)
+    contact_list_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    document_contacts: Mapped[bool] = mapped_column(Boolean, default=False)
+    request_count: Mapped[int] = mapped_column(Integer, default=0)
+    claimed_epoch: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RunAttempt(Base):
+    """One execution of a run under one lease epoch: who ran it, where, when
+    it started and how it ended (completed, stopped, failed, worker died,
+    lease expired, interrupted, lost the lease). The history shows that no
+    two attempts of a run overlapped."""
+
+    __tablename__ = "run_attempts"
+
+    run_id: Mapped[str] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
+    epoch: Mapped[int] = mapped_column(Integer, primary_key=True)
+    owner: Mapped[str] = mapped_column(String(255))
+    executor: Mapped[str] = mapped_column(String(255))  # "local" or the Dask scheduler address
+    worker_host: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    worker_pid: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    claimed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    outcome: Mapped[str | None] = mapped_column(String(32), nullable=True)
 
 
 ACTIVE_RUN_STATUSES = ("queued", "running", "paused")

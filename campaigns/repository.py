@@ -14,13 +14,17 @@ import hmac
 import json
 import secrets
 import uuid
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any, Iterable, Sequence
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, lazyload
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import CursorResult
 
 from campaigns.models import (
     ACTIVE_RUN_STATUSES,
@@ -32,6 +36,8 @@ from campaigns.models import (
     ContactListRow,
     OutboundRequest,
     Run,
+    RunAttempt,
+    RunSegment,
     utcnow,
 )
 
@@ -488,10 +494,23 @@ def pending_requests(session: Session, *, campaign_id: str, limit: int | None = 
 
 
 def mark_dispatched(session: Session, *, request_ids: Sequence[str], run_id: str) -> None:
+    """Mark requests DISPATCHED without a segment (runs claim theirs with
+    ``claim_segment``, which also records the segment)."""
     if request_ids:
         session.execute(
             update(OutboundRequest).where(OutboundRequest.id.in_(list(request_ids))).values(status="DISPATCHED", run_id=run_id)
         )
+
+
+def pending_request_count(session: Session, *, campaign_id: str) -> int:
+    return int(
+        session.scalar(
+            select(func.count()).select_from(OutboundRequest).where(
+                OutboundRequest.campaign_id == campaign_id, OutboundRequest.status == "PENDING"
+            )
+        )
+        or 0
+    )
 
 
 def list_outbound_requests(session: Session, *, campaign_id: str, status: str | None = None, limit: int = 50, token: str | None = None) -> Page:
@@ -641,3 +660,269 @@ def list_runs(
 
 def runs_in_status(session: Session, *, statuses: Sequence[str]) -> list[Run]:
     return list(session.scalars(select(Run).where(Run.status.in_(list(statuses))).order_by(Run.created_at)))
+
+
+# ---------------------------------------------------------------------------
+# Run leases: which server executes a run, and since when
+# ---------------------------------------------------------------------------
+
+RUN_HOLDING_STATUSES = ("running", "paused")  # a worker holds the lease
+
+
+class LeaseLost(RuntimeError):
+    """The run's lease now belongs to another attempt (or the run ended):
+    this attempt must write nothing more."""
+
+
+def _is_postgres(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def _changed(session: Session, stmt: Any) -> int:
+    """Rows an UPDATE changed (or matched: SQLite and PostgreSQL count the
+    rows the WHERE selected)."""
+    return int(cast("CursorResult[Any]", session.execute(stmt)).rowcount)
+
+
+def db_time(session: Session) -> datetime:
+    """Now, by the database's clock on PostgreSQL (servers on several hosts
+    compare lease expiries against one clock), else by this host's."""
+    if _is_postgres(session):
+        return cast(datetime, session.scalar(select(func.now())))
+    return utcnow()
+
+
+def claim_queued_runs(
+    session: Session, *, owner: str, executor: str, limit: int, lease_seconds: float
+) -> list[tuple[str, int]]:
+    """Claim up to ``limit`` queued runs, oldest first: (run id, lease epoch).
+
+    On PostgreSQL the rows are read ``FOR UPDATE SKIP LOCKED``, so servers
+    claiming at the same moment take different runs; everywhere the UPDATE
+    re-checks status and epoch, so a run is claimed once."""
+    stmt = select(Run).where(Run.status == "queued").order_by(Run.created_at, Run.id).limit(limit)
+    if _is_postgres(session):
+        stmt = stmt.with_for_update(skip_locked=True)
+    now = db_time(session)
+    claimed = []
+    for run in list(session.scalars(stmt)):
+        epoch = run.lease_epoch + 1
+        changed = _changed(
+            session,
+            update(Run)
+            .where(Run.id == run.id, Run.status == "queued", Run.lease_epoch == run.lease_epoch)
+            .values(
+                status="paused" if run.control == "pause" else "running",
+                worker_pid=0,
+                worker_host=None,
+                attempts=Run.attempts + 1,
+                lease_epoch=epoch,
+                lease_owner=owner,
+                lease_expires_at=now + timedelta(seconds=lease_seconds),
+                heartbeat_at=now,
+            )
+            .execution_options(synchronize_session=False),
+        )
+        if changed == 1:
+            session.add(RunAttempt(run_id=run.id, epoch=epoch, owner=owner, executor=executor, claimed_at=now))
+            claimed.append((run.id, epoch))
+    session.flush()
+    return claimed
+
+
+def renew_lease(session: Session, *, run_id: str, epoch: int, lease_seconds: float, **values: Any) -> bool:
+    """Extend the lease of attempt ``epoch`` (and set ``values``); False
+    when the lease is no longer this attempt's."""
+    now = db_time(session)
+    changed = _changed(
+        session,
+        update(Run)
+        .where(Run.id == run_id, Run.lease_epoch == epoch, Run.status.in_(RUN_HOLDING_STATUSES))
+        .values(heartbeat_at=now, lease_expires_at=now + timedelta(seconds=lease_seconds), **values)
+        .execution_options(synchronize_session=False),
+    )
+    return changed == 1
+
+
+def held_run(session: Session, *, run_id: str, epoch: int) -> Run:
+    """The run, locked for this transaction, if attempt ``epoch`` still holds
+    it; else LeaseLost. The first statement is a (no-op) write, so the row is
+    locked on PostgreSQL and, on SQLite, the transaction holds the write lock
+    and reads a fresh snapshot from here on."""
+    changed = _changed(
+        session,
+        update(Run)
+        .where(Run.id == run_id, Run.lease_epoch == epoch, Run.status.in_(RUN_HOLDING_STATUSES))
+        .values(lease_epoch=Run.lease_epoch)
+        .execution_options(synchronize_session=False),
+    )
+    if changed != 1:
+        raise LeaseLost(f"run {run_id}: attempt {epoch} no longer holds the lease")
+    return session.scalars(select(Run).where(Run.id == run_id).execution_options(populate_existing=True)).one()
+
+
+def runs_to_take_over(
+    session: Session, *, host: str | None = None, is_dead: Callable[[Run], bool] | None = None
+) -> list[Run]:
+    """Runs no live attempt holds: ``interrupted`` ones, and running/paused
+    ones whose lease expired or whose worker ran on ``host`` and
+    ``is_dead(run)`` says is gone (which spares waiting for the expiry).
+    Locked ``SKIP LOCKED`` on PostgreSQL so two servers do not handle the
+    same run; runs with a live lease elsewhere are not even locked."""
+    now = db_time(session)
+    candidates = or_(
+        Run.status == "interrupted",
+        Run.lease_expires_at.is_(None),
+        Run.lease_expires_at < now,
+    )
+    if host is not None and is_dead is not None:
+        candidates = or_(candidates, Run.worker_host == host)
+    stmt = (
+        select(Run)
+        .where(Run.status.in_((*RUN_HOLDING_STATUSES, "interrupted")), candidates)
+        .order_by(Run.created_at, Run.id)
+    )
+    if _is_postgres(session):
+        stmt = stmt.with_for_update(skip_locked=True)
+    out = []
+    for run in session.scalars(stmt):
+        expired = run.lease_expires_at is None or run.lease_expires_at < now
+        if run.status == "interrupted" or expired or (is_dead is not None and is_dead(run)):
+            out.append(run)
+    return out
+
+
+def record_attempt_start(session: Session, *, run_id: str, epoch: int, host: str, pid: int) -> bool:
+    """Mark attempt ``epoch`` started by this process; False if it already
+    started once (e.g. Dask re-ran the task of a worker it lost contact
+    with): an epoch executes at most once, a new attempt needs a new claim."""
+    changed = _changed(
+        session,
+        update(RunAttempt)
+        .where(RunAttempt.run_id == run_id, RunAttempt.epoch == epoch, RunAttempt.worker_host.is_(None))
+        .values(worker_host=host, worker_pid=pid),
+    )
+    return changed == 1
+
+
+def renew_unstarted(session: Session, *, run_id: str, epoch: int, lease_seconds: float) -> bool:
+    """Extend the lease of a claimed attempt whose worker has not started
+    yet (a task waiting in the Dask queue, a process still importing): the
+    server that claimed it vouches for it until the worker takes over."""
+    started = select(RunAttempt.run_id).where(
+        RunAttempt.run_id == run_id, RunAttempt.epoch == epoch, RunAttempt.worker_host.is_not(None)
+    )
+    now = db_time(session)
+    changed = _changed(
+        session,
+        update(Run)
+        .where(Run.id == run_id, Run.lease_epoch == epoch, Run.status.in_(RUN_HOLDING_STATUSES), ~started.exists())
+        .values(lease_expires_at=now + timedelta(seconds=lease_seconds))
+        .execution_options(synchronize_session=False),
+    )
+    return changed == 1
+
+
+def end_attempt(session: Session, *, run_id: str, epoch: int, outcome: str) -> None:
+    """Close attempt ``epoch`` (once: a later verdict does not overwrite)."""
+    session.execute(
+        update(RunAttempt)
+        .where(RunAttempt.run_id == run_id, RunAttempt.epoch == epoch, RunAttempt.ended_at.is_(None))
+        .values(ended_at=db_time(session), outcome=outcome)
+    )
+
+
+def run_attempts(session: Session, *, run_id: str) -> list[RunAttempt]:
+    return list(session.scalars(select(RunAttempt).where(RunAttempt.run_id == run_id).order_by(RunAttempt.epoch)))
+
+
+# ---------------------------------------------------------------------------
+# Run segments: the durable claim of a run's contacts
+# ---------------------------------------------------------------------------
+
+CLAIM_CHUNK = 5000  # ids per UPDATE ... IN (...), under SQLite's variable limit
+
+
+def claim_segment(
+    session: Session,
+    *,
+    run_id: str,
+    campaign_id: str,
+    epoch: int,
+    segment: int,
+    seed: int,
+    contact_list_id: str | None,
+    document_contacts: bool,
+    limit: int,
+) -> RunSegment | None:
+    """Record segment ``segment`` of the run and claim for it up to ``limit``
+    PENDING outbound requests (they become DISPATCHED with this run id and
+    segment), in the caller's transaction, fenced by the lease: if attempt
+    ``epoch`` lost the run, LeaseLost and nothing is claimed. None when the
+    segment would hold nothing (no list, no document contacts, no request)."""
+    held_run(session, run_id=run_id, epoch=epoch)
+    stmt = (
+        select(OutboundRequest.id)
+        .where(OutboundRequest.campaign_id == campaign_id, OutboundRequest.status == "PENDING")
+        .order_by(OutboundRequest.created_at, OutboundRequest.id)
+        .limit(limit)
+    )
+    if _is_postgres(session):
+        stmt = stmt.with_for_update(skip_locked=True)
+    ids = list(session.scalars(stmt))
+    for start in range(0, len(ids), CLAIM_CHUNK):
+        session.execute(
+            update(OutboundRequest)
+            .where(OutboundRequest.id.in_(ids[start : start + CLAIM_CHUNK]), OutboundRequest.status == "PENDING")
+            .values(status="DISPATCHED", run_id=run_id, segment=segment)
+            .execution_options(synchronize_session=False)
+        )
+    claimed = int(
+        session.scalar(
+            select(func.count()).select_from(OutboundRequest).where(
+                OutboundRequest.run_id == run_id, OutboundRequest.segment == segment
+            )
+        )
+        or 0
+    )
+    if not claimed and not contact_list_id and not document_contacts:
+        return None
+    row = RunSegment(
+        run_id=run_id,
+        segment=segment,
+        seed=seed,
+        contact_list_id=contact_list_id,
+        document_contacts=document_contacts,
+        request_count=claimed,
+        claimed_epoch=epoch,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def run_segments(session: Session, *, run_id: str) -> list[RunSegment]:
+    return list(session.scalars(select(RunSegment).where(RunSegment.run_id == run_id).order_by(RunSegment.segment)))
+
+
+def segment_requests(session: Session, *, run_id: str, segment: int) -> list[OutboundRequest]:
+    """The requests a segment claimed, in the order it dials them."""
+    return list(
+        session.scalars(
+            select(OutboundRequest)
+            .where(OutboundRequest.run_id == run_id, OutboundRequest.segment == segment)
+            .order_by(OutboundRequest.created_at, OutboundRequest.id)
+        )
+    )
+
+
+def release_requests(session: Session, *, run_id: str) -> int:
+    """Give a failed run's requests back (PENDING): the campaign's next run
+    dials them."""
+    return _changed(
+        session,
+        update(OutboundRequest)
+        .where(OutboundRequest.run_id == run_id)
+        .values(status="PENDING", run_id=None, segment=None)
+        .execution_options(synchronize_session=False),
+    )

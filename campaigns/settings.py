@@ -10,8 +10,9 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from campaigns.files import private_dir
 
@@ -37,13 +38,39 @@ class Settings(BaseModel):
     resume_interrupted: bool = True
     # Maximum simultaneous worker processes; later starts queue.
     max_workers: int = Field(default=4, ge=1)
+    # A run's lease: the worker renews it with its heartbeat (every fifth of
+    # the lease); a run whose lease has expired is taken over by any server.
+    run_lease_seconds: float = Field(default=15.0, ge=1.0, le=3600.0)
+    # Where runs execute: unset = local worker processes; tcp://host:8786 =
+    # a Dask distributed scheduler (the workers need this package and
+    # access to the database and to runs_dir).
+    run_scheduler: str | None = None
+    # This server's name in run leases (default hostname:pid).
+    replica_id: str | None = None
     log_level: str = "INFO"
     log_json: bool = True
     # Allowed clock skew for SigV4 requests.
     sigv4_max_skew_seconds: int = 900
 
+    @field_validator("runs_dir", mode="before")
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> "Settings":
+    def _local_runs_dir(cls, value: Any) -> Any:
+        if isinstance(value, str) and "://" in value:
+            raise ValueError(
+                f"DIALER_RUNS_DIR must be a directory path (shared by every server and worker), got {value!r}; "
+                "object-store URLs are not read directly: mount the bucket and give its mount point"
+            )
+        return value
+
+    @field_validator("run_scheduler")
+    @classmethod
+    def _scheduler_address(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("tcp://", "tls://", "inproc://", "ws://", "wss://")):
+            raise ValueError(f"DIALER_RUN_SCHEDULER must be a Dask scheduler address such as tcp://host:8786, got {value!r}")
+        return value
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> Settings:
         env = os.environ if environ is None else environ
         values: dict = {}
         for name in cls.model_fields:

@@ -79,11 +79,12 @@ def test_run_files_are_private(sqlite_server, running_run):
     assert _mode(data / "runs") == 0o700 and _mode(run_dir) == 0o700
     for f in run_dir.rglob("*"):
         assert _mode(f) == (0o700 if f.is_dir() else 0o600), f
-    assert not list(run_dir.glob(".*.tmp")), "temporary files left behind"
+    (out,) = run_dir.glob("attempt-*")  # the files of the run's one attempt (docs/service.md)
+    assert not list(out.glob(".*.tmp")), "temporary files left behind"
     # The live log is compact: a few times the Parquet file, not ~1.2 KB per event.
-    rows = pq.read_metadata(run_dir / "events.parquet").num_rows
-    zst = (run_dir / "events.jsonl.zst").stat().st_size
-    assert zst < 4 * (run_dir / "events.parquet").stat().st_size and zst / rows < 100, (zst, rows)
+    rows = pq.read_metadata(out / "events.parquet").num_rows
+    zst = (out / "events.jsonl.zst").stat().st_size
+    assert zst < 4 * (out / "events.parquet").stat().st_size and zst / rows < 100, (zst, rows)
 
 
 def test_secret_key_file_is_private(tmp_path):
