@@ -154,7 +154,9 @@ def test_campaign_run_delivered_dead_lettered_archived_and_replayed(srv):
             a = dlq[0]["attributes"]
             assert a["ERROR_CODE"] == "500" and a["EXHAUSTED_RETRY_CONDITION"] == "MaximumRetryAttemptsExhausted"
             assert a["RULE_ARN"].endswith(":rule/hangups") and a["TARGET_ARN"] == down["ApiDestinationArn"]
-            stats = json.loads((srv.proc.data_dir / "runs" / run["id"] / "eventbus.json").read_text())
+            # The run's files are in its (only) attempt's folder.
+            (stats_path,) = (srv.proc.data_dir / "runs" / run["id"]).glob("attempt-*/eventbus.json")
+            stats = json.loads(stats_path.read_text())
             assert stats["targets"]["hangups/crm"]["delivered"] == len(ok.requests)
             assert stats["targets"]["hangups/down"]["dead_lettered"] == len(hangups)
             archive = ev.describe_archive(ArchiveName="hangups")
