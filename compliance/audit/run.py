@@ -10,6 +10,8 @@ from typing import Any
 from compliance.audit.abandonment import abandon_message_rule, abandonment_rules
 from compliance.audit.dnc import dnc_rule
 from compliance.audit.facts import derive_facts
+from compliance.audit.frequency import frequency_rules
+from compliance.audit.local import call_regions, state_hours_rule
 from compliance.audit.hours import hours_rule, zone_groups
 from compliance.audit.load import Calls, load_calls
 from compliance.audit.memory import audit_memory
@@ -44,7 +46,7 @@ def audit(
     """
     rules = get_rules(jurisdiction)
     if rules is None:
-        raise ValueError("audit needs a jurisdiction (US, UK, AU, AU_RESEARCH, NZ or a RuleSet)")
+        raise ValueError("audit needs a jurisdiction (US, CA, FR, UK, AU, AU_RESEARCH, NZ or a RuleSet)")
     with audit_memory():
         calls, n_events, findings = load_calls(events)
         return _audit_calls(calls, n_events, findings, rules, fp_sample=fp_sample, dnc=dnc, cap=max_offenders, seed=seed)
@@ -61,6 +63,7 @@ def _audit_calls(
         "machine_verdicts": int(facts.machine_verdict.sum()),
         "amd_false_positives_true": int(facts.fp_true.sum()) if facts.truth_known else None,
         "ground_truth": facts.truth_known,
+        "duplicates_dropped": calls.duplicates,
     }
     results: list[RuleResult]
     results, fp_estimate = abandonment_rules(calls, facts, rules, offenders, findings, fp_sample=fp_sample, seed=seed)
@@ -68,10 +71,16 @@ def _audit_calls(
         summary["amd_false_positive_estimate"] = fp_estimate
 
     forbids_holidays = rules.holidays is not None and rules.holidays.forbid_calls
-    need_zones = rules.hours is not None or forbids_holidays or rules.recall.after_machine_same_day
+    everyone = any(r.region == "*" and (r.hours is not None or r.holidays is not None) for r in rules.local_rules)
+    regions = call_regions(calls.numbers, rules)
+    has_states = bool((regions.code >= 0).any())
+    need_zones = rules.hours is not None or forbids_holidays or everyone or has_states or rules.recall.after_machine_same_day
     zones = zone_groups(calls.time_zone, calls.numbers, findings) if need_zones and calls.n else None
-    if rules.hours is not None or forbids_holidays:
+    if rules.hours is not None or forbids_holidays or everyone:
         results.append(hours_rule(rules, facts.t_init, zones, offenders))
+    if has_states and zones is not None:
+        results.append(state_hours_rule(rules, facts.t_init, zones, regions, offenders))
+    results.extend(frequency_rules(calls, facts, rules, regions, offenders))
     if rules.ring_minimum_seconds is not None:
         results.append(ring_time_rule(calls, facts, rules.ring_minimum_seconds, offenders))
     results.extend(recall_rules(calls, facts, rules, zones, offenders))
