@@ -424,14 +424,20 @@ def may_dial(
     else:
         epoch = instant.timestamp() - 86400.0
         end = 86400.0 * (horizon_days + 1)
-    win = build_window(
-        zones, rs, epoch=epoch, start=0.0, end=end,
-        open_hours=open_hours_from_campaign(camp) if camp is not None else None,
-        restricted=restricted_from_campaign(camp) if camp is not None else (),
-        regions=layer_regions,
-    )
     t = instant.timestamp() - epoch
-    code, when = win.at(t)
+    # A short horizon first (a few ms); the full one only when no allowed
+    # instant is found in it (a long holiday or restricted period).
+    for horizon in sorted({min(end, t + 16 * 86400.0), end}):
+        win = build_window(
+            zones, rs, epoch=epoch, start=0.0, end=horizon,
+            open_hours=open_hours_from_campaign(camp) if camp is not None else None,
+            restricted=restricted_from_campaign(camp) if camp is not None else (),
+            regions=layer_regions,
+        )
+        code, when = win.at(t)
+        if not math.isinf(when):
+            break
+    end = horizon
     nxt = None if math.isinf(when) else datetime.fromtimestamp(epoch + when, timezone.utc)
     if code == 0:
         return Decision(True, Verdict.ALLOWED, instant, **base)  # type: ignore[arg-type]
