@@ -33,7 +33,7 @@ from compliance.windows import (
     restricted_from_campaign,
 )
 from phonegeo import normalise_number
-from phonegeo.regions import area_code_regions, region_for_postcode, regions_for
+from phonegeo.regions import NANP_AREA_CODES, area_code_regions, region_for_postcode, regions_for
 from phonegeo.zones import locate
 
 INF = math.inf
@@ -64,15 +64,23 @@ def _window_keys(contacts: Any, rules: RuleSet | None) -> tuple[list[tuple[int, 
     n = group.size
     known = rules.regions if rules is not None else frozenset()
     if not known or n == 0:
-        keys = [(g, ()) for g in range(len(contacts.groups))]
-        return keys, group.astype(np.int32)
-    by_area = area_code_regions(np.asarray(contacts.phone, dtype=np.int64))
-    postcodes = getattr(contacts, "postcode", None)
+        plain: list[tuple[int, tuple[str, ...]]] = [(g, ()) for g in range(len(contacts.groups))]
+        return plain, group.astype(np.int32)
+    phone = np.asarray(contacts.phone, dtype=np.int64)
+    states = sorted(known)
+    # Area code -> key (0: no layer), vectorised: one key per known state.
     region_keys: dict[tuple[str, ...], int] = {(): 0}
-    reg = np.zeros(n, dtype=np.int64)
-    lut = {code: region_keys.setdefault((code,), len(region_keys)) if code in known else 0 for code in set(by_area.tolist())}
-    reg[:] = [lut[c] for c in by_area.tolist()]
+    for st in states:
+        region_keys[(st,)] = len(region_keys)
+    lut = np.zeros(1000, dtype=np.int64)
+    for npa, code in NANP_AREA_CODES.items():
+        if code in known:
+            lut[npa] = region_keys[(code,)]
+    nanp = (phone >= 10_000_000_000) & (phone < 20_000_000_000)
+    reg = np.where(nanp, lut[(phone // 10_000_000) % 1000], 0)
+    postcodes = getattr(contacts, "postcode", None)
     if postcodes is not None:
+        by_area = area_code_regions(phone)
         for i in np.flatnonzero(np.asarray([p is not None for p in postcodes], dtype=bool)).tolist():
             by_zip = region_for_postcode(str(postcodes[i]))
             both = tuple(sorted({r for r in (by_zip, by_area[i] or None) if r and r in known}))
@@ -80,7 +88,7 @@ def _window_keys(contacts: Any, rules: RuleSet | None) -> tuple[list[tuple[int, 
     names = sorted(region_keys, key=region_keys.__getitem__)
     combo = group * len(names) + reg
     uniq, inverse = np.unique(combo, return_inverse=True)
-    keys = [(int(u) // len(names), names[int(u) % len(names)]) for u in uniq.tolist()]
+    keys: list[tuple[int, tuple[str, ...]]] = [(int(u) // len(names), names[int(u) % len(names)]) for u in uniq.tolist()]
     return keys, np.asarray(inverse, dtype=np.int32).reshape(-1)
 
 
@@ -134,7 +142,7 @@ class DialGate:
         keys, key_of = _window_keys(contacts, self.rules)
         self._windows: list[Window] = []
         self._wzone: list[int] = []  # window -> zone group (for local midnights)
-        self._wfreq: list[tuple[tuple[int, float], ...]] = []  # window -> legal frequency caps
+        self._wfreq: list[tuple[tuple[int, float], ...]] = []  # window -> frequency caps (legal, then + campaign's)
         start_day = sched.start_time.date()
         end_day = sched.end_time.date()
         for g, regions in keys:
@@ -158,7 +166,8 @@ class DialGate:
 
         # -- limits --
         self.max_entries, self.min_interval, self.freq = _campaign_limits(campaign)
-        self._k = max([c for c, _ in self.freq] + [c for caps in self._wfreq for c, _ in caps], default=0)
+        self._wfreq = [tuple(sorted(set(self.freq) | set(caps))) for caps in self._wfreq]
+        self._k = max([c for caps in self._wfreq for c, _ in caps], default=0)
         recall = self.rules.recall if self.rules is not None else None
         self.recall_after_abandoned = recall.after_abandoned_seconds if recall else None
         self.recall_after_machine = bool(recall and recall.after_machine_same_day)
@@ -235,10 +244,7 @@ class DialGate:
             for j in range(self._k - 1, 0, -1):
                 rec[base + j] = rec[base + j - 1]
             rec[base] = t
-            for count, seconds in self.freq:
-                until = rec[base + count - 1] + seconds
-                if until > hold:
-                    hold, reason = until, _FREQUENCY_LIMIT
+            # The campaign's limits and the legal caps of the contact's state, merged.
             for count, seconds in self._wfreq[self._group[i]]:
                 until = rec[base + count - 1] + seconds
                 if until > hold:

@@ -271,7 +271,8 @@ class RuleSet:
         d["local_rules"] = [
             {**dataclasses.asdict(r), "hours": r.hours.to_mapping() if r.hours else None} for r in self.local_rules
         ]
-        return _iso_dates(d)
+        out: dict[str, Any] = _iso_dates(d)
+        return out
 
     @property
     def regions(self) -> frozenset[str]:
@@ -308,7 +309,7 @@ class RuleTimeline:
 
     def __init__(self, rules: RuleSet, regions: Iterable[str] = ()) -> None:
         versions = rules.versions(regions)
-        self.starts = [d for d, _ in versions[1:]]
+        self.starts: list[date] = [d for d, _ in versions[1:] if d is not None]
         self.rules = [r for _, r in versions]
 
     def at(self, on: date) -> RuleSet:

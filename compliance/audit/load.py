@@ -163,7 +163,8 @@ def _load(events: Any) -> tuple[Calls, int, list[str]]:
         if not os.path.exists(path):
             raise AuditInputError(f"no such events file: {path}")
         if path.endswith((".parquet", ".pq")) or os.path.isdir(path):
-            return _load_parquet(path)
+            parquet: tuple[Calls, int, list[str]] = _load_parquet(path)
+            return parquet
         if os.path.isfile(path) and os.path.getsize(path) == 0:
             raise AuditInputError(f"{path}: empty file, no contact events")
     try:
@@ -232,11 +233,11 @@ def _drop_duplicate_events(table: pa.Table) -> tuple[pa.Table, int]:
         rows = table.take(pa.array(without)).to_pylist()
         seen_rows: set[tuple[Any, ...]] = set()
         for j, row in zip(without.tolist(), rows):
-            key = tuple(sorted((k, repr(v)) for k, v in row.items()))
-            if key in seen_rows:
+            row_key = tuple(sorted((k, repr(v)) for k, v in row.items()))
+            if row_key in seen_rows:
                 keep[j] = False
             else:
-                seen_rows.add(key)
+                seen_rows.add(row_key)
     dropped = int(n - keep.sum())
     return (table.filter(pa.array(keep)) if dropped else table), dropped
 
