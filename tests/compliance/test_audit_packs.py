@@ -161,3 +161,16 @@ def test_input_with_no_contact_events_never_passes(tmp_path, kind):
     assert "PASS" not in result.output and "Traceback" not in result.output
     with pytest.raises(AuditInputError):
         audit(path, "US")
+
+
+def test_audit_zones_use_the_longest_prefix():
+    # Lord Howe (+61 2 5505 3xxx, UTC+10:30/+11) at 19:45 local on a Monday: allowed
+    # (09:00-20:00); with the zone of its truncated prefix (Sydney, 30 min earlier in
+    # winter) it would read 19:15 - the audit must use Lord Howe's wall clock.
+    from zoneinfo import ZoneInfo
+
+    lh = ZoneInfo("Australia/Lord_Howe")
+    at = datetime(2026, 6, 8, 20, 15, tzinfo=lh)  # Monday 20:15 Lord Howe = 19:45 Sydney
+    row = call(1, number="+61255053123", base=at.astimezone(timezone.utc))
+    r = audit(table([row]), "AU").rule("calling_hours")
+    assert r.measured == 1  # outside 09:00-20:00 on Lord Howe's clock
