@@ -2,7 +2,8 @@
 the same subject" (Florida, Oklahoma, Maryland: 3 per 24 h; France: 4 per 30
 days) and France's 60 days without a call after a refusal.
 
-The subject is the campaign (``FrequencyCap.key == "campaign"``); the period
+The subject is the campaign, or a subject the caller names per campaign
+(``audit(..., subjects={campaign_id: subject})``); the period
 is rolling: a call breaks a cap of N when N earlier calls to the same number
 (same subject) fall within the period before it. A cap applies to calls made
 on dates its rule version is in force (the call's UTC date)."""
@@ -10,6 +11,7 @@ on dates its rule version is in force (the call's UTC date)."""
 from __future__ import annotations
 
 from datetime import date
+from typing import Mapping
 
 import numpy as np
 
@@ -67,8 +69,22 @@ def _cap_result(count: int, seconds: float, subject: int, ids: list[str], n_bad:
     )
 
 
+def subject_codes(calls: Calls, subjects: Mapping[str, str] | None) -> np.ndarray:
+    """The "same subject" of each call: its campaign, or the subject the
+    caller gives for it (``{campaign_id: subject}``: campaigns on one subject
+    share a cap)."""
+    codes = calls.campaign.codes.astype(np.int64)
+    if not subjects:
+        return codes
+    names = [*calls.campaign.values, None]
+    index: dict[str, int] = {}
+    lut = np.asarray([index.setdefault(str(subjects.get(str(v), v)), len(index)) for v in names], dtype=np.int64)
+    return np.asarray(lut[codes])
+
+
 def frequency_rules(
-    calls: Calls, facts: CallFacts, rules: RuleSet, regions: CallRegions, offenders: Offenders
+    calls: Calls, facts: CallFacts, rules: RuleSet, regions: CallRegions, offenders: Offenders,
+    subjects: Mapping[str, str] | None = None,
 ) -> list[RuleResult]:
     """One result per cap, and the cool-off after a refusal when the rule set has one."""
     # Caps no call is subject to are reported (0 calls) without walking the log.
@@ -84,7 +100,7 @@ def frequency_rules(
     t = facts.t_init
     order = calls.by_number if calls.by_number is not None else number_time_order(calls.numbers, t)
     if caps:
-        camp = calls.campaign.codes
+        camp = subject_codes(calls, subjects)
         num_o = calls.numbers[order]
         if camp.size and int(camp.max(initial=0)) > 0:
             order = order[np.lexsort((camp[order], num_o))]  # stable: time order kept within a (number, campaign)

@@ -5,7 +5,7 @@ Parquet in a few seconds."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Mapping
 
 from compliance.audit.abandonment import abandon_message_rule, abandonment_rules
 from compliance.audit.dnc import dnc_rule
@@ -30,6 +30,7 @@ def audit(
     dnc: Any = None,
     max_offenders: int = 100,
     seed: int = 0,
+    subjects: Mapping[str, str] | None = None,
 ) -> AuditReport:
     """Audit the contact events of a run against a jurisdiction's rules.
 
@@ -43,17 +44,23 @@ def audit(
     measured elsewhere) or ``(tested, humans_found)`` from a listening test.
 
     ``dnc``: a ``DncList``, several, or numbers; calls to them are breaches.
+
+    ``subjects``: ``{campaign_id: subject}`` for the "same subject" frequency
+    caps (default: each campaign is its own subject).
     """
     rules = get_rules(jurisdiction)
     if rules is None:
         raise ValueError("audit needs a jurisdiction (US, CA, FR, UK, AU, AU_RESEARCH, NZ or a RuleSet)")
     with audit_memory():
         calls, n_events, findings = load_calls(events)
-        return _audit_calls(calls, n_events, findings, rules, fp_sample=fp_sample, dnc=dnc, cap=max_offenders, seed=seed)
+        return _audit_calls(
+            calls, n_events, findings, rules, fp_sample=fp_sample, dnc=dnc, cap=max_offenders, seed=seed, subjects=subjects
+        )
 
 
 def _audit_calls(
-    calls: Calls, n_events: int, findings: list[str], rules: RuleSet, *, fp_sample: Any, dnc: Any, cap: int, seed: int
+    calls: Calls, n_events: int, findings: list[str], rules: RuleSet, *, fp_sample: Any, dnc: Any, cap: int, seed: int,
+    subjects: Mapping[str, str] | None = None,
 ) -> AuditReport:
     facts = derive_facts(calls, rules)
     offenders = Offenders(facts.t_init, cap)
@@ -80,7 +87,7 @@ def _audit_calls(
         results.append(hours_rule(rules, facts.t_init, zones, offenders))
     if has_states and zones is not None:
         results.append(state_hours_rule(rules, facts.t_init, zones, regions, offenders))
-    results.extend(frequency_rules(calls, facts, rules, regions, offenders))
+    results.extend(frequency_rules(calls, facts, rules, regions, offenders, subjects))
     if rules.ring_minimum_seconds is not None:
         results.append(ring_time_rule(calls, facts, rules.ring_minimum_seconds, offenders))
     results.extend(recall_rules(calls, facts, rules, zones, offenders))

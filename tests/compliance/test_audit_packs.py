@@ -174,3 +174,10 @@ def test_audit_zones_use_the_longest_prefix():
     row = call(1, number="+61255053123", base=at.astimezone(timezone.utc))
     r = audit(table([row]), "AU").rule("calling_hours")
     assert r.measured == 1  # outside 09:00-20:00 on Lord Howe's clock
+
+
+def test_two_campaigns_on_one_subject_share_the_cap():
+    rows = [call(k, at=14 * 3600 + k * 600, number=MIAMI, base=JUNE, campaign=f"c{k % 2}") for k in range(1, 5)]
+    assert audit(table(rows), "US").rule("frequency_cap_3_per_24h").measured == 0
+    shared = audit(table(rows), "US", subjects={"c0": "mortgage", "c1": "mortgage"})
+    assert shared.rule("frequency_cap_3_per_24h").offenders == ["c-00004"]
