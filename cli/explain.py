@@ -11,8 +11,8 @@ Exit codes: 0 allowed (``explain``) or rules printed; 1 refused; 2 bad input
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timezone
-from typing import Annotated, Optional
+from datetime import UTC, date, datetime
+from typing import Annotated, NoReturn
 
 import typer
 
@@ -20,15 +20,15 @@ import typer
 def _instant(text: str) -> datetime:
     """An ISO 8601 instant; a naive one is read as UTC."""
     value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    return value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def explain_command(
     number: Annotated[str, typer.Argument(help="The callee's number, E.164 (+13055550100) or national with --region.")],
     at: Annotated[str, typer.Option("--at", help="The instant, ISO 8601 (2026-06-03T00:30:00Z; no offset: UTC).")],
     jurisdiction: Annotated[str, typer.Option("--jurisdiction", "-j", help="US, CA, FR, UK, AU, AU_RESEARCH, NZ or a rules YAML/JSON file.")] = "US",
-    zip_code: Annotated[Optional[str], typer.Option("--zip", help="The callee's ZIP or postcode (chooses the state and zone).")] = None,
-    zone: Annotated[Optional[str], typer.Option("--zone", help="The callee's IANA time zone, when known.")] = None,
+    zip_code: Annotated[str | None, typer.Option("--zip", help="The callee's ZIP or postcode (chooses the state and zone).")] = None,
+    zone: Annotated[str | None, typer.Option("--zone", help="The callee's IANA time zone, when known.")] = None,
     region: Annotated[str, typer.Option("--region", help="Region for a national-format number.")] = "US",
     as_json: Annotated[bool, typer.Option("--json", help="Print the decision as JSON.")] = False,
 ) -> None:
@@ -37,7 +37,7 @@ def explain_command(
     from compliance.rules import get_rules
     from phonegeo import LocalTimeError, normalise_number
 
-    def fail(message: str) -> None:
+    def fail(message: str) -> NoReturn:
         typer.echo(f"dialer explain: error: {message}", err=True)
         raise typer.Exit(2)
 
@@ -65,7 +65,7 @@ def explain_command(
         local = decision.local_time.strftime("%Y-%m-%d %H:%M:%S %Z (%a)") if decision.local_time else "?"
         lines = [
             f"number:        {e164}",
-            f"instant:       {instant.astimezone(timezone.utc).isoformat()}",
+            f"instant:       {instant.astimezone(UTC).isoformat()}",
             f"jurisdiction:  {rules.name if rules else 'none'}",
             f"zone:          {decision.zone} (from {decision.zone_source}; candidates {', '.join(decision.zones)})",
             f"local time:    {local}",
@@ -86,13 +86,13 @@ def explain_command(
 
 def rules_command(
     jurisdiction: Annotated[str, typer.Argument(help="US, CA, FR, UK, AU, AU_RESEARCH, NZ or a rules YAML/JSON file.")],
-    on: Annotated[Optional[str], typer.Option("--on", help="The date (YYYY-MM-DD; default today).")] = None,
-    state: Annotated[Optional[list[str]], typer.Option("--state", help="The callee's state or province (repeatable).")] = None,
+    on: Annotated[str | None, typer.Option("--on", help="The date (YYYY-MM-DD; default today).")] = None,
+    state: Annotated[list[str] | None, typer.Option("--state", help="The callee's state or province (repeatable).")] = None,
 ) -> None:
     """Print the effective rules of a pack on a date (JSON), with their sources."""
     from compliance.rules import get_rules
 
-    def fail(message: str) -> None:
+    def fail(message: str) -> NoReturn:
         typer.echo(f"dialer rules: error: {message}", err=True)
         raise typer.Exit(2)
 

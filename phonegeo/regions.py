@@ -88,7 +88,7 @@ def region_for_postcode(postcode: str | None, country: str | None = "US") -> str
     if (country or "US").upper() == "CA" or re.fullmatch(r"[A-Z]\d[A-Z] ?\d[A-Z]\d", code):
         if re.fullmatch(r"[A-Z]\d[A-Z] ?\d[A-Z]\d", code):
             if code[0] == "X":  # NT and NU share X
-                return "NU" if code.startswith("X0A") or code.startswith("X0B") or code.startswith("X0C") else "NT"
+                return "NU" if code.startswith(("X0A", "X0B", "X0C")) else "NT"
             return _CA_POSTAL_FIRST.get(code[0])
         return None
     state = us_state_for_zip(code)

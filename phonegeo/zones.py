@@ -20,7 +20,7 @@ phonenumbers calls.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
@@ -44,7 +44,7 @@ _PREFIXES: dict[int, np.ndarray] = {
 }
 
 
-@lru_cache(maxsize=None)
+@cache
 def check_zone(name: str) -> str:
     try:
         ZoneInfo(name)
@@ -118,7 +118,7 @@ def zone_keys(numbers: np.ndarray) -> tuple[np.ndarray, list[tuple[tuple[str, ..
     combo = np.where(key >= 0, key * 20 + ndig, -1)
     uniq, first, inverse = np.unique(combo, return_index=True, return_inverse=True)
     answers: list[tuple[tuple[str, ...], str | None]] = []
-    for u, at in zip(uniq.tolist(), first.tolist()):
+    for u, at in zip(uniq.tolist(), first.tolist(), strict=False):
         k, nd = (u // 20, u % 20) if u >= 0 else (-1, 0)
         if k < 0:
             answers.append(((), None))

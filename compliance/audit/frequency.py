@@ -10,8 +10,8 @@ on dates its rule version is in force (the call's UTC date)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
-from typing import Mapping
 
 import numpy as np
 

@@ -5,20 +5,20 @@ wrong types, no contact events). Known answers, built by hand."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from conftest import call, table
 from typer.testing import CliRunner
 
 from cli.main import app
 from compliance import audit
 from compliance.audit import AuditInputError
-from conftest import call, table
 
 # 2026-06-03 (a Wednesday): 23:30 UTC is 19:30 in Miami (EDT), 20:30 at 00:30 UTC.
-JUNE = datetime(2026, 6, 3, 0, 0, tzinfo=timezone.utc)
+JUNE = datetime(2026, 6, 3, 0, 0, tzinfo=UTC)
 MIAMI, NYC, TULSA = "+13055550100", "+12125550100", "+19185550100"
 
 
@@ -37,8 +37,8 @@ def test_florida_evening_call_breaks_the_state_hours_not_the_federal_ones():
 
 
 def test_oklahoma_hours_apply_from_1_november_2022():
-    before = datetime(2022, 10, 19, 0, 0, tzinfo=timezone.utc)  # 20:30 CDT = 01:30 UTC next day
-    after = datetime(2022, 11, 16, 0, 0, tzinfo=timezone.utc)  # 20:30 CST = 02:30 UTC next day
+    before = datetime(2022, 10, 19, 0, 0, tzinfo=UTC)  # 20:30 CDT = 01:30 UTC next day
+    after = datetime(2022, 11, 16, 0, 0, tzinfo=UTC)  # 20:30 CST = 02:30 UTC next day
     rows = [call(1, at=25.5 * 3600, number=TULSA, base=before), call(2, at=26.5 * 3600, number=TULSA, base=after)]
     r = audit(table(rows), "US").rule("state_calling_hours")
     assert r.measured == 1 and r.offenders == ["c-00002"]
@@ -57,15 +57,15 @@ def test_three_calls_per_24_hours_on_the_same_subject_in_florida():
     # allowed; one just before that has calls 2, 3 and 4 within 24 h and breaks the cap.
     ok = call(5, at=14 * 3600 + 2 * 600 + 24 * 3600, number=MIAMI, base=JUNE)
     late = call(6, at=14 * 3600 + 2 * 600 + 24 * 3600 - 1, number=MIAMI, base=JUNE)
-    assert audit(table(rows + [ok]), "US").rule("frequency_cap_3_per_24h").offenders == ["c-00004"]
-    assert audit(table(rows + [late]), "US").rule("frequency_cap_3_per_24h").offenders == ["c-00004", "c-00006"]
+    assert audit(table([*rows, ok]), "US").rule("frequency_cap_3_per_24h").offenders == ["c-00004"]
+    assert audit(table([*rows, late]), "US").rule("frequency_cap_3_per_24h").offenders == ["c-00004", "c-00006"]
 
 
 def test_crtc_abandonment_is_per_calendar_month():
     from tests_helpers_audit import live_calls
 
     # May: 5 abandoned of 100 live (5%: passes); June: 6 of 100 (fails). Overall 5.5%.
-    may = datetime(2026, 5, 20, 15, 0, tzinfo=timezone.utc)
+    may = datetime(2026, 5, 20, 15, 0, tzinfo=UTC)
     rows = live_calls(100, 5, base=may, number="+14165550100", first=0) + live_calls(100, 6, base=JUNE.replace(hour=15), number="+14165550100", first=1000)
     r = audit(table(rows), "CA").rule("abandonment_rate")
     assert r.details["windows_evaluated"] == 2 and r.details["windows_failed"] == 1
@@ -75,8 +75,8 @@ def test_crtc_abandonment_is_per_calendar_month():
 
 def test_france_hours_frequency_and_cool_off():
     paris = "+33142000000"
-    wed = datetime(2026, 6, 3, 8, 0, tzinfo=timezone.utc)  # 10:00 in Paris
-    rows = [call(k, at=k * 3 * 86400.0, number=paris, base=wed) for k in range(0, 5)]  # 5 calls in 12 days
+    wed = datetime(2026, 6, 3, 8, 0, tzinfo=UTC)  # 10:00 in Paris
+    rows = [call(k, at=k * 3 * 86400.0, number=paris, base=wed) for k in range(5)]  # 5 calls in 12 days
     rows[0]["sim_opt_out"] = False
     report = audit(table(rows), "FR")
     cap = report.rule("frequency_cap_4_per_30days")
@@ -94,13 +94,13 @@ def test_a_duplicated_disconnected_event_is_counted_once_and_reported():
 
     rows = live_calls(100, 3, base=JUNE.replace(hour=15), number=NYC, first=0)
     dup = dict(rows[5])  # a redelivery: same event id
-    report = audit(table(rows + [dup]), "US")
+    report = audit(table([*rows, dup]), "US")
     assert report.rule("abandonment_rate").measured == pytest.approx(0.03) and report.passed
     assert report.summary["duplicates_dropped"] == 1 and any("duplicate" in f for f in report.findings)
     # Without an event id: an exact copy is dropped too.
     for r in rows:
         r["event_id"] = None
-    report = audit(table(rows + [dict(rows[7])]), "US")
+    report = audit(table([*rows, dict(rows[7])]), "US")
     assert report.summary["duplicates_dropped"] == 1 and report.rule("abandonment_rate").measured == pytest.approx(0.03)
 
 
@@ -109,7 +109,7 @@ def test_a_duplicated_disconnected_row_in_parquet_is_counted_once(tmp_path):
 
     rows = live_calls(100, 3, base=JUNE.replace(hour=15), number=NYC, first=0)
     path = tmp_path / "events.parquet"
-    pq.write_table(table(rows + [dict(rows[1])]), path)
+    pq.write_table(table([*rows, dict(rows[1])]), path)
     report = audit(path, "US")
     assert report.summary["duplicates_dropped"] == 1 and report.rule("abandonment_rate").measured == pytest.approx(0.03)
 
@@ -171,7 +171,7 @@ def test_audit_zones_use_the_longest_prefix():
 
     lh = ZoneInfo("Australia/Lord_Howe")
     at = datetime(2026, 6, 8, 20, 15, tzinfo=lh)  # Monday 20:15 Lord Howe = 19:45 Sydney
-    row = call(1, number="+61255053123", base=at.astimezone(timezone.utc))
+    row = call(1, number="+61255053123", base=at.astimezone(UTC))
     r = audit(table([row]), "AU").rule("calling_hours")
     assert r.measured == 1  # outside 09:00-20:00 on Lord Howe's clock
 

@@ -6,7 +6,7 @@ on generated (number, instant, jurisdiction) cases."""
 from __future__ import annotations
 
 import random
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -20,9 +20,7 @@ from typer.testing import CliRunner
 from cli.main import app
 from compliance import Verdict, may_dial
 from compliance.gate import Contact
-from compliance.rules import CA, FR, US, effective_rules, get_rules, load_rules
-
-UTC = timezone.utc
+from compliance.rules import CA, FR, US, effective_rules, load_rules
 
 
 def test_oklahoma_hours_change_on_1_november_2022():
@@ -101,7 +99,7 @@ def test_a_user_file_adds_a_state_and_overrides_one(tmp_path):
 
 def test_gate_caps_a_florida_contact_at_three_dials_per_24_hours(make_gate):
     rows = [{"phone": "+13055550100"}, {"phone": "+12125550100"}]
-    gate, doc, _ = make_gate(rows, "US", start="2026-06-03T12:00:00Z", end="2026-06-05T00:00:00Z")
+    gate, _doc, _ = make_gate(rows, "US", start="2026-06-03T12:00:00Z", end="2026-06-05T00:00:00Z")
     for k in range(3):
         for i in (0, 1):
             assert gate.check(i, 600.0 * k)[0] == Verdict.ALLOWED
@@ -128,7 +126,7 @@ def test_campaign_window_edges_on_dst_days_follow_the_wall_clock(zone, number, d
     epoch = datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp() - 2 * 86400
     win = build_window((zone,), None, epoch=epoch, start=0.0, end=5 * 86400.0, open_hours=tuple([hours] * 7))
     t0 = datetime.combine(day, time(0), tz).timestamp() - 3600
-    for k in range(0, 8 * 12):
+    for k in range(8 * 12):
         t = t0 + 300 * k
         wall = datetime.fromtimestamp(t, tz)
         secs = wall.hour * 3600 + wall.minute * 60 + wall.second
