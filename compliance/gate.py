@@ -416,13 +416,16 @@ def may_dial(
     known = rs.regions if rs is not None else frozenset()
     layer_regions = tuple(r for r in regions if r in known)
     local = instant.astimezone(ZoneInfo(zones[0]))
-    base = dict(zones=zones, zone=zones[0], zone_source=found.how, regions=regions, regions_source=regions_how, local_time=local)
+    base: dict[str, Any] = {
+        "zones": zones, "zone": zones[0], "zone_source": found.how, "regions": regions,
+        "regions_source": regions_how, "local_time": local,
+    }
     on_dnc = bool(getattr(contact, "dnc", False))
     if dnc is not None and not on_dnc:
 
         on_dnc = bool(np.isin(np.int64(int(e164[1:])), as_number_array(dnc)))
     if on_dnc:
-        return Decision(False, Verdict.DNC, None, rule="do-not-call list", source="DNC list", **base)  # type: ignore[arg-type]
+        return Decision(False, Verdict.DNC, None, rule="do-not-call list", source="DNC list", **base)
     sched = getattr(camp, "schedule", None) if camp is not None else None
     if sched is not None:
         epoch = sched.start_time.timestamp()
@@ -446,7 +449,7 @@ def may_dial(
     end = horizon
     nxt = None if math.isinf(when) else datetime.fromtimestamp(epoch + when, timezone.utc)
     if code == 0:
-        return Decision(True, Verdict.ALLOWED, instant, **base)  # type: ignore[arg-type]
+        return Decision(True, Verdict.ALLOWED, instant, **base)
     if code in _LEGAL_CODES and rs is not None:
         rule, source, zone = _which_rule(rs, zones, layer_regions, t, epoch, end)
         base["zone"] = zone
@@ -457,7 +460,7 @@ def may_dial(
         rule, source = "campaign restrictedPeriods", "campaign communicationTimeConfig"
     else:
         rule, source = "campaign schedule / openHours", "campaign communicationTimeConfig"
-    return Decision(False, _V[code], nxt, rule=rule, source=source, **base)  # type: ignore[arg-type]
+    return Decision(False, _V[code], nxt, rule=rule, source=source, **base)
 
 
 __all__ = ["Contact", "Decision", "DialGate", "Verdict", "may_dial"]

@@ -235,7 +235,7 @@ def intersect_hours(a: CallingHours | None, b: CallingHours | None) -> CallingHo
     if b is None:
         return a
     days = []
-    for da, db in zip(a.days, b.days):
+    for da, db in zip(a.days, b.days, strict=True):
         out = []
         for s1, e1 in da:
             for s2, e2 in db:
@@ -284,13 +284,13 @@ class RuleSet:
         regions = tuple(regions)
         return tuple(r for r in self.local_rules if r.applies_to(regions) and r.in_force(on))
 
-    def effective(self, on: date, regions: Iterable[str] = ()) -> "RuleSet":
+    def effective(self, on: date, regions: Iterable[str] = ()) -> RuleSet:
         """The flat rules for a callee in ``regions`` (a state chosen by ZIP
         and by area code: both, the stricter wins) on local date ``on``:
         hours intersected, holiday bans and caps added."""
         return _flatten(self, self.layers(on, regions))
 
-    def versions(self, regions: Iterable[str] = ()) -> list[tuple[date | None, "RuleSet"]]:
+    def versions(self, regions: Iterable[str] = ()) -> list[tuple[date | None, RuleSet]]:
         """The flat rules over time for a callee in ``regions``: ``[(from,
         rules), ...]`` sorted, the first from ``None`` (the beginning)."""
         regions = tuple(regions)
@@ -417,7 +417,7 @@ def parse_local_rule(item: Mapping[str, Any], country: str, where: str = "local_
         if isinstance(hours_value, Mapping):
             hours = CallingHours.from_mapping(hours_value, _ALL_DAY)
         else:
-            hours = CallingHours.from_mapping({d: hours_value for d in DAYS})
+            hours = CallingHours.from_mapping(dict.fromkeys(DAYS, hours_value))
     if item.get("no_sunday"):
         hours = intersect_hours(hours or _ALL_DAY, CallingHours.from_mapping({"SUNDAY": []}, _ALL_DAY))
     holidays: HolidayCalendar | None = None

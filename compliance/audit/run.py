@@ -11,9 +11,9 @@ from compliance.audit.abandonment import abandon_message_rule, abandonment_rules
 from compliance.audit.dnc import dnc_rule
 from compliance.audit.facts import derive_facts
 from compliance.audit.frequency import frequency_rules
-from compliance.audit.local import call_regions, state_hours_rule
 from compliance.audit.hours import hours_rule, zone_groups
 from compliance.audit.load import Calls, load_calls
+from compliance.audit.local import call_regions, state_hours_rule
 from compliance.audit.memory import audit_memory
 from compliance.audit.offenders import Offenders
 from compliance.audit.recall import recall_rules
