@@ -34,7 +34,7 @@ from compliance.windows import (
 )
 from phonegeo import normalise_number
 from phonegeo.regions import NANP_AREA_CODES, area_code_regions, region_for_postcode, regions_for
-from phonegeo.zones import locate
+from phonegeo.zones import AREA_CODE, DEFAULT, EXPLICIT, ZIP, locate, zones_for_number
 
 INF = math.inf
 _V = tuple(Verdict)  # code -> member, faster than Verdict(code)
@@ -140,6 +140,8 @@ class DialGate:
         # -- windows per (zone group, state) key (a state layer applies by
         # the callee's state: ZIP and area code, both when they disagree) --
         keys, key_of = _window_keys(contacts, self.rules)
+        self._keys = keys  # window -> (zone group, states)
+        self._default_zone = default_zone
         self._windows: list[Window] = []
         self._wzone: list[int] = []  # window -> zone group (for local midnights)
         self._wfreq: list[tuple[tuple[int, float], ...]] = []  # window -> frequency caps (legal, then + campaign's)
@@ -269,6 +271,54 @@ class DialGate:
         self._blocked[i] = int(Verdict.DNC)
 
     # ------------------------------------------------------------------
+
+    def explain(self, i: int, t: float) -> Decision:
+        """``check`` with its reasons: the rule and source that refuse, the zone
+        and how it was found, the callee's states, the next allowed instant.
+        Off the hot path (builds single-zone windows to find the rule)."""
+        verdict, when = self.check(i, t)
+        w = self._group[i]
+        g, regions = self._keys[w]
+        zones = tuple(self.contacts.groups[g].zones) or (self._default_zone or "UTC",)
+        e164 = self.contacts.e164(i)
+        number_zones, _ = zones_for_number(e164)
+        postcode = self.contacts.postcode[i] if getattr(self.contacts, "postcode", None) is not None else None
+        if number_zones and tuple(number_zones)[: len(zones)] == zones:
+            how = AREA_CODE
+        elif self._default_zone and zones == (self._default_zone,):
+            how = DEFAULT
+        elif postcode:
+            how = ZIP
+        else:
+            how = EXPLICIT
+        states, states_how = regions_for(e164, postcode)
+        instant = datetime.fromtimestamp(self.epoch + t, timezone.utc)
+        nxt = None if math.isinf(when) else datetime.fromtimestamp(self.epoch + when, timezone.utc)
+        zone = zones[0]
+        rule, source = "", ""
+        code = int(verdict)
+        if code in _LEGAL_CODES and self.rules is not None:
+            rule, source, zone = _which_rule(self.rules, zones, regions, t, self.epoch, self.end)
+            if code == int(Verdict.HOLIDAY):
+                rule = rule.replace("calling hours", "public holiday")
+        elif verdict == Verdict.FREQUENCY_LIMIT:
+            legal = [r for r in (self.rules.local_rules if self.rules else ()) if r.frequency and r.applies_to(regions)]
+            legal_caps = {(c.count, c.seconds) for c in (self.rules.frequency if self.rules else ())}
+            legal_caps |= {(c.count, c.seconds) for r in legal for c in r.frequency}
+            if legal_caps - set(self.freq) or not self.freq:
+                rule = "frequency cap (" + ", ".join(f"{c} per {s / 3600:g} h" for c, s in sorted(legal_caps)) + ")"
+                source = "; ".join(r.source for r in legal) or "; ".join(self.rules.sources[:1] if self.rules else ())
+            else:
+                rule, source = "campaign communicationLimitsOverride", "campaign"
+        elif verdict == Verdict.RECALL_BAN:
+            rule, source = "re-call ban", "; ".join(self.rules.sources[:1] if self.rules else ())
+        elif verdict != Verdict.ALLOWED:
+            rule, source = verdict.name.lower(), "campaign"
+        return Decision(
+            verdict == Verdict.ALLOWED, verdict, nxt, zones=zones, rule=rule, source=source, zone=zone,
+            zone_source=how, regions=states, regions_source=states_how,
+            local_time=instant.astimezone(ZoneInfo(zone)),
+        )
 
     def attempts(self, i: int) -> int:
         return self._attempts[i]

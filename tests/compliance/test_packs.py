@@ -107,6 +107,12 @@ def test_gate_caps_a_florida_contact_at_three_dials_per_24_hours(make_gate):
     verdict, when = gate.check(0, 1800.0)
     assert verdict == Verdict.FREQUENCY_LIMIT and when == 86400.0
     assert gate.check(1, 1800.0)[0] == Verdict.ALLOWED
+    why = gate.explain(0, 1800.0)
+    assert not why.allowed and "3 per 24 h" in why.rule and "501.616" in why.source
+    assert why.regions == ("FL",) and why.zone_source == "area_code" and why.next_allowed is not None
+    # 20:30 in Miami (00:30 UTC on 4 June): the state hours refuse, explained.
+    night = gate.explain(0, 12.5 * 3600)
+    assert night.reason == Verdict.OUTSIDE_HOURS and "FL" in night.rule and night.zone == "America/New_York"
 
 
 @pytest.mark.parametrize(
