@@ -63,6 +63,11 @@ class ContactList:
     def __len__(self) -> int:
         return int(self.phone.size)
 
+    @property
+    def missing_timezone(self) -> int:
+        """Valid numbers excluded because no zone could be found for them."""
+        return sum(1 for r in self.rejected if r.reason.startswith(MISSING_TIMEZONE))
+
     def e164(self, i: int) -> str:
         return "+" + str(int(self.phone[i]))
 

@@ -61,17 +61,26 @@ def _matched_prefix(digits: str) -> str:
     return ""
 
 
-@lru_cache(maxsize=200_000)
+_KEY_CACHE: dict[tuple[str, int], tuple[tuple[str, ...], str | None]] = {}
+
+
 def _zones_for_key(key: str, length: int, example: str) -> tuple[tuple[str, ...], str | None]:
     """phonenumbers' zones and region for ``example``, which stands for every
-    number of its key and length."""
-    del key, length  # the cache key; the answer comes from the example
+    number of its key and length (cached by key and length only)."""
+    cached = _KEY_CACHE.get((key, length))
+    if cached is not None:
+        return cached
     try:
         parsed = phonenumbers.parse("+" + example, None)
     except phonenumbers.NumberParseException:
-        return (), None
-    zones = tuple(z for z in pn_timezone.time_zones_for_number(parsed) if z != UNKNOWN)
-    return zones, phonenumbers.region_code_for_number(parsed)
+        answer: tuple[tuple[str, ...], str | None] = ((), None)
+    else:
+        zones = tuple(z for z in pn_timezone.time_zones_for_number(parsed) if z != UNKNOWN)
+        answer = (zones, phonenumbers.region_code_for_number(parsed))
+    if len(_KEY_CACHE) > 500_000:
+        _KEY_CACHE.clear()
+    _KEY_CACHE[(key, length)] = answer
+    return answer
 
 
 def _key(digits: str) -> str:

@@ -8,7 +8,7 @@ import phonenumbers
 from phonenumbers import timezone as pn_timezone
 from phonenumbers.tzdata import TIMEZONE_DATA
 
-from campaigns.contacts import ZoneSettings, from_numbers
+from campaigns.contacts import ZoneSettings, from_numbers, from_rows
 from phonegeo import zones_for_number
 from phonegeo.regions import NANP_AREA_CODES, area_code_regions, region_for_postcode, regions_for
 from phonegeo.zones import MISSING_TIMEZONE, zone_keys
@@ -58,10 +58,15 @@ def test_generated_au_and_nz_numbers_agree_with_phonenumbers_scalar_and_vectoris
 
 
 def test_a_number_without_a_zone_is_excluded_and_counted_not_fatal():
-    numbers = np.array([61851211932, 12125550100, 8821234567, 61891001234])
+    numbers = np.array([61851211932, 12125550100, 870773111632, 61891001234])
     cl = from_numbers(numbers, ZoneSettings())
     assert len(cl) == 3 and len(cl.rejected) == 1
-    assert cl.rejected[0].value == "+8821234567" and cl.rejected[0].reason.startswith(MISSING_TIMEZONE)
+    assert cl.rejected[0].value == "+870773111632" and cl.rejected[0].reason.startswith(MISSING_TIMEZONE)
+    assert cl.missing_timezone == 1
+    # The same from rows (CSV, Parquet, API uploads): the row is rejected, the rest kept.
+    # +870 (Inmarsat) is a valid number with no zone.
+    rows = from_rows([{"phone": "+61851211932"}, {"phone": "+870773111632"}, {"phone": "+12125550100"}], ZoneSettings())
+    assert len(rows) == 2 and rows.missing_timezone == 1 and rows.rejected[0].row == 2
     # With a default zone it is kept.
     assert len(from_numbers(numbers, ZoneSettings(default_zone="UTC"))) == 4
 
