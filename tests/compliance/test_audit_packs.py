@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from conftest import call, table
+from event_rows import call, table
 from typer.testing import CliRunner
 
 from cli.main import app

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from conftest import call
+from event_rows import call
 
 
 def live_calls(live: int, abandoned: int, *, base: datetime, number: str, first: int) -> list[dict]:
