@@ -21,6 +21,7 @@ import pyarrow.parquet as pq
 from campaigns.document import CampaignDocument, resolve_path
 from campaigns.synthetic import synthetic_numbers
 from phonegeo import LocalTimeError, normalise_number, resolve_zones, zones_for_number
+from phonegeo.zones import MISSING_TIMEZONE, locate, zone_keys
 
 PHONE_COLUMNS = ("phone", "phone_number", "phoneNumber", "number", "destinationPhoneNumber")
 
@@ -62,6 +63,11 @@ class ContactList:
 
     def __len__(self) -> int:
         return int(self.phone.size)
+
+    @property
+    def missing_timezone(self) -> int:
+        """Valid numbers excluded because no zone could be found for them."""
+        return sum(1 for r in self.rejected if r.reason.startswith(MISSING_TIMEZONE))
 
     def e164(self, i: int) -> str:
         return "+" + str(int(self.phone[i]))
@@ -105,18 +111,37 @@ class ZoneSettings:
 
 
 def from_numbers(numbers: np.ndarray, settings: ZoneSettings) -> ContactList:
-    """Build a list from int64 E.164 digits, resolving zones once per prefix."""
+    """Build a list from int64 E.164 digits, resolving zones once per
+    phonenumbers prefix key. A number with no zone (and no default zone) is
+    excluded with reason ``MISSING_TIMEZONE`` (as Connect does), listed in
+    ``rejected``; it never aborts the list."""
     grouper = _Grouper()
-    # Zone data is prefix-based: resolve each distinct (number // 10**4) once.
-    keys, inverse = np.unique(numbers // 10_000, return_inverse=True)
-    key_group = np.empty(keys.size, dtype=np.int32)
-    for k, key in enumerate(keys.tolist()):
-        e164 = "+" + str(key * 10_000)
-        zones, region = resolve_zones(
-            e164, default_zone=settings.default_zone, detection=settings.detection, scope=settings.scope
-        )
-        key_group[k] = grouper(zones, region)
-    return ContactList(phone=numbers.astype(np.int64), group=key_group[inverse].astype(np.int32), groups=grouper.groups)
+    numbers = np.asarray(numbers, dtype=np.int64)
+    inverse, answers = zone_keys(numbers)
+    key_group = np.full(len(answers), -1, dtype=np.int32)
+    key_error: dict[int, str] = {}
+    _, first = np.unique(inverse, return_index=True)
+    for k, answer in enumerate(answers):
+        e164 = "+" + str(int(numbers[int(first[k])]))
+        try:
+            found = locate(
+                e164, default_zone=settings.default_zone, detection=settings.detection, scope=settings.scope,
+                number_zones=answer,
+            )
+        except LocalTimeError as exc:
+            key_error[k] = str(exc)
+            continue
+        key_group[k] = grouper(found.zones, found.region)
+    group = key_group[inverse] if numbers.size else np.zeros(0, dtype=np.int32)
+    rejected: list[RejectedRow] = []
+    keep = group >= 0
+    if not keep.all():
+        for i in np.flatnonzero(~keep).tolist():
+            reason = key_error.get(int(inverse[i]), MISSING_TIMEZONE)
+            rejected.append(RejectedRow(i + 1, "phone", "+" + str(int(numbers[i])), reason))
+    return ContactList(
+        phone=numbers[keep], group=group[keep].astype(np.int32), groups=grouper.groups, rejected=rejected
+    )
 
 
 def from_rows(rows: Iterable[dict[str, Any]], settings: ZoneSettings, *, phone_column: str | None = None) -> ContactList:

@@ -37,7 +37,7 @@ def _fp_sample(text: str | None) -> FpSample:
 
 def audit_command(
     events: Annotated[Path, typer.Argument(help="Events: Parquet file (events.parquet) or JSON lines of EventBridge envelopes.")],
-    jurisdiction: Annotated[str, typer.Option("--jurisdiction", "-j", help="US, UK, AU, AU_RESEARCH, NZ, or a rules YAML/JSON file.")] = "US",
+    jurisdiction: Annotated[str, typer.Option("--jurisdiction", "-j", help="US, CA, FR, UK, AU, AU_RESEARCH, NZ, or a rules YAML/JSON file.")] = "US",
     fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.text,
     dnc: Annotated[list[Path] | None, typer.Option("--dnc", help="DNC list CSV (repeatable); calls to listed numbers are breaches.")] = None,
     fp_sample: Annotated[
@@ -45,6 +45,10 @@ def audit_command(
         typer.Option("--fp-sample", help="AMD false-positive estimate: a sample size (400), a rate (0.05), or HUMANS/TESTED (12/400)."),
     ] = None,
     max_offenders: Annotated[int, typer.Option("--max-offenders", help="Contact ids listed per rule.")] = 100,
+    subject: Annotated[
+        list[str] | None,
+        typer.Option("--subject", help="CAMPAIGN_ID=SUBJECT (repeatable): campaigns on one subject share the frequency caps."),
+    ] = None,
 ) -> None:
     """Audit the contact events of a run against a jurisdiction's rules."""
     from compliance.audit import AuditInputError, audit
@@ -58,6 +62,12 @@ def audit_command(
         fps = _fp_sample(fp_sample)
     except ValueError:
         fail(f"--fp-sample: expected a sample size, a rate or HUMANS/TESTED, got {fp_sample!r}")
+    subjects: dict[str, str] = {}
+    for item in subject or []:
+        if "=" not in item:
+            fail(f"--subject: expected CAMPAIGN_ID=SUBJECT, got {item!r}")
+        key, value = item.split("=", 1)
+        subjects[key.strip()] = value.strip()
     lists: list[DncList] = []
     for p in dnc or []:
         try:
@@ -68,7 +78,9 @@ def audit_command(
             typer.echo(f"dialer audit: warning: {p}: {bad}", err=True)
         lists.append(dl)
     try:
-        report = audit(events, jurisdiction, fp_sample=fps, dnc=lists or None, max_offenders=max_offenders)
+        report = audit(
+            events, jurisdiction, fp_sample=fps, dnc=lists or None, max_offenders=max_offenders, subjects=subjects or None
+        )
     except AuditInputError as exc:
         fail(str(exc))
     except ValueError as exc:  # unknown jurisdiction, bad rules file, bad fp_sample

@@ -15,6 +15,7 @@ import typer
 from api import cli as api_commands
 from cli import analysis as analysis_commands
 from cli import audit as compliance_commands
+from cli import explain as explain_commands
 from cli import simulate as simulate_commands
 
 app = typer.Typer(
@@ -32,7 +33,13 @@ def _root() -> None:
 
 
 # What each package adds: simulate; audit and explain; serve and keys; sweep and plot.
-for _register in (simulate_commands.register, compliance_commands.register, api_commands.register, analysis_commands.register):
+for _register in (
+    simulate_commands.register,
+    compliance_commands.register,
+    explain_commands.register,
+    api_commands.register,
+    analysis_commands.register,
+):
     _register(app)
 
 

@@ -11,19 +11,21 @@ over [schedule start - 1 day, schedule end + 1 day]; ``check`` answers with one
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from array import array
 from bisect import bisect_right
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import numpy as np
 
 from campaigns.contacts import ContactList
 from campaigns.document import CampaignDocument, ConnectCampaign
 from compliance.dnc import DncSource, Rules, as_number_array
-from compliance.rules import get_rules
+from compliance.rules import RuleSet, get_rules
 from compliance.verdicts import Verdict
 from compliance.windows import (
     Window,
@@ -32,7 +34,9 @@ from compliance.windows import (
     open_hours_from_campaign,
     restricted_from_campaign,
 )
-from phonegeo import LocalTimeError, normalise_number, resolve_zones
+from phonegeo import normalise_number
+from phonegeo.regions import NANP_AREA_CODES, area_code_regions, region_for_postcode, regions_for
+from phonegeo.zones import AREA_CODE, DEFAULT, EXPLICIT, ZIP, locate, zones_for_number
 
 INF = math.inf
 _V = tuple(Verdict)  # code -> member, faster than Verdict(code)
@@ -52,6 +56,57 @@ def _campaign_limits(campaign: ConnectCampaign) -> tuple[int, float, tuple[tuple
         for lim in lims.communication_limits_list:
             freq.append((int(lim.max_count_per_recipient), float(lim.frequency) * 86400.0))
     return max_entries, min_interval, tuple(freq)
+
+
+def _window_keys(contacts: Any, rules: RuleSet | None) -> tuple[list[tuple[int, tuple[str, ...]]], np.ndarray]:
+    """The distinct (zone group, states) of the contacts, and each contact's
+    index into them. States are kept only when the rule set has a layer for
+    them, so a US list has a few dozen windows, not thousands."""
+    group = np.asarray(contacts.group, dtype=np.int64)
+    n = group.size
+    known = rules.regions if rules is not None else frozenset()
+    if not known or n == 0:
+        plain: list[tuple[int, tuple[str, ...]]] = [(g, ()) for g in range(len(contacts.groups))]
+        return plain, group.astype(np.int32)
+    phone = np.asarray(contacts.phone, dtype=np.int64)
+    states = sorted(known)
+    # Area code -> key (0: no layer), vectorised: one key per known state.
+    region_keys: dict[tuple[str, ...], int] = {(): 0}
+    for st in states:
+        region_keys[(st,)] = len(region_keys)
+    lut = np.zeros(1000, dtype=np.int64)
+    for npa, code in NANP_AREA_CODES.items():
+        if code in known:
+            lut[npa] = region_keys[(code,)]
+    nanp = (phone >= 10_000_000_000) & (phone < 20_000_000_000)
+    reg = np.where(nanp, lut[(phone // 10_000_000) % 1000], 0)
+    postcodes = getattr(contacts, "postcode", None)
+    if postcodes is not None:
+        by_area = area_code_regions(phone)
+        for i in np.flatnonzero(np.asarray([p is not None for p in postcodes], dtype=bool)).tolist():
+            by_zip = region_for_postcode(str(postcodes[i]))
+            both = tuple(sorted({r for r in (by_zip, by_area[i] or None) if r and r in known}))
+            reg[i] = region_keys.setdefault(both, len(region_keys))
+    names = sorted(region_keys, key=region_keys.__getitem__)
+    combo = group * len(names) + reg
+    uniq, inverse = np.unique(combo, return_inverse=True)
+    keys: list[tuple[int, tuple[str, ...]]] = [(int(u) // len(names), names[int(u) % len(names)]) for u in uniq.tolist()]
+    return keys, np.asarray(inverse, dtype=np.int32).reshape(-1)
+
+
+def _legal_caps(rules: RuleSet | None, regions: tuple[str, ...], first: date, last: date) -> tuple[tuple[int, float], ...]:
+    """The legal frequency caps (count, seconds) for a callee in ``regions``
+    of every rule version in force at some time between two dates (the
+    strictest reading when a version changes during the schedule)."""
+    if rules is None:
+        return ()
+    versions = rules.versions(regions)
+    caps: set[tuple[int, float]] = set()
+    for j, (start, rs) in enumerate(versions):
+        end = versions[j + 1][0] if j + 1 < len(versions) else None
+        if (start is None or start <= last) and (end is None or end > first):
+            caps |= {(c.count, c.seconds) for c in rs.frequency}
+    return tuple(sorted(caps))
 
 
 # Plain ints for the hot path (an IntEnum conversion per dial costs more
@@ -87,28 +142,39 @@ class DialGate:
         ctc = campaign.communication_time_config
         default_zone = ctc.local_time_zone_config.default_time_zone if ctc else None
 
-        # -- windows per zone group (zone functions shared between groups) --
+        # -- windows per (zone group, state) key (a state layer applies by
+        # the callee's state: ZIP and area code, both when they disagree) --
+        keys, key_of = _window_keys(contacts, self.rules)
+        self._keys = keys  # window -> (zone group, states)
+        self._default_zone = default_zone
         self._windows: list[Window] = []
-        for g in contacts.groups:
-            zones = tuple(g.zones)
+        self._wzone: list[int] = []  # window -> zone group (for local midnights)
+        self._wfreq: list[tuple[tuple[int, float], ...]] = []  # window -> frequency caps (legal, then + campaign's)
+        start_day = sched.start_time.date()
+        end_day = sched.end_time.date()
+        for g, regions in keys:
+            zones = tuple(contacts.groups[g].zones)
             if not zones:
                 zones = (default_zone or "UTC",)
                 self.warnings.append(f"contacts with no known zone use {zones[0]}")
             self._windows.append(
                 build_window(
                     zones, self.rules, epoch=self.epoch, start=0.0, end=self.end,
-                    open_hours=open_hours, restricted=restricted,
+                    open_hours=open_hours, restricted=restricted, regions=regions,
                 )
             )
+            self._wzone.append(g)
+            self._wfreq.append(_legal_caps(self.rules, regions, start_day, end_day))
         self._bp = [w.bp for w in self._windows]
         self._code = [w.code for w in self._windows]
         self._nxt = [w.nxt for w in self._windows]
-        self._group = array("i", np.asarray(contacts.group, dtype=np.int32).tobytes())
+        self._group = array("i", np.asarray(key_of, dtype=np.int32).tobytes())
         self._midnights: dict[int, list[list[float]]] = {}
 
         # -- limits --
         self.max_entries, self.min_interval, self.freq = _campaign_limits(campaign)
-        self._k = max((c for c, _ in self.freq), default=0)
+        self._wfreq = [tuple(sorted(set(self.freq) | set(caps))) for caps in self._wfreq]
+        self._k = max([c for caps in self._wfreq for c, _ in caps], default=0)
         recall = self.rules.recall if self.rules is not None else None
         self.recall_after_abandoned = recall.after_abandoned_seconds if recall else None
         self.recall_after_machine = bool(recall and recall.after_machine_same_day)
@@ -185,7 +251,8 @@ class DialGate:
             for j in range(self._k - 1, 0, -1):
                 rec[base + j] = rec[base + j - 1]
             rec[base] = t
-            for count, seconds in self.freq:
+            # The campaign's limits and the legal caps of the contact's state, merged.
+            for count, seconds in self._wfreq[self._group[i]]:
                 until = rec[base + count - 1] + seconds
                 if until > hold:
                     hold, reason = until, _FREQUENCY_LIMIT
@@ -210,6 +277,54 @@ class DialGate:
 
     # ------------------------------------------------------------------
 
+    def explain(self, i: int, t: float) -> Decision:
+        """``check`` with its reasons: the rule and source that refuse, the zone
+        and how it was found, the callee's states, the next allowed instant.
+        Off the hot path (builds single-zone windows to find the rule)."""
+        verdict, when = self.check(i, t)
+        w = self._group[i]
+        g, regions = self._keys[w]
+        zones = tuple(self.contacts.groups[g].zones) or (self._default_zone or "UTC",)
+        e164 = self.contacts.e164(i)
+        number_zones, _ = zones_for_number(e164)
+        postcode = self.contacts.postcode[i] if getattr(self.contacts, "postcode", None) is not None else None
+        if number_zones and tuple(number_zones)[: len(zones)] == zones:
+            how = AREA_CODE
+        elif self._default_zone and zones == (self._default_zone,):
+            how = DEFAULT
+        elif postcode:
+            how = ZIP
+        else:
+            how = EXPLICIT
+        states, states_how = regions_for(e164, postcode)
+        instant = datetime.fromtimestamp(self.epoch + t, UTC)
+        nxt = None if math.isinf(when) else datetime.fromtimestamp(self.epoch + when, UTC)
+        zone = zones[0]
+        rule, source = "", ""
+        code = int(verdict)
+        if code in _LEGAL_CODES and self.rules is not None:
+            rule, source, zone = _which_rule(self.rules, zones, regions, t, self.epoch, self.end)
+            if code == int(Verdict.HOLIDAY):
+                rule = rule.replace("calling hours", "public holiday")
+        elif verdict == Verdict.FREQUENCY_LIMIT:
+            legal = [r for r in (self.rules.local_rules if self.rules else ()) if r.frequency and r.applies_to(regions)]
+            legal_caps = {(c.count, c.seconds) for c in (self.rules.frequency if self.rules else ())}
+            legal_caps |= {(c.count, c.seconds) for r in legal for c in r.frequency}
+            if legal_caps - set(self.freq) or not self.freq:
+                rule = "frequency cap (" + ", ".join(f"{c} per {s / 3600:g} h" for c, s in sorted(legal_caps)) + ")"
+                source = "; ".join(r.source for r in legal) or "; ".join(self.rules.sources[:1] if self.rules else ())
+            else:
+                rule, source = "campaign communicationLimitsOverride", "campaign"
+        elif verdict == Verdict.RECALL_BAN:
+            rule, source = "re-call ban", "; ".join(self.rules.sources[:1] if self.rules else ())
+        elif verdict != Verdict.ALLOWED:
+            rule, source = verdict.name.lower(), "campaign"
+        return Decision(
+            verdict == Verdict.ALLOWED, verdict, nxt, zones=zones, rule=rule, source=source, zone=zone,
+            zone_source=how, regions=states, regions_source=states_how,
+            local_time=instant.astimezone(ZoneInfo(zone)),
+        )
+
     def attempts(self, i: int) -> int:
         return self._attempts[i]
 
@@ -218,7 +333,7 @@ class DialGate:
         of them (the day is over in every zone)."""
         lists = self._midnights.get(g)
         if lists is None:
-            zones = self.contacts.groups[g].zones or ("UTC",)
+            zones = self.contacts.groups[self._wzone[g]].zones or ("UTC",)
             lists = [next_midnights(z, self.epoch, -86400.0, self.end + 86400.0) for z in zones]
             self._midnights[g] = lists
         best = -INF
@@ -247,13 +362,61 @@ class Contact:
 
 @dataclass(frozen=True)
 class Decision:
+    """A one-off answer, explained: the rule that forbids (and its source),
+    the zone it was judged in and how the zone was found, the callee's state
+    and how it was found, and the next allowed instant."""
+
     allowed: bool
     reason: Verdict
     next_allowed: datetime | None  # the instant itself when allowed; None: not within the horizon
     zones: tuple[str, ...] = ()
+    rule: str = ""  # e.g. "US+FL calling hours (Florida Telephone Solicitation Act)"
+    source: str = ""  # the statute or policy
+    zone: str = ""  # the zone whose local time forbids (or the first zone)
+    zone_source: str = ""  # explicit, zip, area_code, default
+    regions: tuple[str, ...] = ()  # the callee's state(s) / province(s)
+    regions_source: str = ""  # zip, area_code, zip+area_code, none
+    local_time: datetime | None = None  # the instant in ``zone``
 
     def __bool__(self) -> bool:
         return self.allowed
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "allowed": self.allowed,
+            "reason": self.reason.name,
+            "rule": self.rule,
+            "source": self.source,
+            "zone": self.zone,
+            "zones": list(self.zones),
+            "zone_source": self.zone_source,
+            "regions": list(self.regions),
+            "regions_source": self.regions_source,
+            "local_time": self.local_time.isoformat() if self.local_time else None,
+            "next_allowed": self.next_allowed.isoformat() if self.next_allowed else None,
+        }
+
+
+def _which_rule(
+    rs: RuleSet, zones: tuple[str, ...], regions: tuple[str, ...], t: float, epoch: float, end: float
+) -> tuple[str, str, str]:
+    """(rule, source, zone) of the rule that forbids at ``t``: the national
+    rules first, then each layer in force for the callee's states."""
+    national = dataclasses.replace(rs, local_rules=())
+    for zone in zones:
+        if build_window((zone,), national, epoch=epoch, start=0.0, end=end).at(t)[0] in _LEGAL_CODES:
+            return f"{rs.name} calling hours", "; ".join(rs.sources[:1]), zone
+    for zone in zones:
+        local_date = datetime.fromtimestamp(epoch + t, ZoneInfo(zone)).date()
+        for layer in rs.layers(local_date, regions):
+            one = dataclasses.replace(rs, local_rules=(layer,))
+            if build_window((zone,), one, epoch=epoch, start=0.0, end=end, regions=regions).at(t)[0] in _LEGAL_CODES:
+                where = "" if layer.region == "*" else f"+{layer.region}"
+                return f"{rs.name}{where} calling hours ({layer.name})", layer.source, zone
+    return f"{rs.name} calling hours", "; ".join(rs.sources[:1]), zones[0]
+
+
+_LEGAL_CODES = (int(Verdict.OUTSIDE_HOURS), int(Verdict.HOLIDAY))
 
 
 def may_dial(
@@ -271,7 +434,9 @@ def may_dial(
     rules only). ``rules``: a rule-set name, ``RuleSet`` or None; when None and
     ``campaign`` is a document, its ``simulation.jurisdiction``. The answer's
     ``next_allowed`` is searched within the campaign schedule when there is one,
-    else within ``horizon_days`` of ``instant``."""
+    else within ``horizon_days`` of ``instant``. The state layer of the rule
+    set applies by the callee's state (ZIP when given, area code; both when
+    they disagree)."""
 
     if not isinstance(instant, datetime) or instant.tzinfo is None:
         raise ValueError(f"instant must be a timezone-aware datetime, got {instant!r}")
@@ -294,22 +459,30 @@ def may_dial(
     e164 = normalise_number(str(phone), region)
     ctc = getattr(camp, "communication_time_config", None) if camp is not None else None
     ltz = ctc.local_time_zone_config if ctc else None
-    zones, _ = resolve_zones(
+    postcode = getattr(contact, "postcode", None)
+    found = locate(
         e164,
         explicit_zone=getattr(contact, "zone", None),
-        postcode=getattr(contact, "postcode", None),
+        postcode=postcode,
         default_zone=ltz.default_time_zone if ltz else None,
         detection=tuple(ltz.local_time_zone_detection or ("AREA_CODE",)) if ltz else ("AREA_CODE", "ZIP_CODE"),
         scope=ltz.local_time_zone_detection_scope if ltz else None,
     )
-    if not zones:
-        raise LocalTimeError(f"no time zone for {e164!r}")
+    zones = found.zones
+    regions, regions_how = regions_for(e164, postcode)
+    known = rs.regions if rs is not None else frozenset()
+    layer_regions = tuple(r for r in regions if r in known)
+    local = instant.astimezone(ZoneInfo(zones[0]))
+    base: dict[str, Any] = {
+        "zones": zones, "zone": zones[0], "zone_source": found.how, "regions": regions,
+        "regions_source": regions_how, "local_time": local,
+    }
     on_dnc = bool(getattr(contact, "dnc", False))
     if dnc is not None and not on_dnc:
 
         on_dnc = bool(np.isin(np.int64(int(e164[1:])), as_number_array(dnc)))
     if on_dnc:
-        return Decision(False, Verdict.DNC, None, zones)
+        return Decision(False, Verdict.DNC, None, rule="do-not-call list", source="DNC list", **base)
     sched = getattr(camp, "schedule", None) if camp is not None else None
     if sched is not None:
         epoch = sched.start_time.timestamp()
@@ -317,17 +490,34 @@ def may_dial(
     else:
         epoch = instant.timestamp() - 86400.0
         end = 86400.0 * (horizon_days + 1)
-    win = build_window(
-        zones, rs, epoch=epoch, start=0.0, end=end,
-        open_hours=open_hours_from_campaign(camp) if camp is not None else None,
-        restricted=restricted_from_campaign(camp) if camp is not None else (),
-    )
     t = instant.timestamp() - epoch
-    code, when = win.at(t)
+    # A short horizon first (a few ms); the full one only when no allowed
+    # instant is found in it (a long holiday or restricted period).
+    for horizon in sorted({min(end, t + 16 * 86400.0), end}):
+        win = build_window(
+            zones, rs, epoch=epoch, start=0.0, end=horizon,
+            open_hours=open_hours_from_campaign(camp) if camp is not None else None,
+            restricted=restricted_from_campaign(camp) if camp is not None else (),
+            regions=layer_regions,
+        )
+        code, when = win.at(t)
+        if not math.isinf(when):
+            break
+    end = horizon
     nxt = None if math.isinf(when) else datetime.fromtimestamp(epoch + when, UTC)
     if code == 0:
-        return Decision(True, Verdict.ALLOWED, instant, zones)
-    return Decision(False, _V[code], nxt, zones)
+        return Decision(True, Verdict.ALLOWED, instant, **base)
+    if code in _LEGAL_CODES and rs is not None:
+        rule, source, zone = _which_rule(rs, zones, layer_regions, t, epoch, end)
+        base["zone"] = zone
+        base["local_time"] = instant.astimezone(ZoneInfo(zone))
+        if code == int(Verdict.HOLIDAY):
+            rule = rule.replace("calling hours", "public holiday")
+    elif code == int(Verdict.RESTRICTED_PERIOD):
+        rule, source = "campaign restrictedPeriods", "campaign communicationTimeConfig"
+    else:
+        rule, source = "campaign schedule / openHours", "campaign communicationTimeConfig"
+    return Decision(False, _V[code], nxt, rule=rule, source=source, **base)
 
 
 __all__ = ["Contact", "Decision", "DialGate", "Verdict", "may_dial"]

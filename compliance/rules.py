@@ -20,12 +20,16 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-from collections.abc import Mapping
+from bisect import bisect_right
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+from compliance.packs import CANADA, FRANCE, PACK_VERSION, US_STATES
 
 DAYS = ("MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY")
 
@@ -138,7 +142,7 @@ class AbandonmentRule:
     include_amd_false_positives: bool = False  # add humans the AMD hung up on
     denominator: str = "LIVE"  # "LIVE" or "ABANDONED_PLUS_LIVE"
     scope: str = "CAMPAIGN"  # or "CALL_CENTRE" (per instance)
-    window: str = "30_DAYS"  # successive periods from the first call, or "CALENDAR_DAY"
+    window: str = "30_DAYS"  # successive periods from the first call, "CALENDAR_DAY" or "CALENDAR_MONTH" (CRTC)
     window_days: int = 30
     window_zone: str | None = None  # whose midnight starts a CALENDAR_DAY (UK: Europe/London)
     message_required: bool = True  # an abandoned call must play an information message
@@ -156,8 +160,8 @@ class AbandonmentRule:
             raise ValueError(f"abandonment.denominator must be LIVE or ABANDONED_PLUS_LIVE, got {self.denominator!r}")
         if self.scope not in ("CAMPAIGN", "CALL_CENTRE"):
             raise ValueError(f"abandonment.scope must be CAMPAIGN or CALL_CENTRE, got {self.scope!r}")
-        if self.window not in ("30_DAYS", "CALENDAR_DAY"):
-            raise ValueError(f"abandonment.window must be 30_DAYS or CALENDAR_DAY, got {self.window!r}")
+        if self.window not in ("30_DAYS", "CALENDAR_DAY", "CALENDAR_MONTH"):
+            raise ValueError(f"abandonment.window must be 30_DAYS, CALENDAR_DAY or CALENDAR_MONTH, got {self.window!r}")
         if self.window_days < 1:
             raise ValueError(f"abandonment.window_days must be >= 1, got {self.window_days!r}")
 
@@ -168,6 +172,7 @@ class RecallRules:
 
     after_abandoned_seconds: float | None = None  # UK: 72 h
     after_machine_same_day: bool = False  # UK: no further call that (local) day
+    after_refusal_seconds: float | None = None  # FR: 60 days after a refusal during a call
 
 
 @dataclass(frozen=True)
@@ -175,6 +180,71 @@ class DncRules:
     registry: str | None = None
     registry_max_age_days: int | None = None  # a registry copy older than this is stale
     company_request_days: int | None = None  # time to honour a company opt-out
+    internal_retention_days: int | None = None  # CA: keep an internal DNC entry 3 years and 14 days
+
+
+@dataclass(frozen=True)
+class FrequencyCap:
+    """At most ``count`` calls to one number within ``seconds`` (a rolling
+    period), counted per value of ``key``: the "same subject" of a state law
+    is a campaign attribute, by default the campaign itself."""
+
+    count: int
+    seconds: float
+    key: str = "campaign"
+    source: str = ""
+
+    def __post_init__(self) -> None:
+        if self.count < 1:
+            raise ValueError(f"frequency.count must be >= 1, got {self.count!r}")
+        if not self.seconds > 0:
+            raise ValueError(f"frequency.hours must be > 0, got {self.seconds / 3600!r}")
+
+
+@dataclass(frozen=True)
+class LocalRule:
+    """One version of a state's (or province's) rules, layered over a rule
+    set for callees in ``region`` ("*": every callee). ``hours`` restrict the
+    rule set's hours (the intersection applies); ``holidays`` adds a holiday
+    ban; caps add up. In force on local dates ``effective_from <= d <
+    effective_to`` (None: open)."""
+
+    region: str
+    name: str
+    source: str
+    hours: CallingHours | None = None
+    holidays: HolidayCalendar | None = None
+    frequency: tuple[FrequencyCap, ...] = ()
+    after_refusal_seconds: float | None = None
+    effective_from: date | None = None
+    effective_to: date | None = None
+    confirmed: bool = True
+
+    def in_force(self, on: date) -> bool:
+        return (self.effective_from is None or self.effective_from <= on) and (
+            self.effective_to is None or on < self.effective_to
+        )
+
+    def applies_to(self, regions: Iterable[str]) -> bool:
+        return self.region == "*" or self.region in regions
+
+
+def intersect_hours(a: CallingHours | None, b: CallingHours | None) -> CallingHours | None:
+    """Hours allowed by both (None: no restriction)."""
+    if a is None:
+        return b
+    if b is None:
+        return a
+    days = []
+    for da, db in zip(a.days, b.days, strict=True):
+        out = []
+        for s1, e1 in da:
+            for s2, e2 in db:
+                s, e = max(s1, s2), min(e1, e2)
+                if s < e:
+                    out.append((s, e))
+        days.append(tuple(sorted(out)))
+    return CallingHours(tuple(days))
 
 
 @dataclass(frozen=True)
@@ -189,12 +259,192 @@ class RuleSet:
     recall: RecallRules = field(default_factory=RecallRules)
     dnc: DncRules = field(default_factory=DncRules)
     sources: tuple[str, ...] = ()
+    frequency: tuple[FrequencyCap, ...] = ()  # national caps (per number)
+    local_rules: tuple[LocalRule, ...] = ()  # state / province layers, versioned
+    extra_holidays: tuple[HolidayCalendar, ...] = ()  # holiday bans added by layers
+    effective_from: date | None = None  # the rule set's own start (FR: 1 March 2023)
+    version: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         d = dataclasses.asdict(self)
         d["hours"] = self.hours.to_mapping() if self.hours else None
         d["sources"] = list(self.sources)
-        return d
+        d["local_rules"] = [
+            {**dataclasses.asdict(r), "hours": r.hours.to_mapping() if r.hours else None} for r in self.local_rules
+        ]
+        out: dict[str, Any] = _iso_dates(d)
+        return out
+
+    @property
+    def regions(self) -> frozenset[str]:
+        """The regions (states, provinces) some layer names ("*" excluded)."""
+        return frozenset(r.region for r in self.local_rules if r.region != "*")
+
+    def layers(self, on: date, regions: Iterable[str] = ()) -> tuple[LocalRule, ...]:
+        """The layers in force on local date ``on`` for a callee in ``regions``."""
+        regions = tuple(regions)
+        return tuple(r for r in self.local_rules if r.applies_to(regions) and r.in_force(on))
+
+    def effective(self, on: date, regions: Iterable[str] = ()) -> RuleSet:
+        """The flat rules for a callee in ``regions`` (a state chosen by ZIP
+        and by area code: both, the stricter wins) on local date ``on``:
+        hours intersected, holiday bans and caps added."""
+        return _flatten(self, self.layers(on, regions))
+
+    def versions(self, regions: Iterable[str] = ()) -> list[tuple[date | None, RuleSet]]:
+        """The flat rules over time for a callee in ``regions``: ``[(from,
+        rules), ...]`` sorted, the first from ``None`` (the beginning)."""
+        regions = tuple(regions)
+        mine = [r for r in self.local_rules if r.applies_to(regions)]
+        cuts = sorted({d for r in mine for d in (r.effective_from, r.effective_to) if d is not None})
+        starts: list[date | None] = [None, *cuts]
+        out: list[tuple[date | None, RuleSet]] = []
+        for start in starts:
+            probe = start if start is not None else date.min
+            out.append((start, _flatten(self, tuple(r for r in mine if r.in_force(probe)))))
+        return out
+
+
+class RuleTimeline:
+    """``RuleSet.versions`` as a lookup by local date (for window building)."""
+
+    def __init__(self, rules: RuleSet, regions: Iterable[str] = ()) -> None:
+        versions = rules.versions(regions)
+        self.starts: list[date] = [d for d, _ in versions[1:] if d is not None]
+        self.rules = [r for _, r in versions]
+
+    def at(self, on: date) -> RuleSet:
+        return self.rules[bisect_right(self.starts, on)]
+
+    @property
+    def single(self) -> bool:
+        return len(self.rules) == 1
+
+
+def _flatten(base: RuleSet, layers: tuple[LocalRule, ...]) -> RuleSet:
+    if not layers and not base.local_rules:
+        return base
+    hours = base.hours
+    extra = list(base.extra_holidays)
+    freq = list(base.frequency)
+    refusal = base.recall.after_refusal_seconds
+    sources = list(base.sources)
+    for layer in layers:
+        hours = intersect_hours(hours, layer.hours)
+        if layer.holidays is not None and layer.holidays.forbid_calls and layer.holidays not in extra:
+            extra.append(layer.holidays)
+        freq.extend(layer.frequency)
+        if layer.after_refusal_seconds is not None:
+            refusal = max(refusal or 0.0, layer.after_refusal_seconds)
+        sources.append(layer.source)
+    name = base.name + "".join(f"+{r.region}" for r in layers if r.region != "*")
+    return dataclasses.replace(
+        base,
+        name=name,
+        hours=hours,
+        extra_holidays=tuple(extra),
+        frequency=tuple(freq),
+        recall=dataclasses.replace(base.recall, after_refusal_seconds=refusal),
+        sources=tuple(sources),
+        local_rules=(),
+    )
+
+
+def _iso_dates(x: Any) -> Any:
+    if isinstance(x, dict):
+        return {k: _iso_dates(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_iso_dates(v) for v in x]
+    if isinstance(x, date):
+        return x.isoformat()
+    return x
+
+
+def _parse_date(value: Any, where: str) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise ValueError(f"{where}: expected a date like '2023-03-01', got {value!r}") from None
+
+
+def _parse_frequency(value: Any, where: str) -> tuple[FrequencyCap, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, Mapping):
+        value = [value]
+    out = []
+    for j, item in enumerate(value):
+        w = f"{where}[{j}]"
+        if isinstance(item, FrequencyCap):
+            out.append(item)
+            continue
+        if not isinstance(item, Mapping):
+            raise ValueError(f"{w}: expected {{count, hours}} or {{count, days}}, got {item!r}")
+        bad = sorted(set(item) - {"count", "hours", "days", "key", "source"})
+        if bad:
+            raise ValueError(f"{w}: unknown field(s) {bad}; known: count, hours, days, key, source")
+        if "count" not in item or not ("hours" in item or "days" in item):
+            raise ValueError(f"{w}: needs count and hours (or days), got {dict(item)!r}")
+        try:
+            count = int(item["count"])
+            seconds = float(item["hours"]) * 3600.0 if "hours" in item else float(item["days"]) * 86400.0
+        except (TypeError, ValueError):
+            raise ValueError(f"{w}: count and hours must be numbers, got {dict(item)!r}") from None
+        try:
+            out.append(FrequencyCap(count, seconds, str(item.get("key", "campaign")), str(item.get("source", ""))))
+        except ValueError as exc:
+            raise ValueError(f"{w}: {exc}") from None
+    return tuple(out)
+
+
+_ALL_DAY = CallingHours.uniform("00:00", "24:00")
+
+
+def parse_local_rule(item: Mapping[str, Any], country: str, where: str = "local_rules") -> LocalRule:
+    """A ``LocalRule`` from pack data (see ``compliance/packs/us_states.py``)."""
+    known = {"region", "name", "hours", "no_sunday", "holidays", "frequency", "after_refusal_days",
+             "effective_from", "effective_to", "source", "confirmed"}
+    bad = sorted(set(item) - known)
+    if bad:
+        raise ValueError(f"{where}: unknown field(s) {bad}; known: {', '.join(sorted(known))}")
+    if not item.get("region") or not item.get("source"):
+        raise ValueError(f"{where}: region and source are required, got {dict(item)!r}")
+    region = str(item["region"]).upper()
+    hours_value = item.get("hours")
+    hours: CallingHours | None = None
+    if hours_value is not None:
+        if isinstance(hours_value, Mapping):
+            hours = CallingHours.from_mapping(hours_value, _ALL_DAY)
+        else:
+            hours = CallingHours.from_mapping(dict.fromkeys(DAYS, hours_value))
+    if item.get("no_sunday"):
+        hours = intersect_hours(hours or _ALL_DAY, CallingHours.from_mapping({"SUNDAY": []}, _ALL_DAY))
+    holidays: HolidayCalendar | None = None
+    hol = item.get("holidays")
+    if hol is True:
+        holidays = HolidayCalendar(country, None if region == "*" else region, forbid_calls=True)
+    elif isinstance(hol, Mapping):
+        holidays = HolidayCalendar(**{"forbid_calls": True, **hol})
+    elif hol not in (None, False):
+        raise ValueError(f"{where}.holidays: expected true or {{country, subdivision}}, got {hol!r}")
+    refusal = item.get("after_refusal_days")
+    rule = LocalRule(
+        region=region,
+        name=str(item.get("name", region)),
+        source=str(item["source"]),
+        hours=hours,
+        holidays=holidays,
+        frequency=_parse_frequency(item.get("frequency"), f"{where}.frequency"),
+        after_refusal_seconds=None if refusal is None else float(refusal) * 86400.0,
+        effective_from=_parse_date(item.get("effective_from"), f"{where}.effective_from"),
+        effective_to=_parse_date(item.get("effective_to"), f"{where}.effective_to"),
+        confirmed=bool(item.get("confirmed", True)),
+    )
+    if rule.effective_from and rule.effective_to and rule.effective_to <= rule.effective_from:
+        raise ValueError(f"{where}: effective_to must be after effective_from")
+    return rule
 
 
 # ---------------------------------------------------------------------------
@@ -237,6 +487,9 @@ US = RuleSet(
         "16 CFR 310.4(b)(3)(iv), (b)(4), (c)",
         "68 FR 44177 (2003); 77 FR 34233 (2012); FCC DA-03-2832",
     ),
+    # The state layer (compliance/packs/us_states.py), chosen by the callee's state.
+    local_rules=tuple(parse_local_rule(x, "US", f"US.local_rules[{j}]") for j, x in enumerate(US_STATES)),
+    version=PACK_VERSION,
 )
 
 UK = RuleSet(
@@ -336,8 +589,19 @@ NZ = RuleSet(
     sources=("Marketing Association (NZ) Telemarketing Code, summary",),
 )
 
+# A blank base for the packs defined wholly as data (CA, FR).
+_BLANK = RuleSet(
+    name="", description="", country="", hours=None, holidays=None,
+    abandonment=AbandonmentRule(limit=None, message_required=False), ring_minimum_seconds=None,
+)
+
+
+def _pack(data: Mapping[str, Any]) -> RuleSet:
+    return derive(_BLANK, {**data, "version": PACK_VERSION})
+
+
 RULE_SETS: dict[str, RuleSet] = {r.name: r for r in (US, UK, AU, AU_RESEARCH, NZ)}
-_ALIASES = {"GB": "UK", "AU-RESEARCH": "AU_RESEARCH", "AURESEARCH": "AU_RESEARCH"}
+_ALIASES = {"GB": "UK", "AU-RESEARCH": "AU_RESEARCH", "AURESEARCH": "AU_RESEARCH", "CANADA": "CA", "FRANCE": "FR"}
 
 _SECTIONS = {
     "abandonment": AbandonmentRule,
@@ -357,7 +621,7 @@ def derive(base: str | RuleSet, overrides: Mapping[str, Any] | None = None, **kw
     Unknown keys raise ``ValueError`` naming them."""
     rules = get_rules(base)
     if rules is None:
-        raise ValueError("derive: a base rule set is required (US, UK, AU, AU_RESEARCH, NZ)")
+        raise ValueError(f"derive: a base rule set is required ({', '.join(RULE_SETS)})")
     data = dict(overrides or {}) | kw
     data.pop("base", None)
     changes: dict[str, Any] = {}
@@ -392,6 +656,21 @@ def derive(base: str | RuleSet, overrides: Mapping[str, Any] | None = None, **kw
                 raise ValueError(f"rules.{key}: {exc}") from None
         elif key == "sources":
             changes[key] = tuple(value)
+        elif key == "frequency":
+            changes[key] = _parse_frequency(value, "rules.frequency")
+        elif key == "effective_from":
+            changes[key] = _parse_date(value, "rules.effective_from")
+        elif key == "local_rules":
+            # Entries are added; an entry for a region replaces the base's entries for it.
+            country = str(data.get("country", rules.country))
+            if value is not None and not isinstance(value, (list, tuple)):
+                raise ValueError(f"rules.local_rules: expected a list, got {value!r}")
+            new = [
+                x if isinstance(x, LocalRule) else parse_local_rule(x, country, f"rules.local_rules[{j}]")
+                for j, x in enumerate(value or [])
+            ]
+            replaced = {r.region for r in new}
+            changes[key] = tuple(r for r in rules.local_rules if r.region not in replaced) + tuple(new)
         else:
             changes[key] = value
     if "name" not in changes:
@@ -458,7 +737,7 @@ def builtin_rules(value: object) -> RuleSet:
 
 
 def get_rules(rules: str | RuleSet | Mapping[str, Any] | Path | None) -> RuleSet | None:
-    """The rule set for a name (``US``, ``UK``, ``AU``, ``AU_RESEARCH``, ``NZ``),
+    """The rule set for a name (``US``, ``CA``, ``FR``, ``UK``, ``AU``, ``AU_RESEARCH``, ``NZ``),
     a ``RuleSet`` (returned as is), a mapping or YAML/JSON path with ``base``,
     or ``None`` (no legal rules: the campaign's own hours only)."""
     if rules is None or isinstance(rules, RuleSet):
@@ -477,9 +756,32 @@ def get_rules(rules: str | RuleSet | Mapping[str, Any] | Path | None) -> RuleSet
         raise ValueError(f"unknown jurisdiction {rules!r}; known: {', '.join(RULE_SETS)} (or None for no legal rules)") from None
 
 
+# The packs defined wholly as data (after ``derive``, which builds them).
+CA = RULE_SETS["CA"] = _pack(CANADA)
+FR = RULE_SETS["FR"] = _pack(FRANCE)
+
+
+def effective_rules(jurisdiction: "str | RuleSet | Mapping[str, Any] | Path", on: date, regions: Iterable[str] = ()) -> RuleSet:
+    """The flat rules of a jurisdiction on a (local) date for a callee in
+    ``regions`` (state or province codes; empty: the national rules and the
+    layers for every callee)."""
+    rules = get_rules(jurisdiction)
+    if rules is None:
+        raise ValueError("effective_rules: a jurisdiction is required")
+    return rules.effective(on, regions)
+
+
 __all__ = [
     "AU",
     "AU_RESEARCH",
+    "CA",
+    "FR",
+    "FrequencyCap",
+    "LocalRule",
+    "RuleTimeline",
+    "effective_rules",
+    "intersect_hours",
+    "parse_local_rule",
     "DAYS",
     "NZ",
     "RULE_SETS",

@@ -23,7 +23,7 @@ import holidays
 import numpy as np
 
 from campaigns.document import DAYS, ConnectCampaign
-from compliance.rules import RuleSet
+from compliance.rules import RuleSet, RuleTimeline
 from compliance.verdicts import Verdict
 
 DAY = 86400
@@ -107,6 +107,48 @@ def _inside(intervals: Sequence[tuple[int, int]], x: float) -> bool:
     return any(a <= x < b for a, b in intervals)
 
 
+@lru_cache(maxsize=1024)
+def offset_pieces(zone: str, u_lo: int, u_hi: int) -> tuple[tuple[float, ...], tuple[int, ...]]:
+    """The UTC offsets of ``zone`` over epoch seconds [u_lo, u_hi]: (start of
+    each piece, offset in seconds), found by sampling every 6 hours and
+    bisecting each change to the second."""
+    tz = ZoneInfo(zone)
+
+    def off(x: float) -> int:
+        delta = datetime.fromtimestamp(x, UTC).astimezone(tz).utcoffset()
+        return int(delta.total_seconds()) if delta is not None else 0
+
+    starts: list[float] = [-math.inf]
+    offsets: list[int] = [off(u_lo)]
+    prev_x, prev = float(u_lo), offsets[0]
+    x = float(u_lo)
+    while x < u_hi:
+        x = min(x + 6 * 3600.0, float(u_hi))
+        cur = off(x)
+        if cur != prev:
+            a, b = prev_x, x
+            while b - a > 1:
+                m = math.floor((a + b) / 2)
+                if off(m) == prev:
+                    a = m
+                else:
+                    b = m
+            starts.append(b)
+            offsets.append(cur)
+        prev_x, prev = x, cur
+    return tuple(starts), tuple(offsets)
+
+
+def _holidays_of(rs: RuleSet, years: tuple[int, ...]) -> frozenset[date]:
+    """The dates on which ``rs`` forbids calls (its own calendar and the
+    layers' bans)."""
+    out: set[date] = set()
+    for cal in (rs.holidays, *rs.extra_holidays):
+        if cal is not None and cal.forbid_calls:
+            out |= holiday_dates(cal.country, cal.subdivision, years)
+    return frozenset(out)
+
+
 def zone_function(
     zone: str,
     rules: RuleSet | None,
@@ -115,23 +157,38 @@ def zone_function(
     epoch: float,
     t_lo: float,
     t_hi: float,
+    regions: tuple[str, ...] = (),
 ) -> tuple[np.ndarray, np.ndarray]:
     """Breakpoints (seconds since ``epoch``) and codes for one zone, covering
-    the local days that contain [t_lo, t_hi]."""
+    the local days that contain [t_lo, t_hi].
+
+    Decided by the zone's wall clock: the day's rules (by local date: a state
+    layer in force that day) give a code for each wall-clock time, and an
+    instant gets the code of its wall-clock reading. A window edge in a
+    skipped hour (spring forward) takes effect at the jump; in a repeated hour
+    (fall back) each pass is judged by its wall clock."""
     tz = ZoneInfo(zone)
     first = datetime.fromtimestamp(epoch + t_lo, tz).date() - timedelta(days=1)
     last = datetime.fromtimestamp(epoch + t_hi, tz).date() + timedelta(days=1)
-    legal = rules.hours.days if (rules is not None and rules.hours is not None) else ALWAYS
+    timeline = RuleTimeline(rules, regions) if rules is not None else None
     opened = open_hours if open_hours is not None else ALWAYS
-    hol: frozenset[date] = frozenset()
-    if rules is not None and rules.holidays is not None and rules.holidays.forbid_calls:
-        years = tuple(range(first.year, last.year + 1))
-        hol = holiday_dates(rules.holidays.country, rules.holidays.subdivision, years)
-    bps: list[float] = []
-    codes: list[int] = []
+    years = tuple(range(first.year, last.year + 1))
+    hol_cache: dict[int, frozenset[date]] = {}
+    # The wall-clock function: naive local seconds since 1970-01-01 00:00.
+    wall_bp: list[float] = []
+    wall_code: list[int] = []
     d = first
+    naive0 = date(1970, 1, 1)
     while d <= last:
-        midnight = datetime(d.year, d.month, d.day, tzinfo=tz)
+        rs = timeline.at(d) if timeline is not None else None
+        legal = rs.hours.days if (rs is not None and rs.hours is not None) else ALWAYS
+        hol: frozenset[date] = frozenset()
+        if rs is not None:
+            key = id(rs)
+            if key not in hol_cache:
+                hol_cache[key] = _holidays_of(rs, years)
+            hol = hol_cache[key]
+        midnight = float((d - naive0).days * DAY)
         if d in hol:
             segs = [(0, int(Verdict.HOLIDAY))]
         elif any(a <= d <= b for a, b in restricted):
@@ -151,12 +208,33 @@ def zone_function(
                     c = 0
                 segs.append((a, c))
         for offset, c in segs:
-            if codes and codes[-1] == c:
+            if wall_code and wall_code[-1] == c:
                 continue
-            # Wall-clock arithmetic: midnight + 8 h is 08:00 local even on a DST day.
-            bps.append((midnight + timedelta(seconds=offset)).timestamp() - epoch)
-            codes.append(c)
+            wall_bp.append(midnight + offset)
+            wall_code.append(c)
         d += timedelta(days=1)
+    # Map wall-clock breakpoints to instants, piece by piece of constant offset.
+    u_lo = int((first - naive0).days * DAY - 2 * DAY)
+    u_hi = int((last - naive0).days * DAY + 3 * DAY)
+    starts, offsets = offset_pieces(zone, u_lo, u_hi)
+    bps: list[float] = []
+    codes: list[int] = []
+    for j, (u0, o) in enumerate(zip(starts, offsets)):
+        u1 = starts[j + 1] if j + 1 < len(starts) else math.inf
+        w0 = (u0 if math.isfinite(u0) else float(u_lo)) + o
+        k = bisect_right(wall_bp, w0) - 1
+        c0 = wall_code[k] if k >= 0 else wall_code[0]
+        if not codes or codes[-1] != c0:
+            bps.append((u0 if math.isfinite(u0) else wall_bp[0] - o) - epoch)
+            codes.append(c0)
+        w1 = u1 + o
+        k += 1
+        while k < len(wall_bp) and wall_bp[k] < w1:
+            c = wall_code[k]
+            if codes[-1] != c:
+                bps.append(wall_bp[k] - o - epoch)
+                codes.append(c)
+            k += 1
     return np.asarray(bps, dtype=np.float64), np.asarray(codes, dtype=np.int8)
 
 
@@ -196,10 +274,12 @@ def build_window(
     open_hours: WeekHours | None = None,
     restricted: tuple[tuple[date, date], ...] = (),
     margin: float = DAY,
+    regions: tuple[str, ...] = (),
 ) -> Window:
-    """The allowed times for a callee who may be in any of ``zones``, over
+    """The allowed times for a callee who may be in any of ``zones`` (and
+    whose state is in ``regions``, for a rule set's state layers), over
     [start - margin, end + margin] seconds since ``epoch``."""
-    fns = [zone_function(z, rules, open_hours, restricted, epoch, start - margin, end + margin) for z in zones]
+    fns = [zone_function(z, rules, open_hours, restricted, epoch, start - margin, end + margin, regions) for z in zones]
     return combine(fns, start, end)
 
 

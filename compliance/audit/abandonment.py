@@ -40,7 +40,13 @@ def _windows(ab: AbandonmentRule, t_init: np.ndarray, scope_codes: np.ndarray, f
     n = t_init.size
     if n == 0:
         return _Win(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), np.zeros(0), 0)
-    if ab.window == "CALENDAR_DAY":
+    if ab.window == "CALENDAR_MONTH":
+        # The calendar month in the window zone (CRTC: per calendar month).
+        off = utc_offsets(ab.window_zone or "UTC", t_init / 1000.0) * 1000
+        days = np.floor((t_init + off) / 86400_000.0).astype("datetime64[D]")
+        idx = days.astype("datetime64[M]").astype(np.int64)
+        del off, days
+    elif ab.window == "CALENDAR_DAY":
         zone = ab.window_zone or "UTC"
         off = utc_offsets(zone, t_init / 1000.0)
         off *= 1000
@@ -56,7 +62,12 @@ def _windows(ab: AbandonmentRule, t_init: np.ndarray, scope_codes: np.ndarray, f
     uniq, key = _unique_inverse(scope_codes, idx)
     scope = uniq >> 32
     w_idx = (uniq & ((1 << 32) - 1)) + idx.min()
-    if ab.window == "CALENDAR_DAY":
+    if ab.window == "CALENDAR_MONTH":
+        # The month's bounds as UTC ms (approximately: midnight UTC of its first day).
+        months = w_idx.astype("datetime64[M]")
+        start = months.astype("datetime64[D]").astype(np.int64) * 86400_000.0
+        end = (months + 1).astype("datetime64[D]").astype(np.int64) * 86400_000.0
+    elif ab.window == "CALENDAR_DAY":
         # Report the local calendar day bounds as UTC ms (approximately: local midnight).
         start = w_idx * 86400_000.0 * ab.window_days
         end = start + 86400_000.0 * ab.window_days
@@ -204,7 +215,7 @@ def _abandonment_rule(
     clock = {"GREETING_END": "the end of the greeting", "GREETING_START": "the start of the greeting"}.get(
         ab.clock_start, "connection"
     )
-    period = "calendar day" if ab.window == "CALENDAR_DAY" else f"{ab.window_days}-day period"
+    period = {"CALENDAR_DAY": "calendar day", "CALENDAR_MONTH": "calendar month"}.get(ab.window, f"{ab.window_days}-day period")
     desc = (
         f"abandoned calls (no agent within {ab.threshold_seconds:g} s of {clock}) at most "
         f"{'(no legal limit)' if limit is None else f'{limit * 100:g}%'} of "

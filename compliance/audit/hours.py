@@ -13,7 +13,8 @@ from compliance.audit.report import RuleResult
 from compliance.rules import RuleSet
 from compliance.verdicts import Verdict
 from compliance.windows import build_window, utc_offsets
-from phonegeo import LocalTimeError, check_zone, zones_for_number
+from phonegeo import LocalTimeError, check_zone
+from phonegeo.zones import zone_keys
 
 
 @dataclass
@@ -64,10 +65,10 @@ def zone_groups(tz_col: Strings, numbers: np.ndarray, findings: list[str]) -> Zo
         findings.append(f"unknown time zone(s) in sim_time_zone: {bad_zones[:5]}; those calls' zones come from their numbers")
     rest = ~has_tz & (numbers >= 0)
     if rest.any():
-        prefixes, inverse = np.unique(numbers[rest] // 10_000, return_inverse=True)
-        pg = np.full(prefixes.size, -1, dtype=np.int64)
-        for k, p in enumerate(prefixes.tolist()):
-            zones, _ = zones_for_number("+" + str(p * 10_000))
+        # phonenumbers' longest-prefix answer, once per prefix key (never a truncated number).
+        inverse, answers = zone_keys(numbers[rest])
+        pg = np.full(len(answers), -1, dtype=np.int64)
+        for k, (zones, _) in enumerate(answers):
             if zones:
                 pg[k] = group_of(tuple(zones))
         gid[rest] = pg[inverse]

@@ -15,6 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from compliance.audit.order import number_time_order
 from eventlog import EVENT_SCHEMA, EventFormatError, read_events
 
 NEEDED = (
@@ -108,6 +109,8 @@ class Calls:
     opt_out: tuple[np.ndarray, np.ndarray]
     numbers: np.ndarray
     contact_ids: Callable[[np.ndarray], list[str]]  # row indices -> their contact ids
+    by_number: np.ndarray | None = None  # calls with a number, by number then time (set by ``dedupe``)
+    duplicates: int = 0  # duplicate events dropped (same event id, exact copies, a call's repeated DISCONNECTED)
 
 
 _TS_COLUMNS = ("initiation_ts", "connected_to_system_ts", "greeting_start_ts", "greeting_end_ts", "enqueue_ts", "connected_to_agent_ts", "disconnect_ts")
@@ -118,16 +121,55 @@ _BOOL_COLUMNS = ("sim_amd_correct", "sim_message_played", "sim_opt_out")
 _BOOL_FIELDS = ("amd_correct", "message_played", "opt_out")
 
 
-def load_calls(events: Any) -> tuple[Calls, int, list[str]]:
-    """(calls, number of events, input findings)."""
+_TIME_COLUMNS = ("time", *_TS_COLUMNS)
+_TEXT_COLUMNS = ("event_id", "event_type", "contact_id", "customer_address", *_STRING_COLUMNS)
 
+
+def check_types(schema: pa.Schema, where: str) -> None:
+    """Every column the audit reads has a type it can read: timestamps (or
+    ISO text), text, booleans; else ``AuditInputError`` naming the column
+    (a column of numbers where text is expected would silently match
+    nothing: 0 live answers, a false pass)."""
+    for f in schema:
+        t = f.type
+        if pa.types.is_null(t):
+            continue
+        if pa.types.is_dictionary(t):
+            t = t.value_type
+        text = pa.types.is_string(t) or pa.types.is_large_string(t)
+        if f.name in _TIME_COLUMNS and not (pa.types.is_timestamp(t) or text):
+            raise AuditInputError(f"{where}: column {f.name!r} has type {f.type}, expected a timestamp")
+        if f.name in _TEXT_COLUMNS and not text:
+            raise AuditInputError(f"{where}: column {f.name!r} has type {f.type}, expected text (string)")
+        if f.name in _BOOL_COLUMNS and not pa.types.is_boolean(t):
+            raise AuditInputError(f"{where}: column {f.name!r} has type {f.type}, expected a boolean")
+
+
+def load_calls(events: Any) -> tuple[Calls, int, list[str]]:
+    """(calls, number of events, input findings). Raises ``AuditInputError``
+    for input that cannot be audited: unreadable, a column of the wrong type
+    (named), or no contact events at all."""
+    calls, n_events, findings = _load(events)
+    where = os.fspath(events) if isinstance(events, (str, os.PathLike)) else "events"
+    if calls.n == 0:
+        raise AuditInputError(f"{where}: no contact events ({n_events} event(s) read, none of a contact)")
+    calls = dedupe(calls)
+    if calls.duplicates:
+        findings.append(f"{calls.duplicates} duplicate event(s) dropped (same event id, or exact copies)")
+    return calls, n_events, findings
+
+
+def _load(events: Any) -> tuple[Calls, int, list[str]]:
     findings: list[str] = []
     if isinstance(events, (str, os.PathLike)):
         path = os.fspath(events)
         if not os.path.exists(path):
             raise AuditInputError(f"no such events file: {path}")
         if path.endswith((".parquet", ".pq")) or os.path.isdir(path):
-            return _load_parquet(path)
+            parquet: tuple[Calls, int, list[str]] = _load_parquet(path)
+            return parquet
+        if os.path.isfile(path) and os.path.getsize(path) == 0:
+            raise AuditInputError(f"{path}: empty file, no contact events")
     try:
         result = read_events(events)
     except (EventFormatError, FileNotFoundError, UnicodeDecodeError) as exc:
@@ -139,7 +181,9 @@ def load_calls(events: Any) -> tuple[Calls, int, list[str]]:
     missing = [c for c in REQUIRED if c not in table.column_names]
     if missing:
         raise AuditInputError(f"events: missing column(s) {missing}")
+    check_types(table.schema, "events")
     n_events = table.num_rows
+    table, dropped = _drop_duplicate_events(table)
     table = _with_columns(table, findings)
     is_disc = pc.fill_null(pc.equal(table["event_type"], "DISCONNECTED"), False)
     calls = table.filter(is_disc)
@@ -158,7 +202,108 @@ def load_calls(events: Any) -> tuple[Calls, int, list[str]]:
                 f"{last_rows.num_rows} call(s) have no DISCONNECTED event (truncated log?); audited from their latest event"
             )
             calls = pa.concat_tables([calls, last_rows.cast(calls.schema)])
-    return _calls_from_table(calls), n_events, findings
+    out = _calls_from_table(calls)
+    out.duplicates = dropped
+    return out, n_events, findings
+
+
+def _drop_duplicate_events(table: pa.Table) -> tuple[pa.Table, int]:
+    """Events delivered more than once (EventBridge delivers at least once):
+    the same ``event_id``, or, without one, an exact copy of another row.
+    The first is kept; returns (table, rows dropped)."""
+    n = table.num_rows
+    if n < 2:
+        return table, 0
+    keep = np.ones(n, dtype=bool)
+    if "event_id" in table.column_names:
+        # The same id for the same contact and event type: a redelivery. (An id
+        # reused by another contact is another event, kept.)
+        def codes_of(name: str) -> np.ndarray:
+            enc = pc.dictionary_encode(table[name].combine_chunks())
+            return np.asarray(pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
+
+        ids = codes_of("event_id")
+        has = ids >= 0
+        key = np.stack([ids, codes_of("contact_id"), codes_of("event_type")], axis=1)[has]
+        _, first = np.unique(key, axis=0, return_index=True)
+        seen = np.zeros(n, dtype=bool)
+        seen[np.flatnonzero(has)[first]] = True
+        keep[has] = seen[has]
+        without = np.flatnonzero(~has)
+    else:
+        without = np.arange(n)
+    if without.size > 1:
+        rows = table.take(pa.array(without)).to_pylist()
+        seen_rows: set[tuple[Any, ...]] = set()
+        for j, row in zip(without.tolist(), rows):
+            row_key = tuple(sorted((k, repr(v)) for k, v in row.items()))
+            if row_key in seen_rows:
+                keep[j] = False
+            else:
+                seen_rows.add(row_key)
+    dropped = int(n - keep.sum())
+    return (table.filter(pa.array(keep)) if dropped else table), dropped
+
+
+def dedupe(calls: Calls) -> Calls:
+    """Drop a call's repeated DISCONNECTED event (the same contact with the
+    same number, times and outcome), and order the calls by number and time
+    for the per-number rules (``calls.by_number``). Candidates are adjacent
+    in that order with equal timestamps; only they have their contact ids
+    read, so a clean log costs one sort (which the per-number rules need
+    anyway)."""
+    t_init = calls.init if calls.time is None else np.where(np.isnan(calls.init), calls.time, calls.init)
+    order = number_time_order(calls.numbers, t_init)
+    if order.size > 1:
+        num_o, t_o = calls.numbers[order], t_init[order]
+        same = (num_o[1:] == num_o[:-1]) & (t_o[1:] == t_o[:-1])
+        del num_o, t_o
+        if same.any():
+            a, b = order[:-1], order[1:]
+            for arr in (calls.disc, calls.cts, calls.g_start, calls.g_end, calls.agent, calls.enq):
+                x, y = arr[a], arr[b]
+                same &= (x == y) | (np.isnan(x) & np.isnan(y))
+            for st in (calls.amd, calls.party, calls.reason, calls.campaign):
+                same &= st.codes[a] == st.codes[b]
+        cand = np.flatnonzero(same)
+        if cand.size:
+            a, b = order[:-1], order[1:]
+            ids_a = calls.contact_ids(a[cand])
+            ids_b = calls.contact_ids(b[cand])
+            dup = np.asarray([x == y for x, y in zip(ids_a, ids_b)], dtype=bool)
+            drop = b[cand[dup]]
+            if drop.size:
+                keep = np.ones(calls.n, dtype=bool)
+                keep[drop] = False
+                calls = _subset(calls, keep, int(drop.size))
+                t_init = t_init[keep]
+                order = number_time_order(calls.numbers, t_init)
+    calls.by_number = order
+    return calls
+
+
+def _subset(calls: Calls, keep: np.ndarray, dropped: int) -> Calls:
+    rows = np.flatnonzero(keep)
+    parent = calls.contact_ids
+
+    def contact_ids(idx: np.ndarray) -> list[str]:
+        return list(parent(rows[np.asarray(idx, dtype=np.int64)]))
+
+    def strings(st: Strings) -> Strings:
+        return Strings(st.codes[keep], st.values)
+
+    def pair(p: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        return p[0][keep], p[1][keep]
+
+    return Calls(
+        n=int(rows.size), time=None if calls.time is None else calls.time[keep], init=calls.init[keep],
+        cts=calls.cts[keep], g_start=calls.g_start[keep], g_end=calls.g_end[keep], enq=calls.enq[keep],
+        agent=calls.agent[keep], disc=calls.disc[keep], amd=strings(calls.amd), reason=strings(calls.reason),
+        party=strings(calls.party), campaign=strings(calls.campaign), instance=strings(calls.instance),
+        time_zone=strings(calls.time_zone), amd_correct=pair(calls.amd_correct),
+        message_played=pair(calls.message_played), opt_out=pair(calls.opt_out), numbers=calls.numbers[keep],
+        contact_ids=contact_ids, duplicates=calls.duplicates + dropped,
+    )
 
 
 def _calls_from_table(calls: pa.Table) -> Calls:
@@ -171,12 +316,19 @@ def _calls_from_table(calls: pa.Table) -> Calls:
 
     kw: dict[str, Any] = {}
     for col, name in zip(_TS_COLUMNS, _TS_FIELDS, strict=True):
-        kw[name] = _ms(calls[col])
+        try:
+            kw[name] = _ms(calls[col])
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+            raise AuditInputError(f"events: column {col!r}: not timestamps ({exc})") from None
     for col, name in zip(_STRING_COLUMNS, _STRING_FIELDS, strict=True):
         kw[name] = _strings(calls[col])
     for col, name in zip(_BOOL_COLUMNS, _BOOL_FIELDS, strict=True):
         kw[name] = _bool(calls[col])
-    return Calls(n=n, time=_ms(calls["time"]), numbers=_numbers(calls["customer_address"]), contact_ids=contact_ids, **kw)
+    try:
+        time_ms = _ms(calls["time"])
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+        raise AuditInputError(f"events: column 'time': not timestamps ({exc})") from None
+    return Calls(n=n, time=time_ms, numbers=_numbers(calls["customer_address"]), contact_ids=contact_ids, **kw)
 
 
 def _strings(col: pa.Array | pa.ChunkedArray) -> Strings:
@@ -380,6 +532,7 @@ def _load_parquet(path: str) -> tuple[Calls, int, list[str]]:
         missing = [c for c in REQUIRED if c not in names]
         if missing:
             raise AuditInputError(f"{path}: missing column(s) {missing}")
+        check_types(pf.schema_arrow, path)
         pf = pq.ParquetFile(path, read_dictionary=[c for c in _LOW_CARDINALITY if c in names])
         md = pf.metadata
         n_events = md.num_rows
@@ -421,7 +574,10 @@ def _load_parquet(path: str) -> tuple[Calls, int, list[str]]:
             col = dict(zip(batch.schema.names, batch.columns, strict=True))
             for c in _TS_COLUMNS:
                 if c in col:
-                    _ms_into(ts[c][at:end], col[c], keep)
+                    try:
+                        _ms_into(ts[c][at:end], col[c], keep)
+                    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+                        raise AuditInputError(f"{path}: column {c!r}: not timestamps ({exc})") from None
                 else:
                     ts[c][at:end] = np.nan
             if "time" in col:

@@ -3,48 +3,15 @@ verdict, and opt-outs honoured."""
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from compliance.audit.facts import CallFacts
 from compliance.audit.hours import ZoneGroups, local_days
 from compliance.audit.load import Calls
 from compliance.audit.offenders import Offenders
+from compliance.audit.order import number_time_order
 from compliance.audit.report import RuleResult
 from compliance.rules import RuleSet
-
-
-def number_time_order(numbers: np.ndarray, t: np.ndarray) -> np.ndarray:
-    """The calls with a number (``numbers >= 0``) by number, then time, then
-    position: ``np.lexsort((t, numbers))`` without the others, done as one
-    sort of a combined integer key when it fits in 63 bits and has no ties."""
-    sel = np.flatnonzero(numbers >= 0)
-    if sel.size < 2:
-        return sel
-    num, ts = numbers[sel], t[sel]
-    t_lo, t_hi = float(np.min(ts)), float(np.max(ts))
-    if math.isfinite(t_lo) and math.isfinite(t_hi) and abs(t_lo) < 2**52 and abs(t_hi) < 2**52:
-        n_lo, n_hi = int(num.min()), int(num.max())
-        t_span = int(t_hi) - int(t_lo) + 1
-        if (n_hi - n_lo + 1) * t_span < 2**62:
-            shifted = ts - t_lo
-            t_int = shifted.astype(np.int64)
-            if np.array_equal(t_int, shifted):  # whole milliseconds
-                del ts, shifted
-                key = num
-                key -= n_lo
-                key *= t_span
-                key += t_int
-                del t_int
-                order = np.argsort(key)
-                k = key[order]
-                ties = bool((k[1:] == k[:-1]).any())
-                del k
-                if ties:
-                    order = np.argsort(key, kind="stable")
-                return sel[order]
-    return sel[np.lexsort((ts, num))]
 
 
 def recall_rules(calls: Calls, facts: CallFacts, rules: RuleSet, zones: ZoneGroups | None, offenders: Offenders) -> list[RuleResult]:
@@ -56,7 +23,7 @@ def recall_rules(calls: Calls, facts: CallFacts, rules: RuleSet, zones: ZoneGrou
         return []
     n = calls.n
     t_init = facts.t_init
-    order = number_time_order(calls.numbers, t_init)
+    order = calls.by_number if calls.by_number is not None else number_time_order(calls.numbers, t_init)
     num_s = calls.numbers[order]
     t_s = t_init[order]
     m = num_s.size

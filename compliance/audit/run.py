@@ -5,13 +5,15 @@ Parquet in a few seconds."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Mapping
 
 from compliance.audit.abandonment import FpSample, abandon_message_rule, abandonment_rules
 from compliance.audit.dnc import dnc_rule
 from compliance.audit.facts import derive_facts
+from compliance.audit.frequency import frequency_rules
 from compliance.audit.hours import hours_rule, zone_groups
 from compliance.audit.load import Calls, load_calls
+from compliance.audit.local import call_regions, state_hours_rule
 from compliance.audit.memory import audit_memory
 from compliance.audit.offenders import Offenders
 from compliance.audit.recall import recall_rules
@@ -29,6 +31,7 @@ def audit(
     dnc: DncSource | None = None,
     max_offenders: int = 100,
     seed: int = 0,
+    subjects: Mapping[str, str] | None = None,
 ) -> AuditReport:
     """Audit the contact events of a run against a jurisdiction's rules.
 
@@ -42,17 +45,23 @@ def audit(
     measured elsewhere) or ``(tested, humans_found)`` from a listening test.
 
     ``dnc``: a ``DncList``, several, or numbers; calls to them are breaches.
+
+    ``subjects``: ``{campaign_id: subject}`` for the "same subject" frequency
+    caps (default: each campaign is its own subject).
     """
     rules = get_rules(jurisdiction)
     if rules is None:
-        raise ValueError("audit needs a jurisdiction (US, UK, AU, AU_RESEARCH, NZ or a RuleSet)")
+        raise ValueError("audit needs a jurisdiction (US, CA, FR, UK, AU, AU_RESEARCH, NZ or a RuleSet)")
     with audit_memory():
         calls, n_events, findings = load_calls(events)
-        return _audit_calls(calls, n_events, findings, rules, fp_sample=fp_sample, dnc=dnc, cap=max_offenders, seed=seed)
+        return _audit_calls(
+            calls, n_events, findings, rules, fp_sample=fp_sample, dnc=dnc, cap=max_offenders, seed=seed, subjects=subjects
+        )
 
 
 def _audit_calls(
-    calls: Calls, n_events: int, findings: list[str], rules: RuleSet, *, fp_sample: FpSample, dnc: DncSource | None, cap: int, seed: int
+    calls: Calls, n_events: int, findings: list[str], rules: RuleSet, *, fp_sample: FpSample, dnc: DncSource | None, cap: int, seed: int,
+    subjects: Mapping[str, str] | None = None,
 ) -> AuditReport:
     facts = derive_facts(calls, rules)
     offenders = Offenders(facts.t_init, cap)
@@ -62,6 +71,7 @@ def _audit_calls(
         "machine_verdicts": int(facts.machine_verdict.sum()),
         "amd_false_positives_true": int(facts.fp_true.sum()) if facts.truth_known else None,
         "ground_truth": facts.truth_known,
+        "duplicates_dropped": calls.duplicates,
     }
     results: list[RuleResult]
     results, fp_estimate = abandonment_rules(calls, facts, rules, offenders, findings, fp_sample=fp_sample, seed=seed)
@@ -69,10 +79,16 @@ def _audit_calls(
         summary["amd_false_positive_estimate"] = fp_estimate
 
     forbids_holidays = rules.holidays is not None and rules.holidays.forbid_calls
-    need_zones = rules.hours is not None or forbids_holidays or rules.recall.after_machine_same_day
+    everyone = any(r.region == "*" and (r.hours is not None or r.holidays is not None) for r in rules.local_rules)
+    regions = call_regions(calls.numbers, rules)
+    has_states = bool((regions.code >= 0).any())
+    need_zones = rules.hours is not None or forbids_holidays or everyone or has_states or rules.recall.after_machine_same_day
     zones = zone_groups(calls.time_zone, calls.numbers, findings) if need_zones and calls.n else None
-    if rules.hours is not None or forbids_holidays:
+    if rules.hours is not None or forbids_holidays or everyone:
         results.append(hours_rule(rules, facts.t_init, zones, offenders))
+    if has_states and zones is not None:
+        results.append(state_hours_rule(rules, facts.t_init, zones, regions, offenders))
+    results.extend(frequency_rules(calls, facts, rules, regions, offenders, subjects))
     if rules.ring_minimum_seconds is not None:
         results.append(ring_time_rule(calls, facts, rules.ring_minimum_seconds, offenders))
     results.extend(recall_rules(calls, facts, rules, zones, offenders))

@@ -5,7 +5,7 @@ import pytest
 
 from compliance import assert_compliant, audit
 from compliance.audit import AuditInputError
-from conftest import call, table
+from event_rows import call, table
 from eventlog import iter_envelopes
 
 

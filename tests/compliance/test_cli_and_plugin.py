@@ -5,7 +5,7 @@ import typer
 from typer.testing import CliRunner
 
 from cli.audit import register
-from conftest import call, table
+from event_rows import call, table
 from eventlog import iter_envelopes
 
 pytest_plugins = ["pytester"]

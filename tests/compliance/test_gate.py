@@ -175,7 +175,7 @@ def test_dnc_list_and_in_run_opt_out():
     from campaigns.document import parse_document
     from compliance.dnc import read_dnc
 
-    from conftest import doc_mapping
+    from event_rows import doc_mapping
 
     doc = parse_document(doc_mapping())
     contacts = from_rows([{"phone": "+12125550100"}, {"phone": "+12125550101"}, {"phone": "+12125550102"}], zone_settings(doc))
