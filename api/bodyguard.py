@@ -94,7 +94,7 @@ async def _drain(receive) -> bool:
             dropped += len(message.get("body", b""))
             if not message.get("more_body", False):
                 return True
-    except asyncio.TimeoutError:
+    except TimeoutError:
         pass
     return False
 
@@ -121,7 +121,7 @@ def _bad_text(native: bool, field: str, char: str) -> Refusal:
     return Refusal(connect_response(ConnectError("ValidationException", text)))
 
 
-def unstorable_text(scope, body: "Body", headers: dict[str, list[str]]) -> tuple[str, str] | None:
+def unstorable_text(scope, body: Body, headers: dict[str, list[str]]) -> tuple[str, str] | None:
     """(field, character) of the first control character in the path or a
     query parameter, or of a NUL in a JSON body; None when all is text every
     database stores. (CSV uploads are checked by their parser.)"""
@@ -232,7 +232,7 @@ class Body:
         self.sha256: str | None = None
 
     @classmethod
-    async def read(cls, receive, limit: int, *, hashing: bool, on_overflow) -> "Body":
+    async def read(cls, receive, limit: int, *, hashing: bool, on_overflow) -> Body:
         body = cls()
         h = hashlib.sha256() if hashing else None
         while True:

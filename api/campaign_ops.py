@@ -9,7 +9,7 @@ validated by ``campaigns.document.ConnectCampaign``.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import ValidationError
@@ -29,7 +29,7 @@ _CAMPAIGN_ID = re.compile(r"^[-:/a-zA-Z0-9]+$")
 def iso(dt: datetime | None) -> str | None:
     if dt is None:
         return None
-    return dt.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return dt.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def format_errors(exc: ValidationError) -> str:
@@ -209,7 +209,7 @@ def transition(session, state, principal, campaign_id: str, action: str) -> Camp
 def parse_timestamp(value: Any, where: str) -> datetime:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         try:
-            return datetime.fromtimestamp(float(value), timezone.utc)
+            return datetime.fromtimestamp(float(value), UTC)
         except (OverflowError, OSError, ValueError):
             raise ValueError(f"{where}: timestamp out of range") from None
     if not isinstance(value, str):

@@ -15,8 +15,8 @@ seen whole, so it never returns half a line. Old run folders with a plain
 from __future__ import annotations
 
 import struct
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pyarrow as pa
 

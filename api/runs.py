@@ -9,7 +9,7 @@ worker polls it at each progress report.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -55,7 +55,7 @@ def build_document(session, campaign: Campaign, *, now: datetime | None = None) 
     if tags:
         definition["tags"] = tags
     if "schedule" not in definition:
-        start = (now or datetime.now(timezone.utc)).replace(microsecond=0)
+        start = (now or datetime.now(UTC)).replace(microsecond=0)
         definition["schedule"] = {
             "startTime": start.isoformat().replace("+00:00", "Z"),
             "endTime": (start + timedelta(hours=DEFAULT_SCHEDULE_HOURS)).isoformat().replace("+00:00", "Z"),
@@ -137,7 +137,7 @@ def control_run(session, campaign: Campaign, action: str) -> None:
             run.control = "stop"
             if run.status in ("queued", "interrupted"):
                 run.status = "stopped"
-                run.finished_at = datetime.now(timezone.utc)
+                run.finished_at = datetime.now(UTC)
     session.flush()
 
 

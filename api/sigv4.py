@@ -13,7 +13,7 @@ import hmac
 import posixpath
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import quote, unquote
 
 ALGORITHM = "AWS4-HMAC-SHA256"
@@ -113,12 +113,12 @@ def check_envelope(
     if not amz_date:
         raise SigV4Error("missing X-Amz-Date header")
     try:
-        when = datetime.strptime(amz_date, "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc)
+        when = datetime.strptime(amz_date, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
     except ValueError:
         raise SigV4Error("X-Amz-Date must look like 20240101T000000Z") from None
     if amz_date[:8] != parsed.date:
         raise SigV4Error("Credential date does not match X-Amz-Date")
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     if abs((now - when).total_seconds()) > max_skew_seconds:
         raise SigV4Error("Signature expired: request time is too far from the server time")
     for name in parsed.signed_headers:

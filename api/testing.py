@@ -96,7 +96,7 @@ class ServerProcess:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 30.0) -> "ServerProcess":
+    def start(self, timeout: float = 30.0) -> ServerProcess:
         env = dict(os.environ)
         env.update(
             DIALER_DATA_DIR=str(self.data_dir),

@@ -37,9 +37,9 @@ from campaigns.synthetic import SUPPORTED_COUNTRIES
 
 __all__ = [
     "CampaignDocument",
+    "CampaignDocumentError",
     "control_character",
     "find_control_character",
-    "CampaignDocumentError",
     "load_document",
     "parse_document",
     "parse_iso_duration",

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 FILE_MODE = 0o600
 DIR_MODE = 0o700
