@@ -12,20 +12,23 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 
 from campaigns.files import create_private_file, private_dir
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
-def make_engine(url: str, **kwargs) -> Engine:
+def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine for ``url``; SQLite gets WAL, foreign keys and a busy timeout."""
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1].split("?", 1)[0] if "///" in url else ""
@@ -37,7 +40,7 @@ def make_engine(url: str, **kwargs) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, **kwargs)
 
         @event.listens_for(engine, "connect")
-        def _pragmas(dbapi_conn, _record):  # pragma: no cover - trivial
+        def _pragmas(dbapi_conn: DBAPIConnection, _record: ConnectionPoolEntry) -> None:  # pragma: no cover - trivial
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
@@ -64,11 +67,11 @@ PING_IDLE_SECONDS = 1.0
 
 def _ping_idle_connections(engine: Engine, idle_seconds: float) -> None:
     @event.listens_for(engine, "checkin")
-    def _checkin(_dbapi_conn, record):
+    def _checkin(_dbapi_conn: DBAPIConnection, record: ConnectionPoolEntry) -> None:
         record.info["checked_in_at"] = time.monotonic()
 
     @event.listens_for(engine, "checkout")
-    def _checkout(dbapi_conn, record, _proxy):
+    def _checkout(dbapi_conn: DBAPIConnection, record: ConnectionPoolEntry, _proxy: PoolProxiedConnection) -> None:
         last = record.info.get("checked_in_at")
         if last is None or time.monotonic() - last < idle_seconds:
             return  # new, or used a moment ago

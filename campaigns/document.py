@@ -27,6 +27,7 @@ from pydantic import (
     Field,
     PrivateAttr,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -108,7 +109,7 @@ class Model(BaseModel):
 
     @field_validator("*", mode="after")
     @classmethod
-    def _storable_text(cls, value: Any, info) -> Any:
+    def _storable_text(cls, value: Any, info: ValidationInfo) -> Any:
         """Text every database stores alike (see ``control_character``);
         in dict and list fields (tags, attributes) too."""
         names = info.field_name == "name"
@@ -662,7 +663,7 @@ class Amd(Model):
     unclassified_sit_share: float = Field(default=0.0, ge=0, le=1)
 
     @model_validator(mode="after")
-    def _one_operating_point(self):
+    def _one_operating_point(self) -> Self:
         if self.sensitivity is not None and (self.false_positive_rate is not None or self.false_negative_rate is not None):
             given = [n for n, v in (("falsePositiveRate", self.false_positive_rate), ("falseNegativeRate", self.false_negative_rate)) if v is not None]
             raise ValueError(

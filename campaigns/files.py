@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 FILE_MODE = 0o600
@@ -26,7 +26,7 @@ def private_umask() -> int:
     return os.umask(PRIVATE_UMASK)
 
 
-def private_dir(path: str | os.PathLike) -> Path:
+def private_dir(path: str | os.PathLike[str]) -> Path:
     """``path`` and its missing parents created 0700; an existing ``path``
     is narrowed to 0700 (parents that already exist are left alone)."""
     p = Path(path)
@@ -35,16 +35,14 @@ def private_dir(path: str | os.PathLike) -> Path:
     return p
 
 
-def _narrow(path: Path | str, mode: int) -> None:
+def _narrow(path: str | os.PathLike[str], mode: int) -> None:
     """chmod, except on a file another user owns (a shared folder): that
     one keeps the mode its owner gave it."""
-    try:
+    with suppress(PermissionError):
         os.chmod(path, mode)
-    except PermissionError:
-        pass
 
 
-def temp_name(target: str | os.PathLike) -> Path:
+def temp_name(target: str | os.PathLike[str]) -> Path:
     """A fresh temporary name beside ``target`` (same directory, so the
     final ``os.replace`` is atomic); it starts with a dot and ends ``.tmp``."""
     t = Path(target)
@@ -52,7 +50,7 @@ def temp_name(target: str | os.PathLike) -> Path:
 
 
 @contextmanager
-def atomic_path(target: str | os.PathLike) -> Iterator[Path]:
+def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
     """Yield a temporary path to write ``target`` through; on success it is
     made 0600 and renamed over ``target``, on error it is removed."""
     tmp = temp_name(target)
@@ -65,7 +63,7 @@ def atomic_path(target: str | os.PathLike) -> Iterator[Path]:
         raise
 
 
-def write_atomic(target: str | os.PathLike, data: bytes | str) -> None:
+def write_atomic(target: str | os.PathLike[str], data: bytes | str) -> None:
     """Write ``data`` to ``target`` whole (0600, temp name + rename)."""
     raw = data.encode("utf-8") if isinstance(data, str) else data
     with atomic_path(target) as tmp:
@@ -76,7 +74,7 @@ def write_atomic(target: str | os.PathLike, data: bytes | str) -> None:
             os.fsync(fh.fileno())
 
 
-def create_private_file(path: str | os.PathLike) -> None:
+def create_private_file(path: str | os.PathLike[str]) -> None:
     """Create ``path`` empty with mode 0600 if it does not exist, and narrow
     an existing one to 0600 (a database file made before this release)."""
     try:

@@ -17,18 +17,24 @@ import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import Select, Table, delete, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, lazyload
+from sqlalchemy.sql.dml import ReturningInsert
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import CursorResult
 
+    from campaigns.contacts import ContactList
+
 from campaigns.models import (
     ACTIVE_RUN_STATUSES,
     ApiKey,
+    Base,
     Campaign,
     CampaignTag,
     Contact,
@@ -75,14 +81,17 @@ def decode_token(token: str | None) -> int:
     return offset
 
 
+_Row = TypeVar("_Row")
+
+
 @dataclass
-class Page:
-    items: list
+class Page(Generic[_Row]):
+    items: list[_Row]
     next_token: str | None
     total: int | None = None
 
 
-def _page(session: Session, stmt, *, limit: int, token: str | None, count: bool = False) -> Page:
+def _page(session: Session, stmt: Select[_Row], *, limit: int, token: str | None, count: bool = False) -> Page[_Row]:
     offset = decode_token(token)
     rows = list(session.scalars(stmt.offset(offset).limit(limit + 1)))
     nxt = encode_token(offset + limit) if len(rows) > limit else None
@@ -176,7 +185,7 @@ def campaign_arn(*, region: str, tenant: str, campaign_id: str) -> str:
 # ---------------------------------------------------------------------------
 
 
-def put_contact_center(session: Session, *, tenant: str, instance_id: str, simulation: dict, name: str | None = None) -> tuple[ContactCenter, bool]:
+def put_contact_center(session: Session, *, tenant: str, instance_id: str, simulation: dict[str, Any], name: str | None = None) -> tuple[ContactCenter, bool]:
     row = get_contact_center(session, tenant=tenant, instance_id=instance_id, missing_ok=True)
     created = row is None
     if row is None:
@@ -199,7 +208,7 @@ def get_contact_center(session: Session, *, tenant: str, instance_id: str, missi
     return row
 
 
-def list_contact_centers(session: Session, *, tenant: str, limit: int = 50, token: str | None = None) -> Page:
+def list_contact_centers(session: Session, *, tenant: str, limit: int = 50, token: str | None = None) -> Page[ContactCenter]:
     stmt = select(ContactCenter).where(ContactCenter.tenant == tenant).order_by(ContactCenter.id)
     return _page(session, stmt, limit=limit, token=token, count=True)
 
@@ -215,7 +224,7 @@ def delete_contact_center(session: Session, *, tenant: str, instance_id: str) ->
 # ---------------------------------------------------------------------------
 
 
-def create_campaign(session: Session, *, tenant: str, definition: dict, tags: dict[str, str] | None = None) -> Campaign:
+def create_campaign(session: Session, *, tenant: str, definition: dict[str, Any], tags: dict[str, str] | None = None) -> Campaign:
     now = utcnow()
     row = Campaign(
         id=str(uuid.uuid4()),
@@ -240,7 +249,7 @@ def get_campaign(
     ``with_tags`` is false (then they load only if touched) or the row is
     locked (FOR UPDATE cannot take the outer join; a second query loads them)."""
     stmt = select(Campaign).where(Campaign.id == campaign_id, Campaign.tenant == tenant)
-    locked = for_update and session.bind.dialect.name == "postgresql"
+    locked = for_update and _is_postgres(session)
     if locked:
         stmt = stmt.with_for_update()
     if not with_tags:
@@ -267,7 +276,7 @@ def list_campaigns(
     name_prefix: str | None = None,
     limit: int = 50,
     token: str | None = None,
-) -> Page:
+) -> Page[Campaign]:
     stmt = select(Campaign).where(Campaign.tenant == tenant)
     if instance_id is not None:
         stmt = stmt.where(Campaign.instance_id == instance_id)
@@ -341,7 +350,7 @@ class PutResult:
 
 
 def put_outbound_request(
-    session: Session, *, campaign: Campaign, client_token: str, phone: str, expiration_time: datetime, attributes: dict | None
+    session: Session, *, campaign: Campaign, client_token: str, phone: str, expiration_time: datetime, attributes: dict[str, Any] | None
 ) -> PutResult:
     """Store one request; the same clientToken again returns the stored id."""
     existing = session.scalar(
@@ -364,34 +373,38 @@ def put_outbound_request(
             session.add(row)
             session.flush()
     except IntegrityError:  # a concurrent put of the same token won
-        existing = session.scalar(
+        stored = session.execute(
             select(OutboundRequest).where(
                 OutboundRequest.campaign_id == campaign.id, OutboundRequest.client_token == client_token
             )
-        )
-        return PutResult(client_token, existing.id, False)
+        ).scalar_one()
+        return PutResult(client_token, stored.id, False)
     return PutResult(client_token, row.id, True)
 
 
-def _insert_ignoring_duplicates(session: Session):
+def _table(model: type[Base]) -> Table:
+    """The Core table of a mapped class (declarative types ``__table__`` as
+    any FromClause; ours are all plain tables)."""
+    table = model.__table__
+    if not isinstance(table, Table):
+        raise TypeError(f"{model.__name__} is not mapped to a table")
+    return table
+
+
+def _insert_ignoring_duplicates(session: Session) -> ReturningInsert[Any] | None:
     """INSERT ... ON CONFLICT (campaign_id, client_token) DO NOTHING, for
     PostgreSQL and SQLite (None for other databases)."""
-    name = session.bind.dialect.name
+    table = _table(OutboundRequest)
+    keys = [table.c.campaign_id, table.c.client_token]
+    name = session.get_bind().dialect.name
     if name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    elif name == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert
-    else:
-        return None
-    table = OutboundRequest.__table__
-    return (
-        insert(table)
-        .on_conflict_do_nothing(index_elements=[table.c.campaign_id, table.c.client_token])
-        .returning(table.c.client_token)
-    )
+        return postgresql_insert(table).on_conflict_do_nothing(index_elements=keys).returning(table.c.client_token)
+    if name == "sqlite":
+        return sqlite_insert(table).on_conflict_do_nothing(index_elements=keys).returning(table.c.client_token)
+    return None
 
 
-def put_outbound_requests(session: Session, *, campaign: Campaign, items: Sequence[dict]) -> list[PutResult]:
+def put_outbound_requests(session: Session, *, campaign: Campaign, items: Sequence[dict[str, Any]]) -> list[PutResult]:
     """Store many requests in one round trip; ``items`` have client_token,
     phone, expiration_time, attributes. Tokens already stored (or repeated
     in the batch) return the first request's id.
@@ -404,7 +417,7 @@ def put_outbound_requests(session: Session, *, campaign: Campaign, items: Sequen
     if stmt is None:
         return _put_outbound_requests_portable(session, campaign=campaign, items=items)
     now = utcnow()
-    rows: dict[str, dict] = {}
+    rows: dict[str, dict[str, Any]] = {}
     for item in items:
         tok = item["client_token"]
         if tok not in rows:
@@ -437,7 +450,7 @@ def put_outbound_requests(session: Session, *, campaign: Campaign, items: Sequen
     return out
 
 
-def _put_outbound_requests_portable(session: Session, *, campaign: Campaign, items: Sequence[dict]) -> list[PutResult]:
+def _put_outbound_requests_portable(session: Session, *, campaign: Campaign, items: Sequence[dict[str, Any]]) -> list[PutResult]:
     tokens = list(dict.fromkeys(i["client_token"] for i in items))
     existing = dict(
         session.execute(
@@ -470,7 +483,7 @@ def _put_outbound_requests_portable(session: Session, *, campaign: Campaign, ite
     if new_rows:
         try:
             with session.begin_nested():
-                session.execute(OutboundRequest.__table__.insert(), new_rows)
+                session.execute(_table(OutboundRequest).insert(), new_rows)
         except IntegrityError:  # a concurrent batch stored some token first: one by one
             return [
                 put_outbound_request(
@@ -513,7 +526,7 @@ def pending_request_count(session: Session, *, campaign_id: str) -> int:
     )
 
 
-def list_outbound_requests(session: Session, *, campaign_id: str, status: str | None = None, limit: int = 50, token: str | None = None) -> Page:
+def list_outbound_requests(session: Session, *, campaign_id: str, status: str | None = None, limit: int = 50, token: str | None = None) -> Page[OutboundRequest]:
     stmt = select(OutboundRequest).where(OutboundRequest.campaign_id == campaign_id)
     if status:
         stmt = stmt.where(OutboundRequest.status == status)
@@ -526,7 +539,7 @@ def list_outbound_requests(session: Session, *, campaign_id: str, status: str | 
 # ---------------------------------------------------------------------------
 
 
-def create_contact_list(session: Session, *, tenant: str, name: str, default_region: str, contacts, explicit_zones: Sequence[str | None] | None = None) -> ContactListRow:
+def create_contact_list(session: Session, *, tenant: str, name: str, default_region: str, contacts: ContactList, explicit_zones: Sequence[str | None] | None = None) -> ContactListRow:
     """Store a ``campaigns.contacts.ContactList`` (normalised numbers, the
     zone each resolved to, postcode, attributes) and its rejected rows."""
     list_id = str(uuid.uuid4())
@@ -560,12 +573,15 @@ def create_contact_list(session: Session, *, tenant: str, name: str, default_reg
             }
         )
     for start in range(0, len(values), 5000):
-        session.execute(Contact.__table__.insert(), values[start : start + 5000])
+        session.execute(_table(Contact).insert(), values[start : start + 5000])
     session.flush()
     return row
 
 
-def _owned(session: Session, model, *, tenant: str, row_id: str, what: str):
+_Owned = TypeVar("_Owned", ContactListRow, Run)
+
+
+def _owned(session: Session, model: type[_Owned], *, tenant: str, row_id: str, what: str) -> _Owned:
     """The tenant's row of ``model`` with this id, or NotFound."""
     row = session.scalar(select(model).where(model.id == row_id, model.tenant == tenant))
     if row is None:
@@ -577,12 +593,12 @@ def get_contact_list(session: Session, *, tenant: str, list_id: str) -> ContactL
     return _owned(session, ContactListRow, tenant=tenant, row_id=list_id, what="contact list")
 
 
-def list_contact_lists(session: Session, *, tenant: str, limit: int = 50, token: str | None = None) -> Page:
+def list_contact_lists(session: Session, *, tenant: str, limit: int = 50, token: str | None = None) -> Page[ContactListRow]:
     stmt = select(ContactListRow).where(ContactListRow.tenant == tenant).order_by(ContactListRow.created_at, ContactListRow.id)
     return _page(session, stmt, limit=limit, token=token, count=True)
 
 
-def list_contacts(session: Session, *, list_id: str, time_zone: str | None = None, limit: int = 100, token: str | None = None) -> Page:
+def list_contacts(session: Session, *, list_id: str, time_zone: str | None = None, limit: int = 100, token: str | None = None) -> Page[Contact]:
     stmt = select(Contact).where(Contact.list_id == list_id)
     if time_zone:
         stmt = stmt.where(Contact.time_zone == time_zone)
@@ -607,7 +623,7 @@ def delete_contact_list(session: Session, *, tenant: str, list_id: str) -> None:
 # ---------------------------------------------------------------------------
 
 
-def create_run(session: Session, *, campaign: Campaign, document: dict, seed: int, contact_count: int) -> Run:
+def create_run(session: Session, *, campaign: Campaign, document: dict[str, Any], seed: int, contact_count: int) -> Run:
     row = Run(
         id=str(uuid.uuid4()),
         tenant=campaign.tenant,
@@ -630,7 +646,7 @@ def get_run(session: Session, *, tenant: str, run_id: str) -> Run:
 def active_run(session: Session, *, campaign_id: str) -> Run | None:
     return session.scalar(
         select(Run)
-        .where(Run.campaign_id == campaign_id, Run.status.in_(ACTIVE_RUN_STATUSES + ("interrupted",)))
+        .where(Run.campaign_id == campaign_id, Run.status.in_((*ACTIVE_RUN_STATUSES, "interrupted")))
         .order_by(Run.created_at.desc())
         .limit(1)
     )
@@ -648,7 +664,7 @@ def list_runs(
     status: str | None = None,
     limit: int = 50,
     token: str | None = None,
-) -> Page:
+) -> Page[Run]:
     stmt = select(Run).where(Run.tenant == tenant)
     if campaign_id:
         stmt = stmt.where(Run.campaign_id == campaign_id)

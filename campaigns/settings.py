@@ -70,9 +70,9 @@ class Settings(BaseModel):
         return value
 
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> Settings:
+    def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
         env = os.environ if environ is None else environ
-        values: dict = {}
+        values: dict[str, Any] = {}
         for name in cls.model_fields:
             key = _PREFIX + name.upper()
             if key in env and env[key] != "":
