@@ -28,13 +28,16 @@ import hashlib
 import json
 import re
 import tempfile
+from collections.abc import Callable
 from urllib.parse import parse_qsl
 
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.auth import MISS, SigV4Check, bearer_principal, cached_bearer_principal
+from api.auth import MISS, Principal, SigV4Check, bearer_principal, cached_bearer_principal
 from api.errors import ConnectError, NativeError, access_denied, connect_response, native_response
+from api.state import ServiceState
 from campaigns.document import control_character, find_control_character
 
 MiB = 1024 * 1024
@@ -81,7 +84,7 @@ class Refusal(Exception):
         self.drain = drain  # False for a caller who is not authenticated: nothing more is read
 
 
-async def _drain(receive) -> bool:
+async def _drain(receive: Receive) -> bool:
     """Read and drop the rest of a body (bounded); True when it all came."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + DRAIN_SECONDS
@@ -121,7 +124,7 @@ def _bad_text(native: bool, field: str, char: str) -> Refusal:
     return Refusal(connect_response(ConnectError("ValidationException", text)))
 
 
-def unstorable_text(scope, body: Body, headers: dict[str, list[str]]) -> tuple[str, str] | None:
+def unstorable_text(scope: Scope, body: Body, headers: dict[str, list[str]]) -> tuple[str, str] | None:
     """(field, character) of the first control character in the path or a
     query parameter, or of a NUL in a JSON body; None when all is text every
     database stores. (CSV uploads are checked by their parser.)"""
@@ -148,21 +151,23 @@ def unstorable_text(scope, body: Body, headers: dict[str, list[str]]) -> tuple[s
 
 
 class BodyGuard:
-    def __init__(self, app, state):
+    def __init__(self, app: ASGIApp, state: ServiceState) -> None:
         self.app = app
         self.state = state
 
-    async def __call__(self, scope, receive, send):
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
-            return await self.app(scope, receive, send)
+            await self.app(scope, receive, send)
+            return
         try:
             body, principal = await self._admit(scope, receive)
         except Refusal as r:
             if not r.body_read and not (r.drain and await _drain(receive)):
                 r.response.headers["connection"] = "close"
-            return await r.response(scope, receive, send)
+            await r.response(scope, receive, send)
+            return
         except _Disconnected:
-            return None
+            return
         if principal is not None:
             scope.setdefault("state", {})["principal"] = principal
         try:
@@ -170,14 +175,15 @@ class BodyGuard:
         finally:
             body.close()
 
-    async def _admit(self, scope, receive):
+    async def _admit(self, scope: Scope, receive: Receive) -> tuple[Body, Principal | None]:
         path, method = scope["path"], scope["method"]
         native = is_native(path)
         headers: dict[str, list[str]] = {}
         for k, v in scope["headers"]:
             headers.setdefault(k.decode("latin-1").lower(), []).append(v.decode("latin-1"))
         limit = limit_for(method, path)
-        principal, sig = None, None
+        principal: Principal | None = None
+        sig: SigV4Check | None = None
         if not PUBLIC.match(path):
             principal, sig = await self._authenticate(scope, native, headers)
         length = (headers.get("content-length") or [""])[0].strip()
@@ -185,6 +191,7 @@ class BodyGuard:
             raise _too_large(native, limit)
         body = await Body.read(receive, limit, hashing=sig is not None, on_overflow=lambda: _too_large(native, limit))
         if sig is not None:
+            assert body.sha256 is not None  # read() hashes whenever a signature waits for the hash
             try:
                 principal = sig.finish(body.sha256)
             except ConnectError as exc:
@@ -198,7 +205,9 @@ class BodyGuard:
             raise refusal
         return body, principal
 
-    async def _authenticate(self, scope, native: bool, headers: dict[str, list[str]]):
+    async def _authenticate(
+        self, scope: Scope, native: bool, headers: dict[str, list[str]]
+    ) -> tuple[Principal | None, SigV4Check | None]:
         """(principal, None) for a bearer key, (None, SigV4Check) for a
         signature whose body hash is still to come; Refusal otherwise."""
         header = (headers.get("authorization") or [""])[0]
@@ -227,12 +236,13 @@ class Body:
     """A request body read within a limit, replayed to the app in chunks."""
 
     def __init__(self) -> None:
-        self.file = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)
+        # Owned by the Body and closed by close(), not within one block.
+        self.file = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115
         self.size = 0
         self.sha256: str | None = None
 
     @classmethod
-    async def read(cls, receive, limit: int, *, hashing: bool, on_overflow) -> Body:
+    async def read(cls, receive: Receive, limit: int, *, hashing: bool, on_overflow: Callable[[], BaseException]) -> Body:
         body = cls()
         h = hashlib.sha256() if hashing else None
         while True:
@@ -262,12 +272,12 @@ class Body:
         self.file.seek(0)
         return data
 
-    def receiver(self, receive):
+    def receiver(self, receive: Receive) -> Receive:
         """An ASGI ``receive`` that replays the body, then defers to the
         server's (so a disconnect is still seen by streaming routes)."""
         done = False
 
-        async def replay():
+        async def replay() -> Message:
             nonlocal done
             if done:
                 return await receive()

@@ -9,12 +9,16 @@ validated by ``campaigns.document.ConnectCampaign``.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import ValidationError
+from sqlalchemy.orm import Session
 
+from api.auth import Principal
 from api.errors import invalid_state, not_found, validation
+from api.state import ServiceState
 from campaigns import lifecycle
 from campaigns import repository as repo
 from campaigns.document import ConnectCampaign
@@ -75,7 +79,7 @@ def check_id(campaign_id: str) -> str:
     return campaign_id
 
 
-def load(session, principal, campaign_id: str, *, for_update: bool = False, with_tags: bool = True) -> Campaign:
+def load(session: Session, principal: Principal, campaign_id: str, *, for_update: bool = False, with_tags: bool = True) -> Campaign:
     check_id(campaign_id)
     try:
         return repo.get_campaign(
@@ -85,20 +89,20 @@ def load(session, principal, campaign_id: str, *, for_update: bool = False, with
         raise not_found(f"Campaign {campaign_id} not found") from None
 
 
-def arn(state, campaign: Campaign) -> str:
+def arn(state: ServiceState, campaign: Campaign) -> str:
     return repo.campaign_arn(region=state.settings.region, tenant=campaign.tenant, campaign_id=campaign.id)
 
 
-def describe(state, campaign: Campaign) -> dict[str, Any]:
+def describe(state: ServiceState, campaign: Campaign) -> dict[str, Any]:
     out = {"id": campaign.id, "arn": arn(state, campaign), **campaign.definition}
     out["lastModifiedTime"] = iso(campaign.last_modified)
     out["tags"] = repo.tags_of(campaign)
     return out
 
 
-def summary(state, campaign: Campaign) -> dict[str, Any]:
+def summary(state: ServiceState, campaign: Campaign) -> dict[str, Any]:
     d = campaign.definition
-    out = {
+    out: dict[str, Any] = {
         "id": campaign.id,
         "arn": arn(state, campaign),
         "name": campaign.name,
@@ -112,7 +116,7 @@ def summary(state, campaign: Campaign) -> dict[str, Any]:
     return out
 
 
-def create(session, state, principal, body: dict[str, Any]) -> Campaign:
+def create(session: Session, state: ServiceState, principal: Principal, body: dict[str, Any]) -> Campaign:
     if not isinstance(body, dict):
         raise validation("request body must be a JSON object")
     tags = validate_tags(body.get("tags"))
@@ -120,7 +124,7 @@ def create(session, state, principal, body: dict[str, Any]) -> Campaign:
     return repo.create_campaign(session, tenant=principal.tenant, definition=definition, tags=tags)
 
 
-def update(session, principal, campaign_id: str, changes: dict[str, Any]) -> Campaign:
+def update(session: Session, principal: Principal, campaign_id: str, changes: dict[str, Any]) -> Campaign:
     campaign = load(session, principal, campaign_id, for_update=True)
     normalised = validate_definition(repo.merge_fields(campaign.definition, changes))
     # Validation may fill defaults; keep only the fields the campaign had or
@@ -130,7 +134,15 @@ def update(session, principal, campaign_id: str, changes: dict[str, Any]) -> Cam
     return repo.update_campaign(session, campaign=campaign, definition=definition)
 
 
-def list_campaigns(session, state, principal, *, max_results=None, next_token=None, instance_id=None) -> dict[str, Any]:
+def list_campaigns(
+    session: Session,
+    state: ServiceState,
+    principal: Principal,
+    *,
+    max_results: Any = None,
+    next_token: Any = None,
+    instance_id: str | None = None,
+) -> dict[str, Any]:
     if max_results is not None and (not isinstance(max_results, int) or isinstance(max_results, bool) or not 1 <= max_results <= 50):
         raise validation("maxResults must be an integer from 1 to 50")
     if next_token is not None and (not isinstance(next_token, str) or len(next_token) > 1000):
@@ -156,18 +168,20 @@ def parse_filters(filters: Any) -> str | None:
     f = filters.get("instanceIdFilter")
     if f is None:
         return None
-    if not isinstance(f, dict) or not isinstance(f.get("value"), str) or f.get("operator") != "Eq":
+    value = f.get("value") if isinstance(f, dict) else None
+    if not isinstance(f, dict) or not isinstance(value, str) or f.get("operator") != "Eq":
         raise validation("filters.instanceIdFilter needs value (string) and operator 'Eq'")
-    return f["value"]
+    return value
 
 
-def state_batch(session, principal, ids: Any) -> dict[str, Any]:
+def state_batch(session: Session, principal: Principal, ids: Any) -> dict[str, Any]:
     if not isinstance(ids, list) or not 1 <= len(ids) <= 25 or not all(isinstance(i, str) for i in ids):
         raise validation("campaignIds must be a list of 1 to 25 campaign ids")
     for i in ids:
         check_id(i)
     found = repo.campaigns_by_ids(session, tenant=principal.tenant, ids=ids)
-    ok, failed = [], []
+    ok: list[dict[str, str]] = []
+    failed: list[dict[str, str]] = []
     for i in ids:
         if i in found:
             ok.append({"campaignId": i, "state": found[i].state})
@@ -176,7 +190,7 @@ def state_batch(session, principal, ids: Any) -> dict[str, Any]:
     return {"successfulRequests": ok, "failedRequests": failed}
 
 
-def campaign_from_arn(session, state, principal, arn_value: str) -> Campaign:
+def campaign_from_arn(session: Session, state: ServiceState, principal: Principal, arn_value: str) -> Campaign:
     if not 20 <= len(arn_value) <= 500:
         raise validation("arn must be 20..500 characters")
     m = re.fullmatch(r"arn:aws:connect-campaigns:([a-z0-9-]+):(\d{12}):campaign/([-:/a-zA-Z0-9]+)", arn_value)
@@ -187,7 +201,7 @@ def campaign_from_arn(session, state, principal, arn_value: str) -> Campaign:
     return load(session, principal, m.group(3))
 
 
-def transition(session, state, principal, campaign_id: str, action: str) -> Campaign:
+def transition(session: Session, state: ServiceState, principal: Principal, campaign_id: str, action: str) -> Campaign:
     from api import runs
 
     campaign = load(session, principal, campaign_id, for_update=True)
@@ -229,7 +243,16 @@ def warm_up() -> None:
     normalise_number("2125550100", "US")
 
 
-def put_requests(session, state, principal, campaign_id: str, requests: Any, *, phone_of, region: str = "US") -> dict[str, Any]:
+def put_requests(
+    session: Session,
+    state: ServiceState,
+    principal: Principal,
+    campaign_id: str,
+    requests: Any,
+    *,
+    phone_of: Callable[[dict[str, Any]], tuple[Any, Any]],
+    region: str = "US",
+) -> dict[str, Any]:
     """Store 1..25 requests. ``phone_of(request)`` extracts the destination
     number (the v2 and v1 bodies differ). Bad entries fail alone with
     ``InvalidInput``; a repeated clientToken returns the first request's id."""
@@ -241,7 +264,7 @@ def put_requests(session, state, principal, campaign_id: str, requests: Any, *, 
     if campaign.state not in ("Initialized", "Running", "Paused"):
         raise invalid_state(campaign.state, f"campaign is {campaign.state}: outbound requests are accepted when Initialized, Running or Paused")
     results: list[tuple[str, Any]] = []  # ("ok", index into valid) or ("failed", entry)
-    valid: list[dict] = []
+    valid: list[dict[str, Any]] = []
     for req in requests:
         token = req.get("clientToken") if isinstance(req, dict) else None
         try:
@@ -288,12 +311,12 @@ def put_requests(session, state, principal, campaign_id: str, requests: Any, *, 
 MAX_TAGS = 50  # Connect's limit per resource
 
 
-def list_tags(state, principal, arn_value: str) -> dict:
+def list_tags(state: ServiceState, principal: Principal, arn_value: str) -> dict[str, Any]:
     with state.session() as s:
         return {"tags": repo.tags_of(campaign_from_arn(s, state, principal, arn_value))}
 
 
-def tag_resource(state, principal, arn_value: str, body: dict) -> None:
+def tag_resource(state: ServiceState, principal: Principal, arn_value: str, body: dict[str, Any]) -> None:
     if "tags" not in body:
         raise validation("tags is required")
     tags = validate_tags(body["tags"])
@@ -304,14 +327,14 @@ def tag_resource(state, principal, arn_value: str, body: dict) -> None:
         repo.set_tags(s, campaign=c, tags=tags)
 
 
-def untag_resource(state, principal, arn_value: str, keys: list[str]) -> None:
+def untag_resource(state: ServiceState, principal: Principal, arn_value: str, keys: list[str]) -> None:
     if len(keys) > MAX_TAGS:
         raise validation(f"at most {MAX_TAGS} tagKeys")
     with state.session() as s:
         repo.remove_tags(s, campaign=campaign_from_arn(s, state, principal, arn_value), keys=keys)
 
 
-def delete_campaign(state, principal, campaign_id: str) -> None:
+def delete_campaign(state: ServiceState, principal: Principal, campaign_id: str) -> None:
     """DeleteCampaign (v1 and v2): a running or paused campaign's run is
     stopped first."""
     from api import runs

@@ -15,6 +15,7 @@ import re
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 
 from api.auth import native_manager
@@ -93,7 +94,7 @@ def _document_parameters(op: dict[str, Any]) -> None:
 
 
 def _is_manager_route(route: APIRoute) -> bool:
-    def walk(dep) -> bool:
+    def walk(dep: Dependant) -> bool:
         return dep.call is native_manager or any(walk(d) for d in dep.dependencies)
 
     return walk(route.dependant)
@@ -108,7 +109,7 @@ def statuses(route: APIRoute) -> dict[int, str]:
         codes = [400, 403, 413]
         if "{" in path:
             codes.append(404)
-        if _CONNECT_STATEFUL.search(path) or "DELETE" in route.methods:
+        if _CONNECT_STATEFUL.search(path) or "DELETE" in (route.methods or ()):
             codes.append(409)
         return {c: CONNECT_TEXT[c] for c in sorted(codes)}
     codes = [400, 401, 413, 422]

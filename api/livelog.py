@@ -36,7 +36,7 @@ class LogWriter:
     def __init__(self, path: str | Path, *, level: int = LEVEL):
         self.path = Path(path)
         self.codec = pa.Codec("zstd", compression_level=level)
-        self.fh = open(self.path, "ab")
+        self.fh = open(self.path, "ab")  # noqa: SIM115 - held until close()
         self.buf: list[bytes] = []
         self.size = 0
 
@@ -67,7 +67,7 @@ class LogReader:
     thread (``run_in_threadpool``) so the event loop never waits on disk."""
 
     def __init__(self, path: Path):
-        self.fh = open(path, "rb")
+        self.fh = open(path, "rb")  # noqa: SIM115 - held until close()
         self.codec = pa.Codec("zstd")
         self.pending: list[bytes] = []
 
@@ -84,7 +84,8 @@ class LogReader:
         if len(frame) < csize:
             self.fh.seek(pos)
             return None
-        return self.codec.decompress(frame, decompressed_size=rsize, asbytes=True)
+        raw: bytes = self.codec.decompress(frame, decompressed_size=rsize, asbytes=True)  # pyarrow is untyped
+        return raw
 
     def read_chunk(self) -> bytes | None:
         """The raw bytes (whole lines) of the next complete frame, or None."""
@@ -108,7 +109,7 @@ class PlainReader(LogReader):
     """An uncompressed ``events.jsonl`` of an older run folder."""
 
     def __init__(self, path: Path):
-        self.fh = open(path, "rb")
+        self.fh = open(path, "rb")  # noqa: SIM115 - held until close()
         self.pending = []
         self.partial = b""
 

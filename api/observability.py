@@ -15,6 +15,9 @@ import time
 from datetime import UTC, datetime
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.state import ServiceState
 
 _PHONE = re.compile(r"\+?\d[\d\- ]{7,}\d")
 
@@ -67,7 +70,7 @@ class Metrics:
         self.dials = Gauge("dialer_dials_simulated", "Dial attempts simulated by all runs (from the database)", registry=self.registry)
         self.outbound = Counter("dialer_outbound_requests", "Outbound requests accepted", registry=self.registry)
 
-    def render(self, state) -> bytes:
+    def render(self, state: ServiceState) -> bytes:
         from sqlalchemy import func, select
 
         from campaigns.models import Run
@@ -88,18 +91,19 @@ class AccessLog:
     """Pure ASGI middleware: one structured log line and the request
     metrics per HTTP request (route template, never the raw path)."""
 
-    def __init__(self, app, state):
+    def __init__(self, app: ASGIApp, state: ServiceState) -> None:
         self.app = app
         self.state = state
         self.log = logging.getLogger("api.access")
 
-    async def __call__(self, scope, receive, send):
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
-            return await self.app(scope, receive, send)
+            await self.app(scope, receive, send)
+            return
         start = time.perf_counter()
         status = [500]
 
-        async def _send(message):
+        async def _send(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status[0] = message["status"]
             await send(message)

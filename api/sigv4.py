@@ -109,7 +109,7 @@ def check_envelope(
     the X-Amz-Date value; raises SigV4Error."""
     if parsed.service != service:
         raise SigV4Error(f"Credential should be scoped to correct service: '{service}'")
-    amz_date = (headers.get("x-amz-date") or [None])[0]
+    amz_date = _first(headers, "x-amz-date")
     if not amz_date:
         raise SigV4Error("missing X-Amz-Date header")
     try:
@@ -129,7 +129,13 @@ def check_envelope(
 
 def declared_payload_hash(headers: dict[str, list[str]]) -> str | None:
     """X-Amz-Content-SHA256 when sent (a hex digest or UNSIGNED-PAYLOAD)."""
-    return (headers.get("x-amz-content-sha256") or [None])[0]
+    return _first(headers, "x-amz-content-sha256")
+
+
+def _first(headers: dict[str, list[str]], name: str) -> str | None:
+    """The first value of header ``name``, or None when it was not sent."""
+    values = headers.get(name)
+    return values[0] if values else None
 
 
 def check_signature(

@@ -3,11 +3,18 @@ factory, the API-key cache, the run supervisor and the metrics registry."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+from sqlalchemy.orm import Session
 
 from campaigns.db import make_engine, session_factory
 from campaigns.files import private_dir
 from campaigns.settings import Settings
+
+if TYPE_CHECKING:
+    from api.supervisor import Supervisor
 
 
 class ServiceState:
@@ -22,10 +29,10 @@ class ServiceState:
         self.server_secret = settings.signing_secret()
         self.keys = KeyCache(self)
         self.metrics = Metrics()
-        self.supervisor = None  # set by the app lifespan
+        self.supervisor: Supervisor | None = None  # set by the app lifespan
 
     @contextmanager
-    def session(self):
+    def session(self) -> Iterator[Session]:
         s = self.factory()
         try:
             yield s
