@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gc
 import logging
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
@@ -37,7 +38,7 @@ def create_app(
         setup_logging(settings.log_level, settings.log_json)
 
     @asynccontextmanager
-    async def lifespan(app: FastAPI):
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         state: ServiceState = app.state.svc
         migrate(state.engine)
         if supervise:
@@ -85,8 +86,8 @@ def create_app(
     app.include_router(routes_events.router)
     contract.install(app)
 
-    @app.get("/healthz", tags=["Operations"], summary="Liveness and database check (no credentials)")
-    def healthz(request: Request):
+    @app.get("/healthz", tags=["Operations"], summary="Liveness and database check (no credentials)", response_model=None)
+    def healthz(request: Request) -> Response | dict[str, str]:
         from sqlalchemy import text
 
         try:
@@ -98,7 +99,7 @@ def create_app(
 
     @app.get("/metrics", tags=["Operations"], summary="Prometheus metrics (bearer key)", response_class=PlainTextResponse,
              responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}})
-    def metrics(request: Request, principal: Reader):
+    def metrics(request: Request, principal: Reader) -> Response:
         state = request.app.state.svc
         return Response(state.metrics.render(state), media_type="text/plain; version=0.0.4")
 

@@ -3,12 +3,14 @@ operations, which have the same paths and shapes in both versions."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Request, Response
 
 from api import campaign_ops as ops
 from api.auth import ConnectManager, ConnectReader
+from api.state import ServiceState
 
 # The page tokens the server issues (campaigns.repository.encode_token: the
 # unpadded URL-safe base64 of {"o": <offset>}), exactly: any string matching
@@ -28,8 +30,9 @@ JsonBody = Annotated[dict[str, Any], Body()]
 OptBody = Annotated[dict[str, Any] | None, Body()]
 
 
-def svc(request: Request):
-    return request.app.state.svc
+def svc(request: Request) -> ServiceState:
+    state: ServiceState = request.app.state.svc
+    return state
 
 
 def empty() -> Response:
@@ -39,17 +42,17 @@ def empty() -> Response:
 def add_tag_routes(router: APIRouter, summary_suffix: str = "") -> None:
     """ListTagsForResource, TagResource, UntagResource on ``router``."""
 
-    @router.get("/tags/{arn:path}", summary=f"ListTagsForResource{summary_suffix}")
-    def list_tags(request: Request, principal: ConnectReader, arn: str):
+    @router.get("/tags/{arn:path}", summary=f"ListTagsForResource{summary_suffix}", response_model=None)
+    def list_tags(request: Request, principal: ConnectReader, arn: str) -> dict[str, Any]:
         return ops.list_tags(svc(request), principal, arn)
 
     @router.post("/tags/{arn:path}", summary=f"TagResource{summary_suffix}")
-    def tag_resource(request: Request, principal: ConnectManager, arn: str, body: JsonBody):
+    def tag_resource(request: Request, principal: ConnectManager, arn: str, body: JsonBody) -> Response:
         ops.tag_resource(svc(request), principal, arn, body)
         return empty()
 
     @router.delete("/tags/{arn:path}", summary=f"UntagResource{summary_suffix}")
-    def untag_resource(request: Request, principal: ConnectManager, arn: str, tagKeys: Annotated[list[str], Query()]):
+    def untag_resource(request: Request, principal: ConnectManager, arn: str, tagKeys: Annotated[list[str], Query()]) -> Response:
         ops.untag_resource(svc(request), principal, arn, tagKeys)
         return empty()
 
@@ -57,8 +60,8 @@ def add_tag_routes(router: APIRouter, summary_suffix: str = "") -> None:
 def add_transition_routes(router: APIRouter, summary_suffix: str = "", name_suffix: str = "") -> None:
     """StartCampaign, PauseCampaign, ResumeCampaign, StopCampaign on ``router``."""
 
-    def make(action: str):
-        def handler(request: Request, principal: ConnectManager, id: str):
+    def make(action: str) -> Callable[..., Response]:
+        def handler(request: Request, principal: ConnectManager, id: str) -> Response:
             state = svc(request)
             with state.session() as s:
                 ops.transition(s, state, principal, id, action)

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 
 from api import campaign_ops as ops
 from api.auth import ConnectManager, ConnectReader
 from api.errors import validation
 from api.routes_common import JsonBody, OptBody, add_tag_routes, add_transition_routes, empty, svc
+from api.state import ServiceState
+from campaigns import repository as repo
+from campaigns.models import Campaign
 
 router = APIRouter(tags=["Connect v1"])
 
@@ -27,7 +30,7 @@ def v1_state(state: str) -> str:
     return "Stopped" if state == "Completed" else state
 
 
-def telephony_from_v1(dialer: Any, call: Any, base: dict | None = None) -> dict:
+def telephony_from_v1(dialer: Any, call: Any, base: dict[str, Any] | None = None) -> dict[str, Any]:
     tel = dict(base or {})
     if dialer is not None:
         if not isinstance(dialer, dict) or len(dialer) != 1 or next(iter(dialer)) not in _MODES:
@@ -57,7 +60,7 @@ def telephony_from_v1(dialer: Any, call: Any, base: dict | None = None) -> dict:
     return tel
 
 
-def v1_campaign(state, c) -> dict:
+def v1_campaign(state: ServiceState, c: Campaign) -> dict[str, Any]:
     tel = (c.definition.get("channelSubtypeConfig") or {}).get("telephony") or {}
     mode = tel.get("outboundMode") or {}
     dialer: dict[str, Any] = {}
@@ -81,7 +84,7 @@ def v1_campaign(state, c) -> dict:
         "connectInstanceId": c.instance_id,
         "dialerConfig": dialer,
         "outboundCallConfig": call,
-        "tags": ops.repo.tags_of(c),
+        "tags": repo.tags_of(c),
     }
 
 
@@ -90,8 +93,8 @@ def _check_v1_id(id: str) -> None:
         raise validation("id must be at most 256 characters")
 
 
-@router.put("/campaigns", summary="CreateCampaign (v1)")
-def create_campaign(request: Request, principal: ConnectManager, body: JsonBody):
+@router.put("/campaigns", summary="CreateCampaign (v1)", response_model=None)
+def create_campaign(request: Request, principal: ConnectManager, body: JsonBody) -> dict[str, Any]:
     for key in ("name", "connectInstanceId", "dialerConfig", "outboundCallConfig"):
         if key not in body:
             raise validation(f"{key} is required")
@@ -108,24 +111,24 @@ def create_campaign(request: Request, principal: ConnectManager, body: JsonBody)
     state = svc(request)
     with state.session() as s:
         c = ops.create(s, state, principal, v2)
-        return {"id": c.id, "arn": ops.arn(state, c), "tags": ops.repo.tags_of(c)}
+        return {"id": c.id, "arn": ops.arn(state, c), "tags": repo.tags_of(c)}
 
 
-@router.get("/campaigns/{id}", summary="DescribeCampaign (v1)")
-def describe_campaign(request: Request, principal: ConnectReader, id: str):
+@router.get("/campaigns/{id}", summary="DescribeCampaign (v1)", response_model=None)
+def describe_campaign(request: Request, principal: ConnectReader, id: str) -> dict[str, Any]:
     state = svc(request)
     with state.session() as s:
         return {"campaign": v1_campaign(state, ops.load(s, principal, id))}
 
 
 @router.delete("/campaigns/{id}", summary="DeleteCampaign (v1)")
-def delete_campaign(request: Request, principal: ConnectManager, id: str):
+def delete_campaign(request: Request, principal: ConnectManager, id: str) -> Response:
     ops.delete_campaign(svc(request), principal, id)
     return empty()
 
 
-@router.post("/campaigns-summary", summary="ListCampaigns (v1)")
-def list_campaigns(request: Request, principal: ConnectReader, body: OptBody = None):
+@router.post("/campaigns-summary", summary="ListCampaigns (v1)", response_model=None)
+def list_campaigns(request: Request, principal: ConnectReader, body: OptBody = None) -> dict[str, Any]:
     body = body or {}
     state = svc(request)
     instance = ops.parse_filters(body.get("filters"))
@@ -139,15 +142,15 @@ def list_campaigns(request: Request, principal: ConnectReader, body: OptBody = N
     return out
 
 
-@router.get("/campaigns/{id}/state", summary="GetCampaignState (v1)")
-def get_campaign_state(request: Request, principal: ConnectReader, id: str):
+@router.get("/campaigns/{id}/state", summary="GetCampaignState (v1)", response_model=None)
+def get_campaign_state(request: Request, principal: ConnectReader, id: str) -> dict[str, Any]:
     state = svc(request)
     with state.session() as s:
         return {"state": v1_state(ops.load(s, principal, id).state)}
 
 
-@router.post("/campaigns-state", summary="GetCampaignStateBatch (v1)")
-def get_campaign_state_batch(request: Request, principal: ConnectReader, body: JsonBody):
+@router.post("/campaigns-state", summary="GetCampaignStateBatch (v1)", response_model=None)
+def get_campaign_state_batch(request: Request, principal: ConnectReader, body: JsonBody) -> dict[str, Any]:
     state = svc(request)
     with state.session() as s:
         out = ops.state_batch(s, principal, body.get("campaignIds"))
@@ -160,7 +163,7 @@ add_transition_routes(router, " (v1)", "_v1")
 
 
 @router.post("/campaigns/{id}/name", summary="UpdateCampaignName (v1)")
-def update_name(request: Request, principal: ConnectManager, id: str, body: JsonBody):
+def update_name(request: Request, principal: ConnectManager, id: str, body: JsonBody) -> Response:
     if "name" not in body:
         raise validation("name is required")
     state = svc(request)
@@ -170,7 +173,7 @@ def update_name(request: Request, principal: ConnectManager, id: str, body: Json
 
 
 @router.post("/campaigns/{id}/dialer-config", summary="UpdateCampaignDialerConfig (v1)")
-def update_dialer_config(request: Request, principal: ConnectManager, id: str, body: JsonBody):
+def update_dialer_config(request: Request, principal: ConnectManager, id: str, body: JsonBody) -> Response:
     if "dialerConfig" not in body:
         raise validation("dialerConfig is required")
     state = svc(request)
@@ -183,7 +186,7 @@ def update_dialer_config(request: Request, principal: ConnectManager, id: str, b
 
 
 @router.post("/campaigns/{id}/outbound-call-config", summary="UpdateCampaignOutboundCallConfig (v1)")
-def update_outbound_call_config(request: Request, principal: ConnectManager, id: str, body: JsonBody):
+def update_outbound_call_config(request: Request, principal: ConnectManager, id: str, body: JsonBody) -> Response:
     call = {k: body[k] for k in ("connectContactFlowId", "connectSourcePhoneNumber", "answerMachineDetectionConfig") if k in body}
     state = svc(request)
     with state.session() as s:
@@ -194,14 +197,14 @@ def update_outbound_call_config(request: Request, principal: ConnectManager, id:
     return empty()
 
 
-def _v1_phone(req: dict):
+def _v1_phone(req: dict[str, Any]) -> tuple[Any, Any]:
     if "phoneNumber" not in req:
         raise ValueError("phoneNumber is required")
     return req["phoneNumber"], req.get("attributes")
 
 
-@router.put("/campaigns/{id}/dial-requests", summary="PutDialRequestBatch (v1)")
-def put_dial_request_batch(request: Request, principal: ConnectManager, id: str, body: JsonBody):
+@router.put("/campaigns/{id}/dial-requests", summary="PutDialRequestBatch (v1)", response_model=None)
+def put_dial_request_batch(request: Request, principal: ConnectManager, id: str, body: JsonBody) -> dict[str, Any]:
     state = svc(request)
     with state.session() as s:
         return ops.put_requests(s, state, principal, id, body.get("dialRequests"), phone_of=_v1_phone)

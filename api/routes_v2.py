@@ -4,42 +4,44 @@ shapes and errors."""
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Callable
+from typing import Any, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 
 from api import campaign_ops as ops
 from api.auth import ConnectManager, ConnectReader
 from api.errors import validation
 from api.routes_common import JsonBody, OptBody, add_tag_routes, add_transition_routes, empty, svc
+from campaigns import repository as repo
 
 router = APIRouter(prefix="/v2", tags=["Connect v2"])
 
 
 
-@router.put("/campaigns", summary="CreateCampaign")
-def create_campaign(request: Request, principal: ConnectManager, body: JsonBody):
+@router.put("/campaigns", summary="CreateCampaign", response_model=None)
+def create_campaign(request: Request, principal: ConnectManager, body: JsonBody) -> dict[str, Any]:
     state = svc(request)
     with state.session() as s:
         c = ops.create(s, state, principal, body)
-        return {"id": c.id, "arn": ops.arn(state, c), "tags": ops.repo.tags_of(c)}
+        return {"id": c.id, "arn": ops.arn(state, c), "tags": repo.tags_of(c)}
 
 
-@router.get("/campaigns/{id}", summary="DescribeCampaign")
-def describe_campaign(request: Request, principal: ConnectReader, id: str):
+@router.get("/campaigns/{id}", summary="DescribeCampaign", response_model=None)
+def describe_campaign(request: Request, principal: ConnectReader, id: str) -> dict[str, Any]:
     state = svc(request)
     with state.session() as s:
         return {"campaign": ops.describe(state, ops.load(s, principal, id))}
 
 
 @router.delete("/campaigns/{id}", summary="DeleteCampaign")
-def delete_campaign(request: Request, principal: ConnectManager, id: str):
+def delete_campaign(request: Request, principal: ConnectManager, id: str) -> Response:
     ops.delete_campaign(svc(request), principal, id)
     return empty()
 
 
-@router.post("/campaigns-summary", summary="ListCampaigns")
-def list_campaigns(request: Request, principal: ConnectReader, body: OptBody = None):
+@router.post("/campaigns-summary", summary="ListCampaigns", response_model=None)
+def list_campaigns(request: Request, principal: ConnectReader, body: OptBody = None) -> dict[str, Any]:
     body = body or {}
     state = svc(request)
     instance = ops.parse_filters(body.get("filters"))
@@ -49,15 +51,15 @@ def list_campaigns(request: Request, principal: ConnectReader, body: OptBody = N
         )
 
 
-@router.get("/campaigns/{id}/state", summary="GetCampaignState")
-def get_campaign_state(request: Request, principal: ConnectReader, id: str):
+@router.get("/campaigns/{id}/state", summary="GetCampaignState", response_model=None)
+def get_campaign_state(request: Request, principal: ConnectReader, id: str) -> dict[str, Any]:
     state = svc(request)
     with state.session() as s:
         return {"state": ops.load(s, principal, id).state}
 
 
-@router.post("/campaigns-state", summary="GetCampaignStateBatch")
-def get_campaign_state_batch(request: Request, principal: ConnectReader, body: JsonBody):
+@router.post("/campaigns-state", summary="GetCampaignStateBatch", response_model=None)
+def get_campaign_state_batch(request: Request, principal: ConnectReader, body: JsonBody) -> dict[str, Any]:
     state = svc(request)
     with state.session() as s:
         return ops.state_batch(s, principal, body.get("campaignIds"))
@@ -66,8 +68,8 @@ def get_campaign_state_batch(request: Request, principal: ConnectReader, body: J
 add_transition_routes(router)
 
 
-def _update(field: str, name: str):
-    def handler(request: Request, principal: ConnectManager, id: str, body: JsonBody):
+def _update(field: str, name: str) -> Callable[..., Response]:
+    def handler(request: Request, principal: ConnectManager, id: str, body: JsonBody) -> Response:
         if field not in body:
             raise validation(f"{field} is required")
         if body[field] is None:
@@ -107,7 +109,7 @@ def _require_channel(name: str, value: str) -> None:
 
 
 @router.delete("/campaigns/{id}/channel-subtype-config", summary="DeleteCampaignChannelSubtypeConfig")
-def delete_channel_subtype_config(request: Request, principal: ConnectManager, id: str, channelSubtype: Literal["TELEPHONY", "SMS", "EMAIL", "WHATSAPP"] = Query(...)):
+def delete_channel_subtype_config(request: Request, principal: ConnectManager, id: str, channelSubtype: Literal["TELEPHONY", "SMS", "EMAIL", "WHATSAPP"] = Query(...)) -> Response:
     _require_channel("channelSubtype", channelSubtype)
     state = svc(request)
     with state.session() as s:
@@ -120,7 +122,7 @@ def delete_channel_subtype_config(request: Request, principal: ConnectManager, i
 
 @router.delete("/campaigns/{id}/communication-time", summary="DeleteCampaignCommunicationTime")
 def delete_communication_time(request: Request, principal: ConnectManager, id: str,
-                              config: Literal["TELEPHONY", "SMS", "EMAIL", "WHATSAPP"] = Query(...)):
+                              config: Literal["TELEPHONY", "SMS", "EMAIL", "WHATSAPP"] = Query(...)) -> Response:
     _require_channel("config", config)
     state = svc(request)
     with state.session() as s:
@@ -135,7 +137,7 @@ def delete_communication_time(request: Request, principal: ConnectManager, id: s
 
 @router.delete("/campaigns/{id}/communication-limits", summary="DeleteCampaignCommunicationLimits")
 def delete_communication_limits(request: Request, principal: ConnectManager, id: str,
-                                config: Literal["ALL_CHANNEL_SUBTYPES"] = Query(...)):
+                                config: Literal["ALL_CHANNEL_SUBTYPES"] = Query(...)) -> Response:
     if config != "ALL_CHANNEL_SUBTYPES":
         raise validation("config must be ALL_CHANNEL_SUBTYPES")
     state = svc(request)
@@ -149,7 +151,7 @@ def delete_communication_limits(request: Request, principal: ConnectManager, id:
 
 
 @router.delete("/campaigns/{id}/entry-limits", summary="DeleteCampaignEntryLimits")
-def delete_entry_limits(request: Request, principal: ConnectManager, id: str):
+def delete_entry_limits(request: Request, principal: ConnectManager, id: str) -> Response:
     state = svc(request)
     with state.session() as s:
         ops.load(s, principal, id)
@@ -157,7 +159,7 @@ def delete_entry_limits(request: Request, principal: ConnectManager, id: str):
     return empty()
 
 
-def _v2_phone(req: dict):
+def _v2_phone(req: dict[str, Any]) -> tuple[Any, Any]:
     csp = req.get("channelSubtypeParameters")
     if not isinstance(csp, dict) or not isinstance(csp.get("telephony"), dict):
         raise ValueError("channelSubtypeParameters.telephony is required (only telephony is simulated)")
@@ -167,8 +169,8 @@ def _v2_phone(req: dict):
     return tel["destinationPhoneNumber"], tel.get("attributes")
 
 
-@router.put("/campaigns/{id}/outbound-requests", summary="PutOutboundRequestBatch")
-def put_outbound_request_batch(request: Request, principal: ConnectManager, id: str, body: JsonBody):
+@router.put("/campaigns/{id}/outbound-requests", summary="PutOutboundRequestBatch", response_model=None)
+def put_outbound_request_batch(request: Request, principal: ConnectManager, id: str, body: JsonBody) -> dict[str, Any]:
     state = svc(request)
     with state.session() as s:
         return ops.put_requests(s, state, principal, id, body.get("outboundRequests"), phone_of=_v2_phone)

@@ -115,7 +115,7 @@ class DaskExecutor:
             # costs ~0.5 s and tens of MB at start-up.
             from distributed import Client
 
-            self._client = Client(self.address, timeout=5, set_as_default=False)  # type: ignore[no-untyped-call]
+            self._client = Client(self.address, timeout=5, set_as_default=False)
         return self._client
 
     def available(self) -> bool:
@@ -154,7 +154,7 @@ class DaskExecutor:
         fut = self.client().submit(
             execute_run, run_id, epoch, self.worker_settings(), key=f"dialer-run-{run_id}-{epoch}", pure=False
         )
-        fire_and_forget(fut)  # type: ignore[no-untyped-call]
+        fire_and_forget(fut)
         self.futures[run_id] = (fut, epoch)
         return None
 

@@ -13,11 +13,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from api.errors import validation
+from api.state import ServiceState
 from campaigns import repository as repo
-from campaigns.document import CampaignDocumentError, parse_document
-from campaigns.models import Campaign, OutboundRequest
+from campaigns.document import CampaignDocument, CampaignDocumentError, parse_document
+from campaigns.models import Campaign, ContactListRow, OutboundRequest, Run
 from compliance.rules import UnknownJurisdiction, builtin_name
 
 # Used when a campaign's connectInstanceId has no simulated contact center:
@@ -43,12 +45,12 @@ DEFAULT_SIMULATION: dict[str, Any] = {
 DEFAULT_SCHEDULE_HOURS = 8
 
 
-def simulation_for(session, campaign: Campaign) -> dict[str, Any]:
+def simulation_for(session: Session, campaign: Campaign) -> dict[str, Any]:
     cc = repo.get_contact_center(session, tenant=campaign.tenant, instance_id=campaign.instance_id, missing_ok=True)
     return dict(cc.simulation) if cc is not None else dict(DEFAULT_SIMULATION)
 
 
-def build_document(session, campaign: Campaign, *, now: datetime | None = None) -> dict[str, Any]:
+def build_document(session: Session, campaign: Campaign, *, now: datetime | None = None) -> dict[str, Any]:
     """The campaign document a run of ``campaign`` simulates (JSON-ready)."""
     definition = dict(campaign.definition)
     tags = repo.tags_of(campaign)
@@ -67,7 +69,7 @@ def build_document(session, campaign: Campaign, *, now: datetime | None = None) 
     return {"campaign": definition, "simulation": simulation}
 
 
-def check_document(document: dict[str, Any]):
+def check_document(document: dict[str, Any]) -> CampaignDocument:
     """The parsed document, or a ValidationException. Its jurisdiction must
     be a built-in rule-set name: the worker must never open a rule file a
     request named (settings stored by an older release are checked here)."""
@@ -84,7 +86,7 @@ def check_document(document: dict[str, Any]):
     return doc
 
 
-def start_run(session, state, campaign: Campaign, *, seed: int | None = None):
+def start_run(session: Session, state: ServiceState, campaign: Campaign, *, seed: int | None = None) -> Run:
     document = build_document(session, campaign)
     doc = check_document(document)
     pending = session.scalar(
@@ -94,7 +96,7 @@ def start_run(session, state, campaign: Campaign, *, seed: int | None = None):
     )
     count = int(pending or 0)
     if campaign.contact_list_id:
-        lst = session.get(repo.ContactListRow, campaign.contact_list_id)
+        lst = session.get(ContactListRow, campaign.contact_list_id)
         count += lst.contact_count if lst else 0
     if campaign.synthetic:
         count += int(campaign.synthetic.get("count", 0))
@@ -117,7 +119,7 @@ def start_run(session, state, campaign: Campaign, *, seed: int | None = None):
     return run
 
 
-def control_run(session, campaign: Campaign, action: str) -> None:
+def control_run(session: Session, campaign: Campaign, action: str) -> None:
     run = repo.active_run(session, campaign_id=campaign.id)
     if action == "pause":
         campaign.state = "Paused"
@@ -141,5 +143,5 @@ def control_run(session, campaign: Campaign, action: str) -> None:
     session.flush()
 
 
-def notify_requests(state) -> None:
+def notify_requests(state: ServiceState) -> None:
     """Outbound requests arrived; workers poll the table, nothing to do."""

@@ -12,8 +12,12 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
+
+if TYPE_CHECKING:
+    from campaigns.repository import NewKey
 
 PG_ENV = "DIALER_TEST_POSTGRES_URL"
 SECRET = "test-server-secret"
@@ -63,10 +67,11 @@ class PgSchema:
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+        port: int = s.getsockname()[1]  # typeshed: getsockname() -> Any (its shape depends on the family)
+        return port
 
 
-def make_keys(url: str, *specs: tuple[str, str], secret: str = SECRET):
+def make_keys(url: str, *specs: tuple[str, str], secret: str = SECRET) -> list[NewKey]:
     """Create keys (role, tenant) directly in the database."""
     from campaigns import repository as repo
     from campaigns.db import make_engine, migrate, session_factory, session_scope
@@ -89,8 +94,8 @@ class ServerProcess:
     data_dir: Path
     database_url: str
     port: int = field(default_factory=free_port)
-    proc: subprocess.Popen | None = None
-    extra_env: dict = field(default_factory=dict)
+    proc: subprocess.Popen[bytes] | None = None
+    extra_env: dict[str, str] = field(default_factory=dict)
 
     @property
     def url(self) -> str:
@@ -109,7 +114,7 @@ class ServerProcess:
         env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
         self.log_path = self.data_dir / f"server-{self.port}.log"
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        self._log = open(self.log_path, "ab")
+        self._log = open(self.log_path, "ab")  # noqa: SIM115 - held until stop()
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "cli", "serve", "--port", str(self.port)],
             env=env,
