@@ -13,9 +13,8 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from api import sigv4
+from api import keys, sigv4
 from api.errors import ConnectError, NativeError, access_denied
-from campaigns import repository as repo
 
 
 @dataclass(frozen=True)
@@ -57,7 +56,7 @@ class KeyCache:
         if hit and now - hit[0] < self.ttl:
             return hit[1]
         with self.state.session() as s:
-            row = repo.get_api_key(s, access_key_id=akid)
+            row = keys.get_api_key(s, access_key_id=akid)
             value = None if row is None else (row.secret_hash, row.role, row.tenant)
         with self._lock:
             if len(self._cache) > 10_000:
@@ -71,7 +70,7 @@ def _check_secret(state, akid: str, secret: str) -> Principal | None:
     if found is None:
         return None
     secret_hash, role, tenant = found
-    if not hmac.compare_digest(repo.hash_secret(secret), secret_hash):
+    if not hmac.compare_digest(keys.hash_secret(secret), secret_hash):
         return None
     return Principal(akid, tenant, role)
 
@@ -79,19 +78,19 @@ def _check_secret(state, akid: str, secret: str) -> Principal | None:
 def cached_bearer_principal(state, token: str):
     """Like ``bearer_principal`` when the key is in the cache (no query, so
     the body guard can call it on the event loop); ``MISS`` otherwise."""
-    parsed = repo.parse_bearer(token.strip())
+    parsed = keys.parse_bearer(token.strip())
     if parsed is None:
         return None
     found = state.keys.peek(parsed[0])
     if found is MISS:
         return MISS
-    if found is None or not hmac.compare_digest(repo.hash_secret(parsed[1]), found[0]):
+    if found is None or not hmac.compare_digest(keys.hash_secret(parsed[1]), found[0]):
         return None
     return Principal(parsed[0], found[2], found[1])
 
 
 def bearer_principal(state, token: str) -> Principal | None:
-    parsed = repo.parse_bearer(token.strip())
+    parsed = keys.parse_bearer(token.strip())
     if parsed is None:
         return None
     return _check_secret(state, *parsed)
@@ -133,8 +132,8 @@ class SigV4Check:
         found = state.keys.get(parsed.access_key_id)
         if found is None:
             raise access_denied("The security token included in the request is invalid: unknown access key id")
-        secret = repo.derive_secret(state.server_secret, parsed.access_key_id)
-        if not hmac.compare_digest(repo.hash_secret(secret), found[0]):
+        secret = keys.derive_secret(state.server_secret, parsed.access_key_id)
+        if not hmac.compare_digest(keys.hash_secret(secret), found[0]):
             raise access_denied("The security token included in the request is invalid")
         raw_path = scope.get("raw_path", b"").decode("latin-1") or scope["path"]
         check = cls(

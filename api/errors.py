@@ -9,12 +9,16 @@ class. Native routes answer ``{"error": code, "message": ..., "details": [...]}`
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from campaigns import repository as repo
+from campaigns.uploads import UploadError
 
 CONNECT_STATUS = {
     "ValidationException": 400,
@@ -124,6 +128,25 @@ def install(app) -> None:
     async def _native(_req: Request, exc: NativeError):
         return native_response(exc)
 
+    # Domain errors raised below the routes, answered here once instead of
+    # caught in every route: a missing row, a page token we never issued, an
+    # unreadable upload.
+    @app.exception_handler(repo.NotFound)
+    async def _not_found(req: Request, exc: repo.NotFound):
+        if is_connect_path(req.url.path):
+            return connect_response(not_found(str(exc)))
+        return native_response(NativeError(404, "NotFound", str(exc)))
+
+    @app.exception_handler(repo.BadPageToken)
+    async def _bad_token(req: Request, exc: repo.BadPageToken):
+        if is_connect_path(req.url.path):
+            return connect_response(validation(str(exc)))
+        return native_response(NativeError(400, "BadRequest", str(exc)))
+
+    @app.exception_handler(UploadError)
+    async def _bad_upload(_req: Request, exc: UploadError):
+        return native_response(NativeError(400, "BadRequest", exc.message, exc.details))
+
     @app.exception_handler(RequestValidationError)
     async def _validation(req: Request, exc: RequestValidationError):
         errors = exc.errors()
@@ -152,8 +175,6 @@ def install(app) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(req: Request, exc: Exception):  # pragma: no cover - last resort
-        import logging
-
         logging.getLogger("api").exception("unhandled error on %s %s", req.method, req.scope.get("route").path if req.scope.get("route") else "?")
         if is_connect_path(req.url.path):
             return connect_response(ConnectError("InternalServerException", "internal error"))

@@ -68,7 +68,7 @@ def free_port() -> int:
 
 def make_keys(url: str, *specs: tuple[str, str], secret: str = SECRET):
     """Create keys (role, tenant) directly in the database."""
-    from campaigns import repository as repo
+    from api import keys
     from campaigns.db import make_engine, migrate, session_factory, session_scope
 
     engine = make_engine(url)
@@ -76,7 +76,7 @@ def make_keys(url: str, *specs: tuple[str, str], secret: str = SECRET):
     out = []
     with session_scope(session_factory(engine)) as s:
         for role, tenant in specs:
-            out.append(repo.create_api_key(s, role=role, tenant=tenant, server_secret=secret))
+            out.append(keys.create_api_key(s, role=role, tenant=tenant, server_secret=secret))
     engine.dispose()
     return out
 
