@@ -66,12 +66,13 @@ def register(app: typer.Typer) -> None:
         database_url: str = typer.Option(None, help="SQLAlchemy URL (default: DIALER_DATABASE_URL or the SQLite file)."),
     ) -> None:
         """Create a key and print it once (it is stored hashed)."""
+        from api import keys as api_keys  # the command's implementation: loaded when it runs (cli/main.py)
         from campaigns.db import session_scope
 
         settings, engine, factory = _state(database_url)
         try:
             with session_scope(factory) as s:
-                key = keys.create_api_key(s, role=role, tenant=tenant, server_secret=settings.signing_secret(), name=name)
+                key = api_keys.create_api_key(s, role=role, tenant=tenant, server_secret=settings.signing_secret(), name=name)
         except ValueError as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(2)
@@ -84,22 +85,24 @@ def register(app: typer.Typer) -> None:
     @keys.command("list")
     def keys_list(database_url: str = typer.Option(None), tenant: str = typer.Option(None)) -> None:
         """List keys (ids, roles, tenants; never secrets)."""
+        from api import keys as api_keys  # the command's implementation: loaded when it runs (cli/main.py)
         from campaigns.db import session_scope
 
         _settings, _engine, factory = _state(database_url)
         with session_scope(factory) as s:
-            for k in keys.list_api_keys(s, tenant=tenant):
+            for k in api_keys.list_api_keys(s, tenant=tenant):
                 status = "revoked" if k.revoked_at else "active"
                 typer.echo(f"{k.access_key_id}  {k.role:8s} {k.tenant:16s} {status:8s} {k.name or ''}")
 
     @keys.command("revoke")
     def keys_revoke(access_key_id: str, database_url: str = typer.Option(None)) -> None:
         """Revoke a key by its access key id."""
+        from api import keys as api_keys  # the command's implementation: loaded when it runs (cli/main.py)
         from campaigns.db import session_scope
 
         _settings, _engine, factory = _state(database_url)
         with session_scope(factory) as s:
-            ok = keys.revoke_api_key(s, access_key_id=access_key_id)
+            ok = api_keys.revoke_api_key(s, access_key_id=access_key_id)
         if not ok:
             typer.echo(f"no active key {access_key_id}", err=True)
             raise typer.Exit(1)

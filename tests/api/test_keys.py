@@ -37,3 +37,22 @@ def test_api_keys_are_stored_hashed(db):
     with pytest.raises(ValueError):
         with session_scope(db) as s:
             keys.create_api_key(s, role="root", server_secret="srv")
+
+
+def test_keys_command_creates_lists_and_revokes(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, DIALER_DATABASE_URL=f"sqlite:///{tmp_path}/keys.sqlite", DIALER_DATA_DIR=str(tmp_path))
+
+    def dialer(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "cli", "keys", *args], capture_output=True, text=True, env=env, timeout=60)
+
+    created = dialer("create", "--role", "analyst", "--tenant", "acme")
+    assert created.returncode == 0, created.stderr
+    akid = next(w for w in created.stdout.split() if w.startswith("AKIA"))
+    listed = dialer("list", "--tenant", "acme")
+    assert listed.returncode == 0 and akid in listed.stdout and "active" in listed.stdout
+    assert dialer("revoke", akid).returncode == 0
+    assert "revoked" in dialer("list", "--tenant", "acme").stdout
