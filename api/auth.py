@@ -8,13 +8,18 @@ import hmac
 import threading
 import time
 from dataclasses import dataclass
-from typing import Annotated
+from enum import Enum
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.types import Scope
 
 from api import keys, sigv4
 from api.errors import ConnectError, NativeError, access_denied
+
+if TYPE_CHECKING:  # api.state builds a KeyCache: a runtime import would be a loop
+    from api.state import ServiceState
 
 
 @dataclass(frozen=True)
@@ -28,20 +33,27 @@ class Principal:
         return self.role == "manager"
 
 
-MISS = object()  # KeyCache.peek: not cached (or stale)
+class Miss(Enum):
+    """KeyCache.peek's answer when a key is not cached (or stale): an enum
+    member, so ``is MISS`` narrows types."""
+
+    MISS = "miss"
+
+
+MISS = Miss.MISS
 
 
 class KeyCache:
     """Looks API keys up by access key id, caching for a few seconds so a
     signed request costs no extra query; revocation takes effect within ttl."""
 
-    def __init__(self, state, ttl: float = 5.0):
+    def __init__(self, state: ServiceState, ttl: float = 5.0) -> None:
         self.state = state
         self.ttl = ttl
         self._cache: dict[str, tuple[float, tuple[str, str, str] | None]] = {}
         self._lock = threading.Lock()
 
-    def peek(self, akid: str):
+    def peek(self, akid: str) -> tuple[str, str, str] | Miss | None:
         """The cached entry if still fresh, else ``MISS`` (never queries)."""
         with self._lock:
             hit = self._cache.get(akid)
@@ -65,7 +77,7 @@ class KeyCache:
         return value
 
 
-def _check_secret(state, akid: str, secret: str) -> Principal | None:
+def _check_secret(state: ServiceState, akid: str, secret: str) -> Principal | None:
     found = state.keys.get(akid)
     if found is None:
         return None
@@ -75,7 +87,7 @@ def _check_secret(state, akid: str, secret: str) -> Principal | None:
     return Principal(akid, tenant, role)
 
 
-def cached_bearer_principal(state, token: str):
+def cached_bearer_principal(state: ServiceState, token: str) -> Principal | Miss | None:
     """Like ``bearer_principal`` when the key is in the cache (no query, so
     the body guard can call it on the event loop); ``MISS`` otherwise."""
     parsed = keys.parse_bearer(token.strip())
@@ -89,7 +101,7 @@ def cached_bearer_principal(state, token: str):
     return Principal(parsed[0], found[2], found[1])
 
 
-def bearer_principal(state, token: str) -> Principal | None:
+def bearer_principal(state: ServiceState, token: str) -> Principal | None:
     parsed = keys.parse_bearer(token.strip())
     if parsed is None:
         return None
@@ -123,7 +135,7 @@ class SigV4Check:
     declared: str | None
 
     @classmethod
-    def start(cls, state, scope, headers: dict[str, list[str]]) -> "SigV4Check":
+    def start(cls, state: ServiceState, scope: Scope, headers: dict[str, list[str]]) -> SigV4Check:
         """Raises ConnectError (AccessDenied) for what the headers already show."""
         try:
             parsed = sigv4.parse_authorization(headers["authorization"][0])
@@ -177,7 +189,8 @@ class SigV4Check:
 
 def admitted(request: Request) -> Principal | None:
     """The principal ``api.bodyguard`` authenticated for this request."""
-    return request.scope.get("state", {}).get("principal")
+    principal: Principal | None = request.scope.get("state", {}).get("principal")
+    return principal
 
 
 async def connect_principal(request: Request) -> Principal:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import typer
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
 
 from campaigns.files import private_umask
 from campaigns.settings import Settings
 
 
-def _state(database_url: str | None):
+def _state(database_url: str | None) -> tuple[Settings, Engine, sessionmaker[Session]]:
     from campaigns.db import make_engine, migrate, session_factory
 
     settings = Settings.from_env(database_url=database_url)
@@ -69,13 +71,13 @@ def register(app: typer.Typer) -> None:
         from api import keys as api_keys  # the command's implementation: loaded when it runs (cli/main.py)
         from campaigns.db import session_scope
 
-        settings, engine, factory = _state(database_url)
+        settings, _engine, factory = _state(database_url)
         try:
             with session_scope(factory) as s:
                 key = api_keys.create_api_key(s, role=role, tenant=tenant, server_secret=settings.signing_secret(), name=name)
         except ValueError as exc:
             typer.echo(f"error: {exc}", err=True)
-            raise typer.Exit(2)
+            raise typer.Exit(2) from None
         typer.echo(f"api key (bearer):      {key.bearer}")
         typer.echo(f"aws_access_key_id:     {key.access_key_id}")
         typer.echo(f"aws_secret_access_key: {key.secret_access_key}")

@@ -10,8 +10,9 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from campaigns.models import ApiKey, utcnow
@@ -80,4 +81,4 @@ def revoke_api_key(session: Session, *, access_key_id: str) -> bool:
     res = session.execute(
         update(ApiKey).where(ApiKey.access_key_id == access_key_id, ApiKey.revoked_at.is_(None)).values(revoked_at=utcnow())
     )
-    return res.rowcount > 0
+    return int(cast("CursorResult[Any]", res).rowcount) > 0

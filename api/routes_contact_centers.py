@@ -17,6 +17,7 @@ from api.errors import NativeError
 from api.native import Limit, Token, bad_request, page_out, pydantic_details, svc
 from campaigns import repository as repo
 from campaigns.document import Simulation, control_character
+from campaigns.models import ContactCenter
 from compliance.rules import UnknownJurisdiction, builtin_name, builtin_names
 
 router = APIRouter(prefix="/sim", tags=["Native"])
@@ -48,7 +49,7 @@ class ContactCenterIn(BaseModel):
         return value
 
 
-def _cc_out(cc) -> dict:
+def _cc_out(cc: ContactCenter) -> dict[str, Any]:
     return {
         "instanceId": cc.instance_id,
         "name": cc.name,
@@ -95,7 +96,9 @@ def put_contact_center(request: Request, principal: Manager, instance_id: str, b
 @router.get("/contact-centers/{instance_id}", summary="Describe a simulated contact center")
 def get_contact_center(request: Request, principal: Reader, instance_id: str):
     with svc(request).session() as s:
-        return _cc_out(repo.get_contact_center(s, tenant=principal.tenant, instance_id=instance_id))
+        cc = repo.get_contact_center(s, tenant=principal.tenant, instance_id=instance_id)
+        assert cc is not None  # without missing_ok, a missing one raises NotFound (a 404)
+        return _cc_out(cc)
 
 
 @router.delete("/contact-centers/{instance_id}", status_code=204, summary="Delete a simulated contact center")

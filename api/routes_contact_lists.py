@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
@@ -15,12 +15,13 @@ from api.errors import NativeError
 from api.native import Limit, Token, bad_request, page_out, svc
 from campaigns import repository as repo
 from campaigns.document import control_character
+from campaigns.models import Contact, ContactListRow
 from campaigns.uploads import parse_csv_upload
 
 router = APIRouter(prefix="/sim", tags=["Native"])
 MAX_UPLOAD = 50 * 1024 * 1024
 
-def _list_out(row, preview: list | None = None) -> dict:
+def _list_out(row: ContactListRow, preview: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     out = {
         "id": row.id,
         "name": row.name,
@@ -35,7 +36,7 @@ def _list_out(row, preview: list | None = None) -> dict:
     return out
 
 
-def _contact_out(c) -> dict:
+def _contact_out(c: Contact) -> dict[str, Any]:
     out = {"position": c.position, "phone": c.phone, "timeZone": c.time_zone, "region": c.region}
     if c.postcode:
         out["postcode"] = c.postcode

@@ -5,10 +5,12 @@ Files are served only once whole (409 with the run's status before)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import shutil
 import tempfile
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -25,6 +27,7 @@ from api.native import Limit, Token, bad_request, not_found, run_of, run_out, sv
 from campaigns import repository as repo
 from campaigns.document import Simulation
 from campaigns.files import write_atomic
+from campaigns.models import Run
 from compliance import audit as compliance_audit
 from compliance.rules import UnknownJurisdiction, builtin_name, builtin_names, builtin_rules
 from eventlog import row_to_envelope
@@ -34,13 +37,13 @@ router = APIRouter(prefix="/sim", tags=["Native"])
 FINISHED = ("completed", "stopped", "failed")
 
 
-def _run_dir(r) -> Path:
+def _run_dir(r: Run) -> Path:
     if not r.events_dir:
         raise NativeError(409, "NotReady", f"run {r.id} is {r.status}; it has no events yet")
     return Path(r.events_dir)
 
 
-def _finished_dir(r) -> Path:
+def _finished_dir(r: Run) -> Path:
     """The run folder of a finished run whose events.parquet was written;
     409 naming the run's status otherwise. The worker renames the file into
     place before it marks the run finished, so what is served is whole."""
@@ -101,13 +104,13 @@ async def stream_run(request: Request, principal: Reader, run_id: str,
             r = run_of(s, principal, run_id)
             return r.status, r.events_dir, run_out(r)
 
-    status, events_dir, _ = await run_in_threadpool(snapshot)
+    await run_in_threadpool(snapshot)  # an unknown run is a 404 before the stream starts
     try:
         start_line = int(request.headers.get("last-event-id", "0"))
     except ValueError:
         start_line = 0
 
-    async def gen():
+    async def gen() -> AsyncIterator[str]:
         line_no = 0
         reader = None
         last_progress = 0.0
@@ -205,10 +208,9 @@ def _render_plots(d: Path) -> list[str]:
                 if f.is_file() and not f.name.startswith("."):
                     (scratch / f.name).symlink_to(f.resolve())
             render_run_plots(scratch)
-            try:
+            # OSError: another request finished first; its plots are the same.
+            with contextlib.suppress(OSError):
                 os.rename(scratch / "plots", plots)
-            except OSError:
-                pass  # another request finished first: its plots are the same
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
     return sorted(p.stem for p in plots.glob("*.png"))

@@ -32,19 +32,24 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from sqlalchemy import select
 
 from api import livelog
+from api.observability import setup_logging
 from campaigns import repository as repo
 from campaigns.assembly import contacts_from_rows, merge_contact_lists
+from campaigns.contacts import load_contacts
 from campaigns.db import make_engine, session_factory, session_scope
+from campaigns.document import parse_document
 from campaigns.files import atomic_path, private_dir, private_umask, write_atomic
 from campaigns.lifecycle import RUN_TO_CAMPAIGN
 from campaigns.models import Campaign, ContactListRow, Run, RunSegment
 from campaigns.settings import Settings
 from eventbus.runtime import run_sink_for
+from eventlog import EVENT_SCHEMA, iter_envelopes
 
 log = logging.getLogger("api.worker")
 
@@ -59,11 +64,7 @@ class AppendJsonLines:
     def __init__(self, path: Path):
         self.log = livelog.LogWriter(path)
 
-    def write(self, batch) -> None:
-        import pyarrow as pa
-
-        from eventlog import iter_envelopes
-
+    def write(self, batch: pa.RecordBatch) -> None:
         for env in iter_envelopes(pa.Table.from_batches([batch])):
             self.log.write_line(json.dumps(env, separators=(",", ":")).encode())
         self.log.flush()
@@ -77,7 +78,7 @@ class AppendJsonLines:
         self.log.close()
 
 
-def merge_summaries(summaries: list[dict]) -> dict:
+def merge_summaries(summaries: list[dict[str, Any]]) -> dict[str, Any]:
     if len(summaries) == 1:
         return dict(summaries[0])
     out = dict(summaries[-1])
@@ -231,8 +232,6 @@ class Worker:
             return dict(run.document), run.campaign_id, int(run.seed), run_dir
 
     def _run(self) -> str | None:
-        from campaigns.document import parse_document
-
         started = self._start()
         if started is None:
             log.warning("run %s: attempt %s does not hold the lease; not running it", self.run_id, self.epoch)
@@ -314,7 +313,8 @@ class Worker:
         """Play the run's segments: first those an earlier attempt recorded,
         then new ones, each claiming the PENDING requests in the same
         transaction that records it."""
-        from campaigns.contacts import load_contacts
+        # The engine loads in the worker only: the server imports this module
+        # (api.run_executors) and would carry the engine's ~40 MB (measured).
         from dialer import simulate
 
         jsonl = AppendJsonLines(run_dir / livelog.FILE_NAME)
@@ -367,11 +367,7 @@ class Worker:
             bus.shutdown()
         return summaries
 
-    def _finish(self, summaries, run_dir: Path) -> None:
-        import pyarrow.parquet as pq
-
-        from eventlog import EVENT_SCHEMA
-
+    def _finish(self, summaries: list[dict[str, Any]], run_dir: Path) -> None:
         # Every output is written under a temporary name and renamed into
         # place (campaigns.files), before the run is marked finished: a
         # download sees a whole file or none.
@@ -449,8 +445,6 @@ def execute_run(run_id: str, epoch: int, settings: dict[str, Any]) -> str | None
 
 
 def main(argv: list[str] | None = None) -> int:
-    from api.observability import setup_logging
-
     argv = sys.argv[1:] if argv is None else argv
     if len(argv) not in (1, 2):
         print("usage: python -m api.worker RUN_ID [LEASE_EPOCH]", file=sys.stderr)

@@ -76,7 +76,9 @@ def contacts_from_rows(
     cl = from_rows(rows, settings, phone_column="phone")
     if len(cl) == 0:
         return None
-    start = doc.campaign.schedule.start_time
+    schedule = doc.campaign.schedule
+    assert schedule is not None, "a validated document has a schedule"
+    start = schedule.start_time
     expires = np.full(len(cl), np.inf)
     tokens = np.empty(len(cl), dtype=object)
     attrs = cl.attributes or [{} for _ in range(len(cl))]
