@@ -8,14 +8,18 @@ import hmac
 import threading
 import time
 from dataclasses import dataclass
-from typing import Annotated
+from enum import Enum
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.types import Scope
 
-from api import sigv4
+from api import keys, sigv4
 from api.errors import ConnectError, NativeError, access_denied
-from campaigns import repository as repo
+
+if TYPE_CHECKING:  # api.state builds a KeyCache: a runtime import would be a loop
+    from api.state import ServiceState
 
 
 @dataclass(frozen=True)
@@ -29,20 +33,27 @@ class Principal:
         return self.role == "manager"
 
 
-MISS = object()  # KeyCache.peek: not cached (or stale)
+class Miss(Enum):
+    """KeyCache.peek's answer when a key is not cached (or stale): an enum
+    member, so ``is MISS`` narrows types."""
+
+    MISS = "miss"
+
+
+MISS = Miss.MISS
 
 
 class KeyCache:
     """Looks API keys up by access key id, caching for a few seconds so a
     signed request costs no extra query; revocation takes effect within ttl."""
 
-    def __init__(self, state, ttl: float = 5.0):
+    def __init__(self, state: ServiceState, ttl: float = 5.0) -> None:
         self.state = state
         self.ttl = ttl
         self._cache: dict[str, tuple[float, tuple[str, str, str] | None]] = {}
         self._lock = threading.Lock()
 
-    def peek(self, akid: str):
+    def peek(self, akid: str) -> tuple[str, str, str] | Miss | None:
         """The cached entry if still fresh, else ``MISS`` (never queries)."""
         with self._lock:
             hit = self._cache.get(akid)
@@ -57,7 +68,7 @@ class KeyCache:
         if hit and now - hit[0] < self.ttl:
             return hit[1]
         with self.state.session() as s:
-            row = repo.get_api_key(s, access_key_id=akid)
+            row = keys.get_api_key(s, access_key_id=akid)
             value = None if row is None else (row.secret_hash, row.role, row.tenant)
         with self._lock:
             if len(self._cache) > 10_000:
@@ -66,32 +77,32 @@ class KeyCache:
         return value
 
 
-def _check_secret(state, akid: str, secret: str) -> Principal | None:
+def _check_secret(state: ServiceState, akid: str, secret: str) -> Principal | None:
     found = state.keys.get(akid)
     if found is None:
         return None
     secret_hash, role, tenant = found
-    if not hmac.compare_digest(repo.hash_secret(secret), secret_hash):
+    if not hmac.compare_digest(keys.hash_secret(secret), secret_hash):
         return None
     return Principal(akid, tenant, role)
 
 
-def cached_bearer_principal(state, token: str):
+def cached_bearer_principal(state: ServiceState, token: str) -> Principal | Miss | None:
     """Like ``bearer_principal`` when the key is in the cache (no query, so
     the body guard can call it on the event loop); ``MISS`` otherwise."""
-    parsed = repo.parse_bearer(token.strip())
+    parsed = keys.parse_bearer(token.strip())
     if parsed is None:
         return None
     found = state.keys.peek(parsed[0])
     if found is MISS:
         return MISS
-    if found is None or not hmac.compare_digest(repo.hash_secret(parsed[1]), found[0]):
+    if found is None or not hmac.compare_digest(keys.hash_secret(parsed[1]), found[0]):
         return None
     return Principal(parsed[0], found[2], found[1])
 
 
-def bearer_principal(state, token: str) -> Principal | None:
-    parsed = repo.parse_bearer(token.strip())
+def bearer_principal(state: ServiceState, token: str) -> Principal | None:
+    parsed = keys.parse_bearer(token.strip())
     if parsed is None:
         return None
     return _check_secret(state, *parsed)
@@ -124,7 +135,7 @@ class SigV4Check:
     declared: str | None
 
     @classmethod
-    def start(cls, state, scope, headers: dict[str, list[str]]) -> "SigV4Check":
+    def start(cls, state: ServiceState, scope: Scope, headers: dict[str, list[str]]) -> SigV4Check:
         """Raises ConnectError (AccessDenied) for what the headers already show."""
         try:
             parsed = sigv4.parse_authorization(headers["authorization"][0])
@@ -133,8 +144,8 @@ class SigV4Check:
         found = state.keys.get(parsed.access_key_id)
         if found is None:
             raise access_denied("The security token included in the request is invalid: unknown access key id")
-        secret = repo.derive_secret(state.server_secret, parsed.access_key_id)
-        if not hmac.compare_digest(repo.hash_secret(secret), found[0]):
+        secret = keys.derive_secret(state.server_secret, parsed.access_key_id)
+        if not hmac.compare_digest(keys.hash_secret(secret), found[0]):
             raise access_denied("The security token included in the request is invalid")
         raw_path = scope.get("raw_path", b"").decode("latin-1") or scope["path"]
         check = cls(
@@ -178,7 +189,8 @@ class SigV4Check:
 
 def admitted(request: Request) -> Principal | None:
     """The principal ``api.bodyguard`` authenticated for this request."""
-    return request.scope.get("state", {}).get("principal")
+    principal: Principal | None = request.scope.get("state", {}).get("principal")
+    return principal
 
 
 async def connect_principal(request: Request) -> Principal:

@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from api.arns import campaign_arn
 from api.auth import Principal
 from api.errors import invalid_state, not_found, validation
 from api.state import ServiceState
@@ -23,6 +24,7 @@ from campaigns import lifecycle
 from campaigns import repository as repo
 from campaigns.document import ConnectCampaign
 from campaigns.models import Campaign
+from campaigns.tenants import account_for
 from eventlog.timestamps import parse_iso_utc
 
 _TAG_KEY = re.compile(r"^(?!aws:)[a-zA-Z+\-=._:/]+$")
@@ -90,7 +92,7 @@ def load(session: Session, principal: Principal, campaign_id: str, *, for_update
 
 
 def arn(state: ServiceState, campaign: Campaign) -> str:
-    return repo.campaign_arn(region=state.settings.region, tenant=campaign.tenant, campaign_id=campaign.id)
+    return campaign_arn(region=state.settings.region, tenant=campaign.tenant, campaign_id=campaign.id)
 
 
 def describe(state: ServiceState, campaign: Campaign) -> dict[str, Any]:
@@ -196,7 +198,7 @@ def campaign_from_arn(session: Session, state: ServiceState, principal: Principa
     m = re.fullmatch(r"arn:aws:connect-campaigns:([a-z0-9-]+):(\d{12}):campaign/([-:/a-zA-Z0-9]+)", arn_value)
     if not m:
         raise validation(f"not a campaign ARN: {arn_value[:200]!r}")
-    if m.group(2) != repo.account_for(principal.tenant):
+    if m.group(2) != account_for(principal.tenant):
         raise not_found(f"resource {arn_value} not found")
     return load(session, principal, m.group(3))
 

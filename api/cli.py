@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import typer
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
 
 from campaigns.files import private_umask
 from campaigns.settings import Settings
 
 
-def _state(database_url: str | None):
+def _state(database_url: str | None) -> tuple[Settings, Engine, sessionmaker[Session]]:
     from campaigns.db import make_engine, migrate, session_factory
 
     settings = Settings.from_env(database_url=database_url)
@@ -66,16 +68,16 @@ def register(app: typer.Typer) -> None:
         database_url: str = typer.Option(None, help="SQLAlchemy URL (default: DIALER_DATABASE_URL or the SQLite file)."),
     ) -> None:
         """Create a key and print it once (it is stored hashed)."""
-        from campaigns import repository as repo
+        from api import keys as api_keys  # the command's implementation: loaded when it runs (cli/main.py)
         from campaigns.db import session_scope
 
-        settings, engine, factory = _state(database_url)
+        settings, _engine, factory = _state(database_url)
         try:
             with session_scope(factory) as s:
-                key = repo.create_api_key(s, role=role, tenant=tenant, server_secret=settings.signing_secret(), name=name)
+                key = api_keys.create_api_key(s, role=role, tenant=tenant, server_secret=settings.signing_secret(), name=name)
         except ValueError as exc:
             typer.echo(f"error: {exc}", err=True)
-            raise typer.Exit(2)
+            raise typer.Exit(2) from None
         typer.echo(f"api key (bearer):      {key.bearer}")
         typer.echo(f"aws_access_key_id:     {key.access_key_id}")
         typer.echo(f"aws_secret_access_key: {key.secret_access_key}")
@@ -85,24 +87,24 @@ def register(app: typer.Typer) -> None:
     @keys.command("list")
     def keys_list(database_url: str = typer.Option(None), tenant: str = typer.Option(None)) -> None:
         """List keys (ids, roles, tenants; never secrets)."""
-        from campaigns import repository as repo
+        from api import keys as api_keys  # the command's implementation: loaded when it runs (cli/main.py)
         from campaigns.db import session_scope
 
         _settings, _engine, factory = _state(database_url)
         with session_scope(factory) as s:
-            for k in repo.list_api_keys(s, tenant=tenant):
+            for k in api_keys.list_api_keys(s, tenant=tenant):
                 status = "revoked" if k.revoked_at else "active"
                 typer.echo(f"{k.access_key_id}  {k.role:8s} {k.tenant:16s} {status:8s} {k.name or ''}")
 
     @keys.command("revoke")
     def keys_revoke(access_key_id: str, database_url: str = typer.Option(None)) -> None:
         """Revoke a key by its access key id."""
-        from campaigns import repository as repo
+        from api import keys as api_keys  # the command's implementation: loaded when it runs (cli/main.py)
         from campaigns.db import session_scope
 
         _settings, _engine, factory = _state(database_url)
         with session_scope(factory) as s:
-            ok = repo.revoke_api_key(s, access_key_id=access_key_id)
+            ok = api_keys.revoke_api_key(s, access_key_id=access_key_id)
         if not ok:
             typer.echo(f"no active key {access_key_id}", err=True)
             raise typer.Exit(1)

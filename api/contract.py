@@ -144,7 +144,7 @@ def install(app: FastAPI) -> None:
             if not route.include_in_schema:
                 continue
             connect = is_connect_path(route.path_format)
-            for method in route.methods:
+            for method in route.methods or ():
                 op = schema["paths"].get(route.path_format, {}).get(method.lower())
                 if op is None:
                     continue

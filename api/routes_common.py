@@ -42,17 +42,17 @@ def empty() -> Response:
 def add_tag_routes(router: APIRouter, summary_suffix: str = "") -> None:
     """ListTagsForResource, TagResource, UntagResource on ``router``."""
 
-    @router.get("/tags/{arn:path}", summary=f"ListTagsForResource{summary_suffix}", response_model=None)
-    def list_tags(request: Request, principal: ConnectReader, arn: str) -> dict[str, Any]:
+    @router.get("/tags/{arn:path}", summary=f"ListTagsForResource{summary_suffix}")
+    def list_tags(request: Request, principal: ConnectReader, arn: str):
         return ops.list_tags(svc(request), principal, arn)
 
     @router.post("/tags/{arn:path}", summary=f"TagResource{summary_suffix}")
-    def tag_resource(request: Request, principal: ConnectManager, arn: str, body: JsonBody) -> Response:
+    def tag_resource(request: Request, principal: ConnectManager, arn: str, body: JsonBody):
         ops.tag_resource(svc(request), principal, arn, body)
         return empty()
 
     @router.delete("/tags/{arn:path}", summary=f"UntagResource{summary_suffix}")
-    def untag_resource(request: Request, principal: ConnectManager, arn: str, tagKeys: Annotated[list[str], Query()]) -> Response:
+    def untag_resource(request: Request, principal: ConnectManager, arn: str, tagKeys: Annotated[list[str], Query()]):
         ops.untag_resource(svc(request), principal, arn, tagKeys)
         return empty()
 
@@ -61,7 +61,7 @@ def add_transition_routes(router: APIRouter, summary_suffix: str = "", name_suff
     """StartCampaign, PauseCampaign, ResumeCampaign, StopCampaign on ``router``."""
 
     def make(action: str) -> Callable[..., Response]:
-        def handler(request: Request, principal: ConnectManager, id: str) -> Response:
+        def handler(request: Request, principal: ConnectManager, id: str):
             state = svc(request)
             with state.session() as s:
                 ops.transition(s, state, principal, id, action)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Request
 
 from api import campaign_ops as ops
 from api.auth import ConnectManager, ConnectReader
@@ -93,8 +93,8 @@ def _check_v1_id(id: str) -> None:
         raise validation("id must be at most 256 characters")
 
 
-@router.put("/campaigns", summary="CreateCampaign (v1)", response_model=None)
-def create_campaign(request: Request, principal: ConnectManager, body: JsonBody) -> dict[str, Any]:
+@router.put("/campaigns", summary="CreateCampaign (v1)")
+def create_campaign(request: Request, principal: ConnectManager, body: JsonBody):
     for key in ("name", "connectInstanceId", "dialerConfig", "outboundCallConfig"):
         if key not in body:
             raise validation(f"{key} is required")
@@ -114,21 +114,21 @@ def create_campaign(request: Request, principal: ConnectManager, body: JsonBody)
         return {"id": c.id, "arn": ops.arn(state, c), "tags": repo.tags_of(c)}
 
 
-@router.get("/campaigns/{id}", summary="DescribeCampaign (v1)", response_model=None)
-def describe_campaign(request: Request, principal: ConnectReader, id: str) -> dict[str, Any]:
+@router.get("/campaigns/{id}", summary="DescribeCampaign (v1)")
+def describe_campaign(request: Request, principal: ConnectReader, id: str):
     state = svc(request)
     with state.session() as s:
         return {"campaign": v1_campaign(state, ops.load(s, principal, id))}
 
 
 @router.delete("/campaigns/{id}", summary="DeleteCampaign (v1)")
-def delete_campaign(request: Request, principal: ConnectManager, id: str) -> Response:
+def delete_campaign(request: Request, principal: ConnectManager, id: str):
     ops.delete_campaign(svc(request), principal, id)
     return empty()
 
 
-@router.post("/campaigns-summary", summary="ListCampaigns (v1)", response_model=None)
-def list_campaigns(request: Request, principal: ConnectReader, body: OptBody = None) -> dict[str, Any]:
+@router.post("/campaigns-summary", summary="ListCampaigns (v1)")
+def list_campaigns(request: Request, principal: ConnectReader, body: OptBody = None):
     body = body or {}
     state = svc(request)
     instance = ops.parse_filters(body.get("filters"))
@@ -142,15 +142,15 @@ def list_campaigns(request: Request, principal: ConnectReader, body: OptBody = N
     return out
 
 
-@router.get("/campaigns/{id}/state", summary="GetCampaignState (v1)", response_model=None)
-def get_campaign_state(request: Request, principal: ConnectReader, id: str) -> dict[str, Any]:
+@router.get("/campaigns/{id}/state", summary="GetCampaignState (v1)")
+def get_campaign_state(request: Request, principal: ConnectReader, id: str):
     state = svc(request)
     with state.session() as s:
         return {"state": v1_state(ops.load(s, principal, id).state)}
 
 
-@router.post("/campaigns-state", summary="GetCampaignStateBatch (v1)", response_model=None)
-def get_campaign_state_batch(request: Request, principal: ConnectReader, body: JsonBody) -> dict[str, Any]:
+@router.post("/campaigns-state", summary="GetCampaignStateBatch (v1)")
+def get_campaign_state_batch(request: Request, principal: ConnectReader, body: JsonBody):
     state = svc(request)
     with state.session() as s:
         out = ops.state_batch(s, principal, body.get("campaignIds"))
@@ -163,7 +163,7 @@ add_transition_routes(router, " (v1)", "_v1")
 
 
 @router.post("/campaigns/{id}/name", summary="UpdateCampaignName (v1)")
-def update_name(request: Request, principal: ConnectManager, id: str, body: JsonBody) -> Response:
+def update_name(request: Request, principal: ConnectManager, id: str, body: JsonBody):
     if "name" not in body:
         raise validation("name is required")
     state = svc(request)
@@ -173,7 +173,7 @@ def update_name(request: Request, principal: ConnectManager, id: str, body: Json
 
 
 @router.post("/campaigns/{id}/dialer-config", summary="UpdateCampaignDialerConfig (v1)")
-def update_dialer_config(request: Request, principal: ConnectManager, id: str, body: JsonBody) -> Response:
+def update_dialer_config(request: Request, principal: ConnectManager, id: str, body: JsonBody):
     if "dialerConfig" not in body:
         raise validation("dialerConfig is required")
     state = svc(request)
@@ -186,7 +186,7 @@ def update_dialer_config(request: Request, principal: ConnectManager, id: str, b
 
 
 @router.post("/campaigns/{id}/outbound-call-config", summary="UpdateCampaignOutboundCallConfig (v1)")
-def update_outbound_call_config(request: Request, principal: ConnectManager, id: str, body: JsonBody) -> Response:
+def update_outbound_call_config(request: Request, principal: ConnectManager, id: str, body: JsonBody):
     call = {k: body[k] for k in ("connectContactFlowId", "connectSourcePhoneNumber", "answerMachineDetectionConfig") if k in body}
     state = svc(request)
     with state.session() as s:
@@ -203,8 +203,8 @@ def _v1_phone(req: dict[str, Any]) -> tuple[Any, Any]:
     return req["phoneNumber"], req.get("attributes")
 
 
-@router.put("/campaigns/{id}/dial-requests", summary="PutDialRequestBatch (v1)", response_model=None)
-def put_dial_request_batch(request: Request, principal: ConnectManager, id: str, body: JsonBody) -> dict[str, Any]:
+@router.put("/campaigns/{id}/dial-requests", summary="PutDialRequestBatch (v1)")
+def put_dial_request_batch(request: Request, principal: ConnectManager, id: str, body: JsonBody):
     state = svc(request)
     with state.session() as s:
         return ops.put_requests(s, state, principal, id, body.get("dialRequests"), phone_of=_v1_phone)

@@ -19,29 +19,29 @@ router = APIRouter(prefix="/v2", tags=["Connect v2"])
 
 
 
-@router.put("/campaigns", summary="CreateCampaign", response_model=None)
-def create_campaign(request: Request, principal: ConnectManager, body: JsonBody) -> dict[str, Any]:
+@router.put("/campaigns", summary="CreateCampaign")
+def create_campaign(request: Request, principal: ConnectManager, body: JsonBody):
     state = svc(request)
     with state.session() as s:
         c = ops.create(s, state, principal, body)
         return {"id": c.id, "arn": ops.arn(state, c), "tags": repo.tags_of(c)}
 
 
-@router.get("/campaigns/{id}", summary="DescribeCampaign", response_model=None)
-def describe_campaign(request: Request, principal: ConnectReader, id: str) -> dict[str, Any]:
+@router.get("/campaigns/{id}", summary="DescribeCampaign")
+def describe_campaign(request: Request, principal: ConnectReader, id: str):
     state = svc(request)
     with state.session() as s:
         return {"campaign": ops.describe(state, ops.load(s, principal, id))}
 
 
 @router.delete("/campaigns/{id}", summary="DeleteCampaign")
-def delete_campaign(request: Request, principal: ConnectManager, id: str) -> Response:
+def delete_campaign(request: Request, principal: ConnectManager, id: str):
     ops.delete_campaign(svc(request), principal, id)
     return empty()
 
 
-@router.post("/campaigns-summary", summary="ListCampaigns", response_model=None)
-def list_campaigns(request: Request, principal: ConnectReader, body: OptBody = None) -> dict[str, Any]:
+@router.post("/campaigns-summary", summary="ListCampaigns")
+def list_campaigns(request: Request, principal: ConnectReader, body: OptBody = None):
     body = body or {}
     state = svc(request)
     instance = ops.parse_filters(body.get("filters"))
@@ -51,15 +51,15 @@ def list_campaigns(request: Request, principal: ConnectReader, body: OptBody = N
         )
 
 
-@router.get("/campaigns/{id}/state", summary="GetCampaignState", response_model=None)
-def get_campaign_state(request: Request, principal: ConnectReader, id: str) -> dict[str, Any]:
+@router.get("/campaigns/{id}/state", summary="GetCampaignState")
+def get_campaign_state(request: Request, principal: ConnectReader, id: str):
     state = svc(request)
     with state.session() as s:
         return {"state": ops.load(s, principal, id).state}
 
 
-@router.post("/campaigns-state", summary="GetCampaignStateBatch", response_model=None)
-def get_campaign_state_batch(request: Request, principal: ConnectReader, body: JsonBody) -> dict[str, Any]:
+@router.post("/campaigns-state", summary="GetCampaignStateBatch")
+def get_campaign_state_batch(request: Request, principal: ConnectReader, body: JsonBody):
     state = svc(request)
     with state.session() as s:
         return ops.state_batch(s, principal, body.get("campaignIds"))
@@ -69,7 +69,7 @@ add_transition_routes(router)
 
 
 def _update(field: str, name: str) -> Callable[..., Response]:
-    def handler(request: Request, principal: ConnectManager, id: str, body: JsonBody) -> Response:
+    def handler(request: Request, principal: ConnectManager, id: str, body: JsonBody):
         if field not in body:
             raise validation(f"{field} is required")
         if body[field] is None:
@@ -109,7 +109,7 @@ def _require_channel(name: str, value: str) -> None:
 
 
 @router.delete("/campaigns/{id}/channel-subtype-config", summary="DeleteCampaignChannelSubtypeConfig")
-def delete_channel_subtype_config(request: Request, principal: ConnectManager, id: str, channelSubtype: Literal["TELEPHONY", "SMS", "EMAIL", "WHATSAPP"] = Query(...)) -> Response:
+def delete_channel_subtype_config(request: Request, principal: ConnectManager, id: str, channelSubtype: Literal["TELEPHONY", "SMS", "EMAIL", "WHATSAPP"] = Query(...)):
     _require_channel("channelSubtype", channelSubtype)
     state = svc(request)
     with state.session() as s:
@@ -122,7 +122,7 @@ def delete_channel_subtype_config(request: Request, principal: ConnectManager, i
 
 @router.delete("/campaigns/{id}/communication-time", summary="DeleteCampaignCommunicationTime")
 def delete_communication_time(request: Request, principal: ConnectManager, id: str,
-                              config: Literal["TELEPHONY", "SMS", "EMAIL", "WHATSAPP"] = Query(...)) -> Response:
+                              config: Literal["TELEPHONY", "SMS", "EMAIL", "WHATSAPP"] = Query(...)):
     _require_channel("config", config)
     state = svc(request)
     with state.session() as s:
@@ -137,7 +137,7 @@ def delete_communication_time(request: Request, principal: ConnectManager, id: s
 
 @router.delete("/campaigns/{id}/communication-limits", summary="DeleteCampaignCommunicationLimits")
 def delete_communication_limits(request: Request, principal: ConnectManager, id: str,
-                                config: Literal["ALL_CHANNEL_SUBTYPES"] = Query(...)) -> Response:
+                                config: Literal["ALL_CHANNEL_SUBTYPES"] = Query(...)):
     if config != "ALL_CHANNEL_SUBTYPES":
         raise validation("config must be ALL_CHANNEL_SUBTYPES")
     state = svc(request)
@@ -151,7 +151,7 @@ def delete_communication_limits(request: Request, principal: ConnectManager, id:
 
 
 @router.delete("/campaigns/{id}/entry-limits", summary="DeleteCampaignEntryLimits")
-def delete_entry_limits(request: Request, principal: ConnectManager, id: str) -> Response:
+def delete_entry_limits(request: Request, principal: ConnectManager, id: str):
     state = svc(request)
     with state.session() as s:
         ops.load(s, principal, id)
@@ -169,8 +169,8 @@ def _v2_phone(req: dict[str, Any]) -> tuple[Any, Any]:
     return tel["destinationPhoneNumber"], tel.get("attributes")
 
 
-@router.put("/campaigns/{id}/outbound-requests", summary="PutOutboundRequestBatch", response_model=None)
-def put_outbound_request_batch(request: Request, principal: ConnectManager, id: str, body: JsonBody) -> dict[str, Any]:
+@router.put("/campaigns/{id}/outbound-requests", summary="PutOutboundRequestBatch")
+def put_outbound_request_batch(request: Request, principal: ConnectManager, id: str, body: JsonBody):
     state = svc(request)
     with state.session() as s:
         return ops.put_requests(s, state, principal, id, body.get("outboundRequests"), phone_of=_v2_phone)

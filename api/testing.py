@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import httpx
 
 if TYPE_CHECKING:
-    from campaigns.repository import NewKey
+    from api.keys import NewKey
 
 PG_ENV = "DIALER_TEST_POSTGRES_URL"
 SECRET = "test-server-secret"
@@ -73,7 +73,7 @@ def free_port() -> int:
 
 def make_keys(url: str, *specs: tuple[str, str], secret: str = SECRET) -> list[NewKey]:
     """Create keys (role, tenant) directly in the database."""
-    from campaigns import repository as repo
+    from api import keys
     from campaigns.db import make_engine, migrate, session_factory, session_scope
 
     engine = make_engine(url)
@@ -81,7 +81,7 @@ def make_keys(url: str, *specs: tuple[str, str], secret: str = SECRET) -> list[N
     out = []
     with session_scope(session_factory(engine)) as s:
         for role, tenant in specs:
-            out.append(repo.create_api_key(s, role=role, tenant=tenant, server_secret=secret))
+            out.append(keys.create_api_key(s, role=role, tenant=tenant, server_secret=secret))
     engine.dispose()
     return out
 

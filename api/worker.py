@@ -28,23 +28,28 @@ import sys
 import threading
 import time
 import traceback
-from datetime import UTC, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import numpy as np
+import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from sqlalchemy import select
 
 from api import livelog
+from api.observability import setup_logging
 from campaigns import repository as repo
+from campaigns.assembly import contacts_from_rows, merge_contact_lists
+from campaigns.contacts import load_contacts
 from campaigns.db import make_engine, session_factory, session_scope
+from campaigns.document import parse_document
 from campaigns.files import atomic_path, private_dir, private_umask, write_atomic
 from campaigns.lifecycle import RUN_TO_CAMPAIGN
 from campaigns.models import Campaign, ContactListRow, Run, RunSegment
 from campaigns.settings import Settings
 from eventbus.runtime import run_sink_for
+from eventlog import EVENT_SCHEMA, iter_envelopes
 
 log = logging.getLogger("api.worker")
 
@@ -59,11 +64,7 @@ class AppendJsonLines:
     def __init__(self, path: Path):
         self.log = livelog.LogWriter(path)
 
-    def write(self, batch) -> None:
-        import pyarrow as pa
-
-        from eventlog import iter_envelopes
-
+    def write(self, batch: pa.RecordBatch) -> None:
         for env in iter_envelopes(pa.Table.from_batches([batch])):
             self.log.write_line(json.dumps(env, separators=(",", ":")).encode())
         self.log.flush()
@@ -77,88 +78,7 @@ class AppendJsonLines:
         self.log.close()
 
 
-def merge_contact_lists(a, b):
-    """Concatenate two ContactLists (group indices of ``b`` shifted)."""
-    if a is None:
-        return b
-    if b is None:
-        return a
-    from campaigns.contacts import ContactList
-
-    def col(x, name, fill):
-        v = getattr(x, name)
-        return v if v is not None else np.array([fill] * len(x), dtype=object if fill is None or isinstance(fill, str) else float)
-
-    postcode = None
-    if a.postcode is not None or b.postcode is not None:
-        postcode = np.concatenate([col(a, "postcode", None), col(b, "postcode", None)])
-    attributes = None
-    if a.attributes is not None or b.attributes is not None:
-        attributes = (a.attributes or [{}] * len(a)) + (b.attributes or [{}] * len(b))
-    expires = None
-    if a.expires_at is not None or b.expires_at is not None:
-        expires = np.concatenate([col(a, "expires_at", np.inf).astype(float), col(b, "expires_at", np.inf).astype(float)])
-    tokens = None
-    if a.client_token is not None or b.client_token is not None:
-        tokens = np.concatenate([col(a, "client_token", None), col(b, "client_token", None)])
-    return ContactList(
-        phone=np.concatenate([a.phone, b.phone]).astype(np.int64),
-        group=np.concatenate([a.group, b.group + len(a.groups)]).astype(np.int32),
-        groups=list(a.groups) + list(b.groups),
-        postcode=postcode,
-        attributes=attributes,
-        rejected=list(a.rejected) + list(b.rejected),
-        expires_at=expires,
-        client_token=tokens,
-    )
-
-
-def contacts_from_rows(doc, list_rows, requests):
-    """A ContactList of stored contacts and outbound requests, with
-    ``expires_at`` (seconds since the schedule start) and ``client_token``."""
-    from campaigns.contacts import from_rows, zone_settings
-
-    settings = zone_settings(doc)
-    rows = []
-    for c in list_rows:
-        row = {"phone": c.phone, "_req": -1}
-        if c.explicit_zone:
-            row["time_zone"] = c.explicit_zone
-        if c.postcode:
-            row["postcode"] = c.postcode
-        if c.attributes:
-            row.update({k: v for k, v in c.attributes.items() if k not in ("phone", "_req")})
-        rows.append(row)
-    for i, r in enumerate(requests):
-        row = {"phone": r.phone, "_req": i}
-        if r.attributes:
-            row.update({k: v for k, v in r.attributes.items() if k not in ("phone", "_req")})
-        rows.append(row)
-    if not rows:
-        return None
-    cl = from_rows(rows, settings, phone_column="phone")
-    if len(cl) == 0:
-        return None
-    start = doc.campaign.schedule.start_time
-    expires = np.full(len(cl), np.inf)
-    tokens = np.empty(len(cl), dtype=object)
-    attrs = cl.attributes or [{} for _ in range(len(cl))]
-    for i, a in enumerate(attrs):
-        k = int(a.pop("_req", -1))
-        if k >= 0:
-            req = requests[k]
-            exp = req.expiration_time
-            if exp.tzinfo is None:
-                exp = exp.replace(tzinfo=UTC)
-            expires[i] = (exp - start).total_seconds()
-            tokens[i] = req.client_token
-    cl.attributes = attrs if any(attrs) else None
-    cl.expires_at = expires
-    cl.client_token = tokens
-    return cl
-
-
-def merge_summaries(summaries: list[dict]) -> dict:
+def merge_summaries(summaries: list[dict[str, Any]]) -> dict[str, Any]:
     if len(summaries) == 1:
         return dict(summaries[0])
     out = dict(summaries[-1])
@@ -312,8 +232,6 @@ class Worker:
             return dict(run.document), run.campaign_id, int(run.seed), run_dir
 
     def _run(self) -> str | None:
-        from campaigns.document import parse_document
-
         started = self._start()
         if started is None:
             log.warning("run %s: attempt %s does not hold the lease; not running it", self.run_id, self.epoch)
@@ -395,7 +313,8 @@ class Worker:
         """Play the run's segments: first those an earlier attempt recorded,
         then new ones, each claiming the PENDING requests in the same
         transaction that records it."""
-        from campaigns.contacts import load_contacts
+        # The engine loads in the worker only: the server imports this module
+        # (api.run_executors) and would carry the engine's ~40 MB (measured).
         from dialer import simulate
 
         jsonl = AppendJsonLines(run_dir / livelog.FILE_NAME)
@@ -448,11 +367,7 @@ class Worker:
             bus.shutdown()
         return summaries
 
-    def _finish(self, summaries, run_dir: Path) -> None:
-        import pyarrow.parquet as pq
-
-        from eventlog import EVENT_SCHEMA
-
+    def _finish(self, summaries: list[dict[str, Any]], run_dir: Path) -> None:
         # Every output is written under a temporary name and renamed into
         # place (campaigns.files), before the run is marked finished: a
         # download sees a whole file or none.
@@ -530,8 +445,6 @@ def execute_run(run_id: str, epoch: int, settings: dict[str, Any]) -> str | None
 
 
 def main(argv: list[str] | None = None) -> int:
-    from api.observability import setup_logging
-
     argv = sys.argv[1:] if argv is None else argv
     if len(argv) not in (1, 2):
         print("usage: python -m api.worker RUN_ID [LEASE_EPOCH]", file=sys.stderr)

@@ -22,8 +22,7 @@ import pyarrow as pa
 from sqlalchemy.engine import Engine
 
 from campaigns.models import Run
-from campaigns.repository import account_for
-
+from campaigns.tenants import account_for
 from eventbus.bus import Bus, Chaos, with_replay_name
 from eventbus.delivery import Backoff
 from eventbus.store import Store

@@ -138,20 +138,3 @@ def test_runs_progress_and_lookup(db):
         assert repo.list_runs(s, tenant="t", status="running").total == 1
         with pytest.raises(repo.NotFound):
             repo.get_run(s, tenant="x", run_id=rid)
-
-
-def test_api_keys_are_stored_hashed(db):
-    with session_scope(db) as s:
-        k = repo.create_api_key(s, role="manager", tenant="t", server_secret="srv")
-    with session_scope(db) as s:
-        row = repo.get_api_key(s, access_key_id=k.access_key_id)
-        assert row.secret_hash == repo.hash_secret(k.secret_access_key)
-        assert k.secret_access_key not in (row.secret_hash, row.access_key_id)
-        assert repo.derive_secret("srv", k.access_key_id) == k.secret_access_key
-        assert repo.parse_bearer(k.bearer) == (k.access_key_id, k.secret_access_key)
-        assert repo.revoke_api_key(s, access_key_id=k.access_key_id)
-    with session_scope(db) as s:
-        assert repo.get_api_key(s, access_key_id=k.access_key_id) is None
-    with pytest.raises(ValueError):
-        with session_scope(db) as s:
-            repo.create_api_key(s, role="root", server_secret="srv")
