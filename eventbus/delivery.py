@@ -27,8 +27,9 @@ import queue
 import random
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from eventbus.targets import DeliveryError, HttpSender, NatsSender, QueueSender, RedisSender
 
@@ -41,7 +42,7 @@ class RetryPolicy:
     max_age_s: float = 86_400.0
 
     @classmethod
-    def from_target(cls, target: dict) -> "RetryPolicy":
+    def from_target(cls, target: dict[str, Any]) -> RetryPolicy:
         rp = target.get("RetryPolicy") or {}
         return cls(int(rp.get("MaximumRetryAttempts", 185)), float(rp.get("MaximumEventAgeInSeconds", 86_400)))
 
@@ -60,7 +61,7 @@ class Backoff:
 
 @dataclass
 class Delivery:
-    event: dict
+    event: dict[str, Any]
     body: str
     rule_arn: str
     target_arn: str

@@ -15,7 +15,7 @@ class Num(float):
 
     __slots__ = ("text",)
 
-    def __new__(cls, text: str) -> "Num":
+    def __new__(cls, text: str) -> Num:
         obj = super().__new__(cls, float(text))
         obj.text = text
         return obj

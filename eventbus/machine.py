@@ -22,7 +22,8 @@ one rule on the same array element, as EventBridge does.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable
+from typing import Any
 
 from eventbus.evaluate import flatten, match_subrule
 from eventbus.jsonvalues import comparable
@@ -75,7 +76,7 @@ def _getter(path: str) -> Callable[[Any], Any]:
     n = len(segs)
     keys = [[".".join(segs[i:j]) if j > i else "" for j in range(n + 1)] for i in range(n)]
 
-    def search(node: dict, i: int, out: list) -> bool:
+    def search(node: dict[str, Any], i: int, out: list) -> bool:
         deep = False
         for j in range(i + 1, n + 1):
             k = keys[i][j]
@@ -125,7 +126,7 @@ def _getter(path: str) -> Callable[[Any], Any]:
 
 
 class _PathIndex:
-    __slots__ = ("path", "get", "exact", "prefixes", "tests", "present", "absent")
+    __slots__ = ("absent", "exact", "get", "path", "prefixes", "present", "tests")
 
     def __init__(self, path: str):
         self.path = path
@@ -151,7 +152,7 @@ class RuleSet:
     def __len__(self) -> int:
         return len(self._patterns)
 
-    def add(self, key: Hashable, pattern: Pattern | str | dict) -> None:
+    def add(self, key: Hashable, pattern: Pattern | str | dict[str, Any]) -> None:
         self._patterns[key] = pattern if isinstance(pattern, Pattern) else compile_pattern(pattern)
         self._dirty = True
 

@@ -197,9 +197,7 @@ class Numeric(Matcher):
         x = float(v)
         if self.low is not None and (x <= self.low if self.low_open else x < self.low):
             return False
-        if self.high is not None and (x >= self.high if self.high_open else x > self.high):
-            return False
-        return True
+        return not (self.high is not None and (x >= self.high if self.high_open else x > self.high))
 
 
 @dataclass(frozen=True)

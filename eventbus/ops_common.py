@@ -4,7 +4,7 @@ pattern checks and paging."""
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, ClassVar
 
 from eventbus.pattern import MAX_PATTERN_CHARS, InvalidPatternError, Pattern, compile_pattern
 
@@ -13,7 +13,7 @@ BUS_NAME = re.compile(r"^[/\.\-_A-Za-z0-9]{1,256}$")
 
 
 class EventsError(Exception):
-    STATUS = {"ResourceNotFoundException": 400, "InternalException": 500}
+    STATUS: ClassVar[dict[str, int]] = {"ResourceNotFoundException": 400, "InternalException": 500}
 
     def __init__(self, code: str, message: str):
         super().__init__(message)
@@ -33,7 +33,7 @@ def not_found(msg: str) -> EventsError:
     return EventsError("ResourceNotFoundException", msg)
 
 
-def check_name(body: dict, field: str, pattern: re.Pattern = NAME, required: bool = True) -> str | None:
+def check_name(body: dict[str, Any], field: str, pattern: re.Pattern = NAME, required: bool = True) -> str | None:
     v = body.get(field)
     if v is None:
         if required:
@@ -69,7 +69,7 @@ def compile_or_raise(raw: Any) -> Pattern:
         raise EventsError("InvalidEventPatternException", str(exc)) from None
 
 
-def page(body: dict, key: str, items: list) -> dict:
+def page(body: dict[str, Any], key: str, items: list) -> dict[str, Any]:
     limit = body.get("Limit") or 100
     if not isinstance(limit, int) or not 1 <= limit <= 100:
         raise validation(f"Limit must be 1..100, got {limit!r}")
@@ -80,7 +80,7 @@ def page(body: dict, key: str, items: list) -> dict:
             start = int(token)
         except ValueError:
             raise validation(f"NextToken {token!r} is not valid") from None
-    out: dict = {key: items[start : start + limit]}
+    out: dict[str, Any] = {key: items[start : start + limit]}
     if start + limit < len(items):
         out["NextToken"] = str(start + limit)
     return out

@@ -69,7 +69,7 @@ class Pattern:
         return {p for s in self.subrules for p in s}
 
 
-def compile_pattern(pattern: str | dict) -> Pattern:
+def compile_pattern(pattern: str | dict[str, Any]) -> Pattern:
     """Validate an event pattern (JSON text or a parsed mapping)."""
     if isinstance(pattern, str):
         text = pattern
@@ -93,7 +93,7 @@ def _join(path: tuple[str, ...], name: str) -> str:
     return ".".join((*path, name))
 
 
-def _parse_object(obj: dict, path: tuple[str, ...], rules: list, in_or: bool) -> None:
+def _parse_object(obj: dict[str, Any], path: tuple[str, ...], rules: list, in_or: bool) -> None:
     if not obj:
         _barf("Empty objects are not allowed")
     for name, value in obj.items():
@@ -147,12 +147,12 @@ def _write_rules(rules: list, name: str, values: list) -> None:
         rule[name] = tuple(matchers)
 
 
-def _only_key(expr: dict, message: str = "Only one key allowed in match expression") -> None:
+def _only_key(expr: dict[str, Any], message: str = "Only one key allowed in match expression") -> None:
     if len(expr) > 1:
         _barf(message)
 
 
-def _match_expression(expr: dict) -> Matcher:
+def _match_expression(expr: dict[str, Any]) -> Matcher:
     if not expr:
         _barf("Match expression name not found")
     kind, value = next(iter(expr.items()))
@@ -199,7 +199,7 @@ def _one_expression(kind: str, value: Any) -> Matcher:
     raise AssertionError  # unreachable
 
 
-def _affix_ignore_case(kind: str, value: dict) -> Matcher:
+def _affix_ignore_case(kind: str, value: dict[str, Any]) -> Matcher:
     if not value:
         _barf(f"{kind.title()} expression name not found")
     op, text = next(iter(value.items()))
@@ -418,4 +418,4 @@ def wildcard_complexity(tokens: list[int | None]) -> int:
     return best
 
 
-__all__ = ["InvalidPatternError", "Pattern", "compile_pattern", "Num"]
+__all__ = ["InvalidPatternError", "Num", "Pattern", "compile_pattern"]

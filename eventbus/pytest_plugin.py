@@ -45,7 +45,7 @@ def bus_events():
     buses: list[Bus] = []
     count = [0]
 
-    def make(pattern: dict | str, *, bus: Bus | None = None, **target_options: Any) -> Collector:
+    def make(pattern: dict[str, Any] | str, *, bus: Bus | None = None, **target_options: Any) -> Collector:
         if bus is None:
             bus = Bus()
             buses.append(bus)
