@@ -69,8 +69,8 @@ class Transform:
     """One target's input shaping, checked when the target is put."""
 
     input: str | None = None
-    input_path: list | None = None
-    paths: dict[str, list] | None = None
+    input_path: list[Any] | None = None
+    paths: dict[str, list[Any]] | None = None
     template: str | None = None
 
     @classmethod
