@@ -105,7 +105,7 @@ class Bus:
         env: Environment | None = None,
         speed: float | None = None,
         chaos: Chaos | None = None,
-        archive: Callable[[list[tuple[str, datetime, dict[str, Any]]]], None] | None = None,
+        archive: Callable[[list[tuple[str, datetime, dict[str, Any]]]], object] | None = None,
         region: str = "us-east-1",
         account: str = "111122223333",
         capacity: int = 10_000,
@@ -128,17 +128,17 @@ class Bus:
         self.backoff = backoff
         self.put_timeout_s = put_timeout_s
         self._archive_sink = archive
-        self._rules = RuleSet()
+        self._rules: RuleSet[str] = RuleSet()
         self._rule_arns: dict[str, str] = {}
         self._targets: dict[str, list[_Target]] = {}
         self._archives: dict[str, Pattern | None] = {}
-        self._archive_rules = RuleSet()
+        self._archive_rules: RuleSet[str] = RuleSet()
         self._memory_archive: list[tuple[str, datetime, dict[str, Any]]] = []
         self._rng = random.Random(chaos.seed if chaos else 0)
         self._lock = threading.RLock()
         self.published = 0
         self.matched = 0
-        self._pace_q: queue.Queue | None = None
+        self._pace_q: queue.Queue[Any] | None = None
         self._pace_thread: threading.Thread | None = None
         self._pace_capacity = pace_capacity
         self._pace_origin: tuple[float, float] | None = None
@@ -170,6 +170,8 @@ class Bus:
 
     def register_callable(self, name: str, fn: Callable[[Any], Any]) -> str:
         """Make ``fn`` reachable as target ``arn:dialer:callable:::<name>``."""
+        if self.env.callables is None:  # the environment is shared and public: it may have been reset
+            self.env.callables = {}
         self.env.callables[name] = fn
         return f"arn:dialer:callable:::{name}"
 
@@ -210,7 +212,7 @@ class Bus:
         arn = self.register_callable(f"{rule}.{target_id}", fn)
         self.put_target(rule, {"Id": target_id, "Arn": arn, **options})
 
-    def remove_target(self, rule: str, target_id: str) -> bool:
+    def remove_target(self, rule: str, target_id: str | None) -> bool:
         with self._lock:
             for t in list(self._targets.get(rule, [])):
                 if t.config.get("Id") == target_id:
@@ -319,17 +321,20 @@ class Bus:
         if self.speed is None:
             self.publish_many(events)
             return
-        if self._pace_thread is None:
-            self._pace_q = queue.Queue(maxsize=self._pace_capacity)
+        pace_q = self._pace_q
+        if self._pace_thread is None or pace_q is None:
+            pace_q = self._pace_q = queue.Queue(maxsize=self._pace_capacity)
             self._pace_thread = threading.Thread(target=self._pace, daemon=True, name=f"eventbus-pace-{self.name}")
             self._pace_thread.start()
         if self.chaos is not None:
             events = self.chaos.apply(events, self._rng)
         for e in events:
-            self._pace_q.put(e)  # blocks when the simulation runs too far ahead
+            pace_q.put(e)  # blocks when the simulation runs too far ahead
 
     def _pace(self) -> None:
         assert self._pace_q is not None
+        speed = self.speed  # fixed for the bus's life; the thread runs only when it is set
+        assert speed is not None
         while True:
             e = self._pace_q.get()
             if e is None:
@@ -339,7 +344,7 @@ class Bus:
             if self._pace_origin is None:
                 self._pace_origin = (time.monotonic(), t)
             wall0, sim0 = self._pace_origin
-            wait = wall0 + (t - sim0) / self.speed - time.monotonic()
+            wait = wall0 + (t - sim0) / speed - time.monotonic()
             if wait > 0:
                 time.sleep(wait)
             self.publish(e)
@@ -399,7 +404,7 @@ def with_replay_name(event: dict[str, Any], name: str) -> dict[str, Any]:
     return out
 
 
-def _parse_time(raw: str) -> datetime:
+def _parse_time(raw: object) -> datetime:
     t = datetime.fromisoformat(str(raw).replace("Z", "+00:00"))
     return t if t.tzinfo else t.replace(tzinfo=UTC)
 

@@ -31,7 +31,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from eventbus.targets import DeliveryError, HttpSender, NatsSender, QueueSender, RedisSender
+from eventbus.targets import DeliveryError, HttpSender, NatsSender, QueueSender, RedisSender, Sender
 
 log = logging.getLogger("eventbus.delivery")
 
@@ -56,7 +56,7 @@ class Backoff:
     cap_s: float = 60.0
 
     def delay(self, attempt: int, rng: random.Random) -> float:
-        return min(self.cap_s, self.base_s * (2 ** (attempt - 1))) * (0.5 + rng.random() / 2)
+        return min(self.cap_s, self.base_s * (2.0 ** (attempt - 1))) * (0.5 + rng.random() / 2)
 
 
 @dataclass
@@ -92,7 +92,7 @@ class TargetWorker:
     def __init__(
         self,
         name: str,
-        sender: Any,
+        sender: Sender,
         policy: RetryPolicy,
         dead_letter: DeadLetter | None,
         *,
@@ -253,18 +253,18 @@ def dead_letter_attributes(d: Delivery, code: str, message: str, condition: str 
     return attrs
 
 
-def dead_letter_to(sender: Any) -> DeadLetter:
+def dead_letter_to(sender: Sender) -> DeadLetter:
     """A dead-letter function sending to ``sender``. Queues, HTTP, NATS and
     Redis get the original event as the body and the attributes beside it
     (queue attributes, ``X-Dead-Letter-*`` headers, NATS headers, stream
     fields); a file or a callable gets ``{"event": ..., "attributes": ...}``."""
-    beside = isinstance(sender, (QueueSender, HttpSender, NatsSender, RedisSender))
+    beside = sender if isinstance(sender, (QueueSender, HttpSender, NatsSender, RedisSender)) else None
 
     def send(d: Delivery, code: str, message: str, condition: str | None) -> bool:
         attrs = dead_letter_attributes(d, code, message, condition)
         try:
-            if beside:
-                sender.send(json.dumps(d.event), d.event, attrs)
+            if beside is not None:
+                beside.send(json.dumps(d.event), d.event, attrs)
             else:
                 sender.send(json.dumps({"event": d.event, "attributes": attrs}), d.event)
             return True

@@ -13,6 +13,7 @@ Several collectors may share one bus: ``bus_events(pattern, bus=other.bus)``.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -41,7 +42,7 @@ class Collector:
 
 
 @pytest.fixture
-def bus_events():
+def bus_events() -> Iterator[Callable[..., Collector]]:
     buses: list[Bus] = []
     count = [0]
 

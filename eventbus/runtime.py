@@ -232,7 +232,7 @@ class ServerRuntime:
         if ev is not None:
             ev.set()
 
-    def _set(self, tenant: str, name: str, **values) -> dict[str, Any]:
+    def _set(self, tenant: str, name: str, **values: Any) -> dict[str, Any]:
         body = self.store.get(tenant=tenant, kind="replay", name=name) or {}
         body.update(values)
         self.store.put(tenant=tenant, kind="replay", name=name, body=body)

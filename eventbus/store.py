@@ -10,6 +10,7 @@ schema. Every read and write names the tenant.
 
 from __future__ import annotations
 
+import builtins
 import json
 import threading
 from collections.abc import Iterable
@@ -177,7 +178,7 @@ class Store:
                 c.execute(insert(archive_events), values)
         return len(values)
 
-    def archived(self, *, tenant: str, archive: str, start: datetime, end: datetime, after_id: int = 0, limit: int = 1000) -> list[tuple[int, datetime, dict[str, Any]]]:
+    def archived(self, *, tenant: str, archive: str, start: datetime, end: datetime, after_id: int = 0, limit: int = 1000) -> builtins.list[tuple[int, datetime, dict[str, Any]]]:
         q = (
             select(archive_events.c.id, archive_events.c.event_time, archive_events.c.body)
             .where(
@@ -212,7 +213,7 @@ class Store:
         with self.engine.begin() as c:
             c.execute(insert(dead_letters).values(tenant=tenant, queue=queue, body=body, attributes=attributes, created_at=now()))
 
-    def dead_letters(self, *, tenant: str, queue: str, after_id: int = 0, limit: int = 1000) -> list[dict[str, Any]]:
+    def dead_letters(self, *, tenant: str, queue: str, after_id: int = 0, limit: int = 1000) -> builtins.list[dict[str, Any]]:
         q = (
             select(dead_letters.c.id, dead_letters.c.body, dead_letters.c.attributes, dead_letters.c.created_at)
             .where(dead_letters.c.tenant == tenant, dead_letters.c.queue == queue, dead_letters.c.id > after_id)

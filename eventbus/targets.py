@@ -29,12 +29,17 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 from urllib.parse import quote
 
 import httpx
 import nats
 import redis
+from nats.aio.client import Client as NatsClient
+from redis.typing import EncodableT, FieldT
+
+if TYPE_CHECKING:  # the store pulls in SQLAlchemy; in-process buses never need it
+    from eventbus.store import Store
 
 FILE_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]{0,127}$")
 RETRY_HTTP = {401, 407, 409, 429}
@@ -52,7 +57,17 @@ class TargetError(ValueError):
     """A target that cannot be built; names the field and value."""
 
 
-def kind_of(arn: str) -> str:
+class Sender(Protocol):
+    """What a delivery worker calls; the senders that can carry attributes
+    (HTTP headers, NATS headers, stream fields) take them as a third,
+    optional argument."""
+
+    def send(self, body: str, event: dict[str, Any]) -> None: ...
+
+    def close(self) -> None: ...
+
+
+def kind_of(arn: object) -> str:
     if not isinstance(arn, str):
         raise TargetError(f"Arn: {arn!r} is not a string")
     if arn.startswith("arn:dialer:"):
@@ -106,7 +121,7 @@ class HttpSender:
                 time.sleep(self._next_slot - now)
             self._next_slot = max(now, self._next_slot) + self.interval
 
-    def send(self, body: str, event: dict[str, Any], attributes: dict[str, Any] | None = None) -> None:
+    def send(self, body: str, event: dict[str, Any], attributes: dict[str, str] | None = None) -> None:
         self._throttle()
         headers = dict(self.headers)
         for k, v in (attributes or {}).items():
@@ -154,15 +169,16 @@ class NatsSender:
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True, name=f"nats-{subject}")
         self._thread.start()
-        self._nc = None
+        self._nc: NatsClient | None = None
 
-    async def _publish(self, data: bytes, headers: dict[str, Any] | None) -> None:
+    async def _publish(self, data: bytes, headers: dict[str, str] | None) -> None:
         if self._nc is None or self._nc.is_closed:
             self._nc = await nats.connect(self.url, connect_timeout=self.timeout, max_reconnect_attempts=1, allow_reconnect=False)
         await self._nc.publish(self.subject, data, headers=headers or None)
-        await self._nc.flush(timeout=self.timeout)
+        # nats-py annotates ``timeout: int`` but passes it to asyncio.wait_for, which takes seconds as a float.
+        await self._nc.flush(timeout=self.timeout)  # type: ignore[arg-type]
 
-    def send(self, body: str, event: dict[str, Any], attributes: dict[str, Any] | None = None) -> None:
+    def send(self, body: str, event: dict[str, Any], attributes: dict[str, str] | None = None) -> None:
         fut = asyncio.run_coroutine_threadsafe(self._publish(body.encode(), attributes), self._loop)
         try:
             fut.result(self.timeout + 1)
@@ -185,9 +201,12 @@ class RedisSender:
         self.stream = stream
         self.client = redis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout)
 
-    def send(self, body: str, event: dict[str, Any], attributes: dict[str, Any] | None = None) -> None:
+    def send(self, body: str, event: dict[str, Any], attributes: dict[str, str] | None = None) -> None:
         try:
-            self.client.xadd(self.stream, {"event": body, **(attributes or {})})
+            fields: dict[FieldT, EncodableT] = {"event": body}
+            for k, v in (attributes or {}).items():  # not ``**``: redis keys a stream entry by any encodable
+                fields[k] = v
+            self.client.xadd(self.stream, fields)
         except Exception as exc:
             raise DeliveryError("REDIS_ERROR", f"{type(exc).__name__}: {exc}") from None
 
@@ -244,12 +263,12 @@ class CallableSender:
 class QueueSender:
     """The service's own queue for an SQS ARN (durable, in the database)."""
 
-    def __init__(self, store, tenant: str, arn: str):
+    def __init__(self, store: Store, tenant: str, arn: str):
         self.store = store
         self.tenant = tenant
         self.arn = arn
 
-    def send(self, body: str, event: dict[str, Any], attributes: dict[str, Any] | None = None) -> None:
+    def send(self, body: str, event: dict[str, Any], attributes: dict[str, str] | None = None) -> None:
         try:
             self.store.dead_letter(tenant=self.tenant, queue=resource_name(self.arn), body=body, attributes=attributes or {})
         except Exception as exc:
@@ -272,7 +291,7 @@ class Environment:
     lookup_destination: Callable[[str], tuple[dict[str, Any], dict[str, Any]] | None] | None = None
 
 
-def make_sender(arn: str, target: dict[str, Any], env: Environment):
+def make_sender(arn: str, target: dict[str, Any], env: Environment) -> Sender:
     kind = kind_of(arn)
     if kind == "http":
         found = env.lookup_destination(arn) if env.lookup_destination else None
