@@ -67,22 +67,6 @@ class Operations(ConnectionOps, ArchiveOps):
             raise EventsError("AccessDeniedException", f"role may not call {op}; a manager key is needed")
         return fn(body)
 
-    def _arn(self, kind: str, name: str) -> str:
-        return f"arn:aws:events:{self.region}:{self.account}:{kind}/{name}"
-
-    def _bus_name(self, body: dict[str, Any], field: str = "EventBusName") -> str:
-        raw = body.get(field) or "default"
-        if not isinstance(raw, str):
-            raise validation(f"{field} must be a string")
-        if raw.startswith("arn:"):
-            prefix = f"arn:aws:events:{self.region}:{self.account}:event-bus/"
-            if not raw.startswith(prefix):
-                raise not_found(f"Event bus {raw} does not exist.")
-            raw = raw[len(prefix):]
-        if raw != "default" and self.store.get(tenant=self.tenant, kind="bus", name=raw) is None:
-            raise not_found(f"Event bus {raw} does not exist.")
-        return raw
-
     def _bus_body(self, name: str) -> dict[str, Any]:
         if name == "default":
             stored = self.store.get(tenant=self.tenant, kind="bus", name="default") or {}

@@ -6,10 +6,10 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from eventbus.ops_common import EventsError, check_name, not_found, page, pattern_text, validation
+from eventbus.ops_common import EventsError, OpsBase, check_name, not_found, page, pattern_text, validation
 
 
-class ArchiveOps:
+class ArchiveOps(OpsBase):
     """Mixed into ``Operations`` (uses its store, tenant, runtime and ARNs)."""
 
     def _bus_from_arn(self, arn: Any, field: str) -> str:
@@ -21,7 +21,7 @@ class ArchiveOps:
     def op_create_archive(self, body: dict[str, Any]) -> dict[str, Any]:
         name = check_name(body, "ArchiveName")
         source = body.get("EventSourceArn")
-        self._bus_from_arn(source, "EventSourceArn")
+        bus = self._bus_from_arn(source, "EventSourceArn")
         pattern = body.get("EventPattern")
         if pattern is not None:
             pattern_text(pattern)
@@ -31,7 +31,7 @@ class ArchiveOps:
                "RetentionDays": int(body.get("RetentionDays") or 0), "CreationTime": now}
         if not self.store.insert(tenant=self.tenant, kind="archive", name=name, body={k: v for k, v in rec.items() if v is not None}):
             raise EventsError("ResourceAlreadyExistsException", f"Archive {name} already exists.")
-        self.rt.changed(self.tenant, source.rsplit("event-bus/", 1)[-1])
+        self.rt.changed(self.tenant, bus)
         return {"ArchiveArn": rec["ArchiveArn"], "State": "ENABLED", "CreationTime": now}
 
     def _archive(self, name: str) -> dict[str, Any]:

@@ -9,10 +9,10 @@ import time
 import uuid
 from typing import Any
 
-from eventbus.ops_common import EventsError, check_name, not_found, page, validation
+from eventbus.ops_common import EventsError, OpsBase, check_name, not_found, page, validation
 
 
-class ConnectionOps:
+class ConnectionOps(OpsBase):
     """Mixed into ``Operations`` (uses its store, tenant and ARNs)."""
 
     def op_create_connection(self, body: dict[str, Any]) -> dict[str, Any]:
