@@ -92,7 +92,7 @@ class IpExact(Matcher):
     whatever their spelling (``2001:db8::1`` and ``2001:0db8:0:0:0:0:0:1``)."""
 
     text: str
-    address: Any
+    address: ipaddress.IPv4Address | ipaddress.IPv6Address
 
     @property
     def key(self) -> tuple[Any, ...]:
@@ -204,7 +204,7 @@ class Numeric(Matcher):
 
 @dataclass(frozen=True)
 class Cidr(Matcher):
-    network: Any
+    network: ipaddress.IPv4Network | ipaddress.IPv6Network
 
     @property
     def key(self) -> tuple[Any, ...]:

@@ -324,7 +324,7 @@ def _anything_but(value: Any) -> Matcher:
     return AnythingButString(kind, tuple(texts))
 
 
-def _cidr(text: str) -> Any:
+def _cidr(text: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
     parts = text.split("/")
     while len(parts) > 1 and parts[-1] == "":
         parts.pop()  # as Java's String.split drops trailing empty strings

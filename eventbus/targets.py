@@ -285,7 +285,7 @@ class Environment:
     nats_url: str = "nats://127.0.0.1:4222"
     redis_url: str = "redis://127.0.0.1:6379/0"
     file_dir: Path = Path("./data/eventbus")
-    store: Any = None
+    store: Store | None = None
     tenant: str = "default"
     callables: dict[str, Any] | None = None
     lookup_destination: Callable[[str], tuple[dict[str, Any], dict[str, Any]] | None] | None = None
