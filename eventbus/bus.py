@@ -170,7 +170,7 @@ class Bus:
 
     def register_callable(self, name: str, fn: Callable[[Any], Any]) -> str:
         """Make ``fn`` reachable as target ``arn:dialer:callable:::<name>``."""
-        if self.env.callables is None:  # the environment is shared and public: it may have been reset
+        if self.env.callables is None:  # None is Environment's default; __init__ set a dict, but env is public
             self.env.callables = {}
         self.env.callables[name] = fn
         return f"arn:dialer:callable:::{name}"

@@ -14,6 +14,7 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timezone
 from pathlib import Path
@@ -46,7 +47,7 @@ class Config:
     queue_capacity: int = 10_000
 
     @classmethod
-    def from_env(cls, data_dir: Path, region: str = "us-east-1", environ: dict[str, Any] | None = None) -> Config:
+    def from_env(cls, data_dir: Path, region: str = "us-east-1", environ: Mapping[str, str] | None = None) -> Config:
         e = os.environ if environ is None else environ
         return cls(
             region=region,
