@@ -49,7 +49,7 @@ def _error(code: str, message: str, status: int = 400) -> JSONResponse:
 
 
 @router.post("/", summary="EventBridge (AWS JSON 1.1, X-Amz-Target: AWSEvents.<Operation>)")
-async def events_endpoint(request: Request):
+async def events_endpoint(request: Request) -> JSONResponse:
     target = request.headers.get("x-amz-target") or ""
     if not target.startswith(TARGET_PREFIX):
         return _error("UnknownOperationException", f"X-Amz-Target {target!r} is not an AWSEvents operation")
@@ -78,8 +78,9 @@ async def events_endpoint(request: Request):
     return JSONResponse(result, media_type=CONTENT_TYPE)
 
 
-@router.put("/sim/eventbus/buses/{name}/settings", summary="Simulator settings of a bus: speed, chaos")
-def put_bus_settings(request: Request, principal: Manager, name: str, body: dict[str, Any]):
+# response_model=None: the return annotation is for mypy; FastAPI must not turn it into a response model.
+@router.put("/sim/eventbus/buses/{name}/settings", summary="Simulator settings of a bus: speed, chaos", response_model=None)
+def put_bus_settings(request: Request, principal: Manager, name: str, body: dict[str, Any]) -> dict[str, Any]:
     ops = Operations(runtime(request), principal.tenant)
     try:
         return ops.call("PutBusSettings", {"Name": name, "Settings": body})
@@ -87,7 +88,7 @@ def put_bus_settings(request: Request, principal: Manager, name: str, body: dict
         raise NativeError(404 if exc.code == "ResourceNotFoundException" else 422, exc.code, exc.message) from None
 
 
-@router.get("/sim/eventbus/queues/{queue}", summary="Messages of one of the service's SQS-style queues")
-def read_queue(request: Request, principal: Reader, queue: str, after: int = Query(0, ge=0), limit: int = Query(1000, ge=1, le=10_000)):
+@router.get("/sim/eventbus/queues/{queue}", summary="Messages of one of the service's SQS-style queues", response_model=None)
+def read_queue(request: Request, principal: Reader, queue: str, after: int = Query(0, ge=0), limit: int = Query(1000, ge=1, le=10_000)) -> dict[str, Any]:
     store = runtime(request).store
     return {"queue": queue, "messages": store.dead_letters(tenant=principal.tenant, queue=queue, after_id=after, limit=limit)}

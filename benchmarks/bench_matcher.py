@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 from dialer import simulate
-from dialer.events import iter_envelopes
+from eventlog.envelopes import iter_envelopes
 from eventbus.machine import RuleSet
 
 EVENT_TYPES = ["INITIATED", "CONNECTED_TO_SYSTEM", "QUEUED", "CONNECTED_TO_AGENT", "DISCONNECTED", "COMPLETED"]

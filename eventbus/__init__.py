@@ -13,8 +13,8 @@ In Python::
 
 from eventbus.bus import Bus, Chaos
 from eventbus.delivery import Backoff, RetryPolicy
+from eventbus.evaluate import matches
 from eventbus.machine import RuleSet
 from eventbus.pattern import InvalidPatternError, Pattern, compile_pattern
-from eventbus.evaluate import matches
 
 __all__ = ["Backoff", "Bus", "Chaos", "InvalidPatternError", "Pattern", "RetryPolicy", "RuleSet", "compile_pattern", "matches"]

@@ -29,9 +29,10 @@ import queue
 import random
 import threading
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-from typing import Any, Callable, Iterable
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pyarrow as pa
 
@@ -60,13 +61,13 @@ class Chaos:
             raise ValueError(f"chaos.reorderWindow must be an integer in 1..10000, got {self.reorder_window!r}")
 
     @classmethod
-    def from_json(cls, data: dict | None) -> "Chaos | None":
+    def from_json(cls, data: dict[str, Any] | None) -> Chaos | None:
         if not data:
             return None
         return cls(float(data.get("duplicates", 0.0)), int(data.get("reorderWindow", 1)), int(data.get("seed", 0)))
 
-    def apply(self, events: list[dict], rng: random.Random) -> list[dict]:
-        out: list[dict] = []
+    def apply(self, events: list[dict[str, Any]], rng: random.Random) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
         w = self.reorder_window
         for i in range(0, len(events), w):
             chunk = events[i : i + w]
@@ -82,14 +83,14 @@ class Chaos:
 @dataclass
 class _Target:
     rule: str
-    config: dict
+    config: dict[str, Any]
     transform: Transform
     worker: TargetWorker
     key: str
 
 
 def _iso_now() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
 class Bus:
@@ -104,7 +105,7 @@ class Bus:
         env: Environment | None = None,
         speed: float | None = None,
         chaos: Chaos | None = None,
-        archive: Callable[[list[tuple[str, datetime, dict]]], None] | None = None,
+        archive: Callable[[list[tuple[str, datetime, dict[str, Any]]]], object] | None = None,
         region: str = "us-east-1",
         account: str = "111122223333",
         capacity: int = 10_000,
@@ -127,22 +128,22 @@ class Bus:
         self.backoff = backoff
         self.put_timeout_s = put_timeout_s
         self._archive_sink = archive
-        self._rules = RuleSet()
+        self._rules: RuleSet[str] = RuleSet()
         self._rule_arns: dict[str, str] = {}
         self._targets: dict[str, list[_Target]] = {}
         self._archives: dict[str, Pattern | None] = {}
-        self._archive_rules = RuleSet()
-        self._memory_archive: list[tuple[str, datetime, dict]] = []
+        self._archive_rules: RuleSet[str] = RuleSet()
+        self._memory_archive: list[tuple[str, datetime, dict[str, Any]]] = []
         self._rng = random.Random(chaos.seed if chaos else 0)
         self._lock = threading.RLock()
         self.published = 0
         self.matched = 0
-        self._pace_q: queue.Queue | None = None
+        self._pace_q: queue.Queue[Any] | None = None
         self._pace_thread: threading.Thread | None = None
         self._pace_capacity = pace_capacity
         self._pace_origin: tuple[float, float] | None = None
         self.order_horizon_s = order_horizon_s
-        self._held: list[tuple[str, int, dict]] = []
+        self._held: list[tuple[str, int, dict[str, Any]]] = []
         self._held_seq = 0
 
     # -- configuration -----------------------------------------------------
@@ -150,7 +151,7 @@ class Bus:
         bus = "" if self.name == "default" else f"{self.name}/"
         return f"arn:aws:events:{self.region}:{self.account}:rule/{bus}{rule}"
 
-    def put_rule(self, name: str, pattern: Pattern | str | dict, *, enabled: bool = True, arn: str | None = None) -> None:
+    def put_rule(self, name: str, pattern: Pattern | str | dict[str, Any], *, enabled: bool = True, arn: str | None = None) -> None:
         compiled = pattern if isinstance(pattern, Pattern) else compile_pattern(pattern)
         with self._lock:
             self._rule_arns[name] = arn or self.rule_arn(name)
@@ -169,10 +170,12 @@ class Bus:
 
     def register_callable(self, name: str, fn: Callable[[Any], Any]) -> str:
         """Make ``fn`` reachable as target ``arn:dialer:callable:::<name>``."""
+        if self.env.callables is None:  # None is Environment's default; __init__ set a dict, but env is public
+            self.env.callables = {}
         self.env.callables[name] = fn
         return f"arn:dialer:callable:::{name}"
 
-    def put_target(self, rule: str, target: dict) -> None:
+    def put_target(self, rule: str, target: dict[str, Any]) -> None:
         """Add or replace a target (an EventBridge ``Target`` mapping)."""
         transform = Transform.from_target(target)
         key = json.dumps(target, sort_keys=True, default=str)
@@ -209,7 +212,7 @@ class Bus:
         arn = self.register_callable(f"{rule}.{target_id}", fn)
         self.put_target(rule, {"Id": target_id, "Arn": arn, **options})
 
-    def remove_target(self, rule: str, target_id: str) -> bool:
+    def remove_target(self, rule: str, target_id: str | None) -> bool:
         with self._lock:
             for t in list(self._targets.get(rule, [])):
                 if t.config.get("Id") == target_id:
@@ -218,7 +221,7 @@ class Bus:
                     return True
         return False
 
-    def put_archive(self, name: str, pattern: Pattern | str | dict | None = None) -> None:
+    def put_archive(self, name: str, pattern: Pattern | str | dict[str, Any] | None = None) -> None:
         compiled = pattern if pattern is None or isinstance(pattern, Pattern) else compile_pattern(pattern)
         with self._lock:
             self._archives[name] = compiled
@@ -232,7 +235,7 @@ class Bus:
             self._archive_rules.remove(name)
 
     # -- publishing ----------------------------------------------------------
-    def publish(self, event: dict, *, only_rules: Iterable[str] | None = None, archive: bool = True) -> list[str]:
+    def publish(self, event: dict[str, Any], *, only_rules: Iterable[str] | None = None, archive: bool = True) -> list[str]:
         """Route one envelope to the targets of the rules it matches; the
         names of those rules."""
         with self._lock:
@@ -256,14 +259,14 @@ class Bus:
                     t.worker.submit(Delivery(event, body, arn, t.config["Arn"]))
             return rules
 
-    def publish_many(self, events: list[dict]) -> None:
+    def publish_many(self, events: list[dict[str, Any]]) -> None:
         if self.chaos is not None:
             events = self.chaos.apply(events, self._rng)
         for e in events:
             self.publish(e)
         self.flush_archive()
 
-    def _to_archives(self, event: dict) -> None:
+    def _to_archives(self, event: dict[str, Any]) -> None:
         names = [n for n, p in self._archives.items() if p is None] + self._archive_rules.match(event)
         if names:
             t = _event_time(event)
@@ -275,7 +278,7 @@ class Bus:
         if self._archive_sink is not None and rows:
             self._archive_sink(rows)
 
-    def archived(self, name: str) -> list[dict]:
+    def archived(self, name: str) -> list[dict[str, Any]]:
         """In-process archives (no database): the events kept so far."""
         return [e for a, _, e in self._memory_archive if a == name]
 
@@ -291,7 +294,7 @@ class Bus:
     def write(self, batch: pa.RecordBatch) -> None:
         self._emit(self._in_order(envelopes_of(batch, region=self.region, account=self.account)))
 
-    def _in_order(self, events: list[dict], *, everything: bool = False) -> list[dict]:
+    def _in_order(self, events: list[dict[str, Any]], *, everything: bool = False) -> list[dict[str, Any]]:
         """The held events that are now safe to publish, oldest first (ISO
         times of one format sort as instants)."""
         held = self._held
@@ -312,23 +315,26 @@ class Bus:
             out.append(heapq.heappop(held)[2])
         return out
 
-    def _emit(self, events: list[dict]) -> None:
+    def _emit(self, events: list[dict[str, Any]]) -> None:
         if not events:
             return
         if self.speed is None:
             self.publish_many(events)
             return
-        if self._pace_thread is None:
-            self._pace_q = queue.Queue(maxsize=self._pace_capacity)
+        pace_q = self._pace_q
+        if self._pace_thread is None or pace_q is None:
+            pace_q = self._pace_q = queue.Queue(maxsize=self._pace_capacity)
             self._pace_thread = threading.Thread(target=self._pace, daemon=True, name=f"eventbus-pace-{self.name}")
             self._pace_thread.start()
         if self.chaos is not None:
             events = self.chaos.apply(events, self._rng)
         for e in events:
-            self._pace_q.put(e)  # blocks when the simulation runs too far ahead
+            pace_q.put(e)  # blocks when the simulation runs too far ahead
 
     def _pace(self) -> None:
         assert self._pace_q is not None
+        speed = self.speed  # fixed for the bus's life; the thread runs only when it is set
+        assert speed is not None
         while True:
             e = self._pace_q.get()
             if e is None:
@@ -338,7 +344,7 @@ class Bus:
             if self._pace_origin is None:
                 self._pace_origin = (time.monotonic(), t)
             wall0, sim0 = self._pace_origin
-            wait = wall0 + (t - sim0) / self.speed - time.monotonic()
+            wait = wall0 + (t - sim0) / speed - time.monotonic()
             if wait > 0:
                 time.sleep(wait)
             self.publish(e)
@@ -362,7 +368,7 @@ class Bus:
             ok = t.worker.drain(max(0.0, deadline - time.monotonic())) and ok
         return ok
 
-    def shutdown(self, timeout: float = 30.0) -> dict:
+    def shutdown(self, timeout: float = 30.0) -> dict[str, Any]:
         """Drain for up to ``timeout`` seconds, stop the targets; counters."""
         self.drain(timeout)
         if self._pace_thread is not None and self._pace_q is not None:
@@ -378,7 +384,7 @@ class Bus:
         with self._lock:
             return [t for ts in self._targets.values() for t in ts]
 
-    def stats(self) -> dict:
+    def stats(self) -> dict[str, Any]:
         return {
             "published": self.published,
             "matched": self.matched,
@@ -386,9 +392,9 @@ class Bus:
         }
 
 
-def with_replay_name(event: dict, name: str) -> dict:
+def with_replay_name(event: dict[str, Any], name: str) -> dict[str, Any]:
     """A replayed event: ``replay-name`` after ``region``, where AWS puts it."""
-    out: dict = {}
+    out: dict[str, Any] = {}
     for k, v in event.items():
         if k != "replay-name":
             out[k] = v
@@ -398,13 +404,13 @@ def with_replay_name(event: dict, name: str) -> dict:
     return out
 
 
-def _parse_time(raw: str) -> datetime:
+def _parse_time(raw: object) -> datetime:
     t = datetime.fromisoformat(str(raw).replace("Z", "+00:00"))
-    return t if t.tzinfo else t.replace(tzinfo=timezone.utc)
+    return t if t.tzinfo else t.replace(tzinfo=UTC)
 
 
-def _event_time(event: dict) -> datetime:
+def _event_time(event: dict[str, Any]) -> datetime:
     try:
         return _parse_time(event.get("time"))
     except ValueError:
-        return datetime.now(timezone.utc)
+        return datetime.now(UTC)

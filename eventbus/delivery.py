@@ -27,10 +27,11 @@ import queue
 import random
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
-from eventbus.targets import DeliveryError, HttpSender, NatsSender, QueueSender, RedisSender
+from eventbus.targets import DeliveryError, HttpSender, NatsSender, QueueSender, RedisSender, Sender
 
 log = logging.getLogger("eventbus.delivery")
 
@@ -41,7 +42,7 @@ class RetryPolicy:
     max_age_s: float = 86_400.0
 
     @classmethod
-    def from_target(cls, target: dict) -> "RetryPolicy":
+    def from_target(cls, target: dict[str, Any]) -> RetryPolicy:
         rp = target.get("RetryPolicy") or {}
         return cls(int(rp.get("MaximumRetryAttempts", 185)), float(rp.get("MaximumEventAgeInSeconds", 86_400)))
 
@@ -55,12 +56,12 @@ class Backoff:
     cap_s: float = 60.0
 
     def delay(self, attempt: int, rng: random.Random) -> float:
-        return min(self.cap_s, self.base_s * (2 ** (attempt - 1))) * (0.5 + rng.random() / 2)
+        return min(self.cap_s, self.base_s * (2.0 ** (attempt - 1))) * (0.5 + rng.random() / 2)
 
 
 @dataclass
 class Delivery:
-    event: dict
+    event: dict[str, Any]
     body: str
     rule_arn: str
     target_arn: str
@@ -91,7 +92,7 @@ class TargetWorker:
     def __init__(
         self,
         name: str,
-        sender: Any,
+        sender: Sender,
         policy: RetryPolicy,
         dead_letter: DeadLetter | None,
         *,
@@ -252,18 +253,18 @@ def dead_letter_attributes(d: Delivery, code: str, message: str, condition: str 
     return attrs
 
 
-def dead_letter_to(sender: Any) -> DeadLetter:
+def dead_letter_to(sender: Sender) -> DeadLetter:
     """A dead-letter function sending to ``sender``. Queues, HTTP, NATS and
     Redis get the original event as the body and the attributes beside it
     (queue attributes, ``X-Dead-Letter-*`` headers, NATS headers, stream
     fields); a file or a callable gets ``{"event": ..., "attributes": ...}``."""
-    beside = isinstance(sender, (QueueSender, HttpSender, NatsSender, RedisSender))
+    beside = sender if isinstance(sender, (QueueSender, HttpSender, NatsSender, RedisSender)) else None
 
     def send(d: Delivery, code: str, message: str, condition: str | None) -> bool:
         attrs = dead_letter_attributes(d, code, message, condition)
         try:
-            if beside:
-                sender.send(json.dumps(d.event), d.event, attrs)
+            if beside is not None:
+                beside.send(json.dumps(d.event), d.event, attrs)
             else:
                 sender.send(json.dumps({"event": d.event, "attributes": attrs}), d.event)
             return True

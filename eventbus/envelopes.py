@@ -5,6 +5,8 @@ The one place eventbus reads the event format: when the format moves to
 
 from __future__ import annotations
 
+from typing import Any
+
 import pyarrow as pa
 
 from eventlog.envelopes import iter_envelopes
@@ -13,7 +15,7 @@ from eventlog.schema import RunMeta, decode_batch
 __all__ = ["envelopes_of"]
 
 
-def envelopes_of(batch: pa.RecordBatch, *, region: str = "us-east-1", account: str = "111122223333") -> list[dict]:
+def envelopes_of(batch: pa.RecordBatch, *, region: str = "us-east-1", account: str = "111122223333") -> list[dict[str, Any]]:
     """Envelopes of one batch, in the batch's (simulated-time) order."""
     if any(pa.types.is_dictionary(f.type) for f in batch.schema):
         batch = decode_batch(batch)

@@ -10,7 +10,8 @@ does not match ``{"a": {"b": [1], "c": [4]}}``.
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from eventbus.matchers import Exists
 from eventbus.pattern import Pattern, SubRule
@@ -68,10 +69,9 @@ def match_subrule(flat: Flat, rule: SubRule) -> bool:
 def _search(options: list[list[Membership]], i: int, chosen: Membership) -> bool:
     if i == len(options):
         return True
-    for mem in options[i]:
-        if _consistent(chosen, mem):
-            if _search(options, i + 1, (*chosen, *mem)):
-                return True
+    for mem in options[i]:  # noqa: SIM110 - a plain loop: no generator per level on the matcher path
+        if _consistent(chosen, mem) and _search(options, i + 1, (*chosen, *mem)):
+            return True
     return False
 
 

@@ -14,8 +14,9 @@ class Num(float):
     """A JSON number with its source text."""
 
     __slots__ = ("text",)
+    text: str
 
-    def __new__(cls, text: str) -> "Num":
+    def __new__(cls, text: str) -> Num:
         obj = super().__new__(cls, float(text))
         obj.text = text
         return obj

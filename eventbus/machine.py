@@ -22,7 +22,8 @@ one rule on the same array element, as EventBridge does.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable
+from typing import Any, Generic, TypeVar
 
 from eventbus.evaluate import flatten, match_subrule
 from eventbus.jsonvalues import comparable
@@ -31,6 +32,13 @@ from eventbus.pattern import Pattern, compile_pattern
 
 _DEEP = object()
 MEMO_SIZE = 50_000
+
+K = TypeVar("K", bound=Hashable)
+# One path's step of the plan: its getter, its memo (value -> conditions held),
+# its evaluator, and the conditions that hold when it is present / absent.
+_Step = tuple[
+    Callable[[Any], Any], dict[Any, tuple[int, ...]], Callable[[Any], tuple[int, ...]], tuple[int, ...], tuple[int, ...]
+]
 
 
 def value_key(v: Any) -> Any:
@@ -53,7 +61,7 @@ def _literal_key(m: Matcher) -> Any:
     return None if c is None else ("n", c)
 
 
-def _leaves(node: Any, out: list) -> None:
+def _leaves(node: Any, out: list[Any]) -> None:
     if isinstance(node, list):
         for el in node:
             if isinstance(el, list):
@@ -75,7 +83,7 @@ def _getter(path: str) -> Callable[[Any], Any]:
     n = len(segs)
     keys = [[".".join(segs[i:j]) if j > i else "" for j in range(n + 1)] for i in range(n)]
 
-    def search(node: dict, i: int, out: list) -> bool:
+    def search(node: dict[str, Any], i: int, out: list[Any]) -> bool:
         deep = False
         for j in range(i + 1, n + 1):
             k = keys[i][j]
@@ -87,7 +95,7 @@ def _getter(path: str) -> Callable[[Any], Any]:
                     deep = descend(child, j, out) or deep
         return deep
 
-    def descend(child: Any, j: int, out: list) -> bool:
+    def descend(child: Any, j: int, out: list[Any]) -> bool:
         if isinstance(child, dict):
             return search(child, j, out)
         if isinstance(child, list):
@@ -112,7 +120,7 @@ def _getter(path: str) -> Callable[[Any], Any]:
                 break
         else:
             if node.__class__ is list or node.__class__ is dict:
-                out: list = []
+                out: list[Any] = []
                 _leaves(node, out)
                 return out
             return (node,)
@@ -125,48 +133,49 @@ def _getter(path: str) -> Callable[[Any], Any]:
 
 
 class _PathIndex:
-    __slots__ = ("path", "get", "exact", "prefixes", "tests", "present", "absent")
+    __slots__ = ("absent", "exact", "get", "path", "prefixes", "present", "tests")
 
     def __init__(self, path: str):
         self.path = path
         self.get = _getter(path)
         self.exact: dict[Any, list[int]] = {}
         self.prefixes: dict[str, list[int]] = {}
-        self.tests: dict[tuple, tuple[Matcher, list[int]]] = {}
+        self.tests: dict[tuple[Any, ...], tuple[Matcher, list[int]]] = {}
         self.present: list[int] = []
         self.absent: list[int] = []
 
 
-class RuleSet:
-    """Named patterns, compiled on first use after a change."""
+class RuleSet(Generic[K]):
+    """Named patterns, compiled on first use after a change; ``K`` is the
+    type of the names (a bus uses rule names, ``str``)."""
 
     def __init__(self) -> None:
-        self._patterns: dict[Hashable, Pattern] = {}
+        self._patterns: dict[K, Pattern] = {}
         self._dirty = True
-        self._plan: list[tuple] = []
-        self._anchors: dict[int, list[tuple[Hashable, tuple[int, ...]]]] = {}
-        self._order: dict[Hashable, int] = {}
+        self._plan: list[_Step] = []
+        self._anchors: dict[int, list[tuple[K, tuple[int, ...]]]] = {}
+        self._order: dict[K, int] = {}
         self._last_checked = 0
 
     def __len__(self) -> int:
         return len(self._patterns)
 
-    def add(self, key: Hashable, pattern: Pattern | str | dict) -> None:
+    def add(self, key: K, pattern: Pattern | str | dict[str, Any]) -> None:
         self._patterns[key] = pattern if isinstance(pattern, Pattern) else compile_pattern(pattern)
         self._dirty = True
 
-    def remove(self, key: Hashable) -> None:
+    def remove(self, key: K) -> None:
         if self._patterns.pop(key, None) is not None:
             self._dirty = True
 
-    def keys(self) -> Iterable[Hashable]:
+    def keys(self) -> Iterable[K]:
         return self._patterns.keys()
 
     def _compile(self) -> None:
-        conds: dict[tuple, int] = {}
+        conds: dict[tuple[str, tuple[Any, ...]], int] = {}
         indexes: dict[str, _PathIndex] = {}
         cost: list[int] = []
-        subrules: list[tuple[Hashable, list[int]]] = []
+        subrules: list[tuple[K, list[int]]] = []
         for key, pattern in self._patterns.items():
             for sub in pattern.subrules:
                 cids = []
@@ -182,7 +191,7 @@ class RuleSet:
         for _, cids in subrules:
             for c in cids:
                 freq[c] += 1
-        anchors: dict[int, list] = {}
+        anchors: dict[int, list[tuple[K, tuple[int, ...]]]] = {}
         for key, cids in subrules:
             anchor = min(cids, key=lambda c: cost[c] * freq[c])
             rest = tuple(c for c in cids if c != anchor)
@@ -241,7 +250,7 @@ class RuleSet:
         self.match(event)
         return self._last_checked
 
-    def match(self, event: Any) -> list[Hashable]:
+    def match(self, event: Any) -> list[K]:
         """The keys of the rules the event matches, in the order added."""
         if self._dirty:
             self._compile()
@@ -273,7 +282,7 @@ class RuleSet:
         if not sat:
             self._last_checked = 0
             return []
-        found = set()
+        found: set[K] = set()
         anchors = self._anchors
         checked = 0
         for cid in sat:
@@ -292,6 +301,6 @@ class RuleSet:
             return sorted(found, key=order.__getitem__)
         return list(found)
 
-    def _slow(self, event: Any) -> list[Hashable]:
+    def _slow(self, event: Any) -> list[K]:
         flat = flatten(event)
         return [k for k, p in self._patterns.items() if any(match_subrule(flat, s) for s in p.subrules)]

@@ -46,7 +46,9 @@ def fold(text: str) -> str:
 class Matcher:
     """Base: ``test`` one leaf value; ``key`` identifies equal conditions."""
 
-    key: tuple
+    @property
+    def key(self) -> tuple[Any, ...]:  # pragma: no cover - interface
+        raise NotImplementedError
 
     def test(self, v: Any) -> bool:  # pragma: no cover - interface
         raise NotImplementedError
@@ -61,7 +63,7 @@ class Exact(Matcher):
     number: float | None = None
 
     @property
-    def key(self) -> tuple:
+    def key(self) -> tuple[Any, ...]:
         v = self.value
         if isinstance(v, str):
             return ("s", v)
@@ -90,10 +92,10 @@ class IpExact(Matcher):
     whatever their spelling (``2001:db8::1`` and ``2001:0db8:0:0:0:0:0:1``)."""
 
     text: str
-    address: Any
+    address: ipaddress.IPv4Address | ipaddress.IPv6Address
 
     @property
-    def key(self) -> tuple:
+    def key(self) -> tuple[Any, ...]:
         return ("ip", self.text)
 
     def test(self, v: Any) -> bool:
@@ -108,7 +110,7 @@ class Prefix(Matcher):
     ignore_case: bool = False
 
     @property
-    def key(self) -> tuple:
+    def key(self) -> tuple[Any, ...]:
         return ("prefix", self.prefix, self.ignore_case)
 
     def test(self, v: Any) -> bool:
@@ -123,7 +125,7 @@ class Suffix(Matcher):
     ignore_case: bool = False
 
     @property
-    def key(self) -> tuple:
+    def key(self) -> tuple[Any, ...]:
         return ("suffix", self.suffix, self.ignore_case)
 
     def test(self, v: Any) -> bool:
@@ -137,7 +139,7 @@ class EqualsIgnoreCase(Matcher):
     text: str
 
     @property
-    def key(self) -> tuple:
+    def key(self) -> tuple[Any, ...]:
         return ("eic", fold(self.text))
 
     def test(self, v: Any) -> bool:
@@ -145,7 +147,7 @@ class EqualsIgnoreCase(Matcher):
 
 
 @functools.lru_cache(maxsize=4096)
-def wildcard_regex(pattern: str) -> re.Pattern:
+def wildcard_regex(pattern: str) -> re.Pattern[str]:
     """``*`` is any run of characters; ``\\*`` and ``\\\\`` are literals."""
     out = []
     i = 0
@@ -165,13 +167,13 @@ def wildcard_regex(pattern: str) -> re.Pattern:
 @dataclass(frozen=True)
 class Wildcard(Matcher):
     pattern: str
-    regex: re.Pattern = field(compare=False, hash=False, repr=False, default=None)  # type: ignore[assignment]
+    regex: re.Pattern[str] = field(init=False, compare=False, hash=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "regex", wildcard_regex(self.pattern))
 
     @property
-    def key(self) -> tuple:
+    def key(self) -> tuple[Any, ...]:
         return ("wildcard", self.pattern)
 
     def test(self, v: Any) -> bool:
@@ -188,7 +190,7 @@ class Numeric(Matcher):
     high_open: bool = False
 
     @property
-    def key(self) -> tuple:
+    def key(self) -> tuple[Any, ...]:
         return ("numeric", self.low, self.low_open, self.high, self.high_open)
 
     def test(self, v: Any) -> bool:
@@ -197,17 +199,15 @@ class Numeric(Matcher):
         x = float(v)
         if self.low is not None and (x <= self.low if self.low_open else x < self.low):
             return False
-        if self.high is not None and (x >= self.high if self.high_open else x > self.high):
-            return False
-        return True
+        return not (self.high is not None and (x >= self.high if self.high_open else x > self.high))
 
 
 @dataclass(frozen=True)
 class Cidr(Matcher):
-    network: Any
+    network: ipaddress.IPv4Network | ipaddress.IPv6Network
 
     @property
-    def key(self) -> tuple:
+    def key(self) -> tuple[Any, ...]:
         return ("cidr", str(self.network))
 
     def test(self, v: Any) -> bool:
@@ -225,7 +225,7 @@ class Exists(Matcher):
     present: bool
 
     @property
-    def key(self) -> tuple:
+    def key(self) -> tuple[Any, ...]:
         return ("exists", self.present)
 
     def test(self, v: Any) -> bool:
@@ -236,11 +236,11 @@ class Exists(Matcher):
 class AnythingBut(Matcher):
     """Every value except the listed strings, or the listed numbers."""
 
-    strings: frozenset = frozenset()
-    numbers: frozenset = frozenset()
+    strings: frozenset[str] = frozenset()
+    numbers: frozenset[float | str] = frozenset()
 
     @property
-    def key(self) -> tuple:
+    def key(self) -> tuple[Any, ...]:
         return ("anything-but", tuple(sorted(self.strings)), tuple(sorted(self.numbers)))
 
     def test(self, v: Any) -> bool:
@@ -257,10 +257,10 @@ class AnythingButString(Matcher):
     """anything-but with equals-ignore-case, prefix, suffix or wildcard."""
 
     kind: str
-    values: tuple
+    values: tuple[str, ...]
 
     @property
-    def key(self) -> tuple:
+    def key(self) -> tuple[Any, ...]:
         return ("anything-but-" + self.kind, tuple(sorted(self.values)))
 
     def test(self, v: Any) -> bool:

@@ -10,8 +10,9 @@ import json
 import re
 import time
 import uuid
-from datetime import datetime, timezone
-from typing import Any, Callable
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any, ClassVar
 
 from eventbus.bus import Chaos
 from eventbus.evaluate import matches
@@ -52,37 +53,21 @@ class Operations(ConnectionOps, ArchiveOps):
         self.can_manage = can_manage
 
     # -- plumbing -----------------------------------------------------------
-    READ_ONLY = {
+    READ_ONLY: ClassVar[set[str]] = {
         "DescribeEventBus", "ListEventBuses", "DescribeRule", "ListRules", "ListTargetsByRule", "TestEventPattern",
         "DescribeConnection", "ListConnections", "DescribeApiDestination", "ListApiDestinations", "DescribeArchive",
         "ListArchives", "DescribeReplay", "ListReplays", "ListRuleNamesByTarget",
     }
 
-    def call(self, op: str, body: dict) -> dict:
-        fn: Callable[[dict], dict] | None = getattr(self, "op_" + re.sub(r"(?<!^)(?=[A-Z])", "_", op).lower(), None)
+    def call(self, op: str, body: dict[str, Any]) -> dict[str, Any]:
+        fn: Callable[[dict[str, Any]], dict[str, Any]] | None = getattr(self, "op_" + re.sub(r"(?<!^)(?=[A-Z])", "_", op).lower(), None)
         if fn is None:
             raise EventsError("UnknownOperationException", f"Operation {op} is not supported by this service")
         if op not in self.READ_ONLY and not self.can_manage:
             raise EventsError("AccessDeniedException", f"role may not call {op}; a manager key is needed")
         return fn(body)
 
-    def _arn(self, kind: str, name: str) -> str:
-        return f"arn:aws:events:{self.region}:{self.account}:{kind}/{name}"
-
-    def _bus_name(self, body: dict, field: str = "EventBusName") -> str:
-        raw = body.get(field) or "default"
-        if not isinstance(raw, str):
-            raise validation(f"{field} must be a string")
-        if raw.startswith("arn:"):
-            prefix = f"arn:aws:events:{self.region}:{self.account}:event-bus/"
-            if not raw.startswith(prefix):
-                raise not_found(f"Event bus {raw} does not exist.")
-            raw = raw[len(prefix):]
-        if raw != "default" and self.store.get(tenant=self.tenant, kind="bus", name=raw) is None:
-            raise not_found(f"Event bus {raw} does not exist.")
-        return raw
-
-    def _bus_body(self, name: str) -> dict:
+    def _bus_body(self, name: str) -> dict[str, Any]:
         if name == "default":
             stored = self.store.get(tenant=self.tenant, kind="bus", name="default") or {}
             return {"Name": "default", "Arn": bus_arn(self.region, self.account, "default"), **stored}
@@ -92,7 +77,7 @@ class Operations(ConnectionOps, ArchiveOps):
         return body
 
     # -- buses --------------------------------------------------------------
-    def op_create_event_bus(self, body: dict) -> dict:
+    def op_create_event_bus(self, body: dict[str, Any]) -> dict[str, Any]:
         name = check_name(body, "Name", BUS_NAME)
         if name == "default" or name.startswith("aws."):
             raise validation(f"Event bus name {name!r} is reserved")
@@ -108,7 +93,7 @@ class Operations(ConnectionOps, ArchiveOps):
             out["Description"] = body["Description"]
         return out
 
-    def op_describe_event_bus(self, body: dict) -> dict:
+    def op_describe_event_bus(self, body: dict[str, Any]) -> dict[str, Any]:
         name = self._bus_name(body, "Name")
         b = self._bus_body(name)
         out = {"Name": name, "Arn": b["Arn"]}
@@ -117,7 +102,7 @@ class Operations(ConnectionOps, ArchiveOps):
                 out[k] = b[k]
         return out
 
-    def op_list_event_buses(self, body: dict) -> dict:
+    def op_list_event_buses(self, body: dict[str, Any]) -> dict[str, Any]:
         prefix = body.get("NamePrefix") or ""
         buses = [{"Name": "default", "Arn": bus_arn(self.region, self.account, "default")}]
         for _, name, b in self.store.list(tenant=self.tenant, kind="bus"):
@@ -126,7 +111,7 @@ class Operations(ConnectionOps, ArchiveOps):
         buses = [b for b in buses if b["Name"].startswith(prefix)]
         return page(body, "EventBuses", buses)
 
-    def op_delete_event_bus(self, body: dict) -> dict:
+    def op_delete_event_bus(self, body: dict[str, Any]) -> dict[str, Any]:
         name = check_name(body, "Name", BUS_NAME)
         if name == "default":
             raise validation("Cannot delete event bus default.")
@@ -137,7 +122,7 @@ class Operations(ConnectionOps, ArchiveOps):
             self.rt.forget(self.tenant, name)
         return {}
 
-    def op_put_bus_settings(self, body: dict) -> dict:
+    def op_put_bus_settings(self, body: dict[str, Any]) -> dict[str, Any]:
         """Not an AWS operation: the simulator's bus settings (``speed``,
         ``chaos``), also reachable as ``PUT /sim/eventbus/buses/{name}/settings``."""
         name = self._bus_name(body, "Name")
@@ -156,7 +141,7 @@ class Operations(ConnectionOps, ArchiveOps):
         return {"Settings": rec["Settings"]}
 
     # -- rules --------------------------------------------------------------
-    def _rule(self, bus: str, name: str) -> dict:
+    def _rule(self, bus: str, name: str) -> dict[str, Any]:
         r = self.store.get(tenant=self.tenant, kind="rule", parent=bus, name=name)
         if r is None:
             raise not_found(f"Rule {name} does not exist on EventBus {bus}.")
@@ -165,7 +150,7 @@ class Operations(ConnectionOps, ArchiveOps):
     def _rule_arn(self, bus: str, name: str) -> str:
         return self._arn("rule", name if bus == "default" else f"{bus}/{name}")
 
-    def op_put_rule(self, body: dict) -> dict:
+    def op_put_rule(self, body: dict[str, Any]) -> dict[str, Any]:
         name = check_name(body, "Name")
         bus = self._bus_name(body)
         pattern = body.get("EventPattern")
@@ -187,16 +172,16 @@ class Operations(ConnectionOps, ArchiveOps):
         self.rt.changed(self.tenant, bus)
         return {"RuleArn": rec["Arn"]}
 
-    def op_describe_rule(self, body: dict) -> dict:
+    def op_describe_rule(self, body: dict[str, Any]) -> dict[str, Any]:
         bus = self._bus_name(body)
         return self._rule(bus, check_name(body, "Name"))
 
-    def op_list_rules(self, body: dict) -> dict:
+    def op_list_rules(self, body: dict[str, Any]) -> dict[str, Any]:
         bus = self._bus_name(body)
         rules = [b for _, n, b in self.store.list(tenant=self.tenant, kind="rule", parent=bus, prefix=body.get("NamePrefix"))]
         return page(body, "Rules", rules)
 
-    def _set_state(self, body: dict, state: str) -> dict:
+    def _set_state(self, body: dict[str, Any], state: str) -> dict[str, Any]:
         bus = self._bus_name(body)
         name = check_name(body, "Name")
         rec = self._rule(bus, name)
@@ -205,13 +190,13 @@ class Operations(ConnectionOps, ArchiveOps):
         self.rt.changed(self.tenant, bus)
         return {}
 
-    def op_enable_rule(self, body: dict) -> dict:
+    def op_enable_rule(self, body: dict[str, Any]) -> dict[str, Any]:
         return self._set_state(body, "ENABLED")
 
-    def op_disable_rule(self, body: dict) -> dict:
+    def op_disable_rule(self, body: dict[str, Any]) -> dict[str, Any]:
         return self._set_state(body, "DISABLED")
 
-    def op_delete_rule(self, body: dict) -> dict:
+    def op_delete_rule(self, body: dict[str, Any]) -> dict[str, Any]:
         bus = self._bus_name(body)
         name = check_name(body, "Name")
         if self.store.get(tenant=self.tenant, kind="rule", parent=bus, name=name) is None:
@@ -233,9 +218,8 @@ class Operations(ConnectionOps, ArchiveOps):
             kind = kind_of(t.get("Arn"))
             if kind == "callable":
                 return f"Arn: {t['Arn']!r}: callable targets exist only on in-process buses"
-            if kind == "http":
-                if destination_by_arn(self.store, self.tenant, t["Arn"]) is None:
-                    return f"Arn: API destination {t['Arn']} does not exist"
+            if kind == "http" and destination_by_arn(self.store, self.tenant, t["Arn"]) is None:
+                return f"Arn: API destination {t['Arn']} does not exist"
             dlq = (t.get("DeadLetterConfig") or {}).get("Arn")
             if dlq is not None and kind_of(dlq) == "callable":
                 return "DeadLetterConfig.Arn: callable targets exist only on in-process buses"
@@ -254,7 +238,7 @@ class Operations(ConnectionOps, ArchiveOps):
             return f"RetryPolicy.MaximumEventAgeInSeconds must be 60..86400, got {age!r}"
         return None
 
-    def op_put_targets(self, body: dict) -> dict:
+    def op_put_targets(self, body: dict[str, Any]) -> dict[str, Any]:
         bus = self._bus_name(body)
         rule = check_name(body, "Rule")
         self._rule(bus, rule)
@@ -283,7 +267,7 @@ class Operations(ConnectionOps, ArchiveOps):
         self.rt.changed(self.tenant, bus)
         return {"FailedEntryCount": len(failed), "FailedEntries": failed}
 
-    def op_remove_targets(self, body: dict) -> dict:
+    def op_remove_targets(self, body: dict[str, Any]) -> dict[str, Any]:
         bus = self._bus_name(body)
         rule = check_name(body, "Rule")
         self._rule(bus, rule)
@@ -294,14 +278,14 @@ class Operations(ConnectionOps, ArchiveOps):
         self.rt.changed(self.tenant, bus)
         return {"FailedEntryCount": len(failed), "FailedEntries": failed}
 
-    def op_list_targets_by_rule(self, body: dict) -> dict:
+    def op_list_targets_by_rule(self, body: dict[str, Any]) -> dict[str, Any]:
         bus = self._bus_name(body)
         rule = check_name(body, "Rule")
         self._rule(bus, rule)
         targets = [b for _, _, b in self.store.list(tenant=self.tenant, kind="target", parent=f"{bus}/{rule}")]
         return page(body, "Targets", targets)
 
-    def op_list_rule_names_by_target(self, body: dict) -> dict:
+    def op_list_rule_names_by_target(self, body: dict[str, Any]) -> dict[str, Any]:
         bus = self._bus_name(body)
         arn = body.get("TargetArn")
         if not isinstance(arn, str) or not arn:
@@ -311,7 +295,7 @@ class Operations(ConnectionOps, ArchiveOps):
         return page(body, "RuleNames", names)
 
     # -- events -------------------------------------------------------------
-    def op_test_event_pattern(self, body: dict) -> dict:
+    def op_test_event_pattern(self, body: dict[str, Any]) -> dict[str, Any]:
         pattern = compile_or_raise(body.get("EventPattern"))
         raw = body.get("Event")
         try:
@@ -322,7 +306,7 @@ class Operations(ConnectionOps, ArchiveOps):
             raise validation("Parameter Event is not valid.")
         return {"Result": matches(pattern, event)}
 
-    def op_put_events(self, body: dict) -> dict:
+    def op_put_events(self, body: dict[str, Any]) -> dict[str, Any]:
         entries = body.get("Entries")
         if not isinstance(entries, list) or not 1 <= len(entries) <= 10:
             raise validation("Entries must be a list of 1 to 10 entries")
@@ -332,7 +316,7 @@ class Operations(ConnectionOps, ArchiveOps):
             if isinstance(e, dict):
                 self._bus_name(e)  # an unknown bus fails the whole call, as on AWS
         out = []
-        by_bus: dict[str, list[dict]] = {}
+        by_bus: dict[str, list[dict[str, Any]]] = {}
         for e in entries:
             try:
                 event, bus = self._envelope(e)
@@ -345,7 +329,7 @@ class Operations(ConnectionOps, ArchiveOps):
             self.rt.bus(self.tenant, bus).publish_many(events)
         return {"FailedEntryCount": sum(1 for o in out if "ErrorCode" in o), "Entries": out}
 
-    def _envelope(self, e: Any) -> tuple[dict, str]:
+    def _envelope(self, e: Any) -> tuple[dict[str, Any], str]:
         if not isinstance(e, dict):
             raise validation("entry is not an object")
         for f in ("Source", "DetailType", "Detail"):
@@ -361,7 +345,7 @@ class Operations(ConnectionOps, ArchiveOps):
         when = e.get("Time")
         if when is not None and (isinstance(when, bool) or not isinstance(when, (int, float))):
             raise EventsError("InvalidArgument", f"Parameter Time is not valid: {when!r} is not a timestamp")
-        t = datetime.fromtimestamp(float(when), tz=timezone.utc) if when is not None else datetime.now(timezone.utc)
+        t = datetime.fromtimestamp(float(when), tz=UTC) if when is not None else datetime.now(UTC)
         return (
             {
                 "version": "0",

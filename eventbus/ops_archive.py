@@ -6,10 +6,10 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from eventbus.ops_common import EventsError, check_name, not_found, page, pattern_text, validation
+from eventbus.ops_common import EventsError, OpsBase, check_name, not_found, page, pattern_text, validation
 
 
-class ArchiveOps:
+class ArchiveOps(OpsBase):
     """Mixed into ``Operations`` (uses its store, tenant, runtime and ARNs)."""
 
     def _bus_from_arn(self, arn: Any, field: str) -> str:
@@ -18,10 +18,10 @@ class ArchiveOps:
             raise validation(f"{field}: {arn!r} is not an event bus ARN of this account")
         return self._bus_name({"EventBusName": arn[len(prefix):]})
 
-    def op_create_archive(self, body: dict) -> dict:
+    def op_create_archive(self, body: dict[str, Any]) -> dict[str, Any]:
         name = check_name(body, "ArchiveName")
         source = body.get("EventSourceArn")
-        self._bus_from_arn(source, "EventSourceArn")
+        bus = self._bus_from_arn(source, "EventSourceArn")
         pattern = body.get("EventPattern")
         if pattern is not None:
             pattern_text(pattern)
@@ -31,20 +31,20 @@ class ArchiveOps:
                "RetentionDays": int(body.get("RetentionDays") or 0), "CreationTime": now}
         if not self.store.insert(tenant=self.tenant, kind="archive", name=name, body={k: v for k, v in rec.items() if v is not None}):
             raise EventsError("ResourceAlreadyExistsException", f"Archive {name} already exists.")
-        self.rt.changed(self.tenant, source.rsplit("event-bus/", 1)[-1])
+        self.rt.changed(self.tenant, bus)
         return {"ArchiveArn": rec["ArchiveArn"], "State": "ENABLED", "CreationTime": now}
 
-    def _archive(self, name: str) -> dict:
+    def _archive(self, name: str) -> dict[str, Any]:
         a = self.store.get(tenant=self.tenant, kind="archive", name=name)
         if a is None:
             raise not_found(f"Archive {name} does not exist.")
         n, size = self.store.archive_stats(tenant=self.tenant, archive=name)
         return {**a, "EventCount": n, "SizeBytes": size}
 
-    def op_describe_archive(self, body: dict) -> dict:
+    def op_describe_archive(self, body: dict[str, Any]) -> dict[str, Any]:
         return self._archive(check_name(body, "ArchiveName"))
 
-    def op_list_archives(self, body: dict) -> dict:
+    def op_list_archives(self, body: dict[str, Any]) -> dict[str, Any]:
         items = []
         for _, name, _b in self.store.list(tenant=self.tenant, kind="archive", prefix=body.get("NamePrefix")):
             a = self._archive(name)
@@ -55,14 +55,14 @@ class ArchiveOps:
             items.append({k: a[k] for k in ("ArchiveName", "EventSourceArn", "State", "RetentionDays", "SizeBytes", "EventCount", "CreationTime") if k in a})
         return page(body, "Archives", items)
 
-    def op_delete_archive(self, body: dict) -> dict:
+    def op_delete_archive(self, body: dict[str, Any]) -> dict[str, Any]:
         a = self._archive(check_name(body, "ArchiveName"))
         self.store.delete(tenant=self.tenant, kind="archive", name=a["ArchiveName"])
         self.store.drop_archive(tenant=self.tenant, archive=a["ArchiveName"])
         self.rt.changed(self.tenant, a["EventSourceArn"].rsplit("event-bus/", 1)[-1])
         return {}
 
-    def op_start_replay(self, body: dict) -> dict:
+    def op_start_replay(self, body: dict[str, Any]) -> dict[str, Any]:
         name = check_name(body, "ReplayName")
         source = body.get("EventSourceArn")
         archive = str(source).rsplit("archive/", 1)[-1]
@@ -89,16 +89,16 @@ class ArchiveOps:
         self.rt.start_replay(self.tenant, name)
         return {"ReplayArn": rec["ReplayArn"], "State": "STARTING", "ReplayStartTime": now}
 
-    def _replay(self, name: str) -> dict:
+    def _replay(self, name: str) -> dict[str, Any]:
         r = self.store.get(tenant=self.tenant, kind="replay", name=name)
         if r is None:
             raise not_found(f"Replay {name} does not exist.")
         return r
 
-    def op_describe_replay(self, body: dict) -> dict:
+    def op_describe_replay(self, body: dict[str, Any]) -> dict[str, Any]:
         return self._replay(check_name(body, "ReplayName"))
 
-    def op_list_replays(self, body: dict) -> dict:
+    def op_list_replays(self, body: dict[str, Any]) -> dict[str, Any]:
         items = []
         for _, _, r in self.store.list(tenant=self.tenant, kind="replay", prefix=body.get("NamePrefix")):
             if body.get("State") and r.get("State") != body["State"]:
@@ -109,7 +109,7 @@ class ArchiveOps:
                                              "EventLastReplayedTime", "ReplayStartTime", "ReplayEndTime") if k in r})
         return page(body, "Replays", items)
 
-    def op_cancel_replay(self, body: dict) -> dict:
+    def op_cancel_replay(self, body: dict[str, Any]) -> dict[str, Any]:
         r = self._replay(check_name(body, "ReplayName"))
         if r.get("State") not in ("STARTING", "RUNNING"):
             raise EventsError("IllegalStatusException", f"Replay {r['ReplayName']} is not running (state {r.get('State')}).")

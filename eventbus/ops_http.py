@@ -7,14 +7,15 @@ from __future__ import annotations
 import re
 import time
 import uuid
+from typing import Any
 
-from eventbus.ops_common import EventsError, check_name, not_found, page, validation
+from eventbus.ops_common import EventsError, OpsBase, check_name, not_found, page, validation
 
 
-class ConnectionOps:
+class ConnectionOps(OpsBase):
     """Mixed into ``Operations`` (uses its store, tenant and ARNs)."""
 
-    def op_create_connection(self, body: dict) -> dict:
+    def op_create_connection(self, body: dict[str, Any]) -> dict[str, Any]:
         name = check_name(body, "Name")
         kind = body.get("AuthorizationType")
         auth = body.get("AuthParameters") or {}
@@ -38,14 +39,14 @@ class ConnectionOps:
             raise EventsError("ResourceAlreadyExistsException", f"Connection {name} already exists.")
         return {k: rec[k] for k in ("ConnectionArn", "ConnectionState", "CreationTime", "LastModifiedTime")}
 
-    def _connection(self, name: str) -> dict:
+    def _connection(self, name: str) -> dict[str, Any]:
         c = self.store.get(tenant=self.tenant, kind="connection", name=name)
         if c is None:
             raise not_found(f"Failed to describe the connection(s). Connection '{name}' does not exist.")
         return c
 
     @staticmethod
-    def _public_connection(c: dict) -> dict:
+    def _public_connection(c: dict[str, Any]) -> dict[str, Any]:
         out = {k: v for k, v in c.items() if v is not None and k != "AuthParameters"}
         auth = c.get("AuthParameters") or {}
         if "ApiKeyAuthParameters" in auth:
@@ -54,21 +55,21 @@ class ConnectionOps:
             out["AuthParameters"] = {"BasicAuthParameters": {"Username": auth["BasicAuthParameters"]["Username"]}}
         return out
 
-    def op_describe_connection(self, body: dict) -> dict:
+    def op_describe_connection(self, body: dict[str, Any]) -> dict[str, Any]:
         return self._public_connection(self._connection(check_name(body, "Name")))
 
-    def op_list_connections(self, body: dict) -> dict:
+    def op_list_connections(self, body: dict[str, Any]) -> dict[str, Any]:
         items = [{k: v for k, v in self._public_connection(b).items() if k != "AuthParameters"}
                  for _, _, b in self.store.list(tenant=self.tenant, kind="connection", prefix=body.get("NamePrefix"))]
         return page(body, "Connections", items)
 
-    def op_delete_connection(self, body: dict) -> dict:
+    def op_delete_connection(self, body: dict[str, Any]) -> dict[str, Any]:
         c = self._connection(check_name(body, "Name"))
         self.store.delete(tenant=self.tenant, kind="connection", name=c["Name"])
         return {"ConnectionArn": c["ConnectionArn"], "ConnectionState": "DELETING", "CreationTime": c["CreationTime"],
                 "LastModifiedTime": time.time(), "LastAuthorizedTime": c.get("LastAuthorizedTime", c["CreationTime"])}
 
-    def op_create_api_destination(self, body: dict) -> dict:
+    def op_create_api_destination(self, body: dict[str, Any]) -> dict[str, Any]:
         name = check_name(body, "Name")
         conn_arn = body.get("ConnectionArn")
         conn_name = str(conn_arn).split(":connection/", 1)[-1].split("/", 1)[0]
@@ -92,20 +93,20 @@ class ConnectionOps:
             raise EventsError("ResourceAlreadyExistsException", f"An api-destination '{name}' already exists.")
         return {k: rec[k] for k in ("ApiDestinationArn", "ApiDestinationState", "CreationTime", "LastModifiedTime")}
 
-    def _destination(self, name: str) -> dict:
+    def _destination(self, name: str) -> dict[str, Any]:
         d = self.store.get(tenant=self.tenant, kind="api-destination", name=name)
         if d is None:
             raise not_found(f"Failed to describe the api-destination(s). An api-destination '{name}' does not exist.")
         return d
 
-    def op_describe_api_destination(self, body: dict) -> dict:
+    def op_describe_api_destination(self, body: dict[str, Any]) -> dict[str, Any]:
         return self._destination(check_name(body, "Name"))
 
-    def op_list_api_destinations(self, body: dict) -> dict:
+    def op_list_api_destinations(self, body: dict[str, Any]) -> dict[str, Any]:
         items = [b for _, _, b in self.store.list(tenant=self.tenant, kind="api-destination", prefix=body.get("NamePrefix"))]
         return page(body, "ApiDestinations", items)
 
-    def op_delete_api_destination(self, body: dict) -> dict:
+    def op_delete_api_destination(self, body: dict[str, Any]) -> dict[str, Any]:
         d = self._destination(check_name(body, "Name"))
         self.store.delete(tenant=self.tenant, kind="api-destination", name=d["Name"])
         return {}

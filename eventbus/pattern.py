@@ -15,7 +15,7 @@ from __future__ import annotations
 import ipaddress
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 from eventbus.jsonvalues import Num, comparable, is_number, jackson_reason, loads, number_text
 from eventbus.matchers import (
@@ -55,7 +55,7 @@ class InvalidPatternError(ValueError):
         super().__init__(f"Event pattern is not valid. Reason: {reason}")
 
 
-def _barf(reason: str) -> None:
+def _barf(reason: str) -> NoReturn:
     raise InvalidPatternError(reason)
 
 
@@ -69,7 +69,7 @@ class Pattern:
         return {p for s in self.subrules for p in s}
 
 
-def compile_pattern(pattern: str | dict) -> Pattern:
+def compile_pattern(pattern: str | dict[str, Any]) -> Pattern:
     """Validate an event pattern (JSON text or a parsed mapping)."""
     if isinstance(pattern, str):
         text = pattern
@@ -84,7 +84,7 @@ def compile_pattern(pattern: str | dict) -> Pattern:
         parsed = loads(text)
     if not isinstance(parsed, dict):
         _barf("Filter is not an object")
-    rules: list[dict[str, tuple[Matcher, ...]]] = []
+    rules: list[SubRule] = []
     _parse_object(parsed, (), rules, in_or=False)
     return Pattern(text, tuple(rules))
 
@@ -93,7 +93,7 @@ def _join(path: tuple[str, ...], name: str) -> str:
     return ".".join((*path, name))
 
 
-def _parse_object(obj: dict, path: tuple[str, ...], rules: list, in_or: bool) -> None:
+def _parse_object(obj: dict[str, Any], path: tuple[str, ...], rules: list[SubRule], in_or: bool) -> None:
     if not obj:
         _barf("Empty objects are not allowed")
     for name, value in obj.items():
@@ -110,7 +110,7 @@ def _parse_object(obj: dict, path: tuple[str, ...], rules: list, in_or: bool) ->
             _barf(f'"{name}" must be an object or an array')
 
 
-def _parse_or(value: Any, path: tuple[str, ...], rules: list) -> None:
+def _parse_or(value: Any, path: tuple[str, ...], rules: list[SubRule]) -> None:
     current = [dict(r) for r in rules]
     rules.clear()
     if not isinstance(value, list):
@@ -125,7 +125,7 @@ def _parse_or(value: Any, path: tuple[str, ...], rules: list) -> None:
         _barf(f"There must have at least 2 Objects in {OR} relationship.")
 
 
-def _write_rules(rules: list, name: str, values: list) -> None:
+def _write_rules(rules: list[SubRule], name: str, values: list[Any]) -> None:
     matchers: list[Matcher] = []
     for v in values:
         if isinstance(v, dict):
@@ -147,12 +147,12 @@ def _write_rules(rules: list, name: str, values: list) -> None:
         rule[name] = tuple(matchers)
 
 
-def _only_key(expr: dict, message: str = "Only one key allowed in match expression") -> None:
+def _only_key(expr: dict[str, Any], message: str = "Only one key allowed in match expression") -> None:
     if len(expr) > 1:
         _barf(message)
 
 
-def _match_expression(expr: dict) -> Matcher:
+def _match_expression(expr: dict[str, Any]) -> Matcher:
     if not expr:
         _barf("Match expression name not found")
     kind, value = next(iter(expr.items()))
@@ -199,7 +199,7 @@ def _one_expression(kind: str, value: Any) -> Matcher:
     raise AssertionError  # unreachable
 
 
-def _affix_ignore_case(kind: str, value: dict) -> Matcher:
+def _affix_ignore_case(kind: str, value: dict[str, Any]) -> Matcher:
     if not value:
         _barf(f"{kind.title()} expression name not found")
     op, text = next(iter(value.items()))
@@ -215,10 +215,10 @@ def _number(v: Any) -> float:
     c = comparable(v)
     if c is None:
         _barf(f"Cannot compare number : {number_text(v)}")
-    return c  # type: ignore[return-value]
+    return c
 
 
-def _token_text(arr: list, i: int) -> str:
+def _token_text(arr: list[Any], i: int) -> str:
     if i >= len(arr):
         return "]"
     v = arr[i]
@@ -233,7 +233,7 @@ def _token_text(arr: list, i: int) -> str:
     return "[" if isinstance(v, list) else "{"
 
 
-def _numeric(arr: list) -> Numeric:
+def _numeric(arr: list[Any]) -> Numeric:
     if not arr or not isinstance(arr[0], str):
         _barf(f"Invalid member in numeric match: {_token_text(arr, 0)}")
     op = arr[0]
@@ -289,7 +289,8 @@ def _anything_but(value: Any) -> Matcher:
         _barf("Value of anything-but must be an array or single string/number value.")
     items = value if isinstance(value, list) else [value]
     if not kind:
-        strings, numbers = set(), set()
+        strings: set[str] = set()
+        numbers: set[float | str] = set()
         for v in items:
             if isinstance(v, str):
                 strings.add(v)
@@ -323,7 +324,7 @@ def _anything_but(value: Any) -> Matcher:
     return AnythingButString(kind, tuple(texts))
 
 
-def _cidr(text: str) -> Any:
+def _cidr(text: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
     parts = text.split("/")
     while len(parts) > 1 and parts[-1] == "":
         parts.pop()  # as Java's String.split drops trailing empty strings
@@ -418,4 +419,4 @@ def wildcard_complexity(tokens: list[int | None]) -> int:
     return best
 
 
-__all__ = ["InvalidPatternError", "Pattern", "compile_pattern", "Num"]
+__all__ = ["InvalidPatternError", "Num", "Pattern", "compile_pattern"]

@@ -13,6 +13,7 @@ Several collectors may share one bus: ``bus_events(pattern, bus=other.bus)``.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -41,11 +42,11 @@ class Collector:
 
 
 @pytest.fixture
-def bus_events():
+def bus_events() -> Iterator[Callable[..., Collector]]:
     buses: list[Bus] = []
     count = [0]
 
-    def make(pattern: dict | str, *, bus: Bus | None = None, **target_options: Any) -> Collector:
+    def make(pattern: dict[str, Any] | str, *, bus: Bus | None = None, **target_options: Any) -> Collector:
         if bus is None:
             bus = Bus()
             buses.append(bus)

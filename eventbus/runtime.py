@@ -14,9 +14,11 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 from sqlalchemy.engine import Engine
@@ -45,7 +47,7 @@ class Config:
     queue_capacity: int = 10_000
 
     @classmethod
-    def from_env(cls, data_dir: Path, region: str = "us-east-1", environ: dict | None = None) -> "Config":
+    def from_env(cls, data_dir: Path, region: str = "us-east-1", environ: Mapping[str, str] | None = None) -> Config:
         e = os.environ if environ is None else environ
         return cls(
             region=region,
@@ -94,7 +96,7 @@ def open_bus(store: Store, tenant: str, name: str, config: Config, *, speed_over
     return bus
 
 
-def destination_by_arn(store: Store, tenant: str, arn: str) -> tuple[dict, dict] | None:
+def destination_by_arn(store: Store, tenant: str, arn: str) -> tuple[dict[str, Any], dict[str, Any]] | None:
     name = arn.split(":api-destination/", 1)[-1].split("/", 1)[0]
     dest = store.get(tenant=tenant, kind="api-destination", name=name)
     if dest is None or dest.get("ApiDestinationArn") != arn:
@@ -165,7 +167,7 @@ class RunBusSink:
     def close(self) -> None:
         self.bus.close()
 
-    def shutdown(self) -> dict:
+    def shutdown(self) -> dict[str, Any]:
         """Wait for deliveries (at most the configured drain time); the
         counters go to ``eventbus.json`` in the run's directory."""
         stats = self.bus.shutdown(self.config.drain_s)
@@ -231,7 +233,7 @@ class ServerRuntime:
         if ev is not None:
             ev.set()
 
-    def _set(self, tenant: str, name: str, **values) -> dict:
+    def _set(self, tenant: str, name: str, **values: Any) -> dict[str, Any]:
         body = self.store.get(tenant=tenant, kind="replay", name=name) or {}
         body.update(values)
         self.store.put(tenant=tenant, kind="replay", name=name, body=body)
@@ -253,7 +255,7 @@ class ServerRuntime:
                 rows = self.store.archived(tenant=tenant, archive=archive, start=start, end=end, after_id=after, limit=500)
                 if not rows:
                     break
-                for row_id, t, event in rows:
+                for row_id, _t, event in rows:
                     event = with_replay_name(event, name)
                     bus.publish(event, only_rules=rules, archive=False)
                     after = row_id
@@ -270,10 +272,10 @@ class ServerRuntime:
 
 
 def _utc() -> timezone:
-    return timezone.utc
+    return UTC
 
 
 def _epoch(t: datetime) -> float:
     if t.tzinfo is None:
-        t = t.replace(tzinfo=timezone.utc)
+        t = t.replace(tzinfo=UTC)
     return t.timestamp()

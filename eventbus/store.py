@@ -10,10 +10,12 @@ schema. Every read and write names the tenant.
 
 from __future__ import annotations
 
+import builtins
 import json
 import threading
-from datetime import datetime, timezone
-from typing import Iterable
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -93,7 +95,7 @@ def ensure_tables(engine: Engine) -> None:
 
 
 def now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class Store:
@@ -104,7 +106,7 @@ class Store:
         ensure_tables(engine)
 
     # -- resources -----------------------------------------------------------
-    def get(self, *, tenant: str, kind: str, name: str, parent: str = "") -> dict | None:
+    def get(self, *, tenant: str, kind: str, name: str, parent: str = "") -> dict[str, Any] | None:
         with self.engine.connect() as c:
             row = c.execute(
                 select(resources.c.body).where(
@@ -113,7 +115,7 @@ class Store:
             ).first()
         return None if row is None else dict(row[0])
 
-    def insert(self, *, tenant: str, kind: str, name: str, body: dict, parent: str = "") -> bool:
+    def insert(self, *, tenant: str, kind: str, name: str, body: dict[str, Any], parent: str = "") -> bool:
         """False when it already exists."""
         try:
             with self.engine.begin() as c:
@@ -122,7 +124,7 @@ class Store:
             return False
         return True
 
-    def put(self, *, tenant: str, kind: str, name: str, body: dict, parent: str = "") -> None:
+    def put(self, *, tenant: str, kind: str, name: str, body: dict[str, Any], parent: str = "") -> None:
         """Insert or replace."""
         with self.engine.begin() as c:
             done = c.execute(
@@ -147,7 +149,7 @@ class Store:
         with self.engine.begin() as c:
             c.execute(delete(resources).where(resources.c.tenant == tenant, resources.c.kind == kind, resources.c.parent == parent))
 
-    def list(self, *, tenant: str, kind: str, parent: str | None = None, prefix: str | None = None) -> list[tuple[str, str, dict]]:
+    def list(self, *, tenant: str, kind: str, parent: str | None = None, prefix: str | None = None) -> list[tuple[str, str, dict[str, Any]]]:
         """(parent, name, body) sorted by name."""
         q = select(resources.c.parent, resources.c.name, resources.c.body).where(resources.c.tenant == tenant, resources.c.kind == kind)
         if parent is not None:
@@ -168,7 +170,7 @@ class Store:
             )
 
     # -- archived events -----------------------------------------------------
-    def archive(self, *, tenant: str, rows: Iterable[tuple[str, datetime, dict]]) -> int:
+    def archive(self, *, tenant: str, rows: Iterable[tuple[str, datetime, dict[str, Any]]]) -> int:
         """Store (archive name, event time, event) rows."""
         values = [{"tenant": tenant, "archive": a, "event_time": t, "body": json.dumps(e, separators=(",", ":"))} for a, t, e in rows]
         if values:
@@ -176,7 +178,7 @@ class Store:
                 c.execute(insert(archive_events), values)
         return len(values)
 
-    def archived(self, *, tenant: str, archive: str, start: datetime, end: datetime, after_id: int = 0, limit: int = 1000) -> list[tuple[int, datetime, dict]]:
+    def archived(self, *, tenant: str, archive: str, start: datetime, end: datetime, after_id: int = 0, limit: int = 1000) -> builtins.list[tuple[int, datetime, dict[str, Any]]]:
         q = (
             select(archive_events.c.id, archive_events.c.event_time, archive_events.c.body)
             .where(
@@ -207,11 +209,11 @@ class Store:
             c.execute(delete(archive_events).where(archive_events.c.tenant == tenant, archive_events.c.archive == archive))
 
     # -- dead letters ----------------------------------------------------------
-    def dead_letter(self, *, tenant: str, queue: str, body: str, attributes: dict) -> None:
+    def dead_letter(self, *, tenant: str, queue: str, body: str, attributes: dict[str, Any]) -> None:
         with self.engine.begin() as c:
             c.execute(insert(dead_letters).values(tenant=tenant, queue=queue, body=body, attributes=attributes, created_at=now()))
 
-    def dead_letters(self, *, tenant: str, queue: str, after_id: int = 0, limit: int = 1000) -> list[dict]:
+    def dead_letters(self, *, tenant: str, queue: str, after_id: int = 0, limit: int = 1000) -> builtins.list[dict[str, Any]]:
         q = (
             select(dead_letters.c.id, dead_letters.c.body, dead_letters.c.attributes, dead_letters.c.created_at)
             .where(dead_letters.c.tenant == tenant, dead_letters.c.queue == queue, dead_letters.c.id > after_id)

@@ -21,18 +21,25 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import json
 import re
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 from urllib.parse import quote
 
 import httpx
 import nats
 import redis
+from nats.aio.client import Client as NatsClient
+from redis.typing import EncodableT, FieldT
+
+if TYPE_CHECKING:  # the store pulls in SQLAlchemy; in-process buses never need it
+    from eventbus.store import Store
 
 FILE_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]{0,127}$")
 RETRY_HTTP = {401, 407, 409, 429}
@@ -50,7 +57,17 @@ class TargetError(ValueError):
     """A target that cannot be built; names the field and value."""
 
 
-def kind_of(arn: str) -> str:
+class Sender(Protocol):
+    """What a delivery worker calls; the senders that can carry attributes
+    (HTTP headers, NATS headers, stream fields) take them as a third,
+    optional argument."""
+
+    def send(self, body: str, event: dict[str, Any]) -> None: ...
+
+    def close(self) -> None: ...
+
+
+def kind_of(arn: object) -> str:
     if not isinstance(arn, str):
         raise TargetError(f"Arn: {arn!r} is not a string")
     if arn.startswith("arn:dialer:"):
@@ -79,7 +96,7 @@ class HttpSender:
     guide, "API destinations": error handling)."""
 
     def __init__(
-        self, endpoint: str, method: str, headers: dict[str, str], http_parameters: dict | None, timeout: float = 5.0,
+        self, endpoint: str, method: str, headers: dict[str, str], http_parameters: dict[str, Any] | None, timeout: float = 5.0,
         rate_per_s: float | None = None,
     ):
         self.interval = 1.0 / rate_per_s if rate_per_s else 0.0
@@ -104,7 +121,7 @@ class HttpSender:
                 time.sleep(self._next_slot - now)
             self._next_slot = max(now, self._next_slot) + self.interval
 
-    def send(self, body: str, event: dict, attributes: dict | None = None) -> None:
+    def send(self, body: str, event: dict[str, Any], attributes: dict[str, str] | None = None) -> None:
         self._throttle()
         headers = dict(self.headers)
         for k, v in (attributes or {}).items():
@@ -126,7 +143,7 @@ class HttpSender:
         self.client.close()
 
 
-def connection_headers(connection: dict) -> dict[str, str]:
+def connection_headers(connection: dict[str, Any]) -> dict[str, str]:
     kind = connection.get("AuthorizationType")
     auth = connection.get("AuthParameters") or {}
     if kind == "API_KEY":
@@ -152,15 +169,16 @@ class NatsSender:
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True, name=f"nats-{subject}")
         self._thread.start()
-        self._nc = None
+        self._nc: NatsClient | None = None
 
-    async def _publish(self, data: bytes, headers: dict | None) -> None:
+    async def _publish(self, data: bytes, headers: dict[str, str] | None) -> None:
         if self._nc is None or self._nc.is_closed:
             self._nc = await nats.connect(self.url, connect_timeout=self.timeout, max_reconnect_attempts=1, allow_reconnect=False)
         await self._nc.publish(self.subject, data, headers=headers or None)
-        await self._nc.flush(timeout=self.timeout)
+        # nats-py annotates ``timeout: int`` but passes it to asyncio.wait_for, which takes seconds as a float.
+        await self._nc.flush(timeout=self.timeout)  # type: ignore[arg-type]
 
-    def send(self, body: str, event: dict, attributes: dict | None = None) -> None:
+    def send(self, body: str, event: dict[str, Any], attributes: dict[str, str] | None = None) -> None:
         fut = asyncio.run_coroutine_threadsafe(self._publish(body.encode(), attributes), self._loop)
         try:
             fut.result(self.timeout + 1)
@@ -173,10 +191,8 @@ class NatsSender:
             if self._nc is not None and not self._nc.is_closed:
                 await self._nc.close()
 
-        try:
+        with contextlib.suppress(Exception):
             asyncio.run_coroutine_threadsafe(_close(), self._loop).result(2)
-        except Exception:
-            pass
         self._loop.call_soon_threadsafe(self._loop.stop)
 
 
@@ -185,9 +201,12 @@ class RedisSender:
         self.stream = stream
         self.client = redis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout)
 
-    def send(self, body: str, event: dict, attributes: dict | None = None) -> None:
+    def send(self, body: str, event: dict[str, Any], attributes: dict[str, str] | None = None) -> None:
         try:
-            self.client.xadd(self.stream, {"event": body, **(attributes or {})})
+            fields: dict[FieldT, EncodableT] = {"event": body}
+            for k, v in (attributes or {}).items():  # not ``**``: redis keys a stream entry by any encodable
+                fields[k] = v
+            self.client.xadd(self.stream, fields)
         except Exception as exc:
             raise DeliveryError("REDIS_ERROR", f"{type(exc).__name__}: {exc}") from None
 
@@ -199,7 +218,7 @@ class FileSender:
     """One JSON line per delivery; the file is named by the server, not by
     the request (a validated name inside the configured directory)."""
 
-    _locks: dict[str, threading.Lock] = {}
+    _locks: ClassVar[dict[str, threading.Lock]] = {}
 
     def __init__(self, directory: Path, name: str):
         if not FILE_NAME.match(name):
@@ -208,7 +227,7 @@ class FileSender:
         self.path = directory / f"{name}.jsonl"
         self.lock = self._locks.setdefault(str(self.path), threading.Lock())
 
-    def send(self, body: str, event: dict) -> None:
+    def send(self, body: str, event: dict[str, Any]) -> None:
         line = body.replace("\n", " ")
         try:
             with self.lock, open(self.path, "a", encoding="utf-8") as fh:
@@ -227,7 +246,7 @@ class CallableSender:
     def __init__(self, fn: Callable[[Any], Any]):
         self.fn = fn
 
-    def send(self, body: str, event: dict) -> None:
+    def send(self, body: str, event: dict[str, Any]) -> None:
         try:
             payload: Any = json.loads(body)
         except ValueError:
@@ -244,12 +263,12 @@ class CallableSender:
 class QueueSender:
     """The service's own queue for an SQS ARN (durable, in the database)."""
 
-    def __init__(self, store, tenant: str, arn: str):
+    def __init__(self, store: Store, tenant: str, arn: str):
         self.store = store
         self.tenant = tenant
         self.arn = arn
 
-    def send(self, body: str, event: dict, attributes: dict | None = None) -> None:
+    def send(self, body: str, event: dict[str, Any], attributes: dict[str, str] | None = None) -> None:
         try:
             self.store.dead_letter(tenant=self.tenant, queue=resource_name(self.arn), body=body, attributes=attributes or {})
         except Exception as exc:
@@ -266,13 +285,13 @@ class Environment:
     nats_url: str = "nats://127.0.0.1:4222"
     redis_url: str = "redis://127.0.0.1:6379/0"
     file_dir: Path = Path("./data/eventbus")
-    store: Any = None
+    store: Store | None = None
     tenant: str = "default"
-    callables: dict | None = None
-    lookup_destination: Callable[[str], tuple[dict, dict] | None] | None = None
+    callables: dict[str, Any] | None = None
+    lookup_destination: Callable[[str], tuple[dict[str, Any], dict[str, Any]] | None] | None = None
 
 
-def make_sender(arn: str, target: dict, env: Environment):
+def make_sender(arn: str, target: dict[str, Any], env: Environment) -> Sender:
     kind = kind_of(arn)
     if kind == "http":
         found = env.lookup_destination(arn) if env.lookup_destination else None

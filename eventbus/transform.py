@@ -69,12 +69,12 @@ class Transform:
     """One target's input shaping, checked when the target is put."""
 
     input: str | None = None
-    input_path: list | None = None
-    paths: dict[str, list] | None = None
+    input_path: list[Any] | None = None
+    paths: dict[str, list[Any]] | None = None
     template: str | None = None
 
     @classmethod
-    def from_target(cls, target: dict) -> "Transform":
+    def from_target(cls, target: dict[str, Any]) -> Transform:
         given = [k for k in ("Input", "InputPath", "InputTransformer") if target.get(k) is not None]
         if len(given) > 1:
             raise TransformError(f"Only one of Input, InputPath, or InputTransformer may be set (target {target.get('Id')!r} sets {given})")
@@ -106,7 +106,7 @@ class Transform:
             return cls(paths=paths, template=it["InputTemplate"])
         return cls()
 
-    def apply(self, event: dict, rule_arn: str = "", rule_name: str = "", ingestion_time: str = "") -> str:
+    def apply(self, event: dict[str, Any], rule_arn: str = "", rule_name: str = "", ingestion_time: str = "") -> str:
         """The body the target receives. Raises ``TransformError`` when a
         JSON template cannot give valid JSON (an object or a list inside a
         quoted string): AWS does not deliver such an event."""
@@ -130,7 +130,7 @@ def placeholders(template: str) -> list[str]:
     return [m.group(1) for m in _NAME.finditer(template)]
 
 
-def _short_event(event: dict) -> dict:
+def _short_event(event: dict[str, Any]) -> dict[str, Any]:
     """``<aws.events.event>``: the envelope without ``detail``, with
     ``detailType`` (as AWS renders it; ``<aws.events.event.json>`` is the
     whole event)."""
