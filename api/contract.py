@@ -141,8 +141,8 @@ def install(app: FastAPI) -> None:
             return app.openapi_schema
         schema = build()
         for route in api_routes(app.routes):
-            if not route.include_in_schema:
-                continue
+            if not route.include_in_schema or route.openapi_extra and "responses" in route.openapi_extra:
+                continue  # a route that documents its own answers (EventBridge's AWS JSON 1.1)
             connect = is_connect_path(route.path_format)
             for method in route.methods or ():
                 op = schema["paths"].get(route.path_format, {}).get(method.lower())

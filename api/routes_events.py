@@ -15,6 +15,7 @@ from typing import Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from api.auth import Manager, Principal, Reader, signed_principal
@@ -48,7 +49,44 @@ def _error(code: str, message: str, status: int = 400) -> JSONResponse:
                         headers={"x-amzn-ErrorType": code})
 
 
-@router.post("/", summary="EventBridge (AWS JSON 1.1, X-Amz-Target: AWSEvents.<Operation>)")
+_AMZ_JSON = {"schema": {"type": "object"}}
+# The operation is named by a header and its body depends on it (AWS JSON 1.1):
+# the document says so, with the content type both ways.
+_EVENTS_OPENAPI: dict[str, Any] = {
+    "parameters": [{
+        "name": "X-Amz-Target", "in": "header", "required": True,
+        "schema": {"type": "string", "enum": sorted(TARGET_PREFIX + op for op in Operations.operation_names())},
+    }],
+    "requestBody": {"required": False, "content": {CONTENT_TYPE: _AMZ_JSON}},
+    "responses": {
+        "200": {"description": "The operation's result", "content": {CONTENT_TYPE: _AMZ_JSON}},
+        # Refused before the route (api/bodyguard.py): the JSON error shape.
+        "400": {"description": "A modelled AWS error (__type names it)", "content": {CONTENT_TYPE: _AMZ_JSON, "application/json": _AMZ_JSON}},
+        "403": {"description": "Not signed, or a role that may not call it", "content": {CONTENT_TYPE: _AMZ_JSON, "application/json": _AMZ_JSON}},
+        "404": {"description": "ResourceNotFoundException", "content": {CONTENT_TYPE: _AMZ_JSON}},
+        "409": {"description": "ResourceAlreadyExistsException, ConcurrentModificationException", "content": {CONTENT_TYPE: _AMZ_JSON}},
+        "413": {"description": "The body is over the limit", "content": {"application/json": _AMZ_JSON}},
+    },
+}
+
+
+class ChaosIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    duplicates: float = Field(0.0, ge=0, le=1)
+    reorderWindow: int = Field(1, ge=1, le=10_000)
+    seed: int = Field(0, ge=0, le=2**53 - 1)
+
+
+class BusSettingsIn(BaseModel):
+    """The simulator's settings of a bus: ``speed`` (simulated seconds per
+    real second; none: as fast as the run goes) and ``chaos``."""
+
+    model_config = ConfigDict(extra="forbid")
+    speed: float | None = Field(None, gt=0, le=1e9)
+    chaos: ChaosIn | None = None
+
+
+@router.post("/", summary="EventBridge (AWS JSON 1.1, X-Amz-Target: AWSEvents.<Operation>)", openapi_extra=_EVENTS_OPENAPI)
 async def events_endpoint(request: Request) -> JSONResponse:
     target = request.headers.get("x-amz-target") or ""
     if not target.startswith(TARGET_PREFIX):
@@ -80,15 +118,15 @@ async def events_endpoint(request: Request) -> JSONResponse:
 
 # response_model=None: the return annotation is for mypy; FastAPI must not turn it into a response model.
 @router.put("/sim/eventbus/buses/{name}/settings", summary="Simulator settings of a bus: speed, chaos", response_model=None)
-def put_bus_settings(request: Request, principal: Manager, name: str, body: dict[str, Any]) -> dict[str, Any]:
+def put_bus_settings(request: Request, principal: Manager, name: str, body: BusSettingsIn) -> dict[str, Any]:
     ops = Operations(runtime(request), principal.tenant)
     try:
-        return ops.call("PutBusSettings", {"Name": name, "Settings": body})
+        return ops.call("PutBusSettings", {"Name": name, "Settings": body.model_dump(exclude_none=True)})
     except EventsError as exc:
         raise NativeError(404 if exc.code == "ResourceNotFoundException" else 422, exc.code, exc.message) from None
 
 
 @router.get("/sim/eventbus/queues/{queue}", summary="Messages of one of the service's SQS-style queues", response_model=None)
-def read_queue(request: Request, principal: Reader, queue: str, after: int = Query(0, ge=0), limit: int = Query(1000, ge=1, le=10_000)) -> dict[str, Any]:
+def read_queue(request: Request, principal: Reader, queue: str, after: int = Query(0, ge=0, le=2**63 - 1), limit: int = Query(1000, ge=1, le=10_000)) -> dict[str, Any]:
     store = runtime(request).store
     return {"queue": queue, "messages": store.dead_letters(tenant=principal.tenant, queue=queue, after_id=after, limit=limit)}

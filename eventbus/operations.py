@@ -59,6 +59,13 @@ class Operations(ConnectionOps, ArchiveOps):
         "ListArchives", "DescribeReplay", "ListReplays", "ListRuleNamesByTarget",
     }
 
+    @classmethod
+    def operation_names(cls) -> list[str]:
+        """The AWS operations served (``op_put_rule`` -> ``PutRule``), not the
+        simulator's own ``PutBusSettings``."""
+        names = ["".join(w.title() for w in n[3:].split("_")) for n in dir(cls) if n.startswith("op_")]
+        return [n for n in names if n != "PutBusSettings"]
+
     def call(self, op: str, body: dict[str, Any]) -> dict[str, Any]:
         fn: Callable[[dict[str, Any]], dict[str, Any]] | None = getattr(self, "op_" + re.sub(r"(?<!^)(?=[A-Z])", "_", op).lower(), None)
         if fn is None:
