@@ -120,6 +120,15 @@ def _loc(loc: Sequence[int | str]) -> str:
     return ".".join(parts) or "body"
 
 
+def _with_value(error: Any) -> str:
+    """Pydantic's message with the offending value when it is a plain one
+    (a number or a short string): errors name the field and the value."""
+    value = error.get("input")
+    if isinstance(value, (int, float, bool)) or (isinstance(value, str) and len(value) <= 80):
+        return f"{error['msg']} (got {value!r})"
+    return str(error["msg"])
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(ConnectError)
     async def _connect(_req: Request, exc: ConnectError) -> JSONResponse:
@@ -154,7 +163,7 @@ def install(app: FastAPI) -> None:
         if is_connect_path(req.url.path):
             msgs = [f"{_loc(e['loc'])}: {e['msg']}" for e in errors[:5]]
             return connect_response(validation("; ".join(msgs) or "invalid request"))
-        details = [{"field": _loc(e["loc"]), "message": e["msg"]} for e in errors[:50]]
+        details = [{"field": _loc(e["loc"]), "message": _with_value(e)} for e in errors[:50]]
         return native_response(NativeError(422, "ValidationError", "invalid request", details))
 
     @app.exception_handler(StarletteHTTPException)

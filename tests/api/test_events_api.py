@@ -184,9 +184,9 @@ def test_campaign_run_delivered_dead_lettered_archived_and_replayed(srv):
 def test_bus_settings(srv):
     with srv.http() as h:
         r = h.put("/sim/eventbus/buses/default/settings", json={"speed": -1})
-        assert r.status_code == 422 and "Settings.speed" in r.json()["message"] and "-1" in r.json()["message"]
+        assert r.status_code == 422 and r.json()["details"][0]["field"] == "speed" and "-1" in r.json()["details"][0]["message"]
         r = h.put("/sim/eventbus/buses/default/settings", json={"chaos": {"duplicates": 2}})
-        assert r.status_code == 422 and "duplicates" in r.json()["message"]
+        assert r.status_code == 422 and r.json()["details"][0]["field"] == "chaos.duplicates"
         assert h.put("/sim/eventbus/buses/nope/settings", json={"speed": 2}).status_code == 404
         r = h.put("/sim/eventbus/buses/default/settings", json={"speed": 60, "chaos": {"duplicates": 0.1, "reorderWindow": 5}})
         assert r.status_code == 200 and r.json()["Settings"]["speed"] == 60
