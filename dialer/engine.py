@@ -649,6 +649,7 @@ class Engine:
         single previewed dial). The hottest loop of the engine: what is the
         same for every dial of the instant is looked up once."""
         count = len(recs)
+        self.pacer.on_dials(count, now)
         self.n_dials += count
         self.in_flight += count
         self.lines_in_use += count
@@ -700,7 +701,7 @@ class Engine:
         done for the batch: this is the fate of most dials."""
         now = self.env.now
         count = len(calls)
-        self.pacer.on_dials_resolved(False, count, now)
+        self.pacer.on_dials_resolved(False, count, now, t_init)
         amd = A["AMD_UNANSWERED"] if self.amd_on else A["AMD_NOT_APPLICABLE"]
         self.rec.finish_unanswered(calls, t_init, now, amd)
         if self.retry_on[D_NO_ANSWER]:
@@ -722,14 +723,14 @@ class Engine:
     def _unanswered(self, call: Call) -> None:
         call.party = NO_ANSWER
         call.amd = A["AMD_UNANSWERED"] if self.amd_on else A["AMD_NOT_APPLICABLE"]
-        self.pacer.on_dial_resolved(False, self.env.now)
+        self.pacer.on_dial_resolved(False, self.env.now, call.t_init)
         self._end(call, R["TELECOM_UNANSWERED"], D_NO_ANSWER)
 
     def _sit(self, call: Call) -> None:
         """A busy or special-information tone ends the attempt."""
         amd_code, reason, disposition = call.signal
         call.amd = amd_code if self.amd_on else A["AMD_NOT_APPLICABLE"]
-        self.pacer.on_dial_resolved(False, self.env.now)
+        self.pacer.on_dial_resolved(False, self.env.now, call.t_init)
         self._end(call, reason, disposition)
 
     def _answer(self, call: Call, t: float) -> None:
@@ -780,7 +781,7 @@ class Engine:
                 call.amd_correct = 0
                 self.n_fp += 1
                 self.gate.record_machine_verdict(call.rec, now)
-                self.pacer.on_dial_resolved(False, now)
+                self.pacer.on_dial_resolved(False, now, call.t_init)
                 self._end(call, R["CONTACT_FLOW_DISCONNECT"], D_MACHINE)
                 return
             call.amd = A["HUMAN_ANSWERED"]
@@ -796,7 +797,7 @@ class Engine:
             call.amd_correct = 1
             call.amd = A["VOICEMAIL_BEEP"] if party == MACHINE_BEEP else A["VOICEMAIL_NO_BEEP"]
             self.gate.record_machine_verdict(call.rec, now)
-            self.pacer.on_dial_resolved(False, now)
+            self.pacer.on_dial_resolved(False, now, call.t_init)
             if self.await_prompt and party == MACHINE_BEEP:
                 # Wait for the beep, then leave the campaign's message.
                 self.later(max(call.t_ge - now, 0.0) + self.d_message(), self._end, call, R["CONTACT_FLOW_DISCONNECT"], D_MACHINE)
@@ -805,7 +806,7 @@ class Engine:
         else:  # fax
             call.amd = A["FAX_MACHINE_DETECTED"]
             call.amd_correct = 1
-            self.pacer.on_dial_resolved(False, now)
+            self.pacer.on_dial_resolved(False, now, call.t_init)
             self._end(call, R["CONTACT_FLOW_DISCONNECT"], D_FINAL)
 
     def _classified(self, call: Call) -> None:
@@ -813,7 +814,7 @@ class Engine:
         now = self.env.now
         call.live = True
         pacer = self.pacer
-        pacer.on_dial_resolved(True, now)
+        pacer.on_dial_resolved(True, now, call.t_init)
         if hasattr(pacer, "on_live_verdict_delay"):
             pacer.on_live_verdict_delay(now - call.t_init)
         if not pacer.uses_agents:
@@ -883,6 +884,7 @@ class Engine:
         now = self.env.now
         pool.talk_start[a] = NOT_TALKING
         self.talk_sum += now - call.t_cta
+        self.pacer.on_talk_end(now - call.t_cta, now)
         reason = R["CUSTOMER_DISCONNECT"] if call.party == HUMAN else R["AGENT_DISCONNECT"]
         self._end(call, reason, D_AGENT if call.party == HUMAN else D_MACHINE, finish=False)
         self.contact_duration_sum += now - call.t_init
@@ -896,6 +898,7 @@ class Engine:
         self.last_activity = max(self.last_activity, now)
         call.t_acw = now
         self.agents.wrap_ends.remove(call.wrap_end)
+        self.pacer.on_wrap_end(call.t_disc, now)
         self.rec.finish_call(call.record())
         self._agent_free(call.agent)
 
