@@ -80,7 +80,10 @@ class DurationHistogram:
 
 
 class LiveShare:
-    """The share of dials that come back live: a slow running average for
+    """The share of dials that come back live, counted by dial time once every
+    dial of that second has had time to resolve (counting outcomes as they
+    come would favour live calls, which resolve sooner than unanswered
+    ones). A slow running average for
     precision, a fast one to see a change, and a reset of the slow one to the
     fast one when they differ by more than ``Z`` standard errors (a step of
     the answered share is picked up after ~50-100 dials instead of ~1,000)."""
@@ -95,13 +98,16 @@ class LiveShare:
         self.dials = 0
         self.changes = 0
 
-    def add(self, live: bool, count: int = 1) -> None:
-        x = 1.0 if live else 0.0
-        kf = self._keep_fast**count
-        ks = self._keep_slow**count
+    def add(self, live: int, dials: int) -> None:
+        """The outcomes of ``dials`` dials placed together, ``live`` of them live."""
+        if dials <= 0:
+            return
+        x = live / dials
+        kf = self._keep_fast**dials
+        ks = self._keep_slow**dials
         self.fast = self.fast * kf + x * (1 - kf)
         self.slow = self.slow * ks + x * (1 - ks)
-        self.dials += count
+        self.dials += dials
         p = min(max(self.slow, 0.005), 0.995)
         if abs(self.fast - self.slow) > self.Z * math.sqrt(p * (1 - p) / self._n_eff_fast):
             self.slow = self.fast

@@ -75,7 +75,12 @@ class Predictive(Pacer):
     wake_on_agent_free = False
 
     QUANTILES = (0.1, 0.3, 0.5, 0.7, 0.9)  # of the dial-to-live-verdict delay
-    WARMUP_LIVE = 20  # live calls resolved before the forecast is trusted
+    # Before the forecast is trusted: live calls resolved, dials settled, and
+    # talks ended (at least twice the team: the first talks to end are the
+    # short ones).
+    WARMUP_LIVE = 30
+    WARMUP_DIALS = 200
+    WARMUP_TALKS = 30
     P_LIVE_PRIOR = 0.25
     FAST_HALF_LIFE = 150.0  # dials
     SLOW_HALF_LIFE = 1500.0  # dials
@@ -85,7 +90,7 @@ class Predictive(Pacer):
     S_CAP = 1.5  # allowed drop probability at most S_CAP x target
     QUARTER = 900.0  # seconds: a sub-window guard against clumps of drops
     QUARTER_SHARE = 1.6  # drops in a quarter hour at most this x target
-    BIAS_HALF_LIFE = 3600.0  # seconds, for the model's calibration
+    BIAS_HALF_LIFE = 1800.0  # seconds, for the model's calibration
     BIAS_PRIOR = 3.0  # pseudo-drops behind the calibration
     BIAS_BOUNDS = (0.5, 4.0)
     REFRESH = 200  # observations between rebuilding the forecast tables
@@ -116,6 +121,8 @@ class Predictive(Pacer):
         self.talk = DurationHistogram(self.TALK_BINS, prior_mean=150.0)
         self.wrap = DurationHistogram(self.WRAP_BINS, prior_mean=10.0)
         self.outstanding: dict[int, int] = {}  # dial second -> dials not yet resolved
+        self.by_second: dict[int, list[int]] = {}  # dial second -> [dials, live so far]
+        self.settle_age = int(ring_timeout) + 10  # seconds after which a dial has resolved
         self.wrap_starts: list[float] = []
         self.resolved_live = 0
         # The evaluation window being budgeted.
@@ -142,8 +149,13 @@ class Predictive(Pacer):
     def on_dials(self, count: int, now: float) -> None:
         key = int(round(now))
         self.outstanding[key] = self.outstanding.get(key, 0) + count
+        tally = self.by_second.get(key)
+        if tally is None:
+            self.by_second[key] = [count, 0]
+        else:
+            tally[0] += count
 
-    def _resolve(self, count: int, t_dial: float) -> None:
+    def _resolve(self, count: int, t_dial: float, live: bool) -> None:
         if t_dial != t_dial:
             return
         key = int(round(t_dial))
@@ -152,13 +164,27 @@ class Predictive(Pacer):
             self.outstanding[key] = left
         else:
             self.outstanding.pop(key, None)
+        if live:
+            tally = self.by_second.get(key)
+            if tally is not None:
+                tally[1] += count
+
+    def _count_settled(self, now: float) -> None:
+        """Dials old enough to have resolved feed the live share, by dial second."""
+        settled = now - self.settle_age
+        by_second = self.by_second
+        while by_second:
+            key = next(iter(by_second))
+            if key > settled:
+                break
+            dials, live = by_second.pop(key)
+            self.live.add(live, dials)
 
     def on_dial_resolved(self, live: bool, now: float, t_dial: float = float("nan")) -> None:
         self.on_dials_resolved(live, 1, now, t_dial)
 
     def on_dials_resolved(self, live: bool, count: int, now: float, t_dial: float = float("nan")) -> None:
-        self._resolve(count, t_dial)
-        self.live.add(live, count)
+        self._resolve(count, t_dial, live)
         if t_dial == t_dial:
             (self.live_delay if live else self.other_delay).add(now - t_dial, count)
         if live:
@@ -300,7 +326,9 @@ class Predictive(Pacer):
         idle = view.idle_agents
         sure = math.floor(min(self.bandwidth, 1.0) * idle + 1e-9) - view.in_flight  # progressive, ratio 1
         self._update_rate(now)
-        if self.resolved_live < self.WARMUP_LIVE:
+        self._count_settled(now)
+        if (self.resolved_live < self.WARMUP_LIVE or self.live.dials < self.WARMUP_DIALS
+                or self.talk.n < max(self.WARMUP_TALKS, 2 * view.available_agents)):
             self._last_level = 1.0
             return sure
         p = self.live.value
