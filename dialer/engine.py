@@ -815,8 +815,7 @@ class Engine:
         call.live = True
         pacer = self.pacer
         pacer.on_dial_resolved(True, now, call.t_init)
-        if hasattr(pacer, "on_live_verdict_delay"):
-            pacer.on_live_verdict_delay(now - call.t_init)
+        pacer.on_live_verdict(call.clock_start, now)
         if not pacer.uses_agents:
             # Agentless: the message plays to whoever answered.
             call.in_flight = False

@@ -73,6 +73,11 @@ class Pacer:
         for _ in range(count):
             self.on_dial_resolved(live, now, t_dial)
 
+    def on_live_verdict(self, clock_start: float, now: float) -> None:
+        """A call was classified live and queued for an agent; its abandonment
+        clock started (or starts) at ``clock_start`` (the greeting's start or
+        end, as the dialer heard it; NaN when there is no threshold)."""
+
     def on_live_resolved(self, abandoned: bool, now: float) -> None:
         """A live call reached an agent in time (False) or was abandoned (True)."""
 
