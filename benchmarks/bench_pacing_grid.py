@@ -80,8 +80,8 @@ def hourly_shares(base: float, day: str) -> dict[str, dict[str, float]]:
 def document(agents: int, talk: str, answer: float, day: str, wait: str, mode: dict, *, wrap: bool = True) -> dict:
     """One cell's campaign: one 8-hour day (09:00-17:00 New York), AMD off,
     2 s from the end of the greeting, targetRate 0.03 over PT1H."""
-    peak = max(answer, min(answer * STEP_FACTOR, STEP_CAP)) if day != "stationary" else answer
-    contacts = int(agents * 8 * 3600 / 120 / peak * 1.6) + 500
+    lowest = answer * 0.6 if day == "drift" else answer  # the most dials per live call
+    contacts = int(agents * 8 * 3600 / 110 / lowest * 1.2) + 500
     outbound = mode if mode else {
         "predictive": {
             "bandwidthAllocation": 1.0,

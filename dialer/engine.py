@@ -883,7 +883,7 @@ class Engine:
         now = self.env.now
         pool.talk_start[a] = NOT_TALKING
         self.talk_sum += now - call.t_cta
-        self.pacer.on_talk_end(now - call.t_cta, now)
+        self.pacer.on_talk_end(now - call.t_cta, now, call.party != HUMAN)
         reason = R["CUSTOMER_DISCONNECT"] if call.party == HUMAN else R["AGENT_DISCONNECT"]
         self._end(call, reason, D_AGENT if call.party == HUMAN else D_MACHINE, finish=False)
         self.contact_duration_sum += now - call.t_init

@@ -81,8 +81,10 @@ class Pacer:
     def on_live_resolved(self, abandoned: bool, now: float) -> None:
         """A live call reached an agent in time (False) or was abandoned (True)."""
 
-    def on_talk_end(self, talk_seconds: float, now: float) -> None:
-        """An agent's talk ended after ``talk_seconds``; wrap-up starts."""
+    def on_talk_end(self, talk_seconds: float, now: float, machine: bool = False) -> None:
+        """An agent's talk ended after ``talk_seconds``; wrap-up starts.
+        ``machine``: the agent's disposition says an answering machine was
+        put through (an AMD false negative), not a person."""
 
     def on_wrap_end(self, wrap_start: float, now: float) -> None:
         """An agent's wrap-up (begun at ``wrap_start``) ended: the agent is ready."""

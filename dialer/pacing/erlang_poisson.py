@@ -90,7 +90,7 @@ class ErlangPoisson(Pacer):
         keep = (1.0 - self._alpha) ** count
         self.p_live = self.p_live * keep + (1.0 if live else 0.0) * (1.0 - keep)
 
-    def on_talk_end(self, talk_seconds: float, now: float) -> None:
+    def on_talk_end(self, talk_seconds: float, now: float, machine: bool = False) -> None:
         self.talk += self._alpha * (talk_seconds - self.talk)
 
     def on_wrap_end(self, wrap_start: float, now: float) -> None:

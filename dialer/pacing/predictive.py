@@ -65,11 +65,11 @@ class Predictive(Pacer):
     WARMUP_DIALS = 100  # settled dials
     P_LIVE_PRIOR = 0.25
     FAST_HALF_LIFE = 150.0  # dials
-    SLOW_HALF_LIFE = 1500.0  # dials
+    SLOW_HALF_LIFE = 4000.0  # dials
     ALPHA = 0.3  # weight of busy agents about to free, next to idle ones
     GAIN_START = 0.3  # live calls on their way per idle agent, at first
     GAIN_BOUNDS = (0.02, 5.0)
-    STEP_START, STEP_MIN, STEP_DECAY = 0.01, 0.0008, 200.0  # SA step per live call
+    STEP_START, STEP_MIN, STEP_DECAY = 0.01, 0.0003, 200.0  # SA step per live call
     RATE_HALF_LIFE = 600.0  # seconds, for the rate of live calls
     # The setpoint's margin: c = 1 - KAPPA / sqrt(D) - KAPPA_SMALL / D, D the
     # drops a window may hold (3.8 with 5 agents, 77 with 100, at 3%).
@@ -80,7 +80,7 @@ class Predictive(Pacer):
     QUARTER = 900.0  # seconds: a sub-window guard against clumps of drops
     QUARTER_SHARE = 2.0  # drops in a quarter hour at most this x target
     THROTTLE_POWER = 0.4  # drops grow like gain^2.5: gain scaled by share^0.4
-    THROTTLE_FLOOR = 0.75  # ... but not below this share of the gain until the budget is spent
+    THROTTLE_FLOOR = 0.9  # ... but not below this share of the gain until the budget is spent
     REFRESH = 200  # observations between rebuilding the forecast tables
     TALK_BINS = 3600
     WRAP_BINS = 900
@@ -122,6 +122,7 @@ class Predictive(Pacer):
         self._live_since = 0
         self._last_rate_update = 0.0
         self._c = 0.8
+        self._last_step = 0.0  # the gain's last step up on a connect
         self._last_s = 0.0
         self._last_level = 1.0
         self._build_tables()
@@ -177,10 +178,19 @@ class Predictive(Pacer):
         aim = self._c * self.target
         if aim > 0 and self.resolved_live > self.WARMUP_LIVE:
             eta = max(self.STEP_MIN, self.STEP_START / (1.0 + self.resolved_live / self.STEP_DECAY))
+            self._last_step = eta
             g = self.gain * math.exp(eta * (aim - abandoned) / aim)
             self.gain = min(max(g, self.GAIN_BOUNDS[0]), self.GAIN_BOUNDS[1])
 
-    def on_talk_end(self, talk_seconds: float, now: float) -> None:
+    def on_talk_end(self, talk_seconds: float, now: float, machine: bool = False) -> None:
+        if machine:
+            # Put through as a person, but a machine by the agent's
+            # disposition: not a live call in the abandonment rate (US
+            # definition), so out of the window's count.
+            self._roll_window(now)
+            self.win_live = max(self.win_live - 1, 0)
+            self.q_live = max(self.q_live - 1, 0)
+            self.gain *= math.exp(-self._last_step)  # and not a connect for the gain either
         self.talk.add(talk_seconds)
         self.wrap_starts.append(now)
         self._maybe_refresh(self.talk)
@@ -338,6 +348,12 @@ class Predictive(Pacer):
         n = math.floor((self.bandwidth * gain * agents - coming) / p)
         self._last_level = gain
         return max(n, sure)
+
+    def may_release_idle_agent(self, view) -> bool:
+        """An idle agent may leave (break, end of shift) only if the idle
+        agents left still cover the live calls expected on their way."""
+        coming = self.coming_live(view.now, view.waiting, self.live.value)
+        return view.idle_agents - 1 >= math.ceil(coming - 1e-9)
 
     def level(self) -> float:
         """The gain in use: live calls on their way per idle agent."""
