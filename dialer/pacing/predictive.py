@@ -50,6 +50,7 @@ the measurements):
 from __future__ import annotations
 
 import math
+from collections import deque
 
 import numpy as np
 
@@ -70,6 +71,8 @@ class Predictive(Pacer):
     GAIN_START = 0.3  # live calls on their way per idle agent, at first
     GAIN_BOUNDS = (0.02, 5.0)
     STEP_START, STEP_MIN, STEP_DECAY = 0.01, 0.0003, 200.0  # SA step per live call
+    CHANGE_LOOKBACK = 180.0  # seconds: the gain restored after a change of the live share
+    CHANGE_QUIET = 120.0  # seconds without gain steps after it
     RATE_HALF_LIFE = 600.0  # seconds, for the rate of live calls
     # The setpoint's margin: c = 1 - KAPPA / sqrt(D) - KAPPA_SMALL / D, D the
     # drops a window may hold (3.8 with 5 agents, 77 with 100, at 3%).
@@ -123,6 +126,9 @@ class Predictive(Pacer):
         self._last_rate_update = 0.0
         self._c = 0.8
         self._last_step = 0.0  # the gain's last step up on a connect
+        self._gain_history: deque[tuple[float, float]] = deque()  # (time, gain) every 30 s
+        self._changes_seen = 0
+        self._quiet_until = 0.0
         self._last_s = 0.0
         self._last_level = 1.0
         self._build_tables()
@@ -174,9 +180,11 @@ class Predictive(Pacer):
         self.win_drops += abandoned
         self.q_live += 1
         self.q_drops += abandoned
-        # Stochastic approximation: E[step] = 0 where P(abandon) = aim.
+        # Stochastic approximation: E[step] = 0 where P(abandon) = aim. Not
+        # while a change of the answered share is being absorbed: the drops
+        # it causes say nothing about the gain.
         aim = self._c * self.target
-        if aim > 0 and self.resolved_live > self.WARMUP_LIVE:
+        if aim > 0 and self.resolved_live > self.WARMUP_LIVE and now >= self._quiet_until:
             eta = max(self.STEP_MIN, self.STEP_START / (1.0 + self.resolved_live / self.STEP_DECAY))
             self._last_step = eta
             g = self.gain * math.exp(eta * (aim - abandoned) / aim)
@@ -303,6 +311,21 @@ class Predictive(Pacer):
 
     # -- the decision ---------------------------------------------------------------
 
+    def _watch_changes(self, now: float) -> None:
+        """Keep the gain's recent values; when the live share is seen to have
+        changed, go back to the gain of CHANGE_LOOKBACK seconds ago (before
+        the change's drops pulled it down) and hold it for CHANGE_QUIET s."""
+        history = self._gain_history
+        if not history or now - history[-1][0] >= 30.0:
+            history.append((now, self.gain))
+            while len(history) > 2 and now - history[1][0] >= self.CHANGE_LOOKBACK:
+                history.popleft()
+        if self.live.changes != self._changes_seen:
+            self._changes_seen = self.live.changes
+            if history and now - history[0][0] >= self.CHANGE_LOOKBACK:
+                self.gain = max(self.gain, history[0][1])
+            self._quiet_until = now + self.CHANGE_QUIET
+
     def coming_live(self, now: float, waiting: int, p: float) -> float:
         """Expected live calls on their way: waiting callers plus each ringing
         call's probability of being live given its ring age."""
@@ -336,6 +359,7 @@ class Predictive(Pacer):
         if self.resolved_live < self.WARMUP_LIVE or self.live.dials < self.WARMUP_DIALS:
             self._last_level = 1.0
             return sure
+        self._watch_changes(now)
         p = self.live.value
         coming = self.coming_live(now, view.waiting, p)
         s = self.allowed_drop_probability(now, coming)
