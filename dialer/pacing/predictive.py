@@ -126,6 +126,8 @@ class Predictive(Pacer):
         self._last_rate_update = 0.0
         self._c = 0.8
         self._last_step = 0.0  # the gain's last step up on a connect
+        self._soon_at, self._soon = -1, 0.0
+        self._pi_p, self._pi = -1.0, []
         self._gain_history: deque[tuple[float, float]] = deque()  # (time, gain) every 30 s
         self._changes_seen = 0
         self._quiet_until = 0.0
@@ -242,6 +244,7 @@ class Predictive(Pacer):
                 h.forget()
         self._s_live_age = s_live = self.live_delay.survival()
         self._s_other_age = self.other_delay.survival()
+        self._pi_p = -1.0  # the P(live | age) table is stale
         self.median_delay = float(np.searchsorted(1.0 - s_live, 0.5)) + 0.5
         h = self.median_delay + self.room
         # Talking agents: free by h if remaining talk + wrap-up <= h.
@@ -329,23 +332,30 @@ class Predictive(Pacer):
     def coming_live(self, now: float, waiting: int, p: float) -> float:
         """Expected live calls on their way: waiting callers plus each ringing
         call's probability of being live given its ring age."""
-        if not self.outstanding:
-            return float(waiting)
-        ages = np.fromiter((now - t for t in self.outstanding), dtype=np.int64, count=len(self.outstanding))
-        counts = np.fromiter(self.outstanding.values(), dtype=float, count=len(self.outstanding))
-        ages = np.minimum(ages, self.max_age)
-        sl = self._s_live_age[ages]
-        so = self._s_other_age[ages]
-        pi = p * sl / np.maximum(p * sl + (1.0 - p) * so, 1e-12)
-        return float(pi @ counts) + waiting
+        if p != self._pi_p:  # P(live | age) for every age, per value of p
+            sl, so = self._s_live_age, self._s_other_age
+            self._pi = (p * sl / np.maximum(p * sl + (1.0 - p) * so, 1e-12)).tolist()
+            self._pi_p = p
+        pi, top, t = self._pi, self.max_age, int(now)
+        total = float(waiting)
+        for key, count in self.outstanding.items():
+            age = t - key
+            total += count * pi[age if age < top else top]
+        return total
 
     def expected_soon(self, now: float, talk_start: np.ndarray) -> float:
-        """Busy agents' expected number ready within the horizon."""
+        """Busy agents' expected number ready within the horizon (computed
+        once a second: between, an agent freeing changes it by less than
+        one)."""
+        second = int(now)
+        if second == self._soon_at:
+            return self._soon
         cells = (math.floor(now) + 1) - talk_start
         soon = float(self._ft.take(cells, mode="clip").sum())
         if self.wrap_starts:
             wcells = np.minimum((now - np.asarray(self.wrap_starts)).astype(np.int64), self._fw.size - 1)
             soon += float(self._fw[np.maximum(wcells, 0)].sum())
+        self._soon_at, self._soon = second, soon
         return soon
 
     def dials_wanted(self, view) -> int:
