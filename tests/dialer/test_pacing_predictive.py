@@ -68,17 +68,16 @@ def _settle(p: Predictive, dials: int, live_every: int, start: float = 0.0) -> f
 
 
 def test_ringing_calls_count_less_as_they_age():
-    p = _settle(pacer(), 0, 10) and pacer()
-    now = _settle(p, 600, 10)
+    p = pacer()
+    now = _settle(p, 600, 10)  # live calls answered at 9 s, the others at 20 s
     p._build_tables()
-    p.dials_wanted(view(now, idle=5))
-    young = SimpleNamespace(**{k: v for k, v in vars(p).items()})
     p.outstanding = {int(now) - 2: 10}
     fresh = p.coming_live(now, 0, p.live.value)
     p.outstanding = {int(now) - 15: 10}
     old = p.coming_live(now, 0, p.live.value)
-    assert young and fresh > 2 * old  # a call ringing for 15 s is rarely a person
-    assert fresh == pytest.approx(10 * p.live.value, rel=0.25)
+    assert old < 0.2 * fresh  # still ringing at 15 s: hardly ever a person here
+    assert fresh == pytest.approx(10 * p.live.value, rel=0.25)  # 2 s old: about the live share
+    assert p.coming_live(now, 3, p.live.value) == pytest.approx(old + 3)  # waiting callers count whole
 
 
 def test_progressive_during_warm_up():
