@@ -88,7 +88,7 @@ class LiveShare:
     fast one when they differ by more than ``Z`` standard errors (a step of
     the answered share is picked up after ~50-100 dials instead of ~1,000)."""
 
-    Z = 4.0
+    Z = 5.0
 
     def __init__(self, prior: float, fast_half_life: float, slow_half_life: float) -> None:
         self.fast = self.slow = prior

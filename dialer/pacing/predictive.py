@@ -217,6 +217,7 @@ class Predictive(Pacer):
         except ValueError:
             pass
         self.wrap.add(now - wrap_start)
+        self._soon_at = -1  # this agent is idle now, no longer "about to free"
 
     def _count_settled(self, now: float) -> None:
         """Dials old enough to have resolved feed the live share, by dial
@@ -350,9 +351,8 @@ class Predictive(Pacer):
         return total
 
     def expected_soon(self, now: float, talk_start: np.ndarray) -> float:
-        """Busy agents' expected number ready within the horizon (computed
-        once a second: between, an agent freeing changes it by less than
-        one)."""
+        """Busy agents' expected number ready within the horizon (kept for
+        the rest of the second unless an agent frees)."""
         second = int(now)
         if second == self._soon_at:
             return self._soon

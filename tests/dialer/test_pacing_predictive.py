@@ -33,7 +33,7 @@ def test_live_share_follows_a_step_and_ignores_noise():
         share.add(int(rng.binomial(5, 0.10)), 5)
     assert share.value == pytest.approx(0.10, abs=0.02)  # slow average: SE ~0.006 over ~2,000 dials
     before = share.changes
-    for _ in range(80):  # 400 dials at 25% (Z = 4: a few false alarms, quick detection)
+    for _ in range(80):  # 400 dials at 25% (Z = 5: few false alarms, slower detection)
         share.add(int(rng.binomial(5, 0.25)), 5)
     assert share.changes > before  # the step was detected...
     assert share.value > 0.18  # ...and the estimate moved most of the way
