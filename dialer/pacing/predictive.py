@@ -31,7 +31,7 @@ the measurements):
   (up on a connect, down on an abandon) that settles where the share of
   live calls abandoned equals the aim, c x targetRate. The margin c < 1
   depends on how many drops D a window holds at the target
-  (c = 1 - 0.25/sqrt(D) - 0.5/D: 0.74 for five agents, 0.95 for a hundred),
+  (c = 1 - 0.25/sqrt(D) - 0.5/D, at most 0.9: 0.74 for five agents, 0.9 from twenty),
   so that >= 95% of the windows stay at or under the target. A call the
   agent dispositions as a machine (AMD false negative) is taken back out of
   the count and of the gain. On a detected change of the live share the gain
@@ -84,7 +84,7 @@ class Predictive(Pacer):
     # drops a window may hold (3.8 with 5 agents, 77 with 100, at 3%).
     KAPPA = 0.25
     KAPPA_SMALL = 0.5
-    MARGIN_BOUNDS = (0.3, 0.95)
+    MARGIN_BOUNDS = (0.3, 0.9)  # above 0.9 the aim sits too close to the budget: cliffs
     HARD_SHARE = 0.97  # the window's budget: throttle before it exceeds this x target
     QUARTER = 900.0  # seconds: a sub-window guard against clumps of drops
     QUARTER_SHARE = 2.0  # drops in a quarter hour at most this x target
