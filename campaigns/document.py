@@ -6,9 +6,12 @@ API version 2024-04-23) field for field, with the bounds of its service model
 holds what only a simulator needs: agents, contact behaviour, AMD accuracy,
 lines, seed, the jurisdiction applied and the contacts.
 
-Simulator extensions inside ``campaign`` are kept to one, the ``fixedRate``
-outbound mode (Poisson dialling, for validating the engine against queueing
-theory); a real Connect client never sends it.
+Simulator extensions inside ``campaign`` are kept to outbound modes of our
+own (``SIMULATOR_MODES``): ``fixedRate`` (Poisson dialling, for validating
+the engine against queueing theory) and the classic pacers the pacing
+benchmark compares predictive pacing with (``fixedRatio``, ``adaptive``,
+``inFlightRatio``, ``erlangRate``; docs/pacing.md). A real Connect client
+never sends them.
 """
 
 from __future__ import annotations
@@ -220,21 +223,61 @@ class FixedRateConfig(Model):
     dials_per_second: float = Field(gt=0.0, allow_inf_nan=False)
 
 
+class FixedRatioConfig(Model):
+    """Simulator extension: VICIdial's RATIO mode, a fixed dial level (lines in
+    use per available agent). A pacing benchmark baseline."""
+
+    dial_level: float = Field(ge=1.0, le=20.0, allow_inf_nan=False)
+
+
+class AdaptiveConfig(Model):
+    """Simulator extension: VICIdial's adaptive dial level with a drop-rate
+    limit (its campaign settings ``dial_method``, ``adaptive_dropped_percentage``,
+    ``adaptive_maximum_level``, ``adaptive_intensity``, ``auto_dial_level``).
+    A pacing benchmark baseline."""
+
+    dial_method: Literal["ADAPT_HARD_LIMIT", "ADAPT_TAPERED", "ADAPT_AVERAGE"] = "ADAPT_HARD_LIMIT"
+    dropped_percentage: float = Field(default=3.0, ge=0.0, le=100.0, allow_inf_nan=False)
+    maximum_level: float = Field(default=3.0, ge=1.0, le=20.0, allow_inf_nan=False)
+    intensity: float = Field(default=0.0, ge=-40.0, le=40.0, allow_inf_nan=False)
+    initial_level: float = Field(default=1.0, ge=1.0, le=20.0, allow_inf_nan=False)
+
+
+class InFlightRatioConfig(Model):
+    """Simulator extension: keep calls in flight <= ratio x idle agents. A
+    pacing benchmark baseline (progressive dialling without the 0..2 bound)."""
+
+    ratio: float = Field(gt=0.0, le=100.0, allow_inf_nan=False)
+
+
+class ErlangRateConfig(Model):
+    """Simulator extension: Poisson dialling at the rate the M/M/n+D model
+    gives for ``modelTargetRate`` abandonment. A pacing benchmark baseline."""
+
+    model_target_rate: float = Field(gt=0.0, lt=1.0, allow_inf_nan=False)
+
+
+# Outbound modes that are simulator extensions (a Connect client never sends them).
+SIMULATOR_MODES = ("fixedRate", "fixedRatio", "adaptive", "inFlightRatio", "erlangRate")
+
+
 class TelephonyOutboundMode(Model):
     predictive: PredictiveConfig | None = None
     progressive: ProgressiveConfig | None = None
     preview: PreviewConfig | None = None
     agentless: AgentlessConfig | None = None
     fixed_rate: FixedRateConfig | None = None
+    fixed_ratio: FixedRatioConfig | None = None
+    adaptive: AdaptiveConfig | None = None
+    in_flight_ratio: InFlightRatioConfig | None = None
+    erlang_rate: ErlangRateConfig | None = None
 
     @model_validator(mode="after")
     def _exactly_one(self) -> Self:
         chosen = [k for k in type(self).model_fields if getattr(self, k) is not None]
         if len(chosen) != 1:
-            raise ValueError(
-                "exactly one of predictive, progressive, preview, agentless, fixedRate must be set; "
-                f"got {[to_camel(c) for c in chosen] or 'none'}"
-            )
+            names = ", ".join(to_camel(k) for k in type(self).model_fields)
+            raise ValueError(f"exactly one of {names} must be set; got {[to_camel(c) for c in chosen] or 'none'}")
         return self
 
     @property
@@ -246,7 +289,7 @@ class TelephonyOutboundMode(Model):
 
     @property
     def config(self) -> Model:
-        chosen: Model = getattr(self, {"fixedRate": "fixed_rate"}.get(self.name, self.name))
+        chosen: Model = getattr(self, re.sub(r"(?<!^)(?=[A-Z])", "_", self.name).lower())
         return chosen
 
 

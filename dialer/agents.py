@@ -9,7 +9,6 @@ guarantee of a live agent).
 
 from __future__ import annotations
 
-import bisect
 import math
 from collections import deque
 from datetime import datetime, time, timedelta
@@ -81,7 +80,6 @@ class AgentPool:
         "state",
         "talk_start",
         "timeline",
-        "wrap_ends",
     )
 
     def __init__(self, count: int, breaks: Breaks | None, timeline: Timeline) -> None:
@@ -99,9 +97,6 @@ class AgentPool:
         # decisions on whole seconds, elapsed talk in whole seconds is one
         # integer subtraction for the whole pool, no masking.
         self.talk_start = np.full(count, NOT_TALKING, dtype=np.int64)
-        # When each agent in after-contact work finishes it, sorted (a few
-        # agents at a time: a bisect counts those done by any instant).
-        self.wrap_ends: list[float] = []
         self.shift_end = [float("inf")] * count
         self.logged_in = 0
         self.busy_count = 0
@@ -179,8 +174,3 @@ class AgentPool:
     def end_talk(self, a: int) -> None:
         self.talk_start[a] = NOT_TALKING
 
-    def start_wrap(self, ends_at: float) -> None:
-        bisect.insort(self.wrap_ends, ends_at)
-
-    def end_wrap(self, ends_at: float) -> None:
-        self.wrap_ends.remove(ends_at)

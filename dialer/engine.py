@@ -566,6 +566,7 @@ class Engine:
         single previewed dial). The hottest loop of the engine: what is the
         same for every dial of the instant is looked up once."""
         count = len(recs)
+        self.pacer.on_dials(count, now)
         self.n_dials += count
         self.in_flight += count
         self.lines_in_use += count
@@ -617,7 +618,7 @@ class Engine:
         done for the batch: this is the fate of most dials."""
         now = self.env.now
         count = len(calls)
-        self.pacer.on_dials_resolved(False, count, now)
+        self.pacer.on_dials_resolved(False, count, now, t_init)
         amd = A["AMD_UNANSWERED"] if self.amd_on else A["AMD_NOT_APPLICABLE"]
         self.rec.finish_unanswered(calls, t_init, now, amd)
         if self.retry_on[D_NO_ANSWER]:
@@ -639,7 +640,7 @@ class Engine:
     def _unanswered(self, call: Call) -> None:
         call.party = NO_ANSWER
         call.amd = A["AMD_UNANSWERED"] if self.amd_on else A["AMD_NOT_APPLICABLE"]
-        self.pacer.on_dial_resolved(False, self.env.now)
+        self.pacer.on_dial_resolved(False, self.env.now, call.t_init)
         self._end(call, R["TELECOM_UNANSWERED"], D_NO_ANSWER)
 
     def _sit(self, call: Call) -> None:
@@ -648,7 +649,7 @@ class Engine:
         if self.amd_on and call.party == INVALID and self.amd.sit_unclassified():
             amd_code = A["SIT_TONE_DETECTED"]  # a tone AMD cannot name
         call.amd = amd_code if self.amd_on else A["AMD_NOT_APPLICABLE"]
-        self.pacer.on_dial_resolved(False, self.env.now)
+        self.pacer.on_dial_resolved(False, self.env.now, call.t_init)
         self._end(call, reason, disposition)
 
     def _answer(self, call: Call, t: float) -> None:
@@ -699,7 +700,7 @@ class Engine:
             self._amd_machine(call)
         elif code == AMD_FAX:
             call.amd_correct = 1
-            self.pacer.on_dial_resolved(False, self.env.now)
+            self.pacer.on_dial_resolved(False, self.env.now, call.t_init)
             self._end(call, R["CONTACT_FLOW_DISCONNECT"], D_FINAL)
         elif self.amd.unresolved_live:  # AMD_UNRESOLVED or AMD_ERROR: taken as live
             self._classified(call)
@@ -721,7 +722,7 @@ class Engine:
         count as abandoned."""
         now = self.env.now
         self.gate.record_machine_verdict(call.rec, now)
-        self.pacer.on_dial_resolved(False, now)
+        self.pacer.on_dial_resolved(False, now, call.t_init)
         if call.party == HUMAN:
             call.amd_correct = 0
             self.n_fp += 1
@@ -743,7 +744,7 @@ class Engine:
             call.abandoned = True
             self.n_abandoned += 1
         self.gate.record_abandoned(call.rec, now)
-        self.pacer.on_dial_resolved(False, now)
+        self.pacer.on_dial_resolved(False, now, call.t_init)
         self._end(call, R["CONTACT_FLOW_DISCONNECT"], D_ABANDONED)
 
     def _classified(self, call: Call) -> None:
@@ -751,9 +752,8 @@ class Engine:
         now = self.env.now
         call.live = True
         pacer = self.pacer
-        pacer.on_dial_resolved(True, now)
-        if hasattr(pacer, "on_live_verdict_delay"):
-            pacer.on_live_verdict_delay(now - call.t_init)
+        pacer.on_dial_resolved(True, now, call.t_init)
+        pacer.on_live_verdict(call.clock_start, now)
         if not pacer.uses_agents:
             # Agentless: the message plays to whoever answered.
             call.in_flight = False
@@ -817,19 +817,18 @@ class Engine:
         now = self.env.now
         pool.end_talk(a)
         self.talk_sum += now - call.t_cta
+        self.pacer.on_talk_end(now - call.t_cta, now, call.party != HUMAN)
         reason = R["CUSTOMER_DISCONNECT"] if call.party == HUMAN else R["AGENT_DISCONNECT"]
         self._end(call, reason, D_AGENT if call.party == HUMAN else D_MACHINE, finish=False)
         self.contact_duration_sum += now - call.t_init
         wrap = self.d_wrap()
-        call.wrap_end = now + wrap
-        pool.start_wrap(call.wrap_end)
         self._after(wrap, call, self._step_wrap_end)
 
     def _wrap_end(self, call: Call) -> None:
         now = self.env.now
         self.last_activity = max(self.last_activity, now)
         call.t_acw = now
-        self.agents.end_wrap(call.wrap_end)
+        self.pacer.on_wrap_end(call.t_disc, now)
         self.rec.finish_call(call.record())
         self._agent_free(call.agent)
 

@@ -3,29 +3,51 @@
 from __future__ import annotations
 
 from campaigns.distributions import Exponential
+from dialer.pacing.adaptive import Adaptive
 from dialer.pacing.agentless import Agentless
 from dialer.pacing.base import Pacer
+from dialer.pacing.erlang_poisson import ErlangPoisson
 from dialer.pacing.fixed_rate import FixedRate
+from dialer.pacing.in_flight import InFlightRatio
 from dialer.pacing.predictive import Predictive
 from dialer.pacing.preview import Preview
 from dialer.pacing.progressive import Progressive
 from dialer.pacing.ratio import FixedRatio
 from dialer.streams import Draws
 
-__all__ = ["Pacer", "make_pacer", "Agentless", "FixedRate", "Predictive", "Preview", "Progressive", "FixedRatio"]
+__all__ = [
+    "Pacer", "make_pacer", "Adaptive", "Agentless", "ErlangPoisson", "FixedRate", "FixedRatio",
+    "InFlightRatio", "Predictive", "Preview", "Progressive",
+]
 
 
 def make_pacer(doc, engine, *, ratio_override: float | None = None) -> Pacer:
     """The pacer the document's outbound mode asks for. ``ratio_override``
-    replaces it with a fixed dial level (the pacing benchmark's baseline)."""
-
+    replaces it with a fixed dial level (kept for older benchmarks; the
+    ``fixedRatio`` mode is the same pacer from a document)."""
     if ratio_override is not None:
         return FixedRatio(ratio_override)
     mode = doc.campaign.telephony.outbound_mode
-    sim = doc.simulation
     if mode.fixed_rate is not None:
         rate = mode.fixed_rate.dials_per_second
         return FixedRate(rate, Draws(Exponential(mean=1.0 / rate), engine.interarrival_stream))
+    if mode.fixed_ratio is not None:
+        return FixedRatio(mode.fixed_ratio.dial_level)
+    if mode.in_flight_ratio is not None:
+        return InFlightRatio(mode.in_flight_ratio.ratio)
+    if mode.adaptive is not None:
+        a = mode.adaptive
+        return Adaptive(
+            method=a.dial_method,
+            dropped_percentage=a.dropped_percentage,
+            maximum_level=a.maximum_level,
+            intensity=a.intensity,
+            initial_level=a.initial_level,
+            day_end=engine.horizon,
+        )
+    if mode.erlang_rate is not None:
+        threshold = engine.threshold if engine.threshold < float("inf") else 2.0
+        return ErlangPoisson(mode.erlang_rate.model_target_rate, threshold, engine.interarrival_stream)
     if mode.progressive is not None:
         return Progressive(mode.progressive.bandwidth_allocation)
     if mode.preview is not None:
@@ -38,7 +60,7 @@ def make_pacer(doc, engine, *, ratio_override: float | None = None) -> Pacer:
         bandwidth=p.bandwidth_allocation,
         target_rate=strategy.target_rate if strategy else 0.03,
         window_seconds=strategy.window_seconds if strategy else 3600.0,
-        talk=sim.behaviour.talk,
-        wrap_mean=sim.agents.wrap_up.mean,
-        agents=engine.agents,
+        threshold=engine.threshold if engine.threshold < float("inf") else 2.0,
+        ring_timeout=engine.ring_timeout,
+        clock_offset=engine.start_epoch,
     )

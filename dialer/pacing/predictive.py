@@ -1,56 +1,98 @@
 """Predictive pacing on an abandonment-rate target (Connect's
-``abandonmentRate`` strategy).
+``abandonmentRate`` strategy): a forecast of the live calls already coming,
+a gain learnt online, and a budget for drops within the evaluation window.
 
-Each second the pacer forecasts how many agents will be free when the calls
-it places now turn live, and dials enough to meet them:
+Each decision keeps the expected number of live calls on their way at most
+``gain x (idle agents + ALPHA x busy agents about to free)``:
 
-    capacity  = bandwidth * gain * (idle + soon) - waiting
-    dials     = (capacity - p_live * ringing) / p_live
+    dials = floor((gain x (idle + ALPHA x soon) - coming) / p_live)
 
-* ``p_live`` is the share of dials that come back as live (classified human)
-  calls, an exponentially weighted average over recent dials;
-* ``soon`` is the expected number of busy agents that finish talk and wrap-up
-  within the horizon H (the measured mean time from dial to a live verdict),
-  from the talk-time distribution's survival function conditioned on each
-  agent's elapsed talk (Issabel's "agents about to free", REFERENCE.md 4);
-* ``gain = exp(theta)`` corrects the forecast's bias with the abandonment
-  measured from ``connectionStartPoint`` + ``connectionThresholdSeconds``:
-  a stochastic-approximation step on every resolved live call
-  (theta += eta*s on a connect, theta -= eta*(1-s) on an abandon) settles where
-  the abandonment probability equals the setpoint s. The setpoint sits below
-  ``targetRate`` by a margin, and falls further while the rate measured over
-  the sliding ``evaluationWindow`` runs above it;
-* over the target in the window (with enough calls to tell) or during the
-  warm-up the pacer falls back to progressive dialling at ratio 1, as real
-  dialers do (VICIdial ADAPT_HARD_LIMIT; REFERENCE.md 4).
+and never fewer than progressive dialling at ratio 1 would place. Everything
+comes from what a real dialer sees (docs/pacing.md has the derivation and
+the measurements):
+
+* **coming**: waiting callers, plus each ringing call's probability of
+  turning live given its ring age. A call still ringing after 15 s is far
+  less likely a person than a fresh one: the pacer measures the time from
+  dial to verdict of live calls and of the others (censored at the ring
+  timeout), ``forecast.DurationHistogram``, and conditions on the age;
+* **p_live**: the share of dials that came back live, counted by dial
+  second once the dials have settled, a slow average reset by a fast one on a
+  detected change (``forecast.LiveShare``): a step of the answered share is
+  followed within about a hundred dials, and the dial count per agent follows
+  it at once because the rule is written in live calls, not dials;
+* **soon**: each busy agent's probability of being ready by the time a call
+  dialled now turns live (plus the time a live call has to find an agent),
+  from its elapsed talk or wrap-up and the talk and wrap-up durations measured
+  so far: Issabel's "agents about to free", the EIS patent's busy agents
+  weighted by their probability of freeing (REFERENCE.md section 4);
+* **gain**: live calls on their way per available agent. It is learnt
+  online by a stochastic-approximation step on every resolved live call
+  (up on a connect, down on an abandon) that settles where the share of
+  live calls abandoned equals the aim, c x targetRate. The margin c < 1
+  depends on how many drops D a window holds at the target
+  (c = 1 - 0.25/sqrt(D) - 0.5/D, at most 0.9: 0.74 for five agents, 0.9 from twenty),
+  so that >= 95% of the windows stay at or under the target. A call the
+  agent dispositions as a machine (AMD false negative) is taken back out of
+  the count and of the gain. On a detected change of the live share the gain
+  goes back to its value of a few minutes before (the change's drops say
+  nothing about it) and is held for two minutes;
+* **the window budget**: in the current evaluation window (aligned to the
+  clock, like an audit's windows), drops left = 0.97 x target x (live calls
+  so far + on their way + expected in the rest of the window) - drops so
+  far - drops expected among those on their way, spread over the live calls
+  still to come. Below the aim the gain is scaled down (by at most 10%);
+  with nothing left (or a quarter hour about to hold over twice the target
+  in drops) the pacer dials progressively at ratio 1, where no live call can
+  be dropped (VICIdial's ADAPT_HARD_LIMIT fallback, REFERENCE.md section 4),
+  until the next window. This is also what makes it safe for a small team:
+  with five agents a window holds three or four drops, and once they are
+  spent no more are risked;
+* idle agents are held back from breaks while promised to live calls on
+  their way; during the warm-up (the first settled dials and live calls)
+  the pacer dials progressively.
 """
 
 from __future__ import annotations
 
 import math
-from bisect import bisect_right
 from collections import deque
 
 import numpy as np
 
 from dialer.pacing.base import Pacer
-
-# ndarray.sum() without its Python wrapper (this runs every second).
-_add_up = np.add.reduce
+from dialer.pacing.forecast import DurationHistogram, LiveShare
 
 
 class Predictive(Pacer):
     name = "predictive"
-    wake_on_agent_free = False
+    wake_on_agent_free = True
 
-    # Tuning (benchmarks/bench_pacing.py measures their effect).
-    SETPOINT_SHARE = 0.60  # aim at 60% of the target rate (margin for window-to-window noise)
-    ETA = 0.04  # step of the log-gain per resolved live call
-    THETA_BOUNDS = (-2.5, 2.0)
-    WARMUP_LIVE = 20  # resolved live calls before trusting the estimates
-    MIN_WINDOW_LIVE = 40  # live calls in the window before the hard limit applies
+    WARMUP_LIVE = 10  # live calls resolved before the estimates are trusted
+    WARMUP_DIALS = 100  # settled dials
     P_LIVE_PRIOR = 0.25
-    P_LIVE_HALF_LIFE = 300.0  # dials
+    FAST_HALF_LIFE = 150.0  # dials
+    SLOW_HALF_LIFE = 4000.0  # dials
+    ALPHA = 0.3  # weight of busy agents about to free, next to idle ones
+    GAIN_START = 0.3  # live calls on their way per idle agent, at first
+    GAIN_BOUNDS = (0.02, 5.0)
+    STEP_START, STEP_MIN, STEP_DECAY = 0.01, 0.0003, 200.0  # SA step per live call
+    CHANGE_LOOKBACK = 180.0  # seconds: the gain restored after a change of the live share
+    CHANGE_QUIET = 120.0  # seconds without gain steps after it
+    RATE_HALF_LIFE = 600.0  # seconds, for the rate of live calls
+    # The setpoint's margin: c = 1 - KAPPA / sqrt(D) - KAPPA_SMALL / D, D the
+    # drops a window may hold (3.8 with 5 agents, 77 with 100, at 3%).
+    KAPPA = 0.25
+    KAPPA_SMALL = 0.5
+    MARGIN_BOUNDS = (0.3, 0.9)  # above 0.9 the aim sits too close to the budget: cliffs
+    HARD_SHARE = 0.97  # the window's budget: throttle before it exceeds this x target
+    QUARTER = 900.0  # seconds: a sub-window guard against clumps of drops
+    QUARTER_SHARE = 2.0  # drops in a quarter hour at most this x target
+    THROTTLE_POWER = 0.4  # drops grow like gain^2.5: gain scaled by share^0.4
+    THROTTLE_FLOOR = 0.9  # ... but not below this share of the gain until the budget is spent
+    REFRESH = 200  # observations between rebuilding the forecast tables
+    TALK_BINS = 3600
+    WRAP_BINS = 900
 
     def __init__(
         self,
@@ -58,126 +100,301 @@ class Predictive(Pacer):
         bandwidth: float,
         target_rate: float,
         window_seconds: float,
-        talk,
-        wrap_mean: float,
-        agents,
+        threshold: float,
+        ring_timeout: float,
+        clock_offset: float = 0.0,
     ) -> None:
         self.bandwidth = bandwidth  # 0: the campaign gets no agent capacity
         self.target = target_rate
         self.window = window_seconds
-        self.agents = agents
-        self.theta = -0.5
-        self.p_live = self.P_LIVE_PRIOR
-        self._alpha = 1 - 0.5 ** (1 / self.P_LIVE_HALF_LIFE)
-        self.horizon = 12.0
-        self.wrap_mean = wrap_mean
-        self.resolved = 0
-        self.window_events: deque[tuple[float, bool]] = deque()
-        self.window_abandoned = 0
-        # Survival of talk time on a 1-second grid up to a generous bound:
-        # the per-tick forecast is then a table lookup.
-        bound = max(600.0, talk.mean * 20)
-        self._grid = np.arange(0.0, bound + 1.0)
-        self._survival = np.clip(np.asarray(talk.survival(self._grid), dtype=float), 0.0, 1.0)
+        self.threshold = threshold
+        self.room = threshold  # running mean of the time from live verdict to deadline
+        # Seconds since the epoch at the run's time 0, modulo the window:
+        # budget windows then fall on the clock's hours like an audit's.
+        self.clock_offset = clock_offset % window_seconds
+        self.max_age = int(ring_timeout) + 90
+        self.settle_age = int(ring_timeout) + 10  # seconds after which a dial has resolved
+        self.live = LiveShare(self.P_LIVE_PRIOR, self.FAST_HALF_LIFE, self.SLOW_HALF_LIFE)
+        self.live_delay = DurationHistogram(self.max_age, prior_mean=10.0)
+        self.other_delay = DurationHistogram(self.max_age, prior_mean=ring_timeout)
+        self.talk = DurationHistogram(self.TALK_BINS, prior_mean=150.0)
+        self.wrap = DurationHistogram(self.WRAP_BINS, prior_mean=10.0)
+        self.outstanding: dict[int, int] = {}  # dial second -> dials not yet resolved
+        self.by_second: dict[int, list[int]] = {}  # dial second -> [dials, live so far]
+        self.wrap_starts: list[float] = []
+        self.resolved_live = 0
+        self.gain = self.GAIN_START
+        # The evaluation window being budgeted, and its quarter hour.
+        self.win_index = self.q_index = -1
+        self.win_live = self.win_drops = self.q_live = self.q_drops = 0
+        self.live_rate = 0.0  # live calls resolved per second
+        self._live_since = 0
+        self._last_rate_update = 0.0
+        self._c = 0.8
+        self._last_step = 0.0  # the gain's last step up on a connect
+        self._soon_at, self._soon = -1, 0.0
+        self._pi_p, self._pi = -1.0, []
+        self._gain_history: deque[tuple[float, float]] = deque()  # (time, gain) every 30 s
+        self._changes_seen = 0
+        self._quiet_until = 0.0
+        self._last_s = 0.0
         self._last_level = 1.0
-        self._tables: dict[int, np.ndarray] = {}
+        self._build_tables()
 
-    # -- observations -------------------------------------------------------
+    # -- observations ---------------------------------------------------------
 
-    def on_dial_resolved(self, live: bool, now: float) -> None:
-        self.on_dials_resolved(live, 1, now)
+    def on_dials(self, count: int, now: float) -> None:
+        key = int(round(now))
+        self.outstanding[key] = self.outstanding.get(key, 0) + count
+        tally = self.by_second.get(key)
+        if tally is None:
+            self.by_second[key] = [count, 0]
+        else:
+            tally[0] += count
 
-    def on_dials_resolved(self, live: bool, count: int, now: float) -> None:
-        # One exponential-average step per dial, floored.
-        p, alpha, x = self.p_live, self._alpha, 1.0 if live else 0.0
-        for _ in range(count):
-            p += alpha * (x - p)
-            if p < 0.005:
-                p = 0.005
-        self.p_live = p
+    def on_dial_resolved(self, live: bool, now: float, t_dial: float = float("nan")) -> None:
+        self.on_dials_resolved(live, 1, now, t_dial)
 
-    def on_live_verdict_delay(self, delay: float) -> None:
-        self.horizon += 0.02 * (delay - self.horizon)
+    def on_dials_resolved(self, live: bool, count: int, now: float, t_dial: float = float("nan")) -> None:
+        if t_dial != t_dial:
+            return
+        key = int(round(t_dial))
+        left = self.outstanding.get(key, 0) - count
+        if left > 0:
+            self.outstanding[key] = left
+        else:
+            self.outstanding.pop(key, None)
+        if live:
+            tally = self.by_second.get(key)
+            if tally is not None:
+                tally[1] += count
+        hist = self.live_delay if live else self.other_delay
+        hist.add(now - t_dial, count)
+        if live:
+            self._maybe_refresh(hist)
+
+    def on_live_verdict(self, clock_start: float, now: float) -> None:
+        # The time a queued live call has to find an agent: the threshold
+        # from its clock start, which may lie before or after the verdict.
+        if clock_start == clock_start:
+            room = max(clock_start + self.threshold - now, 0.0)
+            self.room += (room - self.room) * 0.01
 
     def on_live_resolved(self, abandoned: bool, now: float) -> None:
-        self.resolved += 1
-        ev = self.window_events
-        ev.append((now, abandoned))
-        if abandoned:
-            self.window_abandoned += 1
-        self._trim(now)
-        n = len(ev)
-        setpoint = self.target * self.SETPOINT_SHARE
-        if n >= self.MIN_WINDOW_LIVE:
-            running = self.window_abandoned / n
-            if running > setpoint:
-                setpoint = max(setpoint - (running - setpoint), 0.0)
-        if abandoned:
-            self.theta -= self.ETA * (1.0 - setpoint)
-        else:
-            self.theta += self.ETA * setpoint
-        lo, hi = self.THETA_BOUNDS
-        self.theta = min(max(self.theta, lo), hi)
+        self.resolved_live += 1
+        self._live_since += 1
+        self._roll_window(now)
+        self.win_live += 1
+        self.win_drops += abandoned
+        self.q_live += 1
+        self.q_drops += abandoned
+        # Stochastic approximation: E[step] = 0 where P(abandon) = aim. Not
+        # while a change of the answered share is being absorbed: the drops
+        # it causes say nothing about the gain.
+        aim = self._c * self.target
+        if aim > 0 and self.resolved_live > self.WARMUP_LIVE and now >= self._quiet_until:
+            eta = max(self.STEP_MIN, self.STEP_START / (1.0 + self.resolved_live / self.STEP_DECAY))
+            self._last_step = eta
+            g = self.gain * math.exp(eta * (aim - abandoned) / aim)
+            self.gain = min(max(g, self.GAIN_BOUNDS[0]), self.GAIN_BOUNDS[1])
 
-    def _trim(self, now: float) -> None:
-        ev = self.window_events
-        cutoff = now - self.window
-        while ev and ev[0][0] < cutoff:
-            if ev.popleft()[1]:
-                self.window_abandoned -= 1
+    def on_talk_end(self, talk_seconds: float, now: float, machine: bool = False) -> None:
+        if machine:
+            # Put through as a person, but a machine by the agent's
+            # disposition: not a live call in the abandonment rate (US
+            # definition), so out of the window's count.
+            self._roll_window(now)
+            self.win_live = max(self.win_live - 1, 0)
+            self.q_live = max(self.q_live - 1, 0)
+            self.gain *= math.exp(-self._last_step)  # and not a connect for the gain either
+        self.talk.add(talk_seconds)
+        self.wrap_starts.append(now)
+        self._maybe_refresh(self.talk)
 
-    # -- the decision --------------------------------------------------------
+    def on_wrap_end(self, wrap_start: float, now: float) -> None:
+        try:
+            self.wrap_starts.remove(wrap_start)
+        except ValueError:
+            pass
+        self.wrap.add(now - wrap_start)
+        self._soon_at = -1  # this agent is idle now, no longer "about to free"
 
-    def _hard_limited(self, now: float) -> bool:
-        self._trim(now)
-        n = len(self.window_events)
-        return n >= self.MIN_WINDOW_LIVE and self.window_abandoned / n > self.target
+    def _count_settled(self, now: float) -> None:
+        """Dials old enough to have resolved feed the live share, by dial
+        second (outcomes counted as they come would favour live calls, which
+        resolve sooner than unanswered ones)."""
+        settled = now - self.settle_age
+        by_second = self.by_second
+        while by_second:
+            key = next(iter(by_second))
+            if key > settled:
+                break
+            dials, live = by_second.pop(key)
+            self.live.add(live, dials)
 
-    def _free_table(self, horizon: float) -> np.ndarray:
-        """P(a talking agent is free within ``horizon`` plus a mean wrap-up |
-        talked e seconds so far) at cell 1 + e for e = 0, 1, 2, ... s,
-        cached per horizon rounded to 0.25 s (it drifts slowly): the
-        per-second forecast is then one lookup per agent. Cell 0 is 0, for
-        agents not talking."""
-        key = round(horizon * 4)
-        table = self._tables.get(key)
-        if table is None:
-            s_now = self._survival
-            s_then = np.interp(self._grid + key / 4 + self.wrap_mean, self._grid, self._survival, right=0.0)
-            table = np.where(s_now > 1e-12, 1.0 - s_then / np.maximum(s_now, 1e-12), 1.0)
-            table = np.concatenate(([0.0], table))
-            self._tables[key] = table
-        return table
+    # -- forecast tables --------------------------------------------------------
 
-    def expected_frees(self, now: float, horizon: float) -> float:
-        pool = self.agents
-        soon = bisect_right(pool.wrap_ends, now + horizon)
-        table = self._free_table(horizon)
-        # Cell 1 + elapsed talk in whole seconds (exact on the whole-second
-        # ticks the pacer decides on); agents not talking get a hugely
-        # negative cell that "clip" maps to cell 0, talk beyond the table
-        # its last cell.
-        cells = (math.floor(now) + 1) - pool.talk_start
-        return soon + float(_add_up(table.take(cells, mode="clip")))
+    def _maybe_refresh(self, hist: DurationHistogram) -> None:
+        # Often at first (the first observations change the picture most),
+        # then every REFRESH observations.
+        if hist.new >= min(self.REFRESH, max(10, hist.n / 2)):
+            self._build_tables()
+
+    def _build_tables(self) -> None:
+        """The tables a decision reads: P(ringing call of age a is live | not
+        resolved yet) needs the survival of the verdict delay of live calls
+        and of the others; P(busy agent free within the horizon | elapsed
+        talk or wrap-up) for the horizon = median dial-to-live delay + the
+        time a live call has to find an agent."""
+        for h in (self.live_delay, self.other_delay, self.talk, self.wrap):
+            if h.new:
+                h.forget()
+        self._s_live_age = s_live = self.live_delay.survival()
+        self._s_other_age = self.other_delay.survival()
+        self._pi_p = -1.0  # the P(live | age) table is stale
+        self.median_delay = float(np.searchsorted(1.0 - s_live, 0.5)) + 0.5
+        h = self.median_delay + self.room
+        # Talking agents: free by h if remaining talk + wrap-up <= h.
+        s_talk = self.talk.survival()
+        wrap_pmf = self.wrap.pmf()
+        grid = np.arange(s_talk.size, dtype=float)
+        acc = np.zeros(s_talk.size)
+        for w in range(min(int(h) + 1, wrap_pmf.size)):
+            if wrap_pmf[w] > 0:
+                acc += wrap_pmf[w] * (1.0 - np.interp(grid + (h - w), grid, s_talk, right=0.0) / s_talk)
+        self._ft = np.concatenate(([0.0], np.clip(acc, 0.0, 1.0)))  # cell 0: not talking
+        s_wrap = self.wrap.survival()
+        wgrid = np.arange(s_wrap.size, dtype=float)
+        self._fw = 1.0 - np.interp(wgrid + h, wgrid, s_wrap, right=0.0) / s_wrap
+
+    # -- the budget ---------------------------------------------------------------
+
+    def _roll_window(self, now: float) -> None:
+        idx = int((now + self.clock_offset) // self.window)
+        if idx != self.win_index:
+            self.win_index, self.win_live, self.win_drops = idx, 0, 0
+        q = int((now + self.clock_offset) // self.QUARTER)
+        if q != self.q_index:
+            self.q_index, self.q_live, self.q_drops = q, 0, 0
+
+    def _update_rate(self, now: float) -> None:
+        dt = now - self._last_rate_update
+        if dt < 1.0:
+            return
+        # A plain average over the first RATE_HALF_LIFE seconds (the warm-up
+        # burst would weigh too much in a running average), then running.
+        keep = 0.5 ** (dt / self.RATE_HALF_LIFE) if now > self.RATE_HALF_LIFE else (now - dt) / now
+        self.live_rate = self.live_rate * keep + (self._live_since / dt) * (1.0 - keep)
+        self._live_since = 0
+        self._last_rate_update = now
+
+    def allowed_drop_probability(self, now: float, pipeline_live: float) -> float:
+        """The share of the coming live calls the window's budget lets drop:
+        the setpoint c x target, less when the window (or its quarter hour)
+        has spent too much already."""
+        self._roll_window(now)
+        target = self.target
+        per_window = max(self.live_rate * self.window, 1.0)
+        drops = max(target * per_window, 1e-9)  # drops a window may hold
+        c = 1.0 - self.KAPPA / math.sqrt(drops) - self.KAPPA_SMALL / drops
+        self._c = c = min(max(c, self.MARGIN_BOUNDS[0]), self.MARGIN_BOUNDS[1])
+        aim = c * target
+        end = (self.win_index + 1) * self.window - self.clock_offset
+        rest = end - now - self.median_delay
+        if rest <= 0:  # calls dialled now turn live in the next window
+            return aim
+        coming = self.live_rate * rest
+        committed = self._last_s * pipeline_live  # drops expected among calls on their way
+        left = self.HARD_SHARE * target * (self.win_live + pipeline_live + coming) - self.win_drops - committed
+        if left <= 0:  # the window's budget is spent
+            return 0.0
+        s = min(aim, left / max(coming, 1.0))
+        q_end = (self.q_index + 1) * self.QUARTER - self.clock_offset
+        q_rest = q_end - now - self.median_delay
+        q_allowed = self.QUARTER_SHARE * target * self.live_rate * self.QUARTER
+        if q_rest > 0 and q_allowed >= 2.0:  # (a small team's quarter hour holds too few drops to budget)
+            q_coming = self.live_rate * q_rest
+            q_left = self.QUARTER_SHARE * target * (self.q_live + pipeline_live + q_coming) - self.q_drops - committed
+            # Not even one more drop affordable in this quarter: none at all.
+            s = min(s, q_left / max(q_coming, 1.0)) if q_left >= 1.0 else 0.0
+        return max(s, 0.0)
+
+    # -- the decision ---------------------------------------------------------------
+
+    def _watch_changes(self, now: float) -> None:
+        """Keep the gain's recent values; when the live share is seen to have
+        changed, go back to the gain of CHANGE_LOOKBACK seconds ago (before
+        the change's drops pulled it down) and hold it for CHANGE_QUIET s."""
+        history = self._gain_history
+        if not history or now - history[-1][0] >= 30.0:
+            history.append((now, self.gain))
+            while len(history) > 2 and now - history[1][0] >= self.CHANGE_LOOKBACK:
+                history.popleft()
+        if self.live.changes != self._changes_seen:
+            self._changes_seen = self.live.changes
+            if history and now - history[0][0] >= self.CHANGE_LOOKBACK:
+                self.gain = max(self.gain, history[0][1])
+            self._quiet_until = now + self.CHANGE_QUIET
+
+    def coming_live(self, now: float, waiting: int, p: float) -> float:
+        """Expected live calls on their way: waiting callers plus each ringing
+        call's probability of being live given its ring age."""
+        if p != self._pi_p:  # P(live | age) for every age, per value of p
+            sl, so = self._s_live_age, self._s_other_age
+            self._pi = (p * sl / np.maximum(p * sl + (1.0 - p) * so, 1e-12)).tolist()
+            self._pi_p = p
+        pi, top, t = self._pi, self.max_age, int(now)
+        total = float(waiting)
+        for key, count in self.outstanding.items():
+            age = t - key
+            total += count * pi[age if age < top else top]
+        return total
+
+    def expected_soon(self, now: float, talk_start: np.ndarray) -> float:
+        """Busy agents' expected number ready within the horizon (kept for
+        the rest of the second unless an agent frees)."""
+        second = int(now)
+        if second == self._soon_at:
+            return self._soon
+        cells = (math.floor(now) + 1) - talk_start
+        soon = float(self._ft.take(cells, mode="clip").sum())
+        if self.wrap_starts:
+            wcells = np.minimum((now - np.asarray(self.wrap_starts)).astype(np.int64), self._fw.size - 1)
+            soon += float(self._fw[np.maximum(wcells, 0)].sum())
+        self._soon_at, self._soon = second, soon
+        return soon
 
     def dials_wanted(self, view) -> int:
         if self.bandwidth <= 0:
             return 0
         now = view.now
         idle = view.idle_agents
-        if self.resolved < self.WARMUP_LIVE or self._hard_limited(now):
+        sure = math.floor(min(self.bandwidth, 1.0) * idle + 1e-9) - view.in_flight  # progressive, ratio 1
+        self._update_rate(now)
+        self._count_settled(now)
+        if self.resolved_live < self.WARMUP_LIVE or self.live.dials < self.WARMUP_DIALS:
             self._last_level = 1.0
-            return idle - view.in_flight
-        gain = math.exp(self.theta)
-        soon = self.expected_frees(now, self.horizon)
-        capacity = self.bandwidth * gain * (idle + soon) - view.waiting
-        ringing = view.in_flight - view.waiting
-        p = self.p_live
-        need = (capacity - p * ringing) / p
-        n = math.floor(need)
-        avail = max(view.available_agents, 1)
-        self._last_level = (view.lines_in_use + max(n, 0)) / avail
-        return n
+            return sure
+        self._watch_changes(now)
+        p = self.live.value
+        coming = self.coming_live(now, view.waiting, p)
+        s = self.allowed_drop_probability(now, coming)
+        self._last_s = s
+        if s <= 0:
+            self._last_level = 1.0
+            return sure
+        gain = self.gain * max((s / (self._c * self.target)) ** self.THROTTLE_POWER, self.THROTTLE_FLOOR)
+        agents = idle + (self.ALPHA * self.expected_soon(now, view.agents.talk_start) if self.ALPHA else 0.0)
+        n = math.floor((self.bandwidth * gain * agents - coming) / p)
+        self._last_level = gain
+        return max(n, sure)
+
+    def may_release_idle_agent(self, view) -> bool:
+        """An idle agent may leave (break, end of shift) only if the idle
+        agents left still cover the live calls expected on their way."""
+        coming = self.coming_live(view.now, view.waiting, self.live.value)
+        return view.idle_agents - 1 >= math.ceil(coming - 1e-9)
 
     def level(self) -> float:
+        """The gain in use: live calls on their way per idle agent."""
         return self._last_level

@@ -1,0 +1,118 @@
+"""What the predictive pacer learns from what it observes: durations as
+histograms with their survival functions, and the share of dials that come
+back live with a change detector.
+
+Nothing here is read from the campaign document: talk, wrap-up and
+time-to-verdict distributions are measured from the calls the dialer has
+seen, as a real dialer must (docs/pacing.md).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+
+class DurationHistogram:
+    """Observed durations in 1-second bins with slow forgetting, and the
+    survival function S(t) = P(duration > t) on the integer grid.
+
+    Until there are enough observations the survival is blended with an
+    exponential prior of the running mean; where fewer than ``TAIL_COUNT``
+    observations lie beyond t, the tail is exponential with the measured
+    mean residual life (so a conditional probability far in the tail rests
+    on a few dozen calls, not on one or two)."""
+
+    PRIOR_WEIGHT = 20.0  # pseudo-observations of the exponential prior
+    TAIL_COUNT = 20.0
+    FORGET = 0.97  # per refresh: about 30 refreshes of memory
+
+    def __init__(self, bins: int, prior_mean: float) -> None:
+        self.counts = np.zeros(bins + 1)
+        self.sum = 0.0
+        self.n = 0.0
+        self.prior_mean = prior_mean
+        self.new = 0  # observations since the last refresh
+
+    def add(self, value: float, count: int = 1) -> None:
+        b = min(int(value), self.counts.size - 1) if value > 0 else 0
+        self.counts[b] += count
+        self.sum += value * count
+        self.n += count
+        self.new += count
+
+    @property
+    def mean(self) -> float:
+        return self.sum / self.n if self.n > 0 else self.prior_mean
+
+    def survival(self) -> np.ndarray:
+        """S(t) for t = 0, 1, ..., bins (P(duration > t); a duration in bin b
+        lies in [b, b + 1), taken as b + 0.5)."""
+        counts = self.counts
+        n = counts.sum()
+        beyond = n - np.cumsum(counts)  # observations in bins > t: duration > t + 1
+        # duration > t: the bins above t, plus half of bin t.
+        emp = beyond + 0.5 * counts
+        grid = np.arange(counts.size, dtype=float)
+        mean = self.mean
+        prior = np.exp(-grid / max(mean, 1e-6))
+        s = (emp + self.PRIOR_WEIGHT * prior) / (n + self.PRIOR_WEIGHT)
+        thin = np.nonzero(emp < self.TAIL_COUNT)[0]
+        if thin.size and n > self.TAIL_COUNT:
+            t0 = int(thin[0])
+            above = grid >= t0
+            weights = counts[t0:]
+            mrl = float((weights * (grid[t0:] + 0.5 - t0)).sum() / max(weights.sum(), 1e-9)) if weights.sum() > 0 else mean
+            mrl = max(mrl, 1.0)
+            s[above] = s[t0] * np.exp(-(grid[above] - t0) / mrl)
+        return np.maximum(s, 1e-12)
+
+    def pmf(self) -> np.ndarray:
+        s = self.survival()
+        return np.maximum(np.concatenate(([1.0], s[:-1])) - s, 0.0)
+
+    def forget(self) -> None:
+        self.counts *= self.FORGET
+        self.sum *= self.FORGET
+        self.n *= self.FORGET
+        self.new = 0
+
+
+class LiveShare:
+    """The share of dials that come back live, counted by dial time once every
+    dial of that second has had time to resolve (counting outcomes as they
+    come would favour live calls, which resolve sooner than unanswered
+    ones). A slow running average for
+    precision, a fast one to see a change, and a reset of the slow one to the
+    fast one when they differ by more than ``Z`` standard errors (a step of
+    the answered share is picked up after ~50-100 dials instead of ~1,000)."""
+
+    Z = 5.0
+
+    def __init__(self, prior: float, fast_half_life: float, slow_half_life: float) -> None:
+        self.fast = self.slow = prior
+        self._keep_fast = 0.5 ** (1.0 / fast_half_life)
+        self._keep_slow = 0.5 ** (1.0 / slow_half_life)
+        self._n_eff_fast = (1 + self._keep_fast) / (1 - self._keep_fast)
+        self.dials = 0
+        self.changes = 0
+
+    def add(self, live: int, dials: int) -> None:
+        """The outcomes of ``dials`` dials placed together, ``live`` of them live."""
+        if dials <= 0:
+            return
+        x = live / dials
+        kf = self._keep_fast**dials
+        ks = self._keep_slow**dials
+        self.fast = self.fast * kf + x * (1 - kf)
+        self.slow = self.slow * ks + x * (1 - ks)
+        self.dials += dials
+        p = min(max(self.slow, 0.005), 0.995)
+        if abs(self.fast - self.slow) > self.Z * math.sqrt(p * (1 - p) / self._n_eff_fast):
+            self.slow = self.fast
+            self.changes += 1
+
+    @property
+    def value(self) -> float:
+        return min(max(self.slow, 0.002), 1.0)
