@@ -138,7 +138,10 @@ class DaskExecutor:
     def map_unordered(self, fn: Callable[[Any], Any], tasks: Sequence[Any]) -> Iterator[tuple[int, Any]]:
         from dask.distributed import as_completed  # see __init__: Dask loads lazily
 
-        futures = [self.client.submit(fn, task, pure=False, key=f"dialer-run-{i}-{os.urandom(4).hex()}") for i, task in enumerate(tasks)]
+        futures = [
+            self.client.submit(fn, task, pure=False, key=f"dialer-run-{i}-{os.urandom(4).hex()}")
+            for i, task in enumerate(tasks)
+        ]
         index = {f.key: i for i, f in enumerate(futures)}
         try:
             for fut in as_completed(futures):
@@ -163,7 +166,9 @@ class DaskExecutor:
         return f"DaskExecutor({scheduler.address if scheduler is not None else self.client!r})"
 
 
-def make_executor(*, workers: int | None = None, scheduler: str | None = None, client: Client | None = None) -> Executor:
+def make_executor(
+    *, workers: int | None = None, scheduler: str | None = None, client: Client | None = None
+) -> Executor:
     """The executor a user asked for: a Dask client or scheduler address when
     given, else ``workers`` local processes (``workers=0``: in this process)."""
     if client is not None or scheduler is not None:

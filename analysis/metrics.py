@@ -89,12 +89,13 @@ def parse_interval(interval: str | int | float | pd.Timedelta) -> float:
         text = str(interval).strip()
         try:
             if text.upper().startswith("P"):
-
                 seconds = parse_iso_duration(text.upper()).total_seconds()
             else:
                 seconds = pd.Timedelta(text).total_seconds()
         except ValueError:
-            raise ValueError(f"interval: expected a duration such as '15min', '1h', 'PT15M' or seconds, got {interval!r}") from None
+            raise ValueError(
+                f"interval: expected a duration such as '15min', '1h', 'PT15M' or seconds, got {interval!r}"
+            ) from None
     if not seconds > 0:
         raise ValueError(f"interval must be positive, got {interval!r}")
     return seconds
@@ -128,7 +129,9 @@ def _relation_sql(con: duckdb.DuckDBPyConnection, name: str, source: Any) -> str
     if isinstance(source, (pa.Table, pa.RecordBatch, pd.DataFrame)):
         con.register(f"{name}_src", source)
         return f"{name}_src"
-    raise TypeError(f"{name}: expected a Parquet path, a run directory, a pyarrow Table or a DataFrame, got {type(source).__name__}")
+    raise TypeError(
+        f"{name}: expected a Parquet path, a run directory, a pyarrow Table or a DataFrame, got {type(source).__name__}"
+    )
 
 
 def _calls_sql(events_sql: str, threshold: float) -> str:
@@ -300,8 +303,17 @@ def metrics_over_time(
     if tl_df is not None and len(tl_df):
         df = tl_df.merge(df, on="bucket", how="outer").sort_values("bucket", ignore_index=True)
     count_cols = [
-        "dials", "answered", "live_answers", "live_answers_us", "machine_answers", "amd_false_positives",
-        "amd_false_negatives", "connects", "live_connects", "abandoned_us", "abandoned_uk",
+        "dials",
+        "answered",
+        "live_answers",
+        "live_answers_us",
+        "machine_answers",
+        "amd_false_positives",
+        "amd_false_negatives",
+        "connects",
+        "live_connects",
+        "abandoned_us",
+        "abandoned_uk",
     ]
     for c in count_cols:
         df[c] = df[c].fillna(0).astype("int64")
@@ -329,10 +341,21 @@ def metrics_over_time(
             staffed = df["agents_logged_in"] - df["agents_on_break"]
             df["dial_ratio"] = (df["dials"] / staffed).where(staffed > 0)
             df["dial_level"] = (df["lines_in_use"] / staffed).where(staffed > 0)
-        df = df.drop(columns=["tl_seconds", "s_logged", "s_break", "s_busy", "s_idle", "s_lines", "s_pacing", "tl_dials"])
+        df = df.drop(
+            columns=["tl_seconds", "s_logged", "s_break", "s_busy", "s_idle", "s_lines", "s_pacing", "tl_dials"]
+        )
     else:
-        for c in ("agents_logged_in", "agents_on_break", "agents_busy", "agents_idle", "lines_in_use",
-                  "pacing_level", "agent_occupancy", "dial_ratio", "dial_level"):
+        for c in (
+            "agents_logged_in",
+            "agents_on_break",
+            "agents_busy",
+            "agents_idle",
+            "lines_in_use",
+            "pacing_level",
+            "agent_occupancy",
+            "dial_ratio",
+            "dial_level",
+        ):
             df[c] = np.nan
     return df.drop(columns=["bucket"])
 
@@ -366,8 +389,19 @@ def run_totals(
         con.close()
     df = _rates(df)
     out: dict[str, Any] = {str(k): (v.item() if hasattr(v, "item") else v) for k, v in df.iloc[0].to_dict().items()}
-    for k in ("dials", "answered", "live_answers", "live_answers_us", "machine_answers", "amd_false_positives",
-              "amd_false_negatives", "connects", "live_connects", "abandoned_us", "abandoned_uk"):
+    for k in (
+        "dials",
+        "answered",
+        "live_answers",
+        "live_answers_us",
+        "machine_answers",
+        "amd_false_positives",
+        "amd_false_negatives",
+        "connects",
+        "live_connects",
+        "abandoned_us",
+        "abandoned_uk",
+    ):
         out[k] = int(out[k] or 0)
     if occ is not None and occ[0] is not None:
         busy, idle, lines, logged = occ

@@ -107,9 +107,15 @@ def plot_occupancy(m: pd.DataFrame, *, title: str | None = None) -> Figure:
     t = _centres(m)
     if m["agents_busy"].notna().any():
         ax2 = ax.twinx()
-        ax2.stackplot(t, m["agents_busy"].fillna(0), m["agents_idle"].fillna(0), m["agents_on_break"].fillna(0),
-                      colors=["#9ecae1", "#fdd0a2", "#d9d9d9"], alpha=0.7,
-                      labels=["agents busy (talk + wrap-up)", "agents idle", "agents on break"])
+        ax2.stackplot(
+            t,
+            m["agents_busy"].fillna(0),
+            m["agents_idle"].fillna(0),
+            m["agents_on_break"].fillna(0),
+            colors=["#9ecae1", "#fdd0a2", "#d9d9d9"],
+            alpha=0.7,
+            labels=["agents busy (talk + wrap-up)", "agents idle", "agents on break"],
+        )
         ax2.set_ylabel("agents (time average)")
         ax2.set_ylim(0, max(1.0, float(np.nanmax(m["agents_logged_in"])) * 1.25))
         ax.set_zorder(ax2.get_zorder() + 1)
@@ -136,8 +142,15 @@ def plot_dial_ratio(m: pd.DataFrame, *, title: str | None = None) -> Figure:
     ax, ax_b = fig.subplots(2, 1, sharex=True, height_ratios=[3, 2])
     t = _centres(m)
     iv_min = float(m["interval_seconds"].iloc[0]) / 60 if len(m) else 15
-    ax.plot(t, m["dial_ratio"], color="#6a3d9a", lw=2.2, marker="o", ms=3,
-            label=f"dial ratio: dials per staffed agent per {iv_min:g} min")
+    ax.plot(
+        t,
+        m["dial_ratio"],
+        color="#6a3d9a",
+        lw=2.2,
+        marker="o",
+        ms=3,
+        label=f"dial ratio: dials per staffed agent per {iv_min:g} min",
+    )
     ax.set_ylabel(f"dials per agent per {iv_min:g} min")
     ax.set_ylim(bottom=0)
     ax2 = ax.twinx()
@@ -176,7 +189,11 @@ def plot_time_to_agent(
         bins = np.linspace(0, hi, 60)
         ax.hist(x, bins=bins, color="#6baed6", edgecolor="white")
         ax.set_xlim(0, hi)
-        for q, style, name in ((np.mean(x), "-", "mean"), (np.median(x), "--", "median"), (np.quantile(x, 0.95), ":", "95th percentile")):
+        for q, style, name in (
+            (np.mean(x), "-", "mean"),
+            (np.median(x), "--", "median"),
+            (np.quantile(x, 0.95), ":", "95th percentile"),
+        ):
             ax.axvline(q, color="#08306b", ls=style, lw=1.6, label=f"{name} {q:.1f} s")
         if threshold is not None:
             ax.axvline(threshold, color="#d62728", lw=1.2, label=f"{threshold:g} s")
@@ -207,13 +224,19 @@ def plot_frontier(
         summary, params = result.summary, list(result.parameters)
     else:
         summary = result
-        params = [c for c in summary.columns if c not in ("point", "metric", "n", "mean", "sd", "sem", "ci_low", "ci_high", "half_width")]
+        params = [
+            c
+            for c in summary.columns
+            if c not in ("point", "metric", "n", "mean", "sd", "sem", "ci_low", "ci_high", "half_width")
+        ]
     for need in (x, y):
         if need not in set(summary["metric"]):
             raise ValueError(f"the sweep has no metric {need!r}; it has {sorted(set(summary['metric']))}")
     keys = ["point", *params]
     cols = [*keys, "mean", "ci_low", "ci_high"]
-    df = summary.loc[summary["metric"] == x, cols].merge(summary.loc[summary["metric"] == y, cols], on=keys, suffixes=("_x", "_y"))
+    df = summary.loc[summary["metric"] == x, cols].merge(
+        summary.loc[summary["metric"] == y, cols], on=keys, suffixes=("_x", "_y")
+    )
     label_by = label_by or (params[0] if params else None)
     if series_by is None:
         series_by = next((p for p in params if p != label_by), None)
@@ -225,12 +248,28 @@ def plot_frontier(
         xerr = np.vstack([g["mean_x"] - g["ci_low_x"], g["ci_high_x"] - g["mean_x"]])
         yerr = np.vstack([g["mean_y"] - g["ci_low_y"], g["ci_high_y"] - g["mean_y"]])
         lab = f"{_short(series_by)} = {name!s}" if series_by else "sweep points"
-        ax.errorbar(g["mean_x"], g["mean_y"], xerr=np.nan_to_num(xerr), yerr=np.nan_to_num(yerr), fmt="-o",
-                    color=color, capsize=3, lw=1.5, ms=5, label=lab)
+        ax.errorbar(
+            g["mean_x"],
+            g["mean_y"],
+            xerr=np.nan_to_num(xerr),
+            yerr=np.nan_to_num(yerr),
+            fmt="-o",
+            color=color,
+            capsize=3,
+            lw=1.5,
+            ms=5,
+            label=lab,
+        )
         if label_by:
             for xv, yv, lv in zip(g["mean_x"], g["mean_y"], g[label_by], strict=True):
-                ax.annotate(f"{_short(label_by)}={lv}", (xv, yv), textcoords="offset points",
-                            xytext=(5, 5), fontsize=7, color=color)
+                ax.annotate(
+                    f"{_short(label_by)}={lv}",
+                    (xv, yv),
+                    textcoords="offset points",
+                    xytext=(5, 5),
+                    fontsize=7,
+                    color=color,
+                )
     if limit is not None and "abandon" in y:
         ax.axhline(limit, color=LIMIT_COLOR, ls="--", lw=1.5, label=f"limit {limit:.0%}")
     for axis, metric in ((ax.xaxis, x), (ax.yaxis, y)):
@@ -343,7 +382,9 @@ def render_sweep_plots(sweep_dir: str | os.PathLike[str]) -> list[Path]:
     out.mkdir(exist_ok=True)
     y = next((c for c in ("abandonment_rate", "abandonment_rate_us") if c in res.metrics), None)
     if y is None or "agent_occupancy" not in res.metrics:
-        raise ValueError(f"{sweep_dir}: a frontier needs the metrics abandonment_rate and agent_occupancy; the sweep has {res.metrics}")
+        raise ValueError(
+            f"{sweep_dir}: a frontier needs the metrics abandonment_rate and agent_occupancy; the sweep has {res.metrics}"
+        )
     return [_save(plot_frontier(res, y=y), out / "frontier.png")]
 
 

@@ -112,7 +112,9 @@ def _tokens(path: str) -> list[str | int]:
                 raise SweepError(f"parameter path {path!r}: empty field name")
             expect_key = True
     if pos != len(path) or expect_key:
-        raise SweepError(f"parameter path {path!r} is malformed (expected e.g. 'simulation.agents.count' or 'a.b[0].c')")
+        raise SweepError(
+            f"parameter path {path!r} is malformed (expected e.g. 'simulation.agents.count' or 'a.b[0].c')"
+        )
     return out
 
 
@@ -141,7 +143,9 @@ def resolve_path(document: Mapping[str, Any], path: str) -> str:
     head = tokens[0]
     assert isinstance(head, str)  # _tokens: a path starts with a field name
     if head not in ROOTS:
-        candidates = [r for r in ROOTS if isinstance(document.get(r), Mapping) and _first_key(document[r], head) is not None]
+        candidates = [
+            r for r in ROOTS if isinstance(document.get(r), Mapping) and _first_key(document[r], head) is not None
+        ]
         if not candidates:
             raise SweepError(
                 f"unknown parameter path {path!r}: {tokens[0]!r} is not a field of 'simulation' or 'campaign'"
@@ -157,7 +161,9 @@ def resolve_path(document: Mapping[str, Any], path: str) -> str:
             if not isinstance(node, list):
                 raise SweepError(f"parameter path {path!r}: {where} is not a list, cannot take [{tok}]")
             if not -len(node) <= tok < len(node):
-                raise SweepError(f"parameter path {path!r}: index [{tok}] out of range, {where} has {len(node)} item(s)")
+                raise SweepError(
+                    f"parameter path {path!r}: index [{tok}] out of range, {where} has {len(node)} item(s)"
+                )
             resolved.append(tok)
             node = node[tok]
             continue
@@ -229,7 +235,9 @@ class SweepSpec:
         if not isinstance(self.seed, int) or isinstance(self.seed, bool) or self.seed < 0:
             raise SweepError(f"seed must be a whole number >= 0, got {self.seed!r}")
         if not isinstance(self.parameters, Mapping):
-            raise SweepError(f"parameters must be a mapping of path -> list of values, got {type(self.parameters).__name__}")
+            raise SweepError(
+                f"parameters must be a mapping of path -> list of values, got {type(self.parameters).__name__}"
+            )
         params = {}
         for path, values in self.parameters.items():
             if not isinstance(values, (list, tuple)):
@@ -238,7 +246,9 @@ class SweepSpec:
                 raise SweepError(f"parameter {path!r}: the list of values is empty")
             params[path] = list(values)
         self.parameters = params
-        if self.metrics is not None and (not isinstance(self.metrics, list) or not all(isinstance(m, str) for m in self.metrics)):
+        if self.metrics is not None and (
+            not isinstance(self.metrics, list) or not all(isinstance(m, str) for m in self.metrics)
+        ):
             raise SweepError(f"metrics must be a list of summary keys, got {self.metrics!r}")
 
 
@@ -274,7 +284,9 @@ def parse_sweep(data: Mapping[str, Any], *, base_dir: str | Path | None = None, 
     if unknown:
         raise SweepError(f"{where}unknown key(s) {unknown}; a sweep file has {sorted(known - {'keepEvents'})}")
     if "campaign" not in data:
-        raise SweepError(f"{where}missing 'campaign' (a path to the campaign YAML, relative to the sweep file, or the document inline)")
+        raise SweepError(
+            f"{where}missing 'campaign' (a path to the campaign YAML, relative to the sweep file, or the document inline)"
+        )
     base = Path(base_dir) if base_dir is not None else None
     try:
         document = _document_dict(data["campaign"], base)
@@ -384,10 +396,36 @@ def run_key(document: Mapping[str, Any], seed: int) -> str:
 
 # Student t 0.975 quantiles for 1..30 degrees of freedom.
 _T975 = (
-    12.7062047, 4.3026527, 3.1824463, 2.7764451, 2.5705818, 2.4469119, 2.3646243, 2.3060041,
-    2.2621572, 2.2281389, 2.2009852, 2.1788128, 2.1603687, 2.1447867, 2.1314495, 2.1199053,
-    2.1098156, 2.1009220, 2.0930241, 2.0859634, 2.0796138, 2.0738731, 2.0686576, 2.0638986,
-    2.0595386, 2.0555294, 2.0518305, 2.0484071, 2.0452296, 2.0422725,
+    12.7062047,
+    4.3026527,
+    3.1824463,
+    2.7764451,
+    2.5705818,
+    2.4469119,
+    2.3646243,
+    2.3060041,
+    2.2621572,
+    2.2281389,
+    2.2009852,
+    2.1788128,
+    2.1603687,
+    2.1447867,
+    2.1314495,
+    2.1199053,
+    2.1098156,
+    2.1009220,
+    2.0930241,
+    2.0859634,
+    2.0796138,
+    2.0738731,
+    2.0686576,
+    2.0638986,
+    2.0595386,
+    2.0555294,
+    2.0518305,
+    2.0484071,
+    2.0452296,
+    2.0422725,
 )
 
 
@@ -418,7 +456,9 @@ def t_quantile(p: float, df: int) -> float:
     )
 
 
-def summarize(runs: pd.DataFrame, metrics: Sequence[str], by: Sequence[str], *, confidence: float = 0.95) -> pd.DataFrame:
+def summarize(
+    runs: pd.DataFrame, metrics: Sequence[str], by: Sequence[str], *, confidence: float = 0.95
+) -> pd.DataFrame:
     """Tidy summary: one row per group of ``by`` and metric, with ``n``,
     ``mean``, ``sd``, ``sem``, ``ci_low``, ``ci_high`` (Student t over the
     runs; NaN when n < 2) and ``half_width``."""
@@ -433,8 +473,19 @@ def summarize(runs: pd.DataFrame, metrics: Sequence[str], by: Sequence[str], *, 
             sd = float(x.std(ddof=1)) if n > 1 else math.nan
             sem = sd / math.sqrt(n) if n > 1 else math.nan
             half = t_quantile(0.5 + confidence / 2, n - 1) * sem if n > 1 else math.nan
-            rows.append({**dict(zip(by, key, strict=True)), "metric": m, "n": n, "mean": mean, "sd": sd, "sem": sem,
-                         "ci_low": mean - half, "ci_high": mean + half, "half_width": half})
+            rows.append(
+                {
+                    **dict(zip(by, key, strict=True)),
+                    "metric": m,
+                    "n": n,
+                    "mean": mean,
+                    "sd": sd,
+                    "sem": sem,
+                    "ci_low": mean - half,
+                    "ci_high": mean + half,
+                    "half_width": half,
+                }
+            )
     cols = [*by, "metric", "n", "mean", "sd", "sem", "ci_low", "ci_high", "half_width"]
     return pd.DataFrame(rows, columns=cols)
 
@@ -462,8 +513,12 @@ def _run_task(args: tuple[Callable[[Mapping[str, Any]], Mapping[str, Any]], Mapp
     fn, task = args
     t0, c0 = time.perf_counter(), time.process_time()
     summary = fn(task)
-    return {"summary": _jsonable(summary), "elapsed_s": time.perf_counter() - t0,
-            "cpu_s": time.process_time() - c0, "pid": os.getpid()}
+    return {
+        "summary": _jsonable(summary),
+        "elapsed_s": time.perf_counter() - t0,
+        "cpu_s": time.process_time() - c0,
+        "pid": os.getpid(),
+    }
 
 
 def _jsonable(obj: Any) -> Any:
@@ -547,11 +602,21 @@ def run_sweep(
     runs_dir = out / "runs" if out is not None else None
     if out is not None and runs_dir is not None:
         runs_dir.mkdir(parents=True, exist_ok=True)
-        _write_json(out / "sweep.json", {
-            "name": spec.name, "source": spec.source, "parameters": spec.parameters, "set": spec.set,
-            "replications": spec.replications, "seed": spec.seed, "seeds": seeds, "metrics": spec.metrics,
-            "keep_events": spec.keep_events, "document": spec.document,
-        })
+        _write_json(
+            out / "sweep.json",
+            {
+                "name": spec.name,
+                "source": spec.source,
+                "parameters": spec.parameters,
+                "set": spec.set,
+                "replications": spec.replications,
+                "seed": spec.seed,
+                "seeds": seeds,
+                "metrics": spec.metrics,
+                "keep_events": spec.keep_events,
+                "document": spec.document,
+            },
+        )
 
     records: list[dict[str, Any]] = []
     todo: list[tuple[dict[str, Any], dict[str, Any]]] = []  # (record, task)
@@ -585,7 +650,13 @@ def run_sweep(
                 rec.update(result)
                 rec["skipped"] = False
                 if runs_dir is not None:
-                    _write_json(runs_dir / f"{rec['key']}.json", {k: rec[k] for k in ("key", "point", "params", "replication", "seed", "summary", "elapsed_s", "cpu_s")})
+                    _write_json(
+                        runs_dir / f"{rec['key']}.json",
+                        {
+                            k: rec[k]
+                            for k in ("key", "point", "params", "replication", "seed", "summary", "elapsed_s", "cpu_s")
+                        },
+                    )
                 records.append(rec)
                 done += 1
                 if progress is not None:
@@ -604,12 +675,20 @@ def run_sweep(
     return result
 
 
-def _tabulate(records: list[dict[str, Any]], params: list[str], metrics: list[str] | None, confidence: float) -> SweepResult:
+def _tabulate(
+    records: list[dict[str, Any]], params: list[str], metrics: list[str] | None, confidence: float
+) -> SweepResult:
     rows = []
     for rec in sorted(records, key=lambda r: (r["point"], r["replication"])):
-        row = {"point": rec["point"], **{p: _cell(rec["params"].get(p)) for p in params},
-               "replication": rec["replication"], "seed": rec["seed"], "elapsed_s": rec.get("elapsed_s"),
-               "cpu_s": rec.get("cpu_s"), "key": rec["key"]}
+        row = {
+            "point": rec["point"],
+            **{p: _cell(rec["params"].get(p)) for p in params},
+            "replication": rec["replication"],
+            "seed": rec["seed"],
+            "elapsed_s": rec.get("elapsed_s"),
+            "cpu_s": rec.get("cpu_s"),
+            "key": rec["key"],
+        }
         for k, v in (rec.get("summary") or {}).items():
             if isinstance(v, bool):
                 v = int(v)
@@ -675,7 +754,9 @@ def load_result(out_dir: str | Path) -> SweepResult:
     """A finished (or partial) sweep directory as a ``SweepResult``."""
     out = Path(out_dir)
     if not (out / "summary.parquet").exists():
-        raise FileNotFoundError(f"{out}: no summary.parquet (is this a sweep directory written by `dialer sweep --out`?)")
+        raise FileNotFoundError(
+            f"{out}: no summary.parquet (is this a sweep directory written by `dialer sweep --out`?)"
+        )
     meta = json.loads((out / "sweep.json").read_text()) if (out / "sweep.json").exists() else {}
     summary = pd.read_parquet(out / "summary.parquet")
     runs = pd.read_parquet(out / "runs.parquet") if (out / "runs.parquet").exists() else pd.DataFrame()

@@ -115,8 +115,13 @@ def create_app(
             return Response('{"status":"unavailable"}', status_code=503, media_type="application/json")
         return JSONResponse({"status": "ok"})
 
-    @app.get("/metrics", tags=["Operations"], summary="Prometheus metrics (bearer key)", response_class=PlainTextResponse,
-             responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}})
+    @app.get(
+        "/metrics",
+        tags=["Operations"],
+        summary="Prometheus metrics (bearer key)",
+        response_class=PlainTextResponse,
+        responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
+    )
     def metrics(request: Request, principal: Reader) -> Response:
         state = request.app.state.svc
         return Response(state.metrics.render(state), media_type="text/plain; version=0.0.4")

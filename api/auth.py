@@ -161,7 +161,9 @@ class SigV4Check:
         )
         try:
             check.amz_date = sigv4.check_envelope(
-                parsed, headers, max_skew_seconds=state.settings.sigv4_max_skew_seconds,
+                parsed,
+                headers,
+                max_skew_seconds=state.settings.sigv4_max_skew_seconds,
                 service=signing_service(scope["path"], headers),
             )
             if check.declared is not None:
@@ -172,8 +174,14 @@ class SigV4Check:
 
     def _signature(self, payload_hash: str) -> None:
         sigv4.check_signature(
-            parsed=self.parsed, secret=self.secret, amz_date=self.amz_date, method=self.method,
-            raw_path=self.raw_path, raw_query=self.raw_query, headers=self.headers, payload_hash=payload_hash,
+            parsed=self.parsed,
+            secret=self.secret,
+            amz_date=self.amz_date,
+            method=self.method,
+            raw_path=self.raw_path,
+            raw_query=self.raw_query,
+            headers=self.headers,
+            payload_hash=payload_hash,
         )
 
     def finish(self, body_sha256: str) -> Principal:
@@ -205,7 +213,9 @@ async def signed_principal(request: Request, service: str) -> Principal:
     routes of ``service`` are the only ones that map to it)."""
     p = admitted(request)
     if p is None:
-        raise access_denied("Missing Authentication Token: sign the request with AWS Signature Version 4 or send a bearer API key")
+        raise access_denied(
+            "Missing Authentication Token: sign the request with AWS Signature Version 4 or send a bearer API key"
+        )
     target = request.headers.get("x-amz-target")
     if signing_service(request.scope["path"], {"x-amz-target": [target or ""]}) != service:
         raise access_denied(f"this operation belongs to the '{service}' API")
@@ -227,7 +237,12 @@ def native_principal(
     request: Request, creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 ) -> Principal:
     if creds is None or creds.scheme.lower() != "bearer":
-        raise NativeError(401, "Unauthorized", "an API key is required: Authorization: Bearer <key>", headers={"WWW-Authenticate": "Bearer"})
+        raise NativeError(
+            401,
+            "Unauthorized",
+            "an API key is required: Authorization: Bearer <key>",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
     p = admitted(request)
     if p is None:
         raise NativeError(401, "Unauthorized", "the API key is not valid", headers={"WWW-Authenticate": "Bearer"})

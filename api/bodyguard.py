@@ -113,7 +113,10 @@ def _too_large(native: bool, limit: int) -> Refusal:
 
 def _denied(native: bool, message: str) -> Refusal:
     if native:
-        return Refusal(native_response(NativeError(401, "Unauthorized", message, headers={"WWW-Authenticate": "Bearer"})), drain=False)
+        return Refusal(
+            native_response(NativeError(401, "Unauthorized", message, headers={"WWW-Authenticate": "Bearer"})),
+            drain=False,
+        )
     return Refusal(connect_response(access_denied(message)), drain=False)
 
 
@@ -221,7 +224,10 @@ class BodyGuard:
         if native:
             raise _denied(True, "an API key is required: Authorization: Bearer <key>")
         if not header:
-            raise _denied(False, "Missing Authentication Token: sign the request with AWS Signature Version 4 or send a bearer API key")
+            raise _denied(
+                False,
+                "Missing Authentication Token: sign the request with AWS Signature Version 4 or send a bearer API key",
+            )
         try:
             return None, await run_in_threadpool(SigV4Check.start, self.state, scope, headers)
         except ConnectError as exc:
@@ -242,7 +248,9 @@ class Body:
         self.sha256: str | None = None
 
     @classmethod
-    async def read(cls, receive: Receive, limit: int, *, hashing: bool, on_overflow: Callable[[], BaseException]) -> Body:
+    async def read(
+        cls, receive: Receive, limit: int, *, hashing: bool, on_overflow: Callable[[], BaseException]
+    ) -> Body:
         body = cls()
         h = hashlib.sha256() if hashing else None
         while True:

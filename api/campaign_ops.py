@@ -41,7 +41,9 @@ def iso(dt: datetime | None) -> str | None:
 def format_errors(exc: ValidationError) -> str:
     parts = []
     for e in exc.errors(include_url=False)[:5]:
-        loc = ".".join(str(p) for p in e["loc"] if not (isinstance(p, str) and (p[:1].isupper() or p.startswith("function-"))))
+        loc = ".".join(
+            str(p) for p in e["loc"] if not (isinstance(p, str) and (p[:1].isupper() or p.startswith("function-")))
+        )
         parts.append(f"{loc or 'body'}: {e['msg'].removeprefix('Value error, ')}")
     more = len(exc.errors()) - 5
     return "; ".join(parts) + (f" (and {more} more)" if more > 0 else "")
@@ -69,7 +71,9 @@ def validate_tags(tags: Any) -> dict[str, str]:
         raise validation("at most 50 tags")
     for k, v in tags.items():
         if not isinstance(k, str) or not 1 <= len(k) <= 128 or not _TAG_KEY.match(k):
-            raise validation(f"tag key {str(k)[:130]!r} must be 1..128 characters of [a-zA-Z+-=._:/] and not start with aws:")
+            raise validation(
+                f"tag key {str(k)[:130]!r} must be 1..128 characters of [a-zA-Z+-=._:/] and not start with aws:"
+            )
         if not isinstance(v, str) or len(v) > 256:
             raise validation(f"tag {k!r}: value must be a string of at most 256 characters")
     return dict(tags)
@@ -81,7 +85,9 @@ def check_id(campaign_id: str) -> str:
     return campaign_id
 
 
-def load(session: Session, principal: Principal, campaign_id: str, *, for_update: bool = False, with_tags: bool = True) -> Campaign:
+def load(
+    session: Session, principal: Principal, campaign_id: str, *, for_update: bool = False, with_tags: bool = True
+) -> Campaign:
     check_id(campaign_id)
     try:
         return repo.get_campaign(
@@ -109,7 +115,9 @@ def summary(state: ServiceState, campaign: Campaign) -> dict[str, Any]:
         "arn": arn(state, campaign),
         "name": campaign.name,
         "connectInstanceId": campaign.instance_id,
-        "channelSubtypes": [k.upper() for k in (d.get("channelSubtypeConfig") or {}) if k in ("telephony", "sms", "email")],
+        "channelSubtypes": [
+            k.upper() for k in (d.get("channelSubtypeConfig") or {}) if k in ("telephony", "sms", "email")
+        ],
     }
     for key in ("type", "schedule", "entryLimitsConfig", "connectCampaignFlowArn"):
         if key in d:
@@ -145,12 +153,16 @@ def list_campaigns(
     next_token: Any = None,
     instance_id: str | None = None,
 ) -> dict[str, Any]:
-    if max_results is not None and (not isinstance(max_results, int) or isinstance(max_results, bool) or not 1 <= max_results <= 50):
+    if max_results is not None and (
+        not isinstance(max_results, int) or isinstance(max_results, bool) or not 1 <= max_results <= 50
+    ):
         raise validation("maxResults must be an integer from 1 to 50")
     if next_token is not None and (not isinstance(next_token, str) or len(next_token) > 1000):
         raise validation("nextToken must be a string of at most 1000 characters")
     try:
-        page = repo.list_campaigns(session, tenant=principal.tenant, instance_id=instance_id, limit=max_results or 50, token=next_token)
+        page = repo.list_campaigns(
+            session, tenant=principal.tenant, instance_id=instance_id, limit=max_results or 50, token=next_token
+        )
     except repo.BadPageToken as exc:
         raise validation(str(exc)) from None
     out: dict[str, Any] = {"campaignSummaryList": [summary(state, c) for c in page.items]}
@@ -264,7 +276,10 @@ def put_requests(
         raise validation("between 1 and 25 requests must be given")
     campaign = load(session, principal, campaign_id, with_tags=False)
     if campaign.state not in ("Initialized", "Running", "Paused"):
-        raise invalid_state(campaign.state, f"campaign is {campaign.state}: outbound requests are accepted when Initialized, Running or Paused")
+        raise invalid_state(
+            campaign.state,
+            f"campaign is {campaign.state}: outbound requests are accepted when Initialized, Running or Paused",
+        )
     results: list[tuple[str, Any]] = []  # ("ok", index into valid) or ("failed", entry)
     valid: list[dict[str, Any]] = []
     for req in requests:
@@ -282,7 +297,9 @@ def put_requests(
                 raise ValueError("destination phone number must be at most 20 characters of digits, - and +")
             if attributes is None:
                 attributes = {}
-            if not isinstance(attributes, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in attributes.items()):
+            if not isinstance(attributes, dict) or not all(
+                isinstance(k, str) and isinstance(v, str) for k, v in attributes.items()
+            ):
                 raise ValueError("attributes must map strings to strings")
             try:
                 e164 = normalise_number(raw, region)

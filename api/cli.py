@@ -29,7 +29,8 @@ def register(app: typer.Typer) -> None:
         database_url: str = typer.Option(None, help="SQLAlchemy URL (default: SQLite file ./data/dialer.sqlite)."),
         log_level: str = typer.Option(None, help="Log level (INFO)."),
         scheduler: str = typer.Option(
-            None, help="Dask scheduler that runs execute on, tcp://host:8786 (default: local worker processes; DIALER_RUN_SCHEDULER)."
+            None,
+            help="Dask scheduler that runs execute on, tcp://host:8786 (default: local worker processes; DIALER_RUN_SCHEDULER).",
         ),
     ) -> None:
         """Run the HTTP API (Connect v2/v1 and the native /sim API).
@@ -65,7 +66,9 @@ def register(app: typer.Typer) -> None:
         role: str = typer.Option(..., help="manager (configure, start, stop) or analyst (read runs, events, reports)."),
         tenant: str = typer.Option("default", help="Tenant the key belongs to; tenants never see each other's data."),
         name: str = typer.Option(None, help="A label for the key."),
-        database_url: str = typer.Option(None, help="SQLAlchemy URL (default: DIALER_DATABASE_URL or the SQLite file)."),
+        database_url: str = typer.Option(
+            None, help="SQLAlchemy URL (default: DIALER_DATABASE_URL or the SQLite file)."
+        ),
     ) -> None:
         """Create a key and print it once (it is stored hashed)."""
         from api import keys as api_keys  # the command's implementation: loaded when it runs (cli/main.py)
@@ -74,7 +77,9 @@ def register(app: typer.Typer) -> None:
         settings, _engine, factory = _state(database_url)
         try:
             with session_scope(factory) as s:
-                key = api_keys.create_api_key(s, role=role, tenant=tenant, server_secret=settings.signing_secret(), name=name)
+                key = api_keys.create_api_key(
+                    s, role=role, tenant=tenant, server_secret=settings.signing_secret(), name=name
+                )
         except ValueError as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(2) from None

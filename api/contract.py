@@ -141,7 +141,7 @@ def install(app: FastAPI) -> None:
             return app.openapi_schema
         schema = build()
         for route in api_routes(app.routes):
-            if not route.include_in_schema or route.openapi_extra and "responses" in route.openapi_extra:
+            if not route.include_in_schema or (route.openapi_extra and "responses" in route.openapi_extra):
                 continue  # a route that documents its own answers (EventBridge's AWS JSON 1.1)
             connect = is_connect_path(route.path_format)
             for method in route.methods or ():
@@ -155,7 +155,10 @@ def install(app: FastAPI) -> None:
                     del responses["422"]  # Connect routes answer validation errors with 400
                 for code, text in codes.items():
                     if code == 503:
-                        responses[str(code)] = {"description": text, "content": {"application/json": {"schema": {"type": "object"}}}}
+                        responses[str(code)] = {
+                            "description": text,
+                            "content": {"application/json": {"schema": {"type": "object"}}},
+                        }
                     else:
                         responses[str(code)] = _error_response(text, connect)
         app.openapi_schema = schema

@@ -66,7 +66,12 @@ def access_denied(message: str) -> ConnectError:
 
 class NativeError(Exception):
     def __init__(
-        self, status: int, code: str, message: str, details: list[dict[str, Any]] | None = None, headers: dict[str, str] | None = None
+        self,
+        status: int,
+        code: str,
+        message: str,
+        details: list[dict[str, Any]] | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
@@ -170,7 +175,9 @@ def install(app: FastAPI) -> None:
     async def _http(req: Request, exc: StarletteHTTPException) -> JSONResponse:
         if is_connect_path(req.url.path):
             if exc.status_code == 404:
-                return connect_response(ConnectError("UnknownOperationException", f"no operation at {req.method} {req.url.path}"))
+                return connect_response(
+                    ConnectError("UnknownOperationException", f"no operation at {req.method} {req.url.path}")
+                )
             if exc.status_code == 405:
                 err = ConnectError("UnknownOperationException", f"method {req.method} not allowed on {req.url.path}")
                 resp = connect_response(err)
@@ -186,7 +193,9 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def _unexpected(req: Request, exc: Exception) -> JSONResponse:  # pragma: no cover - last resort
         route = req.scope.get("route")
-        logging.getLogger("api").exception("unhandled error on %s %s", req.method, route.path if route is not None else "?")
+        logging.getLogger("api").exception(
+            "unhandled error on %s %s", req.method, route.path if route is not None else "?"
+        )
         if is_connect_path(req.url.path):
             return connect_response(ConnectError("InternalServerException", "internal error"))
         return native_response(NativeError(500, "InternalError", "internal error"))

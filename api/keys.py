@@ -54,7 +54,9 @@ def parse_bearer(token: str) -> tuple[str, str] | None:
     return akid, secret
 
 
-def create_api_key(session: Session, *, role: str, tenant: str = DEFAULT_TENANT, server_secret: str, name: str | None = None) -> NewKey:
+def create_api_key(
+    session: Session, *, role: str, tenant: str = DEFAULT_TENANT, server_secret: str, name: str | None = None
+) -> NewKey:
     if role not in ROLES:
         raise ValueError(f"role must be one of {ROLES}, got {role!r}")
     if not tenant or len(tenant) > 64:
@@ -79,6 +81,8 @@ def list_api_keys(session: Session, *, tenant: str | None = None) -> list[ApiKey
 
 def revoke_api_key(session: Session, *, access_key_id: str) -> bool:
     res = session.execute(
-        update(ApiKey).where(ApiKey.access_key_id == access_key_id, ApiKey.revoked_at.is_(None)).values(revoked_at=utcnow())
+        update(ApiKey)
+        .where(ApiKey.access_key_id == access_key_id, ApiKey.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
     )
     return int(cast("CursorResult[Any]", res).rowcount) > 0

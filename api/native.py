@@ -49,8 +49,12 @@ def pydantic_details(exc: ValidationError) -> list[dict[str, str]]:
     """Each error as (field, message), the field a dotted path without
     pydantic's internal tags."""
     return [
-        {"field": ".".join(str(p) for p in e["loc"] if not (isinstance(p, str) and (p[:1].isupper() or p.startswith("function-")))),
-         "message": e["msg"].removeprefix("Value error, ")}
+        {
+            "field": ".".join(
+                str(p) for p in e["loc"] if not (isinstance(p, str) and (p[:1].isupper() or p.startswith("function-")))
+            ),
+            "message": e["msg"].removeprefix("Value error, "),
+        }
         for e in exc.errors(include_url=False)[:50]
     ]
 

@@ -41,7 +41,9 @@ class JsonFormatter(logging.Formatter):
 
 def setup_logging(level: str = "INFO", json_logs: bool = True) -> None:
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonFormatter() if json_logs else logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    handler.setFormatter(
+        JsonFormatter() if json_logs else logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s")
+    )
     for name in ("api", "campaigns", "uvicorn.error"):
         lg = logging.getLogger(name)
         lg.handlers[:] = [handler]
@@ -67,7 +69,9 @@ class Metrics:
         )
         self.runs_started = Counter("dialer_runs_started", "Simulation runs started", registry=self.registry)
         self.runs = Gauge("dialer_runs", "Runs by status (from the database)", ["status"], registry=self.registry)
-        self.dials = Gauge("dialer_dials_simulated", "Dial attempts simulated by all runs (from the database)", registry=self.registry)
+        self.dials = Gauge(
+            "dialer_dials_simulated", "Dial attempts simulated by all runs (from the database)", registry=self.registry
+        )
         self.outbound = Counter("dialer_outbound_requests", "Outbound requests accepted", registry=self.registry)
 
     def render(self, state: ServiceState) -> bytes:
@@ -76,7 +80,9 @@ class Metrics:
         from campaigns.models import Run
 
         with state.session() as s:
-            rows = s.execute(select(Run.status, func.count(), func.coalesce(func.sum(Run.dials), 0)).group_by(Run.status)).all()
+            rows = s.execute(
+                select(Run.status, func.count(), func.coalesce(func.sum(Run.dials), 0)).group_by(Run.status)
+            ).all()
         total = 0
         for status in ("queued", "running", "paused", "completed", "stopped", "failed", "interrupted"):
             self.runs.labels(status).set(0)
@@ -124,5 +130,10 @@ class AccessLog:
                     method,
                     template,
                     status[0],
-                    extra={"method": method, "route": template, "status": status[0], "duration_ms": round(dur * 1000, 2)},
+                    extra={
+                        "method": method,
+                        "route": template,
+                        "status": status[0],
+                        "duration_ms": round(dur * 1000, 2),
+                    },
                 )

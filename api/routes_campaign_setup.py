@@ -19,6 +19,7 @@ from campaigns.document import SyntheticContacts
 
 router = APIRouter(prefix="/sim", tags=["Native"])
 
+
 class CampaignContactsIn(BaseModel):
     """Exactly one of a stored contact list or a synthetic population; an
     empty object clears both (the campaign then dials outbound requests only)."""
@@ -35,7 +36,9 @@ def put_campaign_contacts(request: Request, principal: Manager, campaign_id: str
     synthetic = None
     if body.synthetic is not None:
         try:
-            synthetic = SyntheticContacts.model_validate(body.synthetic).model_dump(mode="json", by_alias=True, exclude_none=True)
+            synthetic = SyntheticContacts.model_validate(body.synthetic).model_dump(
+                mode="json", by_alias=True, exclude_none=True
+            )
         except ValidationError as exc:
             raise NativeError(422, "ValidationError", "invalid synthetic population", pydantic_details(exc)) from None
     with svc(request).session() as s:
@@ -63,13 +66,29 @@ def get_campaign_document(request: Request, principal: Reader, campaign_id: str)
 
 
 @router.get("/campaigns/{campaign_id}/outbound-requests", summary="Outbound requests of a campaign")
-def list_outbound_requests(request: Request, principal: Reader, campaign_id: str, limit: Limit = 50, nextToken: Token = None,
-                           status: Literal["PENDING", "DISPATCHED"] | None = None):
+def list_outbound_requests(
+    request: Request,
+    principal: Reader,
+    campaign_id: str,
+    limit: Limit = 50,
+    nextToken: Token = None,
+    status: Literal["PENDING", "DISPATCHED"] | None = None,
+):
     with svc(request).session() as s:
         campaign_of(s, principal, campaign_id)
         page = repo.list_outbound_requests(s, campaign_id=campaign_id, status=status, limit=limit, token=nextToken)
-        return page_out(page, [
-            {"id": r.id, "clientToken": r.client_token, "phone": r.phone, "expirationTime": ops.iso(r.expiration_time),
-             "status": r.status, "runId": r.run_id, "createdAt": ops.iso(r.created_at)}
-            for r in page.items
-        ])
+        return page_out(
+            page,
+            [
+                {
+                    "id": r.id,
+                    "clientToken": r.client_token,
+                    "phone": r.phone,
+                    "expirationTime": ops.iso(r.expiration_time),
+                    "status": r.status,
+                    "runId": r.run_id,
+                    "createdAt": ops.iso(r.created_at),
+                }
+                for r in page.items
+            ],
+        )

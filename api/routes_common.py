@@ -72,5 +72,8 @@ def add_transition_routes(router: APIRouter, summary_suffix: str = "", name_suff
 
     for action in ("start", "pause", "resume", "stop"):
         router.add_api_route(
-            f"/campaigns/{{id}}/{action}", make(action), methods=["POST"], summary=f"{action.title()}Campaign{summary_suffix}"
+            f"/campaigns/{{id}}/{action}",
+            make(action),
+            methods=["POST"],
+            summary=f"{action.title()}Campaign{summary_suffix}",
         )

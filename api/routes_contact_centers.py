@@ -22,6 +22,7 @@ from compliance.rules import UnknownJurisdiction, builtin_name, builtin_names
 
 router = APIRouter(prefix="/sim", tags=["Native"])
 
+
 @router.get("/whoami", summary="The caller's tenant and role")
 def whoami(principal: Reader):
     return {"accessKeyId": principal.access_key_id, "tenant": principal.tenant, "role": principal.role}
@@ -72,7 +73,9 @@ def put_contact_center(request: Request, principal: Manager, instance_id: str, b
         raise bad_request("instance id must be 1..256 characters of [-_.a-zA-Z0-9]")
     sim = dict(body.simulation)
     if "contacts" in sim:
-        raise bad_request("simulation.contacts: contacts belong to campaigns (PUT /sim/campaigns/{id}/contacts), not to the contact center")
+        raise bad_request(
+            "simulation.contacts: contacts belong to campaigns (PUT /sim/campaigns/{id}/contacts), not to the contact center"
+        )
     try:
         model = Simulation.model_validate(sim)
     except ValidationError as exc:
@@ -82,13 +85,23 @@ def put_contact_center(request: Request, principal: Manager, instance_id: str, b
         try:
             model.jurisdiction = builtin_name(model.jurisdiction)
         except UnknownJurisdiction:
-            raise NativeError(422, "ValidationError", "invalid simulation settings", [{
-                "field": "simulation.jurisdiction",
-                "message": f"not a built-in rule-set name; known: {', '.join(builtin_names())}"}]) from None
+            raise NativeError(
+                422,
+                "ValidationError",
+                "invalid simulation settings",
+                [
+                    {
+                        "field": "simulation.jurisdiction",
+                        "message": f"not a built-in rule-set name; known: {', '.join(builtin_names())}",
+                    }
+                ],
+            ) from None
     stored = model.model_dump(mode="json", by_alias=True, exclude_none=True)
     stored.setdefault("jurisdiction", None)
     with svc(request).session() as s:
-        cc, created = repo.put_contact_center(s, tenant=principal.tenant, instance_id=instance_id, simulation=stored, name=body.name)
+        cc, created = repo.put_contact_center(
+            s, tenant=principal.tenant, instance_id=instance_id, simulation=stored, name=body.name
+        )
         out = _cc_out(cc)
     return Response(json.dumps(out), status_code=201 if created else 200, media_type="application/json")
 

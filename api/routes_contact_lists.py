@@ -21,6 +21,7 @@ from campaigns.uploads import parse_csv_upload
 router = APIRouter(prefix="/sim", tags=["Native"])
 MAX_UPLOAD = 50 * 1024 * 1024
 
+
 def _list_out(row: ContactListRow, preview: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     out = {
         "id": row.id,
@@ -61,8 +62,10 @@ async def upload_contact_list(
     if file is not None:
         data = await file.read(MAX_UPLOAD + 1)
         if file.filename and (bad := control_character(file.filename, names=True)):
-            raise bad_request(f"file.filename: must not contain control characters (found {bad})",
-                       [{"field": "file.filename", "message": f"control character {bad}"}])
+            raise bad_request(
+                f"file.filename: must not contain control characters (found {bad})",
+                [{"field": "file.filename", "message": f"control character {bad}"}],
+            )
         list_name = name or (file.filename or "contacts.csv")[:256]
     else:
         ctype = request.headers.get("content-type", "")
@@ -72,13 +75,20 @@ async def upload_contact_list(
         list_name = name or "contacts.csv"
     if len(data) > MAX_UPLOAD:
         raise NativeError(413, "TooLarge", f"uploads are limited to {MAX_UPLOAD // (1024 * 1024)} MB")
-    contacts, explicit = await run_in_threadpool(parse_csv_upload, data, defaultRegion)  # UploadError: 400 (api/errors.py)
+    contacts, explicit = await run_in_threadpool(
+        parse_csv_upload, data, defaultRegion
+    )  # UploadError: 400 (api/errors.py)
     state = svc(request)
 
     def store():
         with state.session() as s:
             row = repo.create_contact_list(
-                s, tenant=principal.tenant, name=list_name, default_region=defaultRegion, contacts=contacts, explicit_zones=explicit
+                s,
+                tenant=principal.tenant,
+                name=list_name,
+                default_region=defaultRegion,
+                contacts=contacts,
+                explicit_zones=explicit,
             )
             preview = [_contact_out(c) for c in repo.list_contacts(s, list_id=row.id, limit=10).items]
             return _list_out(row, preview)
@@ -100,8 +110,14 @@ def get_contact_list(request: Request, principal: Reader, list_id: str):
 
 
 @router.get("/contact-lists/{list_id}/contacts", summary="The normalised contacts of a list (paginated)")
-def list_contacts(request: Request, principal: Reader, list_id: str, limit: Limit = 100, nextToken: Token = None,
-                  timeZone: Annotated[str | None, Query(max_length=64)] = None):
+def list_contacts(
+    request: Request,
+    principal: Reader,
+    list_id: str,
+    limit: Limit = 100,
+    nextToken: Token = None,
+    timeZone: Annotated[str | None, Query(max_length=64)] = None,
+):
     with svc(request).session() as s:
         repo.get_contact_list(s, tenant=principal.tenant, list_id=list_id)
         page = repo.list_contacts(s, list_id=list_id, time_zone=timeZone, limit=limit, token=nextToken)

@@ -45,26 +45,43 @@ def runtime(request: Request) -> ServerRuntime:
 
 
 def _error(code: str, message: str, status: int = 400) -> JSONResponse:
-    return JSONResponse({"__type": code, "message": message}, status_code=status, media_type=CONTENT_TYPE,
-                        headers={"x-amzn-ErrorType": code})
+    return JSONResponse(
+        {"__type": code, "message": message},
+        status_code=status,
+        media_type=CONTENT_TYPE,
+        headers={"x-amzn-ErrorType": code},
+    )
 
 
 _AMZ_JSON = {"schema": {"type": "object"}}
 # The operation is named by a header and its body depends on it (AWS JSON 1.1):
 # the document says so, with the content type both ways.
 _EVENTS_OPENAPI: dict[str, Any] = {
-    "parameters": [{
-        "name": "X-Amz-Target", "in": "header", "required": True,
-        "schema": {"type": "string", "enum": sorted(TARGET_PREFIX + op for op in Operations.operation_names())},
-    }],
+    "parameters": [
+        {
+            "name": "X-Amz-Target",
+            "in": "header",
+            "required": True,
+            "schema": {"type": "string", "enum": sorted(TARGET_PREFIX + op for op in Operations.operation_names())},
+        }
+    ],
     "requestBody": {"required": False, "content": {CONTENT_TYPE: _AMZ_JSON}},
     "responses": {
         "200": {"description": "The operation's result", "content": {CONTENT_TYPE: _AMZ_JSON}},
         # Refused before the route (api/bodyguard.py): the JSON error shape.
-        "400": {"description": "A modelled AWS error (__type names it)", "content": {CONTENT_TYPE: _AMZ_JSON, "application/json": _AMZ_JSON}},
-        "403": {"description": "Not signed, or a role that may not call it", "content": {CONTENT_TYPE: _AMZ_JSON, "application/json": _AMZ_JSON}},
+        "400": {
+            "description": "A modelled AWS error (__type names it)",
+            "content": {CONTENT_TYPE: _AMZ_JSON, "application/json": _AMZ_JSON},
+        },
+        "403": {
+            "description": "Not signed, or a role that may not call it",
+            "content": {CONTENT_TYPE: _AMZ_JSON, "application/json": _AMZ_JSON},
+        },
         "404": {"description": "ResourceNotFoundException", "content": {CONTENT_TYPE: _AMZ_JSON}},
-        "409": {"description": "ResourceAlreadyExistsException, ConcurrentModificationException", "content": {CONTENT_TYPE: _AMZ_JSON}},
+        "409": {
+            "description": "ResourceAlreadyExistsException, ConcurrentModificationException",
+            "content": {CONTENT_TYPE: _AMZ_JSON},
+        },
         "413": {"description": "The body is over the limit", "content": {"application/json": _AMZ_JSON}},
     },
 }
@@ -86,7 +103,9 @@ class BusSettingsIn(BaseModel):
     chaos: ChaosIn | None = None
 
 
-@router.post("/", summary="EventBridge (AWS JSON 1.1, X-Amz-Target: AWSEvents.<Operation>)", openapi_extra=_EVENTS_OPENAPI)
+@router.post(
+    "/", summary="EventBridge (AWS JSON 1.1, X-Amz-Target: AWSEvents.<Operation>)", openapi_extra=_EVENTS_OPENAPI
+)
 async def events_endpoint(request: Request) -> JSONResponse:
     target = request.headers.get("x-amz-target") or ""
     if not target.startswith(TARGET_PREFIX):
@@ -103,7 +122,7 @@ async def events_endpoint(request: Request) -> JSONResponse:
     if not isinstance(body, dict):
         return _error("SerializationException", "the request body must be a JSON object")
     ops = Operations(runtime(request), principal.tenant, can_manage=principal.can_manage)
-    op = target[len(TARGET_PREFIX):]
+    op = target[len(TARGET_PREFIX) :]
     try:
         result = await run_in_threadpool(ops.call, op, body)
     except EventsError as exc:
@@ -112,12 +131,16 @@ async def events_endpoint(request: Request) -> JSONResponse:
         # A member of the wrong shape deep in a request (a string where the
         # model has a structure): the caller's error, not ours.
         log.info("%s: malformed request: %r", op, exc)
-        return _error("ValidationException", f"{op}: a request member has the wrong type or shape ({type(exc).__name__}: {exc})")
+        return _error(
+            "ValidationException", f"{op}: a request member has the wrong type or shape ({type(exc).__name__}: {exc})"
+        )
     return JSONResponse(result, media_type=CONTENT_TYPE)
 
 
 # response_model=None: the return annotation is for mypy; FastAPI must not turn it into a response model.
-@router.put("/sim/eventbus/buses/{name}/settings", summary="Simulator settings of a bus: speed, chaos", response_model=None)
+@router.put(
+    "/sim/eventbus/buses/{name}/settings", summary="Simulator settings of a bus: speed, chaos", response_model=None
+)
 def put_bus_settings(request: Request, principal: Manager, name: str, body: BusSettingsIn) -> dict[str, Any]:
     ops = Operations(runtime(request), principal.tenant)
     try:
@@ -126,7 +149,18 @@ def put_bus_settings(request: Request, principal: Manager, name: str, body: BusS
         raise NativeError(404 if exc.code == "ResourceNotFoundException" else 422, exc.code, exc.message) from None
 
 
-@router.get("/sim/eventbus/queues/{queue}", summary="Messages of one of the service's SQS-style queues", response_model=None)
-def read_queue(request: Request, principal: Reader, queue: str, after: int = Query(0, ge=0, le=2**63 - 1), limit: int = Query(1000, ge=1, le=10_000)) -> dict[str, Any]:
+@router.get(
+    "/sim/eventbus/queues/{queue}", summary="Messages of one of the service's SQS-style queues", response_model=None
+)
+def read_queue(
+    request: Request,
+    principal: Reader,
+    queue: str,
+    after: int = Query(0, ge=0, le=2**63 - 1),
+    limit: int = Query(1000, ge=1, le=10_000),
+) -> dict[str, Any]:
     store = runtime(request).store
-    return {"queue": queue, "messages": store.dead_letters(tenant=principal.tenant, queue=queue, after_id=after, limit=limit)}
+    return {
+        "queue": queue,
+        "messages": store.dead_letters(tenant=principal.tenant, queue=queue, after_id=after, limit=limit),
+    }

@@ -49,7 +49,8 @@ def _finished_dir(r: Run) -> Path:
     place before it marks the run finished, so what is served is whole."""
     if r.status not in FINISHED or not r.events_dir or not (Path(r.events_dir) / "events.parquet").is_file():
         raise NativeError(
-            409, "NotReady",
+            409,
+            "NotReady",
             f"run {r.id} is {r.status}; events.parquet is served once the run has finished (use format=jsonl or /stream meanwhile)",
         )
     return Path(r.events_dir)
@@ -58,13 +59,28 @@ def _finished_dir(r: Run) -> Path:
 _BINARY = {"schema": {"type": "string", "format": "binary"}}
 
 
-@router.get("/runs/{run_id}/events", summary="Download a run's events (parquet, jsonl) or page through them (json)",
-            responses={200: {"content": {"application/vnd.apache.parquet": _BINARY, "application/x-ndjson": _BINARY,
-                                         "application/json": {"schema": {"type": "object"}}}}})
-def get_run_events(request: Request, principal: Reader, run_id: str,
-                   format: Literal["parquet", "jsonl", "json"] = "parquet",
-                   eventType: Annotated[str | None, Query(max_length=40)] = None,
-                   limit: Limit = 100, nextToken: Token = None):
+@router.get(
+    "/runs/{run_id}/events",
+    summary="Download a run's events (parquet, jsonl) or page through them (json)",
+    responses={
+        200: {
+            "content": {
+                "application/vnd.apache.parquet": _BINARY,
+                "application/x-ndjson": _BINARY,
+                "application/json": {"schema": {"type": "object"}},
+            }
+        }
+    },
+)
+def get_run_events(
+    request: Request,
+    principal: Reader,
+    run_id: str,
+    format: Literal["parquet", "jsonl", "json"] = "parquet",
+    eventType: Annotated[str | None, Query(max_length=40)] = None,
+    limit: Limit = 100,
+    nextToken: Token = None,
+):
     with svc(request).session() as s:
         r = run_of(s, principal, run_id)
         if format == "jsonl":
@@ -76,13 +92,14 @@ def get_run_events(request: Request, principal: Reader, run_id: str,
         if reader is None:
             raise NativeError(409, "NotReady", "no events yet")
         return StreamingResponse(
-            livelog.iterate_bytes(reader), media_type="application/x-ndjson",
+            livelog.iterate_bytes(reader),
+            media_type="application/x-ndjson",
             headers={"Content-Disposition": f'attachment; filename="{run_id}-events.jsonl"'},
         )
     path = d / "events.parquet"
     if format == "parquet":
         return FileResponse(path, media_type="application/vnd.apache.parquet", filename=f"{run_id}-events.parquet")
-    offset = (repo.decode_token(nextToken))
+    offset = repo.decode_token(nextToken)
     table = pq.read_table(path)
     if eventType:
         table = table.filter(pc.equal(table["event_type"], eventType))
@@ -92,8 +109,9 @@ def get_run_events(request: Request, principal: Reader, run_id: str,
 
 
 @router.get("/runs/{run_id}/stream", summary="Live events of a run (server-sent events)")
-async def stream_run(request: Request, principal: Reader, run_id: str,
-                     eventType: Annotated[str | None, Query(max_length=40)] = None):
+async def stream_run(
+    request: Request, principal: Reader, run_id: str, eventType: Annotated[str | None, Query(max_length=40)] = None
+):
     """``event: contact`` carries one EventBridge envelope per message,
     ``event: progress`` the run's progress every second, and ``event: end``
     the final status. Reconnect with ``Last-Event-ID`` to resume."""
@@ -149,14 +167,24 @@ async def stream_run(request: Request, principal: Reader, run_id: str,
             if reader is not None:
                 reader.close()
 
-    return StreamingResponse(gen(), media_type="text/event-stream", headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+    return StreamingResponse(
+        gen(), media_type="text/event-stream", headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+    )
 
 
 @router.get("/runs/{run_id}/compliance", summary="Compliance report of a finished run")
-def get_run_compliance(request: Request, principal: Reader, run_id: str,
-                       jurisdiction: Annotated[str | None, Query(
-                           description="A built-in rule-set name (default: the run's own); any other value is one 400",
-                           json_schema_extra={"enum": list(builtin_names())})] = None):
+def get_run_compliance(
+    request: Request,
+    principal: Reader,
+    run_id: str,
+    jurisdiction: Annotated[
+        str | None,
+        Query(
+            description="A built-in rule-set name (default: the run's own); any other value is one 400",
+            json_schema_extra={"enum": list(builtin_names())},
+        ),
+    ] = None,
+):
     """``jurisdiction`` is a built-in rule-set name (US, UK, AU, AU_RESEARCH,
     NZ; case-insensitive, GB for UK); by default the run's own. It is never
     read as a file: rule packs uploaded by tenants are not offered yet."""
@@ -166,11 +194,16 @@ def get_run_compliance(request: Request, principal: Reader, run_id: str,
         r = run_of(s, principal, run_id)
         d = _finished_dir(r)
         # A stored document without the key was simulated with the default.
-        doc_j = (r.document.get("document") or {}).get("simulation", {}).get(
-            "jurisdiction", Simulation.model_fields["jurisdiction"].default)
+        doc_j = (
+            (r.document.get("document") or {})
+            .get("simulation", {})
+            .get("jurisdiction", Simulation.model_fields["jurisdiction"].default)
+        )
     if jurisdiction is None:
         if doc_j is None:
-            raise bad_request(f"run {run_id} was simulated without a jurisdiction; pass jurisdiction= one of {', '.join(builtin_names())}")
+            raise bad_request(
+                f"run {run_id} was simulated without a jurisdiction; pass jurisdiction= one of {', '.join(builtin_names())}"
+            )
         chosen = _jurisdiction("jurisdiction", doc_j)
     cache = d / f"compliance-{chosen}.json"
     if cache.exists():
@@ -225,8 +258,12 @@ def list_run_plots(request: Request, principal: Reader, run_id: str):
     return {"items": [{"name": n, "href": f"/sim/runs/{run_id}/plots/{n}.png"} for n in names]}
 
 
-@router.get("/runs/{run_id}/plots/{name}.png", summary="One plot of a finished run (PNG)",
-            response_class=FileResponse, responses={200: {"content": {"image/png": _BINARY}}})
+@router.get(
+    "/runs/{run_id}/plots/{name}.png",
+    summary="One plot of a finished run (PNG)",
+    response_class=FileResponse,
+    responses={200: {"content": {"image/png": _BINARY}}},
+)
 def get_run_plot(request: Request, principal: Reader, run_id: str, name: str):
     if name not in _PLOT_NAMES:
         raise not_found(f"no plot named {name!r}; plots: {', '.join(_PLOT_NAMES)}")

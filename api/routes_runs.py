@@ -17,13 +17,16 @@ from campaigns import repository as repo
 
 router = APIRouter(prefix="/sim", tags=["Native"])
 
+
 class RunIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     # 2**53 - 1: the largest integer every JSON client reads exactly.
     seed: int | None = Field(default=None, ge=0, le=2**53 - 1)
 
 
-@router.post("/campaigns/{campaign_id}/runs", status_code=201, summary="Start a run (StartCampaign with an optional seed)")
+@router.post(
+    "/campaigns/{campaign_id}/runs", status_code=201, summary="Start a run (StartCampaign with an optional seed)"
+)
 def start_run(request: Request, principal: Manager, campaign_id: str, body: Annotated[RunIn | None, Body()] = None):
     state = svc(request)
     with state.session() as s:
@@ -38,11 +41,18 @@ def start_run(request: Request, principal: Manager, campaign_id: str, body: Anno
 
 
 @router.get("/runs", summary="List runs (filters: campaignId, status)")
-def list_runs(request: Request, principal: Reader, limit: Limit = 50, nextToken: Token = None,
-              campaignId: Annotated[str | None, Query(max_length=256)] = None,
-              status: Literal["queued", "running", "paused", "completed", "stopped", "failed", "interrupted"] | None = None):
+def list_runs(
+    request: Request,
+    principal: Reader,
+    limit: Limit = 50,
+    nextToken: Token = None,
+    campaignId: Annotated[str | None, Query(max_length=256)] = None,
+    status: Literal["queued", "running", "paused", "completed", "stopped", "failed", "interrupted"] | None = None,
+):
     with svc(request).session() as s:
-        page = repo.list_runs(s, tenant=principal.tenant, campaign_id=campaignId, status=status, limit=limit, token=nextToken)
+        page = repo.list_runs(
+            s, tenant=principal.tenant, campaign_id=campaignId, status=status, limit=limit, token=nextToken
+        )
         return page_out(page, [run_out(r) for r in page.items])
 
 
@@ -68,7 +78,9 @@ def control_run(request: Request, principal: Manager, run_id: str, action: str):
         c = campaign_of(s, principal, r.campaign_id)
         current = repo.active_run(s, campaign_id=c.id)
         if current is None or current.id != r.id:
-            raise NativeError(409, "InvalidRunState", f"run {r.id} is {r.status}; only the campaign's active run can be steered")
+            raise NativeError(
+                409, "InvalidRunState", f"run {r.id} is {r.status}; only the campaign's active run can be steered"
+            )
         if not lifecycle.can(c.state, action):
             raise NativeError(409, "InvalidCampaignState", str(lifecycle.InvalidTransition(action, c.state)))
         run_ops.control_run(s, c, action)
@@ -86,5 +98,9 @@ def _control_route(action: str):
 # One route per action (not /runs/{id}/{action}): a POST to another run
 # path (/runs/{id}/summary) is then a 405, as the OpenAPI document says.
 for _action in ("pause", "resume", "stop"):
-    router.add_api_route(f"/runs/{{run_id}}/{_action}", _control_route(_action), methods=["POST"],
-                         summary=f"{_action.title()} a run (and its campaign)")
+    router.add_api_route(
+        f"/runs/{{run_id}}/{_action}",
+        _control_route(_action),
+        methods=["POST"],
+        summary=f"{_action.title()} a run (and its campaign)",
+    )

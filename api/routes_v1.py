@@ -21,9 +21,11 @@ from campaigns.models import Campaign
 router = APIRouter(tags=["Connect v1"])
 
 
-_MODES = {"predictiveDialerConfig": "predictive", "progressiveDialerConfig": "progressive", "agentlessDialerConfig": "agentless"}
-
-
+_MODES = {
+    "predictiveDialerConfig": "predictive",
+    "progressiveDialerConfig": "progressive",
+    "agentlessDialerConfig": "agentless",
+}
 
 
 def v1_state(state: str) -> str:
@@ -34,8 +36,10 @@ def telephony_from_v1(dialer: Any, call: Any, base: dict[str, Any] | None = None
     tel = dict(base or {})
     if dialer is not None:
         if not isinstance(dialer, dict) or len(dialer) != 1 or next(iter(dialer)) not in _MODES:
-            raise validation("dialerConfig must have exactly one of predictiveDialerConfig, progressiveDialerConfig, agentlessDialerConfig")
-        (key, cfg), = dialer.items()
+            raise validation(
+                "dialerConfig must have exactly one of predictiveDialerConfig, progressiveDialerConfig, agentlessDialerConfig"
+            )
+        ((key, cfg),) = dialer.items()
         if not isinstance(cfg, dict):
             raise validation(f"dialerConfig.{key} must be an object")
         cfg = dict(cfg)
@@ -134,10 +138,16 @@ def list_campaigns(request: Request, principal: ConnectReader, body: OptBody = N
     instance = ops.parse_filters(body.get("filters"))
     with state.session() as s:
         out = ops.list_campaigns(
-            s, state, principal, max_results=body.get("maxResults"), next_token=body.get("nextToken"), instance_id=instance
+            s,
+            state,
+            principal,
+            max_results=body.get("maxResults"),
+            next_token=body.get("nextToken"),
+            instance_id=instance,
         )
     out["campaignSummaryList"] = [
-        {k: v for k, v in c.items() if k in ("id", "arn", "name", "connectInstanceId")} for c in out["campaignSummaryList"]
+        {k: v for k, v in c.items() if k in ("id", "arn", "name", "connectInstanceId")}
+        for c in out["campaignSummaryList"]
     ]
     return out
 
@@ -187,7 +197,11 @@ def update_dialer_config(request: Request, principal: ConnectManager, id: str, b
 
 @router.post("/campaigns/{id}/outbound-call-config", summary="UpdateCampaignOutboundCallConfig (v1)")
 def update_outbound_call_config(request: Request, principal: ConnectManager, id: str, body: JsonBody):
-    call = {k: body[k] for k in ("connectContactFlowId", "connectSourcePhoneNumber", "answerMachineDetectionConfig") if k in body}
+    call = {
+        k: body[k]
+        for k in ("connectContactFlowId", "connectSourcePhoneNumber", "answerMachineDetectionConfig")
+        if k in body
+    }
     state = svc(request)
     with state.session() as s:
         c = ops.load(s, principal, id)

@@ -18,7 +18,6 @@ from campaigns import repository as repo
 router = APIRouter(prefix="/v2", tags=["Connect v2"])
 
 
-
 @router.put("/campaigns", summary="CreateCampaign")
 def create_campaign(request: Request, principal: ConnectManager, body: JsonBody):
     state = svc(request)
@@ -47,7 +46,12 @@ def list_campaigns(request: Request, principal: ConnectReader, body: OptBody = N
     instance = ops.parse_filters(body.get("filters"))
     with state.session() as s:
         return ops.list_campaigns(
-            s, state, principal, max_results=body.get("maxResults"), next_token=body.get("nextToken"), instance_id=instance
+            s,
+            state,
+            principal,
+            max_results=body.get("maxResults"),
+            next_token=body.get("nextToken"),
+            instance_id=instance,
         )
 
 
@@ -109,7 +113,12 @@ def _require_channel(name: str, value: str) -> None:
 
 
 @router.delete("/campaigns/{id}/channel-subtype-config", summary="DeleteCampaignChannelSubtypeConfig")
-def delete_channel_subtype_config(request: Request, principal: ConnectManager, id: str, channelSubtype: Literal["TELEPHONY", "SMS", "EMAIL", "WHATSAPP"] = Query(...)):
+def delete_channel_subtype_config(
+    request: Request,
+    principal: ConnectManager,
+    id: str,
+    channelSubtype: Literal["TELEPHONY", "SMS", "EMAIL", "WHATSAPP"] = Query(...),
+):
     _require_channel("channelSubtype", channelSubtype)
     state = svc(request)
     with state.session() as s:
@@ -121,8 +130,12 @@ def delete_channel_subtype_config(request: Request, principal: ConnectManager, i
 
 
 @router.delete("/campaigns/{id}/communication-time", summary="DeleteCampaignCommunicationTime")
-def delete_communication_time(request: Request, principal: ConnectManager, id: str,
-                              config: Literal["TELEPHONY", "SMS", "EMAIL", "WHATSAPP"] = Query(...)):
+def delete_communication_time(
+    request: Request,
+    principal: ConnectManager,
+    id: str,
+    config: Literal["TELEPHONY", "SMS", "EMAIL", "WHATSAPP"] = Query(...),
+):
     _require_channel("config", config)
     state = svc(request)
     with state.session() as s:
@@ -136,8 +149,9 @@ def delete_communication_time(request: Request, principal: ConnectManager, id: s
 
 
 @router.delete("/campaigns/{id}/communication-limits", summary="DeleteCampaignCommunicationLimits")
-def delete_communication_limits(request: Request, principal: ConnectManager, id: str,
-                                config: Literal["ALL_CHANNEL_SUBTYPES"] = Query(...)):
+def delete_communication_limits(
+    request: Request, principal: ConnectManager, id: str, config: Literal["ALL_CHANNEL_SUBTYPES"] = Query(...)
+):
     if config != "ALL_CHANNEL_SUBTYPES":
         raise validation("config must be ALL_CHANNEL_SUBTYPES")
     state = svc(request)

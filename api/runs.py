@@ -90,9 +90,9 @@ def start_run(session: Session, state: ServiceState, campaign: Campaign, *, seed
     document = build_document(session, campaign)
     doc = check_document(document)
     pending = session.scalar(
-        select(func.count()).select_from(OutboundRequest).where(
-            OutboundRequest.campaign_id == campaign.id, OutboundRequest.status == "PENDING"
-        )
+        select(func.count())
+        .select_from(OutboundRequest)
+        .where(OutboundRequest.campaign_id == campaign.id, OutboundRequest.status == "PENDING")
     )
     count = int(pending or 0)
     if campaign.contact_list_id:
@@ -109,7 +109,11 @@ def start_run(session: Session, state: ServiceState, campaign: Campaign, *, seed
         "apiDriven": not campaign.contact_list_id and not campaign.synthetic,
     }
     run = repo.create_run(
-        session, campaign=campaign, document=wrapper, seed=doc.simulation.seed if seed is None else seed, contact_count=count
+        session,
+        campaign=campaign,
+        document=wrapper,
+        seed=doc.simulation.seed if seed is None else seed,
+        contact_count=count,
     )
     campaign.state = "Running"
     session.flush()

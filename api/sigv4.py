@@ -74,11 +74,20 @@ def canonical_query(raw_query: str) -> str:
         if not pair:
             continue
         key, _, value = pair.partition("=")
-        pairs.append((quote(unquote(key.replace("+", " ")), safe="-_.~"), quote(unquote(value.replace("+", " ")), safe="-_.~")))
+        pairs.append(
+            (quote(unquote(key.replace("+", " ")), safe="-_.~"), quote(unquote(value.replace("+", " ")), safe="-_.~"))
+        )
     return "&".join(f"{k}={v}" for k, v in sorted(pairs))
 
 
-def canonical_request(method: str, raw_path: str, raw_query: str, headers: dict[str, list[str]], signed: tuple[str, ...], payload_hash: str) -> str:
+def canonical_request(
+    method: str,
+    raw_path: str,
+    raw_query: str,
+    headers: dict[str, list[str]],
+    signed: tuple[str, ...],
+    payload_hash: str,
+) -> str:
     lines = []
     for name in signed:
         values = headers.get(name)
@@ -86,7 +95,14 @@ def canonical_request(method: str, raw_path: str, raw_query: str, headers: dict[
             raise SigV4Error(f"signed header {name!r} is missing from the request")
         lines.append(f"{name}:{','.join(' '.join(v.split()) for v in values)}")
     return "\n".join(
-        [method.upper(), _normalize_path(raw_path), canonical_query(raw_query), "\n".join(lines) + "\n", ";".join(signed), payload_hash]
+        [
+            method.upper(),
+            _normalize_path(raw_path),
+            canonical_query(raw_query),
+            "\n".join(lines) + "\n",
+            ";".join(signed),
+            payload_hash,
+        ]
     )
 
 
@@ -154,7 +170,9 @@ def check_signature(
     creq = canonical_request(method, raw_path, raw_query, headers, parsed.signed_headers, payload_hash)
     scope = f"{parsed.date}/{parsed.region}/{parsed.service}/aws4_request"
     sts = "\n".join([ALGORITHM, amz_date, scope, hashlib.sha256(creq.encode()).hexdigest()])
-    expected = hmac.new(signing_key(secret, parsed.date, parsed.region, parsed.service), sts.encode(), hashlib.sha256).hexdigest()
+    expected = hmac.new(
+        signing_key(secret, parsed.date, parsed.region, parsed.service), sts.encode(), hashlib.sha256
+    ).hexdigest()
     if not hmac.compare_digest(expected, parsed.signature):
         raise SigV4Error(
             "The request signature we calculated does not match the signature you provided. "
@@ -186,5 +204,13 @@ def verify(
     declared = declared_payload_hash(headers)
     body_hash = hashlib.sha256(body).hexdigest()
     check_body_hash(declared, body_hash)
-    check_signature(parsed=parsed, secret=secret, amz_date=amz_date, method=method, raw_path=raw_path,
-                    raw_query=raw_query, headers=headers, payload_hash=declared or body_hash)
+    check_signature(
+        parsed=parsed,
+        secret=secret,
+        amz_date=amz_date,
+        method=method,
+        raw_path=raw_path,
+        raw_query=raw_query,
+        headers=headers,
+        payload_hash=declared or body_hash,
+    )

@@ -129,7 +129,11 @@ class Worker:
     def __init__(self, run_id: str, settings: Settings, epoch: int | None = None):
         self.run_id = run_id
         self.settings = settings
-        self.engine = make_engine(settings.url, pool_size=2) if not settings.url.startswith("sqlite") else make_engine(settings.url)
+        self.engine = (
+            make_engine(settings.url, pool_size=2)
+            if not settings.url.startswith("sqlite")
+            else make_engine(settings.url)
+        )
         self.factory = session_factory(self.engine)
         if epoch is None:  # started by hand: run under the current lease
             with session_scope(self.factory) as s:
@@ -150,7 +154,9 @@ class Worker:
         for attempt in range(5):
             try:
                 with session_scope(self.factory) as s:
-                    held = repo.renew_lease(s, run_id=self.run_id, epoch=self.epoch, lease_seconds=self.lease_seconds, **values)
+                    held = repo.renew_lease(
+                        s, run_id=self.run_id, epoch=self.epoch, lease_seconds=self.lease_seconds, **values
+                    )
                 if not held:
                     self.lost.set()
                 else:
@@ -226,7 +232,9 @@ class Worker:
             run.heartbeat_at = now
             run.lease_expires_at = now + timedelta(seconds=self.lease_seconds)
             run.events_dir = str(run_dir)
-            if not repo.record_attempt_start(s, run_id=run.id, epoch=self.epoch, host=run.worker_host, pid=run.worker_pid):
+            if not repo.record_attempt_start(
+                s, run_id=run.id, epoch=self.epoch, host=run.worker_host, pid=run.worker_pid
+            ):
                 s.rollback()
                 return None
             return dict(run.document), run.campaign_id, int(run.seed), run_dir
@@ -295,7 +303,9 @@ class Worker:
             list_rows = []
             if seg.contact_list_id:
                 if s.get(ContactListRow, seg.contact_list_id) is None:
-                    raise RuntimeError(f"contact list {seg.contact_list_id} of this run was deleted; the run cannot be replayed")
+                    raise RuntimeError(
+                        f"contact list {seg.contact_list_id} of this run was deleted; the run cannot be replayed"
+                    )
                 list_rows = repo.all_contacts(s, list_id=seg.contact_list_id)
             s.expunge_all()
         return seg, list_rows, requests
@@ -403,7 +413,11 @@ class Worker:
             try:
                 run = repo.held_run(s, run_id=self.run_id, epoch=self.epoch)
             except repo.LeaseLost:
-                log.warning("run %s: attempt %s lost its lease before finishing; final state not written", self.run_id, self.epoch)
+                log.warning(
+                    "run %s: attempt %s lost its lease before finishing; final state not written",
+                    self.run_id,
+                    self.epoch,
+                )
                 repo.end_attempt(s, run_id=self.run_id, epoch=self.epoch, outcome="lost the lease")
                 return False
             if run.control == "stop" and status == "completed":
@@ -420,7 +434,12 @@ class Worker:
             repo.end_attempt(s, run_id=run.id, epoch=self.epoch, outcome=status)
             campaign = s.get(Campaign, run.campaign_id)
             latest = repo.latest_run(s, campaign_id=run.campaign_id)
-            if campaign is not None and latest is not None and latest.id == run.id and campaign.state in ("Running", "Paused"):
+            if (
+                campaign is not None
+                and latest is not None
+                and latest.id == run.id
+                and campaign.state in ("Running", "Paused")
+            ):
                 campaign.state = RUN_TO_CAMPAIGN[status]
         self.final_status = status
         return True

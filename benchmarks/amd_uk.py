@@ -34,7 +34,9 @@ EXAMPLE = ROOT / "examples" / "uk-predictive-amd.yaml"
 
 def late_share(events: pa.Table) -> float | None:
     """People connected to an agent more than 2 s after their greeting started."""
-    t = events.filter(pc.and_(pc.equal(events["event_type"], "CONNECTED_TO_AGENT"), pc.equal(events["sim_party"], "HUMAN")))
+    t = events.filter(
+        pc.and_(pc.equal(events["event_type"], "CONNECTED_TO_AGENT"), pc.equal(events["sim_party"], "HUMAN"))
+    )
     if t.num_rows == 0:
         return None
     waits = pc.subtract(t["connected_to_agent_ts"], t["greeting_start_ts"]).cast(pa.int64())
@@ -54,7 +56,11 @@ def run(doc: dict[str, Any], label: str) -> dict[str, Any]:
         "uk_passed": report.rule("abandonment_rate").passed,
         "amd_false_positives": s["amd_false_positives"],
         "amd_false_negatives": s["amd_false_negatives"],
-        "machines_to_agents": sum(v.get("HUMAN_ANSWERED", 0) + v.get("AMD_UNRESOLVED", 0) for k, v in confusion.items() if k.startswith("MACHINE")),
+        "machines_to_agents": sum(
+            v.get("HUMAN_ANSWERED", 0) + v.get("AMD_UNRESOLVED", 0)
+            for k, v in confusion.items()
+            if k.startswith("MACHINE")
+        ),
         "agent_occupancy": round(float(s["agent_occupancy"]), 4),
         "people_per_agent_hour": round(float(s["contacts_per_agent_hour"]), 2),
         "operating_point": s["amd_operating_point"],

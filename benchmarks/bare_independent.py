@@ -6,6 +6,7 @@ reference to the project's engine. benchmarks/bench_engine.py uses it as a
 baseline for the dials-per-CPU-second rate. It records no events and only
 counts dials started.
 """
+
 import math
 import random
 import time
@@ -28,7 +29,7 @@ AMD_HUMAN = lognormal_params(0.8, 0.2)
 AMD_MACHINE = lognormal_params(2.5, 0.8)
 TALK = lognormal_params(180.0, 120.0)
 WRAP_UP = lognormal_params(20.0, 8.0)
-ANSWER_SHAPE, ANSWER_SCALE = (9.0 / 5.0) ** 2, 5.0 ** 2 / 9.0  # gamma: mean 9, sd 5
+ANSWER_SHAPE, ANSWER_SCALE = (9.0 / 5.0) ** 2, 5.0**2 / 9.0  # gamma: mean 9, sd 5
 PATIENCE_MEAN = 4.0
 
 

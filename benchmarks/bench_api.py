@@ -37,12 +37,12 @@ from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import httpx  # noqa: E402
-from botocore.auth import SigV4Auth  # noqa: E402
-from botocore.awsrequest import AWSRequest  # noqa: E402
-from botocore.credentials import Credentials  # noqa: E402
+import httpx
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
 
-from api.testing import PgSchema, ServerProcess, make_keys, postgres_base_url  # noqa: E402
+from api.testing import PgSchema, ServerProcess, make_keys, postgres_base_url
 
 CAMPAIGN = {
     "name": "bench",
@@ -142,7 +142,9 @@ async def _drive(host: str, port: int, prepared: list[bytes], rate: float, socke
     return {"latencies": latencies, "errors": errors[0], "elapsed": elapsed, "send_lag": lag[0], "sockets": opened[0]}
 
 
-def drive(make_request, rate: float, seconds: float, *, base: str, server_pid: int | None = None, sockets: int = 4) -> dict:
+def drive(
+    make_request, rate: float, seconds: float, *, base: str, server_pid: int | None = None, sockets: int = 4
+) -> dict:
     """``make_request(i)`` returns the raw request bytes; send them at
     ``rate`` per second for ``seconds`` to ``base`` (http://host:port)."""
     total = int(rate * seconds)
@@ -172,7 +174,9 @@ def drive(make_request, rate: float, seconds: float, *, base: str, server_pid: i
     }
 
 
-def drive_threads(make_request, rate: float, seconds: float, *, base: str, server_pid: int | None = None, threads: int = 16) -> dict:
+def drive_threads(
+    make_request, rate: float, seconds: float, *, base: str, server_pid: int | None = None, threads: int = 16
+) -> dict:
     """The previous generator, kept for comparison (``--generator threads``):
     16 paced threads with an httpx client each, latency from the actual send
     (so a stall that delays later sends is not counted)."""
@@ -225,7 +229,7 @@ def drive_threads(make_request, rate: float, seconds: float, *, base: str, serve
 
 
 def bench_database(label: str, url: str, rate: float, seconds: float, generator: str = "asyncio") -> list[dict]:
-    key, = make_keys(url, ("manager", "default"))
+    (key,) = make_keys(url, ("manager", "default"))
     with tempfile.TemporaryDirectory(prefix="bench-api-") as d:
         srv = ServerProcess(data_dir=Path(d), database_url=url).start()
         try:
@@ -242,10 +246,21 @@ def bench_database(label: str, url: str, rate: float, seconds: float, generator:
                 return request("GET", f"/v2/campaigns/{cid}")
 
             def put_batch(i, prefix="b"):
-                body = {"outboundRequests": [
-                    {"clientToken": f"{prefix}{i}-{j}", "expirationTime": "2026-12-01T20:00:00Z",
-                     "channelSubtypeParameters": {"telephony": {"destinationPhoneNumber": f"+1212555{(i * 10 + j) % 10000:04d}", "attributes": {}}}}
-                    for j in range(10)]}
+                body = {
+                    "outboundRequests": [
+                        {
+                            "clientToken": f"{prefix}{i}-{j}",
+                            "expirationTime": "2026-12-01T20:00:00Z",
+                            "channelSubtypeParameters": {
+                                "telephony": {
+                                    "destinationPhoneNumber": f"+1212555{(i * 10 + j) % 10000:04d}",
+                                    "attributes": {},
+                                }
+                            },
+                        }
+                        for j in range(10)
+                    ]
+                }
                 return request("PUT", f"/v2/campaigns/{cid}/outbound-requests", json.dumps(body).encode())
 
             run = drive_threads if generator == "threads" else drive
@@ -267,8 +282,12 @@ def main() -> int:
     ap.add_argument("--seconds", type=float, default=5.0)
     ap.add_argument("--postgres", default=None, help="PostgreSQL URL (default: DIALER_TEST_POSTGRES_URL)")
     ap.add_argument("--databases", default="sqlite,postgresql", help="comma-separated: sqlite, postgresql")
-    ap.add_argument("--generator", choices=("asyncio", "threads"), default="asyncio",
-                    help="asyncio: open-loop raw HTTP/1.1 (default); threads: the old 16-thread httpx generator")
+    ap.add_argument(
+        "--generator",
+        choices=("asyncio", "threads"),
+        default="asyncio",
+        help="asyncio: open-loop raw HTTP/1.1 (default); threads: the old 16-thread httpx generator",
+    )
     args = ap.parse_args()
     dbs = set(args.databases.split(","))
     results = []
@@ -286,16 +305,22 @@ def main() -> int:
             results += bench_database("postgresql", schema.url, args.rate, args.seconds, args.generator)
         finally:
             schema.close()
-    print(f"{'database':<11} {'operation':<28} {'target/s':>8} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'max ms':>7} {'errors':>6}"
-          f" {'cli CPU%':>8} {'cli ms/req':>10} {'srv ms/req':>10} {'send lag':>8}")
+    print(
+        f"{'database':<11} {'operation':<28} {'target/s':>8} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'max ms':>7} {'errors':>6}"
+        f" {'cli CPU%':>8} {'cli ms/req':>10} {'srv ms/req':>10} {'send lag':>8}"
+    )
     ok = True
     for r in results:
-        print(f"{r['database']:<11} {r['operation']:<28} {r['target_rps']:>8.0f} {r['rps']:>7.1f} {r['p50_ms']:>7.2f} "
-              f"{r['p99_ms']:>7.2f} {r['max_ms']:>7.2f} {r['errors']:>6} {r['client_cpu_pct']:>8.1f} "
-              f"{r['client_cpu_ms']:>10.3f} {r['server_cpu_ms']:>10.2f} {r['send_lag_ms']:>8.2f}")
+        print(
+            f"{r['database']:<11} {r['operation']:<28} {r['target_rps']:>8.0f} {r['rps']:>7.1f} {r['p50_ms']:>7.2f} "
+            f"{r['p99_ms']:>7.2f} {r['max_ms']:>7.2f} {r['errors']:>6} {r['client_cpu_pct']:>8.1f} "
+            f"{r['client_cpu_ms']:>10.3f} {r['server_cpu_ms']:>10.2f} {r['send_lag_ms']:>8.2f}"
+        )
         ok &= r["errors"] == 0
-    print(f"generator: {args.generator}; cli = this process (the load generator), srv = the server process; "
-          "send lag = worst lateness of a write vs its schedule (ms)")
+    print(
+        f"generator: {args.generator}; cli = this process (the load generator), srv = the server process; "
+        "send lag = worst lateness of a write vs its schedule (ms)"
+    )
     print("target: p99 < 25 ms at 200 req/s")
     return 0 if ok else 1
 

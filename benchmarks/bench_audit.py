@@ -49,10 +49,13 @@ def generate(path: str, n_events: int, seed: int = 7) -> None:
         human = kind == 0
         fp = (kind == 0) & (rng.random(m) < 0.05)
         agent = np.where(human & ~fp & (rng.random(m) < 0.98), ge + rng.integers(100, 700, size=m), -1)
-        disc = np.where(agent > 0, agent + 120_000, np.where(answered, ge + 5_000, t_init + rng.integers(15_000, 30_000, size=m)))
+        disc = np.where(
+            agent > 0, agent + 120_000, np.where(answered, ge + 5_000, t_init + rng.integers(15_000, 30_000, size=m))
+        )
         amd = np.where(human & ~fp, "HUMAN_ANSWERED", np.where(answered, "VOICEMAIL_BEEP", None)).astype(object)
         reason = np.select(
-            [agent > 0, answered, kind == 2, kind == 3], ["AGENT_DISCONNECT", "CONTACT_FLOW_DISCONNECT", "TELECOM_UNANSWERED", "TELECOM_BUSY"],
+            [agent > 0, answered, kind == 2, kind == 3],
+            ["AGENT_DISCONNECT", "CONTACT_FLOW_DISCONNECT", "TELECOM_UNANSWERED", "TELECOM_BUSY"],
             "TELECOM_NUMBER_INVALID",
         ).astype(object)
         party = np.array(["HUMAN", "MACHINE_BEEP", "NO_ANSWER", "BUSY", "INVALID"], dtype=object)[kind]
@@ -61,11 +64,18 @@ def generate(path: str, n_events: int, seed: int = 7) -> None:
         n_ev = 2 + answered.astype(int) + 3 * with_agent.astype(int)
         idx = np.repeat(np.arange(m), n_ev)
         pos = np.arange(idx.size) - np.repeat(np.cumsum(n_ev) - n_ev, n_ev)
-        types_ans = np.array(["INITIATED", "CONNECTED_TO_SYSTEM", "QUEUED", "CONNECTED_TO_AGENT", "DISCONNECTED", "COMPLETED"], dtype=object)
+        types_ans = np.array(
+            ["INITIATED", "CONNECTED_TO_SYSTEM", "QUEUED", "CONNECTED_TO_AGENT", "DISCONNECTED", "COMPLETED"],
+            dtype=object,
+        )
         et = np.where(
-            with_agent[idx], types_ans[np.minimum(pos, 5)],
-            np.where(answered[idx], np.array(["INITIATED", "CONNECTED_TO_SYSTEM", "DISCONNECTED"], dtype=object)[np.minimum(pos, 2)],
-                     np.array(["INITIATED", "DISCONNECTED"], dtype=object)[np.minimum(pos, 1)]),
+            with_agent[idx],
+            types_ans[np.minimum(pos, 5)],
+            np.where(
+                answered[idx],
+                np.array(["INITIATED", "CONNECTED_TO_SYSTEM", "DISCONNECTED"], dtype=object)[np.minimum(pos, 2)],
+                np.array(["INITIATED", "DISCONNECTED"], dtype=object)[np.minimum(pos, 1)],
+            ),
         )
         k = idx.size
         is_disc = et == "DISCONNECTED"
@@ -75,7 +85,11 @@ def generate(path: str, n_events: int, seed: int = 7) -> None:
             return pa.array(np.where(vv > 0, vv, 0), type=pa.int64(), mask=vv <= 0).cast(ts)
 
         cid = pc.binary_join_element_wise("c-", pa.array(call[idx]).cast(pa.string()), "")
-        cols = {"event_id": pc.binary_join_element_wise("e-", pa.array(np.arange(written, written + k)).cast(pa.string()), "")}
+        cols = {
+            "event_id": pc.binary_join_element_wise(
+                "e-", pa.array(np.arange(written, written + k)).cast(pa.string()), ""
+            )
+        }
         time_ms = np.where(is_disc, disc[idx], t_init[idx])
         cols["time"] = pa.array(time_ms, type=pa.int64()).cast(ts)
         cols["event_type"] = pa.array(et, type=pa.string())
@@ -126,8 +140,10 @@ def measure(path: str, jurisdiction: str) -> None:
     dt = time.perf_counter() - t0
     cpu = time.process_time() - c0
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"audit {jurisdiction}: {report.events:,} events, {report.calls:,} calls in {dt:.2f} s "
-          f"(CPU {cpu:.2f} s; {report.events / dt / 1e6:.1f} M events/s), peak RSS {rss:.0f} MiB, passed={report.passed}")
+    print(
+        f"audit {jurisdiction}: {report.events:,} events, {report.calls:,} calls in {dt:.2f} s "
+        f"(CPU {cpu:.2f} s; {report.events / dt / 1e6:.1f} M events/s), peak RSS {rss:.0f} MiB, passed={report.passed}"
+    )
     for r in report.rules:
         print(f"  {r.rule:38s} {r.figure():>10s}  limit {r.limit_text():>5s}  {'pass' if r.passed else r.passed}")
 
@@ -147,7 +163,9 @@ def main() -> None:
         t0 = time.perf_counter()
         generate(path, a.events)
         print(f"generated {path} in {time.perf_counter() - t0:.1f} s ({os.path.getsize(path) / 2**20:.0f} MiB)")
-    subprocess.run([sys.executable, __file__, "--measure", "--path", path, "--jurisdiction", a.jurisdiction], check=True)
+    subprocess.run(
+        [sys.executable, __file__, "--measure", "--path", path, "--jurisdiction", a.jurisdiction], check=True
+    )
 
 
 if __name__ == "__main__":

@@ -33,6 +33,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import bare_independent  # noqa: E402
+
 from campaigns.document import load_document  # noqa: E402
 from dialer import simulate  # noqa: E402
 
@@ -91,7 +92,11 @@ def bare_model(dials_target: int, agents: int = 100, seed: int = 1, draws: str =
         s2 = math.log1p((sd / mean) ** 2)
         return math.log(mean) - s2 / 2, math.sqrt(s2)
 
-    greeting, amd_human, amd_machine = lognormal_params(1.1, 0.4), lognormal_params(0.8, 0.2), lognormal_params(2.5, 0.8)
+    greeting, amd_human, amd_machine = (
+        lognormal_params(1.1, 0.4),
+        lognormal_params(0.8, 0.2),
+        lognormal_params(2.5, 0.8),
+    )
     talk, wrap = lognormal_params(180, 120), lognormal_params(20, 8)
     lognormal = rnd.lognormvariate
 
@@ -163,8 +168,10 @@ def main() -> None:
     )
     print(f"ratio to the faster bare model: {best['engine'] / reference:.2f} (target >= 0.75)")
     np_dials, np_cpu = bare_model(dials, draws="numpy")
-    print(f"for context, the bare model with numpy scalar draws: {np_dials / np_cpu:,.0f}/s "
-          f"(engine ratio {best['engine'] / (np_dials / np_cpu):.2f})")
+    print(
+        f"for context, the bare model with numpy scalar draws: {np_dials / np_cpu:,.0f}/s "
+        f"(engine ratio {best['engine'] / (np_dials / np_cpu):.2f})"
+    )
 
 
 if __name__ == "__main__":

@@ -30,24 +30,39 @@ def main() -> None:
     ap.add_argument("--checks", type=int, default=2_000_000)
     ap.add_argument("--jurisdiction", default="US")
     a = ap.parse_args()
-    doc = parse_document({
-        "campaign": {
-            "name": "bench", "connectInstanceId": "inst",
-            "channelSubtypeConfig": {"telephony": {
-                "outboundMode": {"predictive": {"bandwidthAllocation": 1.0}},
-                "defaultOutboundConfig": {"connectContactFlowId": "f"}}},
-            "schedule": {"startTime": "2026-12-01T13:00:00Z", "endTime": "2026-12-08T05:00:00Z"},
-            "communicationTimeConfig": {
-                "localTimeZoneConfig": {"defaultTimeZone": "America/New_York"},
-                "telephony": {"openHours": {"dailyHours": {
-                    d: [{"startTime": "T09:00", "endTime": "T20:00"}]
-                    for d in ("MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY")}}}},
-            "entryLimitsConfig": {"maxEntryCount": 5, "minEntryInterval": "PT2H"},
-            "communicationLimitsOverride": {"allChannelSubtypes": {"communicationLimitsList": [
-                {"maxCountPerRecipient": 3, "frequency": 1, "unit": "DAY"}]}},
-        },
-        "simulation": {"agents": {"count": 1}, "behaviour": {"outcomes": {"human": 1.0}}},
-    })
+    doc = parse_document(
+        {
+            "campaign": {
+                "name": "bench",
+                "connectInstanceId": "inst",
+                "channelSubtypeConfig": {
+                    "telephony": {
+                        "outboundMode": {"predictive": {"bandwidthAllocation": 1.0}},
+                        "defaultOutboundConfig": {"connectContactFlowId": "f"},
+                    }
+                },
+                "schedule": {"startTime": "2026-12-01T13:00:00Z", "endTime": "2026-12-08T05:00:00Z"},
+                "communicationTimeConfig": {
+                    "localTimeZoneConfig": {"defaultTimeZone": "America/New_York"},
+                    "telephony": {
+                        "openHours": {
+                            "dailyHours": {
+                                d: [{"startTime": "T09:00", "endTime": "T20:00"}]
+                                for d in ("MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY")
+                            }
+                        }
+                    },
+                },
+                "entryLimitsConfig": {"maxEntryCount": 5, "minEntryInterval": "PT2H"},
+                "communicationLimitsOverride": {
+                    "allChannelSubtypes": {
+                        "communicationLimitsList": [{"maxCountPerRecipient": 3, "frequency": 1, "unit": "DAY"}]
+                    }
+                },
+            },
+            "simulation": {"agents": {"count": 1}, "behaviour": {"outcomes": {"human": 1.0}}},
+        }
+    )
     rng = np.random.default_rng(1)
     contacts = from_numbers(synthetic_numbers(rng, a.contacts), zone_settings(doc))
     t0 = time.perf_counter()
@@ -66,8 +81,10 @@ def main() -> None:
             record(i, t)
     dt = time.perf_counter() - t0
     print(f"gate: {a.contacts:,} contacts in {len(contacts.groups)} zone groups, built in {build:.2f} s")
-    print(f"gate: {a.checks:,} checks (+{allowed:,} recorded dials) in {dt:.2f} s = {a.checks / dt:,.0f} decisions/s"
-          f" (check+record loop, one core)")
+    print(
+        f"gate: {a.checks:,} checks (+{allowed:,} recorded dials) in {dt:.2f} s = {a.checks / dt:,.0f} decisions/s"
+        f" (check+record loop, one core)"
+    )
     # Pure check throughput, no state changes.
     t0 = time.perf_counter()
     for i, t in zip(ii, tt):

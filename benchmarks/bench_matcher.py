@@ -21,8 +21,8 @@ import time
 from pathlib import Path
 
 from dialer import simulate
-from eventlog.envelopes import iter_envelopes
 from eventbus.machine import RuleSet
+from eventlog.envelopes import iter_envelopes
 
 EVENT_TYPES = ["INITIATED", "CONNECTED_TO_SYSTEM", "QUEUED", "CONNECTED_TO_AGENT", "DISCONNECTED", "COMPLETED"]
 REASONS = ["CUSTOMER_DISCONNECT", "AGENT_DISCONNECT", "TELECOM_UNANSWERED", "TELECOM_BUSY", "EXPIRED"]
@@ -39,20 +39,53 @@ def typical_rules(n: int, campaign_id: str) -> list[dict]:
         if shape == 0:
             rules.append({**base, "detail": {"eventType": [EVENT_TYPES[i % 6]], "campaign": {"campaignId": [camp]}}})
         elif shape == 1:
-            rules.append({**base, "detail": {"eventType": ["DISCONNECTED"], "disconnectReason": [REASONS[i % 5]],
-                                             "campaign": {"campaignId": [camp]}}})
+            rules.append(
+                {
+                    **base,
+                    "detail": {
+                        "eventType": ["DISCONNECTED"],
+                        "disconnectReason": [REASONS[i % 5]],
+                        "campaign": {"campaignId": [camp]},
+                    },
+                }
+            )
         elif shape == 2:
-            rules.append({**base, "detail": {"campaign": {"campaignId": [camp]},
-                                             "answeringMachineDetectionStatus": [{"prefix": "VOICEMAIL"}]}})
+            rules.append(
+                {
+                    **base,
+                    "detail": {
+                        "campaign": {"campaignId": [camp]},
+                        "answeringMachineDetectionStatus": [{"prefix": "VOICEMAIL"}],
+                    },
+                }
+            )
         elif shape == 3:
-            rules.append({**base, "detail": {"campaign": {"campaignId": [camp]},
-                                             "simulation": {"attempt": [{"numeric": [">=", 1 + i % 3]}]}}})
+            rules.append(
+                {
+                    **base,
+                    "detail": {
+                        "campaign": {"campaignId": [camp]},
+                        "simulation": {"attempt": [{"numeric": [">=", 1 + i % 3]}]},
+                    },
+                }
+            )
         elif shape == 4:
-            rules.append({"source": ["aws.connect"], "detail": {"eventType": [EVENT_TYPES[i % 6], "QUEUED"],
-                                                               "campaign": {"campaignId": [camp]}}})
+            rules.append(
+                {
+                    "source": ["aws.connect"],
+                    "detail": {"eventType": [EVENT_TYPES[i % 6], "QUEUED"], "campaign": {"campaignId": [camp]}},
+                }
+            )
         else:
-            rules.append({**base, "detail": {"campaign": {"campaignId": [camp]},
-                                             "customerEndpoint": {"address": [{"prefix": f"+1{200 + i}"}]}}})
+            rules.append(
+                {
+                    **base,
+                    "detail": {
+                        "campaign": {"campaignId": [camp]},
+                        "customerEndpoint": {"address": [{"prefix": f"+1{200 + i}"}]},
+                    },
+                }
+            )
     return rules
 
 
@@ -83,8 +116,10 @@ def main() -> None:
         best_cpu = max(best_cpu, len(envelopes) / cpu)
         best_wall = max(best_wall, len(envelopes) / wall)
     checked = sum(rules.checked(env) for env in envelopes) / len(envelopes)
-    print(f"events: {len(envelopes):,}  rules: {args.rules}  matches: {matched:,}  "
-          f"rules checked per event: {checked:.1f} of {args.rules}")
+    print(
+        f"events: {len(envelopes):,}  rules: {args.rules}  matches: {matched:,}  "
+        f"rules checked per event: {checked:.1f} of {args.rules}"
+    )
     print(f"matcher: {best_cpu:,.0f} events per CPU-second on one core (best of {args.repeat}; target >= 100,000)")
     print(f"matcher, wall clock: {best_wall:,.0f} events/s")
     print(f"envelope building (not part of the figure): {len(envelopes) / build:,.0f} events/s")

@@ -12,7 +12,7 @@ import resource
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -25,19 +25,19 @@ from dialer import simulate  # noqa: E402
 
 def document(contacts: int, days: int) -> dict:
     doc = yaml.safe_load((ROOT / "examples" / "reference-predictive.yaml").read_text())
-    start = datetime(2026, 11, 30, 13, 0, tzinfo=timezone.utc)  # a Monday, 08:00 in New York
+    start = datetime(2026, 11, 30, 13, 0, tzinfo=UTC)  # a Monday, 08:00 in New York
     doc["campaign"]["schedule"] = {
         "startTime": start.isoformat().replace("+00:00", "Z"),
         "endTime": (start + timedelta(days=days, hours=-1)).isoformat().replace("+00:00", "Z"),
     }
-    doc["simulation"]["contacts"] = {
-        "synthetic": {"count": contacts, "countries": {"US": 1.0}}
+    doc["simulation"]["contacts"] = {"synthetic": {"count": contacts, "countries": {"US": 1.0}}}
+    doc["simulation"]["agents"] = {
+        "count": 200,
+        "timeZone": "America/New_York",
+        "shifts": [{"start": "08:00", "end": "16:30", "agents": 120}, {"start": "12:00", "end": "20:30", "agents": 80}],
+        "breaks": {"every": "PT2H", "length": "PT10M"},
+        "wrapUp": {"lognormal": {"mean": 20, "sd": 8}},
     }
-    doc["simulation"]["agents"] = {"count": 200, "timeZone": "America/New_York",
-                                   "shifts": [{"start": "08:00", "end": "16:30", "agents": 120},
-                                              {"start": "12:00", "end": "20:30", "agents": 80}],
-                                   "breaks": {"every": "PT2H", "length": "PT10M"},
-                                   "wrapUp": {"lognormal": {"mean": 20, "sd": 8}}}
     doc["simulation"]["lines"] = 1200
     return doc
 
@@ -55,8 +55,10 @@ def main() -> None:
         size = (Path(tmp) / "events.parquet").stat().st_size
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     s = r.summary
-    print(f"{args.contacts:,} contacts, {args.days} days: {s['dial_attempts']:,} dials, "
-          f"{s['contacts_attempted']:,} contacts attempted, events {size / 2**20:.0f} MiB Parquet")
+    print(
+        f"{args.contacts:,} contacts, {args.days} days: {s['dial_attempts']:,} dials, "
+        f"{s['contacts_attempted']:,} contacts attempted, events {size / 2**20:.0f} MiB Parquet"
+    )
     print(f"wall {wall:.1f} s, CPU {cpu:.1f} s ({s['dial_attempts'] / cpu:,.0f} dials/CPU s)")
     print(f"peak RSS {peak_mib:.0f} MiB (target < 1024 MiB)")
 

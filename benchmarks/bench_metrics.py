@@ -49,16 +49,35 @@ def make_run(n_events: int, *, seed: int = 1, days: float = 3.0, agents: int = 4
     dropped = live & (rng.random(n) < 0.04)
     agent_t = np.where(live & ~dropped, q + wait, np.nan)
     talk = rng.lognormal(4.99, 0.6, n)
-    disc = np.where(~np.isnan(agent_t), agent_t + talk,
-                    np.where(dropped, q + 10.0, np.where(answered, sys_t + amd_delay, init + np.where(party == 3, 20.0, 2.0))))
+    disc = np.where(
+        ~np.isnan(agent_t),
+        agent_t + talk,
+        np.where(dropped, q + 10.0, np.where(answered, sys_t + amd_delay, init + np.where(party == 3, 20.0, 2.0))),
+    )
     acw = np.where(~np.isnan(agent_t), disc + rng.lognormal(2.9, 0.4, n), np.nan)
-    amd_status = np.where(fp, "VOICEMAIL_NO_BEEP", np.where(live, "HUMAN_ANSWERED", np.where(party == 1, "VOICEMAIL_BEEP",
-                 np.where(party == 2, "VOICEMAIL_NO_BEEP", np.where(party == 6, "FAX_MACHINE_DETECTED", "")))))
+    amd_status = np.where(
+        fp,
+        "VOICEMAIL_NO_BEEP",
+        np.where(
+            live,
+            "HUMAN_ANSWERED",
+            np.where(
+                party == 1,
+                "VOICEMAIL_BEEP",
+                np.where(party == 2, "VOICEMAIL_NO_BEEP", np.where(party == 6, "FAX_MACHINE_DETECTED", "")),
+            ),
+        ),
+    )
 
     # events per call: INITIATED, [CONNECTED_TO_SYSTEM], [QUEUED], [CONNECTED_TO_AGENT], DISCONNECTED, [COMPLETED]
-    kinds = [("INITIATED", init, np.ones(n, bool)), ("CONNECTED_TO_SYSTEM", sys_t, answered), ("QUEUED", q, live),
-             ("CONNECTED_TO_AGENT", agent_t, ~np.isnan(agent_t)), ("DISCONNECTED", disc, np.ones(n, bool)),
-             ("COMPLETED", acw, ~np.isnan(acw))]
+    kinds = [
+        ("INITIATED", init, np.ones(n, bool)),
+        ("CONNECTED_TO_SYSTEM", sys_t, answered),
+        ("QUEUED", q, live),
+        ("CONNECTED_TO_AGENT", agent_t, ~np.isnan(agent_t)),
+        ("DISCONNECTED", disc, np.ones(n, bool)),
+        ("COMPLETED", acw, ~np.isnan(acw)),
+    ]
     call_idx = np.concatenate([np.flatnonzero(mask) for _, _, mask in kinds])
     ev_t = np.concatenate([t[mask] for _, t, mask in kinds])
     ev_kind = np.concatenate([np.full(mask.sum(), k, np.int8) for k, (_, _, mask) in enumerate(kinds)])
@@ -100,12 +119,22 @@ def make_run(n_events: int, *, seed: int = 1, days: float = 3.0, agents: int = 4
         "customer_address": strings("+1212", 5550000 + call_idx % 1_000_000),
         "system_address": pa.array(np.full(m, "+12125550000"), pa.string()),
         "queue_id": pa.array(np.full(m, "outbound"), pa.string(), mask=~(live[call_idx] & (ev_kind >= 2))),
-        "agent_id": pc.if_else(pa.array((ev_kind >= 3) & ~np.isnan(agent_t[call_idx])),
-                               strings("agent-", agent_of_call[call_idx]), pa.scalar(None, pa.string())),
+        "agent_id": pc.if_else(
+            pa.array((ev_kind >= 3) & ~np.isnan(agent_t[call_idx])),
+            strings("agent-", agent_of_call[call_idx]),
+            pa.scalar(None, pa.string()),
+        ),
     }
-    for name, v in (("initiation_ts", init), ("connected_to_system_ts", sys_t), ("greeting_start_ts", gs),
-                    ("greeting_end_ts", ge), ("enqueue_ts", q), ("connected_to_agent_ts", agent_t),
-                    ("disconnect_ts", disc), ("after_contact_work_end_ts", acw)):
+    for name, v in (
+        ("initiation_ts", init),
+        ("connected_to_system_ts", sys_t),
+        ("greeting_start_ts", gs),
+        ("greeting_end_ts", ge),
+        ("enqueue_ts", q),
+        ("connected_to_agent_ts", agent_t),
+        ("disconnect_ts", disc),
+        ("after_contact_work_end_ts", acw),
+    ):
         cols[name] = ts(v)
     amd_c = amd_codes[call_idx]
     cols["amd_status"] = from_vocab(amd_vocab_sorted, amd_c, mask=~(after_sys & (amd_c > 0)))
@@ -129,17 +158,19 @@ def make_run(n_events: int, *, seed: int = 1, days: float = 3.0, agents: int = 4
     busy = np.minimum(busy_sec / 60.0, agents * 0.97)
     on_break = np.full(steps, agents * 0.08)
     idle = np.maximum(agents - busy - on_break, 0)
-    timeline = pa.table({
-        "interval_start": pa.array(START_MS + (starts * 1000).astype(np.int64), type=TS),
-        "interval_seconds": np.full(steps, 60.0),
-        "agents_logged_in": np.full(steps, float(agents)),
-        "agents_busy": busy,
-        "agents_on_break": on_break,
-        "agents_idle": idle,
-        "lines_in_use": dials * 25.0 / 60.0,
-        "dials": dials.astype(np.int64),
-        "pacing_level": np.full(steps, 2.5),
-    })
+    timeline = pa.table(
+        {
+            "interval_start": pa.array(START_MS + (starts * 1000).astype(np.int64), type=TS),
+            "interval_seconds": np.full(steps, 60.0),
+            "agents_logged_in": np.full(steps, float(agents)),
+            "agents_busy": busy,
+            "agents_on_break": on_break,
+            "agents_idle": idle,
+            "lines_in_use": dials * 25.0 / 60.0,
+            "dials": dials.astype(np.int64),
+            "pacing_level": np.full(steps, 2.5),
+        }
+    )
     return events, timeline
 
 
@@ -171,10 +202,14 @@ def main() -> None:
     t = time.perf_counter()
     tot = run_totals(d)
     elapsed_tot = time.perf_counter() - t
-    print(f"metrics_over_time: {rows:,} events, {len(m)} intervals of 15 min in {elapsed:.2f} s "
-          f"({rows / elapsed / 1e6:.1f} M events/s; target < 10 s)")
-    print(f"run_totals: {elapsed_tot:.2f} s; dials {tot['dials']:,}, US abandonment {tot['abandonment_rate_us']:.2%}, "
-          f"UK {tot['abandonment_rate_uk']:.2%}, occupancy {tot['agent_occupancy']:.1%}")
+    print(
+        f"metrics_over_time: {rows:,} events, {len(m)} intervals of 15 min in {elapsed:.2f} s "
+        f"({rows / elapsed / 1e6:.1f} M events/s; target < 10 s)"
+    )
+    print(
+        f"run_totals: {elapsed_tot:.2f} s; dials {tot['dials']:,}, US abandonment {tot['abandonment_rate_us']:.2%}, "
+        f"UK {tot['abandonment_rate_uk']:.2%}, occupancy {tot['agent_occupancy']:.1%}"
+    )
     print(f"RESULT bench_metrics events={rows} seconds={elapsed:.2f} target_s=10 ok={elapsed < 10}")
 
 

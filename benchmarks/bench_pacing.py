@@ -65,23 +65,31 @@ def main() -> None:
     t0 = time.time()
     with ProcessPoolExecutor(args.workers) as pool:
         pred = evaluate(pool, seeds, None)
-        print(f"predictive: occupancy {pred['occupancy']:.4f}, windows at or under {TARGET:.0%}: "
-              f"{pred['compliant_share']:.1%} of {pred['windows']} (mean {pred['mean_window']:.4f}, max {pred['max_window']:.4f})")
+        print(
+            f"predictive: occupancy {pred['occupancy']:.4f}, windows at or under {TARGET:.0%}: "
+            f"{pred['compliant_share']:.1%} of {pred['windows']} (mean {pred['mean_window']:.4f}, max {pred['max_window']:.4f})"
+        )
         best = None
         for level in LEVELS:
             res = evaluate(pool, seeds[: args.sweep_seeds], level)
             ok = res["compliant_share"] >= 0.95
-            print(f"fixed level {level:.2f}: occupancy {res['occupancy']:.4f}, compliant windows {res['compliant_share']:.1%} "
-                  f"(max {res['max_window']:.4f}) {'compliant' if ok else 'not compliant'}")
+            print(
+                f"fixed level {level:.2f}: occupancy {res['occupancy']:.4f}, compliant windows {res['compliant_share']:.1%} "
+                f"(max {res['max_window']:.4f}) {'compliant' if ok else 'not compliant'}"
+            )
             if ok and (best is None or res["occupancy"] > best[1]["occupancy"]):
                 best = (level, res)
         if best is not None:
             confirm = evaluate(pool, seeds, best[0])
-            print(f"best compliant fixed level {best[0]:.2f} on {len(seeds)} seeds: occupancy {confirm['occupancy']:.4f}, "
-                  f"compliant windows {confirm['compliant_share']:.1%}")
+            print(
+                f"best compliant fixed level {best[0]:.2f} on {len(seeds)} seeds: occupancy {confirm['occupancy']:.4f}, "
+                f"compliant windows {confirm['compliant_share']:.1%}"
+            )
             gap = (confirm["occupancy"] - pred["occupancy"]) * 100
             print(f"occupancy gap (best fixed - predictive): {gap:+.2f} points (target <= 3)")
-    print(f"predictive compliant windows {pred['compliant_share']:.1%} (target >= 95%); elapsed {time.time() - t0:.0f} s")
+    print(
+        f"predictive compliant windows {pred['compliant_share']:.1%} (target >= 95%); elapsed {time.time() - t0:.0f} s"
+    )
 
 
 if __name__ == "__main__":

@@ -83,14 +83,25 @@ def document(agents: int, talk: str, answer: float, day: str, wait: str, mode: d
     2 s from the end of the greeting, targetRate 0.03 over PT1H."""
     lowest = answer * 0.6 if day == "drift" else answer  # the most dials per live call
     contacts = int(agents * 8 * 3600 / 110 / lowest * 1.2) + 500
-    outbound = mode if mode else {
-        "predictive": {
-            "bandwidthAllocation": 1.0,
-            "pacingStrategies": [{"abandonmentRate": {
-                "targetRate": TARGET, "connectionStartPoint": "GREETING_END",
-                "connectionThresholdSeconds": 2, "evaluationWindow": "PT1H"}}],
+    outbound = (
+        mode
+        if mode
+        else {
+            "predictive": {
+                "bandwidthAllocation": 1.0,
+                "pacingStrategies": [
+                    {
+                        "abandonmentRate": {
+                            "targetRate": TARGET,
+                            "connectionStartPoint": "GREETING_END",
+                            "connectionThresholdSeconds": 2,
+                            "evaluationWindow": "PT1H",
+                        }
+                    }
+                ],
+            }
         }
-    }
+    )
     behaviour = {
         "outcomes": {"human": answer, "no_answer": round(1 - answer, 6)},
         "talk": TALKS[talk],
@@ -104,14 +115,17 @@ def document(agents: int, talk: str, answer: float, day: str, wait: str, mode: d
         "campaign": {
             "name": "pacing-grid",
             "connectInstanceId": "bench",
-            "channelSubtypeConfig": {"telephony": {
-                "outboundMode": outbound,
-                "defaultOutboundConfig": {
-                    "connectContactFlowId": "flow", "connectSourcePhoneNumber": "+12125550000",
-                    "ringTimeout": 20,
-                    "answerMachineDetectionConfig": {"enableAnswerMachineDetection": False},
-                },
-            }},
+            "channelSubtypeConfig": {
+                "telephony": {
+                    "outboundMode": outbound,
+                    "defaultOutboundConfig": {
+                        "connectContactFlowId": "flow",
+                        "connectSourcePhoneNumber": "+12125550000",
+                        "ringTimeout": 20,
+                        "answerMachineDetectionConfig": {"enableAnswerMachineDetection": False},
+                    },
+                }
+            },
             "schedule": {"startTime": "2026-12-01T14:00:00Z", "endTime": "2026-12-01T22:00:00Z"},
             "communicationTimeConfig": {
                 "localTimeZoneConfig": {"defaultTimeZone": "America/New_York", "localTimeZoneDetection": ["AREA_CODE"]},
@@ -123,8 +137,11 @@ def document(agents: int, talk: str, answer: float, day: str, wait: str, mode: d
             "seed": 1,
             "jurisdiction": "US",
             "contacts": {"synthetic": {"count": contacts, "areaCodes": {"212": 1.0}}},
-            "agents": {"count": agents, "timeZone": "America/New_York",
-                       **({"wrapUp": {"lognormal": {"mean": 20, "sd": 8}}} if wrap else {"wrapUp": {"fixed": {"value": 0}}})},
+            "agents": {
+                "count": agents,
+                "timeZone": "America/New_York",
+                **({"wrapUp": {"lognormal": {"mean": 20, "sd": 8}}} if wrap else {"wrapUp": {"fixed": {"value": 0}}}),
+            },
             "behaviour": behaviour,
         },
     }
@@ -195,7 +212,9 @@ def seeds_for(pool, doc: dict, min_seeds: int, max_seeds: int) -> tuple[list[int
 
 def mode_doc(name: str, value: float) -> dict:
     if name == "adaptive":
-        return {"adaptive": {"dialMethod": "ADAPT_HARD_LIMIT", "droppedPercentage": 100 * TARGET, "maximumLevel": value}}
+        return {
+            "adaptive": {"dialMethod": "ADAPT_HARD_LIMIT", "droppedPercentage": 100 * TARGET, "maximumLevel": value}
+        }
     key = BASELINES[name][0]
     return {name: {key: value}}
 
@@ -222,9 +241,11 @@ def tune(pool, cell: tuple, name: str, seeds: list[int], wrap: bool) -> tuple[fl
 
 
 def fmt(name: str, r: dict, setting: str = "") -> str:
-    return (f"| {name}{setting} | {r['abandonment']:.2%} | {r['occupancy']:.3f} ± {r['occ_se']:.3f} | "
-            f"{r['hour_ok']:.1%} | {r['quarter_ok']:.1%} | {r['worst_hour']:.2%} | {r['worst_quarter']:.2%} | "
-            f"{r['quarters_over_2x']}/{r['quarters']} |")
+    return (
+        f"| {name}{setting} | {r['abandonment']:.2%} | {r['occupancy']:.3f} ± {r['occ_se']:.3f} | "
+        f"{r['hour_ok']:.1%} | {r['quarter_ok']:.1%} | {r['worst_hour']:.2%} | {r['worst_quarter']:.2%} | "
+        f"{r['quarters_over_2x']}/{r['quarters']} |"
+    )
 
 
 def main() -> None:
@@ -248,24 +269,34 @@ def main() -> None:
         args.sizes, args.talks = ",".join(map(str, SIZES)), ",".join(TALKS)
         args.answers, args.days, args.waits = ",".join(map(str, ANSWERS)), ",".join(DAYS), ",".join(WAITS)
         args.baselines = ",".join(BASELINES)
-    cells = list(itertools.product(
-        [int(x) for x in args.sizes.split(",")], args.talks.split(","),
-        [float(x) for x in args.answers.split(",")], args.days.split(","), args.waits.split(","),
-    ))
+    cells = list(
+        itertools.product(
+            [int(x) for x in args.sizes.split(",")],
+            args.talks.split(","),
+            [float(x) for x in args.answers.split(",")],
+            args.days.split(","),
+            args.waits.split(","),
+        )
+    )
     if args.list:
         for c in cells:
             print(c)
         return
     baselines = [b for b in args.baselines.split(",") if b]
     t0 = time.time()
-    print("| pacer | abandonment | occupancy ± SE | 1-h windows <= 3% | 15-min windows <= 3% | worst hour | worst 15 min | 15 min > 6% |")
+    print(
+        "| pacer | abandonment | occupancy ± SE | 1-h windows <= 3% | 15-min windows <= 3% | worst hour | worst 15 min | 15 min > 6% |"
+    )
     print("|---|---|---|---|---|---|---|---|")
     with ProcessPoolExecutor(args.workers) as pool:
         for agents, talk, answer, day, wait in cells:
             cell = (agents, talk, answer, day, wait)
             pred_doc = document(*cell, None, wrap=not args.no_wrap)
             seeds, pred, _ = seeds_for(pool, pred_doc, args.min_seeds, args.max_seeds)
-            print(f"| **{agents} agents, {talk}, {answer:.0%}, {day}, {wait}** ({len(seeds)} seeds) | | | | | | | |", flush=True)
+            print(
+                f"| **{agents} agents, {talk}, {answer:.0%}, {day}, {wait}** ({len(seeds)} seeds) | | | | | | | |",
+                flush=True,
+            )
             print(fmt("predictive", pred), flush=True)
             for name in baselines:
                 setting, res = tune(pool, cell, name, seeds, not args.no_wrap)

@@ -15,8 +15,8 @@ import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from campaigns.document import load_document
 from analysis.sweep import SweepSpec, run_sweep
+from campaigns.document import load_document
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -28,8 +28,13 @@ def bench_spec(agents: int, minutes: int) -> SweepSpec:
     start = datetime.fromisoformat(d["campaign"]["schedule"]["startTime"].replace("Z", "+00:00"))
     d["campaign"]["schedule"]["endTime"] = (start + timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M:%SZ")
     counts = [agents - 10, agents - 5, agents, agents + 5]
-    return SweepSpec(document=d, parameters={"agents.count": counts}, replications=10, seed=2026,
-                     metrics=["dial_attempts", "abandonment_rate", "agent_occupancy"])
+    return SweepSpec(
+        document=d,
+        parameters={"agents.count": counts},
+        replications=10,
+        seed=2026,
+        metrics=["dial_attempts", "abandonment_rate", "agent_occupancy"],
+    )
 
 
 def main() -> None:
@@ -39,8 +44,10 @@ def main() -> None:
     ap.add_argument("--scheduler", default=None, help="also time a Dask scheduler at this address")
     args = ap.parse_args()
     spec = bench_spec(args.agents, args.minutes)
-    print(f"40 runs: agents {spec.parameters['agents.count']} x 10 replications, {args.minutes} simulated minutes each; "
-          f"{os.cpu_count()} CPUs")
+    print(
+        f"40 runs: agents {spec.parameters['agents.count']} x 10 replications, {args.minutes} simulated minutes each; "
+        f"{os.cpu_count()} CPUs"
+    )
     print(f"load average before: {os.getloadavg()[0]:.2f} (other processes on the machine share its cores)")
     times = {}
     results = {}
@@ -49,16 +56,22 @@ def main() -> None:
         results[workers] = run_sweep(spec, workers=workers)
         times[workers] = time.perf_counter() - t
         runs = results[workers].runs
-        print(f"{workers} worker(s): {times[workers]:.1f} s wall; per run {runs['elapsed_s'].mean():.2f} s wall, "
-              f"{runs['cpu_s'].mean():.2f} s CPU (wall > CPU: the workers waited for a core)")
+        print(
+            f"{workers} worker(s): {times[workers]:.1f} s wall; per run {runs['elapsed_s'].mean():.2f} s wall, "
+            f"{runs['cpu_s'].mean():.2f} s CPU (wall > CPU: the workers waited for a core)"
+        )
     same = results[1].summary.equals(results[2].summary)
     speedup = times[1] / times[2]
     print(f"speed-up 2 vs 1 workers: {speedup:.2f}x (target >= 1.7); identical results: {same}")
     if args.scheduler:
         t = time.perf_counter()
         res = run_sweep(spec, scheduler=args.scheduler)
-        print(f"dask {args.scheduler}: {time.perf_counter() - t:.1f} s wall; identical: {res.summary.equals(results[1].summary)}")
-    print(f"RESULT bench_sweep runs=40 t1={times[1]:.1f} t2={times[2]:.1f} speedup={speedup:.2f} target=1.7 ok={speedup >= 1.7}")
+        print(
+            f"dask {args.scheduler}: {time.perf_counter() - t:.1f} s wall; identical: {res.summary.equals(results[1].summary)}"
+        )
+    print(
+        f"RESULT bench_sweep runs=40 t1={times[1]:.1f} t2={times[2]:.1f} speedup={speedup:.2f} target=1.7 ok={speedup >= 1.7}"
+    )
 
 
 if __name__ == "__main__":

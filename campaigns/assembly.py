@@ -22,9 +22,14 @@ def merge_contact_lists(a: ContactList | None, b: ContactList | None) -> Contact
         return b
     if b is None:
         return a
+
     def col(x: ContactList, name: str, fill: object) -> np.ndarray:
         v = getattr(x, name)
-        return v if v is not None else np.array([fill] * len(x), dtype=object if fill is None or isinstance(fill, str) else float)
+        return (
+            v
+            if v is not None
+            else np.array([fill] * len(x), dtype=object if fill is None or isinstance(fill, str) else float)
+        )
 
     postcode = None
     if a.postcode is not None or b.postcode is not None:
@@ -34,7 +39,9 @@ def merge_contact_lists(a: ContactList | None, b: ContactList | None) -> Contact
         attributes = (a.attributes or [{}] * len(a)) + (b.attributes or [{}] * len(b))
     expires = None
     if a.expires_at is not None or b.expires_at is not None:
-        expires = np.concatenate([col(a, "expires_at", np.inf).astype(float), col(b, "expires_at", np.inf).astype(float)])
+        expires = np.concatenate(
+            [col(a, "expires_at", np.inf).astype(float), col(b, "expires_at", np.inf).astype(float)]
+        )
     tokens = None
     if a.client_token is not None or b.client_token is not None:
         tokens = np.concatenate([col(a, "client_token", None), col(b, "client_token", None)])

@@ -81,7 +81,9 @@ class ContactList:
             group=self.group[keep],
             groups=self.groups,
             postcode=None if self.postcode is None else self.postcode[keep],
-            attributes=None if self.attributes is None else [a for a, k in zip(self.attributes, keep, strict=True) if k],
+            attributes=None
+            if self.attributes is None
+            else [a for a, k in zip(self.attributes, keep, strict=True) if k],
             rejected=list(self.rejected),
             expires_at=None if self.expires_at is None else self.expires_at[keep],
             client_token=None if self.client_token is None else self.client_token[keep],
@@ -125,7 +127,10 @@ def from_numbers(numbers: np.ndarray, settings: ZoneSettings) -> ContactList:
         e164 = "+" + str(int(numbers[int(first[k])]))
         try:
             found = locate(
-                e164, default_zone=settings.default_zone, detection=settings.detection, scope=settings.scope,
+                e164,
+                default_zone=settings.default_zone,
+                detection=settings.detection,
+                scope=settings.scope,
                 number_zones=answer,
             )
         except LocalTimeError as exc:
@@ -144,7 +149,9 @@ def from_numbers(numbers: np.ndarray, settings: ZoneSettings) -> ContactList:
     )
 
 
-def from_rows(rows: Iterable[dict[str, Any]], settings: ZoneSettings, *, phone_column: str | None = None) -> ContactList:
+def from_rows(
+    rows: Iterable[dict[str, Any]], settings: ZoneSettings, *, phone_column: str | None = None
+) -> ContactList:
     """Normalise rows (from CSV, Parquet or an API upload) into a list; bad rows
     are collected in ``rejected`` with their row number and value."""
     grouper = _Grouper()
@@ -182,7 +189,9 @@ def from_rows(rows: Iterable[dict[str, Any]], settings: ZoneSettings, *, phone_c
         phones.append(int(e164[1:]))
         groups.append(grouper(zones, region))
         postcodes.append(str(postcode) if postcode else None)
-        attributes.append({k: v for k, v in row.items() if k not in (col, "time_zone", "timeZone", "postcode", "zip", "postal_code")})
+        attributes.append(
+            {k: v for k, v in row.items() if k not in (col, "time_zone", "timeZone", "postcode", "zip", "postal_code")}
+        )
     has_attrs = any(attributes)
     return ContactList(
         phone=np.asarray(phones, dtype=np.int64),

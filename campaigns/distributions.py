@@ -208,9 +208,7 @@ class Empirical(_Dist):
     def _weights(self) -> Self:
         if self.weights is not None:
             if len(self.weights) != len(self.values):
-                raise ValueError(
-                    f"weights has {len(self.weights)} entries but values has {len(self.values)}"
-                )
+                raise ValueError(f"weights has {len(self.weights)} entries but values has {len(self.values)}")
             if any(w < 0 for w in self.weights) or sum(self.weights) <= 0:
                 raise ValueError("weights must be >= 0 and not all zero")
         return self
@@ -283,7 +281,9 @@ def _from_document(value: Any) -> Any:
     elif len(value) == 1:
         ((kind, params),) = value.items()
     else:
-        raise ValueError(f"a distribution is one of {sorted(_KINDS)} written as {{kind: {{...}}}}, got keys {sorted(value)}")
+        raise ValueError(
+            f"a distribution is one of {sorted(_KINDS)} written as {{kind: {{...}}}}, got keys {sorted(value)}"
+        )
     if kind not in _KINDS:
         raise ValueError(f"unknown distribution {kind!r}; expected one of {sorted(_KINDS)}")
     if kind == "fixed" and isinstance(params, (int, float)) and not isinstance(params, bool):

@@ -340,7 +340,9 @@ class Schedule(Model):
     @model_validator(mode="after")
     def _ordered(self) -> Self:
         if self.end_time <= self.start_time:
-            raise ValueError(f"endTime ({self.end_time.isoformat()}) must be after startTime ({self.start_time.isoformat()})")
+            raise ValueError(
+                f"endTime ({self.end_time.isoformat()}) must be after startTime ({self.start_time.isoformat()})"
+            )
         return self
 
 
@@ -380,9 +382,7 @@ class TimeRange(Model):
 class OpenHours(Model):
     daily_hours: dict[DayOfWeek, list[TimeRange]]
 
-    model_config = ConfigDict(
-        extra="forbid", alias_generator=to_camel, populate_by_name=True
-    )
+    model_config = ConfigDict(extra="forbid", alias_generator=to_camel, populate_by_name=True)
 
 
 class RestrictedPeriod(Model):
@@ -661,6 +661,7 @@ class Agents(Model):
     @classmethod
     def _zone(cls, v: str | None) -> str | None:
         return LocalTimeZoneConfig._zone(v)
+
     breaks: Breaks | None = None
     wrap_up: Distribution = Field(default_factory=lambda: Fixed(value=0))
     preview_time: Distribution = Field(default_factory=lambda: Lognormal(mean_=10, sd=5))
@@ -707,8 +708,17 @@ class Amd(Model):
 
     @model_validator(mode="after")
     def _one_operating_point(self) -> Self:
-        if self.sensitivity is not None and (self.false_positive_rate is not None or self.false_negative_rate is not None):
-            given = [n for n, v in (("falsePositiveRate", self.false_positive_rate), ("falseNegativeRate", self.false_negative_rate)) if v is not None]
+        if self.sensitivity is not None and (
+            self.false_positive_rate is not None or self.false_negative_rate is not None
+        ):
+            given = [
+                n
+                for n, v in (
+                    ("falsePositiveRate", self.false_positive_rate),
+                    ("falseNegativeRate", self.false_negative_rate),
+                )
+                if v is not None
+            ]
             raise ValueError(
                 f"sensitivity ({self.sensitivity}) and {' and '.join(given)} both set the operating point: give one"
             )
@@ -791,7 +801,6 @@ class SyntheticContacts(Model):
                 if not re.fullmatch(r"[2-9]\d{2}", str(code)):
                     raise ValueError(f"areaCodes keys are 3-digit North American area codes, got {code!r}")
         if self.countries is not None:
-
             for c in self.countries:
                 if c not in SUPPORTED_COUNTRIES:
                     raise ValueError(f"unknown country {c!r}; supported: {sorted(SUPPORTED_COUNTRIES)}")
@@ -882,7 +891,9 @@ _UNION_MEMBERS = {"Fixed", "Exponential", "Lognormal", "Gamma", "Uniform", "Empi
 def parse_document(data: Any, *, source: str | None = None, base_dir: str | Path | None = None) -> CampaignDocument:
     """Validate a mapping (from YAML, JSON or a REST body) into a document."""
     if not isinstance(data, dict):
-        raise CampaignDocumentError([("(document)", "must be a mapping with 'campaign' and 'simulation'", data)], source)
+        raise CampaignDocumentError(
+            [("(document)", "must be a mapping with 'campaign' and 'simulation'", data)], source
+        )
     try:
         doc = CampaignDocument.model_validate(data)
     except ValidationError as exc:
@@ -906,7 +917,9 @@ def load_document(path: str | Path) -> CampaignDocument:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown position"
-        raise CampaignDocumentError([("(yaml)", f"not valid YAML at {where}: {getattr(exc, 'problem', exc)}", str(path))]) from None
+        raise CampaignDocumentError(
+            [("(yaml)", f"not valid YAML at {where}: {getattr(exc, 'problem', exc)}", str(path))]
+        ) from None
     return parse_document(data, source=str(path), base_dir=path.parent)
 
 

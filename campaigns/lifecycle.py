@@ -39,9 +39,7 @@ class InvalidTransition(Exception):
         self.action = action
         self.state = state
         allowed = sorted(_TRANSITIONS[action])
-        super().__init__(
-            f"cannot {action} a campaign in state {state}; {action} is allowed from {', '.join(allowed)}"
-        )
+        super().__init__(f"cannot {action} a campaign in state {state}; {action} is allowed from {', '.join(allowed)}")
 
 
 def transition(state: str, action: str) -> str:

@@ -104,7 +104,9 @@ def _page(session: Session, stmt: Select[_Row], *, limit: int, token: str | None
 # ---------------------------------------------------------------------------
 
 
-def put_contact_center(session: Session, *, tenant: str, instance_id: str, simulation: dict[str, Any], name: str | None = None) -> tuple[ContactCenter, bool]:
+def put_contact_center(
+    session: Session, *, tenant: str, instance_id: str, simulation: dict[str, Any], name: str | None = None
+) -> tuple[ContactCenter, bool]:
     row = get_contact_center(session, tenant=tenant, instance_id=instance_id, missing_ok=True)
     created = row is None
     if row is None:
@@ -118,7 +120,9 @@ def put_contact_center(session: Session, *, tenant: str, instance_id: str, simul
     return row, created
 
 
-def get_contact_center(session: Session, *, tenant: str, instance_id: str, missing_ok: bool = False) -> ContactCenter | None:
+def get_contact_center(
+    session: Session, *, tenant: str, instance_id: str, missing_ok: bool = False
+) -> ContactCenter | None:
     row = session.scalar(
         select(ContactCenter).where(ContactCenter.tenant == tenant, ContactCenter.instance_id == instance_id)
     )
@@ -127,7 +131,9 @@ def get_contact_center(session: Session, *, tenant: str, instance_id: str, missi
     return row
 
 
-def list_contact_centers(session: Session, *, tenant: str, limit: int = 50, token: str | None = None) -> Page[ContactCenter]:
+def list_contact_centers(
+    session: Session, *, tenant: str, limit: int = 50, token: str | None = None
+) -> Page[ContactCenter]:
     stmt = select(ContactCenter).where(ContactCenter.tenant == tenant).order_by(ContactCenter.id)
     return _page(session, stmt, limit=limit, token=token, count=True)
 
@@ -143,7 +149,9 @@ def delete_contact_center(session: Session, *, tenant: str, instance_id: str) ->
 # ---------------------------------------------------------------------------
 
 
-def create_campaign(session: Session, *, tenant: str, definition: dict[str, Any], tags: dict[str, str] | None = None) -> Campaign:
+def create_campaign(
+    session: Session, *, tenant: str, definition: dict[str, Any], tags: dict[str, str] | None = None
+) -> Campaign:
     now = utcnow()
     row = Campaign(
         id=str(uuid.uuid4()),
@@ -269,7 +277,13 @@ class PutResult:
 
 
 def put_outbound_request(
-    session: Session, *, campaign: Campaign, client_token: str, phone: str, expiration_time: datetime, attributes: dict[str, Any] | None
+    session: Session,
+    *,
+    campaign: Campaign,
+    client_token: str,
+    phone: str,
+    expiration_time: datetime,
+    attributes: dict[str, Any] | None,
 ) -> PutResult:
     """Store one request; the same clientToken again returns the stored id."""
     existing = session.scalar(
@@ -369,7 +383,9 @@ def put_outbound_requests(session: Session, *, campaign: Campaign, items: Sequen
     return out
 
 
-def _put_outbound_requests_portable(session: Session, *, campaign: Campaign, items: Sequence[dict[str, Any]]) -> list[PutResult]:
+def _put_outbound_requests_portable(
+    session: Session, *, campaign: Campaign, items: Sequence[dict[str, Any]]
+) -> list[PutResult]:
     tokens = list(dict.fromkeys(i["client_token"] for i in items))
     existing = dict(
         session.execute(
@@ -406,8 +422,12 @@ def _put_outbound_requests_portable(session: Session, *, campaign: Campaign, ite
         except IntegrityError:  # a concurrent batch stored some token first: one by one
             return [
                 put_outbound_request(
-                    session, campaign=campaign, client_token=i["client_token"], phone=i["phone"],
-                    expiration_time=i["expiration_time"], attributes=i.get("attributes"),
+                    session,
+                    campaign=campaign,
+                    client_token=i["client_token"],
+                    phone=i["phone"],
+                    expiration_time=i["expiration_time"],
+                    attributes=i.get("attributes"),
                 )
                 for i in items
             ]
@@ -430,22 +450,26 @@ def mark_dispatched(session: Session, *, request_ids: Sequence[str], run_id: str
     ``claim_segment``, which also records the segment)."""
     if request_ids:
         session.execute(
-            update(OutboundRequest).where(OutboundRequest.id.in_(list(request_ids))).values(status="DISPATCHED", run_id=run_id)
+            update(OutboundRequest)
+            .where(OutboundRequest.id.in_(list(request_ids)))
+            .values(status="DISPATCHED", run_id=run_id)
         )
 
 
 def pending_request_count(session: Session, *, campaign_id: str) -> int:
     return int(
         session.scalar(
-            select(func.count()).select_from(OutboundRequest).where(
-                OutboundRequest.campaign_id == campaign_id, OutboundRequest.status == "PENDING"
-            )
+            select(func.count())
+            .select_from(OutboundRequest)
+            .where(OutboundRequest.campaign_id == campaign_id, OutboundRequest.status == "PENDING")
         )
         or 0
     )
 
 
-def list_outbound_requests(session: Session, *, campaign_id: str, status: str | None = None, limit: int = 50, token: str | None = None) -> Page[OutboundRequest]:
+def list_outbound_requests(
+    session: Session, *, campaign_id: str, status: str | None = None, limit: int = 50, token: str | None = None
+) -> Page[OutboundRequest]:
     stmt = select(OutboundRequest).where(OutboundRequest.campaign_id == campaign_id)
     if status:
         stmt = stmt.where(OutboundRequest.status == status)
@@ -458,7 +482,15 @@ def list_outbound_requests(session: Session, *, campaign_id: str, status: str | 
 # ---------------------------------------------------------------------------
 
 
-def create_contact_list(session: Session, *, tenant: str, name: str, default_region: str, contacts: ContactList, explicit_zones: Sequence[str | None] | None = None) -> ContactListRow:
+def create_contact_list(
+    session: Session,
+    *,
+    tenant: str,
+    name: str,
+    default_region: str,
+    contacts: ContactList,
+    explicit_zones: Sequence[str | None] | None = None,
+) -> ContactListRow:
     """Store a ``campaigns.contacts.ContactList`` (normalised numbers, the
     zone each resolved to, postcode, attributes) and its rejected rows."""
     list_id = str(uuid.uuid4())
@@ -512,12 +544,20 @@ def get_contact_list(session: Session, *, tenant: str, list_id: str) -> ContactL
     return _owned(session, ContactListRow, tenant=tenant, row_id=list_id, what="contact list")
 
 
-def list_contact_lists(session: Session, *, tenant: str, limit: int = 50, token: str | None = None) -> Page[ContactListRow]:
-    stmt = select(ContactListRow).where(ContactListRow.tenant == tenant).order_by(ContactListRow.created_at, ContactListRow.id)
+def list_contact_lists(
+    session: Session, *, tenant: str, limit: int = 50, token: str | None = None
+) -> Page[ContactListRow]:
+    stmt = (
+        select(ContactListRow)
+        .where(ContactListRow.tenant == tenant)
+        .order_by(ContactListRow.created_at, ContactListRow.id)
+    )
     return _page(session, stmt, limit=limit, token=token, count=True)
 
 
-def list_contacts(session: Session, *, list_id: str, time_zone: str | None = None, limit: int = 100, token: str | None = None) -> Page[Contact]:
+def list_contacts(
+    session: Session, *, list_id: str, time_zone: str | None = None, limit: int = 100, token: str | None = None
+) -> Page[Contact]:
     stmt = select(Contact).where(Contact.list_id == list_id)
     if time_zone:
         stmt = stmt.where(Contact.time_zone == time_zone)
@@ -572,7 +612,9 @@ def active_run(session: Session, *, campaign_id: str) -> Run | None:
 
 
 def latest_run(session: Session, *, campaign_id: str) -> Run | None:
-    return session.scalar(select(Run).where(Run.campaign_id == campaign_id).order_by(Run.created_at.desc(), Run.id).limit(1))
+    return session.scalar(
+        select(Run).where(Run.campaign_id == campaign_id).order_by(Run.created_at.desc(), Run.id).limit(1)
+    )
 
 
 def list_runs(
@@ -814,9 +856,9 @@ def claim_segment(
         )
     claimed = int(
         session.scalar(
-            select(func.count()).select_from(OutboundRequest).where(
-                OutboundRequest.run_id == run_id, OutboundRequest.segment == segment
-            )
+            select(func.count())
+            .select_from(OutboundRequest)
+            .where(OutboundRequest.run_id == run_id, OutboundRequest.segment == segment)
         )
         or 0
     )

@@ -66,7 +66,9 @@ class Settings(BaseModel):
     @classmethod
     def _scheduler_address(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith(("tcp://", "tls://", "inproc://", "ws://", "wss://")):
-            raise ValueError(f"DIALER_RUN_SCHEDULER must be a Dask scheduler address such as tcp://host:8786, got {value!r}")
+            raise ValueError(
+                f"DIALER_RUN_SCHEDULER must be a Dask scheduler address such as tcp://host:8786, got {value!r}"
+            )
         return value
 
     @classmethod

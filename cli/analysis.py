@@ -25,10 +25,16 @@ def _fmt(v: float) -> str:
 
 
 def sweep_command(
-    sweep_file: Path = typer.Argument(..., help="Sweep file (YAML): campaign, parameters, replications, seed, metrics."),
-    out_dir: Path = typer.Option(..., "--out", help="Directory for runs/, runs.parquet, summary.parquet (reused to resume)."),
+    sweep_file: Path = typer.Argument(
+        ..., help="Sweep file (YAML): campaign, parameters, replications, seed, metrics."
+    ),
+    out_dir: Path = typer.Option(
+        ..., "--out", help="Directory for runs/, runs.parquet, summary.parquet (reused to resume)."
+    ),
     scheduler: str | None = typer.Option(None, "--scheduler", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786."),
-    workers: int | None = typer.Option(None, "--workers", help="Local worker processes (default: one per CPU; 0 = in this process)."),
+    workers: int | None = typer.Option(
+        None, "--workers", help="Local worker processes (default: one per CPU; 0 = in this process)."
+    ),
     replications: int | None = typer.Option(None, "--replications", help="Override the file's replications."),
     seed: int | None = typer.Option(None, "--seed", help="Override the file's base seed."),
     quiet: bool = typer.Option(False, "--quiet", help="No progress bar."),
@@ -63,9 +69,15 @@ def sweep_command(
         raise typer.Exit(2)
 
     progress = Progress(
-        TextColumn("[bold]sweep"), BarColumn(), MofNCompleteColumn(), TextColumn("runs"),
-        TextColumn("{task.fields[skipped]} resumed"), TimeElapsedColumn(), TimeRemainingColumn(),
-        console=err, disable=quiet,
+        TextColumn("[bold]sweep"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("runs"),
+        TextColumn("{task.fields[skipped]} resumed"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        disable=quiet,
     )
     task = None
     state = {"skipped": 0}
@@ -80,7 +92,9 @@ def sweep_command(
 
     try:
         with progress:
-            result = run_sweep(spec, out_dir=out_dir, scheduler=scheduler, workers=workers, progress=None if quiet else on_progress)
+            result = run_sweep(
+                spec, out_dir=out_dir, scheduler=scheduler, workers=workers, progress=None if quiet else on_progress
+            )
     except SweepError as exc:
         err.print(f"[red]error:[/red] {exc}", markup=True, highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
@@ -93,9 +107,18 @@ def sweep_command(
 
     from rich.table import Table
 
-    wanted = spec.metrics or [m for m in ("abandonment_rate", "agent_occupancy", "contacts_per_agent_hour",
-                                          "mean_time_to_agent_s") if m in result.metrics] or result.metrics[:4]
-    table = Table(title=f"{result.ran} runs made, {result.skipped} resumed; mean ± 95% CI half-width over {spec.replications} replications")
+    wanted = (
+        spec.metrics
+        or [
+            m
+            for m in ("abandonment_rate", "agent_occupancy", "contacts_per_agent_hour", "mean_time_to_agent_s")
+            if m in result.metrics
+        ]
+        or result.metrics[:4]
+    )
+    table = Table(
+        title=f"{result.ran} runs made, {result.skipped} resumed; mean ± 95% CI half-width over {spec.replications} replications"
+    )
     for p in result.parameters:
         table.add_column(".".join(p.replace("[0]", "").split(".")[-2:]), justify="right")
     for m in wanted:
@@ -112,7 +135,9 @@ def sweep_command(
 
 
 def plot_command(
-    run_dir: Path = typer.Argument(..., help="A run directory (events.parquet, timeline.parquet) or a sweep directory."),
+    run_dir: Path = typer.Argument(
+        ..., help="A run directory (events.parquet, timeline.parquet) or a sweep directory."
+    ),
     interval: str = typer.Option("15min", "--interval", help="Interval of the over-time plots, e.g. 15min, 1h, PT30M."),
     limit: float | None = typer.Option(None, "--limit", help="Abandonment limit line (default 0.03)."),
     target: float | None = typer.Option(None, "--target", help="Pacing target line, e.g. 0.025."),

@@ -36,18 +36,31 @@ def _fp_sample(text: str | None) -> FpSample:
 
 
 def audit_command(
-    events: Annotated[Path, typer.Argument(help="Events: Parquet file (events.parquet) or JSON lines of EventBridge envelopes.")],
-    jurisdiction: Annotated[str, typer.Option("--jurisdiction", "-j", help="US, CA, FR, UK, AU, AU_RESEARCH, NZ, or a rules YAML/JSON file.")] = "US",
+    events: Annotated[
+        Path, typer.Argument(help="Events: Parquet file (events.parquet) or JSON lines of EventBridge envelopes.")
+    ],
+    jurisdiction: Annotated[
+        str,
+        typer.Option("--jurisdiction", "-j", help="US, CA, FR, UK, AU, AU_RESEARCH, NZ, or a rules YAML/JSON file."),
+    ] = "US",
     fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.text,
-    dnc: Annotated[list[Path] | None, typer.Option("--dnc", help="DNC list CSV (repeatable); calls to listed numbers are breaches.")] = None,
+    dnc: Annotated[
+        list[Path] | None,
+        typer.Option("--dnc", help="DNC list CSV (repeatable); calls to listed numbers are breaches."),
+    ] = None,
     fp_sample: Annotated[
         str | None,
-        typer.Option("--fp-sample", help="AMD false-positive estimate: a sample size (400), a rate (0.05), or HUMANS/TESTED (12/400)."),
+        typer.Option(
+            "--fp-sample",
+            help="AMD false-positive estimate: a sample size (400), a rate (0.05), or HUMANS/TESTED (12/400).",
+        ),
     ] = None,
     max_offenders: Annotated[int, typer.Option("--max-offenders", help="Contact ids listed per rule.")] = 100,
     subject: Annotated[
         list[str] | None,
-        typer.Option("--subject", help="CAMPAIGN_ID=SUBJECT (repeatable): campaigns on one subject share the frequency caps."),
+        typer.Option(
+            "--subject", help="CAMPAIGN_ID=SUBJECT (repeatable): campaigns on one subject share the frequency caps."
+        ),
     ] = None,
 ) -> None:
     """Audit the contact events of a run against a jurisdiction's rules."""
@@ -79,7 +92,12 @@ def audit_command(
         lists.append(dl)
     try:
         report = audit(
-            events, jurisdiction, fp_sample=fps, dnc=lists or None, max_offenders=max_offenders, subjects=subjects or None
+            events,
+            jurisdiction,
+            fp_sample=fps,
+            dnc=lists or None,
+            max_offenders=max_offenders,
+            subjects=subjects or None,
         )
     except AuditInputError as exc:
         fail(str(exc))

@@ -26,8 +26,12 @@ def _instant(text: str) -> datetime:
 def explain_command(
     number: Annotated[str, typer.Argument(help="The callee's number, E.164 (+13055550100) or national with --region.")],
     at: Annotated[str, typer.Option("--at", help="The instant, ISO 8601 (2026-06-03T00:30:00Z; no offset: UTC).")],
-    jurisdiction: Annotated[str, typer.Option("--jurisdiction", "-j", help="US, CA, FR, UK, AU, AU_RESEARCH, NZ or a rules YAML/JSON file.")] = "US",
-    zip_code: Annotated[str | None, typer.Option("--zip", help="The callee's ZIP or postcode (chooses the state and zone).")] = None,
+    jurisdiction: Annotated[
+        str, typer.Option("--jurisdiction", "-j", help="US, CA, FR, UK, AU, AU_RESEARCH, NZ or a rules YAML/JSON file.")
+    ] = "US",
+    zip_code: Annotated[
+        str | None, typer.Option("--zip", help="The callee's ZIP or postcode (chooses the state and zone).")
+    ] = None,
     zone: Annotated[str | None, typer.Option("--zone", help="The callee's IANA time zone, when known.")] = None,
     region: Annotated[str, typer.Option("--region", help="Region for a national-format number.")] = "US",
     as_json: Annotated[bool, typer.Option("--json", help="Print the decision as JSON.")] = False,
@@ -60,7 +64,12 @@ def explain_command(
     except ValueError as exc:
         fail(str(exc))
     if as_json:
-        typer.echo(json.dumps({"number": e164, "at": instant.isoformat(), "jurisdiction": jurisdiction, **decision.to_dict()}, indent=2))
+        typer.echo(
+            json.dumps(
+                {"number": e164, "at": instant.isoformat(), "jurisdiction": jurisdiction, **decision.to_dict()},
+                indent=2,
+            )
+        )
     else:
         local = decision.local_time.strftime("%Y-%m-%d %H:%M:%S %Z (%a)") if decision.local_time else "?"
         lines = [
@@ -78,7 +87,11 @@ def explain_command(
                 f"rule:          {decision.rule}",
                 f"source:        {decision.source}",
                 f"next allowed:  {nxt.isoformat() if nxt else 'not within 400 days'}"
-                + (f" ({nxt.astimezone(decision.local_time.tzinfo).strftime('%Y-%m-%d %H:%M %Z')})" if nxt and decision.local_time else ""),
+                + (
+                    f" ({nxt.astimezone(decision.local_time.tzinfo).strftime('%Y-%m-%d %H:%M %Z')})"
+                    if nxt and decision.local_time
+                    else ""
+                ),
             ]
         typer.echo("\n".join(lines))
     raise typer.Exit(0 if decision.allowed else 1)
@@ -87,7 +100,9 @@ def explain_command(
 def rules_command(
     jurisdiction: Annotated[str, typer.Argument(help="US, CA, FR, UK, AU, AU_RESEARCH, NZ or a rules YAML/JSON file.")],
     on: Annotated[str | None, typer.Option("--on", help="The date (YYYY-MM-DD; default today).")] = None,
-    state: Annotated[list[str] | None, typer.Option("--state", help="The callee's state or province (repeatable).")] = None,
+    state: Annotated[
+        list[str] | None, typer.Option("--state", help="The callee's state or province (repeatable).")
+    ] = None,
 ) -> None:
     """Print the effective rules of a pack on a date (JSON), with their sources."""
     from compliance.rules import get_rules
@@ -112,9 +127,14 @@ def rules_command(
     out["on"] = day.isoformat()
     out["regions"] = list(regions)
     out["layers"] = [
-        {"region": r.region, "name": r.name, "source": r.source, "confirmed": r.confirmed,
-         "effective_from": r.effective_from.isoformat() if r.effective_from else None,
-         "effective_to": r.effective_to.isoformat() if r.effective_to else None}
+        {
+            "region": r.region,
+            "name": r.name,
+            "source": r.source,
+            "confirmed": r.confirmed,
+            "effective_from": r.effective_from.isoformat() if r.effective_from else None,
+            "effective_to": r.effective_to.isoformat() if r.effective_to else None,
+        }
         for r in rules.layers(day, regions)
     ]
     typer.echo(json.dumps(out, indent=2, default=str))

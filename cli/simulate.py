@@ -66,7 +66,9 @@ def report_table(summary: dict[str, Any], title: str) -> Table:
 def simulate_command(
     campaign: Path = typer.Argument(..., help="Campaign document (YAML or JSON)."),
     seed: int | None = typer.Option(None, "--seed", min=0, help="Random seed (overrides simulation.seed)."),
-    out: Path | None = typer.Option(None, "--out", help="Directory for events.parquet, timeline.parquet, summary.json."),
+    out: Path | None = typer.Option(
+        None, "--out", help="Directory for events.parquet, timeline.parquet, summary.json."
+    ),
     json_out: bool = typer.Option(False, "--json", help="Print the summary as JSON instead of a table."),
     quiet: bool = typer.Option(False, "--quiet", help="No progress bar."),
 ) -> None:
@@ -82,7 +84,13 @@ def simulate_command(
     progress = None
     bar = None
     if not quiet and sys.stderr.isatty():
-        bar = Progress(TextColumn("simulating"), BarColumn(), TextColumn("{task.percentage:>3.0f}%  {task.fields[dials]:,} dials"), TimeElapsedColumn(), console=err)
+        bar = Progress(
+            TextColumn("simulating"),
+            BarColumn(),
+            TextColumn("{task.percentage:>3.0f}%  {task.fields[dials]:,} dials"),
+            TimeElapsedColumn(),
+            console=err,
+        )
         task = bar.add_task("run", total=1.0, dials=0)
 
         def progress(done: float, total: float, dials: int) -> None:
@@ -102,7 +110,9 @@ def simulate_command(
             bar.stop()
     rejected = result.rejected_contacts
     if rejected:
-        err.print(f"[yellow]warning:[/yellow] {len(rejected)} contact row(s) rejected, the others were dialled:", markup=True)
+        err.print(
+            f"[yellow]warning:[/yellow] {len(rejected)} contact row(s) rejected, the others were dialled:", markup=True
+        )
         for row in rejected[:10]:
             err.print(f"  {row}", markup=False, highlight=False)
         if len(rejected) > 10:
@@ -112,4 +122,6 @@ def simulate_command(
     else:
         Console().print(report_table(result.summary, f"{doc.campaign.name} (seed {result.summary['seed']})"))
         if out is not None:
-            Console().print(f"events: {out / 'events.parquet'}  summary: {out / 'summary.json'}  timeline: {out / 'timeline.parquet'}")
+            Console().print(
+                f"events: {out / 'events.parquet'}  summary: {out / 'summary.json'}  timeline: {out / 'timeline.parquet'}"
+            )

@@ -181,10 +181,17 @@ def check_freshness(dnc: DncList, rules: Rules, today: date | None = None) -> Fr
     if dnc.kind != "registry" or rs is None or max_days is None:  # no rule set: no maximum
         return Freshness(True, age, max_days, f"{dnc.name}: no maximum age applies")
     if age is None:
-        return Freshness(False, None, max_days, f"{dnc.name}: download date unknown; {rs.name} needs a copy at most {max_days} days old")
+        return Freshness(
+            False,
+            None,
+            max_days,
+            f"{dnc.name}: download date unknown; {rs.name} needs a copy at most {max_days} days old",
+        )
     if age > max_days:
         return Freshness(
-            False, age, max_days,
+            False,
+            age,
+            max_days,
             f"{dnc.name}: registry copy is {age} days old (as of {dnc.as_of}); {rs.name} allows at most {max_days} days",
         )
     return Freshness(True, age, max_days, f"{dnc.name}: {age} days old (at most {max_days})")

@@ -90,11 +90,15 @@ def _window_keys(contacts: Any, rules: RuleSet | None) -> tuple[list[tuple[int, 
     names = sorted(region_keys, key=region_keys.__getitem__)
     combo = group * len(names) + reg
     uniq, inverse = np.unique(combo, return_inverse=True)
-    keys: list[tuple[int, tuple[str, ...]]] = [(int(u) // len(names), names[int(u) % len(names)]) for u in uniq.tolist()]
+    keys: list[tuple[int, tuple[str, ...]]] = [
+        (int(u) // len(names), names[int(u) % len(names)]) for u in uniq.tolist()
+    ]
     return keys, np.asarray(inverse, dtype=np.int32).reshape(-1)
 
 
-def _legal_caps(rules: RuleSet | None, regions: tuple[str, ...], first: date, last: date) -> tuple[tuple[int, float], ...]:
+def _legal_caps(
+    rules: RuleSet | None, regions: tuple[str, ...], first: date, last: date
+) -> tuple[tuple[int, float], ...]:
     """The legal frequency caps (count, seconds) for a callee in ``regions``
     of every rule version in force at some time between two dates (the
     strictest reading when a version changes during the schedule)."""
@@ -159,8 +163,14 @@ class DialGate:
                 self.warnings.append(f"contacts with no known zone use {zones[0]}")
             self._windows.append(
                 build_window(
-                    zones, self.rules, epoch=self.epoch, start=0.0, end=self.end,
-                    open_hours=open_hours, restricted=restricted, regions=regions,
+                    zones,
+                    self.rules,
+                    epoch=self.epoch,
+                    start=0.0,
+                    end=self.end,
+                    open_hours=open_hours,
+                    restricted=restricted,
+                    regions=regions,
                 )
             )
             self._wzone.append(g)
@@ -188,7 +198,6 @@ class DialGate:
         self._ban = neg * n  # re-call ban: not before (unless a live agent is guaranteed)
         self._recent = array("d", [-INF]) * (n * self._k) if self._k else array("d")  # read only when _k
         if dnc is not None:
-
             blocked = np.isin(np.asarray(contacts.phone, dtype=np.int64), as_number_array(dnc))
             for i in np.flatnonzero(blocked).tolist():
                 self._blocked[i] = int(Verdict.DNC)
@@ -320,8 +329,16 @@ class DialGate:
         elif verdict != Verdict.ALLOWED:
             rule, source = verdict.name.lower(), "campaign"
         return Decision(
-            verdict == Verdict.ALLOWED, verdict, nxt, zones=zones, rule=rule, source=source, zone=zone,
-            zone_source=how, regions=states, regions_source=states_how,
+            verdict == Verdict.ALLOWED,
+            verdict,
+            nxt,
+            zones=zones,
+            rule=rule,
+            source=source,
+            zone=zone,
+            zone_source=how,
+            regions=states,
+            regions_source=states_how,
             local_time=instant.astimezone(ZoneInfo(zone)),
         )
 
@@ -474,12 +491,15 @@ def may_dial(
     layer_regions = tuple(r for r in regions if r in known)
     local = instant.astimezone(ZoneInfo(zones[0]))
     base: dict[str, Any] = {
-        "zones": zones, "zone": zones[0], "zone_source": found.how, "regions": regions,
-        "regions_source": regions_how, "local_time": local,
+        "zones": zones,
+        "zone": zones[0],
+        "zone_source": found.how,
+        "regions": regions,
+        "regions_source": regions_how,
+        "local_time": local,
     }
     on_dnc = bool(getattr(contact, "dnc", False))
     if dnc is not None and not on_dnc:
-
         on_dnc = bool(np.isin(np.int64(int(e164[1:])), as_number_array(dnc)))
     if on_dnc:
         return Decision(False, Verdict.DNC, None, rule="do-not-call list", source="DNC list", **base)
@@ -495,7 +515,11 @@ def may_dial(
     # instant is found in it (a long holiday or restricted period).
     for horizon in sorted({min(end, t + 16 * 86400.0), end}):
         win = build_window(
-            zones, rs, epoch=epoch, start=0.0, end=horizon,
+            zones,
+            rs,
+            epoch=epoch,
+            start=0.0,
+            end=horizon,
             open_hours=open_hours_from_campaign(camp) if camp is not None else None,
             restricted=restricted_from_campaign(camp) if camp is not None else (),
             regions=layer_regions,

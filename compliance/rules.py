@@ -404,8 +404,19 @@ _ALL_DAY = CallingHours.uniform("00:00", "24:00")
 
 def parse_local_rule(item: Mapping[str, Any], country: str, where: str = "local_rules") -> LocalRule:
     """A ``LocalRule`` from pack data (see ``compliance/packs/us_states.py``)."""
-    known = {"region", "name", "hours", "no_sunday", "holidays", "frequency", "after_refusal_days",
-             "effective_from", "effective_to", "source", "confirmed"}
+    known = {
+        "region",
+        "name",
+        "hours",
+        "no_sunday",
+        "holidays",
+        "frequency",
+        "after_refusal_days",
+        "effective_from",
+        "effective_to",
+        "source",
+        "confirmed",
+    }
     bad = sorted(set(item) - known)
     if bad:
         raise ValueError(f"{where}: unknown field(s) {bad}; known: {', '.join(sorted(known))}")
@@ -591,8 +602,13 @@ NZ = RuleSet(
 
 # A blank base for the packs defined wholly as data (CA, FR).
 _BLANK = RuleSet(
-    name="", description="", country="", hours=None, holidays=None,
-    abandonment=AbandonmentRule(limit=None, message_required=False), ring_minimum_seconds=None,
+    name="",
+    description="",
+    country="",
+    hours=None,
+    holidays=None,
+    abandonment=AbandonmentRule(limit=None, message_required=False),
+    ring_minimum_seconds=None,
 )
 
 
@@ -692,7 +708,6 @@ def load_rules(source: str | Path | Mapping[str, Any]) -> RuleSet:
             if path.suffix.lower() == ".json":
                 data = json.loads(text)
             else:
-
                 data = yaml.safe_load(text)
         except Exception as exc:
             raise ValueError(f"rules file {str(path)!r}: not valid YAML/JSON ({exc})") from None
@@ -753,7 +768,9 @@ def get_rules(rules: str | RuleSet | Mapping[str, Any] | Path | None) -> RuleSet
     try:
         return RULE_SETS[key]
     except KeyError:
-        raise ValueError(f"unknown jurisdiction {rules!r}; known: {', '.join(RULE_SETS)} (or None for no legal rules)") from None
+        raise ValueError(
+            f"unknown jurisdiction {rules!r}; known: {', '.join(RULE_SETS)} (or None for no legal rules)"
+        ) from None
 
 
 # The packs defined wholly as data (after ``derive``, which builds them).
@@ -761,7 +778,9 @@ CA = RULE_SETS["CA"] = _pack(CANADA)
 FR = RULE_SETS["FR"] = _pack(FRANCE)
 
 
-def effective_rules(jurisdiction: "str | RuleSet | Mapping[str, Any] | Path", on: date, regions: Iterable[str] = ()) -> RuleSet:
+def effective_rules(
+    jurisdiction: str | RuleSet | Mapping[str, Any] | Path, on: date, regions: Iterable[str] = ()
+) -> RuleSet:
     """The flat rules of a jurisdiction on a (local) date for a callee in
     ``regions`` (state or province codes; empty: the national rules and the
     layers for every callee)."""
@@ -775,14 +794,8 @@ __all__ = [
     "AU",
     "AU_RESEARCH",
     "CA",
-    "FR",
-    "FrequencyCap",
-    "LocalRule",
-    "RuleTimeline",
-    "effective_rules",
-    "intersect_hours",
-    "parse_local_rule",
     "DAYS",
+    "FR",
     "NZ",
     "RULE_SETS",
     "UK",
@@ -790,14 +803,20 @@ __all__ = [
     "AbandonmentRule",
     "CallingHours",
     "DncRules",
+    "FrequencyCap",
     "HolidayCalendar",
+    "LocalRule",
     "RecallRules",
     "RuleSet",
+    "RuleTimeline",
     "UnknownJurisdiction",
     "builtin_name",
     "builtin_names",
     "builtin_rules",
     "derive",
+    "effective_rules",
     "get_rules",
+    "intersect_hours",
     "load_rules",
+    "parse_local_rule",
 ]

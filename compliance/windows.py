@@ -39,7 +39,9 @@ for _rank, _v in enumerate(
     (Verdict.OUTSIDE_SCHEDULE, Verdict.OUTSIDE_HOURS, Verdict.RESTRICTED_PERIOD, Verdict.HOLIDAY), start=1
 ):
     _PRIORITY[int(_v)] = _rank
-_BY_RANK = np.array([0, Verdict.OUTSIDE_SCHEDULE, Verdict.OUTSIDE_HOURS, Verdict.RESTRICTED_PERIOD, Verdict.HOLIDAY], dtype=np.int8)
+_BY_RANK = np.array(
+    [0, Verdict.OUTSIDE_SCHEDULE, Verdict.OUTSIDE_HOURS, Verdict.RESTRICTED_PERIOD, Verdict.HOLIDAY], dtype=np.int8
+)
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,9 @@ OFF, IDLE, BUSY, BREAK = range(4)
 NOT_TALKING = 1 << 60
 
 
-def shift_intervals(agents: Agents, start: datetime, end: datetime, default_zone: str | None) -> list[tuple[float, float, list[int]]]:
+def shift_intervals(
+    agents: Agents, start: datetime, end: datetime, default_zone: str | None
+) -> list[tuple[float, float, list[int]]]:
     """(login, logout, agent ids) in seconds since ``start`` for every shift
     on every day of the schedule, in the agents' own time zone."""
     horizon = (end - start).total_seconds()
@@ -173,4 +175,3 @@ class AgentPool:
 
     def end_talk(self, a: int) -> None:
         self.talk_start[a] = NOT_TALKING
-

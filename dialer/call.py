@@ -108,7 +108,23 @@ class Call:
     def record(self) -> tuple[float, ...]:
         """The call's fields in ``Column`` order."""
         return (
-            self.idx, self.rec, self.attempt, self.t_init, self.t_cts, self.t_gs, self.t_ge,
-            self.t_enq, self.t_cta, self.t_disc, self.t_acw, self.t_acc, self.agent, self.party, self.amd,
-            self.reason, self.amd_correct, self.message, self.opt_out,
+            self.idx,
+            self.rec,
+            self.attempt,
+            self.t_init,
+            self.t_cts,
+            self.t_gs,
+            self.t_ge,
+            self.t_enq,
+            self.t_cta,
+            self.t_disc,
+            self.t_acw,
+            self.t_acc,
+            self.agent,
+            self.party,
+            self.amd,
+            self.reason,
+            self.amd_correct,
+            self.message,
+            self.opt_out,
         )

@@ -59,7 +59,9 @@ class Clock:
     def later(self, delay: float, fn: Callable[..., None], *args: Any) -> None:
         """Call ``fn(*args)`` after ``delay`` simulated seconds (now if
         ``delay`` is not positive)."""
-        heappush(self._queue, (self.env._now + (delay if delay > 0 else 0.0), NORMAL, next(self._eid), _Later(fn, args)))
+        heappush(
+            self._queue, (self.env._now + (delay if delay > 0 else 0.0), NORMAL, next(self._eid), _Later(fn, args))
+        )
 
     def after(self, delay: float, event: Any, step: tuple[Callable[[Any], None]]) -> None:
         """Schedule ``event`` itself (an object with ``_ok`` and a

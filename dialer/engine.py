@@ -60,7 +60,9 @@ D_AGENT, D_NO_ANSWER, D_BUSY, D_MACHINE, D_ABANDONED, D_FINAL = (int(d) for d in
 
 A = AMD_CODE
 R = REASON_CODE
-AMD_HUMAN, AMD_BEEP, AMD_NO_BEEP, AMD_FAX = (A[k] for k in ("HUMAN_ANSWERED", "VOICEMAIL_BEEP", "VOICEMAIL_NO_BEEP", "FAX_MACHINE_DETECTED"))
+AMD_HUMAN, AMD_BEEP, AMD_NO_BEEP, AMD_FAX = (
+    A[k] for k in ("HUMAN_ANSWERED", "VOICEMAIL_BEEP", "VOICEMAIL_NO_BEEP", "FAX_MACHINE_DETECTED")
+)
 NAN = float("nan")
 INF = float("inf")
 
@@ -113,7 +115,7 @@ class Engine:
 
         # Streams, one per purpose.
         b = sim.behaviour
-        draw = lambda dist, purpose: Draws(dist, generator(seed, purpose))  # noqa: E731
+        draw = lambda dist, purpose: Draws(dist, generator(seed, purpose))
         self.u_outcome = Uniforms(generator(seed, "outcome"))
         self.d_answer = draw(b.time_to_answer, "time_to_answer")
         self.d_greeting = draw(b.greeting, "greeting")
@@ -588,7 +590,7 @@ class Engine:
             party = bisect.bisect_right(shares[group_of[rec]][slot], u_outcome())
             if party > 6:
                 party = 6
-            if party == NO_ANSWER or party != BUSY_P and party != INVALID and (delay := d_answer()) > ring_timeout:
+            if party == NO_ANSWER or (party != BUSY_P and party != INVALID and (delay := d_answer()) > ring_timeout):
                 # Nobody picks up (or not within ringTimeout). Every such call
                 # of this dialling instant ends at the same moment: one
                 # scheduled event for all, and no Call object.
@@ -664,7 +666,11 @@ class Engine:
             call.t_gs = t
             call.t_ge = t + self.d_greeting()
             point = self.clock_point
-            call.clock_start = call.t_ge if point == "GREETING_END" else (t if point in ("GREETING_START", "CONNECTED_TO_SYSTEM") else call.t_ge)
+            call.clock_start = (
+                call.t_ge
+                if point == "GREETING_END"
+                else (t if point in ("GREETING_START", "CONNECTED_TO_SYSTEM") else call.t_ge)
+            )
             call.deadline = call.clock_start + self.threshold
         elif party in (MACHINE_BEEP, MACHINE_NO_BEEP):
             self.n_machine += 1
@@ -731,7 +737,9 @@ class Engine:
         call.amd_correct = 1
         if self.await_prompt and call.party == MACHINE_BEEP:
             # Wait for the beep, then leave the campaign's message.
-            self.later(max(call.t_ge - now, 0.0) + self.d_message(), self._end, call, R["CONTACT_FLOW_DISCONNECT"], D_MACHINE)
+            self.later(
+                max(call.t_ge - now, 0.0) + self.d_message(), self._end, call, R["CONTACT_FLOW_DISCONNECT"], D_MACHINE
+            )
         else:
             self._end(call, R["CONTACT_FLOW_DISCONNECT"], D_MACHINE)
 
@@ -863,7 +871,9 @@ class Engine:
             call.opt_out = 1
             self.n_opt_out += 1
             self.gate.record_opt_out(call.rec, now)
-        self.later(self.d_message(), self._end, call, R["CONTACT_FLOW_DISCONNECT"], D_FINAL if call.opt_out else D_ABANDONED)
+        self.later(
+            self.d_message(), self._end, call, R["CONTACT_FLOW_DISCONNECT"], D_FINAL if call.opt_out else D_ABANDONED
+        )
 
     def _abandon(self, call: Call, now: float) -> None:
         """A live call left without an agent: the caller hung up in silence or

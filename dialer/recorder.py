@@ -255,7 +255,9 @@ class Recorder:
         recipients = r[C.RECIPIENT].astype(np.int64)
         agents = r[C.AGENT].astype(np.int32)
         # A previewed contact has its agent from the accept on.
-        agent_known = (agents >= 0) & ((ev_kind >= CONNECTED_TO_AGENT) | ((ev_kind >= CONTACT_DATA_UPDATED) & ~np.isnan(r[C.ACCEPTED])))
+        agent_known = (agents >= 0) & (
+            (ev_kind >= CONNECTED_TO_AGENT) | ((ev_kind >= CONTACT_DATA_UPDATED) & ~np.isnan(r[C.ACCEPTED]))
+        )
         queued_known = ~np.isnan(r[C.ENQUEUE]) & (ev_kind >= QUEUED)
         amd_code = r[C.AMD].astype(np.int32)
         reason_code = r[C.REASON].astype(np.int32)
@@ -279,7 +281,9 @@ class Recorder:
         tokens = self.token_of(call_recipients).take(take) if self.token_of else pa.nulls(n, pa.string())
         top = int(agents.max()) + 1 if n else 1
         if max(top, 1) > len(self._agent_names):
-            self._agent_names = pa.array([f"agent-{a:04d}" for a in range(max(top, 1, 2 * len(self._agent_names)))], pa.string())
+            self._agent_names = pa.array(
+                [f"agent-{a:04d}" for a in range(max(top, 1, 2 * len(self._agent_names)))], pa.string()
+            )
         columns = {
             "event_id": event_ids,
             "time": pa.Array.from_buffers(TS_TYPE, n, [None, pa.py_buffer(ev_ms)]),
@@ -291,14 +295,18 @@ class Recorder:
             "initiation_method": const(self.initiation_method),
             "customer_address": phones,
             "system_address": const(self.meta.source_number),
-            "queue_id": pa.DictionaryArray.from_arrays(pa.array(zeros, mask=~queued_known), pa.array([self.meta.queue_id], pa.string())),
+            "queue_id": pa.DictionaryArray.from_arrays(
+                pa.array(zeros, mask=~queued_known), pa.array([self.meta.queue_id], pa.string())
+            ),
             "agent_id": coded(np.maximum(agents, 0), self._agent_names, agent_known),
         }
         for j, name in enumerate(TS_FIELDS):
             columns[name] = ts_col(j)
         # Vocabularies without their leading None: code k is entry k - 1.
         columns["amd_status"] = coded(np.maximum(amd_code - 1, 0), _VOCAB_AMD, amd_known)
-        columns["disconnect_reason"] = coded(np.maximum(reason_code - 1, 0), _VOCAB_REASONS, final_kind & (reason_code > 0))
+        columns["disconnect_reason"] = coded(
+            np.maximum(reason_code - 1, 0), _VOCAB_REASONS, final_kind & (reason_code > 0)
+        )
         columns["sim_recipient"] = pa.array(recipients, type=pa.int64())
         columns["sim_attempt"] = pa.array(r[C.ATTEMPT].astype(np.int32), type=pa.int32())
         columns["sim_party"] = coded(r[C.PARTY].astype(np.int32), _VOCAB_PARTIES)

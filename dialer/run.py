@@ -73,7 +73,9 @@ def abandonment_setting(doc: CampaignDocument, rules: RuleSet | None) -> tuple[s
     strategy = mode.predictive.abandonment if mode.predictive is not None else None
     if sh.connection_start_point is not None or sh.threshold_seconds is not None:
         default_point, default_threshold = (
-            (strategy.connection_start_point, float(strategy.connection_threshold_seconds)) if strategy else ("GREETING_END", 2.0)
+            (strategy.connection_start_point, float(strategy.connection_threshold_seconds))
+            if strategy
+            else ("GREETING_END", 2.0)
         )
         return (sh.connection_start_point or default_point, float(sh.threshold_seconds or default_threshold))
     if strategy is not None:
@@ -212,7 +214,6 @@ def simulate(
     summary["rejected_contacts"] = len(contacts.rejected)
     summary["stopped_early"] = engine.stopped_early
     if out_path is not None:
-
         with atomic_path(out_path / "timeline.parquet") as tmp:
             pq.write_table(timeline, tmp)
         write_atomic(out_path / "summary.json", json.dumps(summary, indent=2, sort_keys=True) + "\n")

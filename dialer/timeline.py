@@ -134,7 +134,9 @@ class Timeline:
             pacing = np.where(pacing_n > 0, pacing_sum / np.maximum(pacing_n, 1), np.nan)
         return pa.table(
             {
-                "interval_start": pa.array(start_epoch_ms + (starts * 1000).astype(np.int64), type=pa.timestamp("ms", tz="UTC")),
+                "interval_start": pa.array(
+                    start_epoch_ms + (starts * 1000).astype(np.int64), type=pa.timestamp("ms", tz="UTC")
+                ),
                 "interval_seconds": lengths,
                 "agents_logged_in": avg[:, LOGGED_IN],
                 "agents_busy": avg[:, BUSY],

@@ -17,4 +17,14 @@ from eventbus.evaluate import matches
 from eventbus.machine import RuleSet
 from eventbus.pattern import InvalidPatternError, Pattern, compile_pattern
 
-__all__ = ["Backoff", "Bus", "Chaos", "InvalidPatternError", "Pattern", "RetryPolicy", "RuleSet", "compile_pattern", "matches"]
+__all__ = [
+    "Backoff",
+    "Bus",
+    "Chaos",
+    "InvalidPatternError",
+    "Pattern",
+    "RetryPolicy",
+    "RuleSet",
+    "compile_pattern",
+    "matches",
+]

@@ -151,7 +151,9 @@ class Bus:
         bus = "" if self.name == "default" else f"{self.name}/"
         return f"arn:aws:events:{self.region}:{self.account}:rule/{bus}{rule}"
 
-    def put_rule(self, name: str, pattern: Pattern | str | dict[str, Any], *, enabled: bool = True, arn: str | None = None) -> None:
+    def put_rule(
+        self, name: str, pattern: Pattern | str | dict[str, Any], *, enabled: bool = True, arn: str | None = None
+    ) -> None:
         compiled = pattern if isinstance(pattern, Pattern) else compile_pattern(pattern)
         with self._lock:
             self._rule_arns[name] = arn or self.rule_arn(name)
@@ -205,7 +207,9 @@ class Bus:
             )
             current.append(_Target(rule, target, transform, worker, key))
 
-    def add_callable(self, rule: str, fn: Callable[[Any], Any], *, target_id: str | None = None, **options: Any) -> None:
+    def add_callable(
+        self, rule: str, fn: Callable[[Any], Any], *, target_id: str | None = None, **options: Any
+    ) -> None:
         """Shortcut: a rule target calling ``fn`` (options: ``InputPath``,
         ``InputTransformer``, ``RetryPolicy``, ``DeadLetterConfig``...)."""
         target_id = target_id or f"callable-{len(self._targets.get(rule, [])) + 1}"
@@ -235,7 +239,9 @@ class Bus:
             self._archive_rules.remove(name)
 
     # -- publishing ----------------------------------------------------------
-    def publish(self, event: dict[str, Any], *, only_rules: Iterable[str] | None = None, archive: bool = True) -> list[str]:
+    def publish(
+        self, event: dict[str, Any], *, only_rules: Iterable[str] | None = None, archive: bool = True
+    ) -> list[str]:
         """Route one envelope to the targets of the rules it matches; the
         names of those rules."""
         with self._lock:
@@ -254,7 +260,9 @@ class Bus:
                     try:
                         body = t.transform.apply(event, arn, rule, ingestion)
                     except TransformError as exc:
-                        t.worker.reject(Delivery(event, "", arn, t.config["Arn"]), "InputTransformationFailed", str(exc))
+                        t.worker.reject(
+                            Delivery(event, "", arn, t.config["Arn"]), "InputTransformationFailed", str(exc)
+                        )
                         continue
                     t.worker.submit(Delivery(event, body, arn, t.config["Arn"]))
             return rules
@@ -282,10 +290,16 @@ class Bus:
         """In-process archives (no database): the events kept so far."""
         return [e for a, _, e in self._memory_archive if a == name]
 
-    def replay(self, archive: str, start: datetime, end: datetime, *, replay_name: str, rules: Iterable[str] | None = None) -> int:
+    def replay(
+        self, archive: str, start: datetime, end: datetime, *, replay_name: str, rules: Iterable[str] | None = None
+    ) -> int:
         """Re-deliver an in-process archive's events of [start, end] to the
         rules (not to archives), marked with ``replay-name``."""
-        events = [with_replay_name(e, replay_name) for a, t, e in list(self._memory_archive) if a == archive and start <= t <= end]
+        events = [
+            with_replay_name(e, replay_name)
+            for a, t, e in list(self._memory_archive)
+            if a == archive and start <= t <= end
+        ]
         for e in events:
             self.publish(e, only_rules=rules, archive=False)
         return len(events)
@@ -309,7 +323,9 @@ class Bus:
             newest = max((e["time"] for e in events), default=None)
             if newest is None:
                 return []
-            cut = (_parse_time(newest) - timedelta(seconds=self.order_horizon_s)).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+            cut = (_parse_time(newest) - timedelta(seconds=self.order_horizon_s)).strftime("%Y-%m-%dT%H:%M:%S.%f")[
+                :-3
+            ] + "Z"
         out = []
         while held and (cut is None or held[0][0] <= cut):
             out.append(heapq.heappop(held)[2])

@@ -208,7 +208,9 @@ class TargetWorker:
             self.counters.dead_lettered += 1
         else:
             self.counters.dropped += 1
-            log.warning("event %s for %s dropped (%s: %s; no dead-letter target)", d.event.get("id"), self.name, code, message)
+            log.warning(
+                "event %s for %s dropped (%s: %s; no dead-letter target)", d.event.get("id"), self.name, code, message
+            )
 
     def drain(self, timeout: float) -> bool:
         """Wait until nothing is queued, waiting for a retry or in flight."""

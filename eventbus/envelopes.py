@@ -15,7 +15,9 @@ from eventlog.schema import RunMeta, decode_batch
 __all__ = ["envelopes_of"]
 
 
-def envelopes_of(batch: pa.RecordBatch, *, region: str = "us-east-1", account: str = "111122223333") -> list[dict[str, Any]]:
+def envelopes_of(
+    batch: pa.RecordBatch, *, region: str = "us-east-1", account: str = "111122223333"
+) -> list[dict[str, Any]]:
     """Envelopes of one batch, in the batch's (simulated-time) order."""
     if any(pa.types.is_dictionary(f.type) for f in batch.schema):
         batch = decode_batch(batch)

@@ -54,9 +54,21 @@ class Operations(ConnectionOps, ArchiveOps):
 
     # -- plumbing -----------------------------------------------------------
     READ_ONLY: ClassVar[set[str]] = {
-        "DescribeEventBus", "ListEventBuses", "DescribeRule", "ListRules", "ListTargetsByRule", "TestEventPattern",
-        "DescribeConnection", "ListConnections", "DescribeApiDestination", "ListApiDestinations", "DescribeArchive",
-        "ListArchives", "DescribeReplay", "ListReplays", "ListRuleNamesByTarget",
+        "DescribeEventBus",
+        "ListEventBuses",
+        "DescribeRule",
+        "ListRules",
+        "ListTargetsByRule",
+        "TestEventPattern",
+        "DescribeConnection",
+        "ListConnections",
+        "DescribeApiDestination",
+        "ListApiDestinations",
+        "DescribeArchive",
+        "ListArchives",
+        "DescribeReplay",
+        "ListReplays",
+        "ListRuleNamesByTarget",
     }
 
     @classmethod
@@ -67,7 +79,9 @@ class Operations(ConnectionOps, ArchiveOps):
         return [n for n in names if n != "PutBusSettings"]
 
     def call(self, op: str, body: dict[str, Any]) -> dict[str, Any]:
-        fn: Callable[[dict[str, Any]], dict[str, Any]] | None = getattr(self, "op_" + re.sub(r"(?<!^)(?=[A-Z])", "_", op).lower(), None)
+        fn: Callable[[dict[str, Any]], dict[str, Any]] | None = getattr(
+            self, "op_" + re.sub(r"(?<!^)(?=[A-Z])", "_", op).lower(), None
+        )
         if fn is None:
             raise EventsError("UnknownOperationException", f"Operation {op} is not supported by this service")
         if op not in self.READ_ONLY and not self.can_manage:
@@ -90,10 +104,18 @@ class Operations(ConnectionOps, ArchiveOps):
             raise validation(f"Event bus name {name!r} is reserved")
         arn = bus_arn(self.region, self.account, name)
         now = time.time()
-        rec = {"Name": name, "Arn": arn, "Description": body.get("Description"), "CreationTime": now, "LastModifiedTime": now}
+        rec = {
+            "Name": name,
+            "Arn": arn,
+            "Description": body.get("Description"),
+            "CreationTime": now,
+            "LastModifiedTime": now,
+        }
         if body.get("DeadLetterConfig"):
             rec["DeadLetterConfig"] = body["DeadLetterConfig"]
-        if not self.store.insert(tenant=self.tenant, kind="bus", name=name, body={k: v for k, v in rec.items() if v is not None}):
+        if not self.store.insert(
+            tenant=self.tenant, kind="bus", name=name, body={k: v for k, v in rec.items() if v is not None}
+        ):
             raise EventsError("ResourceAlreadyExistsException", f"Event bus {name} already exists.")
         out = {"EventBusArn": arn}
         if body.get("Description"):
@@ -114,7 +136,13 @@ class Operations(ConnectionOps, ArchiveOps):
         buses = [{"Name": "default", "Arn": bus_arn(self.region, self.account, "default")}]
         for _, name, b in self.store.list(tenant=self.tenant, kind="bus"):
             if name != "default":
-                buses.append({k: b[k] for k in ("Name", "Arn", "Description", "CreationTime", "LastModifiedTime") if b.get(k) is not None})
+                buses.append(
+                    {
+                        k: b[k]
+                        for k in ("Name", "Arn", "Description", "CreationTime", "LastModifiedTime")
+                        if b.get(k) is not None
+                    }
+                )
         buses = [b for b in buses if b["Name"].startswith(prefix)]
         return page(body, "EventBuses", buses)
 
@@ -170,7 +198,11 @@ class Operations(ConnectionOps, ArchiveOps):
             raise validation(f"State: {state!r} is not ENABLED or DISABLED")
         rec = self.store.get(tenant=self.tenant, kind="rule", parent=bus, name=name) or {}
         rec.update(
-            Name=name, Arn=self._rule_arn(bus, name), EventPattern=pattern_text(pattern), State=state, EventBusName=bus,
+            Name=name,
+            Arn=self._rule_arn(bus, name),
+            EventPattern=pattern_text(pattern),
+            State=state,
+            EventBusName=bus,
             CreatedBy=self.account,
         )
         if body.get("Description") is not None:
@@ -185,7 +217,9 @@ class Operations(ConnectionOps, ArchiveOps):
 
     def op_list_rules(self, body: dict[str, Any]) -> dict[str, Any]:
         bus = self._bus_name(body)
-        rules = [b for _, n, b in self.store.list(tenant=self.tenant, kind="rule", parent=bus, prefix=body.get("NamePrefix"))]
+        rules = [
+            b for _, n, b in self.store.list(tenant=self.tenant, kind="rule", parent=bus, prefix=body.get("NamePrefix"))
+        ]
         return page(body, "Rules", rules)
 
     def _set_state(self, body: dict[str, Any], state: str) -> dict[str, Any]:
@@ -255,11 +289,15 @@ class Operations(ConnectionOps, ArchiveOps):
         for i, t in enumerate(targets, 1):
             tid = t.get("Id") if isinstance(t, dict) else None
             if not isinstance(tid, str) or not re.fullmatch(r"[\.\-_A-Za-z0-9]+", tid):
-                raise validation(f"1 validation error detected: Value {tid!r} at 'targets.{i}.member.id' failed to satisfy constraint: "
-                                 "Member must satisfy regular expression pattern: [\\.\\-_A-Za-z0-9]+")
+                raise validation(
+                    f"1 validation error detected: Value {tid!r} at 'targets.{i}.member.id' failed to satisfy constraint: "
+                    "Member must satisfy regular expression pattern: [\\.\\-_A-Za-z0-9]+"
+                )
             if len(tid) > 64:
-                raise validation(f"1 validation error detected: Value {tid!r} at 'targets.{i}.member.id' failed to satisfy constraint: "
-                                 "Member must have length less than or equal to 64")
+                raise validation(
+                    f"1 validation error detected: Value {tid!r} at 'targets.{i}.member.id' failed to satisfy constraint: "
+                    "Member must have length less than or equal to 64"
+                )
         parent = f"{bus}/{rule}"
         existing = {n for _, n, _b in self.store.list(tenant=self.tenant, kind="target", parent=parent)}
         if len(existing | {t["Id"] for t in targets}) > MAX_TARGETS_PER_RULE:
@@ -268,7 +306,13 @@ class Operations(ConnectionOps, ArchiveOps):
         for t in targets:
             problem = self._check_target(t)
             if problem:
-                failed.append({"TargetId": (t or {}).get("Id") if isinstance(t, dict) else None, "ErrorCode": "ValidationException", "ErrorMessage": problem})
+                failed.append(
+                    {
+                        "TargetId": (t or {}).get("Id") if isinstance(t, dict) else None,
+                        "ErrorCode": "ValidationException",
+                        "ErrorMessage": problem,
+                    }
+                )
                 continue
             self.store.put(tenant=self.tenant, kind="target", parent=f"{bus}/{rule}", name=t["Id"], body=t)
         self.rt.changed(self.tenant, bus)
@@ -281,7 +325,13 @@ class Operations(ConnectionOps, ArchiveOps):
         failed = []
         for tid in body.get("Ids") or []:
             if not self.store.delete(tenant=self.tenant, kind="target", parent=f"{bus}/{rule}", name=str(tid)):
-                failed.append({"TargetId": tid, "ErrorCode": "ResourceNotFoundException", "ErrorMessage": f"Target {tid} does not exist"})
+                failed.append(
+                    {
+                        "TargetId": tid,
+                        "ErrorCode": "ResourceNotFoundException",
+                        "ErrorMessage": f"Target {tid} does not exist",
+                    }
+                )
         self.rt.changed(self.tenant, bus)
         return {"FailedEntryCount": len(failed), "FailedEntries": failed}
 
@@ -297,8 +347,13 @@ class Operations(ConnectionOps, ArchiveOps):
         arn = body.get("TargetArn")
         if not isinstance(arn, str) or not arn:
             raise validation("TargetArn is required")
-        names = sorted({parent.split("/", 1)[1] for parent, _, t in self.store.list(tenant=self.tenant, kind="target")
-                        if parent.split("/", 1)[0] == bus and t.get("Arn") == arn})
+        names = sorted(
+            {
+                parent.split("/", 1)[1]
+                for parent, _, t in self.store.list(tenant=self.tenant, kind="target")
+                if parent.split("/", 1)[0] == bus and t.get("Arn") == arn
+            }
+        )
         return page(body, "RuleNames", names)
 
     # -- events -------------------------------------------------------------

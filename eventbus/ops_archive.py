@@ -16,7 +16,7 @@ class ArchiveOps(OpsBase):
         prefix = f"arn:aws:events:{self.region}:{self.account}:event-bus/"
         if not isinstance(arn, str) or not arn.startswith(prefix):
             raise validation(f"{field}: {arn!r} is not an event bus ARN of this account")
-        return self._bus_name({"EventBusName": arn[len(prefix):]})
+        return self._bus_name({"EventBusName": arn[len(prefix) :]})
 
     def op_create_archive(self, body: dict[str, Any]) -> dict[str, Any]:
         name = check_name(body, "ArchiveName")
@@ -26,10 +26,19 @@ class ArchiveOps(OpsBase):
         if pattern is not None:
             pattern_text(pattern)
         now = time.time()
-        rec = {"ArchiveName": name, "ArchiveArn": self._arn("archive", name), "EventSourceArn": source,
-               "Description": body.get("Description"), "EventPattern": pattern, "State": "ENABLED",
-               "RetentionDays": int(body.get("RetentionDays") or 0), "CreationTime": now}
-        if not self.store.insert(tenant=self.tenant, kind="archive", name=name, body={k: v for k, v in rec.items() if v is not None}):
+        rec = {
+            "ArchiveName": name,
+            "ArchiveArn": self._arn("archive", name),
+            "EventSourceArn": source,
+            "Description": body.get("Description"),
+            "EventPattern": pattern,
+            "State": "ENABLED",
+            "RetentionDays": int(body.get("RetentionDays") or 0),
+            "CreationTime": now,
+        }
+        if not self.store.insert(
+            tenant=self.tenant, kind="archive", name=name, body={k: v for k, v in rec.items() if v is not None}
+        ):
             raise EventsError("ResourceAlreadyExistsException", f"Archive {name} already exists.")
         self.rt.changed(self.tenant, bus)
         return {"ArchiveArn": rec["ArchiveArn"], "State": "ENABLED", "CreationTime": now}
@@ -52,7 +61,21 @@ class ArchiveOps(OpsBase):
                 continue
             if body.get("State") and a["State"] != body["State"]:
                 continue
-            items.append({k: a[k] for k in ("ArchiveName", "EventSourceArn", "State", "RetentionDays", "SizeBytes", "EventCount", "CreationTime") if k in a})
+            items.append(
+                {
+                    k: a[k]
+                    for k in (
+                        "ArchiveName",
+                        "EventSourceArn",
+                        "State",
+                        "RetentionDays",
+                        "SizeBytes",
+                        "EventCount",
+                        "CreationTime",
+                    )
+                    if k in a
+                }
+            )
         return page(body, "Archives", items)
 
     def op_delete_archive(self, body: dict[str, Any]) -> dict[str, Any]:
@@ -67,7 +90,9 @@ class ArchiveOps(OpsBase):
         source = body.get("EventSourceArn")
         archive = str(source).rsplit("archive/", 1)[-1]
         if source != self._arn("archive", archive):
-            raise validation(f"Parameter EventSourceArn is not valid. Reason: {source!r} is not an archive ARN of this account.")
+            raise validation(
+                f"Parameter EventSourceArn is not valid. Reason: {source!r} is not an archive ARN of this account."
+            )
         found = self.store.get(tenant=self.tenant, kind="archive", name=archive)
         if found is None:
             raise validation(f"Parameter EventSourceArn is not valid. Reason: Archive {archive} does not exist.")
@@ -81,10 +106,20 @@ class ArchiveOps(OpsBase):
         if start >= end:
             raise validation("Parameter EventEndTime is not valid. Reason: EventStartTime must be before EventEndTime.")
         now = time.time()
-        rec = {"ReplayName": name, "ReplayArn": self._arn("replay", name), "Description": body.get("Description"),
-               "State": "STARTING", "EventSourceArn": source, "Destination": dest, "EventStartTime": start,
-               "EventEndTime": end, "ReplayStartTime": now}
-        if not self.store.insert(tenant=self.tenant, kind="replay", name=name, body={k: v for k, v in rec.items() if v is not None}):
+        rec = {
+            "ReplayName": name,
+            "ReplayArn": self._arn("replay", name),
+            "Description": body.get("Description"),
+            "State": "STARTING",
+            "EventSourceArn": source,
+            "Destination": dest,
+            "EventStartTime": start,
+            "EventEndTime": end,
+            "ReplayStartTime": now,
+        }
+        if not self.store.insert(
+            tenant=self.tenant, kind="replay", name=name, body={k: v for k, v in rec.items() if v is not None}
+        ):
             raise EventsError("ResourceAlreadyExistsException", f"Replay {name} already exists.")
         self.rt.start_replay(self.tenant, name)
         return {"ReplayArn": rec["ReplayArn"], "State": "STARTING", "ReplayStartTime": now}
@@ -105,13 +140,30 @@ class ArchiveOps(OpsBase):
                 continue
             if body.get("EventSourceArn") and r.get("EventSourceArn") != body["EventSourceArn"]:
                 continue
-            items.append({k: r[k] for k in ("ReplayName", "EventSourceArn", "State", "StateReason", "EventStartTime", "EventEndTime",
-                                             "EventLastReplayedTime", "ReplayStartTime", "ReplayEndTime") if k in r})
+            items.append(
+                {
+                    k: r[k]
+                    for k in (
+                        "ReplayName",
+                        "EventSourceArn",
+                        "State",
+                        "StateReason",
+                        "EventStartTime",
+                        "EventEndTime",
+                        "EventLastReplayedTime",
+                        "ReplayStartTime",
+                        "ReplayEndTime",
+                    )
+                    if k in r
+                }
+            )
         return page(body, "Replays", items)
 
     def op_cancel_replay(self, body: dict[str, Any]) -> dict[str, Any]:
         r = self._replay(check_name(body, "ReplayName"))
         if r.get("State") not in ("STARTING", "RUNNING"):
-            raise EventsError("IllegalStatusException", f"Replay {r['ReplayName']} is not running (state {r.get('State')}).")
+            raise EventsError(
+                "IllegalStatusException", f"Replay {r['ReplayName']} is not running (state {r.get('State')})."
+            )
         self.rt.cancel_replay(self.tenant, r["ReplayName"])
         return {"ReplayArn": r["ReplayArn"], "State": "CANCELLING"}

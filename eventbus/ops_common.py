@@ -39,11 +39,15 @@ def check_name(body: dict[str, Any], field: str, pattern: re.Pattern[str] = NAME
     """A required name member, checked against AWS's pattern for it."""
     v = body.get(field)
     if v is None:
-        raise validation(f"1 validation error detected: Value null at '{field}' failed to satisfy constraint: Member must not be null")
+        raise validation(
+            f"1 validation error detected: Value null at '{field}' failed to satisfy constraint: Member must not be null"
+        )
     if not isinstance(v, str) or not pattern.match(v):
         where = field[:1].lower() + field[1:]
-        raise validation(f"1 validation error detected: Value {v!r} at '{where}' failed to satisfy constraint: "
-                         f"Member must satisfy regular expression pattern: {pattern.pattern.strip('^$').replace('{1,64}', '+').replace('{1,256}', '+')}")
+        raise validation(
+            f"1 validation error detected: Value {v!r} at '{where}' failed to satisfy constraint: "
+            f"Member must satisfy regular expression pattern: {pattern.pattern.strip('^$').replace('{1,64}', '+').replace('{1,256}', '+')}"
+        )
     return v
 
 
@@ -51,7 +55,9 @@ def pattern_text(raw: Any) -> str:
     if not isinstance(raw, str):
         raise validation("EventPattern must be a string")
     if len(raw) > MAX_PATTERN_CHARS:
-        raise validation(f"1 validation error detected: Value at 'eventPattern' failed to satisfy constraint: Member must have length less than or equal to {MAX_PATTERN_CHARS}")
+        raise validation(
+            f"1 validation error detected: Value at 'eventPattern' failed to satisfy constraint: Member must have length less than or equal to {MAX_PATTERN_CHARS}"
+        )
     try:
         compile_pattern(raw)
     except InvalidPatternError as exc:
@@ -63,7 +69,9 @@ def compile_or_raise(raw: Any) -> Pattern:
     if not isinstance(raw, str):
         raise validation("EventPattern must be a string")
     if len(raw) > MAX_PATTERN_CHARS:
-        raise validation(f"1 validation error detected: Value at 'eventPattern' failed to satisfy constraint: Member must have length less than or equal to {MAX_PATTERN_CHARS}")
+        raise validation(
+            f"1 validation error detected: Value at 'eventPattern' failed to satisfy constraint: Member must have length less than or equal to {MAX_PATTERN_CHARS}"
+        )
     try:
         return compile_pattern(raw)
     except InvalidPatternError as exc:
@@ -108,7 +116,7 @@ class OpsBase:
             prefix = f"arn:aws:events:{self.region}:{self.account}:event-bus/"
             if not raw.startswith(prefix):
                 raise not_found(f"Event bus {raw} does not exist.")
-            raw = raw[len(prefix):]
+            raw = raw[len(prefix) :]
         if raw != "default" and self.store.get(tenant=self.tenant, kind="bus", name=raw) is None:
             raise not_found(f"Event bus {raw} does not exist.")
         return raw

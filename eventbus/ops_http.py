@@ -19,12 +19,19 @@ class ConnectionOps(OpsBase):
         name = check_name(body, "Name")
         kind = body.get("AuthorizationType")
         auth = body.get("AuthParameters") or {}
-        need = {"API_KEY": ("ApiKeyAuthParameters", ("ApiKeyName", "ApiKeyValue")), "BASIC": ("BasicAuthParameters", ("Username", "Password"))}
+        need = {
+            "API_KEY": ("ApiKeyAuthParameters", ("ApiKeyName", "ApiKeyValue")),
+            "BASIC": ("BasicAuthParameters", ("Username", "Password")),
+        }
         if kind == "OAUTH_CLIENT_CREDENTIALS":
-            raise validation("AuthorizationType OAUTH_CLIENT_CREDENTIALS is not supported by this simulator (use API_KEY or BASIC)")
+            raise validation(
+                "AuthorizationType OAUTH_CLIENT_CREDENTIALS is not supported by this simulator (use API_KEY or BASIC)"
+            )
         if kind not in need:
-            raise validation(f"1 validation error detected: Value {kind!r} at 'authorizationType' failed to satisfy constraint: "
-                             "Member must satisfy enum value set: [BASIC, OAUTH_CLIENT_CREDENTIALS, API_KEY]")
+            raise validation(
+                f"1 validation error detected: Value {kind!r} at 'authorizationType' failed to satisfy constraint: "
+                "Member must satisfy enum value set: [BASIC, OAUTH_CLIENT_CREDENTIALS, API_KEY]"
+            )
         section, fields = need[kind]
         params = auth.get(section) or {}
         for f in fields:
@@ -32,9 +39,17 @@ class ConnectionOps(OpsBase):
                 raise validation(f"AuthParameters.{section}.{f} is required")
         now = time.time()
         arn = self._arn("connection", f"{name}/{uuid.uuid4()}")
-        rec = {"Name": name, "ConnectionArn": arn, "ConnectionState": "AUTHORIZED", "AuthorizationType": kind,
-               "AuthParameters": auth, "Description": body.get("Description"), "CreationTime": now, "LastModifiedTime": now,
-               "LastAuthorizedTime": now}
+        rec = {
+            "Name": name,
+            "ConnectionArn": arn,
+            "ConnectionState": "AUTHORIZED",
+            "AuthorizationType": kind,
+            "AuthParameters": auth,
+            "Description": body.get("Description"),
+            "CreationTime": now,
+            "LastModifiedTime": now,
+            "LastAuthorizedTime": now,
+        }
         if not self.store.insert(tenant=self.tenant, kind="connection", name=name, body=rec):
             raise EventsError("ResourceAlreadyExistsException", f"Connection {name} already exists.")
         return {k: rec[k] for k in ("ConnectionArn", "ConnectionState", "CreationTime", "LastModifiedTime")}
@@ -59,15 +74,22 @@ class ConnectionOps(OpsBase):
         return self._public_connection(self._connection(check_name(body, "Name")))
 
     def op_list_connections(self, body: dict[str, Any]) -> dict[str, Any]:
-        items = [{k: v for k, v in self._public_connection(b).items() if k != "AuthParameters"}
-                 for _, _, b in self.store.list(tenant=self.tenant, kind="connection", prefix=body.get("NamePrefix"))]
+        items = [
+            {k: v for k, v in self._public_connection(b).items() if k != "AuthParameters"}
+            for _, _, b in self.store.list(tenant=self.tenant, kind="connection", prefix=body.get("NamePrefix"))
+        ]
         return page(body, "Connections", items)
 
     def op_delete_connection(self, body: dict[str, Any]) -> dict[str, Any]:
         c = self._connection(check_name(body, "Name"))
         self.store.delete(tenant=self.tenant, kind="connection", name=c["Name"])
-        return {"ConnectionArn": c["ConnectionArn"], "ConnectionState": "DELETING", "CreationTime": c["CreationTime"],
-                "LastModifiedTime": time.time(), "LastAuthorizedTime": c.get("LastAuthorizedTime", c["CreationTime"])}
+        return {
+            "ConnectionArn": c["ConnectionArn"],
+            "ConnectionState": "DELETING",
+            "CreationTime": c["CreationTime"],
+            "LastModifiedTime": time.time(),
+            "LastAuthorizedTime": c.get("LastAuthorizedTime", c["CreationTime"]),
+        }
 
     def op_create_api_destination(self, body: dict[str, Any]) -> dict[str, Any]:
         name = check_name(body, "Name")
@@ -81,15 +103,27 @@ class ConnectionOps(OpsBase):
             raise validation(f"InvocationEndpoint: {endpoint!r} must be an http(s) URL")
         method = body.get("HttpMethod")
         if method not in ("POST", "GET", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE"):
-            raise validation(f"1 validation error detected: Value {method!r} at 'httpMethod' failed to satisfy constraint: "
-                             "Member must satisfy enum value set: [HEAD, POST, PATCH, DELETE, PUT, GET, OPTIONS]")
+            raise validation(
+                f"1 validation error detected: Value {method!r} at 'httpMethod' failed to satisfy constraint: "
+                "Member must satisfy enum value set: [HEAD, POST, PATCH, DELETE, PUT, GET, OPTIONS]"
+            )
         now = time.time()
         arn = self._arn("api-destination", f"{name}/{uuid.uuid4()}")
-        rec = {"Name": name, "ApiDestinationArn": arn, "ApiDestinationState": "ACTIVE", "ConnectionArn": conn_arn,
-               "InvocationEndpoint": endpoint, "HttpMethod": method,
-               "InvocationRateLimitPerSecond": body.get("InvocationRateLimitPerSecond", 300),
-               "Description": body.get("Description"), "CreationTime": now, "LastModifiedTime": now}
-        if not self.store.insert(tenant=self.tenant, kind="api-destination", name=name, body={k: v for k, v in rec.items() if v is not None}):
+        rec = {
+            "Name": name,
+            "ApiDestinationArn": arn,
+            "ApiDestinationState": "ACTIVE",
+            "ConnectionArn": conn_arn,
+            "InvocationEndpoint": endpoint,
+            "HttpMethod": method,
+            "InvocationRateLimitPerSecond": body.get("InvocationRateLimitPerSecond", 300),
+            "Description": body.get("Description"),
+            "CreationTime": now,
+            "LastModifiedTime": now,
+        }
+        if not self.store.insert(
+            tenant=self.tenant, kind="api-destination", name=name, body={k: v for k, v in rec.items() if v is not None}
+        ):
             raise EventsError("ResourceAlreadyExistsException", f"An api-destination '{name}' already exists.")
         return {k: rec[k] for k in ("ApiDestinationArn", "ApiDestinationState", "CreationTime", "LastModifiedTime")}
 
@@ -103,7 +137,9 @@ class ConnectionOps(OpsBase):
         return self._destination(check_name(body, "Name"))
 
     def op_list_api_destinations(self, body: dict[str, Any]) -> dict[str, Any]:
-        items = [b for _, _, b in self.store.list(tenant=self.tenant, kind="api-destination", prefix=body.get("NamePrefix"))]
+        items = [
+            b for _, _, b in self.store.list(tenant=self.tenant, kind="api-destination", prefix=body.get("NamePrefix"))
+        ]
         return page(body, "ApiDestinations", items)
 
     def op_delete_api_destination(self, body: dict[str, Any]) -> dict[str, Any]:

@@ -36,7 +36,17 @@ from eventbus.matchers import (
 )
 
 OR = "$or"
-RESERVED_IN_OR = ("exact", "equals-ignore-case", "prefix", "suffix", "anything-but", "numeric", "cidr", "exists", "wildcard")
+RESERVED_IN_OR = (
+    "exact",
+    "equals-ignore-case",
+    "prefix",
+    "suffix",
+    "anything-but",
+    "numeric",
+    "cidr",
+    "exists",
+    "wildcard",
+)
 MAX_PATTERN_CHARS = 4096
 # How many wildcard positions of one pattern may be alive at once while
 # reading a value. EventBridge refuses ``*:*:*:*:*:event-bus/*`` and accepts
@@ -157,7 +167,12 @@ def _match_expression(expr: dict[str, Any]) -> Matcher:
         _barf("Match expression name not found")
     kind, value = next(iter(expr.items()))
     m = _one_expression(kind, value)
-    _only_key(expr, "Too many elements in numeric expression" if kind in ("numeric", "anything-but") else "Only one key allowed in match expression")
+    _only_key(
+        expr,
+        "Too many elements in numeric expression"
+        if kind in ("numeric", "anything-but")
+        else "Only one key allowed in match expression",
+    )
     return m
 
 

@@ -147,7 +147,13 @@ class RunBusSink:
     accepts_encoded = False
 
     def __init__(
-        self, engine: Engine, tenant: str, config: Config, *, refresh_s: float = 2.0, speed: float | None = None,
+        self,
+        engine: Engine,
+        tenant: str,
+        config: Config,
+        *,
+        refresh_s: float = 2.0,
+        speed: float | None = None,
         stats_path: Path | None = None,
     ):
         self.stats_path = stats_path
@@ -181,7 +187,9 @@ def run_sink_for(engine: Engine, run_id: str, data_dir: Path, region: str) -> Ru
     archive on the default bus (nothing to do, no cost)."""
     runs = Run.__table__
     with engine.connect() as c:
-        row = c.execute(runs.select().with_only_columns(runs.c.tenant, runs.c.events_dir).where(runs.c.id == run_id)).first()
+        row = c.execute(
+            runs.select().with_only_columns(runs.c.tenant, runs.c.events_dir).where(runs.c.id == run_id)
+        ).first()
     if row is None:
         return None
     tenant, events_dir = row
@@ -252,7 +260,9 @@ class ServerRuntime:
             bus = self.bus(tenant, bus_name)
             after = 0
             while not stop.is_set():
-                rows = self.store.archived(tenant=tenant, archive=archive, start=start, end=end, after_id=after, limit=500)
+                rows = self.store.archived(
+                    tenant=tenant, archive=archive, start=start, end=end, after_id=after, limit=500
+                )
                 if not rows:
                     break
                 for row_id, _t, event in rows:
@@ -262,13 +272,17 @@ class ServerRuntime:
                 last = rows[-1][1]
                 self._set(tenant, name, EventLastReplayedTime=_epoch(last))
             if stop.is_set():
-                self._set(tenant, name, State="CANCELLED", StateReason="Replay was cancelled", ReplayEndTime=time.time())
+                self._set(
+                    tenant, name, State="CANCELLED", StateReason="Replay was cancelled", ReplayEndTime=time.time()
+                )
             else:
                 bus.drain(self.config.drain_s)
                 self._set(tenant, name, State="COMPLETED", ReplayEndTime=time.time())
         except Exception as exc:
             log.exception("replay %s failed", name)
-            self._set(tenant, name, State="FAILED", StateReason=f"{type(exc).__name__}: {exc}", ReplayEndTime=time.time())
+            self._set(
+                tenant, name, State="FAILED", StateReason=f"{type(exc).__name__}: {exc}", ReplayEndTime=time.time()
+            )
 
 
 def _utc() -> timezone:

@@ -110,7 +110,10 @@ class Store:
         with self.engine.connect() as c:
             row = c.execute(
                 select(resources.c.body).where(
-                    resources.c.tenant == tenant, resources.c.kind == kind, resources.c.parent == parent, resources.c.name == name
+                    resources.c.tenant == tenant,
+                    resources.c.kind == kind,
+                    resources.c.parent == parent,
+                    resources.c.name == name,
                 )
             ).first()
         return None if row is None else dict(row[0])
@@ -119,7 +122,11 @@ class Store:
         """False when it already exists."""
         try:
             with self.engine.begin() as c:
-                c.execute(insert(resources).values(tenant=tenant, kind=kind, parent=parent, name=name, body=body, created_at=now()))
+                c.execute(
+                    insert(resources).values(
+                        tenant=tenant, kind=kind, parent=parent, name=name, body=body, created_at=now()
+                    )
+                )
         except IntegrityError:
             return False
         return True
@@ -129,29 +136,49 @@ class Store:
         with self.engine.begin() as c:
             done = c.execute(
                 update(resources)
-                .where(resources.c.tenant == tenant, resources.c.kind == kind, resources.c.parent == parent, resources.c.name == name)
+                .where(
+                    resources.c.tenant == tenant,
+                    resources.c.kind == kind,
+                    resources.c.parent == parent,
+                    resources.c.name == name,
+                )
                 .values(body=body)
             ).rowcount
             if not done:
-                c.execute(insert(resources).values(tenant=tenant, kind=kind, parent=parent, name=name, body=body, created_at=now()))
+                c.execute(
+                    insert(resources).values(
+                        tenant=tenant, kind=kind, parent=parent, name=name, body=body, created_at=now()
+                    )
+                )
 
     def delete(self, *, tenant: str, kind: str, name: str, parent: str = "") -> bool:
         with self.engine.begin() as c:
             return bool(
                 c.execute(
                     delete(resources).where(
-                        resources.c.tenant == tenant, resources.c.kind == kind, resources.c.parent == parent, resources.c.name == name
+                        resources.c.tenant == tenant,
+                        resources.c.kind == kind,
+                        resources.c.parent == parent,
+                        resources.c.name == name,
                     )
                 ).rowcount
             )
 
     def delete_children(self, *, tenant: str, kind: str, parent: str) -> None:
         with self.engine.begin() as c:
-            c.execute(delete(resources).where(resources.c.tenant == tenant, resources.c.kind == kind, resources.c.parent == parent))
+            c.execute(
+                delete(resources).where(
+                    resources.c.tenant == tenant, resources.c.kind == kind, resources.c.parent == parent
+                )
+            )
 
-    def list(self, *, tenant: str, kind: str, parent: str | None = None, prefix: str | None = None) -> list[tuple[str, str, dict[str, Any]]]:
+    def list(
+        self, *, tenant: str, kind: str, parent: str | None = None, prefix: str | None = None
+    ) -> list[tuple[str, str, dict[str, Any]]]:
         """(parent, name, body) sorted by name."""
-        q = select(resources.c.parent, resources.c.name, resources.c.body).where(resources.c.tenant == tenant, resources.c.kind == kind)
+        q = select(resources.c.parent, resources.c.name, resources.c.body).where(
+            resources.c.tenant == tenant, resources.c.kind == kind
+        )
         if parent is not None:
             q = q.where(resources.c.parent == parent)
         if prefix:
@@ -163,22 +190,27 @@ class Store:
         with self.engine.connect() as c:
             return int(
                 c.execute(
-                    select(func.count()).select_from(resources).where(
-                        resources.c.tenant == tenant, resources.c.kind == kind, resources.c.parent == parent
-                    )
+                    select(func.count())
+                    .select_from(resources)
+                    .where(resources.c.tenant == tenant, resources.c.kind == kind, resources.c.parent == parent)
                 ).scalar_one()
             )
 
     # -- archived events -----------------------------------------------------
     def archive(self, *, tenant: str, rows: Iterable[tuple[str, datetime, dict[str, Any]]]) -> int:
         """Store (archive name, event time, event) rows."""
-        values = [{"tenant": tenant, "archive": a, "event_time": t, "body": json.dumps(e, separators=(",", ":"))} for a, t, e in rows]
+        values = [
+            {"tenant": tenant, "archive": a, "event_time": t, "body": json.dumps(e, separators=(",", ":"))}
+            for a, t, e in rows
+        ]
         if values:
             with self.engine.begin() as c:
                 c.execute(insert(archive_events), values)
         return len(values)
 
-    def archived(self, *, tenant: str, archive: str, start: datetime, end: datetime, after_id: int = 0, limit: int = 1000) -> builtins.list[tuple[int, datetime, dict[str, Any]]]:
+    def archived(
+        self, *, tenant: str, archive: str, start: datetime, end: datetime, after_id: int = 0, limit: int = 1000
+    ) -> builtins.list[tuple[int, datetime, dict[str, Any]]]:
         q = (
             select(archive_events.c.id, archive_events.c.event_time, archive_events.c.body)
             .where(
@@ -206,14 +238,22 @@ class Store:
 
     def drop_archive(self, *, tenant: str, archive: str) -> None:
         with self.engine.begin() as c:
-            c.execute(delete(archive_events).where(archive_events.c.tenant == tenant, archive_events.c.archive == archive))
+            c.execute(
+                delete(archive_events).where(archive_events.c.tenant == tenant, archive_events.c.archive == archive)
+            )
 
     # -- dead letters ----------------------------------------------------------
     def dead_letter(self, *, tenant: str, queue: str, body: str, attributes: dict[str, Any]) -> None:
         with self.engine.begin() as c:
-            c.execute(insert(dead_letters).values(tenant=tenant, queue=queue, body=body, attributes=attributes, created_at=now()))
+            c.execute(
+                insert(dead_letters).values(
+                    tenant=tenant, queue=queue, body=body, attributes=attributes, created_at=now()
+                )
+            )
 
-    def dead_letters(self, *, tenant: str, queue: str, after_id: int = 0, limit: int = 1000) -> builtins.list[dict[str, Any]]:
+    def dead_letters(
+        self, *, tenant: str, queue: str, after_id: int = 0, limit: int = 1000
+    ) -> builtins.list[dict[str, Any]]:
         q = (
             select(dead_letters.c.id, dead_letters.c.body, dead_letters.c.attributes, dead_letters.c.created_at)
             .where(dead_letters.c.tenant == tenant, dead_letters.c.queue == queue, dead_letters.c.id > after_id)

@@ -96,7 +96,12 @@ class HttpSender:
     guide, "API destinations": error handling)."""
 
     def __init__(
-        self, endpoint: str, method: str, headers: dict[str, str], http_parameters: dict[str, Any] | None, timeout: float = 5.0,
+        self,
+        endpoint: str,
+        method: str,
+        headers: dict[str, str],
+        http_parameters: dict[str, Any] | None,
+        timeout: float = 5.0,
         rate_per_s: float | None = None,
     ):
         self.interval = 1.0 / rate_per_s if rate_per_s else 0.0
@@ -129,7 +134,11 @@ class HttpSender:
         headers.update({str(k): str(v) for k, v in (self.params.get("HeaderParameters") or {}).items()})
         try:
             r = self.client.request(
-                self.method, self._url(), content=body.encode(), headers=headers, params=self.params.get("QueryStringParameters") or None
+                self.method,
+                self._url(),
+                content=body.encode(),
+                headers=headers,
+                params=self.params.get("QueryStringParameters") or None,
             )
         except httpx.HTTPError as exc:
             raise DeliveryError("SDK_CLIENT_ERROR", f"{type(exc).__name__}: {exc}") from None
@@ -137,7 +146,9 @@ class HttpSender:
             return
         retry = r.status_code >= 500 or r.status_code in RETRY_HTTP
         detail = " ".join(r.text[:200].split())
-        raise DeliveryError(str(r.status_code), f"Endpoint answered HTTP {r.status_code}" + (f": {detail}" if detail else ""), retry)
+        raise DeliveryError(
+            str(r.status_code), f"Endpoint answered HTTP {r.status_code}" + (f": {detail}" if detail else ""), retry
+        )
 
     def close(self) -> None:
         self.client.close()
@@ -154,7 +165,7 @@ def connection_headers(connection: dict[str, Any]) -> dict[str, str]:
         token = base64.b64encode(f"{p['Username']}:{p['Password']}".encode()).decode()
         return {"Authorization": f"Basic {token}"}
     extra = {}
-    for h in ((auth.get("InvocationHttpParameters") or {}).get("HeaderParameters") or []):
+    for h in (auth.get("InvocationHttpParameters") or {}).get("HeaderParameters") or []:
         extra[h["Key"]] = h["Value"]
     return extra
 
@@ -173,7 +184,9 @@ class NatsSender:
 
     async def _publish(self, data: bytes, headers: dict[str, str] | None) -> None:
         if self._nc is None or self._nc.is_closed:
-            self._nc = await nats.connect(self.url, connect_timeout=self.timeout, max_reconnect_attempts=1, allow_reconnect=False)
+            self._nc = await nats.connect(
+                self.url, connect_timeout=self.timeout, max_reconnect_attempts=1, allow_reconnect=False
+            )
         await self._nc.publish(self.subject, data, headers=headers or None)
         # nats-py annotates ``timeout: int`` but passes it to asyncio.wait_for, which takes seconds as a float.
         await self._nc.flush(timeout=self.timeout)  # type: ignore[arg-type]
@@ -270,7 +283,9 @@ class QueueSender:
 
     def send(self, body: str, event: dict[str, Any], attributes: dict[str, str] | None = None) -> None:
         try:
-            self.store.dead_letter(tenant=self.tenant, queue=resource_name(self.arn), body=body, attributes=attributes or {})
+            self.store.dead_letter(
+                tenant=self.tenant, queue=resource_name(self.arn), body=body, attributes=attributes or {}
+            )
         except Exception as exc:
             raise DeliveryError("QUEUE_ERROR", f"{type(exc).__name__}: {exc}") from None
 
@@ -299,8 +314,11 @@ def make_sender(arn: str, target: dict[str, Any], env: Environment) -> Sender:
             raise TargetError(f"Arn: API destination {arn!r} does not exist")
         destination, connection = found
         return HttpSender(
-            destination["InvocationEndpoint"], destination.get("HttpMethod", "POST"), connection_headers(connection),
-            target.get("HttpParameters"), rate_per_s=destination.get("InvocationRateLimitPerSecond"),
+            destination["InvocationEndpoint"],
+            destination.get("HttpMethod", "POST"),
+            connection_headers(connection),
+            target.get("HttpParameters"),
+            rate_per_s=destination.get("InvocationRateLimitPerSecond"),
         )
     if kind == "queue":
         if env.store is None:

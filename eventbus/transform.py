@@ -27,7 +27,13 @@ from typing import Any
 _MISSING = object()
 _STEP = re.compile(r"\.([A-Za-z0-9_\-$@]+)|\[(\d+)\]|\['([^']*)'\]|\[\"([^\"]*)\"\]")
 _NAME = re.compile(r"<([A-Za-z0-9_.\-]+)>")
-RESERVED = ("aws.events.rule-arn", "aws.events.rule-name", "aws.events.event.ingestion-time", "aws.events.event", "aws.events.event.json")
+RESERVED = (
+    "aws.events.rule-arn",
+    "aws.events.rule-name",
+    "aws.events.event.ingestion-time",
+    "aws.events.event",
+    "aws.events.event.json",
+)
 
 
 class TransformError(ValueError):
@@ -45,7 +51,9 @@ def check_path(path: str, field: str) -> list[Any]:
         if not m:
             raise TransformError(f"{field}: {path!r} is not a valid JSONPath (at character {pos})")
         name, index, q1, q2 = m.groups()
-        steps.append(int(index) if index is not None else (name if name is not None else (q1 if q1 is not None else q2)))
+        steps.append(
+            int(index) if index is not None else (name if name is not None else (q1 if q1 is not None else q2))
+        )
         pos = m.end()
     return steps
 
@@ -77,7 +85,9 @@ class Transform:
     def from_target(cls, target: dict[str, Any]) -> Transform:
         given = [k for k in ("Input", "InputPath", "InputTransformer") if target.get(k) is not None]
         if len(given) > 1:
-            raise TransformError(f"Only one of Input, InputPath, or InputTransformer may be set (target {target.get('Id')!r} sets {given})")
+            raise TransformError(
+                f"Only one of Input, InputPath, or InputTransformer may be set (target {target.get('Id')!r} sets {given})"
+            )
         if target.get("Input") is not None:
             try:
                 json.loads(target["Input"])
@@ -102,7 +112,9 @@ class Transform:
                 paths[name] = check_path(p, f"InputTransformer.InputPathsMap.{name}")
             for name in placeholders(it["InputTemplate"]):
                 if name not in paths and name not in RESERVED:
-                    raise TransformError(f"InputTemplate for target {target.get('Id')} contains invalid placeholder {name}.")
+                    raise TransformError(
+                        f"InputTemplate for target {target.get('Id')} contains invalid placeholder {name}."
+                    )
             return cls(paths=paths, template=it["InputTemplate"])
         return cls()
 

@@ -94,7 +94,9 @@ def row_to_envelope(row: dict[str, Any], meta: RunMeta | None = None) -> dict[st
             # admin guide, contact events): ACW starts at the disconnect.
             agent["afterContactWorkStartTimestamp"] = iso_ms(row.get("disconnect_ts"))
             agent["afterContactWorkEndTimestamp"] = iso_ms(row["after_contact_work_end_ts"])
-            agent["afterContactWorkDuration"] = _whole_seconds(row.get("disconnect_ts"), row["after_contact_work_end_ts"])
+            agent["afterContactWorkDuration"] = _whole_seconds(
+                row.get("disconnect_ts"), row["after_contact_work_end_ts"]
+            )
         detail["agentInfo"] = agent
     if row.get("disconnect_ts") is not None:
         detail["disconnectTimestamp"] = iso_ms(row["disconnect_ts"])
@@ -191,10 +193,14 @@ def envelope_to_row(env: object, where: str = "event") -> dict[str, Any]:
         "agent_id": agent_arn.rsplit("/", 1)[-1] if agent_arn else None,
         "initiation_ts": ts(d.get("initiationTimestamp"), "detail.initiationTimestamp"),
         "connected_to_system_ts": ts(d.get("connectedToSystemTimestamp"), "detail.connectedToSystemTimestamp"),
-        "greeting_start_ts": ts(voice.get("greetingStartTimestamp"), "detail.customerVoiceActivity.greetingStartTimestamp"),
+        "greeting_start_ts": ts(
+            voice.get("greetingStartTimestamp"), "detail.customerVoiceActivity.greetingStartTimestamp"
+        ),
         "greeting_end_ts": ts(voice.get("greetingEndTimestamp"), "detail.customerVoiceActivity.greetingEndTimestamp"),
         "enqueue_ts": ts(queue.get("enqueueTimestamp"), "detail.queueInfo.enqueueTimestamp"),
-        "connected_to_agent_ts": ts(agent.get("connectedToAgentTimestamp"), "detail.agentInfo.connectedToAgentTimestamp"),
+        "connected_to_agent_ts": ts(
+            agent.get("connectedToAgentTimestamp"), "detail.agentInfo.connectedToAgentTimestamp"
+        ),
         "disconnect_ts": ts(d.get("disconnectTimestamp"), "detail.disconnectTimestamp"),
         "after_contact_work_end_ts": (
             ts(agent.get("afterContactWorkEndTimestamp"), "detail.agentInfo.afterContactWorkEndTimestamp")
@@ -219,4 +225,3 @@ def envelope_to_row(env: object, where: str = "event") -> dict[str, Any]:
 def envelopes_to_table(envelopes: Iterable[object]) -> pa.Table:
     rows = [envelope_to_row(e, f"event {i + 1}") for i, e in enumerate(envelopes)]
     return pa.Table.from_pylist(rows, schema=EVENT_SCHEMA)
-

@@ -128,13 +128,22 @@ class RunMeta:
     fingerprint: str = ""
 
 
-
 # Columns whose values repeat. The recorder hands them over dictionary-encoded
 # (ENCODED_SCHEMA) and the Parquet writer stores those dictionaries as they
 # are; ids and timestamps are nearly unique, where a dictionary only costs.
 DICTIONARY_COLUMNS = [
-    "event_type", "campaign_id", "instance_id", "channel", "initiation_method", "system_address",
-    "queue_id", "agent_id", "amd_status", "disconnect_reason", "sim_party", "sim_time_zone",
+    "event_type",
+    "campaign_id",
+    "instance_id",
+    "channel",
+    "initiation_method",
+    "system_address",
+    "queue_id",
+    "agent_id",
+    "amd_status",
+    "disconnect_reason",
+    "sim_party",
+    "sim_time_zone",
 ]
 DICT_STRING = pa.dictionary(pa.int32(), pa.string())
 ENCODED_SCHEMA = pa.schema([pa.field(f.name, DICT_STRING) if f.name in DICTIONARY_COLUMNS else f for f in EVENT_SCHEMA])
@@ -154,4 +163,3 @@ def decode_batch(batch: pa.RecordBatch) -> pa.RecordBatch:
 # Min/max statistics where readers prune row groups with them (time ranges,
 # event types, campaigns); on ids they cost time and help nobody.
 STATISTICS_COLUMNS = ["time", "event_type", "campaign_id", "sim_recipient", *TS_FIELDS]
-

@@ -52,7 +52,6 @@ class MemorySink:
         return decode(pa.Table.from_batches(self.batches, schema=ENCODED_SCHEMA))
 
 
-
 class ParquetSink:
     """Streams batches into one Parquet file (zstd), never holding the run.
 

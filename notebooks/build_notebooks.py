@@ -13,7 +13,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 HERE = Path(__file__).resolve().parent
 
-SETUP = '''\
+SETUP = """\
 %matplotlib inline
 import tempfile
 from pathlib import Path
@@ -26,11 +26,11 @@ import pandas as pd
 ROOT = next(p for p in [Path.cwd(), *Path.cwd().parents] if (p / "examples" / "reference-predictive.yaml").exists())
 REFERENCE = ROOT / "examples" / "reference-predictive.yaml"
 WORK = Path(tempfile.mkdtemp(prefix="dialer-notebook-"))
-'''
+"""
 
 
 def small_campaign(agents: int, minutes: int, contacts: int) -> str:
-    return f'''\
+    return f"""\
 from analysis.sweep import apply_changes
 
 # The reference campaign is a 100-agent, 8-hour day (~130k dials): cut it down.
@@ -41,7 +41,7 @@ doc = apply_changes(REFERENCE, {{
     "campaign.schedule.endTime": (pd.Timestamp("2026-12-01T14:00:00Z") + pd.Timedelta(minutes={minutes})).strftime("%Y-%m-%dT%H:%M:%SZ"),
 }})
 doc["simulation"]["agents"]["count"], doc["campaign"]["schedule"]
-'''
+"""
 
 
 def notebook(cells: list[tuple[str, str]]) -> nbformat.NotebookNode:
@@ -53,17 +53,22 @@ def notebook(cells: list[tuple[str, str]]) -> nbformat.NotebookNode:
 
 
 QUICKSTART = [
-    ("md", """# Quickstart: run a campaign, read its events, compute the seed's metrics
+    (
+        "md",
+        """# Quickstart: run a campaign, read its events, compute the seed's metrics
 
 The seed announcement names three metrics: **time to connect to an agent**,
 **duration of the contact** and **call abandonment rate**. This notebook runs a
 small predictive campaign, reads its contact events (one row per event,
 Parquet) with pandas, computes those metrics by hand, and checks them against
-the engine's summary and `analysis.metrics`."""),
+the engine's summary and `analysis.metrics`.""",
+    ),
     ("code", SETUP),
     ("code", small_campaign(agents=12, minutes=120, contacts=6000)),
     ("md", "## Run it\n\n`simulate` writes `events.parquet`, `timeline.parquet` and `summary.json` into `out_dir`."),
-    ("code", '''\
+    (
+        "code",
+        """\
 from dialer import simulate
 
 run_dir = WORK / "quickstart"
@@ -71,26 +76,41 @@ result = simulate(doc, seed=7, out_dir=run_dir, keep_events=False)
 s = result.summary
 {k: s[k] for k in ("dial_attempts", "live_answers", "connected_to_agent", "abandoned", "abandonment_rate",
                    "agent_occupancy", "mean_time_to_agent_s", "mean_contact_duration_s")}
-'''),
-    ("md", "## Read the events\n\nEvery call ends with exactly one `DISCONNECTED` event that carries all of its timestamps."),
-    ("code", '''\
+""",
+    ),
+    (
+        "md",
+        "## Read the events\n\nEvery call ends with exactly one `DISCONNECTED` event that carries all of its timestamps.",
+    ),
+    (
+        "code",
+        """\
 events = pd.read_parquet(run_dir / "events.parquet")
 print(f"{len(events):,} events")
 events["event_type"].value_counts()
-'''),
-    ("code", '''\
+""",
+    ),
+    (
+        "code",
+        """\
 calls = events[events["event_type"] == "DISCONNECTED"].copy()
 assert calls["contact_id"].is_unique and len(calls) == s["dial_attempts"]  # every dial ends exactly once
 calls[["initiation_ts", "connected_to_system_ts", "greeting_start_ts", "greeting_end_ts",
        "connected_to_agent_ts", "disconnect_ts", "amd_status", "sim_party", "disconnect_reason"]].head()
-'''),
-    ("md", """## The seed's metrics, by hand
+""",
+    ),
+    (
+        "md",
+        """## The seed's metrics, by hand
 
 * time to agent: from the answer (`connected_to_system_ts`) to `connected_to_agent_ts`, for people;
 * contact duration: from the dial to the disconnect, for calls an agent took;
 * abandonment rate (US): people the AMD let through who got no agent within 2 s of the end of their
-  greeting (unless they hung up before then), over those people."""),
-    ("code", '''\
+  greeting (unless they hung up before then), over those people.""",
+    ),
+    (
+        "code",
+        """\
 sec = lambda a, b: (calls[a] - calls[b]).dt.total_seconds()
 person = calls["sim_party"] == "HUMAN"
 reached = calls["connected_to_agent_ts"].notna()
@@ -109,8 +129,11 @@ by_hand = {
     "abandonment rate (US)": abandoned.sum() / let_through.sum(),
 }
 by_hand
-'''),
-    ("code", '''\
+""",
+    ),
+    (
+        "code",
+        """\
 from analysis.metrics import run_totals
 
 totals = run_totals(run_dir)
@@ -121,9 +144,15 @@ assert abs(by_hand["mean time to agent (s)"] - s["mean_time_to_agent_s"]) < 1e-3
 assert abs(by_hand["mean contact duration (s)"] - s["mean_contact_duration_s"]) < 1e-3
 assert 0 < by_hand["abandonment rate (US)"] < 0.2
 pd.Series(totals).round(4)
-'''),
-    ("md", "## Metrics over time and plots\n\nPer 15-minute interval; `dialer plot RUN_DIR` writes the same plots as PNGs."),
-    ("code", '''\
+""",
+    ),
+    (
+        "md",
+        "## Metrics over time and plots\n\nPer 15-minute interval; `dialer plot RUN_DIR` writes the same plots as PNGs.",
+    ),
+    (
+        "code",
+        """\
 from analysis.metrics import metrics_over_time
 from analysis.plots import plot_abandonment, plot_occupancy, plot_time_to_agent
 
@@ -131,18 +160,24 @@ m = metrics_over_time(run_dir, interval="15min")
 assert m["dials"].sum() == s["dial_attempts"]
 m[["interval_start", "dials", "live_answers", "connects", "abandonment_rate_us", "abandonment_rate_uk",
    "agent_occupancy", "agents_idle", "lines_in_use", "dial_ratio", "p95_time_to_agent_s"]].round(3)
-'''),
-    ("code", '''\
+""",
+    ),
+    (
+        "code",
+        """\
 target = doc["campaign"]["channelSubtypeConfig"]["telephony"]["outboundMode"]["predictive"]["pacingStrategies"][0]["abandonmentRate"]["targetRate"]
 plot_abandonment(m, limit=0.03, target=target)
-'''),
+""",
+    ),
     ("code", "plot_occupancy(m)"),
     ("code", "plot_time_to_agent(time_to_agent)"),
 ]
 
 
 STAFFING = [
-    ("md", """# Staffing and pacing study
+    (
+        "md",
+        """# Staffing and pacing study
 
 How many agents, and which pacing target, keep abandonment under 3% while
 keeping agents busy? A sweep over `agents.count` and the predictive pacing
@@ -150,10 +185,13 @@ strategy's `targetRate`, a few replications per point, mean and 95%
 confidence interval per metric, and the abandonment vs occupancy frontier.
 (Small parameters so it runs in under a minute; scale `minutes`,
 `replications` and the grid up for a real study, and pass a Dask client to
-`sweep(..., client=client)` to use a cluster.)"""),
+`sweep(..., client=client)` to use a cluster.)""",
+    ),
     ("code", SETUP),
     ("code", small_campaign(agents=10, minutes=60, contacts=4000)),
-    ("code", '''\
+    (
+        "code",
+        """\
 from analysis.sweep import sweep
 
 TARGET = "campaign.channelSubtypeConfig.telephony.outboundMode.predictive.pacingStrategies[0].abandonmentRate.targetRate"
@@ -168,39 +206,60 @@ result = sweep(
 )
 print(f"{result.ran} runs made, {result.skipped} resumed")
 result.summary.rename(columns={TARGET: "targetRate"}).head(6)
-'''),
+""",
+    ),
     ("md", "One row per point, with the mean and the confidence interval of each metric:"),
-    ("code", '''\
+    (
+        "code",
+        """\
 wide = result.wide().rename(columns={TARGET: "targetRate"})
 wide[["agents.count", "targetRate", "abandonment_rate", "abandonment_rate_ci_low", "abandonment_rate_ci_high",
       "agent_occupancy", "contacts_per_agent_hour"]].round(4)
-'''),
-    ("code", '''\
+""",
+    ),
+    (
+        "code",
+        """\
 from analysis.plots import plot_frontier
 
 plot_frontier(result, x="agent_occupancy", y="abandonment_rate", label_by="agents.count", series_by=TARGET)
-'''),
-    ("md", """The trade-off: a higher pacing target dials harder, which buys occupancy
-and costs abandoned calls. Check it holds on average over the staffing levels:"""),
-    ("code", '''\
+""",
+    ),
+    (
+        "md",
+        """The trade-off: a higher pacing target dials harder, which buys occupancy
+and costs abandoned calls. Check it holds on average over the staffing levels:""",
+    ),
+    (
+        "code",
+        """\
 by_target = wide.groupby("targetRate")[["abandonment_rate", "agent_occupancy"]].mean()
 print(by_target)
 assert by_target.loc[0.05, "abandonment_rate"] > by_target.loc[0.01, "abandonment_rate"]
 assert by_target.loc[0.05, "agent_occupancy"] > by_target.loc[0.01, "agent_occupancy"]
 assert (result.summary["n"] == 3).all()
-'''),
-    ("md", """Which points keep the mean abandonment under the 3% limit, and how sure are we?
+""",
+    ),
+    (
+        "md",
+        """Which points keep the mean abandonment under the 3% limit, and how sure are we?
 (With three one-hour replications the intervals are wide; a real study
-runs more and longer replications, on a Dask cluster if need be.)"""),
-    ("code", '''\
+runs more and longer replications, on a Dask cluster if need be.)""",
+    ),
+    (
+        "code",
+        """\
 safe = wide[wide["abandonment_rate"] < 0.03]
 safe[["agents.count", "targetRate", "abandonment_rate", "abandonment_rate_ci_high", "agent_occupancy"]]
-'''),
+""",
+    ),
 ]
 
 
 AUDIT = [
-    ("md", """# Compliance audit: US vs UK on the same run, and what AMD false positives cost
+    (
+        "md",
+        """# Compliance audit: US vs UK on the same run, and what AMD false positives cost
 
 The US (TCPA/TSR) and UK (Ofcom) rules measure abandonment differently:
 
@@ -213,27 +272,39 @@ The US (TCPA/TSR) and UK (Ofcom) rules measure abandonment differently:
 The same events give two very different figures. This notebook audits one run
 both ways with `compliance.audit`, recomputes both with `analysis.metrics`,
 and looks at the AMD false positives (humans the AMD took for machines and
-hung up on), which the simulator knows exactly."""),
+hung up on), which the simulator knows exactly.""",
+    ),
     ("code", SETUP),
     ("code", small_campaign(agents=12, minutes=120, contacts=6000)),
-    ("code", '''\
+    (
+        "code",
+        """\
 from dialer import simulate
 
 run_dir = WORK / "audit"
 result = simulate(doc, seed=11, out_dir=run_dir, keep_events=False)
 s = result.summary
 print(s["dial_attempts"], "dials;", s["live_answers"], "people answered;", s["amd_false_positives"], "AMD false positives")
-'''),
-    ("code", '''\
+""",
+    ),
+    (
+        "code",
+        """\
 from analysis.metrics import metrics_over_time, run_totals
 
 totals = run_totals(run_dir)
 ours = pd.Series({k: totals[k] for k in ("live_answers", "live_answers_us", "amd_false_positives",
                                          "abandoned_us", "abandoned_uk", "abandonment_rate_us", "abandonment_rate_uk")})
 ours
-'''),
-    ("md", "## The compliance package's audit\n\n(`compliance.audit`; `dialer audit RUN_DIR/events.parquet --jurisdiction UK` prints the same.)"),
-    ("code", '''\
+""",
+    ),
+    (
+        "md",
+        "## The compliance package's audit\n\n(`compliance.audit`; `dialer audit RUN_DIR/events.parquet --jurisdiction UK` prints the same.)",
+    ),
+    (
+        "code",
+        """\
 try:
     from compliance.audit import audit
 except ImportError:  # the audit is another package; without it the metrics module stands alone
@@ -244,8 +315,11 @@ if audit is not None:
     uk = audit(run_dir / "events.parquet", "UK")
     print(us.to_text())
     print(uk.to_text())
-'''),
-    ("code", '''\
+""",
+    ),
+    (
+        "code",
+        """\
 if audit is not None:
     assert abs(us.rule("abandonment_rate").measured - totals["abandonment_rate_us"]) < 1e-12
     assert abs(uk.rule("abandonment_rate").measured - totals["abandonment_rate_uk"]) < 1e-12
@@ -254,13 +328,19 @@ if audit is not None:
           f"(95% CI {est['rate_95ci'][0]:.2%}..{est['rate_95ci'][1]:.2%}) from {est['tested']} sampled verdicts")
     print(f"UK rate with the true false positives {uk.rule('abandonment_rate').measured:.2%}, "
           f"with the operator's estimate {uk.rule('abandonment_rate_operator_estimate').measured:.2%}")
-'''),
-    ("md", """## Why the UK figure is so much higher
+""",
+    ),
+    (
+        "md",
+        """## Why the UK figure is so much higher
 
 Two reasons, which we can separate: the clock (the AMD needs about 2.5 s to
 decide, so a call is rarely with an agent 2 s after the *start* of the
-greeting), and the AMD false positives counted as abandoned."""),
-    ("code", '''\
+greeting), and the AMD false positives counted as abandoned.""",
+    ),
+    (
+        "code",
+        """\
 fp_share = totals["amd_false_positives"] / totals["abandoned_uk"]
 clock_only = (totals["abandoned_uk"] - totals["amd_false_positives"]) / totals["live_answers"]
 print(f"AMD false positives are {fp_share:.0%} of the UK abandoned calls")
@@ -269,20 +349,29 @@ print(f"UK clock alone, without false positives: {clock_only:.2%}; US: {totals['
 assert totals["abandonment_rate_uk"] > totals["abandonment_rate_us"]
 assert totals["amd_false_positives"] == s["amd_false_positives"] > 0
 assert totals["abandoned_uk"] >= totals["abandoned_us"] + totals["amd_false_positives"]
-'''),
+""",
+    ),
     ("md", "Over the day, per 15 minutes, each definition against the 3% limit:"),
-    ("code", '''\
+    (
+        "code",
+        """\
 from analysis.plots import plot_abandonment
 
 m = metrics_over_time(run_dir)
 plot_abandonment(m, limit=0.03)
-'''),
-    ("md", """## What AMD accuracy costs
+""",
+    ),
+    (
+        "md",
+        """## What AMD accuracy costs
 
 The AMD false-positive rate is a property of the detector. Sweeping it shows
 its price in UK abandonment (and none in US abandonment, which does not see
-those calls). Same seeds at every point (common random numbers)."""),
-    ("code", '''\
+those calls). Same seeds at every point (common random numbers).""",
+    ),
+    (
+        "code",
+        """\
 from analysis.sweep import sweep
 
 res = sweep(doc, {"amd.falsePositiveRate": [0.0, 0.05, 0.15]}, replications=2, seed=3,
@@ -296,12 +385,15 @@ cost = pd.DataFrame(rows).groupby("falsePositiveRate")[["US", "UK", "false posit
 print(cost)
 assert cost["false positives"].is_monotonic_increasing and cost.loc[0.0, "false positives"] == 0
 assert cost.loc[0.15, "UK"] > cost.loc[0.0, "UK"]
-'''),
+""",
+    ),
 ]
 
 
 CALIBRATION = [
-    ("md", """# Calibration: fit contact behaviour from an event log, re-simulate, compare
+    (
+        "md",
+        """# Calibration: fit contact behaviour from an event log, re-simulate, compare
 
 Given an event log (here a simulated "observed" day stands in for real Amazon
 Connect events), estimate
@@ -312,11 +404,17 @@ Connect events), estimate
 
 write them into the campaign document as `simulation.behaviour`, simulate
 again with another seed, and compare. Because the "observed" log was made
-with known parameters, we can also check that the fit recovers them."""),
+with known parameters, we can also check that the fit recovers them.""",
+    ),
     ("code", SETUP),
     ("code", small_campaign(agents=15, minutes=240, contacts=12000)),
-    ("md", "## The observed log\n\nThe truth we will try to recover: people answer more at noon local time, and talk time is lognormal (mean 180 s, sd 120 s)."),
-    ("code", '''\
+    (
+        "md",
+        "## The observed log\n\nThe truth we will try to recover: people answer more at noon local time, and talk time is lognormal (mean 180 s, sd 120 s).",
+    ),
+    (
+        "code",
+        """\
 from dialer import simulate
 from analysis.sweep import apply_changes
 
@@ -328,14 +426,20 @@ observed = simulate(truth, seed=1, out_dir=WORK / "observed", keep_events=False)
 log = pd.read_parquet(WORK / "observed" / "events.parquet")
 calls = log[log["event_type"] == "DISCONNECTED"].copy()
 print(f"{len(calls):,} calls in the log")
-'''),
-    ("md", """## Fit the answer shares by local hour
+""",
+    ),
+    (
+        "md",
+        """## Fit the answer shares by local hour
 
 The party behind each dial comes from `detail.simulation.party` here; with
 real Connect events it would come from `answeringMachineDetectionStatus` and
 `disconnectReason` (AMD verdicts, `TELECOM_UNANSWERED`, `TELECOM_BUSY`, ...),
-which carry the AMD's errors."""),
-    ("code", '''\
+which carry the AMD's errors.""",
+    ),
+    (
+        "code",
+        """\
 PARTY_TO_OUTCOME = {"HUMAN": "human", "MACHINE_BEEP": "machine_beep", "MACHINE_NO_BEEP": "machine_no_beep",
                     "NO_ANSWER": "no_answer", "BUSY": "busy", "INVALID": "invalid", "FAX": "fax"}
 OUTCOMES = list(PARTY_TO_OUTCOME.values())
@@ -346,16 +450,25 @@ counts = pd.crosstab(local_hour.rename("local hour"), outcome).reindex(columns=O
 shares_by_hour = counts.div(counts.sum(axis=1), axis=0)
 overall = counts.sum() / counts.values.sum()
 shares_by_hour.round(3)
-'''),
-    ("md", "## Fit the talk time\n\nTalk: from `connected_to_agent_ts` to `disconnect_ts`, for people. A lognormal with the sample's mean and standard deviation."),
-    ("code", '''\
+""",
+    ),
+    (
+        "md",
+        "## Fit the talk time\n\nTalk: from `connected_to_agent_ts` to `disconnect_ts`, for people. A lognormal with the sample's mean and standard deviation.",
+    ),
+    (
+        "code",
+        """\
 talk = ((calls["disconnect_ts"] - calls["connected_to_agent_ts"]).dt.total_seconds()
         [(calls["sim_party"] == "HUMAN") & calls["connected_to_agent_ts"].notna()])
 talk_fit = {"mean": round(float(talk.mean()), 2), "sd": round(float(talk.std()), 2)}
 print(f"{len(talk)} talks; fitted lognormal {talk_fit}")
 assert abs(talk_fit["mean"] - 180) / 180 < 0.12 and abs(talk_fit["sd"] - 120) / 120 < 0.3
-'''),
-    ("code", '''\
+""",
+    ),
+    (
+        "code",
+        """\
 fig, ax = plt.subplots(figsize=(8, 4))
 ax.hist(talk, bins=50, density=True, alpha=0.5, label="observed talk times")
 sigma2 = np.log(1 + (talk_fit["sd"] / talk_fit["mean"]) ** 2)
@@ -363,9 +476,12 @@ mu = np.log(talk_fit["mean"]) - sigma2 / 2
 x = np.linspace(1, talk.quantile(0.995), 300)
 ax.plot(x, np.exp(-(np.log(x) - mu) ** 2 / (2 * sigma2)) / (x * np.sqrt(2 * np.pi * sigma2)), lw=2, label="fitted lognormal")
 ax.set_xlabel("talk time (s)"); ax.set_ylabel("density"); ax.set_title("Talk time: observed vs fitted"); ax.legend()
-'''),
+""",
+    ),
     ("md", "## Re-simulate with the fitted behaviour"),
-    ("code", '''\
+    (
+        "code",
+        """\
 def shares(row):
     r = {k: round(float(row[k]), 6) for k in OUTCOMES}
     r["no_answer"] = round(1.0 - sum(v for k, v in r.items() if k != "no_answer"), 6)  # sums to 1 exactly
@@ -378,8 +494,11 @@ fitted_behaviour = {
 }
 fitted = apply_changes(doc, {f"behaviour.{k}": v for k, v in fitted_behaviour.items()})
 replay = simulate(fitted, seed=2, out_dir=WORK / "replay", keep_events=False)
-'''),
-    ("code", '''\
+""",
+    ),
+    (
+        "code",
+        """\
 from analysis.metrics import run_totals
 
 keys = ["dials", "live_answers", "machine_answers", "connects", "abandonment_rate_us", "agent_occupancy",
@@ -388,17 +507,23 @@ a, b = run_totals(WORK / "observed"), run_totals(WORK / "replay")
 compare = pd.DataFrame({"observed": {k: a[k] for k in keys}, "re-simulated": {k: b[k] for k in keys}})
 compare["ratio"] = compare["re-simulated"] / compare["observed"]
 compare.round(3)
-'''),
-    ("code", '''\
+""",
+    ),
+    (
+        "code",
+        """\
 live_share = lambda t: t["live_answers"] / t["dials"]
 assert abs(live_share(a) - live_share(b)) < 0.02
 assert abs(b["mean_talk_s"] / a["mean_talk_s"] - 1) < 0.15
 assert abs(b["agent_occupancy"] - a["agent_occupancy"]) < 0.1
 # the noon bump is recovered
 assert shares_by_hour.loc[12, "human"] > shares_by_hour.drop(index=12)["human"].max()
-'''),
+""",
+    ),
     ("md", "Answer shares by local hour, observed and re-simulated:"),
-    ("code", '''\
+    (
+        "code",
+        """\
 def human_share_by_hour(run):
     c = pd.read_parquet(run / "events.parquet", filters=[("event_type", "=", "DISCONNECTED")])
     z = c["sim_time_zone"].str.split("|").str[0]
@@ -409,7 +534,8 @@ hs = pd.DataFrame({"observed": human_share_by_hour(WORK / "observed"), "re-simul
 ax = hs.plot.bar(figsize=(8, 4), title="Share of dials a person answered, by local hour")
 ax.set_xlabel("callee's local hour"); ax.set_ylabel("share of dials")
 hs.round(3)
-'''),
+""",
+    ),
 ]
 
 

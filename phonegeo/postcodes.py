@@ -12,7 +12,13 @@ from __future__ import annotations
 
 import re
 
-NY, CHI, DEN, PHX, LA = "America/New_York", "America/Chicago", "America/Denver", "America/Phoenix", "America/Los_Angeles"
+NY, CHI, DEN, PHX, LA = (
+    "America/New_York",
+    "America/Chicago",
+    "America/Denver",
+    "America/Phoenix",
+    "America/Los_Angeles",
+)
 DET, IND, BOI = "America/Detroit", "America/Indiana/Indianapolis", "America/Boise"
 ANC, HNL = "America/Anchorage", "Pacific/Honolulu"
 
@@ -114,15 +120,34 @@ for _a, _b, _state, _zone in _US_RANGES:
             US_ZIP3[_p] = _zone
 
 _CA_FIRST = {
-    "A": "America/St_Johns", "B": "America/Halifax", "C": "America/Halifax", "E": "America/Moncton",
-    "G": "America/Toronto", "H": "America/Toronto", "J": "America/Toronto", "K": "America/Toronto",
-    "L": "America/Toronto", "M": "America/Toronto", "N": "America/Toronto", "P": "America/Toronto",
-    "R": "America/Winnipeg", "S": "America/Regina", "T": "America/Edmonton", "V": "America/Vancouver",
-    "X": "America/Yellowknife", "Y": "America/Whitehorse",
+    "A": "America/St_Johns",
+    "B": "America/Halifax",
+    "C": "America/Halifax",
+    "E": "America/Moncton",
+    "G": "America/Toronto",
+    "H": "America/Toronto",
+    "J": "America/Toronto",
+    "K": "America/Toronto",
+    "L": "America/Toronto",
+    "M": "America/Toronto",
+    "N": "America/Toronto",
+    "P": "America/Toronto",
+    "R": "America/Winnipeg",
+    "S": "America/Regina",
+    "T": "America/Edmonton",
+    "V": "America/Vancouver",
+    "X": "America/Yellowknife",
+    "Y": "America/Whitehorse",
 }
 _AU_FIRST = {
-    "0": "Australia/Darwin", "2": "Australia/Sydney", "3": "Australia/Melbourne", "4": "Australia/Brisbane",
-    "5": "Australia/Adelaide", "6": "Australia/Perth", "7": "Australia/Hobart", "8": "Australia/Melbourne",
+    "0": "Australia/Darwin",
+    "2": "Australia/Sydney",
+    "3": "Australia/Melbourne",
+    "4": "Australia/Brisbane",
+    "5": "Australia/Adelaide",
+    "6": "Australia/Perth",
+    "7": "Australia/Hobart",
+    "8": "Australia/Melbourne",
     "9": "Australia/Brisbane",
 }
 

@@ -175,7 +175,9 @@ def locate(
         return Located((check_zone(default_zone),), region, DEFAULT)
     if zones_from_number:
         return Located(tuple(check_zone(z) for z in zones_from_number), region, AREA_CODE)
-    raise LocalTimeError(f"{MISSING_TIMEZONE}: no time zone for {e164!r}: give the contact a zone or set defaultTimeZone")
+    raise LocalTimeError(
+        f"{MISSING_TIMEZONE}: no time zone for {e164!r}: give the contact a zone or set defaultTimeZone"
+    )
 
 
 def resolve_zones(
@@ -189,6 +191,11 @@ def resolve_zones(
 ) -> tuple[tuple[str, ...], str | None]:
     """``locate`` as (zones, region)."""
     found = locate(
-        e164, explicit_zone=explicit_zone, postcode=postcode, default_zone=default_zone, detection=detection, scope=scope
+        e164,
+        explicit_zone=explicit_zone,
+        postcode=postcode,
+        default_zone=default_zone,
+        detection=detection,
+        scope=scope,
     )
     return found.zones, found.region

@@ -128,25 +128,38 @@ def _fp_rate(
     elif isinstance(fp_sample, float):
         if not 0.0 <= fp_sample <= 1.0:
             raise ValueError(f"fp_sample as a rate must be between 0 and 1, got {fp_sample!r}")
-        return fp_sample, {"rate": fp_sample, "method": "rate given", "machine_verdicts": n_machine,
-                           "estimated_false_positives": fp_sample * n_machine}
+        return fp_sample, {
+            "rate": fp_sample,
+            "method": "rate given",
+            "machine_verdicts": n_machine,
+            "estimated_false_positives": fp_sample * n_machine,
+        }
     else:
         size = DEFAULT_FP_SAMPLE if fp_sample is None else int(fp_sample)
         if not truth_known or n_machine == 0:
             return (0.0 if n_machine == 0 else None), {
                 "rate": 0.0 if n_machine == 0 else None,
-                "method": "no machine verdicts" if n_machine == 0 else "not estimated: no ground truth and no fp_sample given",
+                "method": "no machine verdicts"
+                if n_machine == 0
+                else "not estimated: no ground truth and no fp_sample given",
                 "machine_verdicts": n_machine,
             }
         idx = np.flatnonzero(machine_verdict)
         rng = np.random.default_rng(seed)
         pick = idx if idx.size <= size else rng.choice(idx, size=size, replace=False)
         tested, found = int(pick.size), int(fp_true[pick].sum())
-        rate, method = found / tested, f"simple random sample of {tested} machine verdicts judged against the ground truth"
+        rate, method = (
+            found / tested,
+            f"simple random sample of {tested} machine verdicts judged against the ground truth",
+        )
     lo, hi = _wilson(found, tested)
     return rate, {
-        "rate": rate, "method": method, "tested": tested, "humans_found": found,
-        "rate_95ci": [lo, hi], "machine_verdicts": n_machine,
+        "rate": rate,
+        "method": method,
+        "tested": tested,
+        "humans_found": found,
+        "rate_95ci": [lo, hi],
+        "machine_verdicts": n_machine,
         "estimated_false_positives": rate * n_machine,
     }
 
@@ -215,7 +228,9 @@ def _abandonment_rule(
     clock = {"GREETING_END": "the end of the greeting", "GREETING_START": "the start of the greeting"}.get(
         ab.clock_start, "connection"
     )
-    period = {"CALENDAR_DAY": "calendar day", "CALENDAR_MONTH": "calendar month"}.get(ab.window, f"{ab.window_days}-day period")
+    period = {"CALENDAR_DAY": "calendar day", "CALENDAR_MONTH": "calendar month"}.get(
+        ab.window, f"{ab.window_days}-day period"
+    )
     desc = (
         f"abandoned calls (no agent within {ab.threshold_seconds:g} s of {clock}) at most "
         f"{'(no legal limit)' if limit is None else f'{limit * 100:g}%'} of "
@@ -226,9 +241,7 @@ def _abandonment_rule(
     details = {
         "windows_evaluated": w,
         "windows_failed": int(bad.sum()),
-        "worst_window": windows[0] if windows and not windows[0]["passed"] else (
-            {"rate": measured} if w else None
-        ),
+        "worst_window": windows[0] if windows and not windows[0]["passed"] else ({"rate": measured} if w else None),
         "windows": windows,
         "numerator": float(num_t[worst]) if w else 0.0,
         "denominator": float(den_t[worst]) if w else 0.0,
@@ -238,8 +251,16 @@ def _abandonment_rule(
     }
     passed = True if limit is None else not bool(bad.any())
     return RuleResult(
-        rule=name, description=desc, severity=severity, measured=measured, limit=limit, passed=passed,
-        unit="rate", offenders=ids, offender_count=count, details=details,
+        rule=name,
+        description=desc,
+        severity=severity,
+        measured=measured,
+        limit=limit,
+        passed=passed,
+        unit="rate",
+        offenders=ids,
+        offender_count=count,
+        details=details,
     )
 
 
@@ -250,7 +271,14 @@ def _iso(ms: float) -> str | None:
 
 
 def abandonment_rules(
-    calls: Calls, facts: CallFacts, rules: RuleSet, offenders: Offenders, findings: list[str], *, fp_sample: FpSample, seed: int
+    calls: Calls,
+    facts: CallFacts,
+    rules: RuleSet,
+    offenders: Offenders,
+    findings: list[str],
+    *,
+    fp_sample: FpSample,
+    seed: int,
 ) -> tuple[list[RuleResult], dict[str, Any] | None]:
     """The abandonment rate per window (and, where AMD false positives count,
     the operator's estimate beside the true figure); with the estimate's
@@ -262,11 +290,23 @@ def abandonment_rules(
     fp_rate, fp_info = _fp_rate(fp_sample, facts.machine_verdict, facts.fp_true, facts.truth_known, seed)
     severity = "error" if ab.limit is not None else "info"
     main_fp = facts.fp_true if facts.truth_known else None
-    results = [_abandonment_rule("abandonment_rate", ab, main_fp, fp_rate, win, scope_names, facts, offenders, severity=severity)]
+    results = [
+        _abandonment_rule(
+            "abandonment_rate", ab, main_fp, fp_rate, win, scope_names, facts, offenders, severity=severity
+        )
+    ]
     if ab.include_amd_false_positives and facts.truth_known:
         results.append(
             _abandonment_rule(
-                "abandonment_rate_operator_estimate", ab, None, fp_rate, win, scope_names, facts, offenders, severity="warning"
+                "abandonment_rate_operator_estimate",
+                ab,
+                None,
+                fp_rate,
+                win,
+                scope_names,
+                facts,
+                offenders,
+                severity="warning",
             )
         )
     return results, (fp_info if ab.include_amd_false_positives else None)
@@ -282,6 +322,11 @@ def abandon_message_rule(calls: Calls, facts: CallFacts, offenders: Offenders) -
     return RuleResult(
         rule="abandon_message",
         description="every abandoned call plays an information message (caller identity, number to call back / opt out)",
-        severity="warning", measured=count, limit=0, passed=(count == 0) if assessable else None, unit="calls",
-        offenders=ids, offender_count=count,
+        severity="warning",
+        measured=count,
+        limit=0,
+        passed=(count == 0) if assessable else None,
+        unit="calls",
+        offenders=ids,
+        offender_count=count,
     )

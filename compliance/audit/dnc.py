@@ -15,6 +15,13 @@ def dnc_rule(calls: Calls, dnc: DncSource, offenders: Offenders) -> RuleResult:
     listed = np.isin(calls.numbers, as_number_array(dnc)) & (calls.numbers >= 0)
     ids, count = offenders(listed)
     return RuleResult(
-        rule="dnc", description="no call to a number on a do-not-call list", severity="error",
-        measured=count, limit=0, passed=count == 0, unit="calls", offenders=ids, offender_count=count,
+        rule="dnc",
+        description="no call to a number on a do-not-call list",
+        severity="error",
+        measured=count,
+        limit=0,
+        passed=count == 0,
+        unit="calls",
+        offenders=ids,
+        offender_count=count,
     )

@@ -63,8 +63,13 @@ def _cap_result(count: int, seconds: float, subject: int, ids: list[str], n_bad:
     return RuleResult(
         rule=f"frequency_cap_{count}_per_{period.replace(' ', '')}",
         description=f"at most {count} calls to a number per rolling {period} on the same subject (campaign)",
-        severity="error", measured=n_bad, limit=0, passed=n_bad == 0, unit="calls",
-        offenders=ids, offender_count=n_bad,
+        severity="error",
+        measured=n_bad,
+        limit=0,
+        passed=n_bad == 0,
+        unit="calls",
+        offenders=ids,
+        offender_count=n_bad,
         details={"calls_subject": subject, "count": count, "period_seconds": seconds},
     )
 
@@ -83,7 +88,11 @@ def subject_codes(calls: Calls, subjects: Mapping[str, str] | None) -> np.ndarra
 
 
 def frequency_rules(
-    calls: Calls, facts: CallFacts, rules: RuleSet, regions: CallRegions, offenders: Offenders,
+    calls: Calls,
+    facts: CallFacts,
+    rules: RuleSet,
+    regions: CallRegions,
+    offenders: Offenders,
     subjects: Mapping[str, str] | None = None,
 ) -> list[RuleResult]:
     """One result per cap, and the cool-off after a refusal when the rule set has one."""
@@ -152,8 +161,13 @@ def frequency_rules(
             RuleResult(
                 rule="cooloff_after_refusal",
                 description=f"no call to a number within {refusal_s / 86400:g} days after its owner refused during a call",
-                severity="error", measured=n_bad, limit=0, passed=n_bad == 0, unit="calls",
-                offenders=ids, offender_count=n_bad,
+                severity="error",
+                measured=n_bad,
+                limit=0,
+                passed=n_bad == 0,
+                unit="calls",
+                offenders=ids,
+                offender_count=n_bad,
                 details={"refusals": int(opt_out.sum()), "days": refusal_s / 86400},
             )
         )

@@ -62,7 +62,9 @@ def zone_groups(tz_col: Strings, numbers: np.ndarray, findings: list[str]) -> Zo
         gid[sel] = group_of(zones)
         has_tz |= sel
     if bad_zones:
-        findings.append(f"unknown time zone(s) in sim_time_zone: {bad_zones[:5]}; those calls' zones come from their numbers")
+        findings.append(
+            f"unknown time zone(s) in sim_time_zone: {bad_zones[:5]}; those calls' zones come from their numbers"
+        )
     rest = ~has_tz & (numbers >= 0)
     if rest.any():
         # phonenumbers' longest-prefix answer, once per prefix key (never a truncated number).
@@ -74,7 +76,9 @@ def zone_groups(tz_col: Strings, numbers: np.ndarray, findings: list[str]) -> Zo
         gid[rest] = pg[inverse]
     unknown = int((gid < 0).sum())
     if unknown:
-        findings.append(f"{unknown} call(s) have no known time zone (no sim_time_zone, number without zone data); calling hours not checked for them")
+        findings.append(
+            f"{unknown} call(s) have no known time zone (no sim_time_zone, number without zone data); calling hours not checked for them"
+        )
     return ZoneGroups(gid, list(groups), unknown)
 
 
@@ -99,9 +103,15 @@ def hours_rule(rules: RuleSet, t_init: np.ndarray, zg: ZoneGroups | None, offend
     if rules.holidays is not None and rules.holidays.forbid_calls:
         desc += f", not on {rules.holidays.country} public holidays"
     return RuleResult(
-        rule="calling_hours", description=desc, severity="error", measured=count, limit=0,
+        rule="calling_hours",
+        description=desc,
+        severity="error",
+        measured=count,
+        limit=0,
         passed=(count == 0) if (zg is None or zg.unknown < n) or n == 0 else None,
-        unit="calls", offenders=ids, offender_count=count,
+        unit="calls",
+        offenders=ids,
+        offender_count=count,
         details={"on_holidays": int(holiday.sum()), "calls_without_zone": zg.unknown if zg else 0, "hours": hours},
     )
 

@@ -48,7 +48,6 @@ class AuditInputError(ValueError):
     """Events that cannot be audited at all (unreadable file, missing columns)."""
 
 
-
 class Strings:
     """A string column as codes into its distinct raw values (``values``, in
     order of first appearance); the code ``len(values)`` is null."""
@@ -113,7 +112,15 @@ class Calls:
     duplicates: int = 0  # duplicate events dropped (same event id, exact copies, a call's repeated DISCONNECTED)
 
 
-_TS_COLUMNS = ("initiation_ts", "connected_to_system_ts", "greeting_start_ts", "greeting_end_ts", "enqueue_ts", "connected_to_agent_ts", "disconnect_ts")
+_TS_COLUMNS = (
+    "initiation_ts",
+    "connected_to_system_ts",
+    "greeting_start_ts",
+    "greeting_end_ts",
+    "enqueue_ts",
+    "connected_to_agent_ts",
+    "disconnect_ts",
+)
 _TS_FIELDS = ("init", "cts", "g_start", "g_end", "enq", "agent", "disc")
 _STRING_COLUMNS = ("amd_status", "disconnect_reason", "sim_party", "campaign_id", "instance_id", "sim_time_zone")
 _STRING_FIELDS = ("amd", "reason", "party", "campaign", "instance", "time_zone")
@@ -191,7 +198,9 @@ def _load(events: Any) -> tuple[Calls, int, list[str]]:
     # from their latest event, and say so.
     others = table.filter(pc.invert(is_disc))
     if others.num_rows:
-        orphan = others.filter(pc.invert(pc.fill_null(pc.is_in(others["contact_id"], value_set=calls["contact_id"]), False)))
+        orphan = others.filter(
+            pc.invert(pc.fill_null(pc.is_in(others["contact_id"], value_set=calls["contact_id"]), False))
+        )
         if orphan.num_rows:
             orphan = orphan.sort_by([("contact_id", "ascending"), ("time", "descending")])
             ids = orphan["contact_id"].to_numpy(zero_copy_only=False)
@@ -296,13 +305,27 @@ def _subset(calls: Calls, keep: np.ndarray, dropped: int) -> Calls:
         return p[0][keep], p[1][keep]
 
     return Calls(
-        n=int(rows.size), time=None if calls.time is None else calls.time[keep], init=calls.init[keep],
-        cts=calls.cts[keep], g_start=calls.g_start[keep], g_end=calls.g_end[keep], enq=calls.enq[keep],
-        agent=calls.agent[keep], disc=calls.disc[keep], amd=strings(calls.amd), reason=strings(calls.reason),
-        party=strings(calls.party), campaign=strings(calls.campaign), instance=strings(calls.instance),
-        time_zone=strings(calls.time_zone), amd_correct=pair(calls.amd_correct),
-        message_played=pair(calls.message_played), opt_out=pair(calls.opt_out), numbers=calls.numbers[keep],
-        contact_ids=contact_ids, duplicates=calls.duplicates + dropped,
+        n=int(rows.size),
+        time=None if calls.time is None else calls.time[keep],
+        init=calls.init[keep],
+        cts=calls.cts[keep],
+        g_start=calls.g_start[keep],
+        g_end=calls.g_end[keep],
+        enq=calls.enq[keep],
+        agent=calls.agent[keep],
+        disc=calls.disc[keep],
+        amd=strings(calls.amd),
+        reason=strings(calls.reason),
+        party=strings(calls.party),
+        campaign=strings(calls.campaign),
+        instance=strings(calls.instance),
+        time_zone=strings(calls.time_zone),
+        amd_correct=pair(calls.amd_correct),
+        message_played=pair(calls.message_played),
+        opt_out=pair(calls.opt_out),
+        numbers=calls.numbers[keep],
+        contact_ids=contact_ids,
+        duplicates=calls.duplicates + dropped,
     )
 
 
@@ -347,8 +370,14 @@ def _strings(col: pa.Array | pa.ChunkedArray) -> Strings:
 # ``to_numpy``, which would import pandas and copy).
 
 _INT_DTYPES = {
-    pa.int8(): np.int8, pa.int16(): np.int16, pa.int32(): np.int32, pa.int64(): np.int64,
-    pa.uint8(): np.uint8, pa.uint16(): np.uint16, pa.uint32(): np.uint32, pa.uint64(): np.uint64,
+    pa.int8(): np.int8,
+    pa.int16(): np.int16,
+    pa.int32(): np.int32,
+    pa.int64(): np.int64,
+    pa.uint8(): np.uint8,
+    pa.uint16(): np.uint16,
+    pa.uint32(): np.uint32,
+    pa.uint64(): np.uint64,
 }
 
 
@@ -499,7 +528,15 @@ def _numbers_chunk(arr: pa.Array, keep_idx: np.ndarray) -> np.ndarray:
     return out
 
 
-_LOW_CARDINALITY = ("event_type", "campaign_id", "instance_id", "amd_status", "disconnect_reason", "sim_party", "sim_time_zone")
+_LOW_CARDINALITY = (
+    "event_type",
+    "campaign_id",
+    "instance_id",
+    "amd_status",
+    "disconnect_reason",
+    "sim_party",
+    "sim_time_zone",
+)
 _READ_ROWS = 1 << 20  # rows per read of event_type: row groups are read together up to about this many
 _BATCH_ROWS = 1 << 16  # rows per batch of the other columns
 
@@ -545,7 +582,9 @@ def _load_parquet(path: str) -> tuple[Calls, int, list[str]]:
         for groups in _read_plan(sizes):
             et = pf.read_row_groups(groups, columns=["event_type"])["event_type"]
             if len(et):
-                parts.append(int(bounds[groups[0]]) + np.flatnonzero(np.concatenate([_is_disconnected(ch) for ch in et.chunks])))
+                parts.append(
+                    int(bounds[groups[0]]) + np.flatnonzero(np.concatenate([_is_disconnected(ch) for ch in et.chunks]))
+                )
             del et
         rows = np.concatenate(parts).astype(np.int64, copy=False) if parts else np.zeros(0, np.int64)
         del parts
@@ -701,5 +740,3 @@ def _numbers(addr: pa.Array | pa.ChunkedArray) -> np.ndarray:
     safe = pc.if_else(ok, digits, "-1")
     numbers: np.ndarray = pc.cast(safe, pa.int64()).to_numpy(zero_copy_only=False)
     return numbers
-
-

@@ -72,7 +72,12 @@ def state_hours_rule(
     return RuleResult(
         rule="state_calling_hours",
         description="calls only within the callee's state calling hours, not on the Sundays or holidays it bans (state by area code)",
-        severity="error", measured=count, limit=0, passed=count == 0, unit="calls",
-        offenders=ids, offender_count=count,
+        severity="error",
+        measured=count,
+        limit=0,
+        passed=count == 0,
+        unit="calls",
+        offenders=ids,
+        offender_count=count,
         details={"by_state": per_state, "calls_with_a_state_layer": int(judged.size), "sources": sources},
     )

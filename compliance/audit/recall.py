@@ -14,12 +14,17 @@ from compliance.audit.report import RuleResult
 from compliance.rules import RuleSet
 
 
-def recall_rules(calls: Calls, facts: CallFacts, rules: RuleSet, zones: ZoneGroups | None, offenders: Offenders) -> list[RuleResult]:
+def recall_rules(
+    calls: Calls, facts: CallFacts, rules: RuleSet, zones: ZoneGroups | None, offenders: Offenders
+) -> list[RuleResult]:
     """Re-call bans (after an abandoned call; after a machine verdict the same
     local day) and opt-outs, judged on each number's calls in time order."""
     ab = rules.abandonment
     opt_out, opt_known = calls.opt_out
-    if not (rules.recall.after_abandoned_seconds or rules.recall.after_machine_same_day or opt_known.any()) or not calls.n:
+    if (
+        not (rules.recall.after_abandoned_seconds or rules.recall.after_machine_same_day or opt_known.any())
+        or not calls.n
+    ):
         return []
     n = calls.n
     t_init = facts.t_init
@@ -54,17 +59,28 @@ def recall_rules(calls: Calls, facts: CallFacts, rules: RuleSet, zones: ZoneGrou
 
     results: list[RuleResult] = []
     if rules.recall.after_abandoned_seconds:
-        counted = facts.abandoned | facts.fp_true if ab.include_amd_false_positives and facts.truth_known else facts.abandoned
+        counted = (
+            facts.abandoned | facts.fp_true if ab.include_amd_false_positives and facts.truth_known else facts.abandoned
+        )
         p = previous(counted[order])
-        hit_s = (p >= 0) & ((t_s - t_s[np.maximum(p, 0)]) < rules.recall.after_abandoned_seconds * 1000.0) & ~agent_guarantee
+        hit_s = (
+            (p >= 0)
+            & ((t_s - t_s[np.maximum(p, 0)]) < rules.recall.after_abandoned_seconds * 1000.0)
+            & ~agent_guarantee
+        )
         ids, count = breaches(hit_s)
         hours = rules.recall.after_abandoned_seconds / 3600
         results.append(
             RuleResult(
                 rule="recall_after_abandoned",
                 description=f"no call within {hours:g} h of an abandoned call to the same number unless a live agent is guaranteed",
-                severity="error", measured=count, limit=0, passed=count == 0, unit="calls",
-                offenders=ids, offender_count=count,
+                severity="error",
+                measured=count,
+                limit=0,
+                passed=count == 0,
+                unit="calls",
+                offenders=ids,
+                offender_count=count,
             )
         )
     if rules.recall.after_machine_same_day:
@@ -76,8 +92,13 @@ def recall_rules(calls: Calls, facts: CallFacts, rules: RuleSet, zones: ZoneGrou
             RuleResult(
                 rule="recall_after_machine",
                 description="no further call the same day after an AMD machine verdict unless a live agent is guaranteed",
-                severity="error", measured=count, limit=0, passed=count == 0, unit="calls",
-                offenders=ids, offender_count=count,
+                severity="error",
+                measured=count,
+                limit=0,
+                passed=count == 0,
+                unit="calls",
+                offenders=ids,
+                offender_count=count,
             )
         )
     if opt_known.any():
@@ -87,8 +108,13 @@ def recall_rules(calls: Calls, facts: CallFacts, rules: RuleSet, zones: ZoneGrou
             RuleResult(
                 rule="opt_out_honoured",
                 description="no call to a number after its owner opted out during the run (company do-not-call)",
-                severity="warning", measured=count, limit=0, passed=count == 0, unit="calls",
-                offenders=ids, offender_count=count,
+                severity="warning",
+                measured=count,
+                limit=0,
+                passed=count == 0,
+                unit="calls",
+                offenders=ids,
+                offender_count=count,
                 details={"opt_outs": int(opt_out.sum()), "legal_grace_days": rules.dnc.company_request_days},
             )
         )

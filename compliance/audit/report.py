@@ -114,7 +114,11 @@ class AuditReport:
             if r.offender_count:
                 more = r.offender_count - len(r.offenders)
                 shown = ", ".join(r.offenders[:10])
-                extra = f" (+{r.offender_count - min(10, len(r.offenders))} more)" if r.offender_count > 10 or more > 0 else ""
+                extra = (
+                    f" (+{r.offender_count - min(10, len(r.offenders))} more)"
+                    if r.offender_count > 10 or more > 0
+                    else ""
+                )
                 lines.append(f"      {r.offender_count} offending contact(s): {shown}{extra}")
         for f in self.findings[:5]:
             lines.append(f"  ! input: {f}")
@@ -160,4 +164,3 @@ def _jsonable(x: Any) -> Any:
     if isinstance(x, datetime):
         return x.isoformat()
     return x
-

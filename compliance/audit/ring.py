@@ -19,7 +19,12 @@ def ring_time_rule(calls: Calls, facts: CallFacts, minimum_seconds: float, offen
     return RuleResult(
         rule="ring_time",
         description=f"unanswered calls ring at least {minimum_seconds:g} s before hang-up",
-        severity="error", measured=count, limit=0, passed=count == 0, unit="calls",
-        offenders=ids, offender_count=count,
+        severity="error",
+        measured=count,
+        limit=0,
+        passed=count == 0,
+        unit="calls",
+        offenders=ids,
+        offender_count=count,
         details={"unanswered_calls": int(unanswered.sum()), "minimum_seconds": minimum_seconds},
     )

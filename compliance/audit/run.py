@@ -5,7 +5,8 @@ Parquet in a few seconds."""
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from compliance.audit.abandonment import FpSample, abandon_message_rule, abandonment_rules
 from compliance.audit.dnc import dnc_rule
@@ -55,12 +56,28 @@ def audit(
     with audit_memory():
         calls, n_events, findings = load_calls(events)
         return _audit_calls(
-            calls, n_events, findings, rules, fp_sample=fp_sample, dnc=dnc, cap=max_offenders, seed=seed, subjects=subjects
+            calls,
+            n_events,
+            findings,
+            rules,
+            fp_sample=fp_sample,
+            dnc=dnc,
+            cap=max_offenders,
+            seed=seed,
+            subjects=subjects,
         )
 
 
 def _audit_calls(
-    calls: Calls, n_events: int, findings: list[str], rules: RuleSet, *, fp_sample: FpSample, dnc: DncSource | None, cap: int, seed: int,
+    calls: Calls,
+    n_events: int,
+    findings: list[str],
+    rules: RuleSet,
+    *,
+    fp_sample: FpSample,
+    dnc: DncSource | None,
+    cap: int,
+    seed: int,
     subjects: Mapping[str, str] | None = None,
 ) -> AuditReport:
     facts = derive_facts(calls, rules)
@@ -82,7 +99,9 @@ def _audit_calls(
     everyone = any(r.region == "*" and (r.hours is not None or r.holidays is not None) for r in rules.local_rules)
     regions = call_regions(calls.numbers, rules)
     has_states = bool((regions.code >= 0).any())
-    need_zones = rules.hours is not None or forbids_holidays or everyone or has_states or rules.recall.after_machine_same_day
+    need_zones = (
+        rules.hours is not None or forbids_holidays or everyone or has_states or rules.recall.after_machine_same_day
+    )
     zones = zone_groups(calls.time_zone, calls.numbers, findings) if need_zones and calls.n else None
     if rules.hours is not None or forbids_holidays or everyone:
         results.append(hours_rule(rules, facts.t_init, zones, offenders))

@@ -14,9 +14,13 @@ CANADA: dict[str, Any] = {
     "country": "CA",
     # Weekdays 09:00-21:30; Saturday and Sunday 10:00-18:00 (callee's local time).
     "hours": {
-        "MONDAY": "09:00-21:30", "TUESDAY": "09:00-21:30", "WEDNESDAY": "09:00-21:30",
-        "THURSDAY": "09:00-21:30", "FRIDAY": "09:00-21:30",
-        "SATURDAY": "10:00-18:00", "SUNDAY": "10:00-18:00",
+        "MONDAY": "09:00-21:30",
+        "TUESDAY": "09:00-21:30",
+        "WEDNESDAY": "09:00-21:30",
+        "THURSDAY": "09:00-21:30",
+        "FRIDAY": "09:00-21:30",
+        "SATURDAY": "10:00-18:00",
+        "SUNDAY": "10:00-18:00",
     },
     # No CRTC ban on public holidays.
     "holidays": {"country": "CA", "forbid_calls": False},
@@ -43,6 +47,8 @@ CANADA: dict[str, Any] = {
         "company_request_days": 14,
         "internal_retention_days": 3 * 365 + 14,
     },
-    "sources": ["CRTC Unsolicited Telecommunications Rules, Part II (telemarketing) and Part III (DNCL), crtc.gc.ca rules-regles.htm"],
+    "sources": [
+        "CRTC Unsolicited Telecommunications Rules, Part II (telemarketing) and Part III (DNCL), crtc.gc.ca rules-regles.htm"
+    ],
     "effective_from": "2008-09-30",
 }

@@ -26,9 +26,13 @@ FRANCE: dict[str, Any] = {
             # Monday to Friday 10:00-13:00 and 14:00-20:00; not Saturday, Sunday
             # or public holidays.
             "hours": {
-                "MONDAY": ["10:00-13:00", "14:00-20:00"], "TUESDAY": ["10:00-13:00", "14:00-20:00"],
-                "WEDNESDAY": ["10:00-13:00", "14:00-20:00"], "THURSDAY": ["10:00-13:00", "14:00-20:00"],
-                "FRIDAY": ["10:00-13:00", "14:00-20:00"], "SATURDAY": [], "SUNDAY": [],
+                "MONDAY": ["10:00-13:00", "14:00-20:00"],
+                "TUESDAY": ["10:00-13:00", "14:00-20:00"],
+                "WEDNESDAY": ["10:00-13:00", "14:00-20:00"],
+                "THURSDAY": ["10:00-13:00", "14:00-20:00"],
+                "FRIDAY": ["10:00-13:00", "14:00-20:00"],
+                "SATURDAY": [],
+                "SUNDAY": [],
             },
             "holidays": True,
             # At most 4 calls per 30 calendar days to a consumer by one professional.

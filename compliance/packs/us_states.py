@@ -93,8 +93,15 @@ US_STATES: tuple[dict[str, Any], ...] = (
     {
         "region": "RI",
         "name": "Rhode Island Telephone Sales Solicitation Act",
-        "hours": {"MONDAY": "09:00-18:00", "TUESDAY": "09:00-18:00", "WEDNESDAY": "09:00-18:00",
-                  "THURSDAY": "09:00-18:00", "FRIDAY": "09:00-18:00", "SATURDAY": "10:00-17:00", "SUNDAY": []},
+        "hours": {
+            "MONDAY": "09:00-18:00",
+            "TUESDAY": "09:00-18:00",
+            "WEDNESDAY": "09:00-18:00",
+            "THURSDAY": "09:00-18:00",
+            "FRIDAY": "09:00-18:00",
+            "SATURDAY": "10:00-17:00",
+            "SUNDAY": [],
+        },
         "holidays": True,
         "source": "R.I. Gen. Laws 5-61-3.6 (calls only during 'hours of operation', 5-61-2); the hours' values from secondary summaries",
         "confirmed": False,

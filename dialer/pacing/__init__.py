@@ -16,8 +16,17 @@ from dialer.pacing.ratio import FixedRatio
 from dialer.streams import Draws
 
 __all__ = [
-    "Pacer", "make_pacer", "Adaptive", "Agentless", "ErlangPoisson", "FixedRate", "FixedRatio",
-    "InFlightRatio", "Predictive", "Preview", "Progressive",
+    "Adaptive",
+    "Agentless",
+    "ErlangPoisson",
+    "FixedRate",
+    "FixedRatio",
+    "InFlightRatio",
+    "Pacer",
+    "Predictive",
+    "Preview",
+    "Progressive",
+    "make_pacer",
 ]
 
 

@@ -63,7 +63,11 @@ class DurationHistogram:
             t0 = int(thin[0])
             above = grid >= t0
             weights = counts[t0:]
-            mrl = float((weights * (grid[t0:] + 0.5 - t0)).sum() / max(weights.sum(), 1e-9)) if weights.sum() > 0 else mean
+            mrl = (
+                float((weights * (grid[t0:] + 0.5 - t0)).sum() / max(weights.sum(), 1e-9))
+                if weights.sum() > 0
+                else mean
+            )
             mrl = max(mrl, 1.0)
             s[above] = s[t0] * np.exp(-(grid[above] - t0) / mrl)
         return np.maximum(s, 1e-12)

@@ -1,4 +1,4 @@
-""""Calls in flight <= r x idle agents": the simplest state-aware pacing rule.
+""" "Calls in flight <= r x idle agents": the simplest state-aware pacing rule.
 
 Each decision dials ``floor(r * idle agents) - calls in flight`` (calls in
 flight: dialled and not yet with an agent nor ended, waiting callers

@@ -20,7 +20,9 @@ class Preview(Pacer):
 
     def dials_wanted(self, view) -> int:
         # bandwidthAllocation scales the share of idle agents this campaign takes.
-        return math.floor(max(self.bandwidth, 0.0) * view.idle_agents + 1e-9) if self.bandwidth < 1 else view.idle_agents
+        return (
+            math.floor(max(self.bandwidth, 0.0) * view.idle_agents + 1e-9) if self.bandwidth < 1 else view.idle_agents
+        )
 
     def level(self) -> float:
         return 1.0

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pyarrow as pa
 
 from eventlog import EVENT_SCHEMA
 
-T0 = datetime(2026, 12, 1, 14, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 12, 1, 14, 0, tzinfo=UTC)
 
 _TS = {
     "init": "initiation_ts",
@@ -29,16 +29,37 @@ def call_events(calls: list[dict]) -> pa.Table:
     rows = []
     for i, c in enumerate(calls):
         ts = {col: (T0 + timedelta(seconds=c[k]) if c.get(k) is not None else None) for k, col in _TS.items()}
-        base = {name: None for name in EVENT_SCHEMA.names}
-        base.update(contact_id=f"c{i}", campaign_id="camp", channel="VOICE", initiation_method="OUTBOUND",
-                    sim_party=c.get("party", "HUMAN"), sim_recipient=i, sim_attempt=1)
-        rows.append({**base, "event_id": f"e{i}a", "time": ts["initiation_ts"], "event_type": "INITIATED",
-                     "initiation_ts": ts["initiation_ts"]})
-        rows.append({**base, **ts, "event_id": f"e{i}b", "time": ts["disconnect_ts"], "event_type": "DISCONNECTED",
-                     "amd_status": c.get("amd"), "disconnect_reason": c.get("reason", "CUSTOMER_DISCONNECT")})
+        base = dict.fromkeys(EVENT_SCHEMA.names)
+        base.update(
+            contact_id=f"c{i}",
+            campaign_id="camp",
+            channel="VOICE",
+            initiation_method="OUTBOUND",
+            sim_party=c.get("party", "HUMAN"),
+            sim_recipient=i,
+            sim_attempt=1,
+        )
+        rows.append(
+            {
+                **base,
+                "event_id": f"e{i}a",
+                "time": ts["initiation_ts"],
+                "event_type": "INITIATED",
+                "initiation_ts": ts["initiation_ts"],
+            }
+        )
+        rows.append(
+            {
+                **base,
+                **ts,
+                "event_id": f"e{i}b",
+                "time": ts["disconnect_ts"],
+                "event_type": "DISCONNECTED",
+                "amd_status": c.get("amd"),
+                "disconnect_reason": c.get("reason", "CUSTOMER_DISCONNECT"),
+            }
+        )
     return pa.Table.from_pylist(rows, schema=EVENT_SCHEMA)
-
-
 
 
 def toy_summary(task: dict) -> dict:

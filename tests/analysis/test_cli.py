@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 import yaml
+from analysis_events import small_document
 from typer.testing import CliRunner
 
-from analysis_events import small_document
 from cli.main import app
 
 runner = CliRunner()
@@ -16,8 +16,14 @@ runner = CliRunner()
 def _sweep_file(tmp_path, **extra):
     campaign = tmp_path / "campaign.yaml"
     campaign.write_text(yaml.safe_dump(small_document(agents=4, minutes=20, contacts=500)))
-    spec = {"campaign": "campaign.yaml", "parameters": {"agents.count": [3, 5]}, "replications": 2, "seed": 4,
-            "metrics": ["abandonment_rate", "agent_occupancy", "dial_attempts"], **extra}
+    spec = {
+        "campaign": "campaign.yaml",
+        "parameters": {"agents.count": [3, 5]},
+        "replications": 2,
+        "seed": 4,
+        "metrics": ["abandonment_rate", "agent_occupancy", "dial_attempts"],
+        **extra,
+    }
     path = tmp_path / "sweep.yaml"
     path.write_text(yaml.safe_dump(spec, sort_keys=False))
     return path
@@ -54,7 +60,12 @@ def test_plot_command_writes_pngs_of_a_run(tmp_path):
     res = runner.invoke(app, ["plot", str(run)])
     assert res.exit_code == 0, res.output
     printed = res.output.split()
-    assert {p.rsplit("/", 1)[-1] for p in printed} == {"abandonment.png", "occupancy.png", "dial_ratio.png", "time_to_agent.png"}
+    assert {p.rsplit("/", 1)[-1] for p in printed} == {
+        "abandonment.png",
+        "occupancy.png",
+        "dial_ratio.png",
+        "time_to_agent.png",
+    }
     for p in printed:
         with open(p, "rb") as fh:
             assert fh.read(8) == b"\x89PNG\r\n\x1a\n"

@@ -4,9 +4,9 @@ own summary (to the millisecond rounding of event timestamps)."""
 from __future__ import annotations
 
 import pytest
+from analysis_events import small_document
 
 from analysis.metrics import metrics_over_time, run_totals
-from analysis_events import small_document
 
 
 @pytest.fixture(scope="module")
@@ -22,7 +22,11 @@ def test_totals_agree_with_the_engine_summary(run_dir):
     out, s = run_dir
     t = run_totals(out)
     assert s["dial_attempts"] > 300 and s["live_answers"] > 20
-    assert (t["dials"], t["live_answers"], t["machine_answers"]) == (s["dial_attempts"], s["live_answers"], s["machine_answers"])
+    assert (t["dials"], t["live_answers"], t["machine_answers"]) == (
+        s["dial_attempts"],
+        s["live_answers"],
+        s["machine_answers"],
+    )
     assert (t["amd_false_positives"], t["amd_false_negatives"]) == (s["amd_false_positives"], s["amd_false_negatives"])
     assert t["connects"] == s["connected_to_agent"]
     # the engine also counts callees who hang up before the deadline

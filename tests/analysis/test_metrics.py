@@ -8,10 +8,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from analysis_events import T0, call_events
 
 from analysis.metrics import metrics_over_time, parse_interval, run_totals
-
-from analysis_events import T0, call_events
 
 H = "HUMAN_ANSWERED"
 
@@ -121,17 +120,19 @@ def test_timeline_occupancy_idle_lines_and_dial_ratio(tmp_path):
     # two 15-minute intervals in 60 s timeline steps: 10 agents, 1 on break;
     # first quarter 6 busy 3 idle, second 3 busy 6 idle
     starts = pd.date_range(T0, periods=30, freq="60s", tz="UTC")
-    tl = pd.DataFrame({
-        "interval_start": starts,
-        "interval_seconds": 60.0,
-        "agents_logged_in": 10.0,
-        "agents_busy": [6.0] * 15 + [3.0] * 15,
-        "agents_on_break": 1.0,
-        "agents_idle": [3.0] * 15 + [6.0] * 15,
-        "lines_in_use": [18.0] * 15 + [9.0] * 15,
-        "dials": 0,
-        "pacing_level": 2.0,
-    })
+    tl = pd.DataFrame(
+        {
+            "interval_start": starts,
+            "interval_seconds": 60.0,
+            "agents_logged_in": 10.0,
+            "agents_busy": [6.0] * 15 + [3.0] * 15,
+            "agents_on_break": 1.0,
+            "agents_idle": [3.0] * 15 + [6.0] * 15,
+            "lines_in_use": [18.0] * 15 + [9.0] * 15,
+            "dials": 0,
+            "pacing_level": 2.0,
+        }
+    )
     pq.write_table(ev, tmp_path / "events.parquet")
     pq.write_table(pa.Table.from_pandas(tl, preserve_index=False), tmp_path / "timeline.parquet")
     m = metrics_over_time(tmp_path)  # a run directory: timeline picked up

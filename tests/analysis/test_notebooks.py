@@ -14,7 +14,11 @@ NOTEBOOKS = sorted((Path(__file__).resolve().parents[2] / "notebooks").glob("*.i
 
 def test_there_are_four_notebooks():
     assert [p.name for p in NOTEBOOKS] == [
-        "01-quickstart.ipynb", "02-staffing-and-pacing.ipynb", "03-compliance-audit.ipynb", "04-calibration.ipynb"]
+        "01-quickstart.ipynb",
+        "02-staffing-and-pacing.ipynb",
+        "03-compliance-audit.ipynb",
+        "04-calibration.ipynb",
+    ]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
@@ -27,5 +31,7 @@ def test_notebook_runs(path):
     start = time.perf_counter()
     NotebookClient(nb, kernel_name="python3", timeout=120, resources={"metadata": {"path": str(path.parent)}}).execute()
     assert time.perf_counter() - start < 60, f"{path.name} took more than a minute"
-    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if o.get("output_type") == "error"]
+    errors = [
+        o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if o.get("output_type") == "error"
+    ]
     assert not errors

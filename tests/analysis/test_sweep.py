@@ -9,8 +9,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from analysis_events import toy_summary
+
 from analysis.sweep import (
     SweepError,
     SweepSpec,
@@ -25,7 +25,9 @@ from analysis.sweep import (
 
 ROOT = Path(__file__).resolve().parents[2]
 REFERENCE = ROOT / "examples" / "reference-predictive.yaml"
-TARGET = "campaign.channelSubtypeConfig.telephony.outboundMode.predictive.pacingStrategies[0].abandonmentRate.targetRate"
+TARGET = (
+    "campaign.channelSubtypeConfig.telephony.outboundMode.predictive.pacingStrategies[0].abandonmentRate.targetRate"
+)
 
 
 @pytest.fixture(scope="module")
@@ -77,11 +79,20 @@ def test_bad_values_name_the_parameter_and_value(document):
 
 
 def test_grid_expands_every_combination(document):
-    spec = SweepSpec(document=document, parameters={"agents.count": [80, 90, 100], TARGET: [0.02, 0.03]},
-                     set={"contacts.synthetic.count": 1000})
+    spec = SweepSpec(
+        document=document,
+        parameters={"agents.count": [80, 90, 100], TARGET: [0.02, 0.03]},
+        set={"contacts.synthetic.count": 1000},
+    )
     points = expand_points(spec)
     assert [tuple(p.params.values()) for p in points] == [
-        (80, 0.02), (80, 0.03), (90, 0.02), (90, 0.03), (100, 0.02), (100, 0.03)]
+        (80, 0.02),
+        (80, 0.03),
+        (90, 0.02),
+        (90, 0.03),
+        (100, 0.02),
+        (100, 0.03),
+    ]
     assert points[3].document["simulation"]["agents"]["count"] == 90
     assert points[3].document["simulation"]["contacts"]["synthetic"]["count"] == 1000
     rate = points[3].document["campaign"]["channelSubtypeConfig"]["telephony"]["outboundMode"]["predictive"]
@@ -116,8 +127,13 @@ def test_t_quantiles_and_confidence_interval():
 def test_resume_skips_finished_runs(document, tmp_path):
     spec = SweepSpec(document=document, parameters={"agents.count": [80, 100]}, replications=3, seed=11)
     seen = []
-    first = run_sweep(spec, out_dir=tmp_path, workers=0, run_fn=toy_summary,
-                      progress=lambda d, t, r: seen.append((d, t, r["skipped"])))
+    first = run_sweep(
+        spec,
+        out_dir=tmp_path,
+        workers=0,
+        run_fn=toy_summary,
+        progress=lambda d, t, r: seen.append((d, t, r["skipped"])),
+    )
     assert (first.ran, first.skipped) == (6, 0)
     assert seen[-1] == (6, 6, False)
     assert len(list((tmp_path / "runs").glob("*.json"))) == 6
@@ -141,11 +157,26 @@ def test_resume_skips_finished_runs(document, tmp_path):
 
 
 def test_summary_is_tidy_with_cis(document):
-    spec = SweepSpec(document=document, parameters={"agents.count": [60, 120]}, replications=4, seed=3,
-                     metrics=["agent_occupancy", "dial_attempts"])
+    spec = SweepSpec(
+        document=document,
+        parameters={"agents.count": [60, 120]},
+        replications=4,
+        seed=3,
+        metrics=["agent_occupancy", "dial_attempts"],
+    )
     res = run_sweep(spec, workers=0, run_fn=toy_summary)
-    assert list(res.summary.columns) == ["point", "agents.count", "metric", "n", "mean", "sd", "sem",
-                                         "ci_low", "ci_high", "half_width"]
+    assert list(res.summary.columns) == [
+        "point",
+        "agents.count",
+        "metric",
+        "n",
+        "mean",
+        "sd",
+        "sem",
+        "ci_low",
+        "ci_high",
+        "half_width",
+    ]
     assert len(res.summary) == 4 and set(res.summary["n"]) == {4}
     occ = res.metric("agent_occupancy")
     assert occ["mean"].tolist() == pytest.approx([0.95, 0.5], abs=0.03)

@@ -4,8 +4,8 @@ the same numbers for the same seeds; replications are reproducible."""
 from __future__ import annotations
 
 import pytest
-
 from analysis_events import small_document
+
 from analysis.sweep import SweepSpec, replicate, run_sweep
 
 METRICS = ["dial_attempts", "live_answers", "abandoned", "abandonment_rate", "agent_occupancy", "mean_time_to_agent_s"]
@@ -13,8 +13,13 @@ METRICS = ["dial_attempts", "live_answers", "abandoned", "abandonment_rate", "ag
 
 @pytest.fixture(scope="module")
 def spec():
-    return SweepSpec(document=small_document(agents=5, minutes=30, contacts=800),
-                     parameters={"agents.count": [4, 6]}, replications=2, seed=21, metrics=METRICS)
+    return SweepSpec(
+        document=small_document(agents=5, minutes=30, contacts=800),
+        parameters={"agents.count": [4, 6]},
+        replications=2,
+        seed=21,
+        metrics=METRICS,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -26,8 +31,10 @@ def test_sweep_on_dask_local_cluster_matches_local_processes(spec, local):
     from dask.distributed import Client, LocalCluster
 
     # Worker processes, as on a real cluster (threads would share one interpreter).
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
-            Client(cluster) as client:
+    with (
+        LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
+        Client(cluster) as client,
+    ):
         dask = run_sweep(spec, client=client)
     cols = ["point", "agents.count", "replication", "seed", *METRICS]
     assert dask.runs[cols].equals(local.runs[cols])

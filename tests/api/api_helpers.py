@@ -19,8 +19,14 @@ CAMPAIGN = {
                 "predictive": {
                     "bandwidthAllocation": 1.0,
                     "pacingStrategies": [
-                        {"abandonmentRate": {"targetRate": 0.03, "connectionStartPoint": "GREETING_END",
-                                             "connectionThresholdSeconds": 2, "evaluationWindow": "PT1H"}}
+                        {
+                            "abandonmentRate": {
+                                "targetRate": 0.03,
+                                "connectionStartPoint": "GREETING_END",
+                                "connectionThresholdSeconds": 2,
+                                "evaluationWindow": "PT1H",
+                            }
+                        }
                     ],
                 }
             },
@@ -28,7 +34,10 @@ CAMPAIGN = {
                 "connectContactFlowId": "flow-1",
                 "connectSourcePhoneNumber": "+12125550000",
                 "ringTimeout": 20,
-                "answerMachineDetectionConfig": {"enableAnswerMachineDetection": True, "awaitAnswerMachinePrompt": False},
+                "answerMachineDetectionConfig": {
+                    "enableAnswerMachineDetection": True,
+                    "awaitAnswerMachinePrompt": False,
+                },
             },
         }
     },
@@ -68,8 +77,6 @@ class Server:
     def http(self, who: str = "manager") -> httpx.Client:
         headers = {"Authorization": f"Bearer {self.keys[who].bearer}"} if who else {}
         return httpx.Client(base_url=self.url, headers=headers, timeout=30)
-
-
 
 
 def wait_for(fn, timeout: float = 60.0, interval: float = 0.2):

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import pytest
+from api_helpers import Server
 
 from api.testing import ServerProcess, make_keys
-from api_helpers import Server
 from tests.databases import empty_database
 
 
 def _server(tmp_path_factory, kind: str):
     data = tmp_path_factory.mktemp(f"srv-{kind}")
     url, schema = empty_database(kind, data)
-    keys = dict(zip(("manager", "analyst", "other"), make_keys(url, ("manager", "default"), ("analyst", "default"), ("manager", "other"))))
+    keys = dict(
+        zip(
+            ("manager", "analyst", "other"),
+            make_keys(url, ("manager", "default"), ("analyst", "default"), ("manager", "other")),
+        )
+    )
     proc = ServerProcess(data_dir=data, database_url=url).start()
     return Server(proc, keys), schema
 

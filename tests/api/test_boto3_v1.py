@@ -14,8 +14,11 @@ def test_v1_and_v2_share_campaigns(sqlite_server):
         name="v1-campaign",
         connectInstanceId="cc-v1",
         dialerConfig={"predictiveDialerConfig": {"bandwidthAllocation": 0.8, "dialingCapacity": 0.5}},
-        outboundCallConfig={"connectContactFlowId": "flow", "connectQueueId": "q1",
-                            "answerMachineDetectionConfig": {"enableAnswerMachineDetection": True}},
+        outboundCallConfig={
+            "connectContactFlowId": "flow",
+            "connectQueueId": "q1",
+            "answerMachineDetectionConfig": {"enableAnswerMachineDetection": True},
+        },
         tags={"k": "v"},
     )
     cid = r["id"]
@@ -33,8 +36,17 @@ def test_v1_and_v2_share_campaigns(sqlite_server):
     assert cid in [c["id"] for c in v1.list_campaigns()["campaignSummaryList"]]
     v1.start_campaign(id=cid)
     assert v1.get_campaign_state(id=cid)["state"] == "Running"
-    out = v1.put_dial_request_batch(id=cid, dialRequests=[
-        {"clientToken": "d1", "phoneNumber": "+12125550100", "expirationTime": dt.datetime(2030, 1, 1), "attributes": {}}])
+    out = v1.put_dial_request_batch(
+        id=cid,
+        dialRequests=[
+            {
+                "clientToken": "d1",
+                "phoneNumber": "+12125550100",
+                "expirationTime": dt.datetime(2030, 1, 1),
+                "attributes": {},
+            }
+        ],
+    )
     assert out["successfulRequests"][0]["clientToken"] == "d1"
     v1.stop_campaign(id=cid)
     assert v1.get_campaign_state_batch(campaignIds=[cid])["successfulRequests"][0]["state"] == "Stopped"

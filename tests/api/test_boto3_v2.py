@@ -7,7 +7,6 @@ import copy
 import datetime as dt
 
 import pytest
-
 from api_helpers import CAMPAIGN, SIMULATION, run_of, wait_for
 
 
@@ -24,7 +23,7 @@ def test_create_describe_list(server):
     d = c.describe_campaign(id=r["id"])["campaign"]
     assert d["name"] == "describe-me" and d["connectInstanceId"] == "cc-test"
     assert d["channelSubtypeConfig"]["telephony"]["defaultOutboundConfig"]["ringTimeout"] == 20
-    assert d["schedule"]["startTime"] == dt.datetime(2026, 12, 1, 14, tzinfo=dt.timezone.utc)
+    assert d["schedule"]["startTime"] == dt.datetime(2026, 12, 1, 14, tzinfo=dt.UTC)
     assert d["tags"] == {"team": "blue"}
     assert isinstance(d["lastModifiedTime"], dt.datetime)
     ids = [x["id"] for x in c.list_campaigns(maxResults=50)["campaignSummaryList"]]
@@ -61,14 +60,24 @@ def test_lifecycle_and_outbound_requests(server):
     assert c.get_campaign_state(id=cid)["state"] == "Running"
     with pytest.raises(c.exceptions.InvalidCampaignStateException):
         c.start_campaign(id=cid)
-    exp = dt.datetime(2026, 12, 1, 15, tzinfo=dt.timezone.utc)
+    exp = dt.datetime(2026, 12, 1, 15, tzinfo=dt.UTC)
     reqs = [
-        {"clientToken": f"tok-{i}", "expirationTime": exp,
-         "channelSubtypeParameters": {"telephony": {"destinationPhoneNumber": f"+1212555{i:04d}", "attributes": {"n": str(i)}}}}
+        {
+            "clientToken": f"tok-{i}",
+            "expirationTime": exp,
+            "channelSubtypeParameters": {
+                "telephony": {"destinationPhoneNumber": f"+1212555{i:04d}", "attributes": {"n": str(i)}}
+            },
+        }
         for i in range(3)
     ]
-    reqs.append({"clientToken": "bad", "expirationTime": exp,
-                 "channelSubtypeParameters": {"telephony": {"destinationPhoneNumber": "123", "attributes": {}}}})
+    reqs.append(
+        {
+            "clientToken": "bad",
+            "expirationTime": exp,
+            "channelSubtypeParameters": {"telephony": {"destinationPhoneNumber": "123", "attributes": {}}},
+        }
+    )
     r = c.put_outbound_request_batch(id=cid, outboundRequests=reqs)
     assert [x["clientToken"] for x in r["successfulRequests"]] == ["tok-0", "tok-1", "tok-2"]
     assert r["failedRequests"] == [{"clientToken": "bad", "failureCode": "InvalidInput"}]
@@ -92,10 +101,22 @@ def test_updates_and_tags(server):
     r = _create(c, name="updates")
     cid, arn = r["id"], r["arn"]
     c.update_campaign_name(id=cid, name="renamed")
-    c.update_campaign_schedule(id=cid, schedule={"startTime": dt.datetime(2026, 12, 2, 14, tzinfo=dt.timezone.utc),
-                                                 "endTime": dt.datetime(2026, 12, 2, 18, tzinfo=dt.timezone.utc)})
+    c.update_campaign_schedule(
+        id=cid,
+        schedule={
+            "startTime": dt.datetime(2026, 12, 2, 14, tzinfo=dt.UTC),
+            "endTime": dt.datetime(2026, 12, 2, 18, tzinfo=dt.UTC),
+        },
+    )
     c.update_campaign_entry_limits(id=cid, entryLimitsConfig={"maxEntryCount": 2, "minEntryInterval": "PT1H"})
-    c.update_campaign_communication_limits(id=cid, communicationLimitsOverride={"allChannelSubtypes": {"communicationLimitsList": [{"maxCountPerRecipient": 3, "frequency": 7, "unit": "DAY"}]}})
+    c.update_campaign_communication_limits(
+        id=cid,
+        communicationLimitsOverride={
+            "allChannelSubtypes": {
+                "communicationLimitsList": [{"maxCountPerRecipient": 3, "frequency": 7, "unit": "DAY"}]
+            }
+        },
+    )
     tel = copy.deepcopy(CAMPAIGN["channelSubtypeConfig"])
     tel["telephony"]["defaultOutboundConfig"]["ringTimeout"] = 30
     c.update_campaign_channel_subtype_config(id=cid, channelSubtypeConfig=tel)
@@ -148,8 +169,14 @@ def test_raw_http_errors(server):
         assert "message" in r.json()
     with server.http() as h:
         cid = h.put("/v2/campaigns", json=CAMPAIGN).json()["id"]
-        many = [{"clientToken": f"t{i}", "expirationTime": "2026-12-01T15:00:00Z",
-                 "channelSubtypeParameters": {"telephony": {"destinationPhoneNumber": "+12125550100", "attributes": {}}}} for i in range(26)]
+        many = [
+            {
+                "clientToken": f"t{i}",
+                "expirationTime": "2026-12-01T15:00:00Z",
+                "channelSubtypeParameters": {"telephony": {"destinationPhoneNumber": "+12125550100", "attributes": {}}},
+            }
+            for i in range(26)
+        ]
         r = h.put(f"/v2/campaigns/{cid}/outbound-requests", json={"outboundRequests": many})
         assert r.status_code == 400 and r.headers["x-amzn-ErrorType"] == "ValidationException"
         r = h.put("/v2/campaigns", content=b"{not json", headers={"content-type": "application/json"})
@@ -169,12 +196,20 @@ def test_run_to_completion_with_expired_request(server):
     with server.http() as h:
         assert h.put("/sim/contact-centers/cc-complete", json={"simulation": SIMULATION}).status_code in (200, 201)
         cid = _create(c, name="complete", connectInstanceId="cc-complete")["id"]
-        h.put(f"/sim/campaigns/{cid}/contacts", json={"synthetic": {"count": 200, "areaCodes": {"212": 1.0}}}).raise_for_status()
+        h.put(
+            f"/sim/campaigns/{cid}/contacts", json={"synthetic": {"count": 200, "areaCodes": {"212": 1.0}}}
+        ).raise_for_status()
         reqs = [
-            {"clientToken": "late", "expirationTime": dt.datetime(2026, 12, 1, 13, tzinfo=dt.timezone.utc),
-             "channelSubtypeParameters": {"telephony": {"destinationPhoneNumber": "+12125550123", "attributes": {}}}},
-            {"clientToken": "fine", "expirationTime": dt.datetime(2026, 12, 1, 18, tzinfo=dt.timezone.utc),
-             "channelSubtypeParameters": {"telephony": {"destinationPhoneNumber": "+12125550124", "attributes": {}}}},
+            {
+                "clientToken": "late",
+                "expirationTime": dt.datetime(2026, 12, 1, 13, tzinfo=dt.UTC),
+                "channelSubtypeParameters": {"telephony": {"destinationPhoneNumber": "+12125550123", "attributes": {}}},
+            },
+            {
+                "clientToken": "fine",
+                "expirationTime": dt.datetime(2026, 12, 1, 18, tzinfo=dt.UTC),
+                "channelSubtypeParameters": {"telephony": {"destinationPhoneNumber": "+12125550124", "attributes": {}}},
+            },
         ]
         assert len(c.put_outbound_request_batch(id=cid, outboundRequests=reqs)["successfulRequests"]) == 2
         c.start_campaign(id=cid)

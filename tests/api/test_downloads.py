@@ -12,7 +12,6 @@ import stat
 import httpx
 import pyarrow.parquet as pq
 import pytest
-
 from api_helpers import CAMPAIGN, SIMULATION, wait_for
 
 SIM = {**SIMULATION, "agents": {"count": 40}, "lines": 200, "seed": 5}
@@ -28,7 +27,9 @@ def running_run(sqlite_server):
     with sqlite_server.http() as h:
         h.put("/sim/contact-centers/cc-dl", json={"simulation": SIM}).raise_for_status()
         cid = h.put("/v2/campaigns", json={**CAMPAIGN, "connectInstanceId": "cc-dl", "name": "downloads"}).json()["id"]
-        h.put(f"/sim/campaigns/{cid}/contacts", json={"synthetic": {"count": 30_000, "areaCodes": {"212": 1}}}).raise_for_status()
+        h.put(
+            f"/sim/campaigns/{cid}/contacts", json={"synthetic": {"count": 30_000, "areaCodes": {"212": 1}}}
+        ).raise_for_status()
         return h.post(f"/sim/campaigns/{cid}/runs", json={"seed": 2}).json()
 
 
@@ -96,7 +97,9 @@ def test_secret_key_file_is_private(tmp_path):
 
 
 def test_unknown_run_downloads_are_404(sqlite_server):
-    with httpx.Client(base_url=sqlite_server.url, headers={"Authorization": f"Bearer {sqlite_server.keys['analyst'].bearer}"}) as h:
+    with httpx.Client(
+        base_url=sqlite_server.url, headers={"Authorization": f"Bearer {sqlite_server.keys['analyst'].bearer}"}
+    ) as h:
         assert h.get("/sim/runs/nope/events").status_code == 404
         assert h.get("/sim/runs/nope/events", params={"format": "jsonl"}).status_code == 404
 
@@ -106,10 +109,9 @@ def test_atomic_writes_leave_the_old_file_or_the_new_one(tmp_path):
 
     target = tmp_path / "events.parquet"
     write_atomic(target, b"old")
-    with pytest.raises(RuntimeError):
-        with atomic_path(target) as tmp:
-            tmp.write_bytes(b"half")
-            raise RuntimeError("killed mid-write")
+    with pytest.raises(RuntimeError), atomic_path(target) as tmp:
+        tmp.write_bytes(b"half")
+        raise RuntimeError("killed mid-write")
     assert target.read_bytes() == b"old" and sorted(p.name for p in tmp_path.iterdir()) == ["events.parquet"]
     write_atomic(target, b"new")
     assert target.read_bytes() == b"new" and _mode(target) == 0o600
@@ -120,7 +122,10 @@ def test_simulate_writes_its_outputs_whole(tmp_path):
     from dialer import simulate
 
     out = tmp_path / "run"
-    doc = {"campaign": CAMPAIGN, "simulation": {**SIMULATION, "contacts": {"synthetic": {"count": 50, "areaCodes": {"212": 1}}}}}
+    doc = {
+        "campaign": CAMPAIGN,
+        "simulation": {**SIMULATION, "contacts": {"synthetic": {"count": 50, "areaCodes": {"212": 1}}}},
+    }
     simulate(doc, out_dir=out, keep_events=False)
     names = sorted(p.name for p in out.iterdir())
     assert names == ["campaign.json", "events.parquet", "summary.json", "timeline.parquet"]

@@ -11,15 +11,15 @@ import datetime as dt
 import json
 
 import pytest
+from api_helpers import CAMPAIGN, SIMULATION, Server, run_of, wait_for
 from botocore.exceptions import ClientError
 
 from api.testing import ServerProcess, make_keys
-from api_helpers import CAMPAIGN, SIMULATION, Server, run_of, wait_for
 from tests.databases import empty_database
 from tests.eventbus.conftest import corpus
 from tests.eventbus.endpoint import Endpoint
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -28,7 +28,12 @@ def srv(request, tmp_path_factory):
     retries so that the dead-letter test takes seconds."""
     data = tmp_path_factory.mktemp("srv-events")
     url, schema = empty_database(request.param, data)
-    keys = dict(zip(("manager", "analyst", "other"), make_keys(url, ("manager", "default"), ("analyst", "default"), ("manager", "other"))))
+    keys = dict(
+        zip(
+            ("manager", "analyst", "other"),
+            make_keys(url, ("manager", "default"), ("analyst", "default"), ("manager", "other")),
+        )
+    )
     proc = ServerProcess(data_dir=data, database_url=url, extra_env={"DIALER_EVENTBUS_BACKOFF_BASE_S": "0.05"}).start()
     yield Server(proc, keys)
     proc.stop()
@@ -61,31 +66,57 @@ def test_buses_rules_and_targets(srv):
         ev.create_event_bus(Name="orders")
     with pytest.raises(ClientError, match="Cannot delete event bus default"):
         ev.delete_event_bus(Name="default")
-    rule_arn = ev.put_rule(Name="big", EventBusName="orders", EventPattern='{"detail": {"n": [{"numeric": [">", 10]}]}}')["RuleArn"]
+    rule_arn = ev.put_rule(
+        Name="big", EventBusName="orders", EventPattern='{"detail": {"n": [{"numeric": [">", 10]}]}}'
+    )["RuleArn"]
     assert rule_arn.endswith(":rule/orders/big")
-    with pytest.raises(ev.exceptions.InvalidEventPatternException, match="Reason: \"source\" must be an object or an array"):
+    with pytest.raises(
+        ev.exceptions.InvalidEventPatternException, match='Reason: "source" must be an object or an array'
+    ):
         ev.put_rule(Name="bad", EventPattern='{"source": "x"}')
     ev.disable_rule(Name="big", EventBusName="orders")
     assert ev.describe_rule(Name="big", EventBusName="orders")["State"] == "DISABLED"
     ev.enable_rule(Name="big", EventBusName="orders")
-    r = ev.put_targets(Rule="big", EventBusName="orders", Targets=[
-        {"Id": "q", "Arn": "arn:aws:sqs:us-east-1:111122223333:big-orders"},
-        {"Id": "bad", "Arn": "arn:aws:lambda:us-east-1:111122223333:function:f"},
-    ])
+    r = ev.put_targets(
+        Rule="big",
+        EventBusName="orders",
+        Targets=[
+            {"Id": "q", "Arn": "arn:aws:sqs:us-east-1:111122223333:big-orders"},
+            {"Id": "bad", "Arn": "arn:aws:lambda:us-east-1:111122223333:function:f"},
+        ],
+    )
     assert r["FailedEntryCount"] == 1 and r["FailedEntries"][0]["TargetId"] == "bad"
     with pytest.raises(ClientError, match="InputTemplate for target t contains invalid placeholder nope."):
-        ev.put_targets(Rule="big", EventBusName="orders", Targets=[{
-            "Id": "t", "Arn": "arn:aws:sqs:us-east-1:111122223333:x",
-            "InputTransformer": {"InputPathsMap": {"a": "$.detail.n"}, "InputTemplate": '{"a": <a>, "b": <nope>}'}}])
+        ev.put_targets(
+            Rule="big",
+            EventBusName="orders",
+            Targets=[
+                {
+                    "Id": "t",
+                    "Arn": "arn:aws:sqs:us-east-1:111122223333:x",
+                    "InputTransformer": {
+                        "InputPathsMap": {"a": "$.detail.n"},
+                        "InputTemplate": '{"a": <a>, "b": <nope>}',
+                    },
+                }
+            ],
+        )
     assert [t["Id"] for t in ev.list_targets_by_rule(Rule="big", EventBusName="orders")["Targets"]] == ["q"]
-    by_target = ev.list_rule_names_by_target(TargetArn="arn:aws:sqs:us-east-1:111122223333:big-orders", EventBusName="orders")
+    by_target = ev.list_rule_names_by_target(
+        TargetArn="arn:aws:sqs:us-east-1:111122223333:big-orders", EventBusName="orders"
+    )
     assert by_target["RuleNames"] == ["big"]
-    out = ev.put_events(Entries=[
-        {"Source": "shop", "DetailType": "order", "Detail": json.dumps({"n": n}), "EventBusName": "orders"} for n in (5, 11, 12)
-    ])
+    out = ev.put_events(
+        Entries=[
+            {"Source": "shop", "DetailType": "order", "Detail": json.dumps({"n": n}), "EventBusName": "orders"}
+            for n in (5, 11, 12)
+        ]
+    )
     assert out["FailedEntryCount"] == 0 and len(out["Entries"]) == 3
     with srv.http() as h:
-        msgs = wait_for(lambda: (m := h.get("/sim/eventbus/queues/big-orders").json()["messages"]) and len(m) == 2 and m)
+        msgs = wait_for(
+            lambda: (m := h.get("/sim/eventbus/queues/big-orders").json()["messages"]) and len(m) == 2 and m
+        )
     assert sorted(json.loads(m["body"])["detail"]["n"] for m in msgs) == [11, 12]
     with pytest.raises(ClientError, match="has targets"):
         ev.delete_rule(Name="big", EventBusName="orders")
@@ -115,27 +146,52 @@ def test_campaign_run_delivered_dead_lettered_archived_and_replayed(srv):
     try:
         ev = srv.boto(service="events")
         camp = srv.boto()
-        conn = ev.create_connection(Name="crm", AuthorizationType="API_KEY",
-                                    AuthParameters={"ApiKeyAuthParameters": {"ApiKeyName": "x-api-key", "ApiKeyValue": "k1"}})
-        dest = ev.create_api_destination(Name="crm", ConnectionArn=conn["ConnectionArn"], InvocationEndpoint=ok.url, HttpMethod="POST")
-        down = ev.create_api_destination(Name="down", ConnectionArn=conn["ConnectionArn"], InvocationEndpoint=failing.url, HttpMethod="POST")
+        conn = ev.create_connection(
+            Name="crm",
+            AuthorizationType="API_KEY",
+            AuthParameters={"ApiKeyAuthParameters": {"ApiKeyName": "x-api-key", "ApiKeyValue": "k1"}},
+        )
+        dest = ev.create_api_destination(
+            Name="crm", ConnectionArn=conn["ConnectionArn"], InvocationEndpoint=ok.url, HttpMethod="POST"
+        )
+        down = ev.create_api_destination(
+            Name="down", ConnectionArn=conn["ConnectionArn"], InvocationEndpoint=failing.url, HttpMethod="POST"
+        )
         with srv.http() as h:
             assert h.put("/sim/contact-centers/cc-bus", json={"simulation": SIMULATION}).status_code in (200, 201)
             body = copy.deepcopy(CAMPAIGN)
             body.update(name="bus-run", connectInstanceId="cc-bus")
             cid = camp.create_campaign(**body)["id"]
-            h.put(f"/sim/campaigns/{cid}/contacts", json={"synthetic": {"count": 120, "areaCodes": {"212": 1.0}}}).raise_for_status()
-            pattern = json.dumps({"source": ["aws.connect"], "detail-type": ["Amazon Connect Contact Event"],
-                                  "detail": {"eventType": ["DISCONNECTED"], "campaign": {"campaignId": [cid]}}})
+            h.put(
+                f"/sim/campaigns/{cid}/contacts", json={"synthetic": {"count": 120, "areaCodes": {"212": 1.0}}}
+            ).raise_for_status()
+            pattern = json.dumps(
+                {
+                    "source": ["aws.connect"],
+                    "detail-type": ["Amazon Connect Contact Event"],
+                    "detail": {"eventType": ["DISCONNECTED"], "campaign": {"campaignId": [cid]}},
+                }
+            )
             ev.put_rule(Name="hangups", EventPattern=pattern)
-            ev.put_targets(Rule="hangups", Targets=[
-                {"Id": "crm", "Arn": dest["ApiDestinationArn"], "InputTransformer": {
-                    "InputPathsMap": {"contact": "$.detail.contactId", "reason": "$.detail.disconnectReason"},
-                    "InputTemplate": '{"contactId": <contact>, "reason": <reason>}'}},
-                {"Id": "down", "Arn": down["ApiDestinationArn"],
-                 "RetryPolicy": {"MaximumRetryAttempts": 1, "MaximumEventAgeInSeconds": 60},
-                 "DeadLetterConfig": {"Arn": "arn:aws:sqs:us-east-1:111122223333:hangups-dlq"}},
-            ])
+            ev.put_targets(
+                Rule="hangups",
+                Targets=[
+                    {
+                        "Id": "crm",
+                        "Arn": dest["ApiDestinationArn"],
+                        "InputTransformer": {
+                            "InputPathsMap": {"contact": "$.detail.contactId", "reason": "$.detail.disconnectReason"},
+                            "InputTemplate": '{"contactId": <contact>, "reason": <reason>}',
+                        },
+                    },
+                    {
+                        "Id": "down",
+                        "Arn": down["ApiDestinationArn"],
+                        "RetryPolicy": {"MaximumRetryAttempts": 1, "MaximumEventAgeInSeconds": 60},
+                        "DeadLetterConfig": {"Arn": "arn:aws:sqs:us-east-1:111122223333:hangups-dlq"},
+                    },
+                ],
+            )
             bus_arn = ev.describe_event_bus()["Arn"]
             ev.create_archive(ArchiveName="hangups", EventSourceArn=bus_arn, EventPattern=pattern)
             camp.start_campaign(id=cid)
@@ -166,9 +222,13 @@ def test_campaign_run_delivered_dead_lettered_archived_and_replayed(srv):
             before = len(ok.requests)
             ev.put_rule(Name="replayed", EventPattern='{"replay-name": ["again"]}')
             ev.put_targets(Rule="replayed", Targets=[{"Id": "q", "Arn": "arn:aws:sqs:us-east-1:111122223333:replayed"}])
-            ev.start_replay(ReplayName="again", EventSourceArn=archive["ArchiveArn"],
-                            EventStartTime=dt.datetime(2026, 12, 1, tzinfo=UTC), EventEndTime=dt.datetime(2026, 12, 2, tzinfo=UTC),
-                            Destination={"Arn": bus_arn})
+            ev.start_replay(
+                ReplayName="again",
+                EventSourceArn=archive["ArchiveArn"],
+                EventStartTime=dt.datetime(2026, 12, 1, tzinfo=UTC),
+                EventEndTime=dt.datetime(2026, 12, 2, tzinfo=UTC),
+                Destination={"Arn": bus_arn},
+            )
             wait_for(lambda: ev.describe_replay(ReplayName="again")["State"] == "COMPLETED", timeout=60)
             replay = ev.describe_replay(ReplayName="again")
             assert replay["EventLastReplayedTime"].year == 2026
@@ -184,11 +244,17 @@ def test_campaign_run_delivered_dead_lettered_archived_and_replayed(srv):
 def test_bus_settings(srv):
     with srv.http() as h:
         r = h.put("/sim/eventbus/buses/default/settings", json={"speed": -1})
-        assert r.status_code == 422 and r.json()["details"][0]["field"] == "speed" and "-1" in r.json()["details"][0]["message"]
+        assert (
+            r.status_code == 422
+            and r.json()["details"][0]["field"] == "speed"
+            and "-1" in r.json()["details"][0]["message"]
+        )
         r = h.put("/sim/eventbus/buses/default/settings", json={"chaos": {"duplicates": 2}})
         assert r.status_code == 422 and r.json()["details"][0]["field"] == "chaos.duplicates"
         assert h.put("/sim/eventbus/buses/nope/settings", json={"speed": 2}).status_code == 404
-        r = h.put("/sim/eventbus/buses/default/settings", json={"speed": 60, "chaos": {"duplicates": 0.1, "reorderWindow": 5}})
+        r = h.put(
+            "/sim/eventbus/buses/default/settings", json={"speed": 60, "chaos": {"duplicates": 0.1, "reorderWindow": 5}}
+        )
         assert r.status_code == 200 and r.json()["Settings"]["speed"] == 60
     with srv.http("analyst") as h:
         assert h.put("/sim/eventbus/buses/default/settings", json={"speed": 2}).status_code == 403
@@ -200,7 +266,6 @@ def test_malformed_members_are_4xx(srv):
     """Raw JSON 1.1 requests with members of the wrong shape: 400s in AWS's
     error shape, never 500."""
 
-
     with srv.http() as h:
         for op, body in [
             ("PutTargets", {"Rule": "x", "Targets": "nope"}),
@@ -209,7 +274,11 @@ def test_malformed_members_are_4xx(srv):
             ("TestEventPattern", {"EventPattern": '{"a": [1]}', "Event": 5}),
             ("NoSuchOperation", {}),
         ]:
-            r = h.post("/", json=body, headers={"X-Amz-Target": f"AWSEvents.{op}", "Content-Type": "application/x-amz-json-1.1"})
+            r = h.post(
+                "/",
+                json=body,
+                headers={"X-Amz-Target": f"AWSEvents.{op}", "Content-Type": "application/x-amz-json-1.1"},
+            )
             if op == "PutEvents":  # entries fail one by one
                 assert r.status_code == 200 and r.json()["FailedEntryCount"] == 1
                 assert r.json()["Entries"][0]["ErrorCode"] == "InvalidArgument"
@@ -218,12 +287,17 @@ def test_malformed_members_are_4xx(srv):
             assert "__type" in r.json()
         ev = srv.boto(service="events")
         ev.put_rule(Name="shape", EventPattern='{"source": ["x"]}')
-        r = h.post("/", json={"Rule": "shape", "Targets": [{"Id": "t", "Arn": "arn:aws:sqs:us-east-1:111122223333:q", "RetryPolicy": "often"}]},
-                   headers={"X-Amz-Target": "AWSEvents.PutTargets"})
+        r = h.post(
+            "/",
+            json={
+                "Rule": "shape",
+                "Targets": [{"Id": "t", "Arn": "arn:aws:sqs:us-east-1:111122223333:q", "RetryPolicy": "often"}],
+            },
+            headers={"X-Amz-Target": "AWSEvents.PutTargets"},
+        )
         assert r.status_code < 500 and (r.status_code == 400 or r.json()["FailedEntryCount"] == 1)
         ev.remove_targets(Rule="shape", Ids=["t"])
         ev.delete_rule(Name="shape")
-
 
 
 def test_run_played_in_real_time_times_speed(srv, request):
@@ -237,7 +311,9 @@ def test_run_played_in_real_time_times_speed(srv, request):
         body = copy.deepcopy(CAMPAIGN)
         body.update(name="speed-run", connectInstanceId="cc-speed")
         cid = camp.create_campaign(**body)["id"]
-        h.put(f"/sim/campaigns/{cid}/contacts", json={"synthetic": {"count": 60, "areaCodes": {"212": 1.0}}}).raise_for_status()
+        h.put(
+            f"/sim/campaigns/{cid}/contacts", json={"synthetic": {"count": 60, "areaCodes": {"212": 1.0}}}
+        ).raise_for_status()
         ev.put_rule(Name="speedy", EventPattern=json.dumps({"detail": {"campaign": {"campaignId": [cid]}}}))
         ev.put_targets(Rule="speedy", Targets=[{"Id": "q", "Arn": "arn:aws:sqs:us-east-1:111122223333:speedy"}])
         assert h.put("/sim/eventbus/buses/default/settings", json={"speed": 1200}).status_code == 200
@@ -248,8 +324,10 @@ def test_run_played_in_real_time_times_speed(srv, request):
             h.put("/sim/eventbus/buses/default/settings", json={})
         msgs = h.get("/sim/eventbus/queues/speedy").json()["messages"]
         events = [json.loads(m["body"]) for m in msgs]
-        sim_span = (dt.datetime.fromisoformat(events[-1]["time"].replace("Z", "+00:00"))
-                    - dt.datetime.fromisoformat(events[0]["time"].replace("Z", "+00:00"))).total_seconds()
+        sim_span = (
+            dt.datetime.fromisoformat(events[-1]["time"].replace("Z", "+00:00"))
+            - dt.datetime.fromisoformat(events[0]["time"].replace("Z", "+00:00"))
+        ).total_seconds()
         wall = [dt.datetime.fromisoformat(m["createdAt"]) for m in msgs]
         wall_span = (wall[-1] - wall[0]).total_seconds()
         # expected wall span = sim_span / 1200 (about a second); scheduling slack 0.6 s
@@ -269,7 +347,9 @@ def test_aws_limits_and_errors(srv):
     assert err.value.response["Error"]["Code"] == "LimitExceededException"
     with pytest.raises(ClientError) as err:
         ev.put_targets(Rule="limits", Targets=[{"Id": "!@#$@!#$", "Arn": q}])
-    assert err.value.response["Error"]["Message"].startswith("1 validation error detected: Value '!@#$@!#$' at 'targets.1.member.id'")
+    assert err.value.response["Error"]["Message"].startswith(
+        "1 validation error detected: Value '!@#$@!#$' at 'targets.1.member.id'"
+    )
     with pytest.raises(ev.exceptions.ResourceNotFoundException, match="Event bus nope does not exist."):
         ev.put_events(Entries=[{"Source": "s", "DetailType": "d", "Detail": "{}", "EventBusName": "nope"}])
     with pytest.raises(ClientError, match="Total size of the entries in the request is over the limit."):
@@ -284,12 +364,23 @@ def test_replay_errors_as_aws_words_them(srv):
     arn = ev.create_archive(ArchiveName="replay-errors", EventSourceArn=bus_arn)["ArchiveArn"]
     t0, t1 = dt.datetime(2026, 12, 1, tzinfo=UTC), dt.datetime(2026, 12, 2, tzinfo=UTC)
     cases = [
-        (dict(EventSourceArn=arn.replace("replay-errors", "missing"), Destination={"Arn": bus_arn}, EventStartTime=t0, EventEndTime=t1),
-         "Parameter EventSourceArn is not valid. Reason: Archive missing does not exist."),
-        (dict(EventSourceArn=arn, Destination={"Arn": other}, EventStartTime=t0, EventEndTime=t1),
-         "Parameter Destination.Arn is not valid. Reason: Cross event bus replay is not permitted."),
-        (dict(EventSourceArn=arn, Destination={"Arn": bus_arn}, EventStartTime=t1, EventEndTime=t0),
-         "Parameter EventEndTime is not valid. Reason: EventStartTime must be before EventEndTime."),
+        (
+            dict(
+                EventSourceArn=arn.replace("replay-errors", "missing"),
+                Destination={"Arn": bus_arn},
+                EventStartTime=t0,
+                EventEndTime=t1,
+            ),
+            "Parameter EventSourceArn is not valid. Reason: Archive missing does not exist.",
+        ),
+        (
+            dict(EventSourceArn=arn, Destination={"Arn": other}, EventStartTime=t0, EventEndTime=t1),
+            "Parameter Destination.Arn is not valid. Reason: Cross event bus replay is not permitted.",
+        ),
+        (
+            dict(EventSourceArn=arn, Destination={"Arn": bus_arn}, EventStartTime=t1, EventEndTime=t0),
+            "Parameter EventEndTime is not valid. Reason: EventStartTime must be before EventEndTime.",
+        ),
     ]
     for kwargs, message in cases:
         with pytest.raises(ClientError) as err:

@@ -6,9 +6,9 @@ from __future__ import annotations
 import concurrent.futures as cf
 
 import pytest
+from api_helpers import CAMPAIGN, SIMULATION, Server, wait_for
 
 from api.testing import ServerProcess, make_keys
-from api_helpers import CAMPAIGN, SIMULATION, Server, wait_for
 from tests.databases import empty_database
 
 
@@ -24,9 +24,13 @@ def restartable(request, tmp_path):
 
 
 def _long_campaign(h, name: str, count: int = 40000) -> str:
-    h.put("/sim/contact-centers/cc-long", json={"simulation": {**SIMULATION, "agents": {"count": 40}}}).raise_for_status()
+    h.put(
+        "/sim/contact-centers/cc-long", json={"simulation": {**SIMULATION, "agents": {"count": 40}}}
+    ).raise_for_status()
     cid = h.put("/v2/campaigns", json={**CAMPAIGN, "connectInstanceId": "cc-long", "name": name}).json()["id"]
-    h.put(f"/sim/campaigns/{cid}/contacts", json={"synthetic": {"count": count, "areaCodes": {"212": 1.0}}}).raise_for_status()
+    h.put(
+        f"/sim/campaigns/{cid}/contacts", json={"synthetic": {"count": count, "areaCodes": {"212": 1.0}}}
+    ).raise_for_status()
     return cid
 
 
@@ -38,14 +42,23 @@ def test_sigkill_during_a_run_then_restart(restartable):
         rows = "phone\n2125550100\n2125550101\n"
         lid = h.post("/sim/contact-lists", files={"file": ("l.csv", rows, "text/csv")}).json()["id"]
         h.post(f"/v2/campaigns/{cid}/start").raise_for_status()
-        run_id = wait_for(lambda: (r := h.get("/sim/runs", params={"campaignId": cid}).json()["items"]) and r[0]["status"] == "running" and r[0]["id"], 30)
+        run_id = wait_for(
+            lambda: (
+                (r := h.get("/sim/runs", params={"campaignId": cid}).json()["items"])
+                and r[0]["status"] == "running"
+                and r[0]["id"]
+            ),
+            30,
+        )
         wait_for(lambda: h.get(f"/sim/runs/{run_id}").json()["progress"] > 0, 30, 0.05)
     srv.proc.kill_group()  # server and worker die mid-run
     srv.proc.start()
     with srv.http() as h:
         after = h.get(f"/sim/runs/{run_id}").json()
         assert after["status"] in ("queued", "running", "completed"), after
-        final = wait_for(lambda: (r := h.get(f"/sim/runs/{run_id}").json())["status"] in ("completed", "failed") and r, 120)
+        final = wait_for(
+            lambda: (r := h.get(f"/sim/runs/{run_id}").json())["status"] in ("completed", "failed") and r, 120
+        )
         assert final["status"] == "completed" and final["attempts"] == 2
         assert "restarted" in (final["error"] or "")
         assert h.get(f"/v2/campaigns/{cid}/state").json()["state"] == "Completed"
@@ -64,8 +77,9 @@ def test_graceful_shutdown_marks_interrupted_then_fails_clearly(restartable, tmp
         run_id = h.get("/sim/runs", params={"campaignId": cid}).json()["items"][0]["id"]
         wait_for(lambda: h.get(f"/sim/runs/{run_id}").json()["heartbeatAt"], 30)
     srv.proc.stop()  # SIGTERM: workers stopped, runs marked interrupted
-    from campaigns.db import make_engine
     from sqlalchemy import text
+
+    from campaigns.db import make_engine
 
     eng = make_engine(srv.proc.database_url)
     with eng.connect() as c:
@@ -83,8 +97,12 @@ def test_two_runs_at_once_and_ten_clients(sqlite_server):
         h.put("/sim/contact-centers/cc-two", json={"simulation": SIMULATION}).raise_for_status()
         cids = []
         for i in range(2):
-            cid = h.put("/v2/campaigns", json={**CAMPAIGN, "connectInstanceId": "cc-two", "name": f"two-{i}"}).json()["id"]
-            h.put(f"/sim/campaigns/{cid}/contacts", json={"synthetic": {"count": 3000, "areaCodes": {"305": 1.0}}}).raise_for_status()
+            cid = h.put("/v2/campaigns", json={**CAMPAIGN, "connectInstanceId": "cc-two", "name": f"two-{i}"}).json()[
+                "id"
+            ]
+            h.put(
+                f"/sim/campaigns/{cid}/contacts", json={"synthetic": {"count": 3000, "areaCodes": {"305": 1.0}}}
+            ).raise_for_status()
             cids.append(cid)
         for cid in cids:
             h.post(f"/v2/campaigns/{cid}/start").raise_for_status()
@@ -95,8 +113,17 @@ def test_two_runs_at_once_and_ten_clients(sqlite_server):
         with sqlite_server.http() as hc:
             for j in range(15):
                 codes.append(hc.get(f"/v2/campaigns/{target}").status_code)
-                body = {"outboundRequests": [{"clientToken": f"c{n}-{j}", "expirationTime": "2026-12-01T15:00:00Z",
-                                              "channelSubtypeParameters": {"telephony": {"destinationPhoneNumber": "+12125550100", "attributes": {}}}}]}
+                body = {
+                    "outboundRequests": [
+                        {
+                            "clientToken": f"c{n}-{j}",
+                            "expirationTime": "2026-12-01T15:00:00Z",
+                            "channelSubtypeParameters": {
+                                "telephony": {"destinationPhoneNumber": "+12125550100", "attributes": {}}
+                            },
+                        }
+                    ]
+                }
                 codes.append(hc.put(f"/v2/campaigns/{target}/outbound-requests", json=body).status_code)
         return codes
 

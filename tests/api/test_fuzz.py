@@ -21,7 +21,9 @@ from campaigns.repository import decode_token, encode_token
 from campaigns.settings import Settings
 
 _spec = create_app(
-    Settings(data_dir=tempfile.mkdtemp(prefix="dialer-spec-"), secret_key="spec-only"), supervise=False, configure_logging=False
+    Settings(data_dir=tempfile.mkdtemp(prefix="dialer-spec-"), secret_key="spec-only"),
+    supervise=False,
+    configure_logging=False,
 ).openapi()
 
 
@@ -39,8 +41,14 @@ ALL_CHECKS = list(CHECKS.get_all())
 
 def test_every_check_is_run():
     names = {c.__name__ for c in ALL_CHECKS}
-    assert {"status_code_conformance", "response_schema_conformance", "negative_data_rejection",
-            "positive_data_acceptance", "ignored_auth", "content_type_conformance"} <= names
+    assert {
+        "status_code_conformance",
+        "response_schema_conformance",
+        "negative_data_rejection",
+        "positive_data_acceptance",
+        "ignored_auth",
+        "content_type_conformance",
+    } <= names
 
 
 # Operations whose valid bodies JSON Schema cannot state: the Connect
@@ -79,8 +87,9 @@ def test_issued_page_tokens_match_the_documented_pattern():
 
 
 @schema.parametrize()
-@settings(max_examples=5, deadline=None, phases=[Phase.explicit, Phase.generate],
-          suppress_health_check=list(HealthCheck))
+@settings(
+    max_examples=5, deadline=None, phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck)
+)
 def test_contract(case, sqlite_server):
     """Every answer is one the OpenAPI document declares, for valid and invalid input."""
     case.call_and_validate(

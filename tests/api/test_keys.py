@@ -34,9 +34,8 @@ def test_api_keys_are_stored_hashed(db):
         assert keys.revoke_api_key(s, access_key_id=k.access_key_id)
     with session_scope(db) as s:
         assert keys.get_api_key(s, access_key_id=k.access_key_id) is None
-    with pytest.raises(ValueError):
-        with session_scope(db) as s:
-            keys.create_api_key(s, role="root", server_secret="srv")
+    with pytest.raises(ValueError), session_scope(db) as s:
+        keys.create_api_key(s, role="root", server_secret="srv")
 
 
 def test_keys_command_creates_lists_and_revokes(tmp_path):
@@ -47,7 +46,9 @@ def test_keys_command_creates_lists_and_revokes(tmp_path):
     env = dict(os.environ, DIALER_DATABASE_URL=f"sqlite:///{tmp_path}/keys.sqlite", DIALER_DATA_DIR=str(tmp_path))
 
     def dialer(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "cli", "keys", *args], capture_output=True, text=True, env=env, timeout=60)
+        return subprocess.run(
+            [sys.executable, "-m", "cli", "keys", *args], capture_output=True, text=True, env=env, timeout=60
+        )
 
     created = dialer("create", "--role", "analyst", "--tenant", "acme")
     assert created.returncode == 0, created.stderr

@@ -16,7 +16,10 @@ from api import livelog
 
 
 def _lines(n: int, start: int = 0) -> list[bytes]:
-    return [json.dumps({"id": f"{i:08d}", "detail": {"eventType": "INITIATED", "n": i}}).encode() for i in range(start, start + n)]
+    return [
+        json.dumps({"id": f"{i:08d}", "detail": {"eventType": "INITIATED", "n": i}}).encode()
+        for i in range(start, start + n)
+    ]
 
 
 def test_tailer_sees_whole_frames_only(tmp_path):

@@ -18,8 +18,11 @@ def test_access_log_level(tmp_path, level, expected):
     (key,) = make_keys(url, ("analyst", "default"))
     proc = ServerProcess(data_dir=tmp_path, database_url=url, extra_env={"DIALER_LOG_LEVEL": level}).start()
     try:
-        r = httpx.get(proc.url + "/sim/runs/some-run", params={"secret": "+12125550100"},
-                      headers={"Authorization": f"Bearer {key.bearer}"})
+        r = httpx.get(
+            proc.url + "/sim/runs/some-run",
+            params={"secret": "+12125550100"},
+            headers={"Authorization": f"Bearer {key.bearer}"},
+        )
         assert r.status_code == 404
     finally:
         proc.stop()

@@ -9,7 +9,6 @@ import json
 
 import pyarrow.parquet as pq
 import pytest
-
 from api_helpers import CAMPAIGN, SIMULATION, wait_for
 
 
@@ -32,7 +31,9 @@ def test_contact_center_crud_and_validation(sqlite_server):
         r = h.put("/sim/contact-centers/cc-crud", json={"name": "CC", "simulation": SIMULATION})
         assert r.status_code == 201
         assert r.json()["simulation"]["agents"]["count"] == 5
-        assert h.put("/sim/contact-centers/cc-crud", json={"simulation": {**SIMULATION, "lines": 40}}).status_code == 200
+        assert (
+            h.put("/sim/contact-centers/cc-crud", json={"simulation": {**SIMULATION, "lines": 40}}).status_code == 200
+        )
         assert h.get("/sim/contact-centers/cc-crud").json()["simulation"]["lines"] == 40
         assert "cc-crud" in [c["instanceId"] for c in h.get("/sim/contact-centers").json()["items"]]
         bad = {**SIMULATION, "behaviour": {"outcomes": {"human": 0.5}}}
@@ -55,7 +56,11 @@ def test_csv_upload_keeps_good_rows(sqlite_server):
         assert body["rejected"][0]["row"] == 2 and body["rejected"][0]["value"] == "not-a-number"
         assert body["rejected"][0]["reason"]
         phones = [(c["phone"], c["timeZone"]) for c in body["preview"]]
-        assert phones == [("+12125550100", "America/New_York"), ("+442079460018", "Europe/London"), ("+13055550101", "America/New_York")]
+        assert phones == [
+            ("+12125550100", "America/New_York"),
+            ("+442079460018", "Europe/London"),
+            ("+13055550101", "America/New_York"),
+        ]
         lid = body["id"]
         page = h.get(f"/sim/contact-lists/{lid}/contacts", params={"limit": 2}).json()
         assert len(page["items"]) == 2 and page["total"] == 3 and page["nextToken"]
@@ -81,7 +86,9 @@ def finished_run(sqlite_server):
         assert doc["simulation"]["agents"]["count"] == 5
         run = h.post(f"/sim/campaigns/{cid}/runs", json={"seed": 11}).json()
         assert run["status"] == "queued" and run["seed"] == 11
-        done = wait_for(lambda: (r := h.get(f"/sim/runs/{run['id']}").json())["status"] in ("completed", "failed") and r, 90)
+        done = wait_for(
+            lambda: (r := h.get(f"/sim/runs/{run['id']}").json())["status"] in ("completed", "failed") and r, 90
+        )
         assert done["status"] == "completed", done
         return cid, done
 
@@ -99,7 +106,9 @@ def test_run_results(sqlite_server, finished_run):
         assert len(lines) == table.num_rows
         env = json.loads(lines[0])
         assert env["detail-type"] == "Amazon Connect Contact Event" and env["detail"]["campaign"]["campaignId"] == cid
-        page = h.get(f"/sim/runs/{run['id']}/events", params={"format": "json", "eventType": "DISCONNECTED", "limit": 5}).json()
+        page = h.get(
+            f"/sim/runs/{run['id']}/events", params={"format": "json", "eventType": "DISCONNECTED", "limit": 5}
+        ).json()
         assert len(page["items"]) == 5 and all(e["detail"]["eventType"] == "DISCONNECTED" for e in page["items"])
         runs = h.get("/sim/runs", params={"campaignId": cid, "status": "completed"}).json()
         assert [r["id"] for r in runs["items"]] == [run["id"]]
@@ -161,9 +170,13 @@ def test_metrics(sqlite_server, finished_run):
 
 def test_pause_resume_stop_a_run(sqlite_server):
     with sqlite_server.http() as h:
-        h.put("/sim/contact-centers/cc-pause", json={"simulation": {**SIMULATION, "agents": {"count": 20}}}).raise_for_status()
+        h.put(
+            "/sim/contact-centers/cc-pause", json={"simulation": {**SIMULATION, "agents": {"count": 20}}}
+        ).raise_for_status()
         cid = h.put("/v2/campaigns", json={**CAMPAIGN, "connectInstanceId": "cc-pause", "name": "pause"}).json()["id"]
-        h.put(f"/sim/campaigns/{cid}/contacts", json={"synthetic": {"count": 20000, "areaCodes": {"212": 1.0}}}).raise_for_status()
+        h.put(
+            f"/sim/campaigns/{cid}/contacts", json={"synthetic": {"count": 20000, "areaCodes": {"212": 1.0}}}
+        ).raise_for_status()
         run = h.post(f"/sim/campaigns/{cid}/runs").json()
         wait_for(lambda: h.get(f"/sim/runs/{run['id']}").json()["status"] == "running", 30)
         assert h.post(f"/v2/campaigns/{cid}/pause").status_code == 200
@@ -173,7 +186,9 @@ def test_pause_resume_stop_a_run(sqlite_server):
         r = h.post(f"/sim/runs/{run['id']}/resume")
         assert r.status_code == 200
         assert h.post(f"/sim/runs/{run['id']}/stop").status_code == 200
-        final = wait_for(lambda: (r := h.get(f"/sim/runs/{run['id']}").json())["status"] in ("stopped", "completed") and r, 60)
+        final = wait_for(
+            lambda: (r := h.get(f"/sim/runs/{run['id']}").json())["status"] in ("stopped", "completed") and r, 60
+        )
         assert final["status"] == "stopped"
         assert h.get(f"/v2/campaigns/{cid}/state").json()["state"] == "Stopped"
         assert h.post(f"/sim/runs/{run['id']}/pause").status_code == 409

@@ -14,8 +14,17 @@ def test_happy_path():
 
 @pytest.mark.parametrize(
     "state,action",
-    [("Initialized", "pause"), ("Initialized", "resume"), ("Initialized", "stop"), ("Running", "start"),
-     ("Running", "resume"), ("Paused", "start"), ("Paused", "pause"), ("Stopped", "pause"), ("Completed", "stop")],
+    [
+        ("Initialized", "pause"),
+        ("Initialized", "resume"),
+        ("Initialized", "stop"),
+        ("Running", "start"),
+        ("Running", "resume"),
+        ("Paused", "start"),
+        ("Paused", "pause"),
+        ("Stopped", "pause"),
+        ("Completed", "stop"),
+    ],
 )
 def test_refused(state, action):
     assert not can(state, action)

@@ -1,7 +1,7 @@
 """Persistence on both databases: migrations, campaigns, tags, tenants,
 outbound-request idempotency, contact lists, runs, API keys."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import inspect
@@ -26,8 +26,17 @@ def test_migrations_create_every_table_and_are_idempotent(db):
     engine = db.kw["bind"]
     migrate(engine)  # second time: no-op
     names = set(inspect(engine).get_table_names())
-    assert {"api_keys", "campaigns", "campaign_tags", "contact_centers", "contact_lists", "contacts",
-            "outbound_requests", "runs", "alembic_version"} <= names
+    assert {
+        "api_keys",
+        "campaigns",
+        "campaign_tags",
+        "contact_centers",
+        "contact_lists",
+        "contacts",
+        "outbound_requests",
+        "runs",
+        "alembic_version",
+    } <= names
 
 
 def test_campaign_round_trip_with_tags(db):
@@ -59,7 +68,9 @@ def test_tenants_are_isolated(db):
 def test_list_pagination_and_instance_filter(db):
     with session_scope(db) as s:
         for i in range(7):
-            repo.create_campaign(s, tenant="t", definition={**DEF, "name": f"c{i}", "connectInstanceId": "a" if i % 2 else "b"})
+            repo.create_campaign(
+                s, tenant="t", definition={**DEF, "name": f"c{i}", "connectInstanceId": "a" if i % 2 else "b"}
+            )
     with session_scope(db) as s:
         seen, token = [], None
         while True:
@@ -76,13 +87,19 @@ def test_list_pagination_and_instance_filter(db):
 
 
 def test_outbound_requests_are_idempotent_by_client_token(db):
-    exp = datetime(2030, 1, 1, tzinfo=timezone.utc)
+    exp = datetime(2030, 1, 1, tzinfo=UTC)
     with session_scope(db) as s:
         c = repo.create_campaign(s, tenant="t", definition=dict(DEF))
-        a = repo.put_outbound_request(s, campaign=c, client_token="tok", phone="+12125550100", expiration_time=exp, attributes={})
-        b = repo.put_outbound_request(s, campaign=c, client_token="tok", phone="+12125550199", expiration_time=exp, attributes={})
+        a = repo.put_outbound_request(
+            s, campaign=c, client_token="tok", phone="+12125550100", expiration_time=exp, attributes={}
+        )
+        b = repo.put_outbound_request(
+            s, campaign=c, client_token="tok", phone="+12125550199", expiration_time=exp, attributes={}
+        )
         assert a.created and not b.created and a.id == b.id
-        repo.put_outbound_request(s, campaign=c, client_token="tok2", phone="+12125550101", expiration_time=exp, attributes=None)
+        repo.put_outbound_request(
+            s, campaign=c, client_token="tok2", phone="+12125550101", expiration_time=exp, attributes=None
+        )
         cid = c.id
     with session_scope(db) as s:
         pending = repo.pending_requests(s, campaign_id=cid)
@@ -95,7 +112,11 @@ def test_outbound_requests_are_idempotent_by_client_token(db):
 
 
 def test_contact_list_keeps_good_rows_and_reports_bad(db):
-    rows = [{"phone": "(212) 555-0100"}, {"phone": "not a number"}, {"phone": "+44 20 7946 0018", "time_zone": "Europe/London"}]
+    rows = [
+        {"phone": "(212) 555-0100"},
+        {"phone": "not a number"},
+        {"phone": "+44 20 7946 0018", "time_zone": "Europe/London"},
+    ]
     contacts = from_rows(rows, ZoneSettings(default_region="US"))
     with session_scope(db) as s:
         lst = repo.create_contact_list(s, tenant="t", name="l", default_region="US", contacts=contacts)

@@ -5,13 +5,13 @@ import ...`` can find another directory's conftest.)"""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pyarrow as pa
 
 from eventlog import EVENT_SCHEMA
 
-BASE = datetime(2026, 12, 1, 15, 0, tzinfo=timezone.utc)  # 10:00 New York, 15:00 London
+BASE = datetime(2026, 12, 1, 15, 0, tzinfo=UTC)  # 10:00 New York, 15:00 London
 
 
 def call(
@@ -47,7 +47,11 @@ def call(
     if end is None:
         end = (ag + 60) if ag is not None else ((ge + 10) if ge is not None else 20.0)
     if reason is None:
-        reason = "AGENT_DISCONNECT" if ag is not None else ("CONTACT_FLOW_DISCONNECT" if ge is not None else "TELECOM_UNANSWERED")
+        reason = (
+            "AGENT_DISCONNECT"
+            if ag is not None
+            else ("CONTACT_FLOW_DISCONNECT" if ge is not None else "TELECOM_UNANSWERED")
+        )
     return {
         "event_id": f"ev-{n}",
         "time": ts(end),

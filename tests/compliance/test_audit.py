@@ -2,10 +2,10 @@ import json
 
 import pyarrow.parquet as pq
 import pytest
+from event_rows import call, table
 
 from compliance import assert_compliant, audit
 from compliance.audit import AuditInputError
-from event_rows import call, table
 from eventlog import iter_envelopes
 
 
@@ -32,10 +32,21 @@ def log(live: int, abandoned: int, *, slow_after_start: int = 0, fps: int = 0, m
             rows.append(call(i, agent_after_start=0.8, **kw))
     for _ in range(fps):
         i = nxt()
-        rows.append(call(i, at=day_offset + i * 30, number=f"+1212555{i:04d}", amd="VOICEMAIL_BEEP", agent_after_start=None))
+        rows.append(
+            call(i, at=day_offset + i * 30, number=f"+1212555{i:04d}", amd="VOICEMAIL_BEEP", agent_after_start=None)
+        )
     for _ in range(machines):
         i = nxt()
-        rows.append(call(i, at=day_offset + i * 30, number=f"+1212555{i:04d}", party="MACHINE_BEEP", amd="VOICEMAIL_BEEP", agent_after_start=None))
+        rows.append(
+            call(
+                i,
+                at=day_offset + i * 30,
+                number=f"+1212555{i:04d}",
+                party="MACHINE_BEEP",
+                amd="VOICEMAIL_BEEP",
+                agent_after_start=None,
+            )
+        )
     return rows
 
 
@@ -119,8 +130,26 @@ def test_calling_hours_ring_time_dnc_and_message():
         call(2, at=0, number="+12125550002"),  # 10:00
         call(3, at=0, number="+18085550003"),  # 05:00 Honolulu
         call(4, at=0, number="+12125550004", zone="Pacific/Honolulu"),  # the gate's zone wins
-        call(5, at=60, number="+12125550005", party="NO_ANSWER", amd=None, greet_start=None, end=10.0, reason="TELECOM_UNANSWERED"),
-        call(6, at=60, number="+12125550006", party="NO_ANSWER", amd=None, greet_start=None, end=15.0, reason="TELECOM_UNANSWERED"),
+        call(
+            5,
+            at=60,
+            number="+12125550005",
+            party="NO_ANSWER",
+            amd=None,
+            greet_start=None,
+            end=10.0,
+            reason="TELECOM_UNANSWERED",
+        ),
+        call(
+            6,
+            at=60,
+            number="+12125550006",
+            party="NO_ANSWER",
+            amd=None,
+            greet_start=None,
+            end=15.0,
+            reason="TELECOM_UNANSWERED",
+        ),
         call(7, at=120, number="+12125550007", agent_after_start=None, message=False),
     ]
     report = audit(table(rows), "US", dnc=["+12125550002"])
@@ -142,7 +171,9 @@ def test_uk_recall_bans():
         call(4, at=73 * h, number=n2),  # after 72 h: fine
         call(5, at=0, number=n3, party="MACHINE_BEEP", amd="VOICEMAIL_BEEP", agent_after_start=None),
         call(6, at=2 * h, number=n3, party="NO_ANSWER", amd=None, greet_start=None, end=20.0),  # same day: breach
-        call(7, at=10 * h, number=n3, party="NO_ANSWER", amd=None, greet_start=None, end=20.0),  # next day (from 15:00): fine
+        call(
+            7, at=10 * h, number=n3, party="NO_ANSWER", amd=None, greet_start=None, end=20.0
+        ),  # next day (from 15:00): fine
     ]
     report = audit(table(rows), "UK")
     assert report.rule("recall_after_abandoned").offenders == ["c-00002"]
@@ -165,7 +196,11 @@ def test_truncated_jsonl_and_missing_fields_are_reported_and_the_rest_audited(tm
     envs = list(iter_envelopes(table(log(100, 3))))
     broken = dict(envs[5])
     broken["detail"] = {k: v for k, v in broken["detail"].items() if k != "contactId"}
-    lines = [json.dumps(e, default=str) for e in envs[:5]] + [json.dumps(broken, default=str)] + [json.dumps(e, default=str) for e in envs[6:]]
+    lines = (
+        [json.dumps(e, default=str) for e in envs[:5]]
+        + [json.dumps(broken, default=str)]
+        + [json.dumps(e, default=str) for e in envs[6:]]
+    )
     path = tmp_path / "events.jsonl"
     path.write_text("\n".join(lines) + "\n" + lines[0][:40])
     report = audit(path, "US")

@@ -49,7 +49,10 @@ def test_three_calls_per_24_hours_on_the_same_subject_in_florida():
     # the same pattern in New York (no cap) and across two campaigns (two subjects) does not.
     rows = [call(k, at=14 * 3600 + k * 600, number=MIAMI, base=JUNE) for k in range(1, 5)]
     rows += [call(10 + k, at=14 * 3600 + k * 600, number=NYC, base=JUNE) for k in range(1, 5)]
-    rows += [call(20 + k, at=14 * 3600 + k * 600, number="+13055550199", base=JUNE, campaign=f"c{k % 2}") for k in range(1, 5)]
+    rows += [
+        call(20 + k, at=14 * 3600 + k * 600, number="+13055550199", base=JUNE, campaign=f"c{k % 2}")
+        for k in range(1, 5)
+    ]
     report = audit(table(rows), "US")
     r = report.rule("frequency_cap_3_per_24h")
     assert r.measured == 1 and r.offenders == ["c-00004"]
@@ -66,7 +69,9 @@ def test_crtc_abandonment_is_per_calendar_month():
 
     # May: 5 abandoned of 100 live (5%: passes); June: 6 of 100 (fails). Overall 5.5%.
     may = datetime(2026, 5, 20, 15, 0, tzinfo=UTC)
-    rows = live_calls(100, 5, base=may, number="+14165550100", first=0) + live_calls(100, 6, base=JUNE.replace(hour=15), number="+14165550100", first=1000)
+    rows = live_calls(100, 5, base=may, number="+14165550100", first=0) + live_calls(
+        100, 6, base=JUNE.replace(hour=15), number="+14165550100", first=1000
+    )
     r = audit(table(rows), "CA").rule("abandonment_rate")
     assert r.details["windows_evaluated"] == 2 and r.details["windows_failed"] == 1
     assert r.measured == pytest.approx(0.06) and r.passed is False
@@ -83,8 +88,11 @@ def test_france_hours_frequency_and_cool_off():
     assert cap.measured == 1 and cap.offenders == ["c-00004"]
     # Calls 0, 3 (Wed 3 June, Sat 6 June...): the Saturday one breaks the hours.
     assert report.rule("calling_hours").offenders == ["c-00001"]  # 6 June is a Saturday
-    refused = [call(1, at=0, number="+33142000001", base=wed, opt_out=True), call(2, at=59 * 86400.0, number="+33142000001", base=wed),
-               call(3, at=61 * 86400.0, number="+33142000001", base=wed)]
+    refused = [
+        call(1, at=0, number="+33142000001", base=wed, opt_out=True),
+        call(2, at=59 * 86400.0, number="+33142000001", base=wed),
+        call(3, at=61 * 86400.0, number="+33142000001", base=wed),
+    ]
     r = audit(table(refused), "FR").rule("cooloff_after_refusal")
     assert r.measured == 1 and r.offenders == ["c-00002"]
 
@@ -116,8 +124,11 @@ def test_a_duplicated_disconnected_row_in_parquet_is_counted_once(tmp_path):
 
 @pytest.mark.parametrize(
     ("column", "values", "expected"),
-    [("sim_party", pa.array([1], pa.int64()), "text"), ("initiation_ts", pa.array([1.5], pa.float64()), "timestamp"),
-     ("sim_opt_out", pa.array(["yes"], pa.string()), "boolean")],
+    [
+        ("sim_party", pa.array([1], pa.int64()), "text"),
+        ("initiation_ts", pa.array([1.5], pa.float64()), "timestamp"),
+        ("sim_opt_out", pa.array(["yes"], pa.string()), "boolean"),
+    ],
 )
 def test_a_column_of_the_wrong_type_is_exit_2_naming_it(tmp_path, column, values, expected):
     t = table([call(1)])

@@ -2,10 +2,10 @@ import json
 
 import pyarrow.parquet as pq
 import typer
+from event_rows import call, table
 from typer.testing import CliRunner
 
 from cli.audit import register
-from event_rows import call, table
 from eventlog import iter_envelopes
 
 pytest_plugins = ["pytester"]

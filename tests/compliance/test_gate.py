@@ -1,5 +1,5 @@
 import math
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -45,8 +45,8 @@ def test_every_us_zone_through_the_gate(make_gate):
     gate, doc, contacts = make_gate(rows, "US", start="2026-12-02T00:00:00Z", end="2026-12-04T00:00:00Z")
     epoch = doc.campaign.schedule.start_time
     for i, zone in enumerate(US_ZONES):
-        t8 = (local(zone, 2026, 12, 2, 8).astimezone(timezone.utc) - epoch).total_seconds()
-        t21 = (local(zone, 2026, 12, 2, 21).astimezone(timezone.utc) - epoch).total_seconds()
+        t8 = (local(zone, 2026, 12, 2, 8).astimezone(UTC) - epoch).total_seconds()
+        t21 = (local(zone, 2026, 12, 2, 21).astimezone(UTC) - epoch).total_seconds()
         assert gate.check(i, t8 - 60) == (Verdict.OUTSIDE_HOURS, t8)
         assert gate.check(i, t8) == (Verdict.ALLOWED, t8)
         assert gate.check(i, t21 - 60) == (Verdict.ALLOWED, t21 - 60)
@@ -56,27 +56,34 @@ def test_every_us_zone_through_the_gate(make_gate):
 def test_dst_weekends_new_york():
     ny = "America/New_York"
     # 2026-03-08: clocks go forward at 02:00; 08:00 EDT is 12:00 UTC (13:00 UTC the day before).
-    d = may_dial("+12125550100", datetime(2026, 3, 8, 6, 0, tzinfo=timezone.utc), None, "US")
-    assert not d.allowed and d.next_allowed == datetime(2026, 3, 8, 12, 0, tzinfo=timezone.utc)
-    assert may_dial("+12125550100", datetime(2026, 3, 7, 12, 59, tzinfo=timezone.utc), None, "US").reason == Verdict.OUTSIDE_HOURS
-    assert may_dial("+12125550100", datetime(2026, 3, 8, 12, 0, tzinfo=timezone.utc), None, "US").allowed
-    assert not may_dial("+12125550100", datetime(2026, 3, 8, 11, 59, tzinfo=timezone.utc), None, "US").allowed
+    d = may_dial("+12125550100", datetime(2026, 3, 8, 6, 0, tzinfo=UTC), None, "US")
+    assert not d.allowed and d.next_allowed == datetime(2026, 3, 8, 12, 0, tzinfo=UTC)
+    assert (
+        may_dial("+12125550100", datetime(2026, 3, 7, 12, 59, tzinfo=UTC), None, "US").reason
+        == Verdict.OUTSIDE_HOURS
+    )
+    assert may_dial("+12125550100", datetime(2026, 3, 8, 12, 0, tzinfo=UTC), None, "US").allowed
+    assert not may_dial("+12125550100", datetime(2026, 3, 8, 11, 59, tzinfo=UTC), None, "US").allowed
     # 21:00 EDT on 2026-03-08 is 01:00 UTC on the 9th.
-    assert may_dial("+12125550100", datetime(2026, 3, 9, 0, 59, tzinfo=timezone.utc), None, "US").allowed
-    assert not may_dial("+12125550100", datetime(2026, 3, 9, 1, 0, tzinfo=timezone.utc), None, "US").allowed
+    assert may_dial("+12125550100", datetime(2026, 3, 9, 0, 59, tzinfo=UTC), None, "US").allowed
+    assert not may_dial("+12125550100", datetime(2026, 3, 9, 1, 0, tzinfo=UTC), None, "US").allowed
     # 2026-11-01: clocks go back at 02:00; 08:00 EST is 13:00 UTC.
-    assert not may_dial("+12125550100", datetime(2026, 11, 1, 12, 30, tzinfo=timezone.utc), None, "US").allowed
-    assert may_dial("+12125550100", datetime(2026, 11, 1, 13, 0, tzinfo=timezone.utc), None, "US").allowed
+    assert not may_dial("+12125550100", datetime(2026, 11, 1, 12, 30, tzinfo=UTC), None, "US").allowed
+    assert may_dial("+12125550100", datetime(2026, 11, 1, 13, 0, tzinfo=UTC), None, "US").allowed
     assert may_dial("+12125550100", local(ny, 2026, 11, 1, 20, 59), None, "US").allowed
     assert not may_dial("+12125550100", local(ny, 2026, 11, 1, 21, 0), None, "US").allowed
 
 
 def test_dst_in_the_gate_when_is_exact(make_gate):
-    gate, doc, _ = make_gate([{"phone": "+12125550100"}], "US", start="2026-03-07T00:00:00Z", end="2026-03-10T00:00:00Z")
-    t = (datetime(2026, 3, 8, 3, 0, tzinfo=timezone.utc) - doc.campaign.schedule.start_time).total_seconds()
+    gate, doc, _ = make_gate(
+        [{"phone": "+12125550100"}], "US", start="2026-03-07T00:00:00Z", end="2026-03-10T00:00:00Z"
+    )
+    t = (datetime(2026, 3, 8, 3, 0, tzinfo=UTC) - doc.campaign.schedule.start_time).total_seconds()
     verdict, when = gate.check(0, t)
     assert verdict == Verdict.OUTSIDE_HOURS
-    assert doc.campaign.schedule.start_time + timedelta(seconds=when) == datetime(2026, 3, 8, 12, 0, tzinfo=timezone.utc)
+    assert doc.campaign.schedule.start_time + timedelta(seconds=when) == datetime(
+        2026, 3, 8, 12, 0, tzinfo=UTC
+    )
 
 
 def test_australian_sunday_and_australia_day():
@@ -120,11 +127,16 @@ def test_number_spanning_two_zones_needs_both():
 def test_campaign_hours_restricted_periods_and_schedule(make_gate):
     hours = {d: [{"startTime": "T10:00", "endTime": "T12:00"}] for d in ("TUESDAY", "WEDNESDAY", "THURSDAY")}
     gate, doc, _ = make_gate(
-        [{"phone": "+12125550100"}], "US",
-        start="2026-12-01T00:00:00Z", end="2026-12-04T00:00:00Z",  # Tue 1 .. Thu 3 December
-        open_hours=hours, restricted=[{"name": "x", "startDate": "2026-12-02", "endDate": "2026-12-02"}],
+        [{"phone": "+12125550100"}],
+        "US",
+        start="2026-12-01T00:00:00Z",
+        end="2026-12-04T00:00:00Z",  # Tue 1 .. Thu 3 December
+        open_hours=hours,
+        restricted=[{"name": "x", "startDate": "2026-12-02", "endDate": "2026-12-02"}],
     )
-    at = lambda h: (datetime(2026, 12, 1, h, tzinfo=ZoneInfo("America/New_York")) - doc.campaign.schedule.start_time).total_seconds()  # noqa: E731
+    at = lambda h: (
+        datetime(2026, 12, 1, h, tzinfo=ZoneInfo("America/New_York")) - doc.campaign.schedule.start_time
+    ).total_seconds()
     assert gate.check(0, at(9)) == (Verdict.OUTSIDE_SCHEDULE, at(10))  # legal at 09:00, the campaign opens at 10
     assert gate.check(0, at(11))[0] == Verdict.ALLOWED
     verdict, when = gate.check(0, at(12))
@@ -137,7 +149,8 @@ def test_campaign_hours_restricted_periods_and_schedule(make_gate):
 
 def test_entry_and_frequency_limits(make_gate):
     gate, doc, _ = make_gate(
-        [{"phone": "+12125550100", "time_zone": "UTC"}, {"phone": "+12125550101", "time_zone": "UTC"}], None,
+        [{"phone": "+12125550100", "time_zone": "UTC"}, {"phone": "+12125550101", "time_zone": "UTC"}],
+        None,
         entry={"maxEntryCount": 3, "minEntryInterval": "PT1H"},
         limits=[{"maxCountPerRecipient": 2, "frequency": 1, "unit": "DAY"}],
     )
@@ -154,8 +167,10 @@ def test_entry_and_frequency_limits(make_gate):
 
 def test_uk_recall_bans_and_agent_guarantee(make_gate):
     gate, doc, _ = make_gate(
-        [{"phone": "+442071234567"}, {"phone": "+442071234568"}], "UK",
-        start="2026-12-01T00:00:00Z", end="2026-12-10T00:00:00Z",
+        [{"phone": "+442071234567"}, {"phone": "+442071234568"}],
+        "UK",
+        start="2026-12-01T00:00:00Z",
+        end="2026-12-10T00:00:00Z",
     )
     t = 10 * 3600.0
     gate.record_dial(0, t)
@@ -169,16 +184,17 @@ def test_uk_recall_bans_and_agent_guarantee(make_gate):
     assert gate.check(1, t + 3600, agent_guaranteed=True)[0] == Verdict.ALLOWED
 
 
-
 def test_dnc_list_and_in_run_opt_out():
+    from event_rows import doc_mapping
+
     from campaigns.contacts import from_rows, zone_settings
     from campaigns.document import parse_document
     from compliance.dnc import read_dnc
 
-    from event_rows import doc_mapping
-
     doc = parse_document(doc_mapping())
-    contacts = from_rows([{"phone": "+12125550100"}, {"phone": "+12125550101"}, {"phone": "+12125550102"}], zone_settings(doc))
+    contacts = from_rows(
+        [{"phone": "+12125550100"}, {"phone": "+12125550101"}, {"phone": "+12125550102"}], zone_settings(doc)
+    )
     dnc = read_dnc(["phone", "(212) 555-0101"], kind="company")
     gate = DialGate(doc, "US", contacts, dnc=dnc)
     t = 15 * 3600.0  # 10:00 in New York
@@ -186,13 +202,21 @@ def test_dnc_list_and_in_run_opt_out():
     assert gate.check(1, t) == (Verdict.DNC, math.inf)
     gate.record_opt_out(2, t)
     assert gate.check(2, t + 10) == (Verdict.DNC, math.inf)
-    assert may_dial("+12125550101", datetime(2026, 12, 1, 15, tzinfo=timezone.utc), None, "US", dnc=dnc).reason == Verdict.DNC
+    assert (
+        may_dial("+12125550101", datetime(2026, 12, 1, 15, tzinfo=UTC), None, "US", dnc=dnc).reason
+        == Verdict.DNC
+    )
 
 
 def test_when_is_exact_and_never_early(make_gate):
     rows = [{"phone": p} for p in ("+12125550100", "+18085550100", "+19075550100", "+16025550100")]
-    gate, doc, _ = make_gate(rows, "US", start="2026-03-06T00:00:00Z", end="2026-03-12T00:00:00Z",
-                             entry={"maxEntryCount": 0, "minEntryInterval": "PT30M"})
+    gate, doc, _ = make_gate(
+        rows,
+        "US",
+        start="2026-03-06T00:00:00Z",
+        end="2026-03-12T00:00:00Z",
+        entry={"maxEntryCount": 0, "minEntryInterval": "PT30M"},
+    )
     rng = np.random.default_rng(1)
     for _ in range(400):
         i, t = int(rng.integers(0, 4)), float(rng.uniform(-3600, 6.5 * 86400))
@@ -211,8 +235,10 @@ def test_may_dial_errors_are_clear():
     with pytest.raises(ValueError, match="timezone-aware"):
         may_dial("+12125550100", datetime(2026, 1, 1, 12), None, "US")
     with pytest.raises(ValueError, match="not a"):
-        may_dial("+1 555", datetime(2026, 1, 1, 12, tzinfo=timezone.utc), None, "US")
+        may_dial("+1 555", datetime(2026, 1, 1, 12, tzinfo=UTC), None, "US")
     with pytest.raises(ValueError, match="unknown jurisdiction"):
-        may_dial("+12125550100", datetime(2026, 1, 1, 12, tzinfo=timezone.utc), None, "XX")
+        may_dial("+12125550100", datetime(2026, 1, 1, 12, tzinfo=UTC), None, "XX")
     with pytest.raises(ValueError, match="Nowhere/City"):
-        may_dial(Contact("+12125550100", zone="Nowhere/City"), datetime(2026, 1, 1, 12, tzinfo=timezone.utc), None, "US")
+        may_dial(
+            Contact("+12125550100", zone="Nowhere/City"), datetime(2026, 1, 1, 12, tzinfo=UTC), None, "US"
+        )

@@ -117,9 +117,14 @@ def test_gate_caps_a_florida_contact_at_three_dials_per_24_hours(make_gate):
 
 @pytest.mark.parametrize(
     ("zone", "number", "day"),
-    [("America/New_York", "+12125550100", date(2026, 3, 8)), ("America/New_York", "+12125550100", date(2026, 11, 1)),
-     ("Australia/Sydney", "+61292001234", date(2026, 4, 5)), ("Australia/Sydney", "+61292001234", date(2026, 10, 4)),
-     ("Pacific/Auckland", "+6493001234", date(2026, 4, 5)), ("Pacific/Auckland", "+6493001234", date(2026, 9, 27))],
+    [
+        ("America/New_York", "+12125550100", date(2026, 3, 8)),
+        ("America/New_York", "+12125550100", date(2026, 11, 1)),
+        ("Australia/Sydney", "+61292001234", date(2026, 4, 5)),
+        ("Australia/Sydney", "+61292001234", date(2026, 10, 4)),
+        ("Pacific/Auckland", "+6493001234", date(2026, 4, 5)),
+        ("Pacific/Auckland", "+6493001234", date(2026, 9, 27)),
+    ],
 )
 def test_campaign_window_edges_on_dst_days_follow_the_wall_clock(zone, number, day):
     """Open hours 00:00-02:30 and 03:00-04:00 local (edges inside the skipped or
@@ -155,8 +160,17 @@ def test_cli_explain_prints_the_rule_and_exits_1_when_refused():
 # An independent oracle
 # ---------------------------------------------------------------------------
 
-_STATE = {"Florida": "FL", "Oklahoma": "OK", "Maryland": "MD", "Washington State": "WA", "Alabama": "AL",
-          "Louisiana": "LA", "Mississippi": "MS", "Rhode Island": "RI", "Utah": "UT"}
+_STATE = {
+    "Florida": "FL",
+    "Oklahoma": "OK",
+    "Maryland": "MD",
+    "Washington State": "WA",
+    "Alabama": "AL",
+    "Louisiana": "LA",
+    "Mississippi": "MS",
+    "Rhode Island": "RI",
+    "Utah": "UT",
+}
 
 
 def _oracle_hours(jur: str, state: str | None, d: date, wd: int) -> list[tuple[time, time]]:
@@ -213,14 +227,36 @@ def _oracle(number: str, instant: datetime, jur: str) -> bool:
 def _cases(n: int, seed: int = 13) -> list[tuple[str, datetime, str]]:
     rng = random.Random(seed)
     us_npas = sorted({k[1:4] for k in GEOCODE_DATA if k.startswith("1") and len(k) == 4})
-    au = ["+61851211932", "+61891001234", "+61736001234", "+61365001234", "+61882001234", "+61891621234",
-          "+61891641234", "+61265631234", "+61292001234", "+61390001234", "+61889001234", "+61262001234"]
+    au = [
+        "+61851211932",
+        "+61891001234",
+        "+61736001234",
+        "+61365001234",
+        "+61882001234",
+        "+61891621234",
+        "+61891641234",
+        "+61265631234",
+        "+61292001234",
+        "+61390001234",
+        "+61889001234",
+        "+61262001234",
+    ]
     eight = sorted(k for k in TIMEZONE_DATA if k.startswith("61") and len(k) == 8)
     au += [n for n in ("+" + k + "123" for k in eight[::10]) if phonenumbers.is_valid_number(phonenumbers.parse(n))]
     nz = ["+6493001234", "+6433001234", "+6436001234", "+6443001234"]
     fr = ["+33142000000", "+33491000000", "+33556000000"]
-    dst_days = [date(2026, 3, 8), date(2026, 11, 1), date(2026, 4, 5), date(2026, 10, 4), date(2026, 9, 27),
-                date(2026, 7, 14), date(2026, 12, 25), date(2026, 1, 19), date(2022, 11, 1), date(2023, 3, 1)]
+    dst_days = [
+        date(2026, 3, 8),
+        date(2026, 11, 1),
+        date(2026, 4, 5),
+        date(2026, 10, 4),
+        date(2026, 9, 27),
+        date(2026, 7, 14),
+        date(2026, 12, 25),
+        date(2026, 1, 19),
+        date(2022, 11, 1),
+        date(2023, 3, 1),
+    ]
     out = []
     for k in range(n):
         jur = rng.choice(["US", "US", "US", "CA", "AU", "AU", "NZ", "FR"])

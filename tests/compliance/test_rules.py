@@ -27,11 +27,19 @@ def test_named_rule_sets_and_their_key_values():
 def test_unknown_jurisdiction_lists_the_known_ones():
     with pytest.raises(ValueError) as exc:
         get_rules("DE")  # FR became a pack in issue 13
-    assert "'DE'" in str(exc.value) and "US" in str(exc.value) and "AU_RESEARCH" in str(exc.value) and "FR" in str(exc.value)
+    assert (
+        "'DE'" in str(exc.value)
+        and "US" in str(exc.value)
+        and "AU_RESEARCH" in str(exc.value)
+        and "FR" in str(exc.value)
+    )
 
 
 def test_derive_a_stricter_set_without_code():
-    acme = derive("US", {"name": "ACME", "abandonment": {"limit": 0.02}, "hours": {"SATURDAY": [["10:00", "18:00"]], "SUNDAY": []}})
+    acme = derive(
+        "US",
+        {"name": "ACME", "abandonment": {"limit": 0.02}, "hours": {"SATURDAY": [["10:00", "18:00"]], "SUNDAY": []}},
+    )
     assert isinstance(acme, RuleSet) and acme.name == "ACME"
     assert acme.abandonment.limit == 0.02 and acme.abandonment.clock_start == "GREETING_END"
     assert acme.hours.days[5] == ((36000, 64800),) and acme.hours.days[6] == ()

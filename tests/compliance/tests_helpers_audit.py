@@ -14,6 +14,14 @@ def live_calls(live: int, abandoned: int, *, base: datetime, number: str, first:
     for k in range(live):
         i = first + k
         num = number[:-4] + f"{i % 10000:04d}"
-        rows.append(call(i, at=k * 30.0, number=num, base=base, agent_after_start=None if k < abandoned else 0.8,
-                         message=True if k < abandoned else None))
+        rows.append(
+            call(
+                i,
+                at=k * 30.0,
+                number=num,
+                base=base,
+                agent_after_start=None if k < abandoned else 0.8,
+                message=True if k < abandoned else None,
+            )
+        )
     return rows

@@ -5,7 +5,7 @@ UK figures it exists for."""
 from __future__ import annotations
 
 import copy
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pyarrow.compute as pc
 import pytest
@@ -18,7 +18,7 @@ from eventlog.schema import AMD_CODE
 from tests.dialer.conftest import make_doc
 from tests.dialer.conftest import one_contact_doc as _one_contact
 
-START = datetime(2026, 12, 1, 14, 0, tzinfo=timezone.utc)
+START = datetime(2026, 12, 1, 14, 0, tzinfo=UTC)
 AMD_ON = {"enableAnswerMachineDetection": True}
 AMD_PATH = "campaign.channelSubtypeConfig.telephony.defaultOutboundConfig.answerMachineDetectionConfig"
 NAMES = {v: k for k, v in AMD_CODE.items()}

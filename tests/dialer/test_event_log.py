@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from dialer import simulate
 from eventlog import iter_envelopes
 from tests.dialer.conftest import one_contact_doc as _one_contact
 
-START = datetime(2026, 12, 1, 14, 0, tzinfo=timezone.utc)
+START = datetime(2026, 12, 1, 14, 0, tzinfo=UTC)
 
 
 def _log(table):

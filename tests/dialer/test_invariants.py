@@ -5,7 +5,8 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 import numpy as np
-from hypothesis import HealthCheck, Phase, given, note, settings, strategies as st
+from hypothesis import HealthCheck, Phase, given, note, settings
+from hypothesis import strategies as st
 
 from dialer import simulate
 from tests.dialer.conftest import make_doc
@@ -14,9 +15,21 @@ MODES = st.sampled_from(
     [
         {"progressive": {"bandwidthAllocation": 1.0}},
         {"progressive": {"bandwidthAllocation": 1.7}},
-        {"predictive": {"bandwidthAllocation": 1.0, "pacingStrategies": [{"abandonmentRate": {
-            "targetRate": 0.03, "connectionStartPoint": "GREETING_END", "connectionThresholdSeconds": 2,
-            "evaluationWindow": "PT1H"}}]}},
+        {
+            "predictive": {
+                "bandwidthAllocation": 1.0,
+                "pacingStrategies": [
+                    {
+                        "abandonmentRate": {
+                            "targetRate": 0.03,
+                            "connectionStartPoint": "GREETING_END",
+                            "connectionThresholdSeconds": 2,
+                            "evaluationWindow": "PT1H",
+                        }
+                    }
+                ],
+            }
+        },
         {"preview": {"bandwidthAllocation": 1.0, "timeoutConfig": {"durationInSeconds": 30}}},
         {"agentless": {}},
         {"fixedRate": {"dialsPerSecond": 0.2}},
@@ -44,8 +57,9 @@ def campaigns(draw):
             },
             "campaign.entryLimitsConfig": {"maxEntryCount": draw(st.integers(1, 3)), "minEntryInterval": "PT30M"},
             "simulation.seed": draw(st.integers(0, 10_000)),
-            "simulation.contacts": {"synthetic": {"count": draw(st.integers(1, 150)),
-                                                  "areaCodes": {"212": 0.5, "808": 0.25, "907": 0.25}}},
+            "simulation.contacts": {
+                "synthetic": {"count": draw(st.integers(1, 150)), "areaCodes": {"212": 0.5, "808": 0.25, "907": 0.25}}
+            },
             "simulation.agents": {
                 "count": draw(st.integers(1, 6)),
                 "wrapUp": {"exponential": {"mean": 10}},
@@ -62,8 +76,12 @@ def campaigns(draw):
     if doc["simulation"]["agents"]["breaks"] is None:
         del doc["simulation"]["agents"]["breaks"]
     doc["campaign"]["communicationTimeConfig"]["telephony"] = {
-        "openHours": {"dailyHours": {d: [{"startTime": "T09:00", "endTime": "T20:00"}]
-                                     for d in ["MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY"]}}
+        "openHours": {
+            "dailyHours": {
+                d: [{"startTime": "T09:00", "endTime": "T20:00"}]
+                for d in ["MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY"]
+            }
+        }
     }
     return doc
 
@@ -78,8 +96,17 @@ def _check_invariants(doc, table):
         # Every dial ends exactly once.
         assert kinds.count("DISCONNECTED") == 1, (cid, kinds)
         final = next(e for e in evs if e["event_type"] == "DISCONNECTED")
-        stamps = [final[k] for k in ("initiation_ts", "connected_to_system_ts", "enqueue_ts",
-                                     "connected_to_agent_ts", "disconnect_ts", "after_contact_work_end_ts")]
+        stamps = [
+            final[k]
+            for k in (
+                "initiation_ts",
+                "connected_to_system_ts",
+                "enqueue_ts",
+                "connected_to_agent_ts",
+                "disconnect_ts",
+                "after_contact_work_end_ts",
+            )
+        ]
         present = [s for s in stamps if s is not None]
         # No negative times: each step at or after the one before.
         assert present == sorted(present), (cid, stamps)
@@ -122,7 +149,11 @@ def test_invariants_on_random_campaigns(doc):
     _check_invariants(doc, r.events)
     mode = next(iter(doc["campaign"]["channelSubtypeConfig"]["telephony"]["outboundMode"]))
     live_rows = [x for x in r.events.to_pylist() if x["event_type"] == "CONNECTED_TO_AGENT"]
-    if mode == "progressive" and doc["campaign"]["channelSubtypeConfig"]["telephony"]["outboundMode"]["progressive"]["bandwidthAllocation"] <= 1:
+    if (
+        mode == "progressive"
+        and doc["campaign"]["channelSubtypeConfig"]["telephony"]["outboundMode"]["progressive"]["bandwidthAllocation"]
+        <= 1
+    ):
         # Progressive at ratio 1 never leaves a live answer waiting.
         assert r.summary["waited_share"] in (None, 0.0)
         assert all(x["connected_to_agent_ts"] == x["enqueue_ts"] for x in live_rows)

@@ -19,8 +19,15 @@ MODE = "campaign.channelSubtypeConfig.telephony.outboundMode"
 
 def view(**kw) -> SimpleNamespace:
     """A dialer's view with the given counts (no agent talking)."""
-    base = dict(now=0.0, in_flight=0, waiting=0, lines_in_use=0, idle_agents=0, available_agents=0,
-                agents=SimpleNamespace(talk_start=np.full(kw.get("available_agents", 0), NOT_TALKING, dtype=np.int64)))
+    base = dict(
+        now=0.0,
+        in_flight=0,
+        waiting=0,
+        lines_in_use=0,
+        idle_agents=0,
+        available_agents=0,
+        agents=SimpleNamespace(talk_start=np.full(kw.get("available_agents", 0), NOT_TALKING, dtype=np.int64)),
+    )
     base.update(kw)
     return SimpleNamespace(**base)
 
@@ -35,13 +42,15 @@ def view(**kw) -> SimpleNamespace:
     ],
 )
 def test_each_classic_pacer_runs_from_a_document(mode, cls):
-    doc = make_doc(**{
-        MODE: mode,
-        "campaign.schedule": {"startTime": "2026-12-01T14:00:00Z", "endTime": "2026-12-01T14:30:00Z"},
-        "simulation.agents": {"count": 4},
-        "simulation.behaviour": {"outcomes": {"human": 0.3, "no_answer": 0.7}},
-        "simulation.contacts": {"synthetic": {"count": 3000, "areaCodes": {"212": 1.0}}},
-    })
+    doc = make_doc(
+        **{
+            MODE: mode,
+            "campaign.schedule": {"startTime": "2026-12-01T14:00:00Z", "endTime": "2026-12-01T14:30:00Z"},
+            "simulation.agents": {"count": 4},
+            "simulation.behaviour": {"outcomes": {"human": 0.3, "no_answer": 0.7}},
+            "simulation.contacts": {"synthetic": {"count": 3000, "areaCodes": {"212": 1.0}}},
+        }
+    )
     r = simulate(doc, seed=3, keep_events=False)
     assert r.summary["mode"] == cls.name
     assert r.summary["live_connected_to_agent"] > 10
@@ -102,8 +111,9 @@ def test_in_flight_rule():
 
 
 def _adaptive(method: str, limit: float = 3.0) -> Adaptive:
-    return Adaptive(method=method, dropped_percentage=limit, maximum_level=3.0, intensity=0.0,
-                    initial_level=1.0, day_end=8 * 3600.0)
+    return Adaptive(
+        method=method, dropped_percentage=limit, maximum_level=3.0, intensity=0.0, initial_level=1.0, day_end=8 * 3600.0
+    )
 
 
 def _run(p: Adaptive, seconds: int, idle: int, waiting: int, agents: int = 10, start: float = 0.0) -> None:

@@ -21,9 +21,15 @@ def pacer(**kw) -> Predictive:
 
 
 def view(now: float, idle: int, in_flight: int = 0, waiting: int = 0, agents: int = 10) -> SimpleNamespace:
-    return SimpleNamespace(now=now, idle_agents=idle, in_flight=in_flight, waiting=waiting, lines_in_use=in_flight,
-                           available_agents=agents,
-                           agents=SimpleNamespace(talk_start=np.full(agents, NOT_TALKING, dtype=np.int64)))
+    return SimpleNamespace(
+        now=now,
+        idle_agents=idle,
+        in_flight=in_flight,
+        waiting=waiting,
+        lines_in_use=in_flight,
+        available_agents=agents,
+        agents=SimpleNamespace(talk_start=np.full(agents, NOT_TALKING, dtype=np.int64)),
+    )
 
 
 def test_live_share_follows_a_step_and_ignores_noise():
@@ -98,26 +104,45 @@ def test_budget_spent_means_progressive_until_the_next_window():
 
 
 def _campaign(mode: dict, agents: int, seed: int) -> dict:
-    return make_doc(**{
-        "campaign.channelSubtypeConfig.telephony.outboundMode": mode,
-        "campaign.schedule": {"startTime": "2026-12-01T14:00:00Z", "endTime": "2026-12-01T17:00:00Z"},
-        "simulation.seed": seed,
-        "simulation.agents": {"count": agents, "wrapUp": {"lognormal": {"mean": 20, "sd": 8}}},
-        "simulation.behaviour": {"outcomes": {"human": 0.1, "no_answer": 0.9}, "talk": {"exponential": {"mean": 120}},
-                                 "patienceInSilence": None},
-        "simulation.contacts": {"synthetic": {"count": 40_000, "areaCodes": {"212": 1.0}}},
-    })
+    return make_doc(
+        **{
+            "campaign.channelSubtypeConfig.telephony.outboundMode": mode,
+            "campaign.schedule": {"startTime": "2026-12-01T14:00:00Z", "endTime": "2026-12-01T17:00:00Z"},
+            "simulation.seed": seed,
+            "simulation.agents": {"count": agents, "wrapUp": {"lognormal": {"mean": 20, "sd": 8}}},
+            "simulation.behaviour": {
+                "outcomes": {"human": 0.1, "no_answer": 0.9},
+                "talk": {"exponential": {"mean": 120}},
+                "patienceInSilence": None,
+            },
+            "simulation.contacts": {"synthetic": {"count": 40_000, "areaCodes": {"212": 1.0}}},
+        }
+    )
 
 
-PREDICTIVE = {"predictive": {"bandwidthAllocation": 1.0, "pacingStrategies": [{"abandonmentRate": {
-    "targetRate": 0.03, "connectionStartPoint": "GREETING_END", "connectionThresholdSeconds": 2,
-    "evaluationWindow": "PT1H"}}]}}
+PREDICTIVE = {
+    "predictive": {
+        "bandwidthAllocation": 1.0,
+        "pacingStrategies": [
+            {
+                "abandonmentRate": {
+                    "targetRate": 0.03,
+                    "connectionStartPoint": "GREETING_END",
+                    "connectionThresholdSeconds": 2,
+                    "evaluationWindow": "PT1H",
+                }
+            }
+        ],
+    }
+}
 
 
 def test_predictive_holds_the_target_and_beats_progressive():
     pred = [simulate(_campaign(PREDICTIVE, 20, s), keep_events=False).summary for s in (1, 2)]
-    prog = [simulate(_campaign({"progressive": {"bandwidthAllocation": 1.0}}, 20, s), keep_events=False).summary
-            for s in (1, 2)]
+    prog = [
+        simulate(_campaign({"progressive": {"bandwidthAllocation": 1.0}}, 20, s), keep_events=False).summary
+        for s in (1, 2)
+    ]
     live = sum(r["live_answers"] for r in pred)
     abandoned = sum(r["abandoned"] for r in pred)
     # ~2,500 live calls over 6 hours: the pacer aims at ~2.7%; the pooled

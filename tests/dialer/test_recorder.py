@@ -4,7 +4,7 @@ engine used on the way."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -14,7 +14,7 @@ from dialer import simulate
 from eventlog import EVENT_SCHEMA, CallbackSink
 from tests.dialer.conftest import make_doc, one_contact_doc
 
-START = datetime(2026, 12, 1, 14, 0, tzinfo=timezone.utc)
+START = datetime(2026, 12, 1, 14, 0, tzinfo=UTC)
 
 # Mixed outcomes, AMD on and retries: every kind of record (compact
 # unanswered ones, answered-too-late ones, machines, people) in one run.
@@ -103,8 +103,12 @@ def test_retries_fall_due_in_the_order_the_first_attempts_ended():
         }
     )
     events = simulate(doc).events.to_pylist()
-    ends = [(e["time"], e["sim_recipient"]) for e in events if e["event_type"] == "DISCONNECTED" and e["sim_attempt"] == 1]
-    again = [(e["time"], e["sim_recipient"]) for e in events if e["event_type"] == "INITIATED" and e["sim_attempt"] == 2]
+    ends = [
+        (e["time"], e["sim_recipient"]) for e in events if e["event_type"] == "DISCONNECTED" and e["sim_attempt"] == 1
+    ]
+    again = [
+        (e["time"], e["sim_recipient"]) for e in events if e["event_type"] == "INITIATED" and e["sim_attempt"] == 2
+    ]
     assert len(ends) == len(again) == 3
     # Busy tones of random length: the first attempts end in some order;
     # the second attempts follow it, each at least the interval later.

@@ -39,7 +39,9 @@ def _check(measured, theory, keys, bias=0.005, rel_bias=0.0):
     for k in keys:
         mean, se = measured[k]
         tol = 4 * se + bias + rel_bias * abs(theory[k])
-        assert abs(mean - theory[k]) <= tol, f"{k}: engine {mean:.5f} +- {se:.5f}, theory {theory[k]:.5f}, tolerance {tol:.5f}"
+        assert abs(mean - theory[k]) <= tol, (
+            f"{k}: engine {mean:.5f} +- {se:.5f}, theory {theory[k]:.5f}, tolerance {tol:.5f}"
+        )
 
 
 def test_erlang_a_reference_case():

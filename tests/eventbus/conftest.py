@@ -44,13 +44,23 @@ def corpus() -> list[dict]:
     """Every case as {name, expected, event (text), pattern (text), error_message}."""
     data = json.loads((DATA / "localstack_event_patterns.json").read_text())
     out = [
-        {"name": c["name"], "expected": c["expected"], "event": json.dumps(c["event"]), "pattern": json.dumps(c["pattern"]),
-         "error_message": c.get("error_message")}
+        {
+            "name": c["name"],
+            "expected": c["expected"],
+            "event": json.dumps(c["event"]),
+            "pattern": json.dumps(c["pattern"]),
+            "error_message": c.get("error_message"),
+        }
         for c in data["cases"]
     ]
     out += [
-        {"name": c["name"], "expected": c["expected"], "event": c["event_raw"], "pattern": c["pattern_raw"],
-         "error_message": c.get("error_message")}
+        {
+            "name": c["name"],
+            "expected": c["expected"],
+            "event": c["event_raw"],
+            "pattern": c["pattern_raw"],
+            "error_message": c.get("error_message"),
+        }
         for c in data["raw_cases"]
     ]
     return out

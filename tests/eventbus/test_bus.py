@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from dialer import simulate
 from eventbus import Backoff, Bus, Chaos
@@ -71,7 +71,12 @@ def test_a_slow_target_blocks_neither_the_run_nor_other_targets():
     bus = Bus(capacity=5, put_timeout_s=0.2)
     bus.put_rule("all", {"source": ["aws.connect"]})
     dead: list[dict] = []
-    bus.add_callable("all", lambda e: release.wait(10), target_id="slow", DeadLetterConfig={"Arn": bus.register_callable("dlq", dead.append)})
+    bus.add_callable(
+        "all",
+        lambda e: release.wait(10),
+        target_id="slow",
+        DeadLetterConfig={"Arn": bus.register_callable("dlq", dead.append)},
+    )
     bus.add_callable("all", fast.append, target_id="fast")
     t0 = time.monotonic()
     result = run(bus)
@@ -112,7 +117,12 @@ def test_archive_and_replay_mark_events():
     assert archived and all(e["detail"]["eventType"] == "DISCONNECTED" for e in archived)
     bus.put_rule("replayed", {"replay-name": [{"exists": True}]})
     bus.add_callable("replayed", got.append)
-    n = bus.replay("hangups", datetime(2026, 12, 1, tzinfo=timezone.utc), datetime(2026, 12, 2, tzinfo=timezone.utc), replay_name="again")
+    n = bus.replay(
+        "hangups",
+        datetime(2026, 12, 1, tzinfo=UTC),
+        datetime(2026, 12, 2, tzinfo=UTC),
+        replay_name="again",
+    )
     bus.drain(10)
     assert n == len(archived) == len(got) and {e["replay-name"] for e in got} == {"again"}
 

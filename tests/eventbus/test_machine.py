@@ -30,7 +30,11 @@ def random_pattern(rng: random.Random, contact_ids: list[str]) -> dict:
     if rng.random() < 0.4:
         detail["campaign"] = {"campaignId": [rng.choice(["camp-a", "camp-b"])]}
     if rng.random() < 0.3:
-        detail["disconnectReason"] = [rng.choice([{"exists": False}, {"exists": True}, {"prefix": "TELECOM"}, {"anything-but": "CUSTOMER_DISCONNECT"}])]
+        detail["disconnectReason"] = [
+            rng.choice(
+                [{"exists": False}, {"exists": True}, {"prefix": "TELECOM"}, {"anything-but": "CUSTOMER_DISCONNECT"}]
+            )
+        ]
     if rng.random() < 0.3:
         detail["simulation"] = {"attempt": [{"numeric": [">=", rng.randint(0, 2)]}]}
     if rng.random() < 0.2:
@@ -79,7 +83,13 @@ def test_only_rules_whose_anchor_holds_are_checked(envelopes):
     checks the few rules of that campaign, not the thousand."""
     rules = RuleSet()
     for i in range(1000):
-        rules.add(f"r{i}", {"source": ["aws.connect"], "detail": {"campaign": {"campaignId": [f"camp-{i}"]}, "eventType": ["DISCONNECTED"]}})
+        rules.add(
+            f"r{i}",
+            {
+                "source": ["aws.connect"],
+                "detail": {"campaign": {"campaignId": [f"camp-{i}"]}, "eventType": ["DISCONNECTED"]},
+            },
+        )
     rules.add("mine", {"source": ["aws.connect"], "detail": {"campaign": {"campaignId": ["camp-a"]}}})
     for e in envelopes[:50]:
         assert rules.match(e) == ["mine"]

@@ -40,11 +40,25 @@ ARN = "arn:aws:events:us-east-1:111122223333:api-destination/crm/0000"
 def test_http_target_sends_auth_header_and_transformed_body():
     ep = Endpoint()
     try:
-        bus = http_bus(ep, {"AuthorizationType": "API_KEY", "AuthParameters": {"ApiKeyAuthParameters": {"ApiKeyName": "x-api-key", "ApiKeyValue": "s3cret"}}})
+        bus = http_bus(
+            ep,
+            {
+                "AuthorizationType": "API_KEY",
+                "AuthParameters": {"ApiKeyAuthParameters": {"ApiKeyName": "x-api-key", "ApiKeyValue": "s3cret"}},
+            },
+        )
         bus.put_rule("hangups", {"detail": {"eventType": ["DISCONNECTED"]}})
-        bus.put_target("hangups", {"Id": "crm", "Arn": ARN, "InputTransformer": {
-            "InputPathsMap": {"id": "$.detail.contactId", "why": "$.detail.disconnectReason"},
-            "InputTemplate": '{"contact": <id>, "reason": <why>}'}})
+        bus.put_target(
+            "hangups",
+            {
+                "Id": "crm",
+                "Arn": ARN,
+                "InputTransformer": {
+                    "InputPathsMap": {"id": "$.detail.contactId", "why": "$.detail.disconnectReason"},
+                    "InputTemplate": '{"contact": <id>, "reason": <why>}',
+                },
+            },
+        )
         result = simulate(small_campaign(), bus=bus)
         bus.shutdown(20)
         want = {r["contact_id"] for r in result.events.to_pylist() if r["event_type"] == "DISCONNECTED"}
@@ -58,9 +72,17 @@ def test_http_retries_5xx_and_dead_letters_4xx():
     ep = Endpoint(status=[503, 200, 400])
     dead: list[dict] = []
     try:
-        bus = http_bus(ep, {"AuthorizationType": "BASIC", "AuthParameters": {"BasicAuthParameters": {"Username": "u", "Password": "p"}}})
+        bus = http_bus(
+            ep,
+            {
+                "AuthorizationType": "BASIC",
+                "AuthParameters": {"BasicAuthParameters": {"Username": "u", "Password": "p"}},
+            },
+        )
         bus.put_rule("r", {"source": ["test"]})
-        bus.put_target("r", {"Id": "crm", "Arn": ARN, "DeadLetterConfig": {"Arn": bus.register_callable("dlq", dead.append)}})
+        bus.put_target(
+            "r", {"Id": "crm", "Arn": ARN, "DeadLetterConfig": {"Arn": bus.register_callable("dlq", dead.append)}}
+        )
         bus.publish_many([{"id": "1", "source": "test", "detail": {}}])
         bus.drain(10)
         bus.publish_many([{"id": "2", "source": "test", "detail": {}}])
@@ -154,12 +176,25 @@ def test_http_dead_letter_gets_the_event_and_attribute_headers():
     ep, dlq = Endpoint(status=500), Endpoint()
     try:
         dests = {ARN: ep.url, ARN.replace("crm", "dlq"): dlq.url}
-        conn = {"AuthorizationType": "BASIC", "AuthParameters": {"BasicAuthParameters": {"Username": "u", "Password": "p"}}}
-        env = Environment(callables={}, lookup_destination=lambda arn: ({"InvocationEndpoint": dests[arn], "HttpMethod": "POST"}, conn))
+        conn = {
+            "AuthorizationType": "BASIC",
+            "AuthParameters": {"BasicAuthParameters": {"Username": "u", "Password": "p"}},
+        }
+        env = Environment(
+            callables={},
+            lookup_destination=lambda arn: ({"InvocationEndpoint": dests[arn], "HttpMethod": "POST"}, conn),
+        )
         bus = Bus(env=env, backoff=Backoff(0.01, 0.05))
         bus.put_rule("r", {"source": ["test"]})
-        bus.put_target("r", {"Id": "crm", "Arn": ARN, "RetryPolicy": {"MaximumRetryAttempts": 0},
-                             "DeadLetterConfig": {"Arn": ARN.replace("crm", "dlq")}})
+        bus.put_target(
+            "r",
+            {
+                "Id": "crm",
+                "Arn": ARN,
+                "RetryPolicy": {"MaximumRetryAttempts": 0},
+                "DeadLetterConfig": {"Arn": ARN.replace("crm", "dlq")},
+            },
+        )
         bus.publish_many([{"id": "e-1", "source": "test", "detail": {}}])
         bus.shutdown(10)
         assert len(dlq.requests) == 1
@@ -175,7 +210,10 @@ def test_http_dead_letter_gets_the_event_and_attribute_headers():
 def test_http_rate_limit():
     ep = Endpoint()
     try:
-        conn = {"AuthorizationType": "BASIC", "AuthParameters": {"BasicAuthParameters": {"Username": "u", "Password": "p"}}}
+        conn = {
+            "AuthorizationType": "BASIC",
+            "AuthParameters": {"BasicAuthParameters": {"Username": "u", "Password": "p"}},
+        }
         dest = {"InvocationEndpoint": ep.url, "HttpMethod": "POST", "InvocationRateLimitPerSecond": 20}
         bus = Bus(env=Environment(callables={}, lookup_destination=lambda arn: (dest, conn)))
         bus.put_rule("r", {"source": ["test"]})

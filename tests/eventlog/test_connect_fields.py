@@ -6,13 +6,13 @@ CONTACT_DATA_UPDATED event of a previewed contact the agent accepted."""
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from dialer import simulate
 from eventlog import envelopes_to_table, iter_envelopes
 from tests.dialer.conftest import one_contact_doc
 
-START = datetime(2026, 12, 1, 14, 0, tzinfo=timezone.utc)
+START = datetime(2026, 12, 1, 14, 0, tzinfo=UTC)
 UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 
 

@@ -23,11 +23,10 @@ import random
 from pathlib import Path
 
 import jsonschema
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
-
-import numpy as np
 
 from campaigns.contacts import load_contacts
 from campaigns.document import parse_document

@@ -38,10 +38,12 @@ def test_eight_digit_australian_prefixes_match_phonenumbers():
 
 def test_generated_au_and_nz_numbers_agree_with_phonenumbers_scalar_and_vectorised():
     rng = np.random.default_rng(5)
-    nums = np.concatenate([
-        61_200_000_000 + rng.integers(0, 800_000_000, 1500),  # AU 02-09 geographic and mobile
-        6_430_000_000 + rng.integers(0, 60_000_000, 300),  # NZ
-    ])
+    nums = np.concatenate(
+        [
+            61_200_000_000 + rng.integers(0, 800_000_000, 1500),  # AU 02-09 geographic and mobile
+            6_430_000_000 + rng.integers(0, 60_000_000, 300),  # NZ
+        ]
+    )
     valid = []
     for n in nums.tolist():
         try:

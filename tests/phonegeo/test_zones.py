@@ -1,7 +1,15 @@
 import pytest
 
-from phonegeo import LocalTimeError, check_zone, normalise_number, resolve_zones, zones_for_number
-from phonegeo import US_ZIP3, us_state_for_zip, zone_for_postcode
+from phonegeo import (
+    US_ZIP3,
+    LocalTimeError,
+    check_zone,
+    normalise_number,
+    resolve_zones,
+    us_state_for_zip,
+    zone_for_postcode,
+    zones_for_number,
+)
 
 
 def test_zones_from_numbers():
@@ -13,7 +21,9 @@ def test_zones_from_numbers():
 
 def test_precedence_explicit_zone_postcode_number_default():
     assert resolve_zones("+12125550100", explicit_zone="America/Chicago")[0] == ("America/Chicago",)
-    assert resolve_zones("+12125550100", postcode="99501", detection=("ZIP_CODE", "AREA_CODE"))[0] == ("America/Anchorage",)
+    assert resolve_zones("+12125550100", postcode="99501", detection=("ZIP_CODE", "AREA_CODE"))[0] == (
+        "America/Anchorage",
+    )
     assert resolve_zones("+12125550100", postcode="99501", detection=("AREA_CODE",))[0] == ("America/New_York",)
     assert resolve_zones("+12125550100", detection=(), default_zone="Europe/London")[0] == ("Europe/London",)
 
@@ -32,7 +42,9 @@ def test_bad_numbers_and_zones_raise_clear_errors():
 
 def test_us_zip_prefixes_cover_every_state_and_split_states_by_majority():
     states = {us_state_for_zip(f"{p:03d}00") for p in range(1000)} - {None}
-    assert {"AK", "HI", "TX", "FL", "ID", "DC", "PR"} <= states and len(states - {"AA", "AE", "AP", "GU", "VI", "PR", "DC"}) == 50
+    assert {"AK", "HI", "TX", "FL", "ID", "DC", "PR"} <= states and len(
+        states - {"AA", "AE", "AP", "GU", "VI", "PR", "DC"}
+    ) == 50
     assert zone_for_postcode("US", "10001") == "America/New_York"
     assert zone_for_postcode("US", "60601") == "America/Chicago"
     assert zone_for_postcode("US", "80202") == "America/Denver"
@@ -44,6 +56,8 @@ def test_us_zip_prefixes_cover_every_state_and_split_states_by_majority():
     assert zone_for_postcode("US", "32501") == "America/Chicago"  # Pensacola
     assert zone_for_postcode("US", "77001") == "America/Chicago"  # Texas: Central
     assert zone_for_postcode("US", "ABCDE") is None and zone_for_postcode("US", "1234") is None
-    assert zone_for_postcode("AU", "2000") == "Australia/Sydney" and zone_for_postcode("AU", "6000") == "Australia/Perth"
+    assert (
+        zone_for_postcode("AU", "2000") == "Australia/Sydney" and zone_for_postcode("AU", "6000") == "Australia/Perth"
+    )
     assert zone_for_postcode("GB", "SW1A 1AA") == "Europe/London"
     assert all(check_zone(z) for z in set(US_ZIP3.values()))
