@@ -74,8 +74,8 @@ def main() -> None:
     check, record = gate.check, gate.record_dial
     allowed = 0
     t0 = time.perf_counter()
-    for i, t in zip(ii, tt):
-        v, when = check(i, t)
+    for i, t in zip(ii, tt, strict=False):
+        v, _when = check(i, t)
         if v == 0:
             allowed += 1
             record(i, t)
@@ -87,7 +87,7 @@ def main() -> None:
     )
     # Pure check throughput, no state changes.
     t0 = time.perf_counter()
-    for i, t in zip(ii, tt):
+    for i, t in zip(ii, tt, strict=False):
         check(i, t)
     dt = time.perf_counter() - t0
     print(f"gate: check only: {a.checks / dt:,.0f} decisions/s; {Verdict(check(ii[0], tt[0])[0]).name} for the first")

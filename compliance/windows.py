@@ -221,7 +221,7 @@ def zone_function(
     starts, offsets = offset_pieces(zone, u_lo, u_hi)
     bps: list[float] = []
     codes: list[int] = []
-    for j, (u0, o) in enumerate(zip(starts, offsets)):
+    for j, (u0, o) in enumerate(zip(starts, offsets, strict=True)):
         u1 = starts[j + 1] if j + 1 < len(starts) else math.inf
         w0 = (u0 if math.isfinite(u0) else float(u_lo)) + o
         k = bisect_right(wall_bp, w0) - 1

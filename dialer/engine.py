@@ -174,7 +174,7 @@ class Engine:
 
         # Lines: the campaign's share (capacity) of the simulated trunk.
         cap = tel.capacity if tel.capacity is not None else 1.0
-        self.lines = max(1, int(math.floor(sim.lines * cap))) if sim.lines else None
+        self.lines = max(1, math.floor(sim.lines * cap)) if sim.lines else None
 
         # State.
         self.now = 0.0
@@ -601,7 +601,7 @@ class Engine:
             else:
                 call = Call(idx, rec, attempt, now, agent)
                 call.party = party
-                if party == BUSY_P or party == INVALID:
+                if party in (BUSY_P, INVALID):
                     lo, hi, call.signal = _SIGNALS[party]
                     self._after(lo + (hi - lo) * self.u_signal(), call, self._step_sit)
                 else:

@@ -244,7 +244,7 @@ def _drop_duplicate_events(table: pa.Table) -> tuple[pa.Table, int]:
     if without.size > 1:
         rows = table.take(pa.array(without)).to_pylist()
         seen_rows: set[tuple[Any, ...]] = set()
-        for j, row in zip(without.tolist(), rows):
+        for j, row in zip(without.tolist(), rows, strict=True):
             row_key = tuple(sorted((k, repr(v)) for k, v in row.items()))
             if row_key in seen_rows:
                 keep[j] = False
@@ -279,7 +279,7 @@ def dedupe(calls: Calls) -> Calls:
             a, b = order[:-1], order[1:]
             ids_a = calls.contact_ids(a[cand])
             ids_b = calls.contact_ids(b[cand])
-            dup = np.asarray([x == y for x, y in zip(ids_a, ids_b)], dtype=bool)
+            dup = np.asarray([x == y for x, y in zip(ids_a, ids_b, strict=True)], dtype=bool)
             drop = b[cand[dup]]
             if drop.size:
                 keep = np.ones(calls.n, dtype=bool)

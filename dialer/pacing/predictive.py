@@ -55,6 +55,7 @@ the measurements):
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections import deque
 
@@ -144,7 +145,7 @@ class Predictive(Pacer):
     # -- observations ---------------------------------------------------------
 
     def on_dials(self, count: int, now: float) -> None:
-        key = int(round(now))
+        key = round(now)
         self.outstanding[key] = self.outstanding.get(key, 0) + count
         tally = self.by_second.get(key)
         if tally is None:
@@ -158,7 +159,7 @@ class Predictive(Pacer):
     def on_dials_resolved(self, live: bool, count: int, now: float, t_dial: float = float("nan")) -> None:
         if t_dial != t_dial:
             return
-        key = int(round(t_dial))
+        key = round(t_dial)
         left = self.outstanding.get(key, 0) - count
         if left > 0:
             self.outstanding[key] = left
@@ -212,10 +213,8 @@ class Predictive(Pacer):
         self._maybe_refresh(self.talk)
 
     def on_wrap_end(self, wrap_start: float, now: float) -> None:
-        try:
+        with contextlib.suppress(ValueError):  # not one this pacer counted
             self.wrap_starts.remove(wrap_start)
-        except ValueError:
-            pass
         self.wrap.add(now - wrap_start)
         self._soon_at = -1  # this agent is idle now, no longer "about to free"
 

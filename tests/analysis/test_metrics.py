@@ -17,23 +17,33 @@ H = "HUMAN_ANSWERED"
 # Six calls in the first 15 minutes, two in the second.
 CALLS = [
     # 1. live, agent 1.0 s after greeting end: connected in time (both definitions)
-    dict(init=0, sys=10, gs=10, ge=11, q=11, agent=12, disc=100, amd=H),
+    {"init": 0, "sys": 10, "gs": 10, "ge": 11, "q": 11, "agent": 12, "disc": 100, "amd": H},
     # 2. live, agent 2.5 s after greeting end, 3.5 s after greeting start:
     #    abandoned under both
-    dict(init=5, sys=20, gs=20, ge=21, q=21, agent=23.5, disc=120, amd=H),
+    {"init": 5, "sys": 20, "gs": 20, "ge": 21, "q": 21, "agent": 23.5, "disc": 120, "amd": H},
     # 3. live, long greeting: agent 1.5 s after greeting end but 3.5 s after
     #    its start: US connected in time, UK abandoned
-    dict(init=6, sys=30, gs=30, ge=32, q=32, agent=33.5, disc=90, amd=H),
+    {"init": 6, "sys": 30, "gs": 30, "ge": 32, "q": 32, "agent": 33.5, "disc": 90, "amd": H},
     # 4. live, never connected (hung up): abandoned under both
-    dict(init=7, sys=40, gs=40, ge=41, q=41, disc=45, amd=H),
+    {"init": 7, "sys": 40, "gs": 40, "ge": 41, "q": 41, "disc": 45, "amd": H},
     # 5. a person the AMD took for a machine: UK abandoned (false positive), not US
-    dict(init=8, sys=50, gs=50, ge=51, disc=53, amd="VOICEMAIL_NO_BEEP"),
+    {"init": 8, "sys": 50, "gs": 50, "ge": 51, "disc": 53, "amd": "VOICEMAIL_NO_BEEP"},
     # 6. a machine, correctly detected
-    dict(init=9, sys=60, gs=60, ge=70, disc=72, amd="VOICEMAIL_BEEP", party="MACHINE_BEEP"),
+    {"init": 9, "sys": 60, "gs": 60, "ge": 70, "disc": 72, "amd": "VOICEMAIL_BEEP", "party": "MACHINE_BEEP"},
     # 7. no answer, second interval
-    dict(init=900, disc=920, party="NO_ANSWER", reason="TELECOM_UNANSWERED"),
+    {"init": 900, "disc": 920, "party": "NO_ANSWER", "reason": "TELECOM_UNANSWERED"},
     # 8. a machine the AMD passed as a person (false negative) in the second interval
-    dict(init=901, sys=910, gs=910, ge=915, q=915, agent=916, disc=930, amd=H, party="MACHINE_NO_BEEP"),
+    {
+        "init": 901,
+        "sys": 910,
+        "gs": 910,
+        "ge": 915,
+        "q": 915,
+        "agent": 916,
+        "disc": 930,
+        "amd": H,
+        "party": "MACHINE_NO_BEEP",
+    },
 ]
 
 
@@ -86,14 +96,14 @@ def test_totals_match_the_sum_of_intervals():
 def test_a_callee_who_hangs_up_before_the_deadline_is_not_abandoned():
     calls = [
         # hangs up 1.5 s after the greeting's end, 2.5 s after its start
-        dict(init=0, sys=10, gs=10, ge=11, q=11, disc=12.5, amd=H),
+        {"init": 0, "sys": 10, "gs": 10, "ge": 11, "q": 11, "disc": 12.5, "amd": H},
         # the dialer dropped it (message) after the deadline
-        dict(init=0, sys=20, gs=20, ge=21, q=21, disc=31, amd=H, reason="CONTACT_FLOW_DISCONNECT"),
+        {"init": 0, "sys": 20, "gs": 20, "ge": 21, "q": 21, "disc": 31, "amd": H, "reason": "CONTACT_FLOW_DISCONNECT"},
     ]
     tot = run_totals(call_events(calls))
     assert (tot["abandoned_us"], tot["abandoned_uk"]) == (1, 2)
     # exactly at the threshold counts as connected
-    exact = [dict(init=0, sys=10, gs=10, ge=11, q=11, agent=13, disc=50, amd=H)]
+    exact = [{"init": 0, "sys": 10, "gs": 10, "ge": 11, "q": 11, "agent": 13, "disc": 50, "amd": H}]
     assert run_totals(call_events(exact))["abandoned_us"] == 0
 
 

@@ -16,6 +16,7 @@ def _server(tmp_path_factory, kind: str):
         zip(
             ("manager", "analyst", "other"),
             make_keys(url, ("manager", "default"), ("analyst", "default"), ("manager", "other")),
+            strict=False,
         )
     )
     proc = ServerProcess(data_dir=data, database_url=url).start()

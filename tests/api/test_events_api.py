@@ -32,6 +32,7 @@ def srv(request, tmp_path_factory):
         zip(
             ("manager", "analyst", "other"),
             make_keys(url, ("manager", "default"), ("analyst", "default"), ("manager", "other")),
+            strict=False,
         )
     )
     proc = ServerProcess(data_dir=data, database_url=url, extra_env={"DIALER_EVENTBUS_BACKOFF_BASE_S": "0.05"}).start()
@@ -365,20 +366,20 @@ def test_replay_errors_as_aws_words_them(srv):
     t0, t1 = dt.datetime(2026, 12, 1, tzinfo=UTC), dt.datetime(2026, 12, 2, tzinfo=UTC)
     cases = [
         (
-            dict(
-                EventSourceArn=arn.replace("replay-errors", "missing"),
-                Destination={"Arn": bus_arn},
-                EventStartTime=t0,
-                EventEndTime=t1,
-            ),
+            {
+                "EventSourceArn": arn.replace("replay-errors", "missing"),
+                "Destination": {"Arn": bus_arn},
+                "EventStartTime": t0,
+                "EventEndTime": t1,
+            },
             "Parameter EventSourceArn is not valid. Reason: Archive missing does not exist.",
         ),
         (
-            dict(EventSourceArn=arn, Destination={"Arn": other}, EventStartTime=t0, EventEndTime=t1),
+            {"EventSourceArn": arn, "Destination": {"Arn": other}, "EventStartTime": t0, "EventEndTime": t1},
             "Parameter Destination.Arn is not valid. Reason: Cross event bus replay is not permitted.",
         ),
         (
-            dict(EventSourceArn=arn, Destination={"Arn": bus_arn}, EventStartTime=t1, EventEndTime=t0),
+            {"EventSourceArn": arn, "Destination": {"Arn": bus_arn}, "EventStartTime": t1, "EventEndTime": t0},
             "Parameter EventEndTime is not valid. Reason: EventStartTime must be before EventEndTime.",
         ),
     ]

@@ -15,7 +15,7 @@ from tests.databases import empty_database
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def restartable(request, tmp_path):
     url, schema = empty_database(request.param, tmp_path)
-    keys = dict(zip(("manager",), make_keys(url, ("manager", "default"))))
+    keys = dict(zip(("manager",), make_keys(url, ("manager", "default")), strict=False))
     proc = ServerProcess(data_dir=tmp_path, database_url=url)
     yield Server(proc, keys)
     proc.stop()

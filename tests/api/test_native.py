@@ -164,7 +164,7 @@ def test_metrics(sqlite_server, finished_run):
         text = h.get("/metrics").text
     assert "dialer_http_requests_total" in text
     assert 'dialer_runs{status="completed"}' in text
-    dials = [l for l in text.splitlines() if l.startswith("dialer_dials_simulated ")]
+    dials = [line for line in text.splitlines() if line.startswith("dialer_dials_simulated ")]
     assert dials and float(dials[0].split()[1]) > 0
 
 

@@ -23,7 +23,7 @@ def log(live: int, abandoned: int, *, slow_after_start: int = 0, fps: int = 0, m
 
     for k in range(live):
         i = nxt()
-        kw = dict(at=day_offset + i * 30, number=f"+1212555{i:04d}")
+        kw = {"at": day_offset + i * 30, "number": f"+1212555{i:04d}"}
         if k < abandoned:
             rows.append(call(i, agent_after_start=None, message=True, **kw))
         elif k < abandoned + slow_after_start:
@@ -228,7 +228,7 @@ def test_unreadable_inputs_raise_one_clear_error(tmp_path):
 def test_calls_without_a_disconnected_event_are_still_audited():
     rows = log(10, 1)
     initiated = dict(rows[0], event_type="INITIATED", contact_id="orphan", event_id="o1")
-    report = audit(table(rows + [initiated]), "US")
+    report = audit(table([*rows, initiated]), "US")
     assert report.calls == 11 and any("no DISCONNECTED" in f for f in report.findings)
 
 

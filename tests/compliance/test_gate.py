@@ -42,7 +42,7 @@ def test_every_us_zone_at_the_edges_of_8_and_21(zone, day):
 
 def test_every_us_zone_through_the_gate(make_gate):
     rows = [{"phone": "+12125550100", "time_zone": z} for z in US_ZONES]
-    gate, doc, contacts = make_gate(rows, "US", start="2026-12-02T00:00:00Z", end="2026-12-04T00:00:00Z")
+    gate, doc, _contacts = make_gate(rows, "US", start="2026-12-02T00:00:00Z", end="2026-12-04T00:00:00Z")
     epoch = doc.campaign.schedule.start_time
     for i, zone in enumerate(US_ZONES):
         t8 = (local(zone, 2026, 12, 2, 8).astimezone(UTC) - epoch).total_seconds()
@@ -59,8 +59,7 @@ def test_dst_weekends_new_york():
     d = may_dial("+12125550100", datetime(2026, 3, 8, 6, 0, tzinfo=UTC), None, "US")
     assert not d.allowed and d.next_allowed == datetime(2026, 3, 8, 12, 0, tzinfo=UTC)
     assert (
-        may_dial("+12125550100", datetime(2026, 3, 7, 12, 59, tzinfo=UTC), None, "US").reason
-        == Verdict.OUTSIDE_HOURS
+        may_dial("+12125550100", datetime(2026, 3, 7, 12, 59, tzinfo=UTC), None, "US").reason == Verdict.OUTSIDE_HOURS
     )
     assert may_dial("+12125550100", datetime(2026, 3, 8, 12, 0, tzinfo=UTC), None, "US").allowed
     assert not may_dial("+12125550100", datetime(2026, 3, 8, 11, 59, tzinfo=UTC), None, "US").allowed
@@ -81,9 +80,7 @@ def test_dst_in_the_gate_when_is_exact(make_gate):
     t = (datetime(2026, 3, 8, 3, 0, tzinfo=UTC) - doc.campaign.schedule.start_time).total_seconds()
     verdict, when = gate.check(0, t)
     assert verdict == Verdict.OUTSIDE_HOURS
-    assert doc.campaign.schedule.start_time + timedelta(seconds=when) == datetime(
-        2026, 3, 8, 12, 0, tzinfo=UTC
-    )
+    assert doc.campaign.schedule.start_time + timedelta(seconds=when) == datetime(2026, 3, 8, 12, 0, tzinfo=UTC)
 
 
 def test_australian_sunday_and_australia_day():
@@ -148,7 +145,7 @@ def test_campaign_hours_restricted_periods_and_schedule(make_gate):
 
 
 def test_entry_and_frequency_limits(make_gate):
-    gate, doc, _ = make_gate(
+    gate, _doc, _ = make_gate(
         [{"phone": "+12125550100", "time_zone": "UTC"}, {"phone": "+12125550101", "time_zone": "UTC"}],
         None,
         entry={"maxEntryCount": 3, "minEntryInterval": "PT1H"},
@@ -166,7 +163,7 @@ def test_entry_and_frequency_limits(make_gate):
 
 
 def test_uk_recall_bans_and_agent_guarantee(make_gate):
-    gate, doc, _ = make_gate(
+    gate, _doc, _ = make_gate(
         [{"phone": "+442071234567"}, {"phone": "+442071234568"}],
         "UK",
         start="2026-12-01T00:00:00Z",
@@ -202,15 +199,12 @@ def test_dnc_list_and_in_run_opt_out():
     assert gate.check(1, t) == (Verdict.DNC, math.inf)
     gate.record_opt_out(2, t)
     assert gate.check(2, t + 10) == (Verdict.DNC, math.inf)
-    assert (
-        may_dial("+12125550101", datetime(2026, 12, 1, 15, tzinfo=UTC), None, "US", dnc=dnc).reason
-        == Verdict.DNC
-    )
+    assert may_dial("+12125550101", datetime(2026, 12, 1, 15, tzinfo=UTC), None, "US", dnc=dnc).reason == Verdict.DNC
 
 
 def test_when_is_exact_and_never_early(make_gate):
     rows = [{"phone": p} for p in ("+12125550100", "+18085550100", "+19075550100", "+16025550100")]
-    gate, doc, _ = make_gate(
+    gate, _doc, _ = make_gate(
         rows,
         "US",
         start="2026-03-06T00:00:00Z",
@@ -239,6 +233,4 @@ def test_may_dial_errors_are_clear():
     with pytest.raises(ValueError, match="unknown jurisdiction"):
         may_dial("+12125550100", datetime(2026, 1, 1, 12, tzinfo=UTC), None, "XX")
     with pytest.raises(ValueError, match="Nowhere/City"):
-        may_dial(
-            Contact("+12125550100", zone="Nowhere/City"), datetime(2026, 1, 1, 12, tzinfo=UTC), None, "US"
-        )
+        may_dial(Contact("+12125550100", zone="Nowhere/City"), datetime(2026, 1, 1, 12, tzinfo=UTC), None, "US")

@@ -49,7 +49,7 @@ def queue_doc(*, rate: float, talk_mean: float, agents: int, patience, hours: fl
     """A fixedRate campaign that is an M/M/n+G queue: every answer a person,
     no ring, greeting or AMD time, exponential talk, no calling-hour rules."""
     end_h = int(hours)
-    minutes = int(round((hours - end_h) * 60))
+    minutes = round((hours - end_h) * 60)
     return make_doc(
         **{
             "campaign.channelSubtypeConfig.telephony.outboundMode": {"fixedRate": {"dialsPerSecond": rate}},

@@ -75,7 +75,7 @@ def test_machine_detected_is_hung_up_without_an_agent():
 def test_envelope_shape_follows_amazon_connect_contact_events():
     r = simulate(_one_contact())
     envs = list(iter_envelopes(r.events))
-    final = [e for e in envs if e["detail"]["eventType"] == "DISCONNECTED"][0]
+    final = next(e for e in envs if e["detail"]["eventType"] == "DISCONNECTED")
     assert set(final) == {"version", "id", "detail-type", "source", "account", "time", "region", "resources", "detail"}
     assert final["source"] == "aws.connect" and final["detail-type"] == "Amazon Connect Contact Event"
     d = final["detail"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -66,7 +67,7 @@ def campaigns(draw):
                 "breaks": {"every": "PT1H", "length": "PT5M"} if draw(st.booleans()) else None,
             },
             "simulation.behaviour": {
-                "outcomes": dict(zip(keys, shares.tolist())),
+                "outcomes": dict(zip(keys, shares.tolist(), strict=False)),
                 "talk": {"exponential": {"mean": draw(st.sampled_from([30, 120]))}},
                 "patienceInSilence": {"exponential": {"mean": 5}},
             },
@@ -123,7 +124,7 @@ def _check_invariants(doc, table):
             spans.setdefault(r["agent_id"], []).append((r["connected_to_agent_ts"], end))
     for agent, s in spans.items():
         s.sort()
-        for (a0, a1), (b0, b1) in zip(s, s[1:]):
+        for (a0, a1), (b0, b1) in itertools.pairwise(s):
             assert b0 >= a1, (agent, (a0, a1), (b0, b1))
     # No dial outside the calling window: 09:00-20:00 Mon-Sat (campaign),
     # inside 08:00-21:00 (US), in every zone of the callee.

@@ -19,15 +19,15 @@ MODE = "campaign.channelSubtypeConfig.telephony.outboundMode"
 
 def view(**kw) -> SimpleNamespace:
     """A dialer's view with the given counts (no agent talking)."""
-    base = dict(
-        now=0.0,
-        in_flight=0,
-        waiting=0,
-        lines_in_use=0,
-        idle_agents=0,
-        available_agents=0,
-        agents=SimpleNamespace(talk_start=np.full(kw.get("available_agents", 0), NOT_TALKING, dtype=np.int64)),
-    )
+    base = {
+        "now": 0.0,
+        "in_flight": 0,
+        "waiting": 0,
+        "lines_in_use": 0,
+        "idle_agents": 0,
+        "available_agents": 0,
+        "agents": SimpleNamespace(talk_start=np.full(kw.get("available_agents", 0), NOT_TALKING, dtype=np.int64)),
+    }
     base.update(kw)
     return SimpleNamespace(**base)
 

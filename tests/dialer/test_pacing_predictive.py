@@ -15,7 +15,7 @@ from tests.dialer.conftest import make_doc
 
 
 def pacer(**kw) -> Predictive:
-    args = dict(bandwidth=1.0, target_rate=0.03, window_seconds=3600.0, threshold=2.0, ring_timeout=20.0)
+    args = {"bandwidth": 1.0, "target_rate": 0.03, "window_seconds": 3600.0, "threshold": 2.0, "ring_timeout": 20.0}
     args.update(kw)
     return Predictive(**args)
 

@@ -113,7 +113,7 @@ def test_retries_fall_due_in_the_order_the_first_attempts_ended():
     # Busy tones of random length: the first attempts end in some order;
     # the second attempts follow it, each at least the interval later.
     assert [rec for _, rec in sorted(again)] == [rec for _, rec in sorted(ends)]
-    for (t_end, rec), (t_again, rec2) in zip(sorted(ends), sorted(again)):
+    for (t_end, rec), (t_again, rec2) in zip(sorted(ends), sorted(again), strict=False):
         assert rec == rec2 and t_again - t_end >= timedelta(minutes=10)
 
 

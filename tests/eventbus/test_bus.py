@@ -38,7 +38,7 @@ def test_events_arrive_in_simulated_time_order_across_batches(bus_events):
     assert len(batches) > 5 and len(times) == result.events.num_rows
     assert times == sorted(times)
     # the batches themselves overlap in time: the bus had to reorder
-    firsts = [e for e in result.events.column("time").to_pylist()]
+    firsts = list(result.events.column("time").to_pylist())
     assert firsts != sorted(firsts)
 
 

@@ -55,7 +55,7 @@ def setup(tmp_path, n: int):
 
 
 def test_replay_completes_with_progress(tmp_path):
-    ops, rt, bus, archive, t0 = setup(tmp_path, 40)
+    ops, _rt, bus, archive, t0 = setup(tmp_path, 40)
     ops.call(
         "StartReplay",
         {
