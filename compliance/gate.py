@@ -296,7 +296,8 @@ class DialGate:
         zones = tuple(self.contacts.groups[g].zones) or (self._default_zone or "UTC",)
         e164 = self.contacts.e164(i)
         number_zones, _ = zones_for_number(e164)
-        postcode = self.contacts.postcode[i] if getattr(self.contacts, "postcode", None) is not None else None
+        postcodes = getattr(self.contacts, "postcode", None)
+        postcode = postcodes[i] if postcodes is not None else None
         if number_zones and tuple(number_zones)[: len(zones)] == zones:
             how = AREA_CODE
         elif self._default_zone and zones == (self._default_zone,):

@@ -124,7 +124,7 @@ class Listener:
         out: dict[str, dict[str, int]] = {}
         matrix = self.confusion
         for r, name in enumerate(TRUE_CLASSES):
-            row = {AMD_STATUSES[k]: int(v) for k, v in enumerate(matrix[r]) if k and v}
+            row = {str(AMD_STATUSES[k]): int(v) for k, v in enumerate(matrix[r]) if k and v}
             if row:
                 out[name] = row
         return out

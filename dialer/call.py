@@ -94,6 +94,7 @@ class Call:
     clock_start = NAN
     in_flight = True
     disposition = int(Disposition.FINAL)
+    signal: tuple[int, int, int]  # busy / invalid tones: (AMD status, reason, disposition), set at the dial
     abandoned = False
 
     def __init__(self, idx: int, rec: int, attempt: int, t: float, agent: int = -1) -> None:

@@ -32,12 +32,16 @@ import heapq
 import math
 from array import array
 from collections import deque
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import numpy as np
 
+from campaigns.contacts import ContactList
+from campaigns.distributions import Distribution
 from campaigns.document import OUTCOMES, CampaignDocument
+from compliance.gate import DialGate
 from dialer.agents import (
     IDLE,
     AgentPool,
@@ -46,6 +50,7 @@ from dialer.agents import (
 from dialer.amd import Listener
 from dialer.call import Call, Column, Disposition, Party
 from dialer.clock import Clock
+from dialer.pacing.base import Pacer
 from dialer.recorder import Recorder
 from dialer.streams import Draws, Uniforms, generator
 from dialer.timeline import Timeline
@@ -76,21 +81,28 @@ _SIGNALS = {
 }
 
 
+def _utc_offset(t: datetime, zone: ZoneInfo) -> int:
+    """Seconds east of UTC in ``zone`` at the aware instant ``t``."""
+    offset = t.astimezone(zone).utcoffset()
+    assert offset is not None  # an aware datetime in a ZoneInfo always has one
+    return int(offset.total_seconds())
+
+
 class Engine:
     """Plays one campaign out. Build, then ``run()``."""
 
     def __init__(
         self,
         doc: CampaignDocument,
-        contacts,
-        gate,
+        contacts: ContactList,
+        gate: DialGate,
         recorder: Recorder,
-        pacer_factory,
+        pacer_factory: Callable[[Engine], Pacer],
         *,
         seed: int,
         abandonment: tuple[str, float] | None,
-        progress=None,
-        should_stop=None,
+        progress: Callable[[float, float, int], None] | None = None,
+        should_stop: Callable[[], bool] | None = None,
     ) -> None:
         self.doc = doc
         sim = doc.simulation
@@ -98,6 +110,7 @@ class Engine:
         out_cfg = tel.default_outbound_config
         amd_cfg = out_cfg.answer_machine_detection_config
         sched = doc.campaign.schedule
+        assert sched is not None, "simulate() gives every document a schedule"
         self.start: datetime = sched.start_time
         self.horizon = (sched.end_time - sched.start_time).total_seconds()
         self.contacts = contacts
@@ -115,7 +128,10 @@ class Engine:
 
         # Streams, one per purpose.
         b = sim.behaviour
-        draw = lambda dist, purpose: Draws(dist, generator(seed, purpose))
+
+        def draw(dist: Distribution, purpose: str) -> Draws:
+            return Draws(dist, generator(seed, purpose))
+
         self.u_outcome = Uniforms(generator(seed, "outcome"))
         self.d_answer = draw(b.time_to_answer, "time_to_answer")
         self.d_greeting = draw(b.greeting, "greeting")
@@ -251,18 +267,18 @@ class Engine:
         end = start + timedelta(seconds=self.horizon + 86400 * 2)
         for g in self.contacts.groups:
             zone = ZoneInfo(g.zones[0]) if g.zones else ZoneInfo("UTC")
-            times, offsets = [-1e18], [int(start.astimezone(zone).utcoffset().total_seconds())]
+            times, offsets = [-1e18], [_utc_offset(start, zone)]
             t = start
             step = timedelta(minutes=15)
             while t < end:
                 t += step
-                off = int(t.astimezone(zone).utcoffset().total_seconds())
+                off = _utc_offset(t, zone)
                 if off != offsets[-1]:
                     # Find the exact minute of the change within the step.
                     lo = t - step
                     for m in range(1, 16):
                         probe = lo + timedelta(minutes=m)
-                        if int(probe.astimezone(zone).utcoffset().total_seconds()) == off:
+                        if _utc_offset(probe, zone) == off:
                             times.append((probe - start).total_seconds())
                             break
                     offsets.append(off)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from campaigns.distributions import Exponential
+from campaigns.document import CampaignDocument
 from dialer.pacing.adaptive import Adaptive
 from dialer.pacing.agentless import Agentless
 from dialer.pacing.base import Pacer
@@ -14,6 +17,9 @@ from dialer.pacing.preview import Preview
 from dialer.pacing.progressive import Progressive
 from dialer.pacing.ratio import FixedRatio
 from dialer.streams import Draws
+
+if TYPE_CHECKING:  # the engine builds its pacer through this module: a runtime import would be a loop
+    from dialer.engine import Engine
 
 __all__ = [
     "Adaptive",
@@ -30,7 +36,7 @@ __all__ = [
 ]
 
 
-def make_pacer(doc, engine, *, ratio_override: float | None = None) -> Pacer:
+def make_pacer(doc: CampaignDocument, engine: Engine, *, ratio_override: float | None = None) -> Pacer:
     """The pacer the document's outbound mode asks for. ``ratio_override``
     replaces it with a fixed dial level (kept for older benchmarks; the
     ``fixedRatio`` mode is the same pacer from a document)."""
@@ -39,7 +45,7 @@ def make_pacer(doc, engine, *, ratio_override: float | None = None) -> Pacer:
     mode = doc.campaign.telephony.outbound_mode
     if mode.fixed_rate is not None:
         rate = mode.fixed_rate.dials_per_second
-        return FixedRate(rate, Draws(Exponential(mean=1.0 / rate), engine.interarrival_stream))
+        return FixedRate(rate, Draws(Exponential(mean_=1.0 / rate), engine.interarrival_stream))
     if mode.fixed_ratio is not None:
         return FixedRatio(mode.fixed_ratio.dial_level)
     if mode.in_flight_ratio is not None:
@@ -62,8 +68,10 @@ def make_pacer(doc, engine, *, ratio_override: float | None = None) -> Pacer:
     if mode.preview is not None:
         return Preview(mode.preview.bandwidth_allocation, mode.preview.timeout_config.duration_in_seconds)
     if mode.agentless is not None:
+        assert engine.lines is not None, "agentless campaigns dial to their lines (simulation.lines)"
         return Agentless(engine.lines)
     p = mode.predictive
+    assert p is not None, "the document validates exactly one outbound mode"
     strategy = p.abandonment
     return Predictive(
         bandwidth=p.bandwidth_allocation,

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from collections import deque
 
-from dialer.pacing.base import Pacer
+from dialer.pacing.base import DialerView, Pacer
 
 METHODS = ("ADAPT_HARD_LIMIT", "ADAPT_TAPERED", "ADAPT_AVERAGE")
 DAY = 86_400.0
@@ -79,7 +79,7 @@ class Adaptive(Pacer):
         self._drops_today += abandoned
         self._minute.append((now, abandoned))
 
-    def dials_wanted(self, view) -> int:
+    def dials_wanted(self, view: DialerView) -> int:
         now = view.now
         if now - self._last_sample >= 1.0:  # one sample per second, not per wake-up
             self._last_sample = now

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dialer.pacing.base import Pacer
+from dialer.pacing.base import DialerView, Pacer
 
 
 class Agentless(Pacer):
@@ -15,7 +15,7 @@ class Agentless(Pacer):
     def __init__(self, lines: int) -> None:
         self.lines = lines
 
-    def dials_wanted(self, view) -> int:
+    def dials_wanted(self, view: DialerView) -> int:
         return self.lines - view.lines_in_use
 
     def level(self) -> float:

@@ -22,7 +22,8 @@ class AgentStates(Protocol):
 
     # The whole second each agent's talk began (agents.NOT_TALKING when not
     # talking): with ``view.now`` it gives every agent's elapsed talk.
-    talk_start: np.ndarray
+    @property
+    def talk_start(self) -> np.ndarray: ...
 
 
 class DialerView(Protocol):
@@ -32,7 +33,9 @@ class DialerView(Protocol):
     in_flight: int  # dialled, not yet connected to an agent nor ended
     waiting: int  # live calls waiting for an agent
     lines_in_use: int
-    agents: AgentStates
+
+    @property
+    def agents(self) -> AgentStates: ...
 
     @property
     def idle_agents(self) -> int: ...
@@ -53,6 +56,8 @@ class Pacer:
     uses_agents = True
     # The preview pacer assigns the agent before the dial.
     reserves_agent = False
+    # Preview only: the longest an agent reads a contact before its dial.
+    timeout = float("inf")
 
     def next_delay(self) -> float:
         return 1.0

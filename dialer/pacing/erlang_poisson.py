@@ -21,7 +21,7 @@ import math
 
 import numpy as np
 
-from dialer.pacing.base import Pacer
+from dialer.pacing.base import DialerView, Pacer
 
 
 def erlang_b(n: int, a: float) -> float:
@@ -107,7 +107,7 @@ class ErlangPoisson(Pacer):
             return 1.0
         return float(self._gaps.exponential(1.0 / self._rate))
 
-    def dials_wanted(self, view) -> int:
+    def dials_wanted(self, view: DialerView) -> int:
         agents = view.available_agents
         if view.now >= self._next_solve or agents != self._agents:
             self._next_solve = view.now + self.RESOLVE_EVERY

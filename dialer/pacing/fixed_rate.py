@@ -6,7 +6,7 @@ M/M/n+G queue, which is how it is checked against Erlang A and C.
 
 from __future__ import annotations
 
-from dialer.pacing.base import Pacer
+from dialer.pacing.base import DialerView, Pacer
 from dialer.streams import Draws
 
 
@@ -21,7 +21,7 @@ class FixedRate(Pacer):
     def next_delay(self) -> float:
         return self._gap()
 
-    def dials_wanted(self, view) -> int:
+    def dials_wanted(self, view: DialerView) -> int:
         return 1
 
     def level(self) -> float:

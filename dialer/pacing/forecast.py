@@ -70,11 +70,13 @@ class DurationHistogram:
             )
             mrl = max(mrl, 1.0)
             s[above] = s[t0] * np.exp(-(grid[above] - t0) / mrl)
-        return np.maximum(s, 1e-12)
+        floored: np.ndarray = np.maximum(s, 1e-12)
+        return floored
 
     def pmf(self) -> np.ndarray:
         s = self.survival()
-        return np.maximum(np.concatenate(([1.0], s[:-1])) - s, 0.0)
+        pmf: np.ndarray = np.maximum(np.concatenate(([1.0], s[:-1])) - s, 0.0)
+        return pmf
 
     def forget(self) -> None:
         self.counts *= self.FORGET

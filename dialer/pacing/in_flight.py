@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 
-from dialer.pacing.base import Pacer
+from dialer.pacing.base import DialerView, Pacer
 
 
 class InFlightRatio(Pacer):
@@ -25,7 +25,7 @@ class InFlightRatio(Pacer):
     def __init__(self, ratio: float) -> None:
         self.ratio = ratio
 
-    def dials_wanted(self, view) -> int:
+    def dials_wanted(self, view: DialerView) -> int:
         return math.floor(self.ratio * view.idle_agents + 1e-9) - view.in_flight
 
     def level(self) -> float:

@@ -61,7 +61,7 @@ from collections import deque
 
 import numpy as np
 
-from dialer.pacing.base import Pacer
+from dialer.pacing.base import DialerView, Pacer
 from dialer.pacing.forecast import DurationHistogram, LiveShare
 
 
@@ -134,7 +134,8 @@ class Predictive(Pacer):
         self._c = 0.8
         self._last_step = 0.0  # the gain's last step up on a connect
         self._soon_at, self._soon = -1, 0.0
-        self._pi_p, self._pi = -1.0, []
+        self._pi_p = -1.0
+        self._pi: list[float] = []
         self._gain_history: deque[tuple[float, float]] = deque()  # (time, gain) every 30 s
         self._changes_seen = 0
         self._quiet_until = 0.0
@@ -245,9 +246,9 @@ class Predictive(Pacer):
         and of the others; P(busy agent free within the horizon | elapsed
         talk or wrap-up) for the horizon = median dial-to-live delay + the
         time a live call has to find an agent."""
-        for h in (self.live_delay, self.other_delay, self.talk, self.wrap):
-            if h.new:
-                h.forget()
+        for hist in (self.live_delay, self.other_delay, self.talk, self.wrap):
+            if hist.new:
+                hist.forget()
         self._s_live_age = s_live = self.live_delay.survival()
         self._s_other_age = self.other_delay.survival()
         self._pi_p = -1.0  # the P(live | age) table is stale
@@ -363,7 +364,7 @@ class Predictive(Pacer):
         self._soon_at, self._soon = second, soon
         return soon
 
-    def dials_wanted(self, view) -> int:
+    def dials_wanted(self, view: DialerView) -> int:
         if self.bandwidth <= 0:
             return 0
         now = view.now
@@ -386,9 +387,9 @@ class Predictive(Pacer):
         agents = idle + (self.ALPHA * self.expected_soon(now, view.agents.talk_start) if self.ALPHA else 0.0)
         n = math.floor((self.bandwidth * gain * agents - coming) / p)
         self._last_level = gain
-        return max(n, sure)
+        return int(max(n, sure))
 
-    def may_release_idle_agent(self, view) -> bool:
+    def may_release_idle_agent(self, view: DialerView) -> bool:
         """An idle agent may leave (break, end of shift) only if the idle
         agents left still cover the live calls expected on their way."""
         coming = self.coming_live(view.now, view.waiting, self.live.value)

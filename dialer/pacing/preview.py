@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 
-from dialer.pacing.base import Pacer
+from dialer.pacing.base import DialerView, Pacer
 
 
 class Preview(Pacer):
@@ -18,7 +18,7 @@ class Preview(Pacer):
         self.bandwidth = bandwidth
         self.timeout = float(timeout_seconds)
 
-    def dials_wanted(self, view) -> int:
+    def dials_wanted(self, view: DialerView) -> int:
         # bandwidthAllocation scales the share of idle agents this campaign takes.
         return (
             math.floor(max(self.bandwidth, 0.0) * view.idle_agents + 1e-9) if self.bandwidth < 1 else view.idle_agents

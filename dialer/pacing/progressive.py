@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 
-from dialer.pacing.base import Pacer
+from dialer.pacing.base import DialerView, Pacer
 
 
 class Progressive(Pacer):
@@ -18,10 +18,10 @@ class Progressive(Pacer):
         self.bandwidth = bandwidth
         self.guarantees_agent = bandwidth <= 1.0
 
-    def dials_wanted(self, view) -> int:
+    def dials_wanted(self, view: DialerView) -> int:
         return math.floor(self.bandwidth * view.idle_agents + 1e-9) - view.in_flight
 
-    def may_release_idle_agent(self, view) -> bool:
+    def may_release_idle_agent(self, view: DialerView) -> bool:
         if self.bandwidth <= 0:
             return True
         promised = math.ceil(view.in_flight / self.bandwidth - 1e-9)

@@ -7,7 +7,7 @@ baseline the predictive pacer must match."""
 
 from __future__ import annotations
 
-from dialer.pacing.base import Pacer
+from dialer.pacing.base import DialerView, Pacer
 
 
 class FixedRatio(Pacer):
@@ -18,7 +18,7 @@ class FixedRatio(Pacer):
     def __init__(self, level: float) -> None:
         self._level = level
 
-    def dials_wanted(self, view) -> int:
+    def dials_wanted(self, view: DialerView) -> int:
         return round(self._level * view.available_agents) - view.lines_in_use
 
     def level(self) -> float:
