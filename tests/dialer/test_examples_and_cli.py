@@ -158,3 +158,15 @@ def test_example_sweep_file_is_valid():
     spec = load_sweep(ROOT / "examples" / "sweeps" / "staffing.yaml")
     points = expand_points(spec)
     assert len(points) == 6 and spec.replications == 3
+
+
+def test_uk_example_with_amd_passes_the_uk_audit():
+    # AMD on, capped at 1.9 s from the start of speech (issue 12): the UK rate
+    # (true AMD false positives counted) stays under Ofcom's 3% per day.
+    from compliance import audit
+
+    r = simulate(ROOT / "examples" / "uk-predictive-amd.yaml")
+    report = audit(r.events, "UK")
+    assert report.passed, report.failure_message()
+    assert report.rule("abandonment_rate").measured <= 0.03
+    assert r.summary["amd_false_positives"] > 0  # AMD is on and makes mistakes
