@@ -14,14 +14,10 @@ def dnc_rule(calls: Calls, dnc: DncSource, offenders: Offenders) -> RuleResult:
     """``dnc``: a ``DncList``, several, or numbers (``as_number_array``)."""
     listed = np.isin(calls.numbers, as_number_array(dnc)) & (calls.numbers >= 0)
     ids, count = offenders(listed)
-    return RuleResult(
+    return RuleResult.calls(
         rule="dnc",
         description="no call to a number on a do-not-call list",
+        ids=ids,
+        count=count,
         severity="error",
-        measured=count,
-        limit=0,
-        passed=count == 0,
-        unit="calls",
-        offenders=ids,
-        offender_count=count,
     )

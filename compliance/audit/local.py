@@ -69,15 +69,11 @@ def state_hours_rule(
                 per_state[region] = per_state.get(region, 0) + int(hit.sum())
     ids, count = offenders(bad)
     sources = {r.region: r.source for r in rules.local_rules if r.region in per_state}
-    return RuleResult(
+    return RuleResult.calls(
         rule="state_calling_hours",
         description="calls only within the callee's state calling hours, not on the Sundays or holidays it bans (state by area code)",
+        ids=ids,
+        count=count,
         severity="error",
-        measured=count,
-        limit=0,
-        passed=count == 0,
-        unit="calls",
-        offenders=ids,
-        offender_count=count,
         details={"by_state": per_state, "calls_with_a_state_layer": int(judged.size), "sources": sources},
     )

@@ -71,16 +71,12 @@ def recall_rules(
         ids, count = breaches(hit_s)
         hours = rules.recall.after_abandoned_seconds / 3600
         results.append(
-            RuleResult(
+            RuleResult.calls(
                 rule="recall_after_abandoned",
                 description=f"no call within {hours:g} h of an abandoned call to the same number unless a live agent is guaranteed",
+                ids=ids,
+                count=count,
                 severity="error",
-                measured=count,
-                limit=0,
-                passed=count == 0,
-                unit="calls",
-                offenders=ids,
-                offender_count=count,
             )
         )
     if rules.recall.after_machine_same_day:
@@ -89,32 +85,24 @@ def recall_rules(
         hit_s = (p >= 0) & (day == day[np.maximum(p, 0)]) & ~agent_guarantee
         ids, count = breaches(hit_s)
         results.append(
-            RuleResult(
+            RuleResult.calls(
                 rule="recall_after_machine",
                 description="no further call the same day after an AMD machine verdict unless a live agent is guaranteed",
+                ids=ids,
+                count=count,
                 severity="error",
-                measured=count,
-                limit=0,
-                passed=count == 0,
-                unit="calls",
-                offenders=ids,
-                offender_count=count,
             )
         )
     if opt_known.any():
         p = previous(opt_out[order])
         ids, count = breaches(p >= 0)
         results.append(
-            RuleResult(
+            RuleResult.calls(
                 rule="opt_out_honoured",
                 description="no call to a number after its owner opted out during the run (company do-not-call)",
+                ids=ids,
+                count=count,
                 severity="warning",
-                measured=count,
-                limit=0,
-                passed=count == 0,
-                unit="calls",
-                offenders=ids,
-                offender_count=count,
                 details={"opt_outs": int(opt_out.sum()), "legal_grace_days": rules.dnc.company_request_days},
             )
         )

@@ -28,6 +28,31 @@ class RuleResult:
     offender_count: int = 0
     details: dict[str, Any] = field(default_factory=dict)
 
+    @classmethod
+    def calls(
+        cls,
+        *,
+        rule: str,
+        description: str,
+        ids: list[str],
+        count: int,
+        severity: str = "error",
+        details: dict[str, Any] | None = None,
+    ) -> RuleResult:
+        """A rule no call may break: the figure is how many did (limit 0)."""
+        return cls(
+            rule=rule,
+            description=description,
+            severity=severity,
+            measured=count,
+            limit=0,
+            passed=count == 0,
+            unit="calls",
+            offenders=ids,
+            offender_count=count,
+            details=details if details is not None else {},
+        )
+
     @property
     def failed(self) -> bool:
         return self.passed is False

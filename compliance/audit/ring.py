@@ -16,15 +16,11 @@ def ring_time_rule(calls: Calls, facts: CallFacts, minimum_seconds: float, offen
     with np.errstate(invalid="ignore"):
         short = unanswered & ((calls.disc - facts.t_init) < minimum_seconds * 1000.0)
     ids, count = offenders(short)
-    return RuleResult(
+    return RuleResult.calls(
         rule="ring_time",
         description=f"unanswered calls ring at least {minimum_seconds:g} s before hang-up",
+        ids=ids,
+        count=count,
         severity="error",
-        measured=count,
-        limit=0,
-        passed=count == 0,
-        unit="calls",
-        offenders=ids,
-        offender_count=count,
         details={"unanswered_calls": int(unanswered.sum()), "minimum_seconds": minimum_seconds},
     )
