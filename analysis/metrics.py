@@ -69,6 +69,22 @@ class RunFiles:
     summary: Path | None
 
 
+# The per-interval and whole-run counts (integers; the rates derive from them).
+COUNT_COLUMNS = (
+    "dials",
+    "answered",
+    "live_answers",
+    "live_answers_us",
+    "machine_answers",
+    "amd_false_positives",
+    "amd_false_negatives",
+    "connects",
+    "live_connects",
+    "abandoned_us",
+    "abandoned_uk",
+)
+
+
 def run_files(run_dir: str | os.PathLike[str]) -> RunFiles:
     d = Path(run_dir)
     events = d / "events.parquet"
@@ -302,20 +318,7 @@ def metrics_over_time(
 
     if tl_df is not None and len(tl_df):
         df = tl_df.merge(df, on="bucket", how="outer").sort_values("bucket", ignore_index=True)
-    count_cols = [
-        "dials",
-        "answered",
-        "live_answers",
-        "live_answers_us",
-        "machine_answers",
-        "amd_false_positives",
-        "amd_false_negatives",
-        "connects",
-        "live_connects",
-        "abandoned_us",
-        "abandoned_uk",
-    ]
-    for c in count_cols:
+    for c in COUNT_COLUMNS:
         df[c] = df[c].fillna(0).astype("int64")
     df.insert(0, "interval_start", pd.to_datetime(df["bucket"], unit="ms", utc=True))
     df.insert(1, "interval_seconds", iv_ms / 1000.0)
@@ -389,19 +392,7 @@ def run_totals(
         con.close()
     df = _rates(df)
     out: dict[str, Any] = {str(k): (v.item() if hasattr(v, "item") else v) for k, v in df.iloc[0].to_dict().items()}
-    for k in (
-        "dials",
-        "answered",
-        "live_answers",
-        "live_answers_us",
-        "machine_answers",
-        "amd_false_positives",
-        "amd_false_negatives",
-        "connects",
-        "live_connects",
-        "abandoned_us",
-        "abandoned_uk",
-    ):
+    for k in COUNT_COLUMNS:
         out[k] = int(out[k] or 0)
     if occ is not None and occ[0] is not None:
         busy, idle, lines, logged = occ
