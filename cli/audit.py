@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
+from cli.errors import usage_error
+
 if TYPE_CHECKING:  # the command imports its implementation when it runs (start-up time)
     from compliance.audit.abandonment import FpSample
     from compliance.dnc import DncList
@@ -68,8 +70,7 @@ def audit_command(
     from compliance.dnc import read_dnc
 
     def fail(message: str) -> NoReturn:
-        typer.echo(f"dialer audit: error: {message}", err=True)
-        raise typer.Exit(2)
+        usage_error("audit", message)
 
     try:
         fps = _fp_sample(fp_sample)

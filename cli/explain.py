@@ -16,6 +16,8 @@ from typing import Annotated, NoReturn
 
 import typer
 
+from cli.errors import usage_error
+
 
 def _instant(text: str) -> datetime:
     """An ISO 8601 instant; a naive one is read as UTC."""
@@ -42,8 +44,7 @@ def explain_command(
     from phonegeo import LocalTimeError, normalise_number
 
     def fail(message: str) -> NoReturn:
-        typer.echo(f"dialer explain: error: {message}", err=True)
-        raise typer.Exit(2)
+        usage_error("explain", message)
 
     try:
         instant = _instant(at)
@@ -108,8 +109,7 @@ def rules_command(
     from compliance.rules import get_rules
 
     def fail(message: str) -> NoReturn:
-        typer.echo(f"dialer rules: error: {message}", err=True)
-        raise typer.Exit(2)
+        usage_error("rules", message)
 
     try:
         day = date.fromisoformat(on) if on else date.today()
