@@ -68,6 +68,9 @@ PATH_PATTERNS = {
     "list_id": r"^[-_.a-zA-Z0-9]{1,256}$",
     "instance_id": r"^[-_.a-zA-Z0-9]{1,256}$",
     "name": r"^(abandonment|occupancy|dial_ratio|time_to_agent)$",
+    # Event bus and queue names in /sim/eventbus paths (one path segment).
+    "bus": r"^[._A-Za-z0-9-]{1,256}$",
+    "queue": r"^[._A-Za-z0-9-]{1,80}$",
     "arn": r"^arn:aws:connect-campaigns:[a-z0-9-]{1,30}:[0-9]{12}:campaign/[-a-zA-Z0-9]{1,256}$",
 }
 

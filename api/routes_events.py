@@ -11,14 +11,15 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from api.auth import Manager, Principal, Reader, signed_principal
+from api.contract import PATH_PATTERNS
 from api.errors import ConnectError, NativeError
 from eventbus.operations import EventsError, Operations
 from eventbus.runtime import Config, ServerRuntime
@@ -139,12 +140,17 @@ async def events_endpoint(request: Request) -> JSONResponse:
 
 # response_model=None: the return annotation is for mypy; FastAPI must not turn it into a response model.
 @router.put(
-    "/sim/eventbus/buses/{name}/settings", summary="Simulator settings of a bus: speed, chaos", response_model=None
+    "/sim/eventbus/buses/{bus}/settings", summary="Simulator settings of a bus: speed, chaos", response_model=None
 )
-def put_bus_settings(request: Request, principal: Manager, name: str, body: BusSettingsIn) -> dict[str, Any]:
+def put_bus_settings(
+    request: Request,
+    principal: Manager,
+    bus: Annotated[str, Path(pattern=PATH_PATTERNS["bus"])],
+    body: BusSettingsIn,
+) -> dict[str, Any]:
     ops = Operations(runtime(request), principal.tenant)
     try:
-        return ops.call("PutBusSettings", {"Name": name, "Settings": body.model_dump(exclude_none=True)})
+        return ops.call("PutBusSettings", {"Name": bus, "Settings": body.model_dump(exclude_none=True)})
     except EventsError as exc:
         raise NativeError(404 if exc.code == "ResourceNotFoundException" else 422, exc.code, exc.message) from None
 
@@ -155,7 +161,7 @@ def put_bus_settings(request: Request, principal: Manager, name: str, body: BusS
 def read_queue(
     request: Request,
     principal: Reader,
-    queue: str,
+    queue: Annotated[str, Path(pattern=PATH_PATTERNS["queue"])],
     after: int = Query(0, ge=0, le=2**63 - 1),
     limit: int = Query(1000, ge=1, le=10_000),
 ) -> dict[str, Any]:

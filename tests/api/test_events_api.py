@@ -253,6 +253,9 @@ def test_bus_settings(srv):
         r = h.put("/sim/eventbus/buses/default/settings", json={"chaos": {"duplicates": 2}})
         assert r.status_code == 422 and r.json()["details"][0]["field"] == "chaos.duplicates"
         assert h.put("/sim/eventbus/buses/nope/settings", json={"speed": 2}).status_code == 404
+        # Names outside the documented pattern are refused, not looked up (found by schemathesis).
+        assert h.get("/sim/eventbus/queues/%F3%8E%84%AA").status_code == 422
+        assert h.put("/sim/eventbus/buses/a%20b/settings", json={"speed": 2}).status_code == 422
         r = h.put(
             "/sim/eventbus/buses/default/settings", json={"speed": 60, "chaos": {"duplicates": 0.1, "reorderWindow": 5}}
         )
