@@ -25,6 +25,7 @@ import numpy as np
 from campaigns.contacts import ContactList
 from campaigns.document import CampaignDocument, ConnectCampaign
 from compliance.dnc import DncSource, Rules, as_number_array
+from compliance.history import DialHistory
 from compliance.rules import RuleSet, get_rules
 from compliance.verdicts import Verdict
 from compliance.windows import (
@@ -206,6 +207,7 @@ class DialGate:
                 self.warnings.append(w)
         else:
             self.dnc_blocked = 0
+        self.history_applied = 0  # earlier attempts loaded by ``seed_history``
 
     # ------------------------------------------------------------------
     # The hot path
@@ -267,6 +269,62 @@ class DialGate:
                     hold, reason = until, _FREQUENCY_LIMIT
         self._hold[i] = hold
         self._hold_reason[i] = reason
+
+    def seed_history(self, history: DialHistory) -> int:
+        """Load dial attempts made before this run (earlier runs of the same
+        campaign, the same subject) so that the per-contact frequency caps
+        (a state's "3 per 24 hours", France's "4 per 30 days", the campaign's
+        ``communicationLimitsOverride``) count them: a contact called three
+        times in the 24 hours before a Florida run starts is held until the
+        first of those calls is 24 hours old. A callee who refused further
+        calls during an earlier call is blocked (``DNC``), as an opt-out
+        during the run is. Earlier attempts do not count towards the
+        campaign's ``maxEntryCount`` (entries are per run). A number listed
+        twice gets the history on both contacts. Call before the first dial;
+        returns the number of attempts applied (those of a listed number)."""
+        if any(self._attempts):
+            raise RuntimeError("seed_history: call it before the first dial of the run")
+        nums = np.asarray(history.numbers, dtype=np.int64)
+        if nums.size == 0:
+            return 0
+        t_rel = np.asarray(history.times, dtype=np.float64) - self.epoch
+        refused = np.asarray(history.opted_out, dtype=bool)
+        phone = np.asarray(self.contacts.phone, dtype=np.int64)
+        order = np.argsort(phone, kind="stable")
+        by_phone = phone[order]
+        lo = np.searchsorted(by_phone, nums, "left")
+        hi = np.searchsorted(by_phone, nums, "right")
+        longest = max([s for caps in self._wfreq for _, s in caps], default=0.0)
+        # Only attempts a cap can still see (within the longest period before
+        # the run's end), and refusals whatever their age.
+        useful = (hi > lo) & ((t_rel > -longest) | refused) & (t_rel < self.end)
+        picked = np.flatnonzero(useful)
+        picked = picked[np.argsort(t_rel[picked], kind="stable")]
+        touched: set[int] = set()
+        k = self._k
+        rec = self._recent
+        for j in picked.tolist():
+            t = float(t_rel[j])
+            for i in order[int(lo[j]) : int(hi[j])].tolist():
+                if refused[j] and not self._blocked[i]:
+                    self._blocked[i] = int(Verdict.DNC)
+                if k:
+                    base = i * k
+                    for m in range(k - 1, 0, -1):
+                        rec[base + m] = rec[base + m - 1]
+                    rec[base] = t
+                    touched.add(i)
+        for i in touched:
+            base = i * k
+            hold, reason = self._hold[i], self._hold_reason[i]
+            for count, seconds in self._wfreq[self._group[i]]:
+                until = rec[base + count - 1] + seconds
+                if until > hold:
+                    hold, reason = until, _FREQUENCY_LIMIT
+            self._hold[i] = hold
+            self._hold_reason[i] = reason
+        self.history_applied = int(picked.size)
+        return self.history_applied
 
     def record_abandoned(self, i: int, t: float) -> None:
         if self.recall_after_abandoned:

@@ -29,7 +29,7 @@ from typing import Any
 
 import yaml
 
-from compliance.packs import CANADA, FRANCE, PACK_VERSION, US_STATES
+from compliance.packs import CANADA, CANADA_ADAD, FRANCE, PACK_VERSION, US_STATES
 
 DAYS = ("MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY")
 
@@ -617,7 +617,14 @@ def _pack(data: Mapping[str, Any]) -> RuleSet:
 
 
 RULE_SETS: dict[str, RuleSet] = {r.name: r for r in (US, UK, AU, AU_RESEARCH, NZ)}
-_ALIASES = {"GB": "UK", "AU-RESEARCH": "AU_RESEARCH", "AURESEARCH": "AU_RESEARCH", "CANADA": "CA", "FRANCE": "FR"}
+_ALIASES = {
+    "GB": "UK",
+    "AU-RESEARCH": "AU_RESEARCH",
+    "AURESEARCH": "AU_RESEARCH",
+    "CANADA": "CA",
+    "CA-ADAD": "CA_ADAD",
+    "FRANCE": "FR",
+}
 
 _SECTIONS = {
     "abandonment": AbandonmentRule,
@@ -775,6 +782,8 @@ def get_rules(rules: str | RuleSet | Mapping[str, Any] | Path | None) -> RuleSet
 
 # The packs defined wholly as data (after ``derive``, which builds them).
 CA = RULE_SETS["CA"] = _pack(CANADA)
+# Recorded-message (ADAD) campaigns: CA with the ADAD hours.
+CA_ADAD = RULE_SETS["CA_ADAD"] = derive(CA, CANADA_ADAD)
 FR = RULE_SETS["FR"] = _pack(FRANCE)
 
 
@@ -794,6 +803,7 @@ __all__ = [
     "AU",
     "AU_RESEARCH",
     "CA",
+    "CA_ADAD",
     "DAYS",
     "FR",
     "NZ",

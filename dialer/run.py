@@ -26,6 +26,7 @@ from campaigns.document import (
 from campaigns.files import FILE_MODE, atomic_path, temp_name, write_atomic
 from compliance.dnc import DncSource
 from compliance.gate import DialGate, Verdict
+from compliance.history import DialHistory
 from compliance.rules import RuleSet, get_rules
 from dialer.engine import Engine
 from dialer.pacing import make_pacer
@@ -103,13 +104,17 @@ def simulate(
     batch_calls: int = 20_000,
     campaign_id: str | None = None,
     bus: EventSink | None = None,
+    history: DialHistory | str | os.PathLike[str] | None = None,
 ) -> SimulationResult:
     """Play a campaign out. Same document and seed give the same events.
 
     ``campaign_id`` is the id events carry in ``detail.campaign.campaignId``
     (the service passes its stored id); by default the campaign's name.
     ``bus`` is an event bus (``eventbus.Bus``, or any object with the sink
-    interface) that receives the events as they are recorded."""
+    interface) that receives the events as they are recorded.
+    ``history``: the dial attempts of earlier runs of this campaign (a
+    ``DialHistory``, or their events file: only this campaign's calls are
+    taken), so that per-contact frequency caps count them (compliance/history.py)."""
 
     doc = _as_document(campaign)
     if seed is not None:
@@ -128,6 +133,10 @@ def simulate(
     if contacts is None:
         contacts = load_contacts(doc)
     gate = DialGate(doc, rules, contacts, dnc=dnc)
+    if history is not None:
+        if not isinstance(history, DialHistory):
+            history = DialHistory.from_events(history, campaign_id or doc.campaign.name)
+        gate.seed_history(history)
 
     sched = doc.campaign.schedule
     assert sched is not None  # CampaignDocument requires a schedule

@@ -5,17 +5,18 @@ check line by line against its statute.
 
 * ``us_states``: the state layer over the US federal rules (hours, Sunday and
   holiday bans, call-frequency caps), one entry per rule version.
-* ``canada``: the CRTC Unsolicited Telecommunications Rules (``CA``).
+* ``canada``: the CRTC Unsolicited Telecommunications Rules (``CA``), the
+  British Columbia layer, and the ADAD hours (``CA_ADAD``).
 * ``france``: décret 2022-1313 (``FR``).
 
 A user extends or overrides a pack in a YAML/JSON file (``base`` plus
 changes, ``local_rules`` to add a state layer); see docs/compliance.md.
 """
 
-from compliance.packs.canada import CANADA
+from compliance.packs.canada import CANADA, CANADA_ADAD
 from compliance.packs.france import FRANCE
 from compliance.packs.us_states import US_STATES, US_STATES_NOT_COVERED
 
-PACK_VERSION = "2026.11"
+PACK_VERSION = "2026.11.2"
 
-__all__ = ["CANADA", "FRANCE", "PACK_VERSION", "US_STATES", "US_STATES_NOT_COVERED"]
+__all__ = ["CANADA", "CANADA_ADAD", "FRANCE", "PACK_VERSION", "US_STATES", "US_STATES_NOT_COVERED"]

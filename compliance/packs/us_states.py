@@ -47,7 +47,76 @@ US_STATES: tuple[dict[str, Any], ...] = (
         "region": "WA",
         "name": "Washington commercial telephone solicitation",
         "hours": "08:00-20:00",
-        "source": "RCW 19.158.040(2) (2002 c 86)",
+        # RCW 19.158.110(2)(a): after the called party says they do not want
+        # to be called again, no further solicitation at that number "within
+        # a period of at least one year": 366 days (a leap year's year), so
+        # the layer never allows a call the statute forbids.
+        "after_refusal_days": 366,
+        "source": (
+            "RCW 19.158.040(2) (hours, 2002 c 86); RCW 19.158.110(2)(a) (no call for at least one year after a "
+            "do-not-call request), app.leg.wa.gov/RCW/default.aspx?cite=19.158.110"
+        ),
+        "confirmed": True,
+    },
+    {
+        "region": "MA",
+        "name": "Massachusetts Do Not Call regulation",
+        # 201 CMR 12.02(2): no unsolicited telephonic sales call "between the
+        # hours of 8:00 P.M. to 8:00 A.M., local time at the consumer's location".
+        "hours": "08:00-20:00",
+        "source": (
+            "201 CMR 12.02(2) (M.G.L. c. 159C), regulations.justia.com/states/massachusetts/201-cmr/"
+            "title-201-cmr-12-00/section-12-02"
+        ),
+        "confirmed": True,
+    },
+    {
+        # Conn. Gen. Stat. 42-288a as amended by P.A. 23-98 (SB 1058), in force
+        # 1 October 2023: calls end at 8 p.m. instead of 9 p.m. The statute's
+        # subsection was not read (the copies found stop before it): values
+        # from two summaries of the act that agree.
+        "region": "CT",
+        "name": "Connecticut telephonic sales calls",
+        "hours": "09:00-21:00",
+        "effective_to": "2023-10-01",
+        "source": (
+            "Conn. Gen. Stat. 42-288a before P.A. 23-98 (secondary: tcpaworld.com 2023-06-28 "
+            "'Connecticut rolls out new telemarketing requirements'; dnc.com 'Connecticut passes new telemarketing law')"
+        ),
+        "confirmed": False,
+    },
+    {
+        "region": "CT",
+        "name": "Connecticut telephonic sales calls",
+        "hours": "09:00-20:00",
+        "effective_from": "2023-10-01",
+        "source": (
+            "Conn. Gen. Stat. 42-288a as amended by P.A. 23-98 (SB 1058), in force 1 October 2023 (secondary: "
+            "tcpaworld.com 2023-06-28; dnc.com 'Connecticut passes new telemarketing law'; the subsection not read)"
+        ),
+        "confirmed": False,
+    },
+    {
+        # SDCL 37-30-28: no telephone solicitation with an automated telephone
+        # dialing system "except weekdays between 9 a.m. and 9 p.m., according
+        # to the time in this state". It binds calls placed by an automated
+        # dialer (what this simulator models); a hand-dialled call is not
+        # restricted by it. The definition (SDCL 37-30-21) was not read.
+        "region": "SD",
+        "name": "South Dakota automated telephone dialing system",
+        "hours": {
+            "MONDAY": "09:00-21:00",
+            "TUESDAY": "09:00-21:00",
+            "WEDNESDAY": "09:00-21:00",
+            "THURSDAY": "09:00-21:00",
+            "FRIDAY": "09:00-21:00",
+            "SATURDAY": [],
+            "SUNDAY": [],
+        },
+        "source": (
+            "SDCL 37-30-28 (SL 1991, ch 322, s 7), legis.state.sd.us/statutes/DisplayStatute.aspx?Type=Statute"
+            "&Statute=37-30-28 (calls by an automated telephone dialing system)"
+        ),
         "confirmed": True,
     },
     {
@@ -78,7 +147,7 @@ US_STATES: tuple[dict[str, Any], ...] = (
         "no_sunday": True,
         "holidays": True,
         "effective_to": "2024-01-01",
-        "source": "Miss. Code Ann. 77-3-723(1) (no Sunday calls); 39 Miss. Admin. Code Pt. I, R. 1:28 (holidays, repealed after HB 1225 of 2023; end date unconfirmed); hours per REFERENCE.md (secondary)",
+        "source": "Miss. Code Ann. 77-3-723 (8:00 a.m.-8:00 p.m., no Sunday); 39 Miss. Admin. Code Pt. I, R. 1:28 (holidays, repealed after HB 1225 of 2023; end date unconfirmed)",
         "confirmed": False,
     },
     {
@@ -87,8 +156,15 @@ US_STATES: tuple[dict[str, Any], ...] = (
         "hours": "08:00-20:00",
         "no_sunday": True,
         "effective_from": "2024-01-01",
-        "source": "Miss. Code Ann. 77-3-723(1) (no Sunday calls); hours per REFERENCE.md (secondary)",
-        "confirmed": False,
+        # 77-3-723: "between the hours of 8:00 a.m. and 8:00 p.m. Central
+        # Standard Time. No telephone solicitations may be made on a Sunday."
+        # Read as the callee's wall clock (Mississippi is on Central time); a
+        # literal "Standard" reading would shift the window an hour in summer.
+        "source": (
+            "Miss. Code Ann. 77-3-723 (8:00 a.m.-8:00 p.m. Central Standard Time; no Sunday), "
+            "getpocketlaw.com/law/state_mississippi/section-77-3-723-rules-for-authorized-calls"
+        ),
+        "confirmed": True,
     },
     {
         "region": "RI",
@@ -118,13 +194,14 @@ US_STATES: tuple[dict[str, Any], ...] = (
 # States with rules found in secondary summaries but not encoded (no statute
 # read, or values in conflict): listed in docs/compliance.md.
 US_STATES_NOT_COVERED: dict[str, str] = {
-    "CT": "sources disagree on the hours (09:00-20:00 vs 09:00-21:00)",
-    "KY": "10:00-21:00 in a secondary summary; statute not read",
-    "MA": "08:00-20:00 in a secondary summary; statute not read",
-    "MI": "09:00-21:00 in a secondary summary; statute not read",
-    "MN": "09:00-21:00 in a secondary summary; statute not read",
-    "NV": "09:00-20:00 in a secondary summary; statute not read",
+    "TX": (
+        "Tex. Bus. & Com. Code 301.051 (hours, Sunday hours) not read; summaries disagree "
+        "(09:00-21:00 every day vs Sunday from noon)"
+    ),
+    "KY": "KRS 367.46955 (10:00-21:00 in summaries) not read; KRS 367.461(2)(e) (recorded messages 08:00-21:00) is the federal window",
+    "MI": "09:00-21:00 in a secondary summary; MCL 445.111 et seq. read in part, no hours found",
+    "MN": "Minn. Stat. 325E.27 limits automatic dialing-announcing devices (recorded messages), not read in full; live calls: no hours found",
+    "NV": "NRS 597.814(2)(a): automatic dialing and announcing devices (recorded messages) not between 21:00 and 09:00; recorded-message campaigns are not modelled by the state layer",
     "NM": "09:00-21:00 in a secondary summary; statute not read",
-    "TX": "Tex. Bus. & Com. Code 301.051 (Sunday hours) not read",
     "NE": "prerecorded messages only on Sundays and holidays (Neb. Admin. Code tit. 291 ch. 11): not modelled",
 }

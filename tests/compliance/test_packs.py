@@ -170,6 +170,10 @@ _STATE = {
     "Mississippi": "MS",
     "Rhode Island": "RI",
     "Utah": "UT",
+    "Massachusetts": "MA",
+    "Connecticut": "CT",
+    "South Dakota": "SD",
+    "British Columbia": "BC",
 }
 
 
@@ -177,6 +181,10 @@ def _oracle_hours(jur: str, state: str | None, d: date, wd: int) -> list[tuple[t
     """Allowed local intervals for a day, written out from the sources."""
     if jur == "CA":
         return [(time(9), time(21, 30))] if wd < 5 else [(time(10), time(18))]
+    if state == "SD":
+        return [(time(9), time(21))] if wd < 5 else []
+    if state == "CT":
+        return [(time(9), time(20) if d >= date(2023, 10, 1) else time(21))]
     if jur == "FR":
         if d < date(2023, 3, 1):
             return [(time(0), time.max)]
@@ -186,7 +194,7 @@ def _oracle_hours(jur: str, state: str | None, d: date, wd: int) -> list[tuple[t
     if jur == "NZ":
         return [(time(8), time(21))] if wd < 6 else []
     end = time(21)
-    if state in ("FL", "WA") or (state == "OK" and d >= date(2022, 11, 1)) or (state == "MD" and d >= date(2024, 1, 1)):
+    if state in ("FL", "WA", "MA") or (state == "OK" and d >= date(2022, 11, 1)) or (state == "MD" and d >= date(2024, 1, 1)):
         end = time(20)
     if state in ("AL", "LA", "MS"):
         end = time(20)
@@ -202,6 +210,8 @@ def _oracle_holiday(jur: str, state: str | None, d: date) -> bool:
         return d >= date(2023, 3, 1) and d in holidays.country_holidays("FR", years=d.year)
     if jur in ("AU", "NZ"):
         return d in holidays.country_holidays(jur, years=d.year)
+    if jur == "CA" and state == "BC":
+        return d in holidays.country_holidays("CA", subdiv="BC", years=d.year)
     if jur == "US" and (state in ("AL", "LA", "RI", "UT") or (state == "MS" and d < date(2024, 1, 1))):
         return d in holidays.country_holidays("US", subdiv=state, years=d.year)
     return False
@@ -211,7 +221,7 @@ def _oracle(number: str, instant: datetime, jur: str) -> bool:
     parsed = phonenumbers.parse(number)
     zones = [z for z in pn_timezone.time_zones_for_number(parsed) if z != "Etc/Unknown"]
     state = None
-    if jur == "US":
+    if jur in ("US", "CA"):
         state = _STATE.get(GEOCODE_DATA.get(number[1:5], {}).get("en", ""))
     for z in zones:
         local = instant.astimezone(ZoneInfo(z))
