@@ -90,7 +90,11 @@ def test_history_from_events_keeps_the_campaign_and_refusals():
 
 @pytest.mark.parametrize(
     ("attempts", "message"),
-    [([("not-a-number", 0.0)], "history\\[0\\].number"), ([(MIAMI, "noon")], "history\\[0\\].time"), ([(MIAMI,)], "expected")],
+    [
+        ([("not-a-number", 0.0)], "history\\[0\\].number"),
+        ([(MIAMI, "noon")], "history\\[0\\].time"),
+        ([(MIAMI,)], "expected"),
+    ],
 )
 def test_bad_history_names_the_field(attempts, message):
     with pytest.raises(ValueError, match=message):
@@ -139,7 +143,11 @@ def test_simulate_with_the_previous_runs_events_keeps_the_florida_cap(tmp_path):
         return int(audit(events, "US").rule("frequency_cap_3_per_24h").measured)
 
     ev = first.events
-    dialled = [a for a, e in zip(ev.column("customer_address").to_pylist(), ev.column("event_type").to_pylist(), strict=True) if e == "DISCONNECTED"]
+    dialled = [
+        a
+        for a, e in zip(ev.column("customer_address").to_pylist(), ev.column("event_type").to_pylist(), strict=True)
+        if e == "DISCONNECTED"
+    ]
     _numbers, per_number = np.unique(np.asarray(dialled, dtype=object), return_counts=True)
     assert (per_number >= 3).sum() >= 5  # the first run reached the cap for several numbers
     assert cap_breaches(first) == 0

@@ -194,7 +194,11 @@ def _oracle_hours(jur: str, state: str | None, d: date, wd: int) -> list[tuple[t
     if jur == "NZ":
         return [(time(8), time(21))] if wd < 6 else []
     end = time(21)
-    if state in ("FL", "WA", "MA") or (state == "OK" and d >= date(2022, 11, 1)) or (state == "MD" and d >= date(2024, 1, 1)):
+    if (
+        state in ("FL", "WA", "MA")
+        or (state == "OK" and d >= date(2022, 11, 1))
+        or (state == "MD" and d >= date(2024, 1, 1))
+    ):
         end = time(20)
     if state in ("AL", "LA", "MS"):
         end = time(20)
@@ -298,3 +302,63 @@ def test_gate_agrees_with_an_independent_oracle():
         if got != _oracle(number, instant, jur):
             disagree.append((number, instant.isoformat(), jur, got))
     assert disagree == []
+
+
+# ---------------------------------------------------------------------------
+# Layers added in the second round (MA, CT, SD, WA's cool-off, BC, CA_ADAD)
+# ---------------------------------------------------------------------------
+
+
+def test_connecticut_ends_at_20_00_from_1_october_2023():
+    assert effective_rules("US", date(2023, 9, 30), ["CT"]).hours.days[0] == ((9 * 3600, 21 * 3600),)
+    assert effective_rules("US", date(2023, 10, 1), ["CT"]).hours.days[0] == ((9 * 3600, 20 * 3600),)
+    assert [d for d, _ in US.versions(["CT"])] == [None, date(2023, 10, 1)]
+
+
+def test_south_dakota_weekdays_only_and_massachusetts_until_20_00():
+    sd = effective_rules("US", date(2026, 6, 3), ["SD"]).hours.days
+    assert sd[5] == () and sd[6] == () and sd[2] == ((9 * 3600, 21 * 3600),)
+    assert effective_rules("US", date(2026, 6, 3), ["MA"]).hours.days[6] == ((8 * 3600, 20 * 3600),)
+    d = may_dial("+16175550100", datetime(2026, 6, 3, 0, 30, tzinfo=UTC), None, "US")  # 20:30 in Boston
+    assert not d.allowed and "201 CMR 12.02" in d.source and d.regions == ("MA",)
+
+
+def test_washington_no_call_for_a_year_after_a_do_not_call_request():
+    from event_rows import call, table
+
+    from compliance import audit
+
+    base = datetime(2026, 1, 5, 20, 0, tzinfo=UTC)  # Monday 12:00 PST
+    seattle = "+12065550100"
+    rows = [
+        call(1, at=0, number=seattle, base=base, opt_out=True),
+        call(2, at=300 * 86400, number=seattle, base=base),  # 1 November 2026, 12:00 PST
+        call(3, at=367 * 86400, number=seattle, base=base),  # 7 January 2027
+        call(4, at=0, number="+12125550100", base=base, opt_out=True),
+        call(5, at=300 * 86400, number="+12125550100", base=base),  # New York: no state cool-off
+    ]
+    r = audit(table(rows), "US").rule("cooloff_after_refusal")
+    assert r.offenders == ["c-00002"] and r.details["days"] == 366
+    assert any("19.158.110" in x.source for x in US.local_rules if x.region == "WA")
+
+
+def test_british_columbia_layer_and_ca_adad_are_built_in():
+    from compliance.rules import builtin_name
+
+    assert CA.regions == frozenset({"BC"})
+    bc = effective_rules("CA", date(2026, 8, 3), ["BC"])
+    assert [(c.count, c.seconds) for c in bc.frequency] == [(1, 30 * 86400.0)]
+    assert bc.extra_holidays[0].subdivision == "BC"
+    assert builtin_name("ca-adad") == "CA_ADAD"
+    d = may_dial("+16045550100", datetime(2026, 8, 3, 19, 0, tzinfo=UTC), None, "CA")  # BC Day, 12:00 PDT
+    assert not d.allowed and d.reason == Verdict.HOLIDAY and "British Columbia" in d.rule
+    assert may_dial("+14165550100", datetime(2026, 8, 3, 16, 0, tzinfo=UTC), None, "CA").allowed  # Toronto
+
+
+def test_states_not_covered_each_say_why():
+    from compliance.packs import US_STATES_NOT_COVERED
+
+    assert set(US_STATES_NOT_COVERED) == {"TX", "KY", "MI", "MN", "NV", "NM", "NE"}
+    assert all(len(why) > 20 for why in US_STATES_NOT_COVERED.values())
+    covered = {r.region for r in US.local_rules}
+    assert not covered & set(US_STATES_NOT_COVERED)

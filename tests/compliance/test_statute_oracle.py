@@ -153,8 +153,10 @@ def test_gate_agrees_with_the_statute_table(case, make_gate):
     # The earlier calls were made by a previous run of the campaign.
     applied = gate.seed_history(DialHistory.of([(number, (at - timedelta(hours=h)).timestamp()) for h in prior]))
     assert applied <= len(prior)
-    verdict, when = gate.check(0, at.timestamp() - gate.epoch)
+    t = at.timestamp() - gate.epoch
+    verdict, when = gate.check(0, t)
     assert verdict == _VERDICT[expected], (case, verdict)
+    assert when == t if expected == OK else when > t
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
@@ -162,7 +164,10 @@ def test_audit_agrees_with_the_statute_table(case):
     _id, jur, number, zone, wall, prior, expected = case
     at = _instant(zone, wall)
     base = at - timedelta(days=40)
-    rows = [call(k + 1, at=(at - timedelta(hours=h) - base).total_seconds(), number=number, base=base) for k, h in enumerate(prior)]
+    rows = [
+        call(k + 1, at=(at - timedelta(hours=h) - base).total_seconds(), number=number, base=base)
+        for k, h in enumerate(prior)
+    ]
     rows.append(call(99, at=(at - base).total_seconds(), number=number, base=base))
     report = audit(table(rows), jur)
     breached = {c for r in report.failures for c in r.offenders}
