@@ -14,6 +14,8 @@ The rules, as their texts say them (callee's local time):
 * FL, Fla. Stat. 501.616(6): not before 8 a.m. nor after 8 p.m.; not more
   than 3 calls in a 24-hour period on the same subject matter.
 * OK, Okla. Stat. tit. 15, 775C.4: the same as Florida, from 1 Nov 2022.
+* MD, Stop the Spam Calls Act: the same as Florida (from 2024).
+* AL: no Sunday; not on the state's legal holidays (Ala. Code 1-3-8).
 * MA, 201 CMR 12.02(2): no call "between the hours of 8:00 P.M. to 8:00 A.M.".
 * CT, Conn. Gen. Stat. 42-288a as amended by P.A. 23-98 (1 Oct 2023):
   9 a.m. to 8 p.m. (9 a.m. to 9 p.m. before).
@@ -29,7 +31,7 @@ The rules, as their texts say them (callee's local time):
 * CA_ADAD (REFERENCE.md): weekdays 9:30 a.m.-8:00 p.m., Saturday 10:30 a.m.-
   5:00 p.m., Sunday noon-5:00 p.m.
 * FR, décret 2022-1313: Monday to Friday 10:00-13:00 and 14:00-20:00; at most
-  4 calls per 30 days.
+  4 calls per 30 days; not on public holidays (14 July).
 
 Exact edges whose reading is open ("after 8 p.m." at 20:00:00) are not in the
 table; "before 8 a.m." makes 08:00 allowed, and a minute past the end is
@@ -58,6 +60,7 @@ NY, CHI, LA_, TOR, VAN, PAR = (
 MIAMI, TULSA, BOSTON, HARTFORD = "+13055550100", "+19185550100", "+16175550100", "+18605550100"
 SIOUX, JACKSON, SEATTLE, NYC = "+16055550100", "+16015550100", "+12065550100", "+12125550100"
 TORONTO, VANCOUVER, PARIS = "+14165550100", "+16045550100", "+33142000000"
+BALTIMORE, BIRMINGHAM = "+14105550100", "+12055550100"
 
 OK, HOURS, HOLIDAY, CAP = "ok", "hours", "holiday", "cap"
 
@@ -81,6 +84,13 @@ CASES: list[tuple[str, str, str, str, str, tuple[float, ...], str]] = [
     ("ok-2030-2022-10", "US", TULSA, CHI, "2022-10-19 20:30", (), OK),
     ("ok-2030-2022-11", "US", TULSA, CHI, "2022-11-16 20:30", (), HOURS),
     ("ok-3-prior", "US", TULSA, CHI, "2026-06-03 12:00", (1, 2, 3), CAP),
+    # Maryland (from 2024): 8 a.m. - 8 p.m., 3 per 24 h.
+    ("md-2030", "US", BALTIMORE, NY, "2026-06-03 20:30", (), HOURS),
+    ("md-3-prior", "US", BALTIMORE, NY, "2026-06-03 12:00", (1, 2, 3), CAP),
+    # Alabama: no Sunday, the state's legal holidays (Ala. Code 1-3-8: Christmas Day).
+    ("al-christmas", "US", BIRMINGHAM, CHI, "2026-12-25 12:00", (), HOLIDAY),
+    ("al-sunday", "US", BIRMINGHAM, CHI, "2026-06-07 12:00", (), HOURS),
+    ("al-monday", "US", BIRMINGHAM, CHI, "2026-12-28 12:00", (), OK),
     # Massachusetts: not 8 p.m. - 8 a.m.
     ("ma-1959", "US", BOSTON, NY, "2026-06-02 19:59", (), OK),
     ("ma-2001", "US", BOSTON, NY, "2026-06-02 20:01", (), HOURS),
@@ -90,7 +100,8 @@ CASES: list[tuple[str, str, str, str, str, tuple[float, ...], str]] = [
     ("ct-0900", "US", HARTFORD, NY, "2026-06-03 09:00", (), OK),
     ("ct-2030-2023-09", "US", HARTFORD, NY, "2023-09-27 20:30", (), OK),
     ("ct-2030-2023-10", "US", HARTFORD, NY, "2023-10-04 20:30", (), HOURS),
-    # South Dakota: weekdays 9 a.m. - 9 p.m. (automated dialing).
+    # South Dakota: weekdays 9 a.m. - 9 p.m. (automated dialing). 605 spans Central and
+    # Mountain time: each row holds in both (noon Central is 11:00 Mountain).
     ("sd-sat-noon", "US", SIOUX, CHI, "2026-06-06 12:00", (), HOURS),
     ("sd-wed-noon", "US", SIOUX, CHI, "2026-06-03 12:00", (), OK),
     ("sd-wed-0830", "US", SIOUX, CHI, "2026-06-03 08:30", (), HOURS),
@@ -113,6 +124,7 @@ CASES: list[tuple[str, str, str, str, str, tuple[float, ...], str]] = [
     ("van-canada-day", "CA", VANCOUVER, VAN, "2026-07-01 12:00", (), HOLIDAY),
     ("van-bc-day", "CA", VANCOUVER, VAN, "2026-08-03 12:00", (), HOLIDAY),
     ("van-day-after", "CA", VANCOUVER, VAN, "2026-08-04 12:00", (), OK),
+    ("van-sun-1000", "CA", VANCOUVER, VAN, "2026-06-07 10:00", (), OK),
     ("van-prior-10-days", "CA", VANCOUVER, VAN, "2026-06-03 12:00", (240,), CAP),
     ("van-prior-31-days", "CA", VANCOUVER, VAN, "2026-06-03 12:00", (744,), OK),
     # CRTC ADAD hours.
@@ -126,6 +138,7 @@ CASES: list[tuple[str, str, str, str, str, tuple[float, ...], str]] = [
     ("fr-tue-1100", "FR", PARIS, PAR, "2026-06-02 11:00", (), OK),
     ("fr-tue-1330", "FR", PARIS, PAR, "2026-06-02 13:30", (), HOURS),
     ("fr-sat-1100", "FR", PARIS, PAR, "2026-06-06 11:00", (), HOURS),
+    ("fr-14-july", "FR", PARIS, PAR, "2026-07-14 11:00", (), HOLIDAY),
     # (Friday 5 June; the earlier calls on the weekdays before it, 11:00, and 6 May 10:00.)
     ("fr-3-prior", "FR", PARIS, PAR, "2026-06-05 11:00", (24, 48, 72), OK),
     ("fr-4-prior", "FR", PARIS, PAR, "2026-06-05 11:00", (24, 48, 72, 96), CAP),
