@@ -15,6 +15,10 @@ from __future__ import annotations
 
 from typing import Any
 
+# A third party's state-by-state reading with the statutes' words quoted (a
+# secondary source: the quotes were not checked against the statutes here).
+_FIELDQUO = "github.com/meydayapp/fieldquo/blob/d1c5045b2f19581adde532d088308d46f35780fe/lib/sales/callingRules.js"
+
 US_STATES: tuple[dict[str, Any], ...] = (
     {
         "region": "FL",
@@ -40,7 +44,14 @@ US_STATES: tuple[dict[str, Any], ...] = (
         "hours": "08:00-20:00",
         "frequency": [{"count": 3, "hours": 24, "key": "campaign"}],
         "effective_from": "2024-01-01",
-        "source": "Md. Code, Com. Law 14-4501 et seq. (Stop the Spam Calls Act of 2023); in-force date 1 January 2024 unconfirmed",
+        # Md. Com. Law 14-4502(c), as quoted: no call "to a called party during
+        # the hours between 8 p.m. and 8 a.m. in the called party's time zone";
+        # (c)(2): at most 3 calls per 24 hours on the same subject.
+        "source": (
+            "Md. Code, Com. Law 14-4502(c) (Stop the Spam Calls Act of 2023, 2023 ch. 414), quoted in "
+            + _FIELDQUO
+            + "; in-force date 1 January 2024 unconfirmed"
+        ),
         "confirmed": False,
     },
     {
@@ -91,8 +102,10 @@ US_STATES: tuple[dict[str, Any], ...] = (
         "hours": "09:00-20:00",
         "effective_from": "2023-10-01",
         "source": (
-            "Conn. Gen. Stat. 42-288a as amended by P.A. 23-98 (SB 1058), in force 1 October 2023 (secondary: "
-            "tcpaworld.com 2023-06-28; dnc.com 'Connecticut passes new telemarketing law'; the subsection not read)"
+            "Conn. Gen. Stat. 42-288a(c) as amended by P.A. 23-98 (SB 1058), in force 1 October 2023: 'between the "
+            "hours of nine o'clock a.m. and eight o'clock p.m. local time' (secondary: quoted in "
+            + _FIELDQUO
+            + "; tcpaworld.com 2023-06-28; dnc.com 'Connecticut passes new telemarketing law')"
         ),
         "confirmed": False,
     },
@@ -125,7 +138,13 @@ US_STATES: tuple[dict[str, Any], ...] = (
         "hours": "08:00-20:00",
         "no_sunday": True,
         "holidays": True,
-        "source": "Alabama PSC telephone solicitation rules; holidays per Ala. Code 1-3-8 (secondary: REFERENCE.md, dropcowboy.com)",
+        # Ala. Admin. Code r. 770-X-5-.17(2), as quoted: "No solicitation calls
+        # are allowed on Sundays or holidays. On the days that calls are
+        # allowed, none will be placed prior to 8 a.m. or after 8 p.m."
+        "source": (
+            "Ala. Admin. Code r. 770-X-5-.17(2) (PSC rule), quoted in " + _FIELDQUO + "; holidays per Ala. Code 1-3-8 "
+            "(secondary: REFERENCE.md, dropcowboy.com)"
+        ),
         "confirmed": False,
     },
     {
@@ -134,7 +153,10 @@ US_STATES: tuple[dict[str, Any], ...] = (
         "hours": "08:00-20:00",
         "no_sunday": True,
         "holidays": True,
-        "source": "La. R.S. 45:844.11-844.17 (Telephone Solicitation Relief Act of 2001) and LPSC rules; holidays per La. R.S. 1:55 (secondary: REFERENCE.md)",
+        "source": (
+            "La. R.S. 45:844.11-844.17 and LPSC Do Not Call General Order R-29617 s. V(A) (08:00-20:00, no Sundays "
+            "or legal holidays, as read in " + _FIELDQUO + "); holidays per La. R.S. 1:55 (secondary)"
+        ),
         "confirmed": False,
     },
     {
@@ -179,14 +201,154 @@ US_STATES: tuple[dict[str, Any], ...] = (
             "SUNDAY": [],
         },
         "holidays": True,
-        "source": "R.I. Gen. Laws 5-61-3.6 (calls only during 'hours of operation', 5-61-2); the hours' values from secondary summaries",
+        # R.I. Gen. Laws 5-61-2, as quoted: "Monday through Friday, except a
+        # state or federal holiday, nine o'clock (9:00 a.m.) to six o'clock
+        # (6:00 p.m.); Saturday ten o'clock (10:00 a.m.) to five o'clock (5:00 p.m.)."
+        "source": (
+            "R.I. Gen. Laws 5-61-3.6 (calls only during 'hours of operation'), webserver.rilin.state.ri.us/Statutes/"
+            "TITLE5/5-61/5-61-3.6.HTM; the hours of 5-61-2 quoted in " + _FIELDQUO + " (secondary)"
+        ),
         "confirmed": False,
     },
     {
+        # Utah Code 13-25a-103(3), as quoted by a third party: no solicitation
+        # "(a) between the hours of 9 p.m. and 8 a.m. local time; (b) on a
+        # Sunday; or (c) on a legal holiday" (the hours are the federal ones).
         "region": "UT",
         "name": "Utah Telephone and Facsimile Solicitation Act",
+        "no_sunday": True,
         "holidays": True,
-        "source": "Utah Code 13-25a (holiday ban per REFERENCE.md, secondary)",
+        "source": (
+            "Utah Code 13-25a-103(3) (no Sunday, no legal holiday), quoted in "
+            + _FIELDQUO
+            + " (secondary; the statute not read here)"
+        ),
+        "confirmed": False,
+    },
+    {
+        # Tex. Bus. & Com. Code 301.051: Monday to Saturday 09:00-21:00,
+        # Sunday 12:00-21:00 (SB 140 of 2025 extended the hours to texts).
+        "region": "TX",
+        "name": "Texas telephone solicitation practices",
+        "hours": {
+            "MONDAY": "09:00-21:00",
+            "TUESDAY": "09:00-21:00",
+            "WEDNESDAY": "09:00-21:00",
+            "THURSDAY": "09:00-21:00",
+            "FRIDAY": "09:00-21:00",
+            "SATURDAY": "09:00-21:00",
+            "SUNDAY": "12:00-21:00",
+        },
+        "source": (
+            "Tex. Bus. & Com. Code 301.051(b) (statutes.capitol.texas.gov/Docs/BC/htm/BC.301.htm, not read here); "
+            "values from Telnyx, 'Legal update: Texas's mini-TCPA now applies to texts' "
+            "(support.telnyx.com/en/articles/12141904) (secondary)"
+        ),
+        "confirmed": False,
+    },
+    {
+        # KRS 367.46955(16), as quoted by a third party: no solicitation "to a
+        # person's residence at any time other than between 10 a.m. - 9 p.m.
+        # local time, at the called person's location".
+        "region": "KY",
+        "name": "Kentucky telephone solicitation",
+        "hours": "10:00-21:00",
+        "source": "KRS 367.46955(16), quoted in " + _FIELDQUO + " (secondary; the statute not read here)",
+        "confirmed": False,
+    },
+    {
+        # NMSA 57-12-22(B)(5), as quoted: solicitations "received before 9:00
+        # a.m. or after 9:00 p.m." are unlawful.
+        "region": "NM",
+        "name": "New Mexico Unfair Practices Act, telephone solicitation",
+        "hours": "09:00-21:00",
+        "source": "NMSA 57-12-22(B)(5), quoted in " + _FIELDQUO + " (secondary; the statute not read here)",
+        "confirmed": False,
+    },
+    {
+        # MCL 750.540e(1)(f), as quoted: "an unsolicited commercial telephone
+        # call that is received between the hours of 9 p.m. and 9 a.m." (a
+        # criminal harassment statute; whether it reaches an ordinary sales
+        # call is contested: the stricter reading is encoded).
+        "region": "MI",
+        "name": "Michigan unsolicited commercial telephone calls",
+        "hours": "09:00-21:00",
+        "source": "MCL 750.540e(1)(f), quoted in " + _FIELDQUO + " (secondary; scope contested)",
+        "confirmed": False,
+    },
+    {
+        # Minn. Stat. 325E.30 ("time of day limit"), as a third party reads it:
+        # no commercial telephone solicitation to a residential subscriber
+        # before 09:00 or after 21:00. Whether it binds live calls or only
+        # automatic dialing-announcing devices (325E.26-.31) was not settled
+        # here: the stricter reading is encoded.
+        "region": "MN",
+        "name": "Minnesota commercial telephone solicitation time of day limit",
+        "hours": "09:00-21:00",
+        "source": "Minn. Stat. 325E.30, as read in " + _FIELDQUO + " (secondary; scope unconfirmed)",
+        "confirmed": False,
+    },
+    {
+        # Wyo. Stat. 40-12-302(d), as quoted: no unsolicited telephonic sales
+        # call "before the hour of 8 a.m. or after 8 p.m. local time at the
+        # consumer's location".
+        "region": "WY",
+        "name": "Wyoming unsolicited telephonic sales calls",
+        "hours": "08:00-20:00",
+        "source": "Wyo. Stat. 40-12-302(d), quoted in " + _FIELDQUO + " (secondary; the statute not read here)",
+        "confirmed": False,
+    },
+    {
+        # Oregon HB 3865 (2025), in force 1 January 2026: 08:00-20:00 (was
+        # 21:00) and at most 3 solicitations per 24 hours (unless an
+        # established business relationship).
+        "region": "OR",
+        "name": "Oregon telephone solicitation (HB 3865)",
+        "hours": "08:00-20:00",
+        "frequency": [{"count": 3, "hours": 24, "key": "campaign"}],
+        "effective_from": "2026-01-01",
+        "source": (
+            "ORS 646.563 as amended by HB 3865 (2025), in force 1 January 2026 (secondary: Troutman Pepper Locke, "
+            "jdsupra.com 'Oregon passes new telephone solicitation law'; postscript.io/blog/oregon-house-bill-3865; "
+            "citizenportal.ai on the A3 amendment's effective date)"
+        ),
+        "confirmed": False,
+    },
+    {
+        # Pennsylvania Act 73 of 2019 (HB 318), in force 3 December 2019: no
+        # telephone solicitation calls on legal holidays (73 P.S. 2245(a)(10)).
+        "region": "PA",
+        "name": "Pennsylvania Telemarketer Registration Act",
+        "holidays": True,
+        "effective_from": "2019-12-03",
+        "effective_to": "2026-10-18",
+        "source": (
+            "73 P.S. 2245(a)(10), Act 73 of 2019, in force 3 December 2019 (secondary: jenkinslaw.org 2019-12-03; "
+            "mslawgroup.com 'Pennsylvania amends Telemarketing Registration Act')"
+        ),
+        "confirmed": False,
+    },
+    {
+        # Act 47 of 2026 (SB 992), approved 20 July 2026, in force 90 days
+        # later: no telemarketing "on a Sunday or after 7 p.m. or before 9 a.m.".
+        "region": "PA",
+        "name": "Pennsylvania Telemarketer Registration Act",
+        "hours": {
+            "MONDAY": "09:00-19:00",
+            "TUESDAY": "09:00-19:00",
+            "WEDNESDAY": "09:00-19:00",
+            "THURSDAY": "09:00-19:00",
+            "FRIDAY": "09:00-19:00",
+            "SATURDAY": "09:00-19:00",
+            "SUNDAY": [],
+        },
+        "holidays": True,
+        "effective_from": "2026-10-18",
+        "source": (
+            "73 P.S. 2245(a) as amended by Act 47 of 2026 (SB 992), in force 18 October 2026 (secondary: "
+            + _FIELDQUO
+            + "; pasenategop.com on SB 992); holidays per Act 73 of 2019"
+        ),
         "confirmed": False,
     },
 )
@@ -194,14 +356,10 @@ US_STATES: tuple[dict[str, Any], ...] = (
 # States with rules found in secondary summaries but not encoded (no statute
 # read, or values in conflict): listed in docs/compliance.md.
 US_STATES_NOT_COVERED: dict[str, str] = {
-    "TX": (
-        "Tex. Bus. & Com. Code 301.051 (hours, Sunday hours) not read; summaries disagree "
-        "(09:00-21:00 every day vs Sunday from noon)"
+    "NV": (
+        "NRS 597.814(2)(a) limits automatic dialing and announcing devices (recorded messages) to 09:00-21:00; "
+        "no live-call hours found; the state layer does not separate recorded-message campaigns"
     ),
-    "KY": "KRS 367.46955 (10:00-21:00 in summaries) not read; KRS 367.461(2)(e) (recorded messages 08:00-21:00) is the federal window",
-    "MI": "09:00-21:00 in a secondary summary; MCL 445.111 et seq. read in part, no hours found",
-    "MN": "Minn. Stat. 325E.27 limits automatic dialing-announcing devices (recorded messages), not read in full; live calls: no hours found",
-    "NV": "NRS 597.814(2)(a): automatic dialing and announcing devices (recorded messages) not between 21:00 and 09:00; recorded-message campaigns are not modelled by the state layer",
-    "NM": "09:00-21:00 in a secondary summary; statute not read",
-    "NE": "prerecorded messages only on Sundays and holidays (Neb. Admin. Code tit. 291 ch. 11): not modelled",
+    "NE": "Neb. Rev. Stat. 86-248(1): recorded-message devices to residential lines only 08:00-21:00 (the federal window); Sunday/holiday rules for prerecorded messages (Neb. Admin. Code tit. 291 ch. 11) not modelled",
+    "ME": "10 M.R.S. 1498(3): automated calling devices that play recorded messages only on weekdays 09:00-17:00; live calls have no state hours; recorded-message campaigns are not separated by the state layer",
 }

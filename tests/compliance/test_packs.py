@@ -174,6 +174,14 @@ _STATE = {
     "Connecticut": "CT",
     "South Dakota": "SD",
     "British Columbia": "BC",
+    "Texas": "TX",
+    "Kentucky": "KY",
+    "New Mexico": "NM",
+    "Michigan": "MI",
+    "Minnesota": "MN",
+    "Wyoming": "WY",
+    "Oregon": "OR",
+    "Pennsylvania": "PA",
 }
 
 
@@ -185,6 +193,16 @@ def _oracle_hours(jur: str, state: str | None, d: date, wd: int) -> list[tuple[t
         return [(time(9), time(21))] if wd < 5 else []
     if state == "CT":
         return [(time(9), time(20) if d >= date(2023, 10, 1) else time(21))]
+    if state == "TX":
+        return [(time(12), time(21))] if wd == 6 else [(time(9), time(21))]
+    if state == "KY":
+        return [(time(10), time(21))]
+    if state in ("NM", "MI", "MN"):
+        return [(time(9), time(21))]
+    if state == "PA" and d >= date(2026, 10, 18):
+        return [] if wd == 6 else [(time(9), time(19))]
+    if state == "UT" and wd == 6:
+        return []
     if jur == "FR":
         if d < date(2023, 3, 1):
             return [(time(0), time.max)]
@@ -195,7 +213,8 @@ def _oracle_hours(jur: str, state: str | None, d: date, wd: int) -> list[tuple[t
         return [(time(8), time(21))] if wd < 6 else []
     end = time(21)
     if (
-        state in ("FL", "WA", "MA")
+        state in ("FL", "WA", "MA", "WY")
+        or (state == "OR" and d >= date(2026, 1, 1))
         or (state == "OK" and d >= date(2022, 11, 1))
         or (state == "MD" and d >= date(2024, 1, 1))
     ):
@@ -216,7 +235,11 @@ def _oracle_holiday(jur: str, state: str | None, d: date) -> bool:
         return d in holidays.country_holidays(jur, years=d.year)
     if jur == "CA" and state == "BC":
         return d in holidays.country_holidays("CA", subdiv="BC", years=d.year)
-    if jur == "US" and (state in ("AL", "LA", "RI", "UT") or (state == "MS" and d < date(2024, 1, 1))):
+    if jur == "US" and (
+        state in ("AL", "LA", "RI", "UT")
+        or (state == "MS" and d < date(2024, 1, 1))
+        or (state == "PA" and d >= date(2019, 12, 3))
+    ):
         return d in holidays.country_holidays("US", subdiv=state, years=d.year)
     return False
 
@@ -358,7 +381,7 @@ def test_british_columbia_layer_and_ca_adad_are_built_in():
 def test_states_not_covered_each_say_why():
     from compliance.packs import US_STATES_NOT_COVERED
 
-    assert set(US_STATES_NOT_COVERED) == {"TX", "KY", "MI", "MN", "NV", "NM", "NE"}
+    assert set(US_STATES_NOT_COVERED) == {"NV", "NE", "ME"}
     assert all(len(why) > 20 for why in US_STATES_NOT_COVERED.values())
     covered = {r.region for r in US.local_rules}
     assert not covered & set(US_STATES_NOT_COVERED)

@@ -21,6 +21,14 @@ The rules, as their texts say them (callee's local time):
   9 a.m. to 8 p.m. (9 a.m. to 9 p.m. before).
 * SD, SDCL 37-30-28: automated dialing only "weekdays between 9 a.m. and
   9 p.m.".
+* TX, Tex. Bus. & Com. Code 301.051 (as summarised): Monday-Saturday 9 a.m.-
+  9 p.m., Sunday noon-9 p.m. KY, KRS 367.46955(16): 10 a.m.-9 p.m. NM, MI,
+  MN: 9 a.m.-9 p.m. WY, Wyo. Stat. 40-12-302(d): 8 a.m.-8 p.m.
+* UT, Utah Code 13-25a-103(3): not "on a Sunday" nor "on a legal holiday".
+* OR, HB 3865 (from 1 January 2026): 8 a.m.-8 p.m.; 3 per 24 hours.
+* PA: no calls on legal holidays (Act 73 of 2019, from 3 December 2019); Act
+  47 of 2026 (from 18 October 2026): not "on a Sunday or after 7 p.m. or
+  before 9 a.m.".
 * MS, Miss. Code Ann. 77-3-723: 8:00 a.m. to 8:00 p.m.; "No telephone
   solicitations may be made on a Sunday."
 * WA, RCW 19.158.040(2): 8 a.m. to 8 p.m.
@@ -61,6 +69,15 @@ MIAMI, TULSA, BOSTON, HARTFORD = "+13055550100", "+19185550100", "+16175550100",
 SIOUX, JACKSON, SEATTLE, NYC = "+16055550100", "+16015550100", "+12065550100", "+12125550100"
 TORONTO, VANCOUVER, PARIS = "+14165550100", "+16045550100", "+33142000000"
 BALTIMORE, BIRMINGHAM = "+14105550100", "+12055550100"
+AUSTIN, LOUISVILLE, PHILADELPHIA, PORTLAND = "+15125550100", "+15025550100", "+12155550100", "+15035550100"
+ALBUQUERQUE, CHEYENNE, SALT_LAKE, DETROIT, MINNEAPOLIS = (
+    "+15055550100",
+    "+13075550100",
+    "+18015550100",
+    "+13135550100",
+    "+16125550100",
+)
+DEN = "America/Denver"
 
 OK, HOURS, HOLIDAY, CAP = "ok", "hours", "holiday", "cap"
 
@@ -112,6 +129,35 @@ CASES: list[tuple[str, str, str, str, str, tuple[float, ...], str]] = [
     # Washington: 8 a.m. - 8 p.m.
     ("wa-1930", "US", SEATTLE, LA_, "2026-06-03 19:30", (), OK),
     ("wa-2030", "US", SEATTLE, LA_, "2026-06-03 20:30", (), HOURS),
+    # Texas (301.051, as summarised): Monday-Saturday 9 a.m. - 9 p.m., Sunday noon - 9 p.m.
+    ("tx-sun-1130", "US", AUSTIN, CHI, "2026-06-07 11:30", (), HOURS),
+    ("tx-sun-1230", "US", AUSTIN, CHI, "2026-06-07 12:30", (), OK),
+    ("tx-mon-0830", "US", AUSTIN, CHI, "2026-06-08 08:30", (), HOURS),
+    ("tx-sat-2030", "US", AUSTIN, CHI, "2026-06-06 20:30", (), OK),
+    # Kentucky (KRS 367.46955(16)): 10 a.m. - 9 p.m.
+    ("ky-0930", "US", LOUISVILLE, NY, "2026-06-03 09:30", (), HOURS),
+    ("ky-1000", "US", LOUISVILLE, NY, "2026-06-03 10:00", (), OK),
+    # New Mexico, Michigan, Minnesota: 9 a.m. - 9 p.m.; Wyoming: 8 a.m. - 8 p.m.
+    ("nm-0830", "US", ALBUQUERQUE, DEN, "2026-06-03 08:30", (), HOURS),
+    ("mi-0830", "US", DETROIT, NY, "2026-06-03 08:30", (), HOURS),
+    ("mn-0830", "US", MINNEAPOLIS, CHI, "2026-06-03 08:30", (), HOURS),
+    ("mn-2030", "US", MINNEAPOLIS, CHI, "2026-06-03 20:30", (), OK),
+    ("wy-2030", "US", CHEYENNE, DEN, "2026-06-03 20:30", (), HOURS),
+    # Utah (13-25a-103(3)): not on a Sunday nor a legal holiday (Independence Day).
+    ("ut-sunday", "US", SALT_LAKE, DEN, "2026-06-07 12:00", (), HOURS),
+    ("ut-july-4", "US", SALT_LAKE, DEN, "2025-07-04 12:00", (), HOLIDAY),
+    # Oregon (HB 3865, from 1 January 2026): 8 a.m. - 8 p.m., 3 per 24 h.
+    ("or-2030-2025", "US", PORTLAND, LA_, "2025-06-04 20:30", (), OK),
+    ("or-2030-2026", "US", PORTLAND, LA_, "2026-06-03 20:30", (), HOURS),
+    ("or-3-prior", "US", PORTLAND, LA_, "2026-06-03 12:00", (1, 2, 3), CAP),
+    ("or-3-prior-2025", "US", PORTLAND, LA_, "2025-06-04 12:00", (1, 2, 3), OK),
+    # Pennsylvania: legal holidays from 3 December 2019; from 18 October 2026 no Sunday
+    # and 9 a.m. - 7 p.m.
+    ("pa-christmas-2025", "US", PHILADELPHIA, NY, "2025-12-25 12:00", (), HOLIDAY),
+    ("pa-sun-2026-10-11", "US", PHILADELPHIA, NY, "2026-10-11 12:00", (), OK),
+    ("pa-sun-2026-11-01", "US", PHILADELPHIA, NY, "2026-11-01 12:00", (), HOURS),
+    ("pa-wed-1930-2026-11", "US", PHILADELPHIA, NY, "2026-11-04 19:30", (), HOURS),
+    ("pa-wed-1930-2026-10", "US", PHILADELPHIA, NY, "2026-10-14 19:30", (), OK),
     # CRTC (Ontario: no provincial layer).
     ("tor-sat-1900", "CA", TORONTO, TOR, "2026-06-06 19:00", (), HOURS),
     ("tor-sat-1000", "CA", TORONTO, TOR, "2026-06-06 10:00", (), OK),
