@@ -8,7 +8,11 @@ holidays from the ``holidays`` library, subdivision = the state), and
 keyed by a campaign attribute, default the campaign). ``effective_from`` /
 ``effective_to`` (exclusive) are dates; a call is judged by the version in
 force on its local date. ``confirmed: False`` marks a value taken from a
-secondary summary (REFERENCE.md), not read in the statute itself.
+secondary source (REFERENCE.md, a law firm's or carrier's summary, or a third
+party's reading that quotes the statute), not read in the statute itself.
+Where two readings differ, the stricter is encoded (an error then refuses a
+lawful call rather than allowing an unlawful one). docs/compliance.md has
+the coverage table: every state, its status and where it was read.
 """
 
 from __future__ import annotations
