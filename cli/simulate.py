@@ -63,6 +63,20 @@ def report_table(summary: dict[str, Any], title: str) -> Table:
     return table
 
 
+def _load_history(paths: list[Path], campaign_id: str) -> Any:
+    """Earlier runs' dial attempts, one ``DialHistory`` for all files (None without any)."""
+    if not paths:
+        return None
+    from compliance.history import DialHistory
+
+    combined = DialHistory.empty()
+    for path in paths:
+        if not path.is_file():
+            raise ValueError(f"no such events file: {path}")
+        combined = combined.concat(DialHistory.from_events(str(path), campaign_id))
+    return combined
+
+
 def simulate_command(
     campaign: Path = typer.Argument(..., help="Campaign document (YAML or JSON)."),
     seed: int | None = typer.Option(None, "--seed", min=0, help="Random seed (overrides simulation.seed)."),
@@ -71,6 +85,12 @@ def simulate_command(
     ),
     json_out: bool = typer.Option(False, "--json", help="Print the summary as JSON instead of a table."),
     quiet: bool = typer.Option(False, "--quiet", help="No progress bar."),
+    history: list[Path] = typer.Option(
+        [],
+        "--history",
+        help="Events of an earlier run of this campaign (Parquet or JSON lines; repeatable): "
+        "per-contact caps and refusals carry over (docs/compliance.md).",
+    ),
 ) -> None:
     """Run a campaign and print its report."""
     from campaigns.document import CampaignDocumentError, load_document
@@ -80,6 +100,11 @@ def simulate_command(
         doc = load_document(campaign)
     except CampaignDocumentError as exc:
         err.print(f"[red]error:[/red] {exc}", markup=True, highlight=False)
+        raise typer.Exit(2) from None
+    try:
+        earlier = _load_history(history, doc.campaign.name)
+    except (OSError, ValueError) as exc:
+        err.print(f"[red]error:[/red] --history: {exc}", markup=True, highlight=False)
         raise typer.Exit(2) from None
     progress = None
     bar = None
@@ -99,7 +124,7 @@ def simulate_command(
     try:
         if bar is not None:
             bar.start()
-        result = simulate(doc, seed=seed, out_dir=out, keep_events=False, progress=progress)
+        result = simulate(doc, seed=seed, out_dir=out, keep_events=False, progress=progress, history=earlier)
     except (CampaignDocumentError, OSError, ValueError) as exc:
         if bar is not None:
             bar.stop()

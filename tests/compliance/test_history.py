@@ -153,3 +153,78 @@ def test_simulate_with_the_previous_runs_events_keeps_the_florida_cap(tmp_path):
     assert cap_breaches(first) == 0
     assert cap_breaches(first, second_blind) > 0
     assert cap_breaches(first, second) == 0
+
+
+def _fl_yaml(tmp_path, start: str, end: str, name: str):
+    import yaml
+
+    body = {
+        "campaign": {
+            "name": "fl-reminders",
+            "connectInstanceId": "inst",
+            "channelSubtypeConfig": {
+                "telephony": {
+                    "outboundMode": {"progressive": {"bandwidthAllocation": 1.0}},
+                    "defaultOutboundConfig": {"connectContactFlowId": "flow", "ringTimeout": 20},
+                }
+            },
+            "schedule": {"startTime": start, "endTime": end},
+            "entryLimitsConfig": {"maxEntryCount": 3, "minEntryInterval": "PT10M"},
+        },
+        "simulation": {
+            "seed": 3,
+            "jurisdiction": "US",
+            "contacts": {"synthetic": {"count": 30, "areaCodes": {"305": 1.0}}},
+            "agents": {"count": 3},
+            "behaviour": {"outcomes": {"human": 0.05, "no_answer": 0.95}},
+            "lines": 10,
+        },
+    }
+    path = tmp_path / name
+    path.write_text(yaml.safe_dump(body))
+    return path
+
+
+def test_dialer_simulate_history_option_carries_the_cap(tmp_path):
+    """``dialer simulate --history`` feeds the earlier run's events to the
+    gate: the second run dials less and the combined log keeps 3 per 24 h."""
+    import pyarrow.parquet as pq
+    import typer
+    from typer.testing import CliRunner
+
+    from cli.simulate import register
+
+    app = typer.Typer()
+    register(app)
+    app.command("noop")(lambda: None)  # two commands, so typer keeps the sub-command name
+    runner = CliRunner()
+    first = _fl_yaml(tmp_path, "2026-06-03T13:00:00Z", "2026-06-03T16:00:00Z", "first.yaml")
+    second = _fl_yaml(tmp_path, "2026-06-03T16:00:00Z", "2026-06-03T19:00:00Z", "second.yaml")
+    r = runner.invoke(app, ["simulate", str(first), "--out", str(tmp_path / "run1"), "--quiet"])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(app, ["simulate", str(second), "--out", str(tmp_path / "blind"), "--quiet"])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(
+        app,
+        [
+            "simulate",
+            str(second),
+            "--out",
+            str(tmp_path / "run2"),
+            "--quiet",
+            "--history",
+            str(tmp_path / "run1" / "events.parquet"),
+        ],
+    )
+    assert r.exit_code == 0, r.output
+
+    def breaches(*dirs: str) -> int:
+        events = pa.concat_tables([pq.read_table(tmp_path / d / "events.parquet") for d in dirs])
+        return int(audit(events, "US").rule("frequency_cap_3_per_24h").measured)
+
+    assert breaches("run1", "blind") > 0
+    assert breaches("run1", "run2") == 0
+
+    r = runner.invoke(app, ["simulate", str(second), "--quiet", "--history", str(tmp_path / "nope.parquet")])
+    assert r.exit_code == 2
+    assert "--history" in r.output and "nope.parquet" in r.output
