@@ -113,8 +113,12 @@ class Targets:
             v = getattr(self, name)
             if v is not None and not (0.0 <= v <= 1.0 and math.isfinite(v)):
                 raise StaffingError(f"{name} must be a share between 0 and 1, got {v!r}")
-        if self.time_to_agent_max is not None and not (self.time_to_agent_max > 0 and math.isfinite(self.time_to_agent_max)):
-            raise StaffingError(f"time_to_agent_max must be a positive number of seconds, got {self.time_to_agent_max!r}")
+        if self.time_to_agent_max is not None and not (
+            self.time_to_agent_max > 0 and math.isfinite(self.time_to_agent_max)
+        ):
+            raise StaffingError(
+                f"time_to_agent_max must be a positive number of seconds, got {self.time_to_agent_max!r}"
+            )
         if self.service_level is not None:
             share, secs = self.service_level
             if not 0.0 < share <= 1.0:
@@ -126,9 +130,7 @@ class Targets:
             and self.occupancy_max is not None
             and self.occupancy_min > self.occupancy_max
         ):
-            raise StaffingError(
-                f"occupancy floor {self.occupancy_min!r} is above the ceiling {self.occupancy_max!r}"
-            )
+            raise StaffingError(f"occupancy floor {self.occupancy_min!r} is above the ceiling {self.occupancy_max!r}")
         if not self.items():
             raise StaffingError("give at least one target (abandonment, occupancy, time to agent, service level)")
 
@@ -234,9 +236,7 @@ def shifts_for(staffing: Mapping[int, int]) -> list[dict[str, Any]]:
                 counts[(start, h)] = counts.get((start, h), 0) + 1
             else:
                 h += 1
-    return [
-        {"start": f"{a:02d}:00", "end": f"{b:02d}:00", "agents": n} for (a, b), n in sorted(counts.items())
-    ]
+    return [{"start": f"{a:02d}:00", "end": f"{b:02d}:00", "agents": n} for (a, b), n in sorted(counts.items())]
 
 
 def staffed_document(doc: Mapping[str, Any], staffing: Mapping[int, int]) -> dict[str, Any]:
@@ -588,7 +588,9 @@ def _traffic(ev: Evaluation, hour: int, covered_s: float) -> dict[str, float]:
     }
 
 
-def erlang_staffing(traffic: Mapping[str, float], targets: Targets, *, wrap_s: float, patience_s: float, threshold_s: float) -> int:
+def erlang_staffing(
+    traffic: Mapping[str, float], targets: Targets, *, wrap_s: float, patience_s: float, threshold_s: float
+) -> int:
     """Erlang-A agents for one hour's measured traffic (people reaching the
     queue per second, talk + wrap-up, exponential patience of the campaign's
     mean) and the targets it can express: abandonment as "not with an agent
@@ -655,7 +657,9 @@ def optimise_staffing(
     hour may get (default: 4x the largest of the pilot and the Erlang-A
     staffing, at least 20). Executor as for ``analysis.sweep.run_sweep``."""
     if not isinstance(replications, int) or replications < 2:
-        raise StaffingError(f"replications must be a whole number >= 2 (a confidence needs two runs), got {replications!r}")
+        raise StaffingError(
+            f"replications must be a whole number >= 2 (a confidence needs two runs), got {replications!r}"
+        )
     if not 0.5 <= confidence < 1.0:
         raise StaffingError(f"confidence must be in [0.5, 1), got {confidence!r}")
     if min_agents < 0:
@@ -793,7 +797,12 @@ class Verification:
         return pd.DataFrame(self.rows)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"seeds": self.seeds, "simulations": self.simulations, "passed": self.passed, "rows": _records(self.table())}
+        return {
+            "seeds": self.seeds,
+            "simulations": self.simulations,
+            "passed": self.passed,
+            "rows": _records(self.table()),
+        }
 
 
 def verify_staffing(
@@ -867,4 +876,3 @@ def verify_staffing(
     finally:
         if own:
             ex.close()
-

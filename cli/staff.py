@@ -51,8 +51,12 @@ def staff_command(
     replications: int = typer.Option(10, "--replications", help="Runs per staffing tried (common seeds), >= 2."),
     seed: int = typer.Option(0, "--seed", help="Base seed of the replications."),
     min_agents: int = typer.Option(1, "--min-agents", help="Fewest agents an hour with calls may get."),
-    max_agents: int | None = typer.Option(None, "--max-agents", help="Most agents an hour may get (default: 4x the first guess, >= 20)."),
-    workers: int | None = typer.Option(None, "--workers", help="Local worker processes (default: one per CPU; 0 = this process)."),
+    max_agents: int | None = typer.Option(
+        None, "--max-agents", help="Most agents an hour may get (default: 4x the first guess, >= 20)."
+    ),
+    workers: int | None = typer.Option(
+        None, "--workers", help="Local worker processes (default: one per CPU; 0 = this process)."
+    ),
     dask: str | None = typer.Option(None, "--dask", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786."),
     verify: bool = typer.Option(
         False, "--verify", help="Then simulate the answer and one agent fewer in each hour on fresh seeds."
@@ -117,15 +121,15 @@ def staff_command(
             scheduler=dask,
             progress=progress,
         )
-        verification = (
-            verify_staffing(result, campaign, workers=workers, scheduler=dask) if verify else None
-        )
+        verification = verify_staffing(result, campaign, workers=workers, scheduler=dask) if verify else None
     except CampaignDocumentError as exc:
         usage_error("staff", f"{campaign}: {exc}")
     except (StaffingError, ValueError, ConnectionError) as exc:
         usage_error("staff", str(exc))
 
-    table = Table(title=f"Staffing per hour: {campaign.name} ({result.mode}), targets met with {confidence:.0%} confidence")
+    table = Table(
+        title=f"Staffing per hour: {campaign.name} ({result.mode}), targets met with {confidence:.0%} confidence"
+    )
     table.add_column("interval")
     table.add_column("agents", justify="right")
     table.add_column("Erlang A", justify="right")
