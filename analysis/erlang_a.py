@@ -55,8 +55,9 @@ def _stationary(lam: float, mu: float, n: int, theta: float) -> np.ndarray:
         if k > n + 100_000:  # theta tiny: practically Erlang C beyond stability
             break
     lp = np.array(logs)
-    p = np.exp(lp - lp.max())
-    return p / p.sum()
+    p: np.ndarray = np.exp(lp - lp.max())
+    out: np.ndarray = p / p.sum()
+    return out
 
 
 def _served_within(t: float, n: int, mu: float, theta: float, ahead_max: int) -> np.ndarray:

@@ -61,7 +61,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
-from analysis.erlang_a import erlang_a, staff_erlang_a
+from analysis.erlang_a import staff_erlang_a
 from analysis.executors import Executor, make_executor
 from analysis.metrics import call_facts
 from analysis.sweep import _document_dict, replication_seeds, t_quantile
@@ -259,7 +259,7 @@ def document_staffing(doc: Mapping[str, Any], hours: Sequence[int]) -> dict[int,
     parsed = parse_document(copy.deepcopy(dict(doc)))
     agents = parsed.simulation.agents
     if not agents.shifts:
-        return {h: agents.count for h in hours}
+        return dict.fromkeys(hours, agents.count)
     out = {}
     for h in hours:
         n = 0
@@ -405,7 +405,9 @@ def one_sided_bound(values: Sequence[float] | np.ndarray, confidence: float) -> 
     return Estimate(mean, mean - two, mean + two, n, mean - one, mean + one)
 
 
-def paired_difference(a: Sequence[float], b: Sequence[float], confidence: float = 0.95) -> Estimate:
+def paired_difference(
+    a: Sequence[float] | np.ndarray, b: Sequence[float] | np.ndarray, confidence: float = 0.95
+) -> Estimate:
     """Mean of ``a[r] - b[r]`` over replications measured in both (same
     seeds), with its interval: with common random numbers the runs'
     noise largely cancels, and the better it does the tighter the interval."""
@@ -567,10 +569,7 @@ def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def _hour_ok(ev: Evaluation, hour: int, names: list[tuple[str, str, float]], confidence: float) -> bool:
-    for name, metric, bound in names:
-        if _meets(name, bound, ev.estimate(hour, metric, confidence)) is False:
-            return False
-    return True
+    return all(_meets(name, bound, ev.estimate(hour, metric, confidence)) is not False for name, metric, bound in names)
 
 
 def _traffic(ev: Evaluation, hour: int, covered_s: float) -> dict[str, float]:
@@ -632,6 +631,43 @@ def _campaign_facts(doc: Mapping[str, Any]) -> dict[str, Any]:
         "wrap_s": float(parsed.simulation.agents.wrap_up.mean),
         "patience_s": float(patience.mean) if patience is not None else 1e6,
     }
+
+
+def fewest_meeting(ok: Callable[[int], bool], start: int, *, floor: int, cap: int) -> tuple[int, bool]:
+    """The fewest n in [floor, cap] with ``ok(n)``, assuming ``ok`` is
+    monotone (False then True): from ``start``, steps of 1, 2, 4... down
+    (while it holds) or up (until it holds) bracket the answer, then
+    bisection. (cap, False) when even ``cap`` fails."""
+    lo: int
+    hi: int
+    if ok(start):
+        hi, step = start, 1
+        while True:
+            trial = max(hi - step, floor)
+            if trial == hi:
+                lo = hi - 1  # the floor itself meets
+                break
+            if not ok(trial):
+                lo = trial
+                break
+            hi, step = trial, step * 2
+    else:
+        lo, step = start, 1
+        while True:
+            trial = min(lo + step, cap)
+            if trial == lo:
+                return cap, False
+            if ok(trial):
+                hi = trial
+                break
+            lo, step = trial, step * 2
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if ok(mid):
+            hi = mid
+        else:
+            lo = mid
+    return hi, True
 
 
 def optimise_staffing(
@@ -711,36 +747,7 @@ def optimise_staffing(
             def ok(n: int, h: int = h) -> bool:
                 return _hour_ok(evaluate({**staffing, h: n}), h, names, confidence)
 
-            n0 = staffing[h]
-            if ok(n0):
-                hi, lo, step = n0, None, 1
-                while lo is None:
-                    trial = max(hi - step, min_agents)
-                    if trial == hi:
-                        lo = hi - 1  # the floor itself meets
-                    elif ok(trial):
-                        hi, step = trial, step * 2
-                    else:
-                        lo = trial
-            else:
-                lo, hi, step = n0, None, 1
-                while hi is None:
-                    trial = min(lo + step, cap)
-                    if ok(trial):
-                        hi = trial
-                    elif trial >= cap:
-                        hi = cap
-                        feasible[h] = False
-                    else:
-                        lo, step = trial, step * 2
-            while hi - lo > 1 and feasible.get(h, True):
-                mid = (lo + hi) // 2
-                if ok(mid):
-                    hi = mid
-                else:
-                    lo = mid
-            staffing[h] = hi
-            feasible.setdefault(h, True)
+            staffing[h], feasible[h] = fewest_meeting(ok, staffing[h], floor=min_agents, cap=cap)
         answer = evaluate(staffing)
         for h in hours:  # the checked targets (more agents cannot help them)
             if staffing[h] and not _hour_ok(answer, h, targets.items(), confidence):
