@@ -38,7 +38,7 @@ def plot_staffing(result: StaffingResult, *, title: str | None = None) -> Figure
         label="Erlang A",
     )
     ax.set_xticks(x, [f"{h:02d}:00" for h in result.hours], rotation=45 if len(x) > 12 else 0)
-    ax.set_ylim(0, max([*agents, *erlang, 1]) * 1.15)
+    ax.set_ylim(0, max([*agents, *erlang, 1]) * 1.3)  # headroom for the legend
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("hour of the day (agents' clock)")
     ax.set_ylabel("agents logged in")
@@ -49,6 +49,6 @@ def plot_staffing(result: StaffingResult, *, title: str | None = None) -> Figure
     )
     if any(not v for v in result.feasible.values()):
         ax.bar([], [], hatch="//", color="#4C72B0", edgecolor="#C44E52", label="a target not met")
-    ax.legend(loc="upper left")
+    ax.legend(loc="upper center", ncols=3)
     ax.grid(axis="y", alpha=0.3)
     return fig
