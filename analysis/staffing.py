@@ -64,7 +64,7 @@ import pandas as pd
 from analysis.erlang_a import staff_erlang_a
 from analysis.executors import Executor, make_executor
 from analysis.metrics import call_facts
-from analysis.sweep import _document_dict, replication_seeds, t_quantile
+from analysis.sweep import apply_changes, replication_seeds, t_quantile
 from campaigns.document import parse_document
 from dialer import simulate
 from dialer.run import abandonment_setting
@@ -700,7 +700,7 @@ def optimise_staffing(
         raise StaffingError(f"confidence must be in [0.5, 1), got {confidence!r}")
     if min_agents < 0:
         raise StaffingError(f"min_agents must be >= 0, got {min_agents!r}")
-    doc = _document_dict(campaign)
+    doc = apply_changes(campaign, {})  # a validated plain copy, contacts file made absolute
     facts = _campaign_facts(doc)
     if facts["mode"] == "agentless":
         raise StaffingError("the campaign is agentless: there is no staffing to optimise")
@@ -719,7 +719,12 @@ def optimise_staffing(
         evaluate = _Evaluator(
             doc, seeds=seeds, zone=zone, base_task=base_task, executor=ex, run_fn=run_fn, progress=progress
         )
-        pilot_staffing = document_staffing(doc, hours)
+        own_staffing = document_staffing(doc, hours)
+        # An hour the document leaves unstaffed is piloted with its busiest
+        # hour's agents: a paced dialer makes no calls without agents, and
+        # the hour's traffic must be measured to be staffed.
+        busiest = max(own_staffing.values(), default=0) or parse_document(copy.deepcopy(doc)).simulation.agents.count
+        pilot_staffing = {h: n or busiest for h, n in own_staffing.items()}
         pilot = evaluate(pilot_staffing)
         traffic = {h: _traffic(pilot, h, covered[h]) for h in hours}
         erlang = {
@@ -734,10 +739,7 @@ def optimise_staffing(
         }
         cap = max_agents or max(20, 4 * max([*erlang.values(), *pilot_staffing.values()]))
         names = [t for t in targets.items() if searched(t[0], facts["mode"])]
-        staffing = {
-            h: (min(max(erlang[h], min_agents), cap) if traffic[h]["live_per_s"] > 0 or pilot_staffing[h] else 0)
-            for h in hours
-        }
+        staffing = {h: min(max(erlang[h], min_agents), cap) if traffic[h]["live_per_s"] > 0 else 0 for h in hours}
         feasible: dict[int, bool] = {}
         for h in hours:
             if staffing[h] == 0:
@@ -829,7 +831,7 @@ def verify_staffing(
     in ``result.verification`` too (``Verification`` says what passing
     means: the search needed the last agent for the confidence, not always
     for the mean; docs/analysis.md, "Staffing")."""
-    doc = _document_dict(campaign)
+    doc = apply_changes(campaign, {})  # a validated plain copy, contacts file made absolute
     facts = _campaign_facts(doc)
     reps = replications or result.replications
     seeds = replication_seeds(seed, reps)

@@ -23,7 +23,7 @@ from analysis.staffing import (
     staffed_document,
     verify_staffing,
 )
-from analysis.sweep import _document_dict
+from analysis.sweep import apply_changes
 from cli.main import app
 
 SMALL = Path(__file__).parent / "data" / "staffing-small.yaml"
@@ -58,7 +58,7 @@ def test_shifts_layer_the_staffing_and_read_back() -> None:
         {"start": "10:00", "end": "11:00", "agents": 1},
         {"start": "13:00", "end": "14:00", "agents": 2},
     ]
-    doc = staffed_document(_document_dict(SMALL), staffing)
+    doc = staffed_document(apply_changes(SMALL, {}), staffing)
     assert doc["simulation"]["agents"]["count"] == 5
     assert document_staffing(doc, list(staffing)) == staffing
 
@@ -154,11 +154,17 @@ def test_cli_writes_table_json_csv_and_plot(tmp_path: Path) -> None:
             "--out",
             str(tmp_path),
             "--quiet",
+            "--verify",
         ],
     )
-    assert res.exit_code == 0, res.output
+    # --verify exits 1 when the check fails; with 2 replications either may happen.
+    assert res.exit_code in (0, 1), res.output
     assert "Erlang A" in res.output and "simulations" in res.output
+    assert "verification" in res.output
     data = json.loads((tmp_path / "staffing.json").read_text())
     assert set(data["staffing"]) == {"9", "10", "11"}
     assert (tmp_path / "staffing.csv").read_text().startswith("hour,")
     assert (tmp_path / "staffing.png").stat().st_size > 1000
+    assert [r["hour"] for r in data["verification"]["rows"]] == [9, 10, 11]
+    assert data["verification"]["simulations"] == 2 * 4  # the answer + one fewer in each of 3 hours
+    assert data["simulations"] == data["evaluations"] * 2
