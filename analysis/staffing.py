@@ -46,27 +46,37 @@ and its floor only checked at the answer; when the dialer paces to its agents
 and occupancy does not fall (economies of scale), so its floor is searched and
 its ceiling checked. A checked target that fails at the fewest agents cannot
 be met by any staffing the search would choose: it is reported as not met.
+
+Beside this module: ``staffing_shifts`` (hours, shifts), ``staffing_runs``
+(what a run measures, confidence bounds, evaluations), ``erlang_a`` (the
+queueing formulas), ``staffing_plots`` (the picture).
 """
 
 from __future__ import annotations
 
 import copy
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
 
 from analysis.erlang_a import staff_erlang_a
 from analysis.executors import Executor, make_executor
-from analysis.metrics import call_facts
-from analysis.sweep import apply_changes, replication_seeds, t_quantile
+from analysis.staffing_runs import (
+    METRICS,
+    Estimate,
+    Evaluation,
+    Evaluator,
+    hourly_metrics,
+    one_sided_bound,
+    paired_difference,
+)
+from analysis.staffing_shifts import agents_zone, document_staffing, schedule_hours, shifts_for, staffed_document
+from analysis.sweep import apply_changes, replication_seeds
 from campaigns.document import parse_document
-from dialer import simulate
 from dialer.run import abandonment_setting
 
 __all__ = [
@@ -76,6 +86,7 @@ __all__ = [
     "StaffingResult",
     "Targets",
     "Verification",
+    "document_staffing",
     "hourly_metrics",
     "one_sided_bound",
     "optimise_staffing",
@@ -85,8 +96,6 @@ __all__ = [
     "staffed_document",
     "verify_staffing",
 ]
-
-METRICS = ("abandonment", "occupancy", "time_to_agent", "service_level")
 
 
 class StaffingError(ValueError):
@@ -169,6 +178,16 @@ def _floor(name: str) -> bool:
     return name.endswith("_min")
 
 
+def _meets(name: str, bound: float, est: Estimate) -> bool | None:
+    """Met with the confidence (None: not measured in this hour)."""
+    if est.n == 0:
+        return None
+    side = est.bound_low if _floor(name) else est.bound_high
+    if math.isnan(side):  # one replication: the point estimate
+        side = est.mean
+    return side >= bound - 1e-12 if _floor(name) else side <= bound + 1e-12
+
+
 def _agents_pace(mode: str) -> bool:
     """Whether the dialer sizes its traffic to its agents (all but Poisson dialling)."""
     return mode != "fixedRate"
@@ -181,313 +200,6 @@ def searched(name: str, mode: str) -> bool:
     if name == "occupancy_max":
         return not _agents_pace(mode)
     return True
-
-
-# ---------------------------------------------------------------------------
-# Hours and shifts
-# ---------------------------------------------------------------------------
-
-
-def agents_zone(doc: Mapping[str, Any]) -> str:
-    """The zone of the agents' shifts, as dialer/engine.py reads it."""
-    parsed = parse_document(copy.deepcopy(dict(doc)))
-    ctc = parsed.campaign.communication_time_config
-    default = ctc.local_time_zone_config.default_time_zone if ctc else None
-    return parsed.simulation.agents.time_zone or default or "UTC"
-
-
-def schedule_hours(doc: Mapping[str, Any]) -> tuple[list[int], dict[int, float]]:
-    """The hours of the day the schedule covers, in time order from its start,
-    and the seconds each hour of the day is covered (over every day)."""
-    parsed = parse_document(copy.deepcopy(dict(doc)))
-    sched = parsed.campaign.schedule
-    assert sched is not None  # a campaign document has a schedule
-    zone = ZoneInfo(agents_zone(doc))
-    t, end = sched.start_time, sched.end_time
-    order: list[int] = []
-    seconds: dict[int, float] = {}
-    while t < end:
-        local = t.astimezone(zone)
-        nxt = min(end, (local.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)).astimezone(t.tzinfo))
-        if nxt <= t:  # a zone change inside the hour: step a second
-            nxt = t + timedelta(seconds=1)
-        h = local.hour
-        if h not in seconds:
-            order.append(h)
-        seconds[h] = seconds.get(h, 0.0) + (nxt - t).total_seconds()
-        t = nxt
-    return order, seconds
-
-
-def shifts_for(staffing: Mapping[int, int]) -> list[dict[str, Any]]:
-    """Shifts (as document dicts) that log in ``staffing[h]`` agents in every
-    hour ``h`` of the day: layer ``k`` is one agent over every run of
-    consecutive hours with at least ``k`` agents (a run may wrap past
-    midnight only as two shifts)."""
-    counts: dict[tuple[int, int], int] = {}
-    top = max(staffing.values(), default=0)
-    for k in range(1, top + 1):
-        h = 0
-        while h < 24:
-            if staffing.get(h, 0) >= k:
-                start = h
-                while h < 24 and staffing.get(h, 0) >= k:
-                    h += 1
-                counts[(start, h)] = counts.get((start, h), 0) + 1
-            else:
-                h += 1
-    return [{"start": f"{a:02d}:00", "end": f"{b:02d}:00", "agents": n} for (a, b), n in sorted(counts.items())]
-
-
-def staffed_document(doc: Mapping[str, Any], staffing: Mapping[int, int]) -> dict[str, Any]:
-    """A copy of the document with ``simulation.agents`` staffed as given
-    (count = the agents the shifts use, shifts replaced)."""
-    out = copy.deepcopy(dict(doc))
-    agents = out["simulation"]["agents"]
-    shifts = shifts_for(staffing)
-    total = sum(s["agents"] for s in shifts)
-    if not shifts:  # an empty list would mean "every agent all day"
-        h = min(staffing, default=0)
-        shifts = [{"start": f"{h:02d}:00", "end": f"{h + 1:02d}:00", "agents": 0}]
-    agents["shifts"] = shifts
-    agents["count"] = max(1, total)
-    return out
-
-
-def document_staffing(doc: Mapping[str, Any], hours: Sequence[int]) -> dict[int, int]:
-    """Agents logged in at the start of each hour under the document's own shifts."""
-    parsed = parse_document(copy.deepcopy(dict(doc)))
-    agents = parsed.simulation.agents
-    if not agents.shifts:
-        return dict.fromkeys(hours, agents.count)
-    out = {}
-    for h in hours:
-        n = 0
-        for s in agents.shifts:
-            a = int(s.start.lstrip("T")[:2])
-            b_text = s.end.lstrip("T")
-            b = 24 if b_text == "24:00" else int(b_text[:2])
-            if (a <= h < b) if a < b else (h >= a or h < b):
-                n += s.agents
-        out[h] = n
-    return out
-
-
-# ---------------------------------------------------------------------------
-# One run's figures per hour (the worker function)
-# ---------------------------------------------------------------------------
-
-
-def hourly_metrics(task: Mapping[str, Any]) -> dict[str, Any]:
-    """Simulate ``task['document']`` with ``task['seed']`` and return, per
-    hour of the day on ``task['zone']``'s clock, the counts and sums the
-    staffing figures derive from. Top level and picklable (local processes,
-    Dask)."""
-    result = simulate(task["document"], seed=int(task["seed"]), keep_events=True)
-    assert result.events is not None
-    zone = task["zone"]
-    sl_t = task.get("sl_seconds")
-    uk = bool(task.get("uk"))
-    facts = call_facts(result.events, threshold_seconds=float(task.get("threshold", 2.0)))
-    hours: dict[int, dict[str, float]] = {}
-
-    def bucket(h: int) -> dict[str, float]:
-        return hours.setdefault(
-            h,
-            {
-                "live": 0.0,
-                "abandoned": 0.0,
-                "tta_sum": 0.0,
-                "tta_n": 0.0,
-                "within": 0.0,
-                "busy_s": 0.0,
-                "idle_s": 0.0,
-                "talk_sum": 0.0,
-                "talk_n": 0.0,
-                "prequeue_sum": 0.0,
-                "prequeue_n": 0.0,
-                "clock_sum": 0.0,
-            },
-        )
-
-    if len(facts):
-        local = pd.to_datetime(facts["t_init"], unit="ms", utc=True).dt.tz_convert(zone).dt.hour.to_numpy()
-        live = facts["live"].to_numpy(bool) if uk else facts["live_us"].to_numpy(bool)
-        aband = facts["aband_uk" if uk else "aband_us"].to_numpy(bool)
-        tta = facts["tta"].to_numpy(float)
-        wait = facts["wait"].to_numpy(float)
-        connected = facts["live_connect"].to_numpy(bool) & np.isfinite(tta)
-        talk = facts["talk"].to_numpy(float)
-        t_q, t_sys = facts["t_q"].to_numpy(float), facts["t_sys"].to_numpy(float)
-        pre = (t_q - t_sys) / 1000.0
-        # The abandonment clock starts at the greeting's end (US) or start (UK).
-        clock = facts["t_gs" if uk else "t_ge"].to_numpy(float)
-        clock = np.where(np.isfinite(clock), clock, t_sys)
-        to_queue = (t_q - clock) / 1000.0
-        for h in np.unique(local):
-            m = local == h
-            b = bucket(int(h))
-            b["live"] += float(np.count_nonzero(live & m))
-            b["abandoned"] += float(np.count_nonzero(aband & m))
-            c = connected & m
-            b["tta_sum"] += float(tta[c].sum())
-            b["tta_n"] += float(np.count_nonzero(c))
-            if sl_t is not None:
-                b["within"] += float(np.count_nonzero(c & live & (wait <= float(sl_t) + 1e-9)))
-            t_ok = m & np.isfinite(talk) & facts["live_connect"].to_numpy(bool)
-            b["talk_sum"] += float(talk[t_ok].sum())
-            b["talk_n"] += float(np.count_nonzero(t_ok))
-            p_ok = m & live & np.isfinite(pre)
-            b["prequeue_sum"] += float(pre[p_ok].sum())
-            b["clock_sum"] += float(to_queue[p_ok].sum())
-            b["prequeue_n"] += float(np.count_nonzero(p_ok))
-    tl = result.timeline
-    stamps = pd.to_datetime(tl.column("interval_start").to_pandas(), utc=True)
-    # Occupancy counts the schedule only: after it, agents finishing their
-    # last calls would show an hour of the day the campaign does not dial in.
-    keep = ((stamps - stamps.iloc[0]).dt.total_seconds() < float(task.get("horizon_s", math.inf))).to_numpy()
-    starts = stamps.dt.tz_convert(zone).dt.hour.to_numpy()[keep]
-    secs = tl.column("interval_seconds").to_numpy()[keep]
-    busy = tl.column("agents_busy").to_numpy()[keep] * secs
-    idle = tl.column("agents_idle").to_numpy()[keep] * secs
-    for h in np.unique(starts):
-        m = starts == h
-        b = bucket(int(h))
-        b["busy_s"] += float(busy[m].sum())
-        b["idle_s"] += float(idle[m].sum())
-    return {"hours": {str(h): v for h, v in hours.items()}}
-
-
-def figures(counts: Mapping[str, float]) -> dict[str, float]:
-    """One run's figures for one hour from its counts (NaN: nothing to measure)."""
-    nan = math.nan
-    live, worked = counts["live"], counts["busy_s"] + counts["idle_s"]
-    return {
-        "abandonment": counts["abandoned"] / live if live else nan,
-        "occupancy": counts["busy_s"] / worked if worked > 0 else nan,
-        "time_to_agent": counts["tta_sum"] / counts["tta_n"] if counts["tta_n"] else nan,
-        "service_level": counts["within"] / live if live else nan,
-    }
-
-
-# ---------------------------------------------------------------------------
-# Confidence
-# ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Estimate:
-    """Mean over the replications and its two-sided interval at the stated
-    confidence; ``low``/``high`` are also the one-sided bounds at
-    (1 + confidence) / 2. ``n``: replications that measured it."""
-
-    mean: float
-    low: float
-    high: float
-    n: int
-    bound_low: float  # one-sided lower bound at the confidence
-    bound_high: float  # one-sided upper bound at the confidence
-
-
-def one_sided_bound(values: Sequence[float] | np.ndarray, confidence: float) -> Estimate:
-    """Student-t bounds over the finite ``values`` (replications)."""
-    x = np.asarray(values, dtype=float)
-    x = x[np.isfinite(x)]
-    n = len(x)
-    if n == 0:
-        return Estimate(math.nan, math.nan, math.nan, 0, math.nan, math.nan)
-    mean = float(x.mean())
-    if n == 1:
-        return Estimate(mean, math.nan, math.nan, 1, math.nan, math.nan)
-    sem = float(x.std(ddof=1)) / math.sqrt(n)
-    one = t_quantile(confidence, n - 1) * sem
-    two = t_quantile(0.5 + confidence / 2, n - 1) * sem
-    return Estimate(mean, mean - two, mean + two, n, mean - one, mean + one)
-
-
-def paired_difference(
-    a: Sequence[float] | np.ndarray, b: Sequence[float] | np.ndarray, confidence: float = 0.95
-) -> Estimate:
-    """Mean of ``a[r] - b[r]`` over replications measured in both (same
-    seeds), with its interval: with common random numbers the runs'
-    noise largely cancels, and the better it does the tighter the interval."""
-    x, y = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    if x.shape != y.shape:
-        raise ValueError(f"paired values need the same replications, got {x.shape} and {y.shape}")
-    return one_sided_bound(x - y, confidence)
-
-
-def _meets(name: str, bound: float, est: Estimate) -> bool | None:
-    """Met with the confidence (None: not measured in this hour)."""
-    if est.n == 0:
-        return None
-    side = est.bound_low if _floor(name) else est.bound_high
-    if math.isnan(side):  # one replication: the point estimate
-        side = est.mean
-    return side >= bound - 1e-12 if _floor(name) else side <= bound + 1e-12
-
-
-# ---------------------------------------------------------------------------
-# Evaluations
-# ---------------------------------------------------------------------------
-
-
-@dataclass
-class Evaluation:
-    """One staffing's runs: ``values[hour][metric]`` one value per replication."""
-
-    staffing: dict[int, int]
-    values: dict[int, dict[str, np.ndarray]]
-    counts: dict[int, list[dict[str, float]]]
-
-    def estimate(self, hour: int, metric: str, confidence: float) -> Estimate:
-        vals = self.values.get(hour, {}).get(metric)
-        return one_sided_bound(vals if vals is not None else [], confidence)
-
-
-class _Evaluator:
-    """Simulates staffings on common seeds, caching each staffing's runs."""
-
-    def __init__(
-        self,
-        doc: dict[str, Any],
-        *,
-        seeds: list[int],
-        zone: str,
-        base_task: dict[str, Any],
-        executor: Executor,
-        run_fn: Callable[[Mapping[str, Any]], Mapping[str, Any]],
-        progress: Callable[[str], None] | None,
-    ) -> None:
-        self.doc, self.seeds, self.zone = doc, seeds, zone
-        self.base_task, self.executor, self.run_fn = base_task, executor, run_fn
-        self.cache: dict[tuple[tuple[int, int], ...], Evaluation] = {}
-        self.simulations = 0
-        self.progress = progress
-
-    def __call__(self, staffing: Mapping[int, int]) -> Evaluation:
-        key = tuple(sorted((int(h), int(n)) for h, n in staffing.items()))
-        if key in self.cache:
-            return self.cache[key]
-        document = staffed_document(self.doc, dict(key))
-        tasks = [{**self.base_task, "document": document, "seed": s, "zone": self.zone} for s in self.seeds]
-        results: list[Any] = [None] * len(tasks)
-        for i, res in self.executor.map_unordered(self.run_fn, tasks):
-            results[i] = res
-        self.simulations += len(tasks)
-        hours = sorted({int(h) for r in results for h in r["hours"]})
-        values: dict[int, dict[str, np.ndarray]] = {}
-        counts: dict[int, list[dict[str, float]]] = {}
-        for h in hours:
-            per_run = [r["hours"].get(str(h)) for r in results]
-            figs = [figures(c) if c is not None else dict.fromkeys(METRICS, math.nan) for c in per_run]
-            values[h] = {m: np.array([f[m] for f in figs]) for m in METRICS}
-            counts[h] = [c or {} for c in per_run]
-        ev = Evaluation(dict(key), values, counts)
-        self.cache[key] = ev
-        if self.progress is not None:
-            self.progress(f"evaluated {dict(key)}: {self.simulations} simulations so far")
-        return ev
 
 
 # ---------------------------------------------------------------------------
@@ -716,7 +428,7 @@ def optimise_staffing(
     own = executor is None
     ex = executor if executor is not None else make_executor(workers=workers, scheduler=scheduler, client=client)
     try:
-        evaluate = _Evaluator(
+        evaluate = Evaluator(
             doc, seeds=seeds, zone=zone, base_task=base_task, executor=ex, run_fn=run_fn, progress=progress
         )
         own_staffing = document_staffing(doc, hours)
@@ -844,7 +556,7 @@ def verify_staffing(
     own = executor is None
     ex = executor if executor is not None else make_executor(workers=workers, scheduler=scheduler, client=client)
     try:
-        evaluate = _Evaluator(
+        evaluate = Evaluator(
             doc, seeds=seeds, zone=agents_zone(doc), base_task=base_task, executor=ex, run_fn=run_fn, progress=None
         )
         answer = evaluate(result.staffing)
