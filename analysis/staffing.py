@@ -87,6 +87,7 @@ __all__ = [
     "Targets",
     "Verification",
     "document_staffing",
+    "fewest_meeting",
     "hourly_metrics",
     "one_sided_bound",
     "optimise_staffing",

@@ -16,6 +16,7 @@ from analysis.staffing import (
     StaffingError,
     Targets,
     document_staffing,
+    fewest_meeting,
     optimise_staffing,
     paired_difference,
     parse_service_level,
@@ -42,6 +43,37 @@ def test_erlang_a_matches_the_reference_case() -> None:
     assert long.service_level == pytest.approx(1 - q.p_abandon, abs=1e-6)
     mid = erlang_a(1 / 6, 1 / 180, 28, 1 / 60, t=20.0).service_level
     assert mid is not None and 1 - q.p_wait < mid < 1 - q.p_abandon
+
+
+def test_erlang_a_with_endless_patience_is_erlang_c() -> None:
+    # Erlang C (REFERENCE.md section 6): P(W > t) = C e^{-(n mu - lam) t},
+    # E[W | served] = E[W] = C / (n mu - lam). Patience 1e9 s: 1e-6 relative.
+    lam, mu, n = 1 / 6, 1 / 180, 35
+    a = lam / mu
+    b = 1.0
+    for k in range(1, n + 1):
+        b = a * b / (k + a * b)
+    c = n * b / (n - a * (1 - b))
+    for t in (0.0, 5.0, 20.0, 60.0):
+        q = erlang_a(lam, mu, n, 1e-9, t=t)
+        assert q.service_level == pytest.approx(1 - c * math.exp(-(n * mu - lam) * t), rel=1e-6)
+        assert q.mean_wait_served == pytest.approx(c / (n * mu - lam), rel=1e-5)
+
+
+def test_fewest_meeting_brackets_then_bisects() -> None:
+    for answer in (1, 7, 40, 300):
+        for start in (1, 5, 50, 400):
+            probes: list[int] = []
+
+            def ok(n: int, answer: int = answer, probes: list[int] = probes) -> bool:
+                probes.append(n)
+                return n >= answer
+
+            assert fewest_meeting(ok, start, floor=1, cap=500) == (answer, True)
+            # doubling to the bracket, then bisection: logarithmic, not linear
+            assert len(probes) <= 2 * math.ceil(math.log2(abs(answer - start) + 2)) + 2, (answer, start, probes)
+    assert fewest_meeting(lambda n: False, 5, floor=1, cap=12) == (12, False)
+    assert fewest_meeting(lambda n: True, 5, floor=2, cap=12) == (2, True)
 
 
 def test_erlang_a_staffing_is_the_fewest_agents() -> None:
