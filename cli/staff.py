@@ -88,6 +88,8 @@ def staff_command(
         usage_error("staff", f"--workers must be >= 0, got {workers!r}")
     if time_to_agent is not None and not time_to_agent > 0:
         usage_error("staff", f"--time-to-agent must be a positive number of seconds, got {time_to_agent!r}")
+    if min_agents < 0:
+        usage_error("staff", f"--min-agents must be >= 0, got {min_agents!r}")
     if max_agents is not None and max_agents < max(min_agents, 1):
         usage_error("staff", f"--max-agents must be at least --min-agents and 1, got {max_agents!r}")
     if not campaign.exists():
@@ -123,7 +125,8 @@ def staff_command(
         )
         verification = verify_staffing(result, campaign, workers=workers, scheduler=dask) if verify else None
     except CampaignDocumentError as exc:
-        usage_error("staff", f"{campaign}: {exc}")
+        text = str(exc)
+        usage_error("staff", text if str(campaign) in text else f"{campaign}: {text}")
     except (StaffingError, ValueError, ConnectionError) as exc:
         usage_error("staff", str(exc))
 
