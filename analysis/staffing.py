@@ -81,6 +81,7 @@ from dialer.run import abandonment_setting
 
 __all__ = [
     "METRICS",
+    "THROUGHPUT",
     "Estimate",
     "StaffingError",
     "StaffingResult",
@@ -89,6 +90,7 @@ __all__ = [
     "document_staffing",
     "fewest_meeting",
     "hourly_metrics",
+    "list_warnings",
     "one_sided_bound",
     "optimise_staffing",
     "paired_difference",
@@ -96,12 +98,15 @@ __all__ = [
     "shifts_for",
     "staffed_document",
     "verify_staffing",
+    "workload_staffing",
 ]
 
 
 class StaffingError(ValueError):
     """A staffing request that cannot run; the message names the value."""
 
+
+THROUGHPUT = ("connects_per_hour", "handled_per_hour")  # metrics counted per hour, floors
 
 # ---------------------------------------------------------------------------
 # Targets
@@ -117,8 +122,14 @@ class Targets:
     occupancy_max: float | None = None
     time_to_agent_max: float | None = None
     service_level: tuple[float, float] | None = None  # (share floor, seconds)
+    connects_per_hour_min: float | None = None  # people connected to an agent per hour
+    handled_per_hour_min: float | None = None  # contacts connected to an agent per hour
 
     def __post_init__(self) -> None:
+        for name in ("connects_per_hour_min", "handled_per_hour_min"):
+            v = getattr(self, name)
+            if v is not None and not (v > 0 and math.isfinite(v)):
+                raise StaffingError(f"{name} must be a positive number of contacts per hour, got {v!r}")
         for name in ("abandonment_max", "occupancy_min", "occupancy_max"):
             v = getattr(self, name)
             if v is not None and not (0.0 <= v <= 1.0 and math.isfinite(v)):
@@ -142,7 +153,10 @@ class Targets:
         ):
             raise StaffingError(f"occupancy floor {self.occupancy_min!r} is above the ceiling {self.occupancy_max!r}")
         if not self.items():
-            raise StaffingError("give at least one target (abandonment, occupancy, time to agent, service level)")
+            raise StaffingError(
+                "give at least one target (abandonment, occupancy, time to agent, service level, "
+                "connects or handled per hour)"
+            )
 
     def items(self) -> list[tuple[str, str, float]]:
         """(target name, metric, bound); the name says the side: *_max a
@@ -158,7 +172,15 @@ class Targets:
             out.append(("time_to_agent_max", "time_to_agent", self.time_to_agent_max))
         if self.service_level is not None:
             out.append(("service_level_min", "service_level", self.service_level[0]))
+        if self.connects_per_hour_min is not None:
+            out.append(("connects_per_hour_min", "connects_per_hour", self.connects_per_hour_min))
+        if self.handled_per_hour_min is not None:
+            out.append(("handled_per_hour_min", "handled_per_hour", self.handled_per_hour_min))
         return out
+
+    def throughput(self) -> list[tuple[str, str, float]]:
+        """The throughput floors (people or contacts connected per hour)."""
+        return [t for t in self.items() if t[1] in THROUGHPUT]
 
 
 def parse_service_level(text: str) -> tuple[float, float]:
@@ -228,6 +250,8 @@ class StaffingResult:
     document: dict[str, Any]
     searched_targets: list[str] = field(default_factory=list)
     traffic: dict[int, dict[str, float]] = field(default_factory=dict)
+    workload: dict[int, int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
     verification: Verification | None = None
 
     def table(self) -> pd.DataFrame:
@@ -242,6 +266,8 @@ class StaffingResult:
                 "erlang_a_agents": self.erlang.get(h),
                 "feasible": self.feasible.get(h, True),
             }
+            if self.targets.throughput():
+                row["workload_agents"] = self.workload.get(h)
             for name, metric, bound in self.targets.items():
                 est = self.answer.estimate(h, metric, self.confidence)
                 row[f"{metric}"] = est.mean
@@ -268,6 +294,8 @@ class StaffingResult:
             "evaluations": self.evaluations,
             "feasible": {str(h): v for h, v in self.feasible.items()},
             "traffic": {str(h): v for h, v in self.traffic.items()},
+            "workload": {str(h): n for h, n in self.workload.items()},
+            "warnings": self.warnings,
             "shifts": shifts_for(self.staffing),
             "table": _records(self.table()),
             "verification": self.verification.to_dict() if self.verification else None,
@@ -289,20 +317,52 @@ def _traffic(ev: Evaluation, hour: int, covered_s: float) -> dict[str, float]:
     """The offered traffic of one hour measured in a run: people passed to
     the queue per second, mean talk, mean seconds from answer to queue."""
     rows = ev.counts.get(hour, [])
-    live = sum(c.get("live", 0.0) for c in rows)
+    total = {
+        k: sum(c.get(k, 0.0) for c in rows) for k in ("live", "connects", "handled", "busy_s", "idle_s", "break_s")
+    }
+    live = total["live"]
     talk_n = sum(c.get("talk_n", 0.0) for c in rows)
     pre_n = sum(c.get("prequeue_n", 0.0) for c in rows)
+    run_hours = covered_s * max(len(rows), 1) / 3600.0
+    worked = total["busy_s"] + total["idle_s"]
+    nan = math.nan
     return {
         "live_per_s": live / (covered_s * max(len(rows), 1)) if covered_s > 0 else 0.0,
+        "live_per_hour": live / run_hours if run_hours > 0 else 0.0,
+        "connects_per_hour": total["connects"] / run_hours if run_hours > 0 else 0.0,
+        "handled_per_hour": total["handled"] / run_hours if run_hours > 0 else 0.0,
+        # Agent seconds per contact connected (talk, wrap-up, preview: busy time).
+        "handle_s": total["busy_s"] / total["handled"] if total["handled"] else nan,
+        "occupancy": total["busy_s"] / worked if worked > 0 else nan,
+        "available": worked / (worked + total["break_s"]) if worked > 0 else nan,
         "mean_talk_s": sum(c.get("talk_sum", 0.0) for c in rows) / talk_n if talk_n else math.nan,
         "mean_prequeue_s": sum(c.get("prequeue_sum", 0.0) for c in rows) / pre_n if pre_n else 0.0,
         "mean_clock_to_queue_s": sum(c.get("clock_sum", 0.0) for c in rows) / pre_n if pre_n else 0.0,
     }
 
 
+def workload_staffing(traffic: Mapping[str, float], targets: Targets) -> int | None:
+    """The agents a throughput floor needs at the pilot's pace: for N people
+    (or contacts) connected per hour, N x handle time / (3600 x occupancy x
+    available share), with the handle time (busy seconds per contact
+    connected, and per person connected for ``connects_per_hour``), the
+    occupancy and the share of logged-in time not on break all measured in
+    the pilot hour. None: no throughput target, or the pilot connected
+    nobody in the hour."""
+    need = 0.0
+    for _name, metric, bound in targets.throughput():
+        rate = traffic.get(metric, 0.0)
+        occ, avail = traffic.get("occupancy", math.nan), traffic.get("available", math.nan)
+        if not rate or not (occ > 0 and avail > 0):
+            return None
+        per_contact = traffic["handle_s"] * traffic["handled_per_hour"] / rate  # busy seconds per one of these
+        need = max(need, bound * per_contact / (3600.0 * occ * avail))
+    return max(1, math.ceil(need - 1e-9)) if need > 0 else None
+
+
 def erlang_staffing(
     traffic: Mapping[str, float], targets: Targets, *, wrap_s: float, patience_s: float, threshold_s: float
-) -> int:
+) -> int | None:
     """Erlang-A agents for one hour's measured traffic (people reaching the
     queue per second, talk + wrap-up, exponential patience of the campaign's
     mean) and the targets it can express: abandonment as "not with an agent
@@ -310,7 +370,9 @@ def erlang_staffing(
     from the abandonment clock's start to the queue) (the engine's own
     reading: it counts callees who hang up first too), time to agent less the
     measured seconds from answer to queue, the service level, the occupancy
-    ceiling."""
+    ceiling. None: no target Erlang A can express (throughput floors only)."""
+    if not any(metric not in THROUGHPUT for _, metric, _ in targets.items()):
+        return None
     lam = traffic["live_per_s"]
     talk = traffic["mean_talk_s"]
     if lam <= 0 or not math.isfinite(talk):
@@ -344,6 +406,60 @@ def _campaign_facts(doc: Mapping[str, Any]) -> dict[str, Any]:
         "wrap_s": float(parsed.simulation.agents.wrap_up.mean),
         "patience_s": float(patience.mean) if patience is not None else 1e6,
     }
+
+
+def _throughput_warnings(
+    targets: Targets, traffic: Mapping[int, Mapping[str, float]], hours: list[int], mode: str
+) -> list[str]:
+    """Throughput floors no staffing can reach: an hour where the pilot
+    reached nobody, and, with Poisson dialling (the traffic does not grow
+    with the agents), a floor above the people the dialling rate offers."""
+    out = []
+    for name, metric, bound in targets.throughput():
+        for h in hours:
+            t = traffic[h]
+            if t["live_per_s"] <= 0:
+                out.append(f"{h:02d}:00: the pilot reached nobody in this hour: no staffing meets {name} {bound:g}")
+            elif not _agents_pace(mode) and metric == "connects_per_hour":
+                offered = t["live_per_hour"]
+                if bound > offered:
+                    out.append(
+                        f"{h:02d}:00: the dialling rate offers about {offered:.0f} people per hour and {name} asks "
+                        f"{bound:g}: with fixedRate dialling more agents cannot reach more people (raise dialsPerSecond)"
+                    )
+    return out
+
+
+def _clock(ts_ms: int, zone: str) -> str:
+    return f"{pd.Timestamp(ts_ms, unit='ms', tz='UTC').tz_convert(zone):%H:%M}"
+
+
+def list_warnings(evaluations: Any, answer: Evaluation, *, zone: str, throughput: bool) -> list[str]:
+    """Say when the contact list ran out of fresh contacts before the schedule
+    ended: in the answer's runs (the hours from then on are limited by the
+    list, not the agents), else in any staffing the search tried (a
+    throughput floor there was measured against a list running dry)."""
+    runs = answer.exhausted()
+    fix = "give the campaign more contacts (simulation.contacts) or a shorter schedule"
+    if runs:
+        first = min(u["exhausted_ts"] for u in runs)
+        contacts = runs[0].get("contacts")
+        return [
+            f"the contact list ({contacts} contacts) ran out of fresh contacts at {_clock(first, zone)} (agents' "
+            f"clock) in {len(runs)} of {len(answer.lists)} runs of the answer: from then on the dialer had only "
+            f"retries left, so that hour and later ones are limited by the list, not by the agents"
+            + (" (a throughput floor there may be unreachable)" if throughput else "")
+            + f"; {fix}"
+        ]
+    tried = [ev for ev in evaluations if ev.exhausted()]
+    if not tried:
+        return []
+    ev = max(tried, key=lambda e: sum(e.staffing.values()))
+    first = min(u["exhausted_ts"] for u in ev.exhausted())
+    return [
+        f"staffings tried in the search ran out of fresh contacts (e.g. {ev.staffing} agents per hour, at "
+        f"{_clock(first, zone)}); the answer did not, but it was compared with staffings limited by the list; {fix}"
+    ]
 
 
 def fewest_meeting(ok: Callable[[int], bool], start: int, *, floor: int, cap: int) -> tuple[int, bool]:
@@ -425,6 +541,7 @@ def optimise_staffing(
         "threshold": facts["threshold"],
         "uk": facts["uk"],
         "sl_seconds": targets.service_level[1] if targets.service_level else None,
+        "covered_s": {str(h): v for h, v in covered.items()},
     }
     own = executor is None
     ex = executor if executor is not None else make_executor(workers=workers, scheduler=scheduler, client=client)
@@ -450,13 +567,20 @@ def optimise_staffing(
             )
             for h in hours
         }
-        cap = max_agents or max(20, 4 * max([*erlang.values(), *pilot_staffing.values()]))
+        erlang_known = {h: n for h, n in erlang.items() if n is not None}
+        workload = {h: workload_staffing(traffic[h], targets) for h in hours} if targets.throughput() else {}
+        workload_known = {h: n for h, n in workload.items() if n is not None}
+        guess = {h: max(erlang_known.get(h, 0), workload_known.get(h, 0), min_agents) for h in hours}
+        cap = max_agents or max(20, 4 * max([*guess.values(), *pilot_staffing.values()]))
         names = [t for t in targets.items() if searched(t[0], facts["mode"])]
-        staffing = {h: min(max(erlang[h], min_agents), cap) if traffic[h]["live_per_s"] > 0 else 0 for h in hours}
+        staffing = {h: min(guess[h], cap) if traffic[h]["live_per_s"] > 0 else 0 for h in hours}
+        warnings = _throughput_warnings(targets, traffic, hours, facts["mode"])
         feasible: dict[int, bool] = {}
         for h in hours:
             if staffing[h] == 0:
-                feasible[h] = True
+                # Nobody to reach in this hour (the pilot's dialler reached no
+                # one): a throughput floor cannot be met by any staffing.
+                feasible[h] = not targets.throughput()
                 continue
 
             def ok(n: int, h: int = h) -> bool:
@@ -467,10 +591,14 @@ def optimise_staffing(
         for h in hours:  # the checked targets (more agents cannot help them)
             if staffing[h] and not _hour_ok(answer, h, targets.items(), confidence):
                 feasible[h] = False
+        warnings += list_warnings(evaluate.cache.values(), answer, zone=zone, throughput=bool(targets.throughput()))
+        for w in warnings:
+            if progress is not None:
+                progress(f"warning: {w}")
         return StaffingResult(
             hours=hours,
             staffing=staffing,
-            erlang=erlang,
+            erlang=erlang_known,
             targets=targets,
             confidence=confidence,
             replications=replications,
@@ -483,6 +611,8 @@ def optimise_staffing(
             document=staffed_document(doc, staffing),
             searched_targets=[t[0] for t in names],
             traffic=traffic,
+            workload=workload_known,
+            warnings=warnings,
         )
     finally:
         if own:
@@ -510,6 +640,7 @@ class Verification:
     seeds: list[int]
     simulations: int
     rows: list[dict[str, Any]]
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def passed(self) -> bool:
@@ -524,6 +655,7 @@ class Verification:
             "simulations": self.simulations,
             "passed": self.passed,
             "rows": _records(self.table()),
+            "warnings": self.warnings,
         }
 
 
@@ -553,6 +685,7 @@ def verify_staffing(
         "threshold": facts["threshold"],
         "uk": facts["uk"],
         "sl_seconds": result.targets.service_level[1] if result.targets.service_level else None,
+        "covered_s": {str(h): v for h, v in schedule_hours(doc)[1].items()},
     }
     own = executor is None
     ex = executor if executor is not None else make_executor(workers=workers, scheduler=scheduler, client=client)
@@ -592,7 +725,10 @@ def verify_staffing(
                 if est_f.n and (est_f.mean < bound if _floor(name) else est_f.mean > bound):
                     row["fewer_fails_mean"] = True
             rows.append(row)
-        ver = Verification(seeds=seeds, simulations=evaluate.simulations, rows=rows)
+        warnings = list_warnings(
+            evaluate.cache.values(), answer, zone=agents_zone(doc), throughput=bool(result.targets.throughput())
+        )
+        ver = Verification(seeds=seeds, simulations=evaluate.simulations, rows=rows, warnings=warnings)
         result.verification = ver
         return ver
     finally:

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
 
 from analysis.executors import Executor
 from analysis.metrics import call_facts
@@ -26,11 +27,12 @@ __all__ = [
     "Evaluator",
     "figures",
     "hourly_metrics",
+    "list_use",
     "one_sided_bound",
     "paired_difference",
 ]
 
-METRICS = ("abandonment", "occupancy", "time_to_agent", "service_level")
+METRICS = ("abandonment", "occupancy", "time_to_agent", "service_level", "connects_per_hour", "handled_per_hour")
 
 
 # ---------------------------------------------------------------------------
@@ -65,8 +67,18 @@ def hourly_metrics(task: Mapping[str, Any]) -> dict[str, Any]:
                 "prequeue_sum": 0.0,
                 "prequeue_n": 0.0,
                 "clock_sum": 0.0,
+                "connects": 0.0,
+                "handled": 0.0,
+                "break_s": 0.0,
+                "covered_s": float(covered.get(str(h), 0.0)),
             },
         )
+
+    # Every hour the schedule covers is measured, calls or not: an hour
+    # where nobody was reached connected 0 people, it was not "not measured".
+    covered = {str(k): float(v) for k, v in (task.get("covered_s") or {}).items()}
+    for h_text in covered:
+        bucket(int(h_text))
 
     if len(facts):
         local = pd.to_datetime(facts["t_init"], unit="ms", utc=True).dt.tz_convert(zone).dt.hour.to_numpy()
@@ -75,6 +87,7 @@ def hourly_metrics(task: Mapping[str, Any]) -> dict[str, Any]:
         tta = facts["tta"].to_numpy(float)
         wait = facts["wait"].to_numpy(float)
         connected = facts["live_connect"].to_numpy(bool) & np.isfinite(tta)
+        handled = facts["connect"].to_numpy(bool)
         talk = facts["talk"].to_numpy(float)
         t_q, t_sys = facts["t_q"].to_numpy(float), facts["t_sys"].to_numpy(float)
         pre = (t_q - t_sys) / 1000.0
@@ -90,6 +103,8 @@ def hourly_metrics(task: Mapping[str, Any]) -> dict[str, Any]:
             c = connected & m
             b["tta_sum"] += float(tta[c].sum())
             b["tta_n"] += float(np.count_nonzero(c))
+            b["connects"] += float(np.count_nonzero(facts["live_connect"].to_numpy(bool) & m))
+            b["handled"] += float(np.count_nonzero(handled & m))
             if sl_t is not None:
                 b["within"] += float(np.count_nonzero(c & live & (wait <= float(sl_t) + 1e-9)))
             t_ok = m & np.isfinite(talk) & facts["live_connect"].to_numpy(bool)
@@ -108,23 +123,59 @@ def hourly_metrics(task: Mapping[str, Any]) -> dict[str, Any]:
     secs = tl.column("interval_seconds").to_numpy()[keep]
     busy = tl.column("agents_busy").to_numpy()[keep] * secs
     idle = tl.column("agents_idle").to_numpy()[keep] * secs
+    on_break = tl.column("agents_on_break").to_numpy()[keep] * secs
     for h in np.unique(starts):
         m = starts == h
         b = bucket(int(h))
         b["busy_s"] += float(busy[m].sum())
         b["idle_s"] += float(idle[m].sum())
-    return {"hours": {str(h): v for h, v in hours.items()}}
+        b["break_s"] += float(on_break[m].sum())
+    return {"hours": {str(h): v for h, v in hours.items()}, "list": list_use(result, zone)}
+
+
+def list_use(result: Any, zone: str) -> dict[str, Any]:
+    """How far a run got through its contact list: contacts, contacts dialled
+    at least once, and, when every fresh contact was taken before the run
+    ended, when the last one was first dialled (``exhausted_ts``, ms since the
+    epoch, and its hour on ``zone``'s clock). After that the dialer has only
+    retries left, and the hours after it are limited by the list, not by the
+    agents. The list counts as worked through when every contact was dialled
+    or its last contact (the engine takes fresh contacts in list order) was."""
+    contacts = int(result.summary.get("contacts", 0))
+    attempted = int(result.summary.get("contacts_attempted", 0))
+    out: dict[str, Any] = {"contacts": contacts, "attempted": attempted, "exhausted_ts": None, "exhausted_hour": None}
+    ev = result.events
+    if ev is None or contacts == 0 or not len(ev):
+        return out
+    calls = ev.filter(pc.and_(pc.equal(ev["event_type"], "DISCONNECTED"), pc.is_valid(ev["initiation_ts"])))
+    if not len(calls):
+        return out
+    recipient = calls["sim_recipient"]
+    if attempted < contacts and pc.max(recipient).as_py() != contacts - 1:
+        return out
+    first = (
+        calls.select(["sim_recipient", "initiation_ts"]).group_by("sim_recipient").aggregate([("initiation_ts", "min")])
+    )
+    last = pc.max(first["initiation_ts_min"]).as_py()
+    stamp = pd.Timestamp(last)
+    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp
+    out["exhausted_ts"] = int(stamp.value // 1_000_000)
+    out["exhausted_hour"] = int(stamp.tz_convert(zone).hour)
+    return out
 
 
 def figures(counts: Mapping[str, float]) -> dict[str, float]:
     """One run's figures for one hour from its counts (NaN: nothing to measure)."""
     nan = math.nan
     live, worked = counts["live"], counts["busy_s"] + counts["idle_s"]
+    per_hour = counts.get("covered_s", 0.0) / 3600.0
     return {
         "abandonment": counts["abandoned"] / live if live else nan,
         "occupancy": counts["busy_s"] / worked if worked > 0 else nan,
         "time_to_agent": counts["tta_sum"] / counts["tta_n"] if counts["tta_n"] else nan,
         "service_level": counts["within"] / live if live else nan,
+        "connects_per_hour": counts.get("connects", 0.0) / per_hour if per_hour > 0 else nan,
+        "handled_per_hour": counts.get("handled", 0.0) / per_hour if per_hour > 0 else nan,
     }
 
 
@@ -182,11 +233,18 @@ def paired_difference(
 
 @dataclass
 class Evaluation:
-    """One staffing's runs: ``values[hour][metric]`` one value per replication."""
+    """One staffing's runs: ``values[hour][metric]`` one value per replication;
+    ``lists``: per replication, how far it got through the contact list
+    (``list_use``)."""
 
     staffing: dict[int, int]
     values: dict[int, dict[str, np.ndarray]]
     counts: dict[int, list[dict[str, float]]]
+    lists: list[dict[str, Any]] = field(default_factory=list)
+
+    def exhausted(self) -> list[dict[str, Any]]:
+        """The runs that worked through every fresh contact."""
+        return [u for u in self.lists if u.get("exhausted_ts") is not None]
 
     def estimate(self, hour: int, metric: str, confidence: float) -> Estimate:
         vals = self.values.get(hour, {}).get(metric)
@@ -231,7 +289,7 @@ class Evaluator:
             figs = [figures(c) if c is not None else dict.fromkeys(METRICS, math.nan) for c in per_run]
             values[h] = {m: np.array([f[m] for f in figs]) for m in METRICS}
             counts[h] = [c or {} for c in per_run]
-        ev = Evaluation(dict(key), values, counts)
+        ev = Evaluation(dict(key), values, counts, [r.get("list") or {} for r in results])
         self.cache[key] = ev
         if self.progress is not None:
             self.progress(f"evaluated {dict(key)}: {self.simulations} simulations so far")

@@ -32,6 +32,10 @@ def _cell(v: Any, pct: bool) -> str:
     return f"{v:.1%}" if pct else f"{v:.2f}"
 
 
+def _count(v: Any) -> str:
+    return "-" if v is None or (isinstance(v, float) and math.isnan(v)) else str(int(v))
+
+
 def staff_command(
     campaign: Path = typer.Argument(..., help="Campaign document (YAML or JSON)."),
     abandonment: float | None = typer.Option(
@@ -46,6 +50,17 @@ def staff_command(
         None,
         "--service-level",
         help="SHARE@SECONDS: floor on the share of queued people connected within SECONDS, e.g. 0.9@2.",
+    ),
+    connects_per_hour: float | None = typer.Option(
+        None,
+        "--connects-per-hour",
+        help="Floor on the people connected to an agent per hour (live answers, counted in the hour dialled), "
+        "e.g. 400: the throughput target that binds in predictive, progressive and preview modes.",
+    ),
+    handled_per_hour: float | None = typer.Option(
+        None,
+        "--handled-per-hour",
+        help="Floor on the contacts connected to an agent per hour, people and machines the AMD passed on.",
     ),
     confidence: float = typer.Option(0.95, "--confidence", help="One-sided confidence each target is met with."),
     replications: int = typer.Option(10, "--replications", help="Runs per staffing tried (common seeds), >= 2."),
@@ -66,10 +81,13 @@ def staff_command(
 ) -> None:
     """Find the fewest agents per hour that meet the targets with the stated confidence.
 
-    Starts each hour from the Erlang-A staffing and searches (doubling, then
+    Starts each hour from the Erlang-A staffing (and, for a throughput floor,
+    the workload staffing: N x handle time / (3600 x occupancy x available
+    share), as the pilot measured them) and searches (doubling, then
     bisection) in time order with paired replications; prints the staffing,
     the Erlang-A staffing, each target's estimate with its interval and
-    whether it is met, and the number of simulations used."""
+    whether it is met, warnings (the contact list running out, a throughput
+    no staffing reaches), and the number of simulations used."""
     from rich.table import Table  # see cli/main.py: commands import their implementation lazily
 
     from analysis.staffing import StaffingError, Targets, optimise_staffing, parse_service_level, verify_staffing
@@ -86,6 +104,9 @@ def staff_command(
         usage_error("staff", "give --workers or --dask, not both")
     if workers is not None and workers < 0:
         usage_error("staff", f"--workers must be >= 0, got {workers!r}")
+    for option, rate in (("--connects-per-hour", connects_per_hour), ("--handled-per-hour", handled_per_hour)):
+        if rate is not None and not (rate > 0 and math.isfinite(rate)):
+            usage_error("staff", f"{option} must be a positive number of contacts per hour, got {rate!r}")
     if time_to_agent is not None and not time_to_agent > 0:
         usage_error("staff", f"--time-to-agent must be a positive number of seconds, got {time_to_agent!r}")
     if min_agents < 0:
@@ -102,6 +123,8 @@ def staff_command(
             occupancy_max=occupancy_max,
             time_to_agent_max=time_to_agent,
             service_level=sl,
+            connects_per_hour_min=connects_per_hour,
+            handled_per_hour_min=handled_per_hour,
         )
     except StaffingError as exc:
         usage_error("staff", str(exc))
@@ -136,6 +159,9 @@ def staff_command(
     table.add_column("interval")
     table.add_column("agents", justify="right")
     table.add_column("Erlang A", justify="right")
+    throughput = bool(targets.throughput())
+    if throughput:
+        table.add_column("workload", justify="right")
     df = result.table()
     items = targets.items()
     for name, metric, bound in items:
@@ -143,7 +169,9 @@ def staff_command(
         side = ">=" if name.endswith("_min") else "<="
         table.add_column(f"{metric} ({side} {_cell(bound, pct)})", justify="right")
     for _, row in df.iterrows():
-        cells = [row["interval"], str(row["agents"]), str(row["erlang_a_agents"])]
+        cells = [row["interval"], str(row["agents"]), _count(row["erlang_a_agents"])]
+        if throughput:
+            cells.append(_count(row["workload_agents"]))
         for name, metric, _bound in items:
             pct = metric in ("abandonment", "occupancy", "service_level")
             met = row[f"{name}_met"]
@@ -158,6 +186,8 @@ def staff_command(
         f"searched: {', '.join(result.searched_targets) or 'none'}; intervals are two-sided {confidence:.0%}, "
         f"'met' is the one-sided {confidence:.0%} bound."
     )
+    for warning in result.warnings:
+        out.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
     if verification is not None:
         status = "[green]passed[/green]" if verification.passed else "[red]FAILED[/red]"
         out.print(
@@ -169,6 +199,8 @@ def staff_command(
                 if r["agents"] > 0
             )
         )
+        for warning in verification.warnings:
+            out.print(f"[yellow]warning (verification):[/yellow] {warning}", highlight=False)
     if out_dir is not None:
         from analysis.staffing_plots import plot_staffing
 
