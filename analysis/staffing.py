@@ -419,7 +419,10 @@ def _throughput_warnings(
         for h in hours:
             t = traffic[h]
             if t["live_per_s"] <= 0:
-                out.append(f"{h:02d}:00: the pilot reached nobody in this hour: no staffing meets {name} {bound:g}")
+                out.append(
+                    f"{h:02d}:00: the pilot reached nobody in this hour (nobody answered, the calling hours "
+                    f"were closed or the list was worked through): no staffing meets {name} {bound:g}"
+                )
             elif not _agents_pace(mode) and metric == "connects_per_hour":
                 offered = t["live_per_hour"]
                 if bound > offered:
