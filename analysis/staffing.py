@@ -21,7 +21,12 @@ dialled):
   people connected;
 - ``service_level``: (share, T): of the people the AMD passed to the queue,
   the share connected to an agent within T seconds of joining it (Amazon
-  Connect's service level: answered within T of being queued / queued).
+  Connect's service level: answered within T of being queued / queued);
+- ``connects_per_hour_min``: people connected to an agent per hour (live
+  answers, US or UK reading, connected), the throughput that decides a
+  predictive campaign; ``handled_per_hour_min``: contacts connected to an
+  agent per hour (machines the AMD passed on too). An hour's count is
+  divided by the hours the schedule covers of it (pooled over days).
 
 Confidence: a staffing is evaluated by ``replications`` runs on common
 seeds; each run gives each hour's figure; a target is met "with confidence
@@ -30,15 +35,20 @@ of it. Every staffing tried uses the same seeds, so comparisons between them
 are paired.
 
 Search: hours in time order (the backlog of an hour carries into the next,
-an hour never affects an earlier one). Each hour starts from the Erlang-A
-staffing (``analysis.erlang_a``) for the traffic a pilot run offered in that
-hour; then doubling steps down (or up) to bracket the fewest agents and a
+an hour never affects an earlier one). Each hour starts from the larger of
+the Erlang-A staffing (``analysis.erlang_a``) for the traffic a pilot run
+offered in that hour (service targets) and the workload staffing for a
+throughput floor N (``workload_staffing``: N x handle time / (3600 x
+occupancy x available share), all three measured in the pilot); then doubling steps down (or up) to bracket the fewest agents and a
 bisection between the bracket, each probe one evaluation (``replications``
 runs), earlier hours fixed at their answers. Evaluations are cached by
 staffing, so a staffing is never simulated twice.
 
 Which targets are searched: those more agents help. Service targets
-(abandonment, time to agent, service level) always; occupancy depends on who
+(abandonment, time to agent, service level) and throughput floors always
+(with Poisson dialling throughput stops growing once every person offered
+is served: a floor above that is reported as not met, with a warning);
+occupancy depends on who
 sets the traffic: with Poisson dialling (``fixedRate``, traffic independent
 of agents) occupancy falls as agents are added, so its ceiling is searched
 and its floor only checked at the answer; when the dialer paces to its agents
@@ -46,6 +56,11 @@ and its floor only checked at the answer; when the dialer paces to its agents
 and occupancy does not fall (economies of scale), so its floor is searched and
 its ceiling checked. A checked target that fails at the fewest agents cannot
 be met by any staffing the search would choose: it is reported as not met.
+
+Warnings (``StaffingResult.warnings``): the contact list worked through
+before the schedule ended (then the later hours are limited by the list,
+not the agents: ``staffing_runs.list_use``), an hour the pilot reached
+nobody in, a throughput floor above what Poisson dialling offers.
 
 Beside this module: ``staffing_shifts`` (hours, shifts), ``staffing_runs``
 (what a run measures, confidence bounds, evaluations), ``erlang_a`` (the
