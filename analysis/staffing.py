@@ -39,7 +39,10 @@ an hour never affects an earlier one). Each hour starts from the larger of
 the Erlang-A staffing (``analysis.erlang_a``) for the traffic a pilot run
 offered in that hour (service targets) and the workload staffing for a
 throughput floor N (``workload_staffing``: N x handle time / (3600 x
-occupancy x available share), all three measured in the pilot); then doubling steps down (or up) to bracket the fewest agents and a
+occupancy x available share), all three measured in the pilot); when the
+dialer paces to its agents and a throughput floor is given, from the
+workload staffing alone (Erlang A's fixed traffic is not what a paced
+dialer offers a different staffing); then doubling steps down (or up) to bracket the fewest agents and a
 bisection between the bracket, each probe one evaluation (``replications``
 runs), earlier hours fixed at their answers. Evaluations are cached by
 staffing, so a staffing is never simulated twice.
@@ -588,7 +591,16 @@ def optimise_staffing(
         erlang_known = {h: n for h, n in erlang.items() if n is not None}
         workload = {h: workload_staffing(traffic[h], targets) for h in hours} if targets.throughput() else {}
         workload_known = {h: n for h, n in workload.items() if n is not None}
-        guess = {h: max(erlang_known.get(h, 0), workload_known.get(h, 0), min_agents) for h in hours}
+        # When the dialer paces to its agents, Erlang A's traffic is not the
+        # traffic a staffing gets: a throughput floor's workload is the guess.
+        paced_workload = _agents_pace(facts["mode"]) and bool(workload_known)
+        guess = {
+            h: max(
+                workload_known.get(h, 0) if paced_workload else max(erlang_known.get(h, 0), workload_known.get(h, 0)),
+                min_agents,
+            )
+            for h in hours
+        }
         cap = max_agents or max(20, 4 * max([*guess.values(), *pilot_staffing.values()]))
         names = [t for t in targets.items() if searched(t[0], facts["mode"])]
         staffing = {h: min(guess[h], cap) if traffic[h]["live_per_s"] > 0 else 0 for h in hours}
