@@ -105,7 +105,9 @@ def test_dropped_to_the_message_is_contact_flow_disconnect() -> None:
                 "greeting": {"fixed": 1},
                 "talk": {"fixed": 60},
                 "patienceInSilence": {"fixed": 30},
-            }
+            },
+            # fixedRate has no abandonment threshold unless given one.
+            "simulation.safeHarbor": {"thresholdSeconds": 2},
         }
     )
     assert e["disconnect_reason"] == "CONTACT_FLOW_DISCONNECT" and e["sim_message_played"] is True
