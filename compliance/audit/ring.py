@@ -10,7 +10,6 @@ from compliance.audit.load import Calls
 from compliance.audit.offenders import Offenders
 from compliance.audit.report import RuleResult
 
-
 # Disconnect reasons of a dial that rang out unanswered (Connect admin guide,
 # "Contact records data model", DisconnectReason): the dialer gave up
 # (TELECOM_ORIGINATOR_CANCEL, what this simulator writes), the network's 60 s
