@@ -502,7 +502,7 @@ print(f"{len(calls):,} calls in the log")
 
 The party behind each dial comes from `detail.simulation.party` here; with
 real Connect events it would come from `answeringMachineDetectionStatus` and
-`disconnectReason` (AMD verdicts, `TELECOM_UNANSWERED`, `TELECOM_BUSY`, ...),
+`disconnectReason` (AMD verdicts, `TELECOM_ORIGINATOR_CANCEL`, `TELECOM_BUSY`, ...),
 which carry the AMD's errors.""",
     ),
     (
