@@ -408,9 +408,13 @@ if audit is not None:
         "md",
         """## Why the UK figure is so much higher
 
-Two reasons, which we can separate: the clock (the AMD needs about 2.5 s to
-decide, so a call is rarely with an agent 2 s after the *start* of the
-greeting), and the AMD false positives counted as abandoned.""",
+Two reasons, which we can separate. The clock: AMD listens from the answer
+and recognises a person only after their greeting *and* the silence that
+follows it (`silenceAfterGreeting`, here about 0.8 s after a greeting of
+about 1.1 s; `dialer/amd.py`, docs/engine.md "AMD"), so its verdict alone
+comes close to 2 s after the *start* of the greeting, and any wait for an
+agent takes the person past the UK mark. And the AMD false positives (people
+taken for machines and hung up on), which the UK counts as abandoned.""",
     ),
     (
         "code",
@@ -423,6 +427,22 @@ print(f"UK clock alone, without false positives: {clock_only:.2%}; US: {totals['
 assert totals["abandonment_rate_uk"] > totals["abandonment_rate_us"]
 assert totals["amd_false_positives"] == s["amd_false_positives"] > 0
 assert totals["abandoned_uk"] >= totals["abandoned_us"] + totals["amd_false_positives"]
+
+
+def late_shares(run_dir):
+    \"\"\"Of the people connected to an agent: the share connected more than 2 s after
+    their greeting started (UK clock) and after it ended (US clock).\"\"\"
+    ev = pd.read_parquet(run_dir / "events.parquet", columns=[
+        "event_type", "sim_party", "greeting_start_ts", "greeting_end_ts", "connected_to_agent_ts"])
+    got = ev[(ev.event_type == "DISCONNECTED") & (ev.sim_party == "HUMAN") & ev.connected_to_agent_ts.notna()]
+    uk = ((got.connected_to_agent_ts - got.greeting_start_ts).dt.total_seconds() > 2).mean()
+    us = ((got.connected_to_agent_ts - got.greeting_end_ts).dt.total_seconds() > 2).mean()
+    return uk, us
+
+
+late_uk, late_us = late_shares(run_dir)
+print(f"people connected > 2 s after their greeting started: {late_uk:.1%}; after it ended: {late_us:.1%}")
+assert late_uk > late_us
 """,
     ),
     ("md", "Over the day, per 15 minutes, each definition against the 3% limit:"),
@@ -437,29 +457,77 @@ plot_abandonment(m, limit=0.03)
     ),
     (
         "md",
-        """## What AMD accuracy costs
+        """## A UK setting: cap how long AMD listens
 
-The AMD false-positive rate is a property of the detector. Sweeping it shows
-its price in UK abandonment (and none in US abandonment, which does not see
-those calls). Same seeds at every point (common random numbers).""",
+Ofcom's policy lets AMD sample the person's speech for just under two seconds
+from when they start speaking, and an undecided call is treated as live
+(REFERENCE.md, "Ofcom and AMD in practice"). `maxAnalysisSeconds: 1.9` from
+`SPEECH_START` with `onUnresolved: CONNECT_AS_LIVE` does that: past the cap
+the verdict is `AMD_UNRESOLVED` (or `AMD_UNRESOLVED_SILENCE` when the greeting
+is over and AMD hears only the silence after it) and the call goes to an agent.
+Nobody is then late *because of AMD*; what is left is the wait for an agent.""",
+    ),
+    (
+        "code",
+        """\
+import copy
+
+uk_doc = copy.deepcopy(doc)
+uk_doc["simulation"]["amd"].update(
+    {"maxAnalysisSeconds": 1.9, "analysisMeasuredFrom": "SPEECH_START", "onUnresolved": "CONNECT_AS_LIVE"})
+uk_run = WORK / "audit-uk-setting"
+uk_result = simulate(uk_doc, seed=11, out_dir=uk_run, keep_events=False)
+uk_late, _ = late_shares(uk_run)
+print(f"people > 2 s after their greeting started: default {late_uk:.1%}, UK setting {uk_late:.1%}")
+print("undecided verdicts:", {k: v for k, v in uk_result.summary["amd_statuses"].items() if "UNRESOLVED" in k})
+assert uk_late < late_uk
+""",
+    ),
+    (
+        "md",
+        """## The AMD setting: a point on a trade-off curve
+
+AMD's accuracy is one setting, `sensitivity` (the share of machines it
+recognises), on a binormal ROC curve (`discriminability` d' = 2.93 by default;
+docs/engine.md "AMD" has the curve and its sources): raising it hangs up on
+more people (false positives, counted as abandoned in the UK) and puts fewer
+machines through to agents (false negatives, which cost agents' time). The
+reference campaign sets both rates by hand, a point off the curve; the sweep
+drops them and moves along the curve. Same seeds at every point (common random
+numbers).""",
     ),
     (
         "code",
         """\
 from analysis.sweep import sweep
 
-res = sweep(doc, {"amd.falsePositiveRate": [0.0, 0.05, 0.15]}, replications=2, seed=3,
-            metrics=["amd_false_positives", "live_answers"], workers=2, keep_events=True, out_dir=WORK / "amd")
+curve_doc = copy.deepcopy(doc)
+for k in ("falsePositiveRate", "falseNegativeRate"):
+    curve_doc["simulation"]["amd"].pop(k, None)
+res = sweep(curve_doc, {"amd.sensitivity": [0.7, 0.9, 0.97]}, replications=2, seed=3,
+            metrics=["amd_false_positives", "amd_false_negatives", "agent_occupancy"],
+            workers=2, keep_events=True, out_dir=WORK / "amd")
 rows = []
 for _, r in res.runs.iterrows():
     t = run_totals(WORK / "amd" / "runs" / r["key"])
-    rows.append({"falsePositiveRate": r["amd.falsePositiveRate"], "replication": r["replication"],
-                 "US": t["abandonment_rate_us"], "UK": t["abandonment_rate_uk"], "false positives": t["amd_false_positives"]})
-cost = pd.DataFrame(rows).groupby("falsePositiveRate")[["US", "UK", "false positives"]].mean()
+    rows.append({"sensitivity": r["amd.sensitivity"], "replication": r["replication"],
+                 "US": t["abandonment_rate_us"], "UK": t["abandonment_rate_uk"],
+                 "people hung up on": r["amd_false_positives"], "machines as people": r["amd_false_negatives"],
+                 "occupancy": r["agent_occupancy"]})
+cost = pd.DataFrame(rows).groupby("sensitivity")[
+    ["people hung up on", "machines as people", "occupancy", "US", "UK"]].mean()
 print(cost)
-assert cost["false positives"].is_monotonic_increasing and cost.loc[0.0, "false positives"] == 0
-assert cost.loc[0.15, "UK"] > cost.loc[0.0, "UK"]
+assert cost["people hung up on"].is_monotonic_increasing
+assert cost["machines as people"].is_monotonic_decreasing
+assert cost.loc[0.97, "UK"] > cost.loc[0.7, "UK"]
 """,
+    ),
+    (
+        "md",
+        """The UK rate follows the people hung up on; the US rate does not see them.
+A UK operator therefore works low on the curve and pays in agents' time
+(docs/engine.md, "The operator's choice: a sweep over the setting", has the
+same sweep on the UK example, with occupancy).""",
     ),
 ]
 
@@ -508,7 +576,7 @@ print(f"{len(calls):,} calls in the log")
 
 The party behind each dial comes from `detail.simulation.party` here; with
 real Connect events it would come from `answeringMachineDetectionStatus` and
-`disconnectReason` (AMD verdicts, `TELECOM_UNANSWERED`, `TELECOM_BUSY`, ...),
+`disconnectReason` (AMD verdicts, `TELECOM_ORIGINATOR_CANCEL`, `TELECOM_BUSY`, ...),
 which carry the AMD's errors.""",
     ),
     (
