@@ -1,0 +1,365 @@
+"""``calibrate``: contact behaviour fitted from a Connect-shaped log.
+
+Reads only what Amazon Connect writes (``log.dials`` drops the simulator's
+ground truth first) and the base campaign (ring timeout, AMD settings,
+abandonment threshold: how the log was made). Each piece, and what it
+corrects for:
+
+* answer shares by local hour: AMD's errors (a confusion matrix from labels
+  or from the AMD settings) and answers the ring timeout cut off
+  (``answers``);
+* time to answer: truncated at the ring timeout;
+* talk: the agents' contacts include machines AMD passed as people, a
+  second, short component (the base document's ``machineTalk``), fitted as
+  a two-component mixture;
+* wrap-up (after-contact work): whole;
+* patience in silence: people who hung up waiting (seen whole, or only
+  known to have given up before the dialer queued them) against people
+  served or given the information message (censored), with the machines in
+  the queue (who never hang up) as an immune share;
+* AMD timing: machines' detection delay (truncated at AMD's cap) and the
+  silence AMD waits after a person's greeting; people's greetings.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import optimize
+
+from analysis.calibration import answers as ans
+from analysis.calibration import labels as lab
+from analysis.calibration.log import CalibrationError, _as_table, dials, ground_truth_present, local_hours, seconds
+from analysis.calibration.survival import FAMILIES, DurationFit, _frozen, _start, best_fit
+from campaigns.document import CampaignDocument, CampaignDocumentError, load_document, parse_document
+from dialer.engine import DEFAULT_RING_TIMEOUT
+from dialer.run import abandonment_setting
+
+MIN_DIALS_PER_HOUR = 500  # fewer dials in a local hour: that hour takes the overall shares
+MIN_SAMPLE = 20  # fewer observations of a duration: it keeps the base document's value
+_MS = 0.002  # timestamps are whole milliseconds: two of them apart by less are the same instant
+
+
+@dataclass
+class Calibration:
+    """The fitted blocks, the document they make, and what they rest on."""
+
+    behaviour: dict[str, Any]
+    amd: dict[str, Any]
+    wrap_up: dict[str, Any] | None
+    base: dict[str, Any]
+    shares: ans.ShareFit
+    fits: dict[str, DurationFit]
+    notes: list[str] = field(default_factory=list)
+    kaplan_meier: pd.DataFrame | None = None
+    patience_data: pd.DataFrame | None = None
+
+    def blocks(self) -> dict[str, Any]:
+        """``simulation.behaviour`` / ``amd`` / ``agents.wrapUp`` as fitted."""
+        sim: dict[str, Any] = {"behaviour": self.behaviour, "amd": self.amd}
+        if self.wrap_up is not None:
+            sim["agents"] = {"wrapUp": self.wrap_up}
+        return {"simulation": sim}
+
+    def document(self) -> dict[str, Any]:
+        """The base campaign with the fitted blocks in place (a valid
+        document: simulate it)."""
+        doc = copy.deepcopy(self.base)
+        sim = doc["simulation"]
+        sim["behaviour"] = {**sim.get("behaviour", {}), **self.behaviour}
+        sim["amd"] = {**sim.get("amd", {}), **self.amd}
+        if "falsePositiveRate" in self.amd:  # the measured rates replace any operating point given
+            sim["amd"].pop("sensitivity", None)
+        if self.wrap_up is not None:
+            sim["agents"] = {**sim["agents"], "wrapUp": self.wrap_up}
+        parse_document(doc)  # the fit must give a valid document
+        return doc
+
+    def report(self) -> pd.DataFrame:
+        """One row per fitted quantity: value, standard error, sample, family."""
+        rows = []
+        for k, v in self.shares.overall.items():
+            rows.append({"parameter": f"outcomes.{k}", "value": v, "se": math.nan, "n": sum(self.shares.dials_by_hour.values()), "family": "share"})
+        for name, f in self.fits.items():
+            rows.append({"parameter": f"{name}.mean", "value": f.mean, "se": f.mean_se, "n": f.n_exact + f.n_censored, "censored": f.n_censored, "family": f.family})
+            rows.append({"parameter": f"{name}.sd", "value": f.sd, "se": math.nan, "n": f.n_exact + f.n_censored, "censored": f.n_censored, "family": f.family})
+        return pd.DataFrame(rows)
+
+
+def _base_document(campaign: Any) -> tuple[CampaignDocument, dict[str, Any]]:
+    try:
+        if isinstance(campaign, CampaignDocument):
+            return campaign, campaign.to_document()
+        if isinstance(campaign, (str, Path)):
+            doc = load_document(campaign)
+        elif isinstance(campaign, dict):
+            doc = parse_document(campaign)
+        else:
+            raise CalibrationError(f"campaign: expected a document, mapping or path, got {type(campaign).__name__}")
+    except CampaignDocumentError as exc:
+        raise CalibrationError(str(exc)) from None
+    return doc, doc.to_document()
+
+
+def calibrate(
+    events: Any,
+    campaign: Any,
+    *,
+    labels: Any = None,
+    min_dials_per_hour: int = MIN_DIALS_PER_HOUR,
+) -> Calibration:
+    """Fit contact behaviour from ``events`` (a Connect-shaped log: path,
+    run directory, Arrow table or DataFrame; ground-truth columns, if any,
+    are dropped unread) made by the campaign ``campaign`` (its ring timeout,
+    AMD settings and abandonment threshold). ``labels``: a labelled sample
+    (CSV path or DataFrame contact_id, party) for the AMD correction; without
+    it the campaign's AMD settings are the prior."""
+    doc, base = _base_document(campaign)
+    notes: list[str] = []
+    table = _as_table(events)
+    truth = ground_truth_present(table)
+    calls = dials(table)
+    if truth:
+        notes.append(f"ground-truth columns {truth} ignored (dropped before fitting)")
+    tel = doc.campaign.telephony
+    out_cfg = tel.default_outbound_config
+    amd_on = bool(out_cfg.answer_machine_detection_config and out_cfg.answer_machine_detection_config.enable_answer_machine_detection)
+    b = doc.simulation.behaviour
+    fits: dict[str, DurationFit] = {}
+
+    # Ring timeout: the campaign's, checked against the log's ring-outs.
+    timeout = float(out_cfg.ring_timeout or DEFAULT_RING_TIMEOUT)
+    ringouts = seconds(calls, "disconnect_ts", "initiation_ts")[calls["disconnect_reason"] == "TELECOM_UNANSWERED"]
+    if len(ringouts):
+        seen = float(ringouts.median())
+        if abs(seen - timeout) > 0.5:
+            notes.append(f"ring-outs last {seen:.1f} s in the log, the campaign's ringTimeout is {timeout:g} s: using the log's")
+            timeout = seen
+
+    # Time to answer, truncated at the timeout.
+    answered = calls["connected_to_system_ts"].notna()
+    tta = seconds(calls, "connected_to_system_ts", "initiation_ts")[answered].to_numpy()
+    if tta.size < MIN_SAMPLE:
+        raise CalibrationError(f"events: only {tta.size} answered calls (connected_to_system_ts set); need at least {MIN_SAMPLE}")
+    over = tta[tta > timeout + _MS]
+    if over.size:
+        raise CalibrationError(f"events.connected_to_system_ts: an answer {over.max():.1f} s after the dial, past the ring timeout {timeout:g} s")
+    fits["timeToAnswer"] = best_fit(np.minimum(tta, timeout - 1e-3), truncate_at=timeout)
+    in_time = max(fits["timeToAnswer"].cdf(timeout), 1e-6)
+
+    # AMD correction.
+    verdict = ans.verdict_of(calls)
+    vcounts = verdict[answered].value_counts().reindex(ans.VERDICTS, fill_value=0).to_numpy(dtype=float)
+    prior = ans.prior_confusion(doc.simulation.amd if amd_on else None, b)
+    if labels is not None:
+        label_table = lab.read_labels(labels)
+        lcounts, summary = lab.label_counts(label_table, calls)
+        confusion, post = ans.labelled_confusion(vcounts, lcounts, prior)
+        notes.append(f"AMD correction from {summary['labelled']} labelled contacts {summary}")
+    else:
+        if not amd_on:
+            raise CalibrationError("labels: AMD is off in the campaign, so the log cannot tell people from machines; give a labelled sample")
+        confusion = prior
+        post = ans.posterior(ans.em_shares(vcounts, prior), prior)
+        notes.append("AMD correction from the campaign's AMD settings (a stated prior; no labels)")
+    shares = ans.fit_shares(calls, local_hours(calls, _default_zone(doc)), confusion, post, in_time, min_dials_per_hour)
+    machine_given_verdict = pd.Series(1.0 - post[:, 0], index=list(ans.VERDICTS))
+
+    # Talk: people, mixed with machines AMD passed on.
+    agent = calls["connected_to_agent_ts"].notna()
+    talk = seconds(calls, "disconnect_ts", "connected_to_agent_ts")[agent].to_numpy()
+    if talk.size >= MIN_SAMPLE:
+        fits["talk"] = _fit_talk(talk, b)
+    else:
+        notes.append(f"talk: {talk.size} contacts with an agent, fewer than {MIN_SAMPLE}: kept the base document's")
+
+    # Wrap-up.
+    wrap = seconds(calls, "after_contact_work_end_ts", "disconnect_ts")[agent].dropna().to_numpy() if "after_contact_work_end_ts" in calls else np.array([])
+    if wrap.size >= MIN_SAMPLE:
+        fits["wrapUp"] = best_fit(np.maximum(wrap, 0.0))
+
+    # Patience in silence.
+    km, pdata = None, None
+    if b.patience_in_silence is not None:
+        found = _fit_patience(calls, doc, machine_given_verdict)
+        if found is None:
+            notes.append("patienceInSilence: too few people waited in the queue to fit it; kept the base document's")
+        else:
+            fits["patienceInSilence"], km, pdata, note = found
+            notes.append(note)
+
+    # AMD timing and people's greetings.
+    if amd_on:
+        _fit_amd_timing(calls, doc, fits, notes)
+
+    behaviour: dict[str, Any] = {
+        "outcomes": ans.rounded(shares.overall),
+        "byLocalHour": {str(h): ans.rounded(s) for h, s in shares.by_hour.items()},
+    }
+    for key in ("timeToAnswer", "talk", "patienceInSilence", "greeting"):
+        if key in fits:
+            behaviour[key] = fits[key].document()
+    amd: dict[str, Any] = {}
+    for key in ("detectionDelay", "silenceAfterGreeting"):
+        if key in fits:
+            amd[key] = fits[key].document()
+    if labels is not None and amd_on:
+        amd.update(_operating_point(confusion, doc))
+    wrap_doc = fits["wrapUp"].document() if "wrapUp" in fits else None
+    return Calibration(behaviour, amd, wrap_doc, base, shares, fits, notes, km, pdata)
+
+
+def _default_zone(doc: CampaignDocument) -> str | None:
+    ctc = doc.campaign.communication_time_config
+    return ctc.local_time_zone_config.default_time_zone if ctc else None
+
+
+def _machine_density(doc_dist: Any, x: np.ndarray) -> np.ndarray:
+    """Density of the machines' handling time at ``x``: a histogram of
+    draws from the base document's ``machineTalk`` with 1 s bins (a fixed
+    value becomes 1 s wide; timestamps are milliseconds)."""
+    draws = np.sort(doc_dist.sample(np.random.default_rng(7), 20_000))
+    lo = np.searchsorted(draws, x - 0.5, side="left")
+    hi = np.searchsorted(draws, x + 0.5, side="right")
+    dens: np.ndarray = (hi - lo) / draws.size
+    return dens
+
+
+def _fit_talk(talk: np.ndarray, b: Any) -> DurationFit:
+    """People's talk from agents' contacts: ``(1 - m) f(x) + m g(x)`` with
+    ``g`` the machines' handling time (base document) and the machine share
+    ``m`` fitted too; families by AIC."""
+    x = np.maximum(talk, 1e-3)
+    g = _machine_density(b.machine_talk, x)
+    fits = []
+    for family in FAMILIES:
+        start = np.append(_start(family, x[g == 0] if (g == 0).any() else x), -2.0)
+
+        def nll(p: np.ndarray, family: str = family) -> float:
+            m = 1.0 / (1.0 + math.exp(-p[-1]))
+            try:
+                f = _frozen(family, p[:-1]).pdf(x)
+            except (OverflowError, ValueError):
+                return 1e300
+            ll = np.log((1 - m) * f + m * g + 1e-300).sum()
+            return -float(ll) if math.isfinite(ll) else 1e300
+
+        res = optimize.minimize(nll, start, method="Nelder-Mead", options={"xatol": 1e-7, "fatol": 1e-9, "maxiter": 4000})
+        d = _frozen(family, res.x[:-1])
+        m = 1.0 / (1.0 + math.exp(-res.x[-1]))
+        n = x.size * (1 - m)
+        fit = DurationFit(family, float(d.mean()), float(d.std()), -float(res.fun), n, 0.0, aic=2 * res.x.size + 2 * float(res.fun), theta=tuple(res.x[:-1]))
+        fit.mean_se = float(d.std()) / math.sqrt(max(n, 1))
+        fit.extra["machine_share"] = m
+        fits.append(fit)
+    lowest = min(f.aic for f in fits)
+    best = min((f for f in fits if f.aic <= lowest + 2), key=lambda f: (len(f.theta), f.aic))
+    best.extra["aic"] = {f.family: round(f.aic, 2) for f in fits}
+    return best
+
+
+def _fit_patience(
+    calls: pd.DataFrame, doc: CampaignDocument, machine_given_verdict: pd.Series
+) -> tuple[DurationFit, pd.DataFrame, pd.DataFrame, str] | None:
+    """Patience from the people who had to wait (queued, no agent at once).
+
+    Times run from the end of the greeting (when silence starts). A caller
+    who hung up is seen whole, unless they hung up the moment they were
+    queued (they had given up while AMD listened: left-censored at the
+    queueing); one served, or given the information message at the
+    abandonment threshold, is right-censored then. Machines the AMD passed
+    never hang up: an immune share, each call's ``P(machine | verdict)``.
+    A call queued before its greeting ended was not a person in silence (a
+    machine whose long greeting AMD cut short) and is left out, with the
+    expected machine count reduced by as many."""
+    if "enqueue_ts" not in calls or "greeting_end_ts" not in calls:
+        return None
+    queued = calls["enqueue_ts"].notna()
+    agent = calls["connected_to_agent_ts"]
+    waited = queued & (agent.isna() | (seconds(calls, "connected_to_agent_ts", "enqueue_ts") > _MS))
+    w = calls[waited]
+    if len(w) < MIN_SAMPLE:
+        return None
+    expected_machines = float(machine_given_verdict.reindex(ans.verdict_of(w)).fillna(0).sum())
+    entry = seconds(w, "enqueue_ts", "greeting_end_ts")
+    in_silence = entry.notna() & (entry > 0)
+    excluded = int((~in_silence).sum())
+    w, entry = w[in_silence], entry[in_silence]
+    immune = max(expected_machines - excluded, 0.0) / max(len(w), 1)
+    setting = abandonment_setting(doc, None)
+    point, threshold = setting if setting is not None else ("GREETING_END", math.inf)
+    served = w["connected_to_agent_ts"].notna()
+    hung_up = ~served & (w["disconnect_reason"] == "CUSTOMER_DISCONNECT")
+    dropped = ~served & ~hung_up
+    leave = seconds(w, "disconnect_ts", "greeting_end_ts")
+    at_once = hung_up & (leave <= entry + _MS)
+    exact = leave[hung_up & ~at_once].to_numpy()
+    left = entry[at_once].to_numpy()
+    clock = w["greeting_end_ts"] if point == "GREETING_END" else w["connected_to_system_ts"]
+    drop_at = (clock - w["greeting_end_ts"]).dt.total_seconds() + threshold
+    right = np.concatenate(
+        [seconds(w, "connected_to_agent_ts", "greeting_end_ts")[served].to_numpy(), np.maximum(drop_at[dropped], entry[dropped]).to_numpy()]
+    )
+    if exact.size + left.size < 5:
+        return None
+    fit = best_fit(exact, right=right, left=left, immune=min(immune, 0.99))
+    fit.extra["immune_share"] = immune
+    km_exit = np.concatenate([exact, left, right])
+    km_event = np.concatenate([np.ones(exact.size + left.size, bool), np.zeros(right.size, bool)])
+    km_entry = np.concatenate([entry[hung_up & ~at_once].to_numpy(), np.zeros(left.size), entry[served].to_numpy(), entry[dropped].to_numpy()])
+    from analysis.calibration.survival import kaplan_meier
+
+    km = kaplan_meier(km_exit, km_event, km_entry)
+    data = pd.DataFrame({"exit": km_exit, "event": km_event, "entry": km_entry})
+    note = (
+        f"patienceInSilence: {len(w)} people waited ({exact.size} hung up while waiting, {left.size} before they were queued, "
+        f"{int(served.sum())} served, {int(dropped.sum())} given the message; machines among them {immune:.1%}, "
+        f"{excluded} queued before their greeting ended left out)"
+    )
+    return fit, km, data, note
+
+
+def _fit_amd_timing(calls: pd.DataFrame, doc: CampaignDocument, fits: dict[str, DurationFit], notes: list[str]) -> None:
+    """Machines' detection delay: answer to verdict on calls AMD called a
+    machine (the hang-up; beep verdicts, which AMD's false positives on
+    people never give), truncated at AMD's cap (longer ones end
+    ``AMD_UNRESOLVED``). People: the silence from greeting end to the
+    verdict, and the greeting itself, on calls AMD passed as people after
+    their greeting ended (a machine passed on is usually still talking)."""
+    amd = doc.simulation.amd
+    cap = amd.max_analysis_seconds
+    await_prompt = bool(doc.campaign.telephony.default_outbound_config.answer_machine_detection_config and doc.campaign.telephony.default_outbound_config.answer_machine_detection_config.await_answer_machine_prompt)
+    status = calls["amd_status"]
+    use = "VOICEMAIL_NO_BEEP" if await_prompt else "VOICEMAIL_BEEP"  # with awaitAnswerMachinePrompt a beep call hangs up after the message
+    delay = seconds(calls, "disconnect_ts", "connected_to_system_ts")[status == use].dropna().to_numpy()
+    if delay.size >= MIN_SAMPLE:
+        kw: dict[str, Any] = {"truncate_at": cap} if cap is not None else {}
+        fits["detectionDelay"] = best_fit(np.minimum(delay, cap - 1e-3) if cap is not None else delay, **kw)
+    else:
+        notes.append(f"amd.detectionDelay: {delay.size} {use} verdicts, fewer than {MIN_SAMPLE}: kept the base document's")
+    human = (status == "HUMAN_ANSWERED") & calls["enqueue_ts"].notna() if "enqueue_ts" in calls else status != status
+    silence = seconds(calls, "enqueue_ts", "greeting_end_ts")[human]
+    ok = silence > 0
+    if int(ok.sum()) >= MIN_SAMPLE:
+        fits["silenceAfterGreeting"] = best_fit(silence[ok].to_numpy())
+        greeting = seconds(calls, "greeting_end_ts", "greeting_start_ts")[human][ok].to_numpy()
+        fits["greeting"] = best_fit(greeting)
+
+
+def _operating_point(confusion: np.ndarray, doc: CampaignDocument) -> dict[str, float]:
+    """AMD's accuracy as the labels measured it: people taken for machines
+    and machines taken for people among calls AMD decided, and its errors."""
+    v = {k: i for i, k in enumerate(ans.VERDICTS)}
+    h = confusion[0]
+    fp = h[v["VOICEMAIL_NO_BEEP"]] + h[v["VOICEMAIL_BEEP"]]
+    fp_rate = fp / max(fp + h[v["HUMAN_ANSWERED"]], 1e-12)
+    m = confusion[1] + confusion[2]
+    fn = m[v["HUMAN_ANSWERED"]]
+    fn_rate = fn / max(fn + m[v["VOICEMAIL_BEEP"]] + m[v["VOICEMAIL_NO_BEEP"]], 1e-12)
+    return {"falsePositiveRate": round(float(fp_rate), 6), "falseNegativeRate": round(float(fn_rate), 6)}
