@@ -36,7 +36,7 @@ from scipy import optimize
 from analysis.calibration import answers as ans
 from analysis.calibration import labels as lab
 from analysis.calibration.log import CalibrationError, _as_table, dials, ground_truth_present, local_hours, seconds
-from analysis.calibration.survival import FAMILIES, DurationFit, _frozen, _start, best_fit
+from analysis.calibration.survival import FAMILIES, DurationFit, _frozen, _start, best_fit, kaplan_meier
 from campaigns.document import CampaignDocument, CampaignDocumentError, load_document, parse_document
 from dialer.engine import DEFAULT_RING_TIMEOUT
 from dialer.run import abandonment_setting
@@ -125,6 +125,8 @@ def calibrate(
     table = _as_table(events)
     truth = ground_truth_present(table)
     calls = dials(table)
+    label_table = lab.read_labels(labels) if labels is not None else None
+    label_found = lab.label_counts(label_table, calls) if label_table is not None else None
     if truth:
         notes.append(f"ground-truth columns {truth} ignored (dropped before fitting)")
     tel = doc.campaign.telephony
@@ -157,9 +159,8 @@ def calibrate(
     verdict = ans.verdict_of(calls)
     vcounts = verdict[answered].value_counts().reindex(ans.VERDICTS, fill_value=0).to_numpy(dtype=float)
     prior = ans.prior_confusion(doc.simulation.amd if amd_on else None, b)
-    if labels is not None:
-        label_table = lab.read_labels(labels)
-        lcounts, summary = lab.label_counts(label_table, calls)
+    if label_found is not None:
+        lcounts, summary = label_found
         confusion, post = ans.labelled_confusion(vcounts, lcounts, prior)
         notes.append(f"AMD correction from {summary['labelled']} labelled contacts {summary}")
     else:
@@ -310,11 +311,13 @@ def _fit_patience(
         return None
     fit = best_fit(exact, right=right, left=left, immune=min(immune, 0.99))
     fit.extra["immune_share"] = immune
-    km_exit = np.concatenate([exact, left, right])
-    km_event = np.concatenate([np.ones(exact.size + left.size, bool), np.zeros(right.size, bool)])
-    km_entry = np.concatenate([entry[hung_up & ~at_once].to_numpy(), np.zeros(left.size), entry[served].to_numpy(), entry[dropped].to_numpy()])
-    from analysis.calibration.survival import kaplan_meier
-
+    # The product-limit curve: callers at risk from their queueing on
+    # (delayed entry); those who had given up before it are only in the
+    # parametric fit (left-censored), so the curve is conditional on being
+    # in the queue.
+    km_exit = np.concatenate([exact, right])
+    km_event = np.concatenate([np.ones(exact.size, bool), np.zeros(right.size, bool)])
+    km_entry = np.concatenate([entry[hung_up & ~at_once].to_numpy(), entry[served].to_numpy(), entry[dropped].to_numpy()])
     km = kaplan_meier(km_exit, km_event, km_entry)
     data = pd.DataFrame({"exit": km_exit, "event": km_event, "entry": km_entry})
     note = (

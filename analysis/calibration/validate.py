@@ -37,6 +37,8 @@ KPI_NAMES = (
     "agent_occupancy",
 )
 
+_RATES = {k for k in KPI_NAMES if k.endswith(("_rate", "_share", "occupancy"))}
+
 
 def kpis(events: Any, timeline: Any = None, *, threshold_seconds: float = 2.0) -> dict[str, float]:
     """A log's KPIs from Connect's columns only (per dial):
@@ -126,12 +128,13 @@ def validate(
                 "kpi": name,
                 "held_out": obs,
                 "simulated_mean": mean,
-                "ci_low": mean - half_ci,
-                "ci_high": mean + half_ci,
-                "pi_low": mean - half_pi,
-                "pi_high": mean + half_pi,
+                # Every KPI is >= 0 and a rate <= 1: intervals stay there.
+                "ci_low": max(mean - half_ci, 0.0),
+                "ci_high": min(mean + half_ci, 1.0) if name in _RATES else mean + half_ci,
+                "pi_low": max(mean - half_pi, 0.0),
+                "pi_high": min(mean + half_pi, 1.0) if name in _RATES else mean + half_pi,
                 "relative_error": (mean - obs) / obs if obs else math.nan,
-                "within": bool(mean - half_pi <= obs <= mean + half_pi) if obs == obs else None,
+                "within": bool(max(mean - half_pi, 0.0) <= obs <= mean + half_pi) if obs == obs else None,
             }
         )
     return pd.DataFrame(rows)
