@@ -40,6 +40,9 @@ def calibrate_command(
     validate: int = typer.Option(
         0, "--validate", help="Simulate the fitted campaign N times (N >= 2) and compare the log's KPIs."
     ),
+    held_out: Path | None = typer.Option(
+        None, "--held-out", help="Validate against this log (another day) instead of EVENTS itself."
+    ),
     seed: int = typer.Option(1000, "--seed", help="First seed of the validation replications."),
 ) -> None:
     """Fit answer shares (corrected for AMD errors), time to answer, talk,
@@ -58,6 +61,8 @@ def calibrate_command(
         usage_error("calibrate", f"--validate: give 0 (no validation) or at least 2 replications, got {validate}")
     if not events.exists():
         usage_error("calibrate", f"EVENTS: no such file or directory {str(events)!r}")
+    if held_out is not None and not held_out.exists():
+        usage_error("calibrate", f"--held-out: no such file or directory {str(held_out)!r}")
     try:
         fit = calibrate(events, campaign, labels=labels)
         document = fit.document()
@@ -81,11 +86,21 @@ def calibrate_command(
         out.print(f"- {note}", highlight=False, soft_wrap=True)
     out.print(f"fitted campaign: {out_path}")
     if validate >= 2:
-        timeline = events / "timeline.parquet" if events.is_dir() else None
-        result = run_validation(
-            fit, events, timeline=timeline if timeline and timeline.exists() else None, replications=validate, seed=seed
-        )
-        vt = Table(title=f"validation: the log against {validate} simulations of the fit (95% prediction interval)")
+        target = held_out or events
+        timeline = target / "timeline.parquet" if target.is_dir() else None
+        try:
+            result = run_validation(
+                fit,
+                target,
+                timeline=timeline if timeline and timeline.exists() else None,
+                replications=validate,
+                seed=seed,
+                in_sample=held_out is None,
+            )
+        except CalibrationError as exc:
+            usage_error("calibrate", f"--held-out: {exc}")
+        which = "the held-out log" if held_out else "the log (in sample)"
+        vt = Table(title=f"validation: {which} against {validate} simulations of the fit (95% prediction interval)")
         for col in ("kpi", "log", "simulated", "interval", "within"):
             vt.add_column(col, justify="left" if col == "kpi" else "right")
         for r in result.itertuples():

@@ -4,9 +4,15 @@ The fitted document is simulated on seeds the log was not made with; each
 replication's KPIs are computed from its events exactly as the held-out
 log's (Connect's columns only, ``kpis``), and each KPI of the log is
 checked against the replications' 95% *prediction* interval for one run,
-``mean ± t(n-1) · sd · sqrt(1 + 1/n)``: the log is itself one run with its
-own noise, so the confidence interval of the replications' mean (also
-given) would be too narrow a yardstick.
+``mean ± t(n-1) · sd · sqrt(1 + 1/n + r)``: the log is itself one run with
+its own noise, so the confidence interval of the replications' mean (also
+given) would be too narrow a yardstick. ``r`` is the fit's own estimation
+error, in runs' variances: a fit made from a log of ``D`` dials and held up
+to another of ``d`` dials is off by about ``d / D`` of one run's variance
+(``r = d / D``); held up to the log it was fitted on (``in_sample``) it
+shares that log's noise, ``r = 0``. A per-dial rate's ``sd`` is at least
+the binomial one, ``sqrt(p (1 - p) / dials)``: a few replications that
+happen to agree must not make a needle-thin interval.
 """
 
 from __future__ import annotations
@@ -38,6 +44,7 @@ KPI_NAMES = (
 )
 
 _RATES = {k for k in KPI_NAMES if k.endswith(("_rate", "_share", "occupancy"))}
+_PER_DIAL = {"answer_rate", "human_verdict_share", "machine_verdict_share", "connect_rate"}
 
 
 def kpis(events: Any, timeline: Any = None, *, threshold_seconds: float = 2.0) -> dict[str, float]:
@@ -101,12 +108,14 @@ def validate(
     replications: int = 5,
     seed: int = 1000,
     threshold_seconds: float = 2.0,
+    in_sample: bool = False,
 ) -> pd.DataFrame:
     """Simulate ``fitted`` (a document or ``Calibration``) ``replications``
     times from ``seed`` on, and compare with the held-out log's KPIs: one
     row per KPI with the log's value, the replications' mean, its 95%
     confidence interval, the 95% prediction interval for one run, and
-    ``within`` (the log's value inside the prediction interval)."""
+    ``within`` (the log's value inside the prediction interval).
+    ``in_sample``: ``held_out`` is the log the fit was made from."""
     if replications < 2:
         raise ValueError(f"replications: at least 2 are needed for an interval, got {replications}")
     document = fitted.document() if hasattr(fitted, "document") else fitted
@@ -116,12 +125,16 @@ def validate(
         result = simulate(document, seed=seed + i, keep_events=True)
         runs.append(kpis(result.events, result.timeline, threshold_seconds=threshold_seconds))
     sims = pd.DataFrame(runs)
+    fit_dials = sum(fitted.shares.dials_by_hour.values()) if hasattr(fitted, "shares") else 0
+    r = 0.0 if in_sample or not fit_dials else observed["dials"] / fit_dials
     t = t_quantile(0.975, replications - 1)
     rows = []
     for name in KPI_NAMES:
         values = sims[name].to_numpy(dtype=float)
         mean, sd = float(np.mean(values)), float(np.std(values, ddof=1))
-        half_ci, half_pi = t * sd / math.sqrt(replications), t * sd * math.sqrt(1 + 1 / replications)
+        if name in _PER_DIAL:
+            sd = max(sd, math.sqrt(max(mean * (1 - mean), 0.0) / max(float(sims["dials"].mean()), 1.0)))
+        half_ci, half_pi = t * sd / math.sqrt(replications), t * sd * math.sqrt(1 + 1 / replications + r)
         obs = observed[name]
         rows.append(
             {

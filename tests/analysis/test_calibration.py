@@ -4,8 +4,8 @@ gives the parameters back), validation by simulation, the estimators on
 their own, and bad input.
 
 Tolerances are about four standard errors of each estimate at this log's
-size (the fit reports them; figures in the comments are from seeds 1..3
-while writing this), so a correct fitter fails by chance well under once in
+size (the fit reports them; spreads in the comments were measured over
+seeds 1..7 while writing this), so a correct fitter fails by chance well under once in
 a thousand runs, whatever the engine's random streams draw; a fitter that
 ignored AMD errors, the ring timeout or censoring is off by far more (each
 test says by how much)."""
@@ -113,37 +113,53 @@ def test_the_fit_never_reads_ground_truth(world):
     assert any("ignored" in n for n in with_truth.notes)
 
 
+def _overall(fit, shares_by_hour: dict[int, float]) -> tuple[float, float]:
+    """(fitted, true) human share over the whole log, hours weighted by dials."""
+    dials = fit.shares.dials_by_hour
+    total = sum(dials[h] for h in shares_by_hour)
+    fitted = sum(fit.shares.by_hour[h]["human"] * dials[h] for h in shares_by_hour) / total
+    true = sum(shares_by_hour[h] * dials[h] for h in shares_by_hour) / total
+    return fitted, true
+
+
+TRUE_HUMAN = {9: TRUTH["human_9"], 10: TRUTH["human_10"]}
+
+
 def test_answer_shares_by_hour_corrected_for_amd_errors(world):
     fit = world["prior"]
     by_hour = fit.shares.by_hour
     assert set(by_hour) == {9, 10}
-    # ~7,700 dials an hour: SE of a 0.15 share ~0.004 (2.7%) plus the AMD
-    # correction's; 10% is about 3.5 SE.
-    assert _close(by_hour[9]["human"], TRUTH["human_9"], 0.10), by_hour[9]
-    assert _close(by_hour[10]["human"], TRUTH["human_10"], 0.10), by_hour[10]
-    for hour in (9, 10):
-        assert _close(by_hour[hour]["machine_beep"], 0.18, 0.08)
+    # ~7,700 dials an hour; the corrected human share of an hour varied by
+    # ~5% (SD) over seeds 1..7, the whole log's by ~3%: 20% and 10% are
+    # about 4 and 3.5 SD, and hour 9's share is 50% above hour 10's.
+    for hour, share in TRUE_HUMAN.items():
+        assert _close(by_hour[hour]["human"], share, 0.20), by_hour[hour]
+        assert _close(by_hour[hour]["machine_beep"], 0.18, 0.10)
         # the byLocalHour human share is taken from no_answer
-        assert _close(by_hour[hour]["no_answer"], 0.52 - (TRUTH[f"human_{hour}"] - 0.10), 0.05)
+        assert _close(by_hour[hour]["no_answer"], 0.52 - (share - 0.10), 0.05)
         assert abs(sum(by_hour[hour].values()) - 1) < 1e-9
+    assert by_hour[9]["human"] > by_hour[10]["human"]
+    fitted, true = _overall(fit, TRUE_HUMAN)
+    assert _close(fitted, true, 0.10)
     # Without the correction (AMD's "human" verdicts per dial) the share is
     # ~20% too high: machines taken for people outnumber people taken for machines.
     calls = world["log"].to_pandas()
     final = calls[calls["event_type"] == "DISCONNECTED"]
     naive = (final["amd_status"] == "HUMAN_ANSWERED").mean()
-    overall_truth = (TRUTH["human_9"] + TRUTH["human_10"]) / 2 * 0.97  # in time: G(20 s) of gamma(9, 5)
-    assert naive > 1.12 * overall_truth
+    assert naive > 1.12 * true * fit.shares.answered_in_time
     doc = parse_document(fit.document())  # a valid campaign
     assert doc.simulation.behaviour.by_local_hour[9].human == pytest.approx(by_hour[9]["human"], abs=1e-6)
 
 
 def test_labelled_sample_corrects_without_the_prior(world):
     fit = world["labelled"]
-    # 400 labels, ~135 of them on "human" verdicts: the human share's SD over
-    # label samples is ~4% (15 samples measured), 15% is ~3.5 SD; the
-    # operating point's rates have an SD of ~0.02 each.
-    assert _close(fit.shares.by_hour[10]["human"], TRUTH["human_10"], 0.15)
-    assert _close(fit.shares.by_hour[9]["human"], TRUTH["human_9"], 0.15)
+    # 400 labels, ~135 of them on "human" verdicts: the whole log's human
+    # share varied by ~4% (SD) over label samples, an hour's by ~5%; the
+    # operating point's rates by ~0.02 each.
+    fitted, true = _overall(fit, TRUE_HUMAN)
+    assert _close(fitted, true, 0.15)
+    for hour, share in TRUE_HUMAN.items():
+        assert _close(fit.shares.by_hour[hour]["human"], share, 0.20)
     assert abs(fit.amd["falsePositiveRate"] - TRUTH["fp"]) < 0.07
     assert abs(fit.amd["falseNegativeRate"] - TRUTH["fn"]) < 0.07
     assert "sensitivity" not in fit.document()["simulation"]["amd"]
