@@ -54,7 +54,8 @@ def calibrate_command(
     try:
         import yaml
 
-        from analysis.calibration import CalibrationError, calibrate, validate as run_validation
+        from analysis.calibration import CalibrationError, calibrate
+        from analysis.calibration import validate as run_validation
     except ImportError as exc:  # scipy is a dev extra
         usage_error("calibrate", f"needs {exc.name or 'scipy'} (pip install 'scipy>=1.12')")
     if validate == 1 or validate < 0:
@@ -78,9 +79,11 @@ def calibrate_command(
     table = Table(title=f"fitted from {events}")
     for col in ("parameter", "value", "se", "n", "family"):
         table.add_column(col, justify="left" if col in ("parameter", "family") else "right")
-    for row in fit.report().itertuples():
-        se = "" if math.isnan(row.se) else _fmt(row.se)
-        table.add_row(str(row.parameter), _fmt(row.value), se, f"{row.n:,.0f}", str(row.family))
+    for row in fit.report().to_dict("records"):
+        se = "" if math.isnan(float(row["se"])) else _fmt(float(row["se"]))
+        table.add_row(
+            str(row["parameter"]), _fmt(float(row["value"])), se, f"{float(row['n']):,.0f}", str(row["family"])
+        )
     out.print(table)
     for note in fit.notes:
         out.print(f"- {note}", highlight=False, soft_wrap=True)
@@ -103,13 +106,14 @@ def calibrate_command(
         vt = Table(title=f"validation: {which} against {validate} simulations of the fit (95% prediction interval)")
         for col in ("kpi", "log", "simulated", "interval", "within"):
             vt.add_column(col, justify="left" if col == "kpi" else "right")
-        for r in result.itertuples():
+        for r in result.to_dict("records"):
+            within = r["within"]
             vt.add_row(
-                r.kpi,
-                _fmt(r.held_out),
-                _fmt(r.simulated_mean),
-                f"{_fmt(r.pi_low)} .. {_fmt(r.pi_high)}",
-                "-" if r.within is None else ("yes" if r.within else "NO"),
+                str(r["kpi"]),
+                _fmt(float(r["held_out"])),
+                _fmt(float(r["simulated_mean"])),
+                f"{_fmt(float(r['pi_low']))} .. {_fmt(float(r['pi_high']))}",
+                "-" if within is None else ("yes" if within else "NO"),
             )
         out.print(vt)
         judged = result["within"].dropna()

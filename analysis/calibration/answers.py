@@ -104,7 +104,9 @@ def prior_confusion(amd: Amd | None, behaviour: Behaviour) -> np.ndarray:
     return c
 
 
-def em_shares(counts: np.ndarray, confusion: np.ndarray, start: np.ndarray | None = None, iters: int = 2000) -> np.ndarray:
+def em_shares(
+    counts: np.ndarray, confusion: np.ndarray, start: np.ndarray | None = None, iters: int = 2000
+) -> np.ndarray:
     """True class shares ``pi`` (on the simplex) maximising the multinomial
     likelihood of verdict ``counts`` under ``pi @ confusion``."""
     k = confusion.shape[0]
@@ -117,9 +119,10 @@ def em_shares(counts: np.ndarray, confusion: np.ndarray, start: np.ndarray | Non
         col = joint.sum(axis=0)
         post = np.divide(joint, col, out=np.zeros_like(joint), where=col > 0)
         new = (post * counts[None, :]).sum(axis=1) / n
-        if np.abs(new - pi).max() < 1e-12:
-            return new
-        pi = new
+        done = bool(np.abs(new - pi).max() < 1e-12)
+        pi = np.asarray(new, dtype=float)
+        if done:
+            break
     return pi
 
 
@@ -127,7 +130,8 @@ def posterior(pi: np.ndarray, confusion: np.ndarray) -> np.ndarray:
     """``P(class | verdict)``: rows verdicts, columns classes."""
     joint = pi[:, None] * confusion
     col = joint.sum(axis=0)
-    return np.divide(joint, col, out=np.zeros_like(joint), where=col > 0).T
+    post: np.ndarray = np.divide(joint, col, out=np.zeros_like(joint), where=col > 0)
+    return post.T
 
 
 def labelled_confusion(
@@ -161,9 +165,7 @@ class ShareFit:
     verdict_counts: dict[str, int]
 
 
-def _shares(
-    counts: pd.Series, verdicts: np.ndarray, confusion: np.ndarray, in_time: float
-) -> dict[str, float]:
+def _shares(counts: pd.Series, verdicts: np.ndarray, confusion: np.ndarray, in_time: float) -> dict[str, float]:
     """Outcome shares of one group of dials from its observed outcomes and
     verdict counts (answered calls)."""
     n = float(counts.sum())
@@ -213,7 +215,7 @@ def fit_shares(
         class_given_verdict=pd.DataFrame(class_given_verdict, index=list(VERDICTS), columns=list(ANSWERING)),
         dials_by_hour=dials_by_hour,
         answered_in_time=in_time,
-        verdict_counts={k: int(v) for k, v in vcount.items()},
+        verdict_counts={str(k): int(v) for k, v in vcount.items()},
     )
 
 

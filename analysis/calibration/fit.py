@@ -85,10 +85,36 @@ class Calibration:
         """One row per fitted quantity: value, standard error, sample, family."""
         rows = []
         for k, v in self.shares.overall.items():
-            rows.append({"parameter": f"outcomes.{k}", "value": v, "se": math.nan, "n": sum(self.shares.dials_by_hour.values()), "family": "share"})
+            rows.append(
+                {
+                    "parameter": f"outcomes.{k}",
+                    "value": v,
+                    "se": math.nan,
+                    "n": sum(self.shares.dials_by_hour.values()),
+                    "family": "share",
+                }
+            )
         for name, f in self.fits.items():
-            rows.append({"parameter": f"{name}.mean", "value": f.mean, "se": f.mean_se, "n": f.n_exact + f.n_censored, "censored": f.n_censored, "family": f.family})
-            rows.append({"parameter": f"{name}.sd", "value": f.sd, "se": math.nan, "n": f.n_exact + f.n_censored, "censored": f.n_censored, "family": f.family})
+            rows.append(
+                {
+                    "parameter": f"{name}.mean",
+                    "value": f.mean,
+                    "se": f.mean_se,
+                    "n": f.n_exact + f.n_censored,
+                    "censored": f.n_censored,
+                    "family": f.family,
+                }
+            )
+            rows.append(
+                {
+                    "parameter": f"{name}.sd",
+                    "value": f.sd,
+                    "se": math.nan,
+                    "n": f.n_exact + f.n_censored,
+                    "censored": f.n_censored,
+                    "family": f.family,
+                }
+            )
         return pd.DataFrame(rows)
 
 
@@ -131,7 +157,10 @@ def calibrate(
         notes.append(f"ground-truth columns {truth} ignored (dropped before fitting)")
     tel = doc.campaign.telephony
     out_cfg = tel.default_outbound_config
-    amd_on = bool(out_cfg.answer_machine_detection_config and out_cfg.answer_machine_detection_config.enable_answer_machine_detection)
+    amd_on = bool(
+        out_cfg.answer_machine_detection_config
+        and out_cfg.answer_machine_detection_config.enable_answer_machine_detection
+    )
     b = doc.simulation.behaviour
     fits: dict[str, DurationFit] = {}
 
@@ -141,17 +170,23 @@ def calibrate(
     if len(ringouts):
         seen = float(ringouts.median())
         if abs(seen - timeout) > 0.5:
-            notes.append(f"ring-outs last {seen:.1f} s in the log, the campaign's ringTimeout is {timeout:g} s: using the log's")
+            notes.append(
+                f"ring-outs last {seen:.1f} s in the log, the campaign's ringTimeout is {timeout:g} s: using the log's"
+            )
             timeout = seen
 
     # Time to answer, truncated at the timeout.
     answered = calls["connected_to_system_ts"].notna()
     tta = seconds(calls, "connected_to_system_ts", "initiation_ts")[answered].to_numpy()
     if tta.size < MIN_SAMPLE:
-        raise CalibrationError(f"events: only {tta.size} answered calls (connected_to_system_ts set); need at least {MIN_SAMPLE}")
+        raise CalibrationError(
+            f"events: only {tta.size} answered calls (connected_to_system_ts set); need at least {MIN_SAMPLE}"
+        )
     over = tta[tta > timeout + _MS]
     if over.size:
-        raise CalibrationError(f"events.connected_to_system_ts: an answer {over.max():.1f} s after the dial, past the ring timeout {timeout:g} s")
+        raise CalibrationError(
+            f"events.connected_to_system_ts: an answer {over.max():.1f} s after the dial, past the ring timeout {timeout:g} s"
+        )
     fits["timeToAnswer"] = best_fit(np.minimum(tta, timeout - 1e-3), truncate_at=timeout)
     in_time = max(fits["timeToAnswer"].cdf(timeout), 1e-6)
 
@@ -165,7 +200,9 @@ def calibrate(
         notes.append(f"AMD correction from {summary['labelled']} labelled contacts {summary}")
     else:
         if not amd_on:
-            raise CalibrationError("labels: AMD is off in the campaign, so the log cannot tell people from machines; give a labelled sample")
+            raise CalibrationError(
+                "labels: AMD is off in the campaign, so the log cannot tell people from machines; give a labelled sample"
+            )
         confusion = prior
         post = ans.posterior(ans.em_shares(vcounts, prior), prior)
         notes.append("AMD correction from the campaign's AMD settings (a stated prior; no labels)")
@@ -181,7 +218,11 @@ def calibrate(
         notes.append(f"talk: {talk.size} contacts with an agent, fewer than {MIN_SAMPLE}: kept the base document's")
 
     # Wrap-up.
-    wrap = seconds(calls, "after_contact_work_end_ts", "disconnect_ts")[agent].dropna().to_numpy() if "after_contact_work_end_ts" in calls else np.array([])
+    wrap = (
+        seconds(calls, "after_contact_work_end_ts", "disconnect_ts")[agent].dropna().to_numpy()
+        if "after_contact_work_end_ts" in calls
+        else np.array([])
+    )
     if wrap.size >= MIN_SAMPLE:
         fits["wrapUp"] = best_fit(np.maximum(wrap, 0.0))
 
@@ -251,11 +292,22 @@ def _fit_talk(talk: np.ndarray, b: Any) -> DurationFit:
             ll = np.log((1 - m) * f + m * g + 1e-300).sum()
             return -float(ll) if math.isfinite(ll) else 1e300
 
-        res = optimize.minimize(nll, start, method="Nelder-Mead", options={"xatol": 1e-7, "fatol": 1e-9, "maxiter": 4000})
+        res = optimize.minimize(
+            nll, start, method="Nelder-Mead", options={"xatol": 1e-7, "fatol": 1e-9, "maxiter": 4000}
+        )
         d = _frozen(family, res.x[:-1])
         m = 1.0 / (1.0 + math.exp(-res.x[-1]))
         n = x.size * (1 - m)
-        fit = DurationFit(family, float(d.mean()), float(d.std()), -float(res.fun), n, 0.0, aic=2 * res.x.size + 2 * float(res.fun), theta=tuple(res.x[:-1]))
+        fit = DurationFit(
+            family,
+            float(d.mean()),
+            float(d.std()),
+            -float(res.fun),
+            n,
+            0.0,
+            aic=2 * res.x.size + 2 * float(res.fun),
+            theta=tuple(res.x[:-1]),
+        )
         fit.mean_se = float(d.std()) / math.sqrt(max(n, 1))
         fit.extra["machine_share"] = m
         fits.append(fit)
@@ -305,7 +357,10 @@ def _fit_patience(
     clock = w["greeting_end_ts"] if point == "GREETING_END" else w["connected_to_system_ts"]
     drop_at = (clock - w["greeting_end_ts"]).dt.total_seconds() + threshold
     right = np.concatenate(
-        [seconds(w, "connected_to_agent_ts", "greeting_end_ts")[served].to_numpy(), np.maximum(drop_at[dropped], entry[dropped]).to_numpy()]
+        [
+            seconds(w, "connected_to_agent_ts", "greeting_end_ts")[served].to_numpy(),
+            np.maximum(drop_at[dropped].to_numpy(), entry[dropped].to_numpy()),
+        ]
     )
     if exact.size + left.size < 5:
         return None
@@ -317,7 +372,9 @@ def _fit_patience(
     # in the queue.
     km_exit = np.concatenate([exact, right])
     km_event = np.concatenate([np.ones(exact.size, bool), np.zeros(right.size, bool)])
-    km_entry = np.concatenate([entry[hung_up & ~at_once].to_numpy(), entry[served].to_numpy(), entry[dropped].to_numpy()])
+    km_entry = np.concatenate(
+        [entry[hung_up & ~at_once].to_numpy(), entry[served].to_numpy(), entry[dropped].to_numpy()]
+    )
     km = kaplan_meier(km_exit, km_event, km_entry)
     data = pd.DataFrame({"exit": km_exit, "event": km_event, "entry": km_entry})
     note = (
@@ -337,15 +394,22 @@ def _fit_amd_timing(calls: pd.DataFrame, doc: CampaignDocument, fits: dict[str, 
     their greeting ended (a machine passed on is usually still talking)."""
     amd = doc.simulation.amd
     cap = amd.max_analysis_seconds
-    await_prompt = bool(doc.campaign.telephony.default_outbound_config.answer_machine_detection_config and doc.campaign.telephony.default_outbound_config.answer_machine_detection_config.await_answer_machine_prompt)
+    await_prompt = bool(
+        doc.campaign.telephony.default_outbound_config.answer_machine_detection_config
+        and doc.campaign.telephony.default_outbound_config.answer_machine_detection_config.await_answer_machine_prompt
+    )
     status = calls["amd_status"]
-    use = "VOICEMAIL_NO_BEEP" if await_prompt else "VOICEMAIL_BEEP"  # with awaitAnswerMachinePrompt a beep call hangs up after the message
+    use = (
+        "VOICEMAIL_NO_BEEP" if await_prompt else "VOICEMAIL_BEEP"
+    )  # with awaitAnswerMachinePrompt a beep call hangs up after the message
     delay = seconds(calls, "disconnect_ts", "connected_to_system_ts")[status == use].dropna().to_numpy()
     if delay.size >= MIN_SAMPLE:
         kw: dict[str, Any] = {"truncate_at": cap} if cap is not None else {}
         fits["detectionDelay"] = best_fit(np.minimum(delay, cap - 1e-3) if cap is not None else delay, **kw)
     else:
-        notes.append(f"amd.detectionDelay: {delay.size} {use} verdicts, fewer than {MIN_SAMPLE}: kept the base document's")
+        notes.append(
+            f"amd.detectionDelay: {delay.size} {use} verdicts, fewer than {MIN_SAMPLE}: kept the base document's"
+        )
     human = (status == "HUMAN_ANSWERED") & calls["enqueue_ts"].notna() if "enqueue_ts" in calls else status != status
     silence = seconds(calls, "enqueue_ts", "greeting_end_ts")[human]
     ok = silence > 0

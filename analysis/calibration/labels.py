@@ -48,7 +48,9 @@ def read_labels(source: Any) -> pd.DataFrame:
             raise CalibrationError(f"labels: {path!r} is not a readable CSV ({exc})") from None
     for col in ("contact_id", "party"):
         if col not in df.columns:
-            raise CalibrationError(f"labels: missing column {col!r} (expected contact_id,party; got {list(df.columns)})")
+            raise CalibrationError(
+                f"labels: missing column {col!r} (expected contact_id,party; got {list(df.columns)})"
+            )
     if df.empty:
         raise CalibrationError("labels: the file has no rows")
     df = df[["contact_id", "party"]].astype(str)
@@ -83,8 +85,10 @@ def label_counts(labels: pd.DataFrame, calls: pd.DataFrame) -> tuple[np.ndarray,
             f"({len(unanswered)} such); label answered calls only"
         )
     v = verdict.loc[labels["contact_id"].to_numpy()].to_numpy()
-    counts = pd.crosstab(pd.Categorical(v, categories=VERDICTS), pd.Categorical(labels["cls"], categories=ANSWERING), dropna=False)
-    summary = {"labelled": len(labels), **{k: int(x) for k, x in labels["cls"].value_counts().items()}}
+    counts = pd.crosstab(
+        pd.Categorical(v, categories=VERDICTS), pd.Categorical(labels["cls"], categories=ANSWERING), dropna=False
+    )
+    summary = {"labelled": len(labels), **{str(k): int(x) for k, x in labels["cls"].value_counts().items()}}
     return counts.to_numpy(dtype=float), summary
 
 
@@ -101,4 +105,6 @@ def labelled_sample(events: Any, n: int, seed: int = 0) -> pd.DataFrame:
         raise CalibrationError(f"labelled_sample: asked for {n} labels, the log has {len(df)} answered calls")
     pick = np.random.default_rng(seed).choice(len(df), size=n, replace=False)
     out = df.iloc[np.sort(pick)]
-    return pd.DataFrame({"contact_id": out["contact_id"].astype(str).to_numpy(), "party": out["sim_party"].astype(str).to_numpy()})
+    return pd.DataFrame(
+        {"contact_id": out["contact_id"].astype(str).to_numpy(), "party": out["sim_party"].astype(str).to_numpy()}
+    )

@@ -86,7 +86,9 @@ def _check_columns(table: pa.Table) -> None:
         if name in _TIMESTAMPS or name == "time":
             if not pa.types.is_timestamp(typ) and not (pa.types.is_null(typ)):
                 raise CalibrationError(f"events.{name}: expected timestamps, got {typ}")
-        elif want == pa.string() and not (pa.types.is_string(typ) or pa.types.is_large_string(typ) or pa.types.is_null(typ)):
+        elif want == pa.string() and not (
+            pa.types.is_string(typ) or pa.types.is_large_string(typ) or pa.types.is_null(typ)
+        ):
             raise CalibrationError(f"events.{name}: expected text, got {typ}")
 
 
@@ -104,7 +106,18 @@ def dials(events: Any) -> pd.DataFrame:
     df = table.select(keep).to_pandas()
     for c in ("event_type", "amd_status", "disconnect_reason"):
         df[c] = df[c].astype("object")
-    bad_type = sorted(set(df["event_type"].dropna()) - {"INITIATED", "CONTACT_DATA_UPDATED", "CONNECTED_TO_SYSTEM", "QUEUED", "CONNECTED_TO_AGENT", "DISCONNECTED", "COMPLETED"})
+    bad_type = sorted(
+        set(df["event_type"].dropna())
+        - {
+            "INITIATED",
+            "CONTACT_DATA_UPDATED",
+            "CONNECTED_TO_SYSTEM",
+            "QUEUED",
+            "CONNECTED_TO_AGENT",
+            "DISCONNECTED",
+            "COMPLETED",
+        }
+    )
     if bad_type:
         raise CalibrationError(f"events.event_type: unknown value {bad_type[0]!r}")
     for col, vocab in (("amd_status", AMD_STATUSES), ("disconnect_reason", DISCONNECT_REASONS)):
@@ -120,14 +133,17 @@ def dials(events: Any) -> pd.DataFrame:
     if calls["customer_address"].isna().any():
         cid = calls.loc[calls["customer_address"].isna(), "contact_id"].iloc[0]
         raise CalibrationError(f"events.customer_address: missing for contact {cid!r}")
-    return calls
+    out: pd.DataFrame = calls
+    return out
 
 
 def local_hours(calls: pd.DataFrame, default_zone: str | None) -> np.ndarray:
     """The callee's local hour at the dial: the number's first zone (area
     code, as ``AREA_CODE`` detection reads it), else ``default_zone``, else UTC."""
     digits = calls["customer_address"].astype(str).str.lstrip("+")
-    numbers = pd.to_numeric(digits.where(digits.str.fullmatch(r"\d{1,18}")), errors="coerce").fillna(-1).astype(np.int64)
+    numbers = (
+        pd.to_numeric(digits.where(digits.str.fullmatch(r"\d{1,18}")), errors="coerce").fillna(-1).astype(np.int64)
+    )
     index, answers = zone_keys(numbers.to_numpy())
     zone_of_answer = [zones[0] if zones else (default_zone or "UTC") for zones, _ in answers]
     zones = np.asarray(zone_of_answer, dtype=object)[index] if len(answers) else np.array([], dtype=object)

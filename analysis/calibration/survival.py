@@ -212,7 +212,12 @@ def _mean_se(nll: Any, theta: np.ndarray, family: str) -> float:
         cov = np.linalg.inv(hess)
     except np.linalg.LinAlgError:
         return math.nan
-    grad = np.array([(_moments(family, theta + np.eye(k)[i] * h)[0] - _moments(family, theta - np.eye(k)[i] * h)[0]) / (2 * h) for i in range(k)])
+    grad = np.array(
+        [
+            (_moments(family, theta + np.eye(k)[i] * h)[0] - _moments(family, theta - np.eye(k)[i] * h)[0]) / (2 * h)
+            for i in range(k)
+        ]
+    )
     var = float(grad @ cov @ grad)
     return math.sqrt(var) if var > 0 else math.nan
 

@@ -77,7 +77,9 @@ def kpis(events: Any, timeline: Any = None, *, threshold_seconds: float = 2.0) -
         "abandonment_rate": float(late.sum() / max(int(queued.sum()), 1)),
         "mean_time_to_answer_s": float(seconds(calls, "connected_to_system_ts", "initiation_ts").mean()),
         "mean_talk_s": float(seconds(calls, "disconnect_ts", "connected_to_agent_ts")[agent].mean()),
-        "mean_wrap_up_s": float(seconds(calls, "after_contact_work_end_ts", "disconnect_ts")[agent].mean()) if "after_contact_work_end_ts" in calls else math.nan,
+        "mean_wrap_up_s": float(seconds(calls, "after_contact_work_end_ts", "disconnect_ts")[agent].mean())
+        if "after_contact_work_end_ts" in calls
+        else math.nan,
         "mean_wait_s": float(seconds(calls, "connected_to_agent_ts", "enqueue_ts")[agent & queued].mean()),
         "agent_handle_hours": float(handle.sum() / 3600.0),
         "agent_occupancy": _occupancy(timeline),
@@ -95,9 +97,8 @@ def _occupancy(timeline: Any) -> float:
 
 
 def _as_frame(timeline: Any) -> pd.DataFrame:
-    if isinstance(timeline, pa.Table):
-        return timeline.to_pandas()
-    return pd.read_parquet(timeline)
+    frame: pd.DataFrame = timeline.to_pandas() if isinstance(timeline, pa.Table) else pd.read_parquet(timeline)
+    return frame
 
 
 def validate(

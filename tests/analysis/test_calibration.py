@@ -175,8 +175,16 @@ def test_durations_recovered(world):
     talk = fits["talk"]
     assert _close(talk.mean, TRUTH["talk"][0], 0.08) and _close(talk.sd, TRUTH["talk"][1], 0.15)
     assert 0.05 < talk.extra["machine_share"] < 0.35
-    naive_talk = world["log"].to_pandas().pipe(
-        lambda d: (d["disconnect_ts"] - d["connected_to_agent_ts"]).dt.total_seconds()[d["event_type"] == "COMPLETED"].mean()
+    naive_talk = (
+        world["log"]
+        .to_pandas()
+        .pipe(
+            lambda d: (
+                (d["disconnect_ts"] - d["connected_to_agent_ts"])
+                .dt.total_seconds()[d["event_type"] == "COMPLETED"]
+                .mean()
+            )
+        )
     )
     assert naive_talk < 0.9 * TRUTH["talk"][0]  # the machines drag a plain mean down
     wrap = fits["wrapUp"]
@@ -214,7 +222,14 @@ def test_validation_simulates_the_fit_and_holds_the_log_up_to_it(world):
     assert list(table["kpi"])[:3] == ["answer_rate", "human_verdict_share", "machine_verdict_share"]
     assert (table["pi_low"] <= table["simulated_mean"]).all() and (table["simulated_mean"] <= table["pi_high"]).all()
     core = table.set_index("kpi").loc[
-        ["answer_rate", "human_verdict_share", "machine_verdict_share", "connect_rate", "mean_talk_s", "agent_occupancy"]
+        [
+            "answer_rate",
+            "human_verdict_share",
+            "machine_verdict_share",
+            "connect_rate",
+            "mean_talk_s",
+            "agent_occupancy",
+        ]
     ]
     # A 95% prediction interval with t(2): a correct fit puts these six in it
     # except about one time in 20 each; allow one miss.
@@ -272,21 +287,27 @@ def test_bad_logs_are_refused_naming_the_field(world):
     with pytest.raises(CalibrationError, match=r"events\.amd_status: unknown value 'MAYBE'"):
         statuses = log["amd_status"].to_pylist()
         statuses[0] = "MAYBE"
-        calibrate(log.set_column(log.column_names.index("amd_status"), "amd_status", pa.array(statuses, pa.string())), doc)
+        calibrate(
+            log.set_column(log.column_names.index("amd_status"), "amd_status", pa.array(statuses, pa.string())), doc
+        )
     with pytest.raises(CalibrationError, match="no such file"):
         calibrate("/nonexistent/events.parquet", doc)
 
 
 def test_bad_labels_are_refused_naming_the_contact(world):
     doc, log, labels = world["doc"], world["log"], world["labels"]
-    with pytest.raises(CalibrationError, match=r"labels\.contact_id: 1 labelled contact\(s\) not in the log, e\.g\. 'nope'"):
+    with pytest.raises(
+        CalibrationError, match=r"labels\.contact_id: 1 labelled contact\(s\) not in the log, e\.g\. 'nope'"
+    ):
         calibrate(log, doc, labels=pd.concat([labels, pd.DataFrame({"contact_id": ["nope"], "party": ["HUMAN"]})]))
     with pytest.raises(CalibrationError, match=r"labels\.party: unknown party 'ROBOT'"):
-        calibrate(log, doc, labels=labels.assign(party=["ROBOT"] + list(labels["party"][1:])))
+        calibrate(log, doc, labels=labels.assign(party=["ROBOT", *list(labels["party"][1:])]))
     with pytest.raises(CalibrationError, match="missing column 'party'"):
         calibrate(log, doc, labels=labels.rename(columns={"party": "truth"}))
     calls = log.to_pandas()
-    unanswered = calls.loc[(calls["event_type"] == "DISCONNECTED") & calls["connected_to_system_ts"].isna(), "contact_id"].iloc[0]
+    unanswered = calls.loc[
+        (calls["event_type"] == "DISCONNECTED") & calls["connected_to_system_ts"].isna(), "contact_id"
+    ].iloc[0]
     with pytest.raises(CalibrationError, match=f"contact '{unanswered}' was not answered"):
         calibrate(log, doc, labels=pd.DataFrame({"contact_id": [unanswered], "party": ["HUMAN"]}))
 
@@ -294,7 +315,9 @@ def test_bad_labels_are_refused_naming_the_contact(world):
 def test_amd_off_needs_labels(world):
     doc = apply_changes(
         world["doc"],
-        {"campaign.channelSubtypeConfig.telephony.defaultOutboundConfig.answerMachineDetectionConfig.enableAnswerMachineDetection": False},
+        {
+            "campaign.channelSubtypeConfig.telephony.defaultOutboundConfig.answerMachineDetectionConfig.enableAnswerMachineDetection": False
+        },
     )
     with pytest.raises(CalibrationError, match="AMD is off"):
         calibrate(world["log"], doc)
@@ -314,16 +337,24 @@ def test_calibrate_command(tmp_path, world):
     labels = tmp_path / "labels.csv"
     world["labels"].to_csv(labels, index=False)
     out = tmp_path / "fitted.yaml"
-    res = runner.invoke(app, ["calibrate", str(events), "--campaign", str(campaign), "--labels", str(labels), "--out", str(out)])
+    res = runner.invoke(
+        app, ["calibrate", str(events), "--campaign", str(campaign), "--labels", str(labels), "--out", str(out)]
+    )
     assert res.exit_code == 0, res.output
     assert "timeToAnswer.mean" in res.output and "400 labelled contacts" in res.output
     fitted = parse_document(yaml.safe_load(out.read_text()))
     assert _close(fitted.simulation.behaviour.talk.mean, TRUTH["talk"][0], 0.08)
 
     labels.write_text("contact_id,party\nnope,HUMAN\n")
-    res = runner.invoke(app, ["calibrate", str(events), "--campaign", str(campaign), "--labels", str(labels), "--out", str(out)])
+    res = runner.invoke(
+        app, ["calibrate", str(events), "--campaign", str(campaign), "--labels", str(labels), "--out", str(out)]
+    )
     assert res.exit_code == 2 and "labels.contact_id" in res.output and "'nope'" in res.output
-    res = runner.invoke(app, ["calibrate", str(tmp_path / "missing.parquet"), "--campaign", str(campaign), "--out", str(out)])
+    res = runner.invoke(
+        app, ["calibrate", str(tmp_path / "missing.parquet"), "--campaign", str(campaign), "--out", str(out)]
+    )
     assert res.exit_code == 2 and "no such file" in res.output
-    res = runner.invoke(app, ["calibrate", str(events), "--campaign", str(campaign), "--out", str(out), "--validate", "1"])
+    res = runner.invoke(
+        app, ["calibrate", str(events), "--campaign", str(campaign), "--out", str(out), "--validate", "1"]
+    )
     assert res.exit_code == 2 and "--validate" in res.output
