@@ -31,12 +31,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import optimize
 
 from analysis.calibration import answers as ans
 from analysis.calibration import labels as lab
 from analysis.calibration.log import CalibrationError, _as_table, dials, ground_truth_present, local_hours, seconds
-from analysis.calibration.survival import FAMILIES, DurationFit, _frozen, _start, best_fit, kaplan_meier
+from analysis.calibration.survival import FAMILIES, DurationFit, _frozen, _start, best_fit, kaplan_meier, minimize
 from campaigns.document import CampaignDocument, CampaignDocumentError, load_document, parse_document
 from dialer.engine import DEFAULT_RING_TIMEOUT
 from dialer.run import abandonment_setting
@@ -292,9 +291,7 @@ def _fit_talk(talk: np.ndarray, b: Any) -> DurationFit:
             ll = np.log((1 - m) * f + m * g + 1e-300).sum()
             return -float(ll) if math.isfinite(ll) else 1e300
 
-        res = optimize.minimize(
-            nll, start, method="Nelder-Mead", options={"xatol": 1e-7, "fatol": 1e-9, "maxiter": 4000}
-        )
+        res = minimize(nll, start)
         d = _frozen(family, res.x[:-1])
         m = 1.0 / (1.0 + math.exp(-res.x[-1]))
         n = x.size * (1 - m)
