@@ -163,16 +163,15 @@ def calibrate(
     b = doc.simulation.behaviour
     fits: dict[str, DurationFit] = {}
 
-    # Ring timeout: the campaign's, checked against the log's ring-outs.
+    # Ring timeout: the campaign's, checked against the log's ring-outs (the
+    # fitted shares and the document that carries them must agree on it).
     timeout = float(out_cfg.ring_timeout or DEFAULT_RING_TIMEOUT)
     ringouts = seconds(calls, "disconnect_ts", "initiation_ts")[calls["disconnect_reason"] == "TELECOM_UNANSWERED"]
-    if len(ringouts):
-        seen = float(ringouts.median())
-        if abs(seen - timeout) > 0.5:
-            notes.append(
-                f"ring-outs last {seen:.1f} s in the log, the campaign's ringTimeout is {timeout:g} s: using the log's"
-            )
-            timeout = seen
+    if len(ringouts) and abs(float(ringouts.median()) - timeout) > 0.5:
+        raise CalibrationError(
+            f"campaign.channelSubtypeConfig.telephony.defaultOutboundConfig.ringTimeout: {timeout:g} s, but the "
+            f"log's ring-outs (TELECOM_UNANSWERED) last {float(ringouts.median()):.1f} s: give the campaign that made the log"
+        )
 
     # Time to answer, truncated at the timeout.
     answered = calls["connected_to_system_ts"].notna()
@@ -251,7 +250,7 @@ def calibrate(
         if key in fits:
             amd[key] = fits[key].document()
     if labels is not None and amd_on:
-        amd.update(_operating_point(confusion, doc))
+        amd.update(_operating_point(confusion))
     wrap_doc = fits["wrapUp"].document() if "wrapUp" in fits else None
     return Calibration(behaviour, amd, wrap_doc, base, shares, fits, notes, km, pdata)
 
@@ -416,7 +415,7 @@ def _fit_amd_timing(calls: pd.DataFrame, doc: CampaignDocument, fits: dict[str, 
         fits["greeting"] = best_fit(greeting)
 
 
-def _operating_point(confusion: np.ndarray, doc: CampaignDocument) -> dict[str, float]:
+def _operating_point(confusion: np.ndarray) -> dict[str, float]:
     """AMD's accuracy as the labels measured it: people taken for machines
     and machines taken for people among calls AMD decided, and its errors."""
     v = {k: i for i, k in enumerate(ans.VERDICTS)}

@@ -312,6 +312,12 @@ def test_bad_labels_are_refused_naming_the_contact(world):
         calibrate(log, doc, labels=pd.DataFrame({"contact_id": [unanswered], "party": ["HUMAN"]}))
 
 
+def test_a_campaign_that_did_not_make_the_log_is_refused(world):
+    doc = apply_changes(world["doc"], {"campaign.channelSubtypeConfig.telephony.defaultOutboundConfig.ringTimeout": 30})
+    with pytest.raises(CalibrationError, match=r"ringTimeout: 30 s, but the log's ring-outs .* last 20\.0 s"):
+        calibrate(world["log"], doc)
+
+
 def test_amd_off_needs_labels(world):
     doc = apply_changes(
         world["doc"],
