@@ -30,7 +30,7 @@ answers that come in time; ``no_answer`` takes what is left.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -163,6 +163,7 @@ class ShareFit:
     dials_by_hour: dict[int, int]
     answered_in_time: float  # G(ring timeout)
     verdict_counts: dict[str, int]
+    overall_se: dict[str, float] = field(default_factory=dict)
 
 
 def _shares(counts: pd.Series, verdicts: np.ndarray, confusion: np.ndarray, in_time: float) -> dict[str, float]:
@@ -229,3 +230,45 @@ def rounded(shares: dict[str, float]) -> dict[str, float]:
         out[biggest] = round(out[biggest] + out["no_answer"], 6)
         out["no_answer"] = 0.0
     return out
+
+
+BOOTSTRAP_DRAWS = 200
+
+
+def bootstrap_se(
+    outcome_counts: pd.Series,
+    verdict_counts: np.ndarray,
+    prior: np.ndarray,
+    label_counts: np.ndarray | None,
+    in_time: float,
+    draws: int = BOOTSTRAP_DRAWS,
+    seed: int = 0,
+) -> dict[str, float]:
+    """Standard errors of the overall shares: a parametric bootstrap that
+    redraws the log's outcome and verdict counts and, with labels, each
+    verdict's labels (multinomial), and redoes the correction. The time to
+    answer's share in time is held fixed (its error is an order smaller)."""
+    rng = np.random.default_rng(seed)
+    kinds = list(outcome_counts.index)
+    p_out = outcome_counts.to_numpy(dtype=float) / outcome_counts.sum()
+    n = int(outcome_counts.sum())
+    p_verdict = verdict_counts / max(verdict_counts.sum(), 1)
+    rows = []
+    for _ in range(draws):
+        out = pd.Series(rng.multinomial(n, p_out), index=kinds)
+        vc = rng.multinomial(int(out.get("answered", 0)), p_verdict).astype(float)
+        if label_counts is not None:
+            per_verdict = label_counts.sum(axis=1)
+            lc = np.array(
+                [
+                    rng.multinomial(int(k), row / k) if k > 0 else np.zeros(row.size)
+                    for k, row in zip(per_verdict, label_counts, strict=True)
+                ],
+                dtype=float,
+            )
+            confusion, _ = labelled_confusion(vc, lc, prior)
+        else:
+            confusion = prior
+        rows.append(_shares(out, vc, confusion, in_time))
+    frame = pd.DataFrame(rows)
+    return {k: float(frame[k].std(ddof=1)) for k in OUTCOMES}

@@ -88,7 +88,7 @@ class Calibration:
                 {
                     "parameter": f"outcomes.{k}",
                     "value": v,
-                    "se": math.nan,
+                    "se": self.shares.overall_se.get(k, math.nan),
                     "n": sum(self.shares.dials_by_hour.values()),
                     "family": "share",
                 }
@@ -205,6 +205,13 @@ def calibrate(
         post = ans.posterior(ans.em_shares(vcounts, prior), prior)
         notes.append("AMD correction from the campaign's AMD settings (a stated prior; no labels)")
     shares = ans.fit_shares(calls, local_hours(calls, _default_zone(doc)), confusion, post, in_time, min_dials_per_hour)
+    shares.overall_se = ans.bootstrap_se(
+        ans.observed_outcome(calls).value_counts(),
+        vcounts,
+        prior,
+        label_found[0] if label_found is not None else None,
+        in_time,
+    )
     machine_given_verdict = pd.Series(1.0 - post[:, 0], index=list(ans.VERDICTS))
 
     # Talk: people, mixed with machines AMD passed on.

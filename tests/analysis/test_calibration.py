@@ -163,6 +163,11 @@ def test_labelled_sample_corrects_without_the_prior(world):
     assert abs(fit.amd["falsePositiveRate"] - TRUTH["fp"]) < 0.07
     assert abs(fit.amd["falseNegativeRate"] - TRUTH["fn"]) < 0.07
     assert "sensitivity" not in fit.document()["simulation"]["amd"]
+    # The bootstrap standard error says as much: labels add their sampling
+    # error to the log's (measured SDs: ~0.004 with labels, ~0.003 without).
+    se_labels, se_prior = fit.shares.overall_se["human"], world["prior"].shares.overall_se["human"]
+    assert se_prior < se_labels < 0.012 and se_prior > 0.0015
+    assert abs(fit.shares.overall["human"] - true) < 4 * se_labels
 
 
 def test_durations_recovered(world):
