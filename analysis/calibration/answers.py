@@ -111,6 +111,9 @@ def em_shares(
     likelihood of verdict ``counts`` under ``pi @ confusion``."""
     k = confusion.shape[0]
     pi = np.full(k, 1.0 / k) if start is None else np.asarray(start, dtype=float).copy()
+    # A verdict no class can give tells nothing about the shares (the caller
+    # refuses a log made mostly of them): left out, not counted as nobody.
+    counts = np.where(confusion.sum(axis=0) > 0, counts, 0.0)
     n = counts.sum()
     if n <= 0:
         return pi

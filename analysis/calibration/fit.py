@@ -201,6 +201,7 @@ def calibrate(
             raise CalibrationError(
                 "labels: AMD is off in the campaign, so the log cannot tell people from machines; give a labelled sample"
             )
+        _check_verdicts(vcounts, prior, amd_on)
         confusion = prior
         post = ans.posterior(ans.em_shares(vcounts, prior), prior)
         notes.append("AMD correction from the campaign's AMD settings (a stated prior; no labels)")
@@ -260,6 +261,21 @@ def calibrate(
         amd.update(_operating_point(confusion))
     wrap_doc = fits["wrapUp"].document() if "wrapUp" in fits else None
     return Calibration(behaviour, amd, wrap_doc, base, shares, fits, notes, km, pdata)
+
+
+def _check_verdicts(vcounts: np.ndarray, prior: np.ndarray, amd_on: bool) -> None:
+    """Refuse verdicts the campaign's AMD cannot give on answered calls
+    (none at all with AMD on: the amd_status column is empty or the log is
+    not this campaign's; a verdict with AMD off). With labels, the labels
+    say what each verdict hides."""
+    impossible = {v: int(n) for v, n, p in zip(ans.VERDICTS, vcounts, prior.sum(axis=0), strict=True) if n and not p}
+    if impossible:
+        verdict, n = max(impossible.items(), key=lambda kv: kv[1])
+        shown = "no amd_status" if verdict == "NONE" else repr(verdict)
+        raise CalibrationError(
+            f"events.amd_status: {n} answered calls have {shown}, which the campaign's AMD "
+            f"({'on' if amd_on else 'off'}: answerMachineDetectionConfig) never gives; give the campaign that made the log"
+        )
 
 
 def _default_zone(doc: CampaignDocument) -> str | None:

@@ -38,6 +38,7 @@ REQUIRED = (
     "disconnect_reason",
 )
 _TIMESTAMPS = set(TS_FIELDS)
+_NEVER_EMPTY = ("event_type", "contact_id", "customer_address", "initiation_ts", "disconnect_ts", "disconnect_reason")
 
 
 class CalibrationError(ValueError):
@@ -102,6 +103,11 @@ def dials(events: Any) -> pd.DataFrame:
     _check_columns(table)
     if table.num_rows == 0:
         raise CalibrationError("events: the log is empty (no events)")
+    # A Parquet file without a column reads as that column all null
+    # (eventlog.readers): a column every dial has must hold something.
+    for name in _NEVER_EMPTY:
+        if table[name].null_count == table.num_rows:
+            raise CalibrationError(f"events.{name}: no value in any of the {table.num_rows} events")
     keep = [c for c in CONNECT_COLUMNS if c in table.column_names]
     df = table.select(keep).to_pandas()
     for c in ("event_type", "amd_status", "disconnect_reason"):

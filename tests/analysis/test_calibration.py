@@ -253,6 +253,10 @@ def test_em_recovers_shares_through_a_confusion_matrix():
     # Counts no share vector explains exactly stay on the simplex.
     pi = em_shares(np.array([0.0, 50.0, 0.0]), confusion)
     assert pi.min() >= 0 and abs(pi.sum() - 1) < 1e-12
+    # A verdict no class gives is left out, not taken for a missing share.
+    impossible = np.column_stack([confusion, np.zeros(3)])
+    pi = em_shares(np.append(counts, 5_000.0), impossible)
+    assert np.allclose(pi, truth, atol=1e-6)
 
 
 def test_censored_fit_undoes_censoring_and_truncation():
@@ -297,6 +301,15 @@ def test_bad_logs_are_refused_naming_the_field(world):
         )
     with pytest.raises(CalibrationError, match="no such file"):
         calibrate("/nonexistent/events.parquet", doc)
+    # A Parquet file without a column reads as that column all null.
+    empty = log.set_column(
+        log.column_names.index("disconnect_reason"), "disconnect_reason", pa.nulls(log.num_rows, pa.string())
+    )
+    with pytest.raises(CalibrationError, match=r"events\.disconnect_reason: no value in any of the"):
+        calibrate(empty, doc)
+    no_amd = log.set_column(log.column_names.index("amd_status"), "amd_status", pa.nulls(log.num_rows, pa.string()))
+    with pytest.raises(CalibrationError, match=r"events\.amd_status: \d+ answered calls have no amd_status"):
+        calibrate(no_amd, doc)
 
 
 def test_bad_labels_are_refused_naming_the_contact(world):
