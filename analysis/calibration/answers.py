@@ -82,17 +82,24 @@ def prior_confusion(amd: Amd | None, behaviour: Behaviour) -> np.ndarray:
     e = amd.error_rate
     cap = amd.max_analysis_seconds if amd.max_analysis_seconds is not None else np.inf
     rng = np.random.default_rng(20261129)
+    # Past the cap the verdict is AMD_UNRESOLVED_SILENCE when the greeting
+    # (which starts at the answer) is over, AMD_UNRESOLVED while it plays
+    # (dialer/amd.py); the listening cap is taken from the answer here.
     greeting = behaviour.greeting.sample(rng, _MC)
-    u_h = float(np.mean(greeting + amd.silence_after_greeting.sample(rng, _MC) > cap))
-    u_m = float(np.mean(amd.detection_delay.sample(rng, _MC) > cap))
-    u_f = float(np.mean(amd.tone_detection_delay.sample(rng, _MC) > cap))
+    over_h = greeting + amd.silence_after_greeting.sample(rng, _MC) > cap
+    u_h = (float(np.mean(over_h & (greeting > cap))), float(np.mean(over_h & (greeting <= cap))))
+    over_m = amd.detection_delay.sample(rng, _MC) > cap
+    machine_greeting = behaviour.machine_greeting.sample(rng, _MC)
+    u_m = (float(np.mean(over_m & (machine_greeting > cap))), float(np.mean(over_m & (machine_greeting <= cap))))
+    u_f = (float(np.mean(amd.tone_detection_delay.sample(rng, _MC) > cap)), 0.0)
     col = {v: i for i, v in enumerate(VERDICTS)}
     ok = 1 - e
 
-    def row(i: int, unresolved: float, right: str, wrong: str | None, wrong_rate: float) -> None:
+    def row(i: int, unresolved: tuple[float, float], right: str, wrong: str | None, wrong_rate: float) -> None:
         c[i, col["AMD_ERROR"]] = e
-        c[i, col["AMD_UNRESOLVED"]] = ok * unresolved
-        decided = ok * (1 - unresolved)
+        c[i, col["AMD_UNRESOLVED"]] = ok * unresolved[0]
+        c[i, col["AMD_UNRESOLVED_SILENCE"]] = ok * unresolved[1]
+        decided = ok * (1 - sum(unresolved))
         c[i, col[right]] += decided * (1 - wrong_rate)
         if wrong is not None:
             c[i, col[wrong]] += decided * wrong_rate

@@ -43,6 +43,8 @@ from dialer.engine import DEFAULT_RING_TIMEOUT
 MIN_DIALS_PER_HOUR = 500  # fewer dials in a local hour: that hour takes the overall shares
 _MS = 0.002  # timestamps are whole milliseconds: two of them apart by less are the same instant
 
+RING_OUT_REASONS = ("TELECOM_ORIGINATOR_CANCEL", "TELECOM_UNANSWERED")
+
 
 @dataclass
 class Calibration:
@@ -165,11 +167,15 @@ def calibrate(
     # Ring timeout: the campaign's, checked against the log's ring-outs (the
     # fitted shares and the document that carries them must agree on it).
     timeout = float(out_cfg.ring_timeout or DEFAULT_RING_TIMEOUT)
-    ringouts = seconds(calls, "disconnect_ts", "initiation_ts")[calls["disconnect_reason"] == "TELECOM_UNANSWERED"]
+    # The dialer's own give-up is TELECOM_ORIGINATOR_CANCEL (Connect admin
+    # guide, DisconnectReason; compliance/audit/ring.py); logs written by this
+    # simulator before it followed Connect's list say TELECOM_UNANSWERED.
+    rang_out = calls["disconnect_reason"].isin(RING_OUT_REASONS) & calls["connected_to_system_ts"].isna()
+    ringouts = seconds(calls, "disconnect_ts", "initiation_ts")[rang_out]
     if len(ringouts) and abs(float(ringouts.median()) - timeout) > 0.5:
         raise CalibrationError(
             f"campaign.channelSubtypeConfig.telephony.defaultOutboundConfig.ringTimeout: {timeout:g} s, but the "
-            f"log's ring-outs (TELECOM_UNANSWERED) last {float(ringouts.median()):.1f} s: give the campaign that made the log"
+            f"log's ring-outs ({'/'.join(RING_OUT_REASONS)}) last {float(ringouts.median()):.1f} s: give the campaign that made the log"
         )
 
     # Time to answer, truncated at the timeout.
