@@ -971,7 +971,7 @@ def _results(executions: Sequence[Execution], req: _Request) -> list[dict[str, A
             if ask.spec.name == "CAMPAIGN_PROGRESS_RATE" and df is not None:
                 attempted = _contact_metric(df, _Ask(-1, METRICS["RECIPIENTS_ATTEMPTED"], None, (), {}), dims, req)
             values.append(_execution_metric(executions, attempted, ask, dims, req))
-    keys = sorted({k for v in values for k in v}, key=lambda k: tuple(str(x) for x in k[:-1]) + (k[-1],))
+    keys = sorted({k for v in values for k in v}, key=lambda k: (*(str(x) for x in k[:-1]), k[-1]))
     results = []
     for k in keys:
         start, end = _bounds(int(k[-1]), req)
