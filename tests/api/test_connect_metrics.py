@@ -40,7 +40,7 @@ def served(sqlite_server):
         raw = h.get(f"/sim/runs/{run['id']}/events", params={"format": "parquet"})
         raw.raise_for_status()
     events = pq.read_table(io.BytesIO(raw.content)).to_pandas()
-    arn = f"arn:aws:connect:us-east-1:111122223333:instance/cc-metrics"
+    arn = "arn:aws:connect:us-east-1:111122223333:instance/cc-metrics"
     return srv, cid, run, events, arn
 
 
@@ -96,7 +96,7 @@ def _table(results: list[dict]) -> pd.DataFrame:
 
 
 def test_hourly_metrics_match_the_events(served):
-    srv, cid, run, events, arn = served
+    srv, cid, _run, events, arn = served
     client = _connect(srv)
     metrics = [
         {"Name": "DELIVERY_ATTEMPTS"},
@@ -193,7 +193,7 @@ def test_total_with_campaign_arn_pagination_and_groupings(served):
 
 
 def test_bad_requests_are_named_400s(served):
-    srv, cid, run, events, arn = served
+    srv, cid, _run, _events, arn = served
     client = _connect(srv)
     base = {
         "ResourceArn": arn,
@@ -264,7 +264,7 @@ def test_bad_requests_are_named_400s(served):
 def test_signed_for_connect_only(served):
     """The campaigns client's signature (service connect-campaigns) is
     refused on Connect's path, and Connect's elsewhere."""
-    srv, cid, run, events, arn = served
+    srv, cid, _run, _events, arn = served
     http = srv.http(None)
     r = http.post("/metrics/data", json={})
     assert r.status_code == 403 and r.headers["x-amzn-ErrorType"] == "AccessDeniedException"
