@@ -430,15 +430,26 @@ class _Request:
     fingerprint: str
 
 
+# Timestamps a request may name: 1970 to 9999 (epoch milliseconds).
+MAX_MS = 253_402_300_799_000
+
+
 def _ms(value: Any, name: str) -> int:
+    ms = _parse_ms(value, name)
+    if not 0 <= ms <= MAX_MS:
+        raise InvalidParameter(f"{name}: a timestamp between 1970 and 9999, got {_show(value)}")
+    return ms
+
+
+def _parse_ms(value: Any, name: str) -> int:
     if isinstance(value, bool):
         raise InvalidParameter(f"{name}: expected a timestamp, got {value!r}")
-    if isinstance(value, (int, float)) and math.isfinite(value):
+    if isinstance(value, (int, float)) and math.isfinite(value) and abs(value) < 1e15:
         return round(float(value) * 1000)
     if isinstance(value, datetime):
         if value.tzinfo is None:
             value = value.replace(tzinfo=UTC)
-        return round(value.timestamp() * 1000)
+        return round(float(value.timestamp()) * 1000)
     if isinstance(value, str) and len(value) <= 64:
         try:
             ts = pd.Timestamp(value)
@@ -735,7 +746,7 @@ def _bucket_keys(t_ms: np.ndarray, req: _Request) -> np.ndarray:
     if req.period == "DAY":
         floored = local.dt.normalize()
     elif req.period == "WEEK":
-        floored = local.dt.normalize() - pd.to_timedelta(local.dt.weekday, unit="D")
+        floored = local.dt.normalize() - pd.to_timedelta(local.dt.day_of_week, unit="D")
     else:
         period = PERIODS[req.period]
         assert period is not None
@@ -890,7 +901,7 @@ def _timeline_metric(
     sums = tl.groupby(keys, sort=True)[["busy_s", "idle_s"]].sum()
     out: dict[Key, float | None] = {}
     for k, row in zip(_as_tuples(sums.index), sums.itertuples(index=False), strict=True):
-        busy, idle = float(row.busy_s), float(row.idle_s)
+        busy, idle = float(row[0]), float(row[1])
         if ask.spec.name == "SUM_IDLE_TIME_AGENT":
             out[k] = idle
         else:

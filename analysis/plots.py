@@ -303,7 +303,8 @@ def _bounded_errors(mean: pd.Series, low: pd.Series, high: pd.Series, metric: st
     hi = high.clip(upper=1.0) if _is_share(metric) else high
     below = (mean - lo).clip(lower=0.0)
     above = (hi - mean).clip(lower=0.0)
-    return np.nan_to_num(np.vstack([below.to_numpy(dtype=float), above.to_numpy(dtype=float)]))
+    errors: np.ndarray = np.nan_to_num(np.vstack([below.to_numpy(dtype=float), above.to_numpy(dtype=float)]))
+    return errors
 
 
 def _short(path: str | None) -> str:

@@ -70,7 +70,7 @@ def regulatory_rates(events: Any, *, fp_sample: FpSample = None, seed: int = 0) 
             if result is None:
                 continue
             measured = result.details.get("denominator") if result.details else None
-            out[name] = float(result.measured) if measured else None
+            out[name] = float(result.measured or 0.0) if measured else None
     return {k: out.get(k) for k in REGULATORY_KEYS}
 
 

@@ -98,11 +98,11 @@ def executions_for(state: ServiceState, principal: Principal, instance: str, ids
         rows = [(r.id, r.campaign_id, r.events_dir, dict(r.summary or {}), _start_ms(r)) for r, _ in s.execute(q)]
     out = []
     for run_id, campaign_id, events_dir, summary, start_ms in rows:
-        events = Path(events_dir) / "events.parquet"
+        events = Path(str(events_dir)) / "events.parquet"
         if not events.is_file():
             continue
-        timeline = Path(events_dir) / "timeline.parquet"
-        if not timeline.is_file():
+        timeline: Path | None = Path(str(events_dir)) / "timeline.parquet"
+        if timeline is not None and not timeline.is_file():
             timeline = None
         if start_ms is None:
             out.append(Execution(campaign_id, events, timeline, execution_id=run_id))
@@ -124,7 +124,7 @@ def _wire(response: dict[str, Any]) -> dict[str, Any]:
 
 
 @router.post("/metrics/data", summary="GetMetricDataV2")
-async def get_metric_data(request: Request, principal: MetricsReader, body: JsonBody):
+async def get_metric_data(request: Request, principal: MetricsReader, body: JsonBody) -> dict[str, Any]:
     state = svc(request)
     instance = _instance(state, principal, body.get("ResourceArn"))
     unknown = set(body) - {

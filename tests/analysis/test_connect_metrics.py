@@ -6,9 +6,18 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from analysis_events import T0, call_events
 
-from analysis.connect_metrics import METRICS, Execution, InvalidParameter, get_metric_data_v2, results_frame
+from analysis.connect_metrics import (
+    CONTACT_DIMENSIONS,
+    METRICS,
+    Execution,
+    InvalidParameter,
+    get_metric_data_v2,
+    results_frame,
+)
 
 H = "HUMAN_ANSWERED"
 CALLS = [
@@ -190,3 +199,71 @@ def test_every_metric_has_a_definition_and_source():
     for spec in METRICS.values():
         assert spec.definition and spec.source.startswith("https://docs.aws.amazon.com/connect/")
         assert spec.unit in ("COUNT", "PERCENT", "SECONDS")
+
+
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20) | st.sampled_from(sorted(METRICS)),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4),
+    max_leaves=12,
+)
+_keys = ["StartTime", "EndTime", "Filters", "Metrics", "Interval", "Groupings", "NextToken", "MaxResults"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.sampled_from(_keys), _json, max_size=8), st.booleans())
+def test_any_request_is_answered_or_refused_by_name(body, valid_frame):
+    """Whatever JSON a client sends, the answer is a result or an
+    InvalidParameter (a 400), never another exception (a 500)."""
+    if valid_frame:
+        body = {**WINDOW, "Filters": CAMP, "Metrics": [{"Name": "DELIVERY_ATTEMPTS"}], **body}
+    try:
+        get_metric_data_v2(Execution("camp", call_events(CALLS[:2])), **body)
+    except InvalidParameter as exc:
+        assert str(exc)
+
+
+_metric = st.fixed_dictionaries(
+    {"Name": st.sampled_from(sorted(METRICS))},
+    optional={
+        "Threshold": st.lists(
+            st.fixed_dictionaries({"Comparison": st.sampled_from(["GT", "LT"]), "ThresholdValue": st.integers(-1, 9)}),
+            max_size=2,
+        ),
+        "MetricFilters": st.lists(
+            st.fixed_dictionaries(
+                {
+                    "MetricFilterKey": st.sampled_from(
+                        ["ANSWERING_MACHINE_DETECTION_STATUS", "DISCONNECT_REASON", "CAMPAIGN_EXCLUDED_EVENT_TYPE"]
+                    ),
+                    "MetricFilterValues": st.lists(st.sampled_from(["HUMAN_ANSWERED", "EXPIRED", "DNC"]), max_size=3),
+                },
+                optional={"Negate": st.booleans()},
+            ),
+            max_size=2,
+        ),
+    },
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(_metric, min_size=1, max_size=3),
+    st.lists(
+        st.sampled_from([*sorted(CONTACT_DIMENSIONS), "CAMPAIGN_EXCLUDED_EVENT_TYPE", "ROUTING_PROFILE"]), max_size=3
+    ),
+    st.sampled_from(["FIFTEEN_MIN", "HOUR", "DAY", "WEEK", "TOTAL"]),
+)
+def test_any_metric_combination_is_computed_or_refused_by_name(metrics, groupings, period):
+    ex = Execution("camp", call_events(CALLS), start_ms=round(T0.timestamp() * 1000), recipients_targeted=9)
+    try:
+        out = get_metric_data_v2(
+            ex, **WINDOW, Filters=CAMP, Metrics=metrics, Groupings=groupings, Interval={"IntervalPeriod": period}
+        )
+    except InvalidParameter as exc:
+        assert str(exc)
+        return
+    for r in out["MetricResults"]:
+        assert len(r["Collections"]) == len(metrics)
+        for c in r["Collections"]:
+            v = c.get("Value")
+            assert v is None or (v == v and v >= 0)  # no NaN, nothing negative
