@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from analysis_events import T0, call_events
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from analysis_events import T0, call_events
 
 from analysis.connect_metrics import (
     CONTACT_DIMENSIONS,
