@@ -21,10 +21,10 @@ GT2 = [{"Comparison": "GT", "ThresholdValue": 2}]
 
 
 @pytest.fixture(scope="module")
-def served(sqlite_server):
-    """A finished run of a 2-hour campaign (200 contacts, 5 agents), its id,
+def served(server):
+    """On each database: a finished run of a 2-hour campaign (200 contacts, 5 agents), its id,
     its events as pandas, and the instance ARN."""
-    srv = sqlite_server
+    srv = server
     c = srv.boto()
     with srv.http() as h:
         h.put("/sim/contact-centers/cc-metrics", json={"simulation": SIMULATION}).raise_for_status()
