@@ -791,7 +791,8 @@ def _prepare(df: pd.DataFrame, executions: Sequence[Execution], req: _Request) -
     """Derived columns and the request's filters applied."""
     df = df.copy()
     df["subtype"] = "connect:Telephony"
-    df["execution"] = [_execution_stamp(executions[i]) for i in df["exec_idx"]]
+    stamps = np.asarray([_execution_stamp(ex) for ex in executions], dtype=object)
+    df["execution"] = stamps[df["exec_idx"].to_numpy(dtype=np.int64)]
     for key, values in req.filters.items():
         col = CONTACT_DIMENSIONS.get(key)
         if col is not None:
