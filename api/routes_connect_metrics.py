@@ -14,19 +14,21 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import select
 
-from analysis.connect_metrics import Execution, InvalidParameter, execution_from_summary, get_metric_data_v2
 from api.auth import CONNECT_SERVICE, Principal, signed_principal
 from api.errors import ConnectError, not_found
 from api.routes_common import JsonBody, svc
 from api.state import ServiceState
 from campaigns.models import Campaign, Run
 from campaigns.tenants import account_for
+
+if TYPE_CHECKING:
+    from analysis.connect_metrics import Execution
 
 router = APIRouter(tags=["Connect metrics"])
 
@@ -85,6 +87,11 @@ def executions_for(state: ServiceState, principal: Principal, instance: str, ids
     """The finished runs of the tenant's campaigns on ``instance`` (only
     those ``ids`` names, when given), as executions. Paths come from the
     database (the worker wrote them), never from the request."""
+    # Loaded at the first request, not at server start: pandas and DuckDB
+    # add 1.3 s to the server's import and memory it otherwise never uses
+    # (measured with python -X importtime).
+    from analysis.connect_metrics import Execution, execution_from_summary
+
     with state.session() as s:
         q = (
             select(Run, Campaign.instance_id)
@@ -142,11 +149,13 @@ async def get_metric_data(request: Request, principal: MetricsReader, body: Json
         raise invalid(f"unknown member(s) {sorted(unknown)[:5]}")
 
     def compute() -> dict[str, Any]:
+        from analysis.connect_metrics import InvalidParameter, get_metric_data_v2  # see executions_for
+
         executions = executions_for(state, principal, instance, _campaign_ids(body))
         request_args = {k: v for k, v in body.items() if k != "ResourceArn"}
-        return _wire(get_metric_data_v2(executions, **request_args))
+        try:
+            return _wire(get_metric_data_v2(executions, **request_args))
+        except InvalidParameter as exc:
+            raise invalid(str(exc)) from None
 
-    try:
-        return await run_in_threadpool(compute)
-    except InvalidParameter as exc:
-        raise invalid(str(exc)) from None
+    return await run_in_threadpool(compute)
