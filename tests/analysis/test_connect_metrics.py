@@ -209,7 +209,7 @@ _json = st.recursive(
 _keys = ["StartTime", "EndTime", "Filters", "Metrics", "Interval", "Groupings", "NextToken", "MaxResults"]
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(st.dictionaries(st.sampled_from(_keys), _json, max_size=8), st.booleans())
 def test_any_request_is_answered_or_refused_by_name(body, valid_frame):
     """Whatever JSON a client sends, the answer is a result or an
@@ -245,7 +245,7 @@ _metric = st.fixed_dictionaries(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(
     st.lists(_metric, min_size=1, max_size=3),
     st.lists(
