@@ -40,6 +40,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from campaigns.document import parse_iso_duration
 
@@ -242,6 +243,18 @@ def _rates(df: pd.DataFrame) -> pd.DataFrame:
 # ---------------------------------------------------------------------------
 
 
+def _table(source: Any, name: str) -> Any:
+    """A Parquet path or run directory read into an Arrow table; anything
+    else as it is."""
+    if isinstance(source, (str, os.PathLike)):
+        p = Path(source)
+        p = p / name if p.is_dir() else p
+        if not p.exists():
+            raise FileNotFoundError(f"no such file: {p}")
+        return pq.read_table(p)
+    return source
+
+
 def call_facts(events: Any, *, threshold_seconds: float = THRESHOLD_SECONDS) -> pd.DataFrame:
     """One row per call with the facts every metric is built from (times in
     ms since the epoch; durations in seconds; the boolean classifications)."""
@@ -265,6 +278,10 @@ def metrics_over_time(
     ``events`` is a run directory, an events Parquet path or an Arrow table;
     ``timeline`` (optional; taken from the run directory when ``events`` is
     one) adds occupancy, idle agents, lines in use and the dial ratio.
+    Occupancy, dial ratio and dial level are NaN where no agent is staffed
+    or dialling was closed (nothing dialled and the pacer not running: after
+    the schedule only agents finishing their last calls remain), and the
+    pacer's level is its mean while it ran.
 
     Columns: ``interval_start`` (UTC), ``interval_seconds``, ``dials``,
     ``dials_per_minute``, ``answered``, ``live_answers``, ``machine_answers``,
@@ -298,7 +315,10 @@ def metrics_over_time(
         ).df()
         tl_df = None
         if timeline is not None:
-            tl_sql = _relation_sql(con, "timeline", timeline)
+            # Read through Arrow, not DuckDB's Parquet reader: that one
+            # folds isnan() to false from the column statistics (DuckDB
+            # 2.0.1, measured), and a timeline is small (a row a minute).
+            tl_sql = _relation_sql(con, "timeline", _table(timeline, "timeline.parquet"))
             tl_df = con.execute(
                 f"""
                 SELECT (epoch_ms(interval_start) // {iv_ms}) * {iv_ms} AS bucket,
@@ -308,7 +328,8 @@ def metrics_over_time(
                     sum(agents_busy * interval_seconds) AS s_busy,
                     sum(agents_idle * interval_seconds) AS s_idle,
                     sum(lines_in_use * interval_seconds) AS s_lines,
-                    sum(pacing_level * interval_seconds) AS s_pacing,
+                    sum(CASE WHEN NOT isnan(pacing_level) THEN pacing_level * interval_seconds END) AS s_pacing,
+                    sum(CASE WHEN NOT isnan(pacing_level) THEN interval_seconds END) AS s_dialling,
                     sum(dials)::BIGINT AS tl_dials
                 FROM {tl_sql} GROUP BY bucket ORDER BY bucket
                 """
@@ -338,14 +359,30 @@ def metrics_over_time(
             df["agents_busy"] = df["s_busy"] / secs
             df["agents_idle"] = df["s_idle"] / secs
             df["lines_in_use"] = df["s_lines"] / secs
-            df["pacing_level"] = df["s_pacing"] / secs
+            df["pacing_level"] = df["s_pacing"] / df["s_dialling"]
+            # Dialling was open when the pacer ran (it records its level at
+            # every decision) or a call was dialled. Outside that (after the
+            # schedule, agents finishing their last calls) occupancy would
+            # read 100% and the dial ratio 0: neither is a measure of pacing,
+            # so the interval shows no value.
+            dialling = (df["s_dialling"].fillna(0) > 0) | (df["dials"] > 0)
             worked = df["s_busy"] + df["s_idle"]
-            df["agent_occupancy"] = (df["s_busy"] / worked).where(worked > 0)
+            df["agent_occupancy"] = (df["s_busy"] / worked).where((worked > 0) & dialling)
             staffed = df["agents_logged_in"] - df["agents_on_break"]
-            df["dial_ratio"] = (df["dials"] / staffed).where(staffed > 0)
-            df["dial_level"] = (df["lines_in_use"] / staffed).where(staffed > 0)
+            df["dial_ratio"] = (df["dials"] / staffed).where((staffed > 0) & dialling)
+            df["dial_level"] = (df["lines_in_use"] / staffed).where((staffed > 0) & dialling)
         df = df.drop(
-            columns=["tl_seconds", "s_logged", "s_break", "s_busy", "s_idle", "s_lines", "s_pacing", "tl_dials"]
+            columns=[
+                "tl_seconds",
+                "s_logged",
+                "s_break",
+                "s_busy",
+                "s_idle",
+                "s_lines",
+                "s_pacing",
+                "s_dialling",
+                "tl_dials",
+            ]
         )
     else:
         for c in (

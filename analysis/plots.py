@@ -245,14 +245,14 @@ def plot_frontier(
     for i, (name, g) in enumerate(groups):
         g = g.sort_values("mean_x")
         color = matplotlib.colormaps["tab10"](i % 10)
-        xerr = np.vstack([g["mean_x"] - g["ci_low_x"], g["ci_high_x"] - g["mean_x"]])
-        yerr = np.vstack([g["mean_y"] - g["ci_low_y"], g["ci_high_y"] - g["mean_y"]])
+        xerr = _bounded_errors(g["mean_x"], g["ci_low_x"], g["ci_high_x"], x)
+        yerr = _bounded_errors(g["mean_y"], g["ci_low_y"], g["ci_high_y"], y)
         lab = f"{_short(series_by)} = {name!s}" if series_by else "sweep points"
         ax.errorbar(
             g["mean_x"],
             g["mean_y"],
-            xerr=np.nan_to_num(xerr),
-            yerr=np.nan_to_num(yerr),
+            xerr=xerr,
+            yerr=yerr,
             fmt="-o",
             color=color,
             capsize=3,
@@ -273,8 +273,12 @@ def plot_frontier(
     if limit is not None and "abandon" in y:
         ax.axhline(limit, color=LIMIT_COLOR, ls="--", lw=1.5, label=f"limit {limit:.0%}")
     for axis, metric in ((ax.xaxis, x), (ax.yaxis, y)):
-        if "rate" in metric or "occupancy" in metric or "share" in metric:
+        if _is_share(metric):
             axis.set_major_formatter(PercentFormatter(1.0, decimals=1))
+    # Axes never show impossible values: nothing below 0, no share above 100%.
+    for get, put, metric in ((ax.get_xlim, ax.set_xlim, x), (ax.get_ylim, ax.set_ylim, y)):
+        lo, hi = get()
+        put(max(lo, 0.0), min(hi, 1.0) if _is_share(metric) else hi)
     ax.set_xlabel(_label(x))
     ax.set_ylabel(_label(y))
     ax.grid(True, alpha=0.3)
@@ -282,6 +286,25 @@ def plot_frontier(
     ax.set_title(title or f"Abandonment vs occupancy frontier (mean and 95% CI over {n} replications)")
     ax.legend(fontsize=8)
     return fig
+
+
+def _is_share(metric: str) -> bool:
+    """A metric bounded by 0 and 1 (rates, occupancy, shares)."""
+    return "rate" in metric or "occupancy" in metric or "share" in metric
+
+
+def _bounded_errors(mean: pd.Series, low: pd.Series, high: pd.Series, metric: str) -> np.ndarray:
+    """Error-bar lengths (below, above) of a confidence interval cut to the
+    values the metric can take: every sweep metric is a count, a time or a
+    rate, never below 0, and a rate never above 1. (The Student t interval
+    of a rate near 0 over few replications reaches below 0; the summary
+    keeps it as computed, the figure does not draw it.)"""
+    lo = low.clip(lower=0.0)
+    hi = high.clip(upper=1.0) if _is_share(metric) else high
+    below = (mean - lo).clip(lower=0.0)
+    above = (hi - mean).clip(lower=0.0)
+    errors: np.ndarray = np.nan_to_num(np.vstack([below.to_numpy(dtype=float), above.to_numpy(dtype=float)]))
+    return errors
 
 
 def _short(path: str | None) -> str:

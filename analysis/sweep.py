@@ -45,6 +45,7 @@ import pandas as pd
 import yaml
 
 from analysis.executors import make_executor
+from analysis.regulatory import disposition_rates, regulatory_rates
 from campaigns.document import (
     CampaignDocument,
     CampaignDocumentError,
@@ -496,7 +497,9 @@ def summarize(
 
 
 def simulate_summary(task: Mapping[str, Any]) -> dict[str, Any]:
-    """The worker function: simulate one run and return its summary.
+    """The worker function: simulate one run and return its summary, with
+    the regulators' US and UK abandonment rates and the disposition
+    breakdown (``analysis.regulatory``: compliance.audit's definitions).
 
     ``task`` holds ``document`` (plain dict), ``seed`` and optionally
     ``events_dir`` (keep this run's events.parquet, timeline.parquet and
@@ -505,8 +508,11 @@ def simulate_summary(task: Mapping[str, Any]) -> dict[str, Any]:
     events_dir = task.get("events_dir")
     if events_dir:
         Path(events_dir).mkdir(parents=True, exist_ok=True)
-    result = simulate(task["document"], seed=int(task["seed"]), keep_events=False, out_dir=events_dir)
-    return dict(result.summary)
+    result = simulate(task["document"], seed=int(task["seed"]), keep_events=True, out_dir=events_dir)
+    summary = dict(result.summary)
+    summary.update(regulatory_rates(result.events, seed=int(task["seed"]) % 2**32))
+    summary.update(disposition_rates(summary))
+    return summary
 
 
 def _run_task(args: tuple[Callable[[Mapping[str, Any]], Mapping[str, Any]], Mapping[str, Any]]) -> dict[str, Any]:
@@ -707,6 +713,8 @@ def _tabulate(
     for m in metrics:
         if m in runs:
             runs[m] = pd.to_numeric(runs[m], errors="coerce")
+            if m.startswith("disposition_rate_"):  # a disposition a run never had: none of its attempts
+                runs[m] = runs[m].fillna(0.0)
     summary = summarize(runs, metrics, ["point", *params], confidence=confidence) if len(runs) else pd.DataFrame()
     return SweepResult(runs=runs, summary=summary, parameters=params, metrics=list(metrics))
 

@@ -18,6 +18,7 @@ from api import (
     contract,
     errors,
     routes_campaign_setup,
+    routes_connect_metrics,
     routes_contact_centers,
     routes_contact_lists,
     routes_events,
@@ -34,8 +35,8 @@ from api.supervisor import Supervisor
 from campaigns.db import migrate
 from campaigns.settings import Settings
 
-# One router per resource: the Connect operations (v2, v1), EventBridge, and
-# the native /sim resources.
+# One router per resource: the Connect operations (v2, v1), Connect's
+# metrics, EventBridge, and the native /sim resources.
 ROUTERS = (
     routes_v2.router,
     routes_contact_centers.router,
@@ -45,6 +46,7 @@ ROUTERS = (
     routes_run_outputs.router,
     routes_v1.router,
     routes_events.router,
+    routes_connect_metrics.router,
 )
 
 log = logging.getLogger("api")

@@ -108,13 +108,21 @@ def bearer_principal(state: ServiceState, token: str) -> Principal | None:
     return _check_secret(state, *parsed)
 
 
+# Amazon Connect itself (GetMetricDataV2, api/routes_connect_metrics.py).
+CONNECT_SERVICE = "connect"
+CONNECT_PATHS = frozenset({"/metrics/data"})
+
+
 def signing_service(path: str, headers: dict[str, list[str]]) -> str:
     """The SigV4 service a request must be signed for, known from its path
     and headers before the body is read: the EventBridge API (AWS JSON 1.1,
-    ``POST /`` with ``X-Amz-Target: AWSEvents.*``) or Connect campaigns."""
+    ``POST /`` with ``X-Amz-Target: AWSEvents.*``), Amazon Connect's metrics
+    or Connect campaigns."""
     target = (headers.get("x-amz-target") or [""])[0]
     if path == "/" and target.startswith("AWSEvents."):
         return sigv4.EVENTS_SERVICE
+    if path in CONNECT_PATHS:
+        return CONNECT_SERVICE
     return sigv4.SERVICE
 
 

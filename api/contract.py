@@ -18,7 +18,7 @@ from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 
-from api.auth import native_manager
+from api.auth import CONNECT_PATHS, native_manager
 from api.errors import api_routes, is_connect_path
 
 NATIVE_ERROR = {
@@ -46,7 +46,7 @@ NATIVE_TEXT = {
     422: "The request does not match the documented parameters or body (details name each field)",
 }
 CONNECT_TEXT = {
-    400: "ValidationException",
+    400: "ValidationException (InvalidParameterException for GetMetricDataV2)",
     403: "AccessDeniedException (no or invalid credentials, or the key's role may not do this)",
     404: "ResourceNotFoundException",
     409: "InvalidCampaignStateException or ConflictException",
@@ -110,7 +110,7 @@ def statuses(route: APIRoute) -> dict[int, str]:
         return {503: "The database does not answer"}
     if is_connect_path(path):
         codes = [400, 403, 413]
-        if "{" in path:
+        if "{" in path or path in CONNECT_PATHS:  # an unknown resource (GetMetricDataV2's ResourceArn)
             codes.append(404)
         if _CONNECT_STATEFUL.search(path) or "DELETE" in (route.methods or ()):
             codes.append(409)

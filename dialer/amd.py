@@ -5,7 +5,8 @@ person after their greeting and a silence, a machine after its detection
 delay (longer greetings, a beep), a fax or special-information tone early.
 It listens at most ``maxAnalysisSeconds`` (from the answer, or from the start
 of speech as Ofcom's policy measures it); past that the verdict is
-``AMD_UNRESOLVED`` and the call is handled as ``onUnresolved`` says.
+``AMD_UNRESOLVED`` (``AMD_UNRESOLVED_SILENCE`` when the greeting is over and
+AMD is hearing silence) and the call is handled as ``onUnresolved`` says.
 
 Which verdict a decided call gets is an operating point on a binormal ROC
 (``campaigns.document.roc_point``): one setting trades people hung up on
@@ -33,11 +34,12 @@ HUMAN_ANSWERED = AMD_CODE["HUMAN_ANSWERED"]
 VOICEMAIL_BEEP = AMD_CODE["VOICEMAIL_BEEP"]
 VOICEMAIL_NO_BEEP = AMD_CODE["VOICEMAIL_NO_BEEP"]
 AMD_UNRESOLVED = AMD_CODE["AMD_UNRESOLVED"]
+AMD_UNRESOLVED_SILENCE = AMD_CODE["AMD_UNRESOLVED_SILENCE"]
 AMD_ERROR = AMD_CODE["AMD_ERROR"]
 FAX_MACHINE_DETECTED = AMD_CODE["FAX_MACHINE_DETECTED"]
 SIT_TONE_DETECTED = AMD_CODE["SIT_TONE_DETECTED"]
 MACHINE_VERDICTS = (VOICEMAIL_BEEP, VOICEMAIL_NO_BEEP)
-UNDECIDED = (AMD_UNRESOLVED, AMD_ERROR)
+UNDECIDED = (AMD_UNRESOLVED, AMD_UNRESOLVED_SILENCE, AMD_ERROR)
 
 # A greeting longer than this is "long" in the confusion matrix: Asterisk
 # app_amd's ``greeting`` default (1500 ms), the longest greeting it still
@@ -103,7 +105,11 @@ class Listener:
         else:
             start = t_gs if self.from_speech and t_gs == t_gs else t_answer
             if t > start + self.cap:
-                t, verdict = start + self.cap, AMD_UNRESOLVED
+                t = start + self.cap
+                # Given up in the silence after a greeting: Connect's
+                # AMD_UNRESOLVED_SILENCE ("connected but the answering machine
+                # detection observed silence"); during speech, AMD_UNRESOLVED.
+                verdict = AMD_UNRESOLVED_SILENCE if t >= t_ge else AMD_UNRESOLVED
         base = _ROW_BASE.get(party)
         row = _FAX_ROW if base is None else base + (t_ge - t_gs > LONG_GREETING_SECONDS)
         self._counts[row * self._width + verdict] += 1

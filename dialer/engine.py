@@ -16,13 +16,14 @@ Call life (times in seconds since the schedule start):
 
     dial -> ring (answer after timeToAnswer, or ringTimeout with no answer;
     busy / invalid number end early) -> CONNECTED_TO_SYSTEM -> greeting
-    -> AMD verdict when AMD has heard enough, or AMD_UNRESOLVED at
+    -> AMD verdict when AMD has heard enough, or AMD_UNRESOLVED(_SILENCE) at
     maxAnalysisSeconds (dialer/amd.py; errors: a person taken for a machine
     is hung up on; a machine taken for a person goes to an agent)
     -> QUEUED -> an agent (CONNECTED_TO_AGENT), or the person hangs up in
     silence (patienceInSilence from the end of the greeting), or the dialer
     plays the information message once the abandonment threshold passes
-    -> talk -> DISCONNECTED -> wrap-up -> COMPLETED.
+    -> talk -> DISCONNECTED -> wrap-up -> COMPLETED (a call no agent talked
+    to is COMPLETED right at its DISCONNECTED, as Connect publishes it).
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ from dialer.amd import Listener
 from dialer.call import Call, Column, Disposition, Party
 from dialer.clock import Clock
 from dialer.pacing.base import Pacer
-from dialer.recorder import Recorder
+from dialer.recorder import RING_OUT_REASON, Recorder
 from dialer.streams import Draws, Uniforms, generator
 from dialer.timeline import Timeline
 from eventlog.schema import AMD_CODE, AMD_STATUSES, DISCONNECT_REASONS, REASON_CODE
@@ -659,7 +660,7 @@ class Engine:
         call.party = NO_ANSWER
         call.amd = A["AMD_UNANSWERED"] if self.amd_on else A["AMD_NOT_APPLICABLE"]
         self.pacer.on_dial_resolved(False, self.env.now, call.t_init)
-        self._end(call, R["TELECOM_UNANSWERED"], D_NO_ANSWER)
+        self._end(call, RING_OUT_REASON, D_NO_ANSWER)
 
     def _sit(self, call: Call) -> None:
         """A busy or special-information tone ends the attempt."""
@@ -724,7 +725,7 @@ class Engine:
             call.amd_correct = 1
             self.pacer.on_dial_resolved(False, self.env.now, call.t_init)
             self._end(call, R["CONTACT_FLOW_DISCONNECT"], D_FINAL)
-        elif self.amd.unresolved_live:  # AMD_UNRESOLVED or AMD_ERROR: taken as live
+        elif self.amd.unresolved_live:  # AMD_UNRESOLVED(_SILENCE) or AMD_ERROR: taken as live
             self._classified(call)
         else:
             self._amd_hang_up_undecided(call)
@@ -769,6 +770,7 @@ class Engine:
             self.n_abandoned += 1
         self.gate.record_abandoned(call.rec, now)
         self.pacer.on_dial_resolved(False, now, call.t_init)
+        self.pacer.on_undecided_hang_up(now)
         self._end(call, R["CONTACT_FLOW_DISCONNECT"], D_ABANDONED)
 
     def _classified(self, call: Call) -> None:

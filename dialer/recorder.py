@@ -22,6 +22,7 @@ import pyarrow.compute as pc
 
 from dialer.call import RECORD_WIDTH, Party
 from dialer.call import Column as C
+from eventlog.ids import agent_uuids, queue_uuid
 from eventlog.schema import (
     AMD_STATUSES,
     COLUMNS,
@@ -86,7 +87,8 @@ class Recorder:
 
     A call's events follow from its timestamps alone (INITIATED at the dial,
     CONNECTED_TO_SYSTEM at the answer, QUEUED, CONNECTED_TO_AGENT,
-    DISCONNECTED, COMPLETED after wrap-up), so the hot path stores one record
+    DISCONNECTED, COMPLETED after wrap-up, or right after DISCONNECTED for a
+    contact no agent talked to), so the hot path stores one record
     per call (``finish_call``, or ``finish_unanswered`` for a group of calls
     nobody answered) and no per-event record at all.
 
@@ -141,7 +143,9 @@ class Recorder:
         # Functions given each batch of finished calls as an (n, RECORD_WIDTH) array
         # before its events are built (the engine's vectorised tallies).
         self.batch_hooks: list[Callable[[np.ndarray], None]] = []
+        # Agent and queue ids as Connect writes them in ARNs: UUIDs (eventlog.ids).
         self._agent_names = pa.array([], pa.string())
+        self._queue = queue_uuid(meta.instance_id, meta.queue_id)
 
     def finish_call(self, record: tuple[float, ...]) -> None:
         self.calls.extend(record)
@@ -174,7 +178,7 @@ class Recorder:
         rec[:, C.AMD] = np.repeat(g[:, 2], sizes)
         rec[:, C.AGENT] = -1.0  # no agent
         rec[:, C.PARTY] = Party.NO_ANSWER
-        rec[:, C.REASON] = _REASON_UNANSWERED
+        rec[:, C.REASON] = RING_OUT_REASON
         rec[:, C.AMD_CORRECT] = -1.0  # AMD correctness unknown
         rec[:, C.MESSAGE] = 0.0
         rec[:, C.OPT_OUT] = 0.0
@@ -211,19 +215,28 @@ class Recorder:
 
     _EVENT_KINDS = np.array(list(EVENT_TIME_COLUMN), dtype=np.int8)
     _EVENT_COLUMNS: ClassVar[list[int]] = [int(c) for c in EVENT_TIME_COLUMN.values()]
+    _COMPLETED_SLOT = list(EVENT_TIME_COLUMN).index(COMPLETED)
+    _DISCONNECTED_SLOT = list(EVENT_TIME_COLUMN).index(DISCONNECTED)
 
     def _build(self, rec: np.ndarray) -> pa.RecordBatch:
         """One batch of events (``ENCODED_SCHEMA``) from finished calls."""
         rec = rec[np.argsort(rec[:, C.INDEX], kind="stable")]
         # Events: one per known timestamp of an event column, in time order
-        # (ties: event type, then call).
-        present = ~np.isnan(rec[:, self._EVENT_COLUMNS])
+        # (ties: event type, then call). COMPLETED comes at the end of
+        # after-contact work, or, for a contact without it (no agent talked
+        # to it), right after DISCONNECTED with the same data, as Connect
+        # publishes it (admin guide, "Amazon Connect contact events": COMPLETED).
+        times = rec[:, self._EVENT_COLUMNS]
+        acw = times[:, self._COMPLETED_SLOT]
+        no_acw = np.isnan(acw)
+        acw[no_acw] = times[no_acw, self._DISCONNECTED_SLOT]
+        present = ~np.isnan(times)
         # Through the transpose: ordered by event type, then call; a stable
         # sort on time then gives (time, type, call) order, at half the cost
         # of a three-key lexsort.
         slot, pos = np.nonzero(present.T)
         ev_kind = self._EVENT_KINDS[slot]
-        ev_t = rec[pos, np.asarray(self._EVENT_COLUMNS)[slot]]
+        ev_t = times[pos, slot]
         order = np.argsort(ev_t, kind="stable")
         ev_t, ev_kind, pos = ev_t[order], ev_kind[order], pos[order]
         n = ev_t.size
@@ -235,6 +248,9 @@ class Recorder:
         # happened (NaN compares False, so unknown ones drop out too).
         stamps = r[C.INITIATION : C.ACCEPTED + 1]
         known = stamps <= ev_t + 1e-9
+        # The end of after-contact work is COMPLETED's news, even when the
+        # wrap-up took no time and ends at the disconnect.
+        known[C.ACW_END - C.INITIATION] &= ev_kind == COMPLETED
         ms = np.where(known, stamps, 0.0)
         ms *= 1000.0
         ms = np.rint(ms, out=ms).astype(np.int64)
@@ -282,7 +298,8 @@ class Recorder:
         top = int(agents.max()) + 1 if n else 1
         if max(top, 1) > len(self._agent_names):
             self._agent_names = pa.array(
-                [f"agent-{a:04d}" for a in range(max(top, 1, 2 * len(self._agent_names)))], pa.string()
+                agent_uuids(self.meta.instance_id, self.meta.campaign_id, max(top, 1, 2 * len(self._agent_names))),
+                pa.string(),
             )
         columns = {
             "event_id": event_ids,
@@ -296,7 +313,7 @@ class Recorder:
             "customer_address": phones,
             "system_address": const(self.meta.source_number),
             "queue_id": pa.DictionaryArray.from_arrays(
-                pa.array(zeros, mask=~queued_known), pa.array([self.meta.queue_id], pa.string())
+                pa.array(zeros, mask=~queued_known), pa.array([self._queue], pa.string())
             ),
             "agent_id": coded(np.maximum(agents, 0), self._agent_names, agent_known),
         }
@@ -318,7 +335,13 @@ class Recorder:
         return pa.RecordBatch.from_arrays([columns[c] for c in COLUMNS], schema=ENCODED_SCHEMA)
 
 
-_REASON_UNANSWERED = REASON_CODE["TELECOM_UNANSWERED"]
+# A dial nobody answered within ringTimeout: the campaign cancels it before
+# it connects, which Connect's contact records call TELECOM_ORIGINATOR_CANCEL
+# ("the agent/API user cancels the call before connecting, or ... the call
+# remains unanswered after 60 seconds"; admin guide, "Contact records data
+# model", DisconnectReason). TELECOM_UNANSWERED is the network or handset
+# refusing the call, TELECOM_TIMEOUT the network's own 60 s ring limit.
+RING_OUT_REASON = REASON_CODE["TELECOM_ORIGINATOR_CANCEL"]
 _VOCAB_EVENT_TYPES = pa.array(EVENT_TYPES, pa.string())
 _VOCAB_AMD = pa.array(AMD_STATUSES[1:], pa.string())
 _VOCAB_REASONS = pa.array(DISCONNECT_REASONS[1:], pa.string())

@@ -44,6 +44,13 @@ AMD_STATUSES = (
 )
 AMD_CODE = {name: i for i, name in enumerate(AMD_STATUSES)}
 
+# Connect's DisconnectReason values for voice contacts and for outbound
+# campaign voice contacts (admin guide, "Contact records data model",
+# ContactTraceRecord.DisconnectReason; the "Amazon Connect contact events"
+# page lists the campaign ones). New names are appended, so codes stay put.
+# DISCARDED is not here: Connect documents it only for email contacts.
+# What the engine produces, and why each, is in docs/interfaces.md
+# ("Disconnect reasons").
 DISCONNECT_REASONS = (
     None,
     "CUSTOMER_DISCONNECT",
@@ -59,7 +66,7 @@ DISCONNECT_REASONS = (
     "TELECOM_TIMEOUT",
     "TELECOM_PROBLEM",
     "OUTBOUND_DESTINATION_ENDPOINT_ERROR",
-    "DISCARDED",
+    "TELECOM_ORIGINATOR_CANCEL",
 )
 REASON_CODE = {name: i for i, name in enumerate(DISCONNECT_REASONS)}
 

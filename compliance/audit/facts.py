@@ -28,7 +28,7 @@ from compliance.rules import RuleSet
 
 MACHINE_VERDICTS = ("VOICEMAIL_BEEP", "VOICEMAIL_NO_BEEP")
 # No verdict, or one the dialer treats as live (an undecided call goes to an agent).
-NO_VERDICT = ("AMD_NOT_APPLICABLE", "AMD_UNRESOLVED", "AMD_ERROR")
+NO_VERDICT = ("AMD_NOT_APPLICABLE", "AMD_UNRESOLVED", "AMD_UNRESOLVED_SILENCE", "AMD_ERROR")
 
 
 @dataclass(frozen=True)

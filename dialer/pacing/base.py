@@ -86,6 +86,14 @@ class Pacer:
     def on_live_resolved(self, abandoned: bool, now: float) -> None:
         """A live call reached an agent in time (False) or was abandoned (True)."""
 
+    def on_undecided_hang_up(self, now: float) -> None:
+        """The dialer hung up on an answer its AMD left undecided
+        (``onUnresolved: HANG_UP``). It cannot know who was there, and
+        Ofcom's policy treats an undecided call as live (REFERENCE.md, "Ofcom
+        and AMD in practice"), so by default it counts as a live call
+        abandoned."""
+        self.on_live_resolved(True, now)
+
     def on_talk_end(self, talk_seconds: float, now: float, machine: bool = False) -> None:
         """An agent's talk ended after ``talk_seconds``; wrap-up starts.
         ``machine``: the agent's disposition says an answering machine was

@@ -48,7 +48,8 @@ def test_the_cap_counts_from_the_answer_or_from_speech_start() -> None:
     from_answer = _listener(maxAnalysisSeconds=1.9, analysisMeasuredFrom="ANSWER")
     assert from_answer.listen(0, 10.0, 10.5, 12.0) == (pytest.approx(11.9), AMD_CODE["AMD_UNRESOLVED"])
     from_speech = _listener(maxAnalysisSeconds=1.9, analysisMeasuredFrom="SPEECH_START")
-    assert from_speech.listen(0, 10.0, 10.5, 12.0) == (pytest.approx(12.4), AMD_CODE["AMD_UNRESOLVED"])
+    # The greeting ended at 12.0: AMD gives up hearing silence.
+    assert from_speech.listen(0, 10.0, 10.5, 12.0) == (pytest.approx(12.4), AMD_CODE["AMD_UNRESOLVED_SILENCE"])
     # A machine is detected 2.5 s after the answer: inside a 3 s cap, not a 1.9 s one.
     assert _listener(maxAnalysisSeconds=3.0).listen(1, 0.0, 0.0, 8.0)[0] == pytest.approx(2.5)
     assert _listener(maxAnalysisSeconds=1.9).listen(1, 0.0, 0.0, 8.0)[1] == AMD_CODE["AMD_UNRESOLVED"]
@@ -154,7 +155,12 @@ def test_without_a_cap_the_same_person_is_connected_late() -> None:
 
 def test_hanging_up_on_undecided_calls_abandons_the_person() -> None:
     r = simulate(_long_greeting(maxAnalysisSeconds=1.9, analysisMeasuredFrom="SPEECH_START", onUnresolved="HANG_UP"))
-    assert _log(r.events) == [("INITIATED", 0.0), ("CONNECTED_TO_SYSTEM", 5.0), ("DISCONNECTED", 6.9)]
+    assert _log(r.events) == [
+        ("INITIATED", 0.0),
+        ("CONNECTED_TO_SYSTEM", 5.0),
+        ("DISCONNECTED", 6.9),
+        ("COMPLETED", 6.9),
+    ]
     last = r.events.to_pylist()[-1]
     assert last["amd_status"] == "AMD_UNRESOLVED" and last["disconnect_reason"] == "CONTACT_FLOW_DISCONNECT"
     assert r.summary["abandoned"] == 1

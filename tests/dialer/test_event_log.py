@@ -45,11 +45,14 @@ def test_no_answer_rings_for_the_ring_timeout_then_retries_after_the_interval():
     assert log == [
         ("INITIATED", 0.0),
         ("DISCONNECTED", 20.0),
+        ("COMPLETED", 20.0),
         ("INITIATED", 620.0),
         ("DISCONNECTED", 640.0),
+        ("COMPLETED", 640.0),
     ]
-    assert set(r.events.column("disconnect_reason").to_pylist()) == {None, "TELECOM_UNANSWERED"}
-    assert r.events.column("sim_attempt").to_pylist() == [1, 1, 2, 2]
+    # The campaign gives up ringing: Connect's TELECOM_ORIGINATOR_CANCEL.
+    assert set(r.events.column("disconnect_reason").to_pylist()) == {None, "TELECOM_ORIGINATOR_CANCEL"}
+    assert r.events.column("sim_attempt").to_pylist() == [1, 1, 1, 2, 2, 2]
 
 
 def test_machine_detected_is_hung_up_without_an_agent():
@@ -67,7 +70,12 @@ def test_machine_detected_is_hung_up_without_an_agent():
         }
     )
     r = simulate(doc)
-    assert _log(r.events) == [("INITIATED", 0.0), ("CONNECTED_TO_SYSTEM", 4.0), ("DISCONNECTED", 6.5)]
+    assert _log(r.events) == [
+        ("INITIATED", 0.0),
+        ("CONNECTED_TO_SYSTEM", 4.0),
+        ("DISCONNECTED", 6.5),
+        ("COMPLETED", 6.5),
+    ]
     last = r.events.to_pylist()[-1]
     assert last["amd_status"] == "VOICEMAIL_NO_BEEP" and last["sim_amd_correct"] is True
 

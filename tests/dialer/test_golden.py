@@ -19,11 +19,11 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 GOLDEN = {
     # example, seed: SHA-256 of the events (tests/dialer/golden.py)
-    ("progressive", 11): "1e826b66d776c8775280ce559faa4c9b39b5535b5e954f55f040d0e3b227ac45",
-    ("agentless", None): "301a128d6b12b4e1eeb77b1fd247f4d05f3e533a3ec0ff82e4d31beddfa90a73",
-    ("erlang-a", None): "6758a239247c69cfffa02c58c66ddc91c85e8159394293f48b196903d7c9d79b",
-    ("reference-predictive", 11): "26a00b2a35f70e86fff46170f8137cb2da35b5043e6bcec2cb0b4260b75a8686",
-    ("uk-predictive-amd", None): "225a040176704c13a8a97ce26f556be7bbca79af6f016f98649e3bf986d211a9",
+    ("progressive", 11): "50c1d5ae3ccb16bf7469fe09e8f07f80d33aee627560005914d2781d91cf2fac",
+    ("agentless", None): "944ff02c6d2c50e93e4f86c06f0418540278f072300ae455128f0da8a554fdc0",
+    ("erlang-a", None): "e3f37acdeecb74890b3103ed5aa1e456b0a24a4d3c9ed9ac1c41fb342194d846",
+    ("reference-predictive", 11): "f8e5ababf24ba811624458977683b419b9a55e467817bd4aa4cf85e7e6f7e78a",
+    ("uk-predictive-amd", None): "d158c573328bc5034ce61a7956f8f3d3e02a0f22722cb4b534dca3c236e9e3ef",
 }
 
 

@@ -96,7 +96,16 @@ def _check_invariants(doc, table):
         kinds = [e["event_type"] for e in evs]
         # Every dial ends exactly once.
         assert kinds.count("DISCONNECTED") == 1, (cid, kinds)
+        # ... and is then COMPLETED, last: after the agent's after-contact
+        # work, else at once with DISCONNECTED's data (Connect's contact events).
+        assert kinds.count("COMPLETED") == 1 and kinds[-1] == "COMPLETED", (cid, kinds)
         final = next(e for e in evs if e["event_type"] == "DISCONNECTED")
+        done = evs[-1]
+        if done["connected_to_agent_ts"] is None:
+            same = {k: v for k, v in final.items() if k not in ("event_id", "event_type")}
+            assert {k: v for k, v in done.items() if k not in ("event_id", "event_type")} == same, cid
+        else:
+            assert done["after_contact_work_end_ts"] is not None, cid
         stamps = [
             final[k]
             for k in (

@@ -80,7 +80,7 @@ def test_unanswered_calls_are_recorded_like_any_other_ended_call():
     ended = [e for e in events if e["event_type"] == "DISCONNECTED"]
     assert len(ended) == 6  # 3 contacts, 2 attempts each
     for e in ended:
-        assert e["disconnect_reason"] == "TELECOM_UNANSWERED"
+        assert e["disconnect_reason"] == "TELECOM_ORIGINATOR_CANCEL"
         assert e["amd_status"] == "AMD_UNANSWERED"
         assert e["sim_party"] == "NO_ANSWER"
         assert e["disconnect_ts"] - e["initiation_ts"] == timedelta(seconds=20)  # ringTimeout
@@ -88,8 +88,14 @@ def test_unanswered_calls_are_recorded_like_any_other_ended_call():
         assert e["sim_amd_correct"] is None
         assert e["sim_message_played"] is False and e["sim_opt_out"] is False
     assert sorted(e["sim_attempt"] for e in ended) == [1, 1, 1, 2, 2, 2]
-    # No event beyond INITIATED and DISCONNECTED for a call nobody answered.
-    assert {e["event_type"] for e in events} == {"INITIATED", "DISCONNECTED"}
+    # A call nobody answered: INITIATED, DISCONNECTED, and COMPLETED right
+    # after it with the same data (no after-contact work: no agent).
+    assert {e["event_type"] for e in events} == {"INITIATED", "DISCONNECTED", "COMPLETED"}
+    completed = [e for e in events if e["event_type"] == "COMPLETED"]
+    strip = ("event_id", "event_type")
+    assert [{k: v for k, v in e.items() if k not in strip} for e in completed] == [
+        {k: v for k, v in e.items() if k not in strip} for e in ended
+    ]
 
 
 def test_retries_fall_due_in_the_order_the_first_attempts_ended():

@@ -75,6 +75,33 @@ def test_schema_rejects_what_connect_does_not_send() -> None:
     stray = json.loads(json.dumps(env))
     stray["detail"]["simulation"]["afterContactWorkEndTimestamp"] = "2026-12-01T14:00:00.000Z"
     assert _errors(stray)
+    email_only = json.loads(json.dumps(env))
+    email_only["detail"]["eventType"] = "DISCONNECTED"
+    email_only["detail"]["disconnectTimestamp"] = env["time"]
+    email_only["detail"]["disconnectReason"] = "DISCARDED"  # Connect: email contacts only
+    assert any("disconnectReason" in e for e in _errors(email_only))
+
+
+def test_schema_wants_uuid_agents_and_queues_and_acw_only_after_an_agent() -> None:
+    doc = simulate(make_doc(**{"simulation.contacts.synthetic.count": 5}))
+    envs = list(iter_envelopes(doc.events))
+    assert all(_errors(e) == [] for e in envs)
+    done = next(e for e in envs if e["detail"]["eventType"] == "COMPLETED" and "agentInfo" in e["detail"])
+    named = json.loads(json.dumps(done))
+    arn = named["detail"]["agentInfo"]["agentArn"]
+    named["detail"]["agentInfo"]["agentArn"] = arn.rsplit("/", 1)[0] + "/agent-0000"
+    assert any("agentArn" in e for e in _errors(named))
+    queue = json.loads(json.dumps(done))
+    queue["detail"]["queueInfo"]["queueArn"] = queue["detail"]["queueInfo"]["queueArn"].rsplit("/", 1)[0] + "/outbound"
+    assert any("queueArn" in e for e in _errors(queue))
+    # A COMPLETED of a contact an agent talked to must carry its ACW ...
+    bare = json.loads(json.dumps(done))
+    del bare["detail"]["agentInfo"]["afterContactWorkEndTimestamp"]
+    assert _errors(bare)
+    # ... and one no agent talked to must not.
+    no_agent = json.loads(json.dumps(done))
+    no_agent["detail"]["agentInfo"]["connectedToAgentTimestamp"] = None
+    assert _errors(no_agent)
 
 
 def _pattern(ref: str) -> str:
@@ -82,9 +109,9 @@ def _pattern(ref: str) -> str:
 
 
 def _check_per_row(events: pa.Table) -> None:
-    for col in ("event_id", "contact_id"):
+    for col in ("event_id", "contact_id", "agent_id", "queue_id"):
         ok = pc.match_substring_regex(events[col], _pattern("uuid"))
-        assert pc.all(ok).as_py(), f"{col}: not a UUID in some rows"
+        assert pc.all(ok).as_py() is not False, f"{col}: not a UUID in some rows"
     phone = SCHEMA["$defs"]["endpoint"]["properties"]["address"]["pattern"]
     assert pc.all(pc.match_substring_regex(events["customer_address"], phone)).as_py(), "customer_address not E.164"
     assert pc.min(events["sim_recipient"]).as_py() >= 0 and pc.min(events["sim_attempt"]).as_py() >= 1
@@ -176,8 +203,8 @@ def test_every_event_of_random_campaigns_validates_in_full(seed: int) -> None:
 
 
 def test_expired_requests_validate() -> None:
-    """A request past its expirationTime ends undialled with one EXPIRED
-    event: no initiation timestamp, Connect's EXPIRED reason."""
+    """A request past its expirationTime ends undialled: DISCONNECTED then
+    COMPLETED, no initiation timestamp, Connect's EXPIRED reason."""
     doc = parse_document(make_doc(**{"simulation.contacts.synthetic.count": 60, "simulation.agents": {"count": 1}}))
     contacts = load_contacts(doc)
     contacts.expires_at = np.full(len(contacts), 60.0)
