@@ -284,7 +284,9 @@ def compare(
     a Dask ``client`` / ``scheduler`` address, or ``workers`` local
     processes (0: in this process). ``progress(done, total)`` after each run."""
     if isinstance(replications, bool) or not isinstance(replications, int) or replications < 2:
-        raise CompareError(f"replications must be a whole number >= 2 (a paired interval needs two), got {replications!r}")
+        raise CompareError(
+            f"replications must be a whole number >= 2 (a paired interval needs two), got {replications!r}"
+        )
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise CompareError(f"seed must be a whole number >= 0, got {seed!r}")
     if not 0 < confidence < 1:
@@ -292,19 +294,13 @@ def compare(
     wanted = _check_metrics(metrics)
     docs = {"a": _campaign_dict(a, "A"), "b": _campaign_dict(b, "B")}
     seeds = replication_seeds(seed, replications)
-    tasks = [
-        {"document": docs[s], "seed": sd, "events_dir": None}
-        for s in ("a", "b")
-        for sd in seeds
-    ]
+    tasks = [{"document": docs[s], "seed": sd, "events_dir": None} for s in ("a", "b") for sd in seeds]
     summaries: list[Mapping[str, Any] | None] = [None] * len(tasks)
     own = executor is None
     ex = executor if executor is not None else make_executor(workers=workers, scheduler=scheduler, client=client)
     try:
-        done = 0
-        for i, summary in ex.map_unordered(run_fn, tasks):
+        for done, (i, summary) in enumerate(ex.map_unordered(run_fn, tasks), start=1):
             summaries[i] = summary
-            done += 1
             if progress is not None:
                 progress(done, len(tasks))
     finally:

@@ -65,8 +65,12 @@ def main() -> None:
             continue
         t0 = time.perf_counter()
         res = compare(a, b, replications=args.seeds, seed=args.seed, metrics=METRICS, workers=args.workers)
-        print(f"\n{name}: {args.seeds} paired seeds (base {args.seed}), {args.hours:g} h, {time.perf_counter() - t0:.0f} s")
-        print(f"{'metric':<26}{'mean A':>12}{'mean B':>12}{'B - A':>12}{'paired ±':>11}{'unpaired ±':>12}{'r':>7}{'gain':>7}")
+        print(
+            f"\n{name}: {args.seeds} paired seeds (base {args.seed}), {args.hours:g} h, {time.perf_counter() - t0:.0f} s"
+        )
+        print(
+            f"{'metric':<26}{'mean A':>12}{'mean B':>12}{'B - A':>12}{'paired ±':>11}{'unpaired ±':>12}{'r':>7}{'gain':>7}"
+        )
         for m in res.metrics:
             p = m.paired
             gain = m.unpaired_half_width / p.half_width if p.half_width else float("nan")

@@ -15,6 +15,7 @@ import typer
 from api import cli as api_commands
 from cli import analysis as analysis_commands
 from cli import audit as compliance_commands
+from cli import compare as compare_commands
 from cli import explain as explain_commands
 from cli import simulate as simulate_commands
 
@@ -32,13 +33,14 @@ def _root() -> None:
     """Simulate outbound contact-center campaigns run by a predictive dialer."""
 
 
-# What each package adds: simulate; audit and explain; serve and keys; sweep and plot.
+# What each package adds: simulate; audit and explain; serve and keys; sweep and plot; compare.
 for _register in (
     simulate_commands.register,
     compliance_commands.register,
     explain_commands.register,
     api_commands.register,
     analysis_commands.register,
+    compare_commands.register,
 ):
     _register(app)
 

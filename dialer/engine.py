@@ -612,7 +612,9 @@ class Engine:
             party = bisect.bisect_right(shares[group_of[rec]][slot], u_outcome(rec, attempt))
             if party > 6:
                 party = 6
-            if party == NO_ANSWER or (party != BUSY_P and party != INVALID and (delay := d_answer(rec, attempt)) > ring_timeout):
+            if party == NO_ANSWER or (
+                party != BUSY_P and party != INVALID and (delay := d_answer(rec, attempt)) > ring_timeout
+            ):
                 # Nobody picks up (or not within ringTimeout). Every such call
                 # of this dialling instant ends at the same moment: one
                 # scheduled event for all, and no Call object.

@@ -142,8 +142,8 @@ class _Keyed:
         block = rec >> CONTACT_BLOCK_BITS
         key = self._keys.get(attempt)
         if key is None:
-            key = np.random.SeedSequence([self._seed, self._stream, attempt]).generate_state(2, np.uint64)
-            self._keys[attempt] = key
+            state = np.random.SeedSequence([self._seed, self._stream, attempt]).generate_state(2, np.uint64)
+            key = self._keys[attempt] = np.asarray(state, dtype=np.uint64)
         # Philox is counter-based: setting (key, counter) jumps straight to
         # this block's draws, about a fifth of the cost of a new generator.
         self._bits.state = {

@@ -19,11 +19,11 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 GOLDEN = {
     # example, seed: SHA-256 of the events (tests/dialer/golden.py)
-    ("progressive", 11): "1e826b66d776c8775280ce559faa4c9b39b5535b5e954f55f040d0e3b227ac45",
-    ("agentless", None): "301a128d6b12b4e1eeb77b1fd247f4d05f3e533a3ec0ff82e4d31beddfa90a73",
-    ("erlang-a", None): "6758a239247c69cfffa02c58c66ddc91c85e8159394293f48b196903d7c9d79b",
-    ("reference-predictive", 11): "26a00b2a35f70e86fff46170f8137cb2da35b5043e6bcec2cb0b4260b75a8686",
-    ("uk-predictive-amd", None): "225a040176704c13a8a97ce26f556be7bbca79af6f016f98649e3bf986d211a9",
+    ("progressive", 11): "67937008d55cc85a02c01214501d0cdad32ca0b15fe5f391b37675e96bbabd41",
+    ("agentless", None): "8b4bb6543e7cd707aeb9a0ad88e15f5ff6023e18e34552642cdd3694a0d6e133",
+    ("erlang-a", None): "901b0e0712b0bb71107bcbde86056036b3f0a98937f42b3c620a7f64ff004a9d",
+    ("reference-predictive", 11): "0f92587cabb73a96ef1ed88f7ff5c74aa938545af461b29b897ebe2d37d90ef6",
+    ("uk-predictive-amd", None): "f738c4e9824d95763f8cff489e0716169dc66715c54cfcec0b61bf85c9306cb7",
 }
 
 

@@ -12,8 +12,7 @@ import pytest
 
 from analysis.sweep import apply_changes
 from campaigns.distributions import Lognormal
-from dialer import simulate
-from dialer import streams
+from dialer import simulate, streams
 from dialer.streams import CONTACT_BLOCK, ContactDraws, ContactUniforms
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -70,7 +69,10 @@ def _first_attempts(result) -> dict[int, tuple[str, float]]:  # type: ignore[no-
     t0 = dict(zip(init["sim_recipient"].to_pylist(), init["initiation_ts"].to_pylist(), strict=True))
     out = {}
     for rec, party, ts in zip(
-        cts["sim_recipient"].to_pylist(), cts["sim_party"].to_pylist(), cts["connected_to_system_ts"].to_pylist(), strict=True
+        cts["sim_recipient"].to_pylist(),
+        cts["sim_party"].to_pylist(),
+        cts["connected_to_system_ts"].to_pylist(),
+        strict=True,
     ):
         out[rec] = (party, (ts - t0[rec]).total_seconds())
     return out
