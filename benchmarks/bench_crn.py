@@ -8,9 +8,11 @@ B - A, and what pairing saves (the unpaired half-width over the paired one).
 Pairs: 40 vs 42 agents (issue 15's target: occupancy correlates at 0.8 or
 more), and predictive vs progressive dialling at the reference's 100 agents.
 
-    .venv/bin/python benchmarks/bench_crn.py [--seeds 24] [--workers 2] [--hours 8]
+    .venv/bin/python benchmarks/bench_crn.py [--seeds 24] [--workers 2] [--hours 8] [--only NAME] [--extra]
 
-``--hours`` shortens the dialling day (the schedule's end), for a quick look.
+``--hours`` shortens the dialling day (the schedule's end), for a quick look;
+``--extra`` adds 40 vs 42 agents with one setting changed in both (progressive,
+AMD off, no breaks, no patience, no retries, one answer share all day).
 """
 
 from __future__ import annotations
@@ -34,13 +36,34 @@ METRICS = ["agent_occupancy", "abandonment_rate", "dial_attempts", "live_connect
 MODE = "campaign.channelSubtypeConfig.telephony.outboundMode"
 
 
-def scenarios(hours: float) -> dict[str, tuple[dict[str, Any], dict[str, Any]]]:
+AMD = "campaign.channelSubtypeConfig.telephony.defaultOutboundConfig.answerMachineDetectionConfig"
+# --extra: 40 vs 42 agents with one thing changed in both, to see what
+# decorrelates the pair (docs/analysis.md, "Paired comparisons").
+EXTRA = {
+    "progressive": {MODE: {"progressive": {"bandwidthAllocation": 1.0}}},
+    "AMD off": {f"{AMD}.enableAnswerMachineDetection": False},
+    "no breaks": {"agents.breaks": None},
+    "no patience": {"simulation.behaviour.patienceInSilence": None},
+    "no retries": {"campaign.entryLimitsConfig.maxEntryCount": 1},
+    "one answer share all day": {"simulation.behaviour.byLocalHour": {}},
+}
+
+
+def scenarios(hours: float, extra: bool = False) -> dict[str, tuple[dict[str, Any], dict[str, Any]]]:
     doc = load_document(REFERENCE)
     sched = doc.campaign.schedule
     assert sched is not None
     end = sched.start_time + timedelta(hours=hours)
     base = {"campaign.schedule.endTime": end.isoformat().replace("+00:00", "Z")}
+    more = {
+        f"40 vs 42 agents, {name}": (
+            apply_changes(REFERENCE, {**base, **change, "agents.count": 40}),
+            apply_changes(REFERENCE, {**base, **change, "agents.count": 42}),
+        )
+        for name, change in (EXTRA.items() if extra else ())
+    }
     return {
+        **more,
         "40 vs 42 agents": (
             apply_changes(REFERENCE, {**base, "agents.count": 40}),
             apply_changes(REFERENCE, {**base, "agents.count": 42}),
@@ -59,8 +82,9 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2, help="local worker processes (0: this process)")
     ap.add_argument("--hours", type=float, default=8.0, help="length of the dialling day")
     ap.add_argument("--only", default=None, help="run only the pairs whose name contains this")
+    ap.add_argument("--extra", action="store_true", help="also 40 vs 42 agents with one setting changed in both")
     args = ap.parse_args()
-    for name, (a, b) in scenarios(args.hours).items():
+    for name, (a, b) in scenarios(args.hours, args.extra).items():
         if args.only and args.only not in name:
             continue
         t0 = time.perf_counter()
