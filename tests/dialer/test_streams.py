@@ -60,29 +60,32 @@ def test_sequential_purposes_are_not_keyed() -> None:
         ContactUniforms(1, "interarrival")
 
 
-def _first_attempts(result) -> dict[int, tuple[str, float]]:  # type: ignore[no-untyped-def]
-    """Per contact, the party and the time to answer of its first attempt."""
+def _first_attempts(result) -> dict[int, tuple[str, float, float | None]]:  # type: ignore[no-untyped-def]
+    """Per contact answered on its first attempt: the party, the time to
+    answer, and the talk time if an agent took the call."""
     ev = result.events
-    cts = ev.filter(pc.equal(ev["event_type"], "CONNECTED_TO_SYSTEM"))
-    cts = cts.filter(pc.equal(cts["sim_attempt"], 1))
-    init = ev.filter(pc.and_(pc.equal(ev["event_type"], "INITIATED"), pc.equal(ev["sim_attempt"], 1)))
+    first = ev.filter(pc.equal(ev["sim_attempt"], 1))
+    init = first.filter(pc.equal(first["event_type"], "INITIATED"))
     t0 = dict(zip(init["sim_recipient"].to_pylist(), init["initiation_ts"].to_pylist(), strict=True))
+    done = first.filter(pc.equal(first["event_type"], "DISCONNECTED"))
     out = {}
-    for rec, party, ts in zip(
-        cts["sim_recipient"].to_pylist(),
-        cts["sim_party"].to_pylist(),
-        cts["connected_to_system_ts"].to_pylist(),
-        strict=True,
-    ):
-        out[rec] = (party, (ts - t0[rec]).total_seconds())
+    for row in done.to_pylist():
+        if row["connected_to_system_ts"] is None:
+            continue
+        rec, agent = row["sim_recipient"], row["connected_to_agent_ts"]
+        talk = (row["disconnect_ts"] - agent).total_seconds() if agent is not None else None
+        out[rec] = (row["sim_party"], (row["connected_to_system_ts"] - t0[rec]).total_seconds(), talk)
     return out
 
 
 def test_two_staffings_on_one_seed_give_each_contact_the_same_answer() -> None:
     """Common random numbers in the engine: with 5 or 7 agents the dialler
     reaches contacts at other moments, yet every contact answered in both
-    runs was answered by the same party after the same ring (one outcome
-    share all day, so the local hour cannot change it)."""
+    runs was answered by the same party after the same ring, and talked as
+    long with whichever agent took it (one outcome share all day, so the
+    local hour cannot change the party). The former draws in event order
+    passed the first two checks (the k-th dial is the same contact at both
+    staffings) and failed the talk times (drawn in the order of connects)."""
     changes = {"campaign.schedule.endTime": "2026-12-02T16:00:00Z", "agents.count": 5}
     base = apply_changes(EXAMPLES / "progressive.yaml", changes)
     more = apply_changes(EXAMPLES / "progressive.yaml", {**changes, "agents.count": 7})
@@ -93,3 +96,6 @@ def test_two_staffings_on_one_seed_give_each_contact_the_same_answer() -> None:
     assert all(a[r][0] == b[r][0] for r in both)
     # Timestamps are whole milliseconds: a difference of two roundings.
     assert all(a[r][1] == pytest.approx(b[r][1], abs=2.001e-3) for r in both)
+    talked = [r for r in both if a[r][2] is not None and b[r][2] is not None]
+    assert len(talked) > 20
+    assert all(a[r][2] == pytest.approx(b[r][2], abs=2.001e-3) for r in talked)
