@@ -31,8 +31,8 @@ def _fmt(v: float) -> str:
 
 
 def compare_command(
-    a: Path = typer.Argument(..., help="Campaign A (YAML or JSON)."),
-    b: Path = typer.Argument(..., help="Campaign B; differences are B - A."),
+    a: Path = typer.Argument(..., metavar="A.yaml", help="Campaign A (YAML or JSON)."),
+    b: Path = typer.Argument(..., metavar="B.yaml", help="Campaign B; differences are B - A."),
     replications: int = typer.Option(..., "--replications", "-n", help="Paired replications (at least 2)."),
     seed: int = typer.Option(0, "--seed", help="Base seed of the replications (analysis.sweep.replication_seeds)."),
     metrics: str | None = typer.Option(

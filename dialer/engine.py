@@ -389,8 +389,14 @@ class Engine:
 
     def _logout_due(self, a: int) -> None:
         pool = self.agents
-        if pool.state[a] == IDLE and self.env.now >= pool.shift_end[a] - 1e-9:
-            self._agent_leave(a, logout=True)
+        if pool.state[a] != IDLE or self.env.now < pool.shift_end[a] - 1e-9:
+            return
+        if not self.dialing_open and (self.waiting or len(pool.idle) - 1 < self.in_flight - self.waiting):
+            # After the dialling day an idle agent stays while a call still
+            # ringing or in AMD may need them (_release_spare_agents, whose
+            # rule this is); they leave when that call ends.
+            return
+        self._agent_leave(a, logout=True)
 
     def _break_due(self, a: int) -> None:
         pool = self.agents
