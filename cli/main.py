@@ -16,6 +16,7 @@ from api import cli as api_commands
 from cli import analysis as analysis_commands
 from cli import audit as compliance_commands
 from cli import calibrate as calibrate_commands
+from cli import compare as compare_commands
 from cli import explain as explain_commands
 from cli import simulate as simulate_commands
 from cli import staff as staff_commands
@@ -34,7 +35,7 @@ def _root() -> None:
     """Simulate outbound contact-center campaigns run by a predictive dialer."""
 
 
-# What each package adds: simulate; audit and explain; serve and keys; sweep and plot; staff; calibrate.
+# What each package adds: simulate; audit and explain; serve and keys; sweep and plot; staff; calibrate; compare.
 for _register in (
     simulate_commands.register,
     compliance_commands.register,
@@ -43,6 +44,7 @@ for _register in (
     analysis_commands.register,
     staff_commands.register,
     calibrate_commands.register,
+    compare_commands.register,
 ):
     _register(app)
 

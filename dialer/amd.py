@@ -24,7 +24,7 @@ import numpy as np
 
 from campaigns.document import Amd
 from dialer.call import Party
-from dialer.streams import Draws, Uniforms, generator
+from dialer.streams import ContactDraws, ContactUniforms
 from eventlog.schema import AMD_CODE, AMD_STATUSES
 
 HUMAN, MACHINE_BEEP, MACHINE_NO_BEEP = int(Party.HUMAN), int(Party.MACHINE_BEEP), int(Party.MACHINE_NO_BEEP)
@@ -66,12 +66,14 @@ class Listener:
     def __init__(self, cfg: Amd, seed: int) -> None:
         self.fp_rate, self.fn_rate = cfg.operating_point()
         self.cfg = cfg
-        self.d_machine = Draws(cfg.detection_delay, generator(seed, "amd_delay"))
-        self.d_silence = Draws(cfg.silence_after_greeting, generator(seed, "amd_silence"))
-        self.d_tone = Draws(cfg.tone_detection_delay, generator(seed, "amd_tone"))
-        self.u_verdict = Uniforms(generator(seed, "amd_error"))
-        self.u_fault = Uniforms(generator(seed, "amd_fault"))
-        self.u_sit = Uniforms(generator(seed, "amd_sit"))
+        # Per contact and attempt (dialer/streams.py): what AMD hears on a
+        # call does not depend on when the call was placed.
+        self.d_machine = ContactDraws(cfg.detection_delay, seed, "amd_delay")
+        self.d_silence = ContactDraws(cfg.silence_after_greeting, seed, "amd_silence")
+        self.d_tone = ContactDraws(cfg.tone_detection_delay, seed, "amd_tone")
+        self.u_verdict = ContactUniforms(seed, "amd_error")
+        self.u_fault = ContactUniforms(seed, "amd_fault")
+        self.u_sit = ContactUniforms(seed, "amd_sit")
         self.cap = cfg.max_analysis_seconds if cfg.max_analysis_seconds is not None else INF
         self.from_speech = cfg.analysis_measured_from == "SPEECH_START"
         self.error_rate = cfg.error_rate
@@ -82,25 +84,28 @@ class Listener:
         self._width = len(AMD_STATUSES)
         self._counts = [0] * (len(TRUE_CLASSES) * self._width)
 
-    def listen(self, party: int, t_answer: float, t_gs: float, t_ge: float) -> tuple[float, int]:
+    def listen(
+        self, party: int, t_answer: float, t_gs: float, t_ge: float, rec: int, attempt: int
+    ) -> tuple[float, int]:
         """When AMD gives its verdict on a call answered at ``t_answer`` (a
         greeting from ``t_gs`` to ``t_ge``, NaN for a fax), and which (an AMD
-        code). Draws the same random numbers whatever the cap, so changing
-        ``maxAnalysisSeconds`` changes only the calls it cuts short."""
-        u = self.u_verdict()
+        code), for contact ``rec``'s ``attempt``. The same random numbers
+        whatever the cap, so changing ``maxAnalysisSeconds`` changes only
+        the calls it cuts short."""
+        u = self.u_verdict(rec, attempt)
         if party == HUMAN:
-            t = t_ge + self.d_silence()
+            t = t_ge + self.d_silence(rec, attempt)
             verdict = VOICEMAIL_NO_BEEP if u < self.fp_rate else HUMAN_ANSWERED
         elif party in (MACHINE_BEEP, MACHINE_NO_BEEP):
-            t = t_answer + self.d_machine()
+            t = t_answer + self.d_machine(rec, attempt)
             if u < self.fn_rate:
                 verdict = HUMAN_ANSWERED
             else:
                 verdict = VOICEMAIL_BEEP if party == MACHINE_BEEP else VOICEMAIL_NO_BEEP
         else:  # a fax answers with its tone
-            t = t_answer + self.d_tone()
+            t = t_answer + self.d_tone(rec, attempt)
             verdict = FAX_MACHINE_DETECTED
-        if self.error_rate and self.u_fault() < self.error_rate:
+        if self.error_rate and self.u_fault(rec, attempt) < self.error_rate:
             t, verdict = t_answer, AMD_ERROR  # the analysis could not start
         else:
             start = t_gs if self.from_speech and t_gs == t_gs else t_answer
@@ -115,10 +120,10 @@ class Listener:
         self._counts[row * self._width + verdict] += 1
         return t, verdict
 
-    def sit_unclassified(self) -> bool:
+    def sit_unclassified(self, rec: int, attempt: int) -> bool:
         """Whether an invalid number's tone is one AMD cannot name (Connect's
         ``SIT_TONE_DETECTED`` rather than ``SIT_TONE_INVALID_NUMBER``)."""
-        return bool(self.unclassified_sit) and self.u_sit() < self.unclassified_sit
+        return bool(self.unclassified_sit) and self.u_sit(rec, attempt) < self.unclassified_sit
 
     @property
     def confusion(self) -> np.ndarray:

@@ -53,7 +53,7 @@ from dialer.call import Call, Column, Disposition, Party
 from dialer.clock import Clock
 from dialer.pacing.base import Pacer
 from dialer.recorder import RING_OUT_REASON, Recorder
-from dialer.streams import Draws, Uniforms, generator
+from dialer.streams import ContactDraws, ContactUniforms, generator
 from dialer.timeline import Timeline
 from eventlog.schema import AMD_CODE, AMD_STATUSES, DISCONNECT_REASONS, REASON_CODE
 
@@ -127,13 +127,14 @@ class Engine:
         self.should_stop = should_stop
         self.stopped_early = False
 
-        # Streams, one per purpose.
+        # Random numbers: a contact's own, per purpose, contact and attempt
+        # (common random numbers, dialer/streams.py); Poisson gaps per purpose.
         b = sim.behaviour
 
-        def draw(dist: Distribution, purpose: str) -> Draws:
-            return Draws(dist, generator(seed, purpose))
+        def draw(dist: Distribution, purpose: str) -> ContactDraws:
+            return ContactDraws(dist, seed, purpose)
 
-        self.u_outcome = Uniforms(generator(seed, "outcome"))
+        self.u_outcome = ContactUniforms(seed, "outcome")
         self.d_answer = draw(b.time_to_answer, "time_to_answer")
         self.d_greeting = draw(b.greeting, "greeting")
         self.d_machine_greeting = draw(b.machine_greeting, "machine_greeting")
@@ -142,11 +143,11 @@ class Engine:
         self.d_wrap = draw(sim.agents.wrap_up, "wrap_up")
         self.amd = Listener(sim.amd, seed)  # AMD's timing, operating point and tallies
         self._amd_listen = self.amd.listen
-        self.u_opt = Uniforms(generator(seed, "opt_out"))
+        self.u_opt = ContactUniforms(seed, "opt_out")
         self.d_message = draw(sim.safe_harbor.message, "message")
         self.d_machine_talk = draw(b.machine_talk, "machine_talk")
         self.d_preview = draw(sim.agents.preview_time, "preview_time")
-        self.u_signal = Uniforms(generator(seed, "busy_signal"))
+        self.u_signal = ContactUniforms(seed, "busy_signal")
         self.interarrival_stream = generator(seed, "interarrival")
 
         self.ring_timeout = float(out_cfg.ring_timeout or DEFAULT_RING_TIMEOUT)
@@ -389,8 +390,14 @@ class Engine:
 
     def _logout_due(self, a: int) -> None:
         pool = self.agents
-        if pool.state[a] == IDLE and self.env.now >= pool.shift_end[a] - 1e-9:
-            self._agent_leave(a, logout=True)
+        if pool.state[a] != IDLE or self.env.now < pool.shift_end[a] - 1e-9:
+            return
+        if not self.dialing_open and (self.waiting or len(pool.idle) - 1 < self.in_flight - self.waiting):
+            # After the dialling day an idle agent stays while a call still
+            # ringing or in AMD may need them (_release_spare_agents, whose
+            # rule this is); they leave when that call ends.
+            return
+        self._agent_leave(a, logout=True)
 
     def _break_due(self, a: int) -> None:
         pool = self.agents
@@ -479,7 +486,9 @@ class Engine:
                     break
                 a = self._take_agent()
                 self.previewing += 1
-                self.later(min(self.d_preview(), self.pacer.timeout), self._dial_previewed, recs[0], a)
+                rec = recs[0]
+                preview = self.d_preview(rec, self.attempts[rec] + 1)
+                self.later(min(preview, self.pacer.timeout), self._dial_previewed, rec, a)
         else:
             recs = self._next_contacts(now, want)
             if recs:
@@ -604,10 +613,15 @@ class Engine:
             attempt = attempts[rec] + 1
             attempts[rec] = attempt
             record_dial(rec, now)
-            party = bisect.bisect_right(shares[group_of[rec]][slot], u_outcome())
+            # One uniform per contact and attempt through the hour's
+            # cumulative shares: another hour changes the party only when
+            # the uniform falls where the shares moved.
+            party = bisect.bisect_right(shares[group_of[rec]][slot], u_outcome(rec, attempt))
             if party > 6:
                 party = 6
-            if party == NO_ANSWER or (party != BUSY_P and party != INVALID and (delay := d_answer()) > ring_timeout):
+            if party == NO_ANSWER or (
+                party != BUSY_P and party != INVALID and (delay := d_answer(rec, attempt)) > ring_timeout
+            ):
                 # Nobody picks up (or not within ringTimeout). Every such call
                 # of this dialling instant ends at the same moment: one
                 # scheduled event for all, and no Call object.
@@ -620,7 +634,7 @@ class Engine:
                 call.party = party
                 if party in (BUSY_P, INVALID):
                     lo, hi, call.signal = _SIGNALS[party]
-                    self._after(lo + (hi - lo) * self.u_signal(), call, self._step_sit)
+                    self._after(lo + (hi - lo) * self.u_signal(rec, attempt), call, self._step_sit)
                 else:
                     self._answer(call, now + delay)
             idx += 1
@@ -665,7 +679,7 @@ class Engine:
     def _sit(self, call: Call) -> None:
         """A busy or special-information tone ends the attempt."""
         amd_code, reason, disposition = call.signal
-        if self.amd_on and call.party == INVALID and self.amd.sit_unclassified():
+        if self.amd_on and call.party == INVALID and self.amd.sit_unclassified(call.rec, call.attempt):
             amd_code = A["SIT_TONE_DETECTED"]  # a tone AMD cannot name
         call.amd = amd_code if self.amd_on else A["AMD_NOT_APPLICABLE"]
         self.pacer.on_dial_resolved(False, self.env.now, call.t_init)
@@ -681,7 +695,7 @@ class Engine:
         if party == HUMAN:
             self.n_live += 1
             call.t_gs = t
-            call.t_ge = t + self.d_greeting()
+            call.t_ge = t + self.d_greeting(call.rec, call.attempt)
             point = self.clock_point
             call.clock_start = (
                 call.t_ge
@@ -692,7 +706,7 @@ class Engine:
         elif party in (MACHINE_BEEP, MACHINE_NO_BEEP):
             self.n_machine += 1
             call.t_gs = t
-            call.t_ge = t + self.d_machine_greeting()
+            call.t_ge = t + self.d_machine_greeting(call.rec, call.attempt)
             call.clock_start = call.t_ge
             call.deadline = call.clock_start + self.threshold
         ahead = t - self.env.now
@@ -706,7 +720,7 @@ class Engine:
         elif self.amd_on:
             # AMD listens from the answer; its verdict and when it comes are
             # drawn now (dialer/amd.py), acted on at that time.
-            t_verdict, call.amd = self._amd_listen(party, t, call.t_gs, call.t_ge)
+            t_verdict, call.amd = self._amd_listen(party, t, call.t_gs, call.t_ge, call.rec, call.attempt)
             self._after(t_verdict - self.env.now, call, self._step_amd)
         else:
             # AMD off: media is up and no analysis runs, so Connect reports
@@ -755,7 +769,11 @@ class Engine:
         if self.await_prompt and call.party == MACHINE_BEEP:
             # Wait for the beep, then leave the campaign's message.
             self.later(
-                max(call.t_ge - now, 0.0) + self.d_message(), self._end, call, R["CONTACT_FLOW_DISCONNECT"], D_MACHINE
+                max(call.t_ge - now, 0.0) + self.d_message(call.rec, call.attempt),
+                self._end,
+                call,
+                R["CONTACT_FLOW_DISCONNECT"],
+                D_MACHINE,
             )
         else:
             self._end(call, R["CONTACT_FLOW_DISCONNECT"], D_MACHINE)
@@ -803,7 +821,7 @@ class Engine:
         leave = INF
         if self.d_patience is not None and call.party == HUMAN:
             # Silence starts when the greeting ends, not at the AMD verdict.
-            leave = max(now, (call.t_ge if call.t_ge == call.t_ge else now) + self.d_patience())
+            leave = max(now, (call.t_ge if call.t_ge == call.t_ge else now) + self.d_patience(call.rec, call.attempt))
         drop = call.deadline if self.safe_harbor else INF
         if drop < leave:
             self.later(drop - now, self._drop, call)
@@ -834,7 +852,8 @@ class Engine:
                 self.gate.record_abandoned(call.rec, now)
         self.pacer.on_live_resolved(late, now)
         self.agents.start_talk(agent, now)
-        talk = self.d_talk() if call.party == HUMAN else self.d_machine_talk()
+        rec, attempt = call.rec, call.attempt
+        talk = self.d_talk(rec, attempt) if call.party == HUMAN else self.d_machine_talk(rec, attempt)
         self._after(talk, call, self._step_talk_end)
 
     def _talk_end(self, call: Call) -> None:
@@ -847,7 +866,7 @@ class Engine:
         reason = R["CUSTOMER_DISCONNECT"] if call.party == HUMAN else R["AGENT_DISCONNECT"]
         self._end(call, reason, D_AGENT if call.party == HUMAN else D_MACHINE, finish=False)
         self.contact_duration_sum += now - call.t_init
-        wrap = self.d_wrap()
+        wrap = self.d_wrap(call.rec, call.attempt)
         self._after(wrap, call, self._step_wrap_end)
 
     def _wrap_end(self, call: Call) -> None:
@@ -885,12 +904,16 @@ class Engine:
         call.message = 1
         call.in_flight = False
         self.in_flight -= 1
-        if call.party == HUMAN and self.u_opt() < self.opt_out_share:
+        if call.party == HUMAN and self.u_opt(call.rec, call.attempt) < self.opt_out_share:
             call.opt_out = 1
             self.n_opt_out += 1
             self.gate.record_opt_out(call.rec, now)
         self.later(
-            self.d_message(), self._end, call, R["CONTACT_FLOW_DISCONNECT"], D_FINAL if call.opt_out else D_ABANDONED
+            self.d_message(call.rec, call.attempt),
+            self._end,
+            call,
+            R["CONTACT_FLOW_DISCONNECT"],
+            D_FINAL if call.opt_out else D_ABANDONED,
         )
 
     def _abandon(self, call: Call, now: float) -> None:
@@ -912,11 +935,11 @@ class Engine:
 
     def _agentless_message(self, call: Call) -> None:
         call.message = 1
-        if call.party == HUMAN and self.u_opt() < self.opt_out_share:
+        if call.party == HUMAN and self.u_opt(call.rec, call.attempt) < self.opt_out_share:
             call.opt_out = 1
             self.n_opt_out += 1
             self.gate.record_opt_out(call.rec, self.env.now)
-        self.later(self.d_message(), self._end, call, R["CONTACT_FLOW_DISCONNECT"], D_FINAL)
+        self.later(self.d_message(call.rec, call.attempt), self._end, call, R["CONTACT_FLOW_DISCONNECT"], D_FINAL)
 
     def _end(self, call: Call, reason: int, disposition: int, finish: bool = True) -> None:
         now = self.env.now

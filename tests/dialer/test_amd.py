@@ -38,7 +38,7 @@ def _listener(**amd) -> Listener:
 
 
 def test_a_person_is_heard_after_greeting_and_silence() -> None:
-    t, code = _listener(sensitivity=0.5, maxAnalysisSeconds=None).listen(0, 10.0, 10.0, 11.0)
+    t, code = _listener(sensitivity=0.5, maxAnalysisSeconds=None).listen(0, 10.0, 10.0, 11.0, 0, 1)
     assert t == pytest.approx(11.8)
     assert NAMES[code] in ("HUMAN_ANSWERED", "VOICEMAIL_NO_BEEP")
 
@@ -46,24 +46,24 @@ def test_a_person_is_heard_after_greeting_and_silence() -> None:
 def test_the_cap_counts_from_the_answer_or_from_speech_start() -> None:
     # Greeting from 10.5 (speech starts half a second after the answer) to 12.0.
     from_answer = _listener(maxAnalysisSeconds=1.9, analysisMeasuredFrom="ANSWER")
-    assert from_answer.listen(0, 10.0, 10.5, 12.0) == (pytest.approx(11.9), AMD_CODE["AMD_UNRESOLVED"])
+    assert from_answer.listen(0, 10.0, 10.5, 12.0, 0, 1) == (pytest.approx(11.9), AMD_CODE["AMD_UNRESOLVED"])
     from_speech = _listener(maxAnalysisSeconds=1.9, analysisMeasuredFrom="SPEECH_START")
     # The greeting ended at 12.0: AMD gives up hearing silence.
-    assert from_speech.listen(0, 10.0, 10.5, 12.0) == (pytest.approx(12.4), AMD_CODE["AMD_UNRESOLVED_SILENCE"])
+    assert from_speech.listen(0, 10.0, 10.5, 12.0, 0, 1) == (pytest.approx(12.4), AMD_CODE["AMD_UNRESOLVED_SILENCE"])
     # A machine is detected 2.5 s after the answer: inside a 3 s cap, not a 1.9 s one.
-    assert _listener(maxAnalysisSeconds=3.0).listen(1, 0.0, 0.0, 8.0)[0] == pytest.approx(2.5)
-    assert _listener(maxAnalysisSeconds=1.9).listen(1, 0.0, 0.0, 8.0)[1] == AMD_CODE["AMD_UNRESOLVED"]
+    assert _listener(maxAnalysisSeconds=3.0).listen(1, 0.0, 0.0, 8.0, 0, 1)[0] == pytest.approx(2.5)
+    assert _listener(maxAnalysisSeconds=1.9).listen(1, 0.0, 0.0, 8.0, 0, 1)[1] == AMD_CODE["AMD_UNRESOLVED"]
 
 
 def test_a_fax_is_recognised_by_its_tone_and_the_matrix_counts_it() -> None:
     listener = _listener(toneDetectionDelay={"fixed": 2.0}, maxAnalysisSeconds=None)
-    assert listener.listen(6, 0.0, float("nan"), float("nan")) == (2.0, AMD_CODE["FAX_MACHINE_DETECTED"])
+    assert listener.listen(6, 0.0, float("nan"), float("nan"), 0, 1) == (2.0, AMD_CODE["FAX_MACHINE_DETECTED"])
     assert listener.confusion_summary() == {"FAX": {"FAX_MACHINE_DETECTED": 1}}
 
 
 def test_an_amd_error_is_immediate_when_configured() -> None:
     listener = _listener(errorRate=1.0)
-    assert listener.listen(0, 3.0, 3.0, 4.0) == (3.0, AMD_CODE["AMD_ERROR"])
+    assert listener.listen(0, 3.0, 3.0, 4.0, 0, 1) == (3.0, AMD_CODE["AMD_ERROR"])
 
 
 # -- the ROC -------------------------------------------------------------------

@@ -19,11 +19,11 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 GOLDEN = {
     # example, seed: SHA-256 of the events (tests/dialer/golden.py)
-    ("progressive", 11): "50c1d5ae3ccb16bf7469fe09e8f07f80d33aee627560005914d2781d91cf2fac",
-    ("agentless", None): "944ff02c6d2c50e93e4f86c06f0418540278f072300ae455128f0da8a554fdc0",
-    ("erlang-a", None): "e3f37acdeecb74890b3103ed5aa1e456b0a24a4d3c9ed9ac1c41fb342194d846",
-    ("reference-predictive", 11): "f8e5ababf24ba811624458977683b419b9a55e467817bd4aa4cf85e7e6f7e78a",
-    ("uk-predictive-amd", None): "d158c573328bc5034ce61a7956f8f3d3e02a0f22722cb4b534dca3c236e9e3ef",
+    ("progressive", 11): "2f9158e9037da0953fb81d41919088c439713eeba4eb467d7ec9053d193d1dfe",
+    ("agentless", None): "742b7049cc17203c7651ea8e0948e907994e5460ee7cb7c0b3cb757cb9637f11",
+    ("erlang-a", None): "031496bce2a679882dba0db298aaeb395a2c245f46b83b4d3a22f9a1849f7548",
+    ("reference-predictive", 11): "5824f5fa73556a548821f96eead8fc87c735b1d5e3196e27bb482c427a54b126",
+    ("uk-predictive-amd", None): "0088eff7899454256443e628d3f547097c43ec556a29f16cddd1a30e1874da48",
 }
 
 
