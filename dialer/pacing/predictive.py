@@ -132,6 +132,7 @@ class Predictive(Pacer):
         self._live_since = 0
         self._last_rate_update = 0.0
         self._c = 0.8
+        self._c_rate = -1.0  # the live rate self._c was computed for
         self._last_step = 0.0  # the gain's last step up on a connect
         self._soon_at, self._soon = -1, 0.0
         self._pi_p = -1.0
@@ -249,8 +250,9 @@ class Predictive(Pacer):
         for hist in (self.live_delay, self.other_delay, self.talk, self.wrap):
             if hist.new:
                 hist.forget()
-        self._s_live_age = s_live = self.live_delay.survival()
-        self._s_other_age = self.other_delay.survival()
+        s_live = self.live_delay.survival()
+        self._s_live_age = s_live.tolist()
+        self._s_other_age = self.other_delay.survival().tolist()
         self._pi_p = -1.0  # the P(live | age) table is stale
         self.median_delay = float(np.searchsorted(1.0 - s_live, 0.5)) + 0.5
         h = self.median_delay + self.room
@@ -265,7 +267,7 @@ class Predictive(Pacer):
         self._ft = np.concatenate(([0.0], np.clip(acc, 0.0, 1.0)))  # cell 0: not talking
         s_wrap = self.wrap.survival()
         wgrid = np.arange(s_wrap.size, dtype=float)
-        self._fw = 1.0 - np.interp(wgrid + h, wgrid, s_wrap, right=0.0) / s_wrap
+        self._fw_list = (1.0 - np.interp(wgrid + h, wgrid, s_wrap, right=0.0) / s_wrap).tolist()
 
     # -- the budget ---------------------------------------------------------------
 
@@ -294,11 +296,13 @@ class Predictive(Pacer):
         has spent too much already."""
         self._roll_window(now)
         target = self.target
-        per_window = max(self.live_rate * self.window, 1.0)
-        drops = max(target * per_window, 1e-9)  # drops a window may hold
-        c = 1.0 - self.KAPPA / math.sqrt(drops) - self.KAPPA_SMALL / drops
-        self._c = c = min(max(c, self.MARGIN_BOUNDS[0]), self.MARGIN_BOUNDS[1])
-        aim = c * target
+        if self.live_rate != self._c_rate:  # the margin moves with the rate of live calls only
+            per_window = max(self.live_rate * self.window, 1.0)
+            drops = max(target * per_window, 1e-9)  # drops a window may hold
+            c = 1.0 - self.KAPPA / math.sqrt(drops) - self.KAPPA_SMALL / drops
+            self._c = min(max(c, self.MARGIN_BOUNDS[0]), self.MARGIN_BOUNDS[1])
+            self._c_rate = self.live_rate
+        aim = self._c * target
         end = (self.win_index + 1) * self.window - self.clock_offset
         rest = end - now - self.median_delay
         if rest <= 0:  # calls dialled now turn live in the next window
@@ -339,15 +343,21 @@ class Predictive(Pacer):
     def coming_live(self, now: float, waiting: int, p: float) -> float:
         """Expected live calls on their way: waiting callers plus each ringing
         call's probability of being live given its ring age."""
-        if p != self._pi_p:  # P(live | age) for every age, per value of p
-            sl, so = self._s_live_age, self._s_other_age
-            self._pi = (p * sl / np.maximum(p * sl + (1.0 - p) * so, 1e-12)).tolist()
+        if p != self._pi_p:  # P(live | age), filled in per age as needed, per value of p
+            self._pi = [-1.0] * (self.max_age + 1)
             self._pi_p = p
         pi, top, t = self._pi, self.max_age, int(now)
+        sl, so, q = self._s_live_age, self._s_other_age, 1.0 - p
         total = float(waiting)
         for key, count in self.outstanding.items():
             age = t - key
-            total += count * pi[age if age < top else top]
+            i = age if age < top else top
+            v = pi[i]
+            if v < 0.0:
+                a = p * sl[i]
+                d = a + q * so[i]
+                pi[i] = v = a / (d if d > 1e-12 else 1e-12)
+            total += count * v
         return total
 
     def expected_soon(self, now: float, talk_start: np.ndarray) -> float:
@@ -358,9 +368,10 @@ class Predictive(Pacer):
             return self._soon
         cells = (math.floor(now) + 1) - talk_start
         soon = float(self._ft.take(cells, mode="clip").sum())
-        if self.wrap_starts:
-            wcells = np.minimum((now - np.asarray(self.wrap_starts)).astype(np.int64), self._fw.size - 1)
-            soon += float(self._fw[np.maximum(wcells, 0)].sum())
+        fw, top = self._fw_list, len(self._fw_list) - 1
+        for w in self.wrap_starts:
+            c = int(now - w)
+            soon += fw[c if c < top else top] if c > 0 else fw[0]
         self._soon_at, self._soon = second, soon
         return soon
 
@@ -370,12 +381,18 @@ class Predictive(Pacer):
         now = view.now
         idle = view.idle_agents
         sure = math.floor(min(self.bandwidth, 1.0) * idle + 1e-9) - view.in_flight  # progressive, ratio 1
-        self._update_rate(now)
-        self._count_settled(now)
+        # The per-second updates, called only when due (this runs several
+        # times a second: every second and whenever an agent frees).
+        if now - self._last_rate_update >= 1.0:
+            self._update_rate(now)
+        by_second = self.by_second
+        if by_second and next(iter(by_second)) <= now - self.settle_age:
+            self._count_settled(now)
         if self.resolved_live < self.WARMUP_LIVE or self.live.dials < self.WARMUP_DIALS:
             self._last_level = 1.0
             return sure
-        self._watch_changes(now)
+        if self.live.changes != self._changes_seen or not self._gain_history or now - self._gain_history[-1][0] >= 30.0:
+            self._watch_changes(now)
         p = self.live.value
         coming = self.coming_live(now, view.waiting, p)
         s = self.allowed_drop_probability(now, coming)
