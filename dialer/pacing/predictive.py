@@ -65,6 +65,17 @@ from dialer.pacing.base import DialerView, Pacer
 from dialer.pacing.forecast import DurationHistogram, LiveShare
 
 
+def _poisson_sf(k: int, mu: float) -> float:
+    """P(X > k) for X ~ Poisson(mu) (normal approximation for large k)."""
+    if k > 400:
+        return 0.5 * math.erfc((k + 0.5 - mu) / math.sqrt(2.0 * mu))
+    term = total = math.exp(-mu)
+    for i in range(1, k + 1):
+        term *= mu / i
+        total += term
+    return max(1.0 - total, 0.0)
+
+
 class Predictive(Pacer):
     name = "predictive"
     wake_on_agent_free = True
@@ -81,12 +92,13 @@ class Predictive(Pacer):
     CHANGE_LOOKBACK = 180.0  # seconds: the gain restored after a change of the live share
     CHANGE_QUIET = 120.0  # seconds without gain steps after it
     RATE_HALF_LIFE = 600.0  # seconds, for the rate of live calls
-    # The setpoint's margin: c = 1 - KAPPA / sqrt(D) - KAPPA_SMALL / D, D the
-    # drops a window may hold (3.8 with 5 agents, 77 with 100, at 3%).
-    KAPPA = 0.25
-    KAPPA_SMALL = 0.5
     MARGIN_BOUNDS = (0.3, 0.9)  # above 0.9 the aim sits too close to the budget: cliffs
     HARD_SHARE = 0.97  # the window's budget: throttle before it exceeds this x target
+    # The setpoint's margin: the Poisson mean of drops per window that leaves
+    # at most this share of windows over the target (docs/pacing.md).
+    OVER_RISK = 0.05
+    COUNT_Z = 1.0  # the window's live calls still to come, counted this many SDs low
+    QUARTER_MIN = 2.0  # drops a quarter hour must hold at twice the target for its guard
     QUARTER = 900.0  # seconds: a sub-window guard against clumps of drops
     QUARTER_SHARE = 2.0  # drops in a quarter hour at most this x target
     THROTTLE_POWER = 0.4  # drops grow like gain^2.5: gain scaled by share^0.4
@@ -133,6 +145,7 @@ class Predictive(Pacer):
         self._last_rate_update = 0.0
         self._c = 0.8
         self._c_rate = -1.0  # the live rate self._c was computed for
+        self._margins: dict[int, float] = {}  # drops a window holds (whole) -> Poisson mean allowed
         self._last_step = 0.0  # the gain's last step up on a connect
         self._soon_at, self._soon = -1, 0.0
         self._pi_p = -1.0
@@ -290,6 +303,24 @@ class Predictive(Pacer):
         self._live_since = 0
         self._last_rate_update = now
 
+    def _margin(self, drops: float) -> float:
+        """The setpoint's share c of the target for a window holding ``drops``
+        drops at the target: the largest Poisson mean of drops per window
+        that leaves at most ``OVER_RISK`` of windows over floor(drops), as a
+        share of ``drops`` (the window budget catches most of the rest)."""
+        k = int(drops + 1e-9)
+        mu = self._margins.get(k)
+        if mu is None:
+            lo, hi = 0.0, float(k) + 1.0
+            for _ in range(40):
+                mid = 0.5 * (lo + hi)
+                if _poisson_sf(k, mid) <= self.OVER_RISK:
+                    lo = mid
+                else:
+                    hi = mid
+            self._margins[k] = mu = lo
+        return min(max(mu / drops, self.MARGIN_BOUNDS[0]), self.MARGIN_BOUNDS[1])
+
     def allowed_drop_probability(self, now: float, pipeline_live: float) -> float:
         """The share of the coming live calls the window's budget lets drop:
         the setpoint c x target, less when the window (or its quarter hour)
@@ -298,25 +329,27 @@ class Predictive(Pacer):
         target = self.target
         if self.live_rate != self._c_rate:  # the margin moves with the rate of live calls only
             per_window = max(self.live_rate * self.window, 1.0)
-            drops = max(target * per_window, 1e-9)  # drops a window may hold
-            c = 1.0 - self.KAPPA / math.sqrt(drops) - self.KAPPA_SMALL / drops
-            self._c = min(max(c, self.MARGIN_BOUNDS[0]), self.MARGIN_BOUNDS[1])
+            self._c = self._margin(max(target * per_window, 1e-9))
             self._c_rate = self.live_rate
         aim = self._c * target
         end = (self.win_index + 1) * self.window - self.clock_offset
-        rest = end - now - self.median_delay
-        if rest <= 0:  # calls dialled now turn live in the next window
-            return aim
-        coming = self.live_rate * rest
+        # Live calls still to come in this window. (In its last seconds the
+        # calls dialled now resolve in the next window, but an audit counts
+        # them in this one, by dial time: they stay under this budget.)
+        coming = self.live_rate * max(end - now - self.median_delay, 0.0)
         committed = self._last_s * pipeline_live  # drops expected among calls on their way
-        left = self.HARD_SHARE * target * (self.win_live + pipeline_live + coming) - self.win_drops - committed
+        # The window's live calls, counted low (fewer live calls, fewer drops
+        # allowed): a small team's hour holds few, and one drop is a point.
+        expected = self.win_live + pipeline_live + coming
+        low = expected - self.COUNT_Z * math.sqrt(pipeline_live + coming)
+        left = self.HARD_SHARE * target * low - self.win_drops - committed
         if left <= 0:  # the window's budget is spent
             return 0.0
         s = min(aim, left / max(coming, 1.0))
         q_end = (self.q_index + 1) * self.QUARTER - self.clock_offset
         q_rest = q_end - now - self.median_delay
         q_allowed = self.QUARTER_SHARE * target * self.live_rate * self.QUARTER
-        if q_rest > 0 and q_allowed >= 2.0:  # (a small team's quarter hour holds too few drops to budget)
+        if q_rest > 0 and q_allowed >= self.QUARTER_MIN:  # (a small team's quarter hour holds too few drops to budget)
             q_coming = self.live_rate * q_rest
             q_left = self.QUARTER_SHARE * target * (self.q_live + pipeline_live + q_coming) - self.q_drops - committed
             # Not even one more drop affordable in this quarter: none at all.
