@@ -30,24 +30,27 @@ the measurements):
   online by a stochastic-approximation step on every resolved live call
   (up on a connect, down on an abandon) that settles where the share of
   live calls abandoned equals the aim, c x targetRate. The margin c < 1
-  depends on how many drops D a window holds at the target
-  (c = 1 - 0.25/sqrt(D) - 0.5/D, at most 0.9: 0.74 for five agents, 0.9 from twenty),
-  so that >= 95% of the windows stay at or under the target. A call the
+  depends on how many drops D a window holds at the target: c x D is the
+  largest Poisson mean of drops per window that leaves at most 5% of
+  windows over floor(D) (0.30 for five agents, 0.65 for twenty, 0.83 for a
+  hundred, at 3% over an hour), so that >= 95% of the windows stay at or
+  under the target. A call the
   agent dispositions as a machine (AMD false negative) is taken back out of
   the count and of the gain. On a detected change of the live share the gain
   goes back to its value of a few minutes before (the change's drops say
   nothing about it) and is held for two minutes;
 * **the window budget**: in the current evaluation window (aligned to the
   clock, like an audit's windows), drops left = 0.97 x target x (live calls
-  so far + on their way + expected in the rest of the window) - drops so
-  far - drops expected among those on their way, spread over the live calls
+  so far + on their way + expected in the rest of the window, the last two
+  counted one SD low) - drops so far - drops expected among those on their
+  way, spread over the live calls
   still to come. Below the aim the gain is scaled down (by at most 10%);
   with nothing left (or a quarter hour about to hold over twice the target
   in drops) the pacer dials progressively at ratio 1, where no live call can
   be dropped (VICIdial's ADAPT_HARD_LIMIT fallback, REFERENCE.md section 4),
-  until the next window. This is also what makes it safe for a small team:
-  with five agents a window holds three or four drops, and once they are
-  spent no more are risked;
+  until the next window. A small team's window holds two or three drops,
+  and once they are spent no more are risked (at five agents this still
+  leaves 8% of hours over the target: docs/pacing.md);
 * idle agents are held back from breaks while promised to live calls on
   their way; during the warm-up (the first settled dials and live calls)
   the pacer dials progressively.

@@ -10,8 +10,8 @@ import pytest
 from dialer import simulate
 from dialer.agents import NOT_TALKING
 from dialer.pacing import Predictive
-from dialer.pacing.predictive import _poisson_sf
 from dialer.pacing.forecast import DurationHistogram, LiveShare
+from dialer.pacing.predictive import _poisson_sf
 from tests.dialer.conftest import make_doc
 
 
