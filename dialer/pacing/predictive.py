@@ -31,10 +31,10 @@ the measurements):
   (up on a connect, down on an abandon) that settles where the share of
   live calls abandoned equals the aim, c x targetRate. The margin c < 1
   depends on how many drops D a window holds at the target: c x D is the
-  largest Poisson mean of drops per window that leaves at most 5% of
-  windows over floor(D) (0.30 for five agents, 0.65 for twenty, 0.83 for a
+  largest Poisson mean of drops per window that leaves at most 3% of
+  windows over floor(D) (0.25 for five agents, 0.60 for twenty, 0.80 for a
   hundred, at 3% over an hour), so that >= 95% of the windows stay at or
-  under the target. A call the
+  under the target (the budget below lets a few more through). A call the
   agent dispositions as a machine (AMD false negative) is taken back out of
   the count and of the gain. On a detected change of the live share the gain
   goes back to its value of a few minutes before (the change's drops say
@@ -49,8 +49,7 @@ the measurements):
   in drops) the pacer dials progressively at ratio 1, where no live call can
   be dropped (VICIdial's ADAPT_HARD_LIMIT fallback, REFERENCE.md section 4),
   until the next window. A small team's window holds two or three drops,
-  and once they are spent no more are risked (at five agents this still
-  leaves 8% of hours over the target: docs/pacing.md);
+  and once they are spent no more are risked;
 * idle agents are held back from breaks while promised to live calls on
   their way; during the warm-up (the first settled dials and live calls)
   the pacer dials progressively.
@@ -95,11 +94,12 @@ class Predictive(Pacer):
     CHANGE_LOOKBACK = 180.0  # seconds: the gain restored after a change of the live share
     CHANGE_QUIET = 120.0  # seconds without gain steps after it
     RATE_HALF_LIFE = 600.0  # seconds, for the rate of live calls
-    MARGIN_BOUNDS = (0.3, 0.9)  # above 0.9 the aim sits too close to the budget: cliffs
+    MARGIN_BOUNDS = (0.15, 0.9)  # above 0.9 the aim sits too close to the budget: cliffs
     HARD_SHARE = 0.97  # the window's budget: throttle before it exceeds this x target
     # The setpoint's margin: the Poisson mean of drops per window that leaves
-    # at most this share of windows over the target (docs/pacing.md).
-    OVER_RISK = 0.05
+    # at most this share of windows over the target (docs/pacing.md: 5%
+    # left 8% of five-agent hours over 3%, the budget adding its own).
+    OVER_RISK = 0.03
     COUNT_Z = 1.0  # the window's live calls still to come, counted this many SDs low
     QUARTER_MIN = 2.0  # drops a quarter hour must hold at twice the target for its guard
     QUARTER = 900.0  # seconds: a sub-window guard against clumps of drops

@@ -22,8 +22,8 @@ GOLDEN = {
     ("progressive", 11): "1e826b66d776c8775280ce559faa4c9b39b5535b5e954f55f040d0e3b227ac45",
     ("agentless", None): "301a128d6b12b4e1eeb77b1fd247f4d05f3e533a3ec0ff82e4d31beddfa90a73",
     ("erlang-a", None): "6758a239247c69cfffa02c58c66ddc91c85e8159394293f48b196903d7c9d79b",
-    ("reference-predictive", 11): "bb00f27f1005f2682b8e9dbf3501a03fa2972c2164b46265fa0abb1ca65c211e",
-    ("uk-predictive-amd", None): "2a83128e300169c10d4ecfc5a67c141fd8a2290738ca2b236ad2148a0805a699",
+    ("reference-predictive", 11): "0b0a54851cda8f32ef5bdef57be2a72228b20a84ff621992392f213289473ffc",
+    ("uk-predictive-amd", None): "eedd7dad6f8dbfd14ba5edbcc30cbcd9edbc0355b8fb70c40648e966adf96374",
 }
 
 
