@@ -155,7 +155,10 @@ def run_one(args: tuple) -> dict:
     m = metrics_over_time(r.events, interval=900)
     ab = m["abandoned_us"].to_numpy(dtype=float)
     live = m["live_answers_us"].to_numpy(dtype=float)
-    hour = (m["interval_start"].astype("int64").to_numpy() // 3_600_000_000_000).astype(np.int64)
+    # The clock hour of each quarter (whatever the timestamps' unit: they are
+    # microseconds, and an integer division by nanoseconds per hour once put
+    # a whole day in one "hour").
+    hour = m["interval_start"].dt.floor("h").astype("int64").to_numpy()
     return {"occupancy": r.summary["agent_occupancy"], "ab": ab, "live": live, "hour": hour}
 
 

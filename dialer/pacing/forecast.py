@@ -29,18 +29,36 @@ class DurationHistogram:
     FORGET = 0.97  # per refresh: about 30 refreshes of memory
 
     def __init__(self, bins: int, prior_mean: float) -> None:
-        self.counts = np.zeros(bins + 1)
+        self._counts = np.zeros(bins + 1)
+        self._top = bins
+        # Observations not yet in ``_counts``: (bin, count), added in order
+        # when the counts are read (one numpy call per refresh instead of a
+        # numpy scalar update per observation; the same sums, bit for bit).
+        self._bins: list[int] = []
+        self._adds: list[int] = []
         self.sum = 0.0
         self.n = 0.0
         self.prior_mean = prior_mean
         self.new = 0  # observations since the last refresh
 
     def add(self, value: float, count: int = 1) -> None:
-        b = min(int(value), self.counts.size - 1) if value > 0 else 0
-        self.counts[b] += count
+        b = int(value) if value > 0 else 0
+        self._bins.append(b if b < self._top else self._top)
+        self._adds.append(count)
         self.sum += value * count
         self.n += count
         self.new += count
+
+    def _flush(self) -> None:
+        if self._bins:
+            np.add.at(self._counts, self._bins, np.asarray(self._adds, dtype=float))
+            self._bins, self._adds = [], []
+
+    @property
+    def counts(self) -> np.ndarray:
+        """Observations per 1-second bin (after forgetting)."""
+        self._flush()
+        return self._counts
 
     @property
     def mean(self) -> float:
@@ -79,7 +97,8 @@ class DurationHistogram:
         return pmf
 
     def forget(self) -> None:
-        self.counts *= self.FORGET
+        self._flush()
+        self._counts *= self.FORGET
         self.sum *= self.FORGET
         self.n *= self.FORGET
         self.new = 0

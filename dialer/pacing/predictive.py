@@ -30,24 +30,26 @@ the measurements):
   online by a stochastic-approximation step on every resolved live call
   (up on a connect, down on an abandon) that settles where the share of
   live calls abandoned equals the aim, c x targetRate. The margin c < 1
-  depends on how many drops D a window holds at the target
-  (c = 1 - 0.25/sqrt(D) - 0.5/D, at most 0.9: 0.74 for five agents, 0.9 from twenty),
-  so that >= 95% of the windows stay at or under the target. A call the
+  depends on how many drops D a window holds at the target: c x D is the
+  largest Poisson mean of drops per window that leaves at most 3% of
+  windows over floor(D) (0.25 for five agents, 0.60 for twenty, 0.80 for a
+  hundred, at 3% over an hour), so that >= 95% of the windows stay at or
+  under the target (the budget below lets a few more through). A call the
   agent dispositions as a machine (AMD false negative) is taken back out of
   the count and of the gain. On a detected change of the live share the gain
   goes back to its value of a few minutes before (the change's drops say
   nothing about it) and is held for two minutes;
 * **the window budget**: in the current evaluation window (aligned to the
   clock, like an audit's windows), drops left = 0.97 x target x (live calls
-  so far + on their way + expected in the rest of the window) - drops so
-  far - drops expected among those on their way, spread over the live calls
+  so far + on their way + expected in the rest of the window, the last two
+  counted one SD low) - drops so far - drops expected among those on their
+  way, spread over the live calls
   still to come. Below the aim the gain is scaled down (by at most 10%);
   with nothing left (or a quarter hour about to hold over twice the target
   in drops) the pacer dials progressively at ratio 1, where no live call can
   be dropped (VICIdial's ADAPT_HARD_LIMIT fallback, REFERENCE.md section 4),
-  until the next window. This is also what makes it safe for a small team:
-  with five agents a window holds three or four drops, and once they are
-  spent no more are risked;
+  until the next window. A small team's window holds two or three drops,
+  and once they are spent no more are risked;
 * idle agents are held back from breaks while promised to live calls on
   their way; during the warm-up (the first settled dials and live calls)
   the pacer dials progressively.
@@ -63,6 +65,17 @@ import numpy as np
 
 from dialer.pacing.base import DialerView, Pacer
 from dialer.pacing.forecast import DurationHistogram, LiveShare
+
+
+def _poisson_sf(k: int, mu: float) -> float:
+    """P(X > k) for X ~ Poisson(mu) (normal approximation for large k)."""
+    if k > 400:
+        return 0.5 * math.erfc((k + 0.5 - mu) / math.sqrt(2.0 * mu))
+    term = total = math.exp(-mu)
+    for i in range(1, k + 1):
+        term *= mu / i
+        total += term
+    return max(1.0 - total, 0.0)
 
 
 class Predictive(Pacer):
@@ -81,12 +94,14 @@ class Predictive(Pacer):
     CHANGE_LOOKBACK = 180.0  # seconds: the gain restored after a change of the live share
     CHANGE_QUIET = 120.0  # seconds without gain steps after it
     RATE_HALF_LIFE = 600.0  # seconds, for the rate of live calls
-    # The setpoint's margin: c = 1 - KAPPA / sqrt(D) - KAPPA_SMALL / D, D the
-    # drops a window may hold (3.8 with 5 agents, 77 with 100, at 3%).
-    KAPPA = 0.25
-    KAPPA_SMALL = 0.5
-    MARGIN_BOUNDS = (0.3, 0.9)  # above 0.9 the aim sits too close to the budget: cliffs
+    MARGIN_BOUNDS = (0.15, 0.9)  # above 0.9 the aim sits too close to the budget: cliffs
     HARD_SHARE = 0.97  # the window's budget: throttle before it exceeds this x target
+    # The setpoint's margin: the Poisson mean of drops per window that leaves
+    # at most this share of windows over the target (docs/pacing.md: 5%
+    # left 8% of five-agent hours over 3%, the budget adding its own).
+    OVER_RISK = 0.03
+    COUNT_Z = 1.0  # the window's live calls still to come, counted this many SDs low
+    QUARTER_MIN = 2.0  # drops a quarter hour must hold at twice the target for its guard
     QUARTER = 900.0  # seconds: a sub-window guard against clumps of drops
     QUARTER_SHARE = 2.0  # drops in a quarter hour at most this x target
     THROTTLE_POWER = 0.4  # drops grow like gain^2.5: gain scaled by share^0.4
@@ -132,6 +147,8 @@ class Predictive(Pacer):
         self._live_since = 0
         self._last_rate_update = 0.0
         self._c = 0.8
+        self._c_rate = -1.0  # the live rate self._c was computed for
+        self._margins: dict[int, float] = {}  # drops a window holds (whole) -> Poisson mean allowed
         self._last_step = 0.0  # the gain's last step up on a connect
         self._soon_at, self._soon = -1, 0.0
         self._pi_p = -1.0
@@ -249,8 +266,9 @@ class Predictive(Pacer):
         for hist in (self.live_delay, self.other_delay, self.talk, self.wrap):
             if hist.new:
                 hist.forget()
-        self._s_live_age = s_live = self.live_delay.survival()
-        self._s_other_age = self.other_delay.survival()
+        s_live = self.live_delay.survival()
+        self._s_live_age = s_live.tolist()
+        self._s_other_age = self.other_delay.survival().tolist()
         self._pi_p = -1.0  # the P(live | age) table is stale
         self.median_delay = float(np.searchsorted(1.0 - s_live, 0.5)) + 0.5
         h = self.median_delay + self.room
@@ -265,7 +283,7 @@ class Predictive(Pacer):
         self._ft = np.concatenate(([0.0], np.clip(acc, 0.0, 1.0)))  # cell 0: not talking
         s_wrap = self.wrap.survival()
         wgrid = np.arange(s_wrap.size, dtype=float)
-        self._fw = 1.0 - np.interp(wgrid + h, wgrid, s_wrap, right=0.0) / s_wrap
+        self._fw_list = (1.0 - np.interp(wgrid + h, wgrid, s_wrap, right=0.0) / s_wrap).tolist()
 
     # -- the budget ---------------------------------------------------------------
 
@@ -288,31 +306,53 @@ class Predictive(Pacer):
         self._live_since = 0
         self._last_rate_update = now
 
+    def _margin(self, drops: float) -> float:
+        """The setpoint's share c of the target for a window holding ``drops``
+        drops at the target: the largest Poisson mean of drops per window
+        that leaves at most ``OVER_RISK`` of windows over floor(drops), as a
+        share of ``drops`` (the window budget catches most of the rest)."""
+        k = int(drops + 1e-9)
+        mu = self._margins.get(k)
+        if mu is None:
+            lo, hi = 0.0, float(k) + 1.0
+            for _ in range(40):
+                mid = 0.5 * (lo + hi)
+                if _poisson_sf(k, mid) <= self.OVER_RISK:
+                    lo = mid
+                else:
+                    hi = mid
+            self._margins[k] = mu = lo
+        return min(max(mu / drops, self.MARGIN_BOUNDS[0]), self.MARGIN_BOUNDS[1])
+
     def allowed_drop_probability(self, now: float, pipeline_live: float) -> float:
         """The share of the coming live calls the window's budget lets drop:
         the setpoint c x target, less when the window (or its quarter hour)
         has spent too much already."""
         self._roll_window(now)
         target = self.target
-        per_window = max(self.live_rate * self.window, 1.0)
-        drops = max(target * per_window, 1e-9)  # drops a window may hold
-        c = 1.0 - self.KAPPA / math.sqrt(drops) - self.KAPPA_SMALL / drops
-        self._c = c = min(max(c, self.MARGIN_BOUNDS[0]), self.MARGIN_BOUNDS[1])
-        aim = c * target
+        if self.live_rate != self._c_rate:  # the margin moves with the rate of live calls only
+            per_window = max(self.live_rate * self.window, 1.0)
+            self._c = self._margin(max(target * per_window, 1e-9))
+            self._c_rate = self.live_rate
+        aim = self._c * target
         end = (self.win_index + 1) * self.window - self.clock_offset
-        rest = end - now - self.median_delay
-        if rest <= 0:  # calls dialled now turn live in the next window
-            return aim
-        coming = self.live_rate * rest
+        # Live calls still to come in this window. (In its last seconds the
+        # calls dialled now resolve in the next window, but an audit counts
+        # them in this one, by dial time: they stay under this budget.)
+        coming = self.live_rate * max(end - now - self.median_delay, 0.0)
         committed = self._last_s * pipeline_live  # drops expected among calls on their way
-        left = self.HARD_SHARE * target * (self.win_live + pipeline_live + coming) - self.win_drops - committed
+        # The window's live calls, counted low (fewer live calls, fewer drops
+        # allowed): a small team's hour holds few, and one drop is a point.
+        expected = self.win_live + pipeline_live + coming
+        low = expected - self.COUNT_Z * math.sqrt(pipeline_live + coming)
+        left = self.HARD_SHARE * target * low - self.win_drops - committed
         if left <= 0:  # the window's budget is spent
             return 0.0
         s = min(aim, left / max(coming, 1.0))
         q_end = (self.q_index + 1) * self.QUARTER - self.clock_offset
         q_rest = q_end - now - self.median_delay
         q_allowed = self.QUARTER_SHARE * target * self.live_rate * self.QUARTER
-        if q_rest > 0 and q_allowed >= 2.0:  # (a small team's quarter hour holds too few drops to budget)
+        if q_rest > 0 and q_allowed >= self.QUARTER_MIN:  # (a small team's quarter hour holds too few drops to budget)
             q_coming = self.live_rate * q_rest
             q_left = self.QUARTER_SHARE * target * (self.q_live + pipeline_live + q_coming) - self.q_drops - committed
             # Not even one more drop affordable in this quarter: none at all.
@@ -339,15 +379,21 @@ class Predictive(Pacer):
     def coming_live(self, now: float, waiting: int, p: float) -> float:
         """Expected live calls on their way: waiting callers plus each ringing
         call's probability of being live given its ring age."""
-        if p != self._pi_p:  # P(live | age) for every age, per value of p
-            sl, so = self._s_live_age, self._s_other_age
-            self._pi = (p * sl / np.maximum(p * sl + (1.0 - p) * so, 1e-12)).tolist()
+        if p != self._pi_p:  # P(live | age), filled in per age as needed, per value of p
+            self._pi = [-1.0] * (self.max_age + 1)
             self._pi_p = p
         pi, top, t = self._pi, self.max_age, int(now)
+        sl, so, q = self._s_live_age, self._s_other_age, 1.0 - p
         total = float(waiting)
         for key, count in self.outstanding.items():
             age = t - key
-            total += count * pi[age if age < top else top]
+            i = age if age < top else top
+            v = pi[i]
+            if v < 0.0:
+                a = p * sl[i]
+                d = a + q * so[i]
+                pi[i] = v = a / (d if d > 1e-12 else 1e-12)
+            total += count * v
         return total
 
     def expected_soon(self, now: float, talk_start: np.ndarray) -> float:
@@ -358,9 +404,10 @@ class Predictive(Pacer):
             return self._soon
         cells = (math.floor(now) + 1) - talk_start
         soon = float(self._ft.take(cells, mode="clip").sum())
-        if self.wrap_starts:
-            wcells = np.minimum((now - np.asarray(self.wrap_starts)).astype(np.int64), self._fw.size - 1)
-            soon += float(self._fw[np.maximum(wcells, 0)].sum())
+        fw, top = self._fw_list, len(self._fw_list) - 1
+        for w in self.wrap_starts:
+            c = int(now - w)
+            soon += fw[c if c < top else top] if c > 0 else fw[0]
         self._soon_at, self._soon = second, soon
         return soon
 
@@ -370,12 +417,18 @@ class Predictive(Pacer):
         now = view.now
         idle = view.idle_agents
         sure = math.floor(min(self.bandwidth, 1.0) * idle + 1e-9) - view.in_flight  # progressive, ratio 1
-        self._update_rate(now)
-        self._count_settled(now)
+        # The per-second updates, called only when due (this runs several
+        # times a second: every second and whenever an agent frees).
+        if now - self._last_rate_update >= 1.0:
+            self._update_rate(now)
+        by_second = self.by_second
+        if by_second and next(iter(by_second)) <= now - self.settle_age:
+            self._count_settled(now)
         if self.resolved_live < self.WARMUP_LIVE or self.live.dials < self.WARMUP_DIALS:
             self._last_level = 1.0
             return sure
-        self._watch_changes(now)
+        if self.live.changes != self._changes_seen or not self._gain_history or now - self._gain_history[-1][0] >= 30.0:
+            self._watch_changes(now)
         p = self.live.value
         coming = self.coming_live(now, view.waiting, p)
         s = self.allowed_drop_probability(now, coming)

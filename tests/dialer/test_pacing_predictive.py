@@ -11,6 +11,7 @@ from dialer import simulate
 from dialer.agents import NOT_TALKING
 from dialer.pacing import Predictive
 from dialer.pacing.forecast import DurationHistogram, LiveShare
+from dialer.pacing.predictive import _poisson_sf
 from tests.dialer.conftest import make_doc
 
 
@@ -153,3 +154,28 @@ def test_predictive_holds_the_target_and_beats_progressive():
     base = np.mean([r["agent_occupancy"] for r in prog])
     assert occ > base + 0.15  # measured: ~0.86 against ~0.55 (docs/pacing.md)
     assert simulate(_campaign(PREDICTIVE, 20, 1), keep_events=False).summary == pred[0]  # deterministic
+
+
+def test_margin_leaves_few_windows_over_the_target():
+    # The setpoint c x target: c x D drops expected per window, D the drops a
+    # window holds at the target, with at most OVER_RISK of windows over
+    # floor(D) if drops were Poisson. Exact sums, no tolerance needed beyond
+    # the bisection's.
+    p = pacer()
+    cs = []
+    for d in (2.7, 6.0, 13.0, 72.0, 500.0):
+        c = p._margin(d)
+        cs.append(c)
+        mu = c * d
+        if p.MARGIN_BOUNDS[0] < c < p.MARGIN_BOUNDS[1]:
+            assert _poisson_sf(int(d), mu) == pytest.approx(p.OVER_RISK, abs=1e-6)
+    assert cs == sorted(cs)  # bigger teams: a narrower margin
+    assert cs[0] < 0.4  # five agents: about 0.8 drops an hour for a budget of 2
+    assert cs[-1] == p.MARGIN_BOUNDS[1]
+
+
+def test_poisson_tail():
+    # P(X > 2) for Poisson(1) = 1 - e^-1 (1 + 1 + 1/2); the normal
+    # approximation above k = 400 within 0.01 of the exact sum's trend.
+    assert _poisson_sf(2, 1.0) == pytest.approx(1 - np.exp(-1) * 2.5, rel=1e-12)
+    assert _poisson_sf(401, 401.0) == pytest.approx(0.5, abs=0.02)
