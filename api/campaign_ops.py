@@ -274,12 +274,7 @@ def put_requests(
 
     if not isinstance(requests, list) or not 1 <= len(requests) <= 25:
         raise validation("between 1 and 25 requests must be given")
-    campaign = load(session, principal, campaign_id, with_tags=False)
-    if campaign.state not in ("Initialized", "Running", "Paused"):
-        raise invalid_state(
-            campaign.state,
-            f"campaign is {campaign.state}: outbound requests are accepted when Initialized, Running or Paused",
-        )
+    check_id(campaign_id)
     results: list[tuple[str, Any]] = []  # ("ok", index into valid) or ("failed", entry)
     valid: list[dict[str, Any]] = []
     for req in requests:
@@ -312,6 +307,16 @@ def put_requests(
             if isinstance(token, str):
                 entry["clientToken"] = token[:200]
             results.append(("failed", entry))
+    # The campaign row stays locked until the requests are committed: a run
+    # deciding it is done takes the same lock (api/worker.py ``_final``), so
+    # a request stored here is either seen by that run, or refused because
+    # the run has ended the campaign (docs/service.md, "Request lifecycle").
+    campaign = load(session, principal, campaign_id, for_update=True, with_tags=False)
+    if campaign.state not in ("Initialized", "Running", "Paused"):
+        raise invalid_state(
+            campaign.state,
+            f"campaign is {campaign.state}: outbound requests are accepted when Initialized, Running or Paused",
+        )
     stored = repo.put_outbound_requests(session, campaign=campaign, items=valid) if valid else []
     created = sum(1 for r in stored if r.created)
     if created:

@@ -174,8 +174,11 @@ def get_campaign(
 ) -> Campaign:
     """The campaign, its tags loaded in the same query (a join) unless
     ``with_tags`` is false (then they load only if touched) or the row is
-    locked (FOR UPDATE cannot take the outer join; a second query loads them)."""
+    locked (FOR UPDATE cannot take the outer join; a second query loads them).
+    ``for_update``: locked until the transaction ends (``lock_campaign``)."""
     stmt = select(Campaign).where(Campaign.id == campaign_id, Campaign.tenant == tenant)
+    if for_update and not _is_postgres(session):
+        lock_campaign(session, campaign_id)
     locked = for_update and _is_postgres(session)
     if locked:
         stmt = stmt.with_for_update()
@@ -187,6 +190,28 @@ def get_campaign(
     if row is None:
         raise NotFound(f"Campaign {campaign_id} not found")
     return row
+
+
+def lock_campaign(session: Session, campaign_id: str) -> None:
+    """Hold the campaign row until the transaction ends, so that what is
+    read next (its state, its PENDING requests) stays true until commit.
+
+    PostgreSQL: ``SELECT ... FOR UPDATE`` on the row. SQLite has no row
+    locks, and pysqlite runs reads outside any transaction until the first
+    write: so the first statement is a write (a no-op UPDATE of the row),
+    which opens the transaction and takes the database's write lock (waiting
+    for the busy timeout). The effect is ``BEGIN IMMEDIATE``: every read
+    after it sees the last commit, and no other writer commits before this
+    transaction ends."""
+    if _is_postgres(session):
+        session.execute(select(Campaign.id).where(Campaign.id == campaign_id).with_for_update())
+        return
+    session.execute(
+        update(Campaign)
+        .where(Campaign.id == campaign_id)
+        .values(id=Campaign.id)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def campaigns_by_ids(session: Session, *, tenant: str, ids: Sequence[str]) -> dict[str, Campaign]:
