@@ -8,6 +8,7 @@ validated by ``campaigns.document.ConnectCampaign``.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -54,7 +55,9 @@ def validate_definition(body: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise validation("request body must be a JSON object")
     try:
-        model = ConnectCampaign.model_validate(body)
+        # Strict, as JSON: no number read as a date, no "1" as a number or
+        # "true" as a boolean (the OpenAPI document gives the types).
+        model = ConnectCampaign.model_validate_json(json.dumps(body), strict=True)
     except ValidationError as exc:
         raise validation(format_errors(exc)) from None
     out = model.model_dump(mode="json", by_alias=True, exclude_none=True)
@@ -185,6 +188,8 @@ def parse_filters(filters: Any) -> str | None:
     value = f.get("value") if isinstance(f, dict) else None
     if not isinstance(f, dict) or not isinstance(value, str) or f.get("operator") != "Eq":
         raise validation("filters.instanceIdFilter needs value (string) and operator 'Eq'")
+    if not re.fullmatch(r"[-_.a-zA-Z0-9]{0,256}", value):
+        raise validation("filters.instanceIdFilter.value must be at most 256 characters of [-_.a-zA-Z0-9]")
     return value
 
 

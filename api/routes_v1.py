@@ -200,7 +200,7 @@ def update_outbound_call_config(request: Request, principal: ConnectManager, id:
     call = {
         k: body[k]
         for k in ("connectContactFlowId", "connectSourcePhoneNumber", "answerMachineDetectionConfig")
-        if k in body
+        if body.get(k) is not None  # null: not given, as botocore never sends it
     }
     state = svc(request)
     with state.session() as s:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 import tempfile
+from datetime import datetime, timedelta
 
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
@@ -33,7 +34,51 @@ def _amz_json(_ctx: schemathesis.SerializationContext, value: object) -> bytes:
     return json.dumps(value).encode()
 
 
+_TIME_OF_DAY = re.compile(r"T(?:(?:[01]\d|2[0-3]):[0-5]\d|24:00)")
+
+
+def _ordered(pair: dict, start: str, end: str) -> None:
+    """Put a generated (start, end) pair in the order the server asks for:
+    the one rule of the Connect bodies JSON Schema cannot state (the
+    document's descriptions say it). Only pairs of well-formed values are
+    touched, so a negative case stays negative."""
+    a, b = pair.get(start), pair.get(end)
+    if not (isinstance(a, str) and isinstance(b, str)):
+        return
+    if _TIME_OF_DAY.fullmatch(a) and _TIME_OF_DAY.fullmatch(b):
+        lo, hi = sorted((a, b))
+        pair[start], pair[end] = (lo, hi) if lo != hi else (("T00:00", "T24:00") if lo == "T24:00" else (lo, "T24:00"))
+        return
+    try:
+        ta, tb = datetime.fromisoformat(a), datetime.fromisoformat(b)
+        if (ta.tzinfo is None) != (tb.tzinfo is None) or (ta.tzinfo is None and end == "endTime"):
+            return
+        if tb < ta or (tb == ta and end == "endTime"):
+            pair[start], pair[end] = b, a
+        if end == "endTime" and pair[start] == pair[end]:
+            pair[end] = (ta + timedelta(hours=1)).isoformat()
+    except (ValueError, OverflowError):
+        return
+
+
+def map_body(_ctx, body):
+    def walk(node):
+        if isinstance(node, dict):
+            for start, end in (("startTime", "endTime"), ("startDate", "endDate")):
+                if start in node and end in node:
+                    _ordered(node, start, end)
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+
+    walk(body)
+    return body
+
+
 schema = schemathesis.openapi.from_dict(_spec).exclude(path_regex=r".*/stream$")
+schema.hook(map_body)
 
 load_all_checks()
 ALL_CHECKS = list(CHECKS.get_all())
@@ -51,20 +96,23 @@ def test_every_check_is_run():
     } <= names
 
 
-# Operations whose valid bodies JSON Schema cannot state: the Connect
-# campaign shapes (our OpenAPI gives them as free JSON objects; the server
-# checks them against botocore's model and the simulator's rules), the
-# contact center's simulation settings (outcome shares summing to 1, ...),
-# a synthetic population and a CSV upload's content. For these a
-# schema-valid request can be refused with 400/422: that one check
-# ("positive data acceptance") is not run on them; every other check is.
+# Operations whose valid bodies the OpenAPI document does not state yet, or
+# not completely. For these a schema-valid request can be refused with
+# 400/422: that one check ("positive data acceptance") is not run on them;
+# every other check is.
+# - CreateCampaign v2: its schema is real (api/body_schemas.py), but the
+#   cross-field rules (a time range's end after its start, ...) are in its
+#   descriptions only; ``map_body`` orders generated pairs, yet
+#   schemathesis's deterministic cases still send equal times.
+# - ListCampaigns (v1, v2): still a free object (see body_schemas).
+# - The contact center's simulation settings, a synthetic population, a CSV
+#   upload's content and EventBridge's AWS JSON 1.1 body (its shape depends
+#   on the X-Amz-Target header): no schema yet.
+# Every other Connect body has its real schema and gets every check.
 FREE_BODIES = re.compile(
-    r"^(PUT /v2/campaigns|POST /v2/campaigns-summary|POST /v2/campaigns-state|POST /v2/campaigns/\{id\}/[a-z-]+"
-    r"|PUT /v2/campaigns/\{id\}/outbound-requests|POST /v2/tags/\{arn\}"
-    r"|PUT /campaigns|POST /campaigns-summary|POST /campaigns-state|POST /campaigns/\{id\}/(name|dialer-config|outbound-call-config)"
-    r"|PUT /campaigns/\{id\}/dial-requests|POST /tags/\{arn\}"
+    r"^(PUT /v2/campaigns|POST /v2/campaigns-summary|POST /campaigns-summary"
     r"|PUT /sim/contact-centers/\{instance_id\}|PUT /sim/campaigns/\{campaign_id\}/contacts|POST /sim/contact-lists"
-    r"|POST /)$"  # EventBridge: the body's shape depends on the X-Amz-Target operation
+    r"|POST /)$"
 )
 _STATE_CHANGES = re.compile(r"/(start|pause|resume|stop)$")
 
