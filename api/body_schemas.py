@@ -265,18 +265,16 @@ def connect_body(version: str, operation: str) -> dict[str, Any] | None:
         service = "connectcampaigns"
         if operation == "PutDialRequestBatch":
             return _put_requests_body("dialRequests")
-    if operation == "ListCampaigns":
-        # Not yet: schemathesis's negative data found a body outside the
-        # derived schema that the server accepts (filters, nextToken); the
-        # route stays documented as a free object until that is settled.
-        return None
     try:
         body = botocore_body(service, operation, closed=operation == "CreateCampaign")
     except Exception:  # not an operation of the model (a path without a body)
         return None
     if not body["properties"]:
         return None
-    return _v1_and_shared(body, operation)
+    body = _v1_and_shared(body, operation)
+    if operation == "ListCampaigns":  # the body is optional; null is no body
+        return {"anyOf": [body, {"type": "null"}]}
+    return body
 
 
 def _v1_and_shared(body: dict[str, Any], operation: str) -> dict[str, Any]:
@@ -288,7 +286,9 @@ def _v1_and_shared(body: dict[str, Any], operation: str) -> dict[str, Any]:
     if "tags" in props:
         props["tags"] = _campaign_member("tags")
     if "nextToken" in props:
-        props["nextToken"] = {"type": "string", "pattern": TOKEN_PATTERN}
+        props["nextToken"] = {
+            "anyOf": [{"type": "string", "maxLength": 1000, "pattern": TOKEN_PATTERN}, {"type": "null"}]
+        }
     if "filters" in props:
         # v1 and v2 alike (v2's model asks for at least one character; an
         # empty id matches no campaign).

@@ -75,6 +75,7 @@ def decode_token(token: str | None) -> int:
 
 
 _Row = TypeVar("_Row")
+MAX_OFFSET = 2**62
 
 
 @dataclass
@@ -86,7 +87,9 @@ class Page(Generic[_Row]):
 
 def _page(session: Session, stmt: Select[_Row], *, limit: int, token: str | None, count: bool = False) -> Page[_Row]:
     offset = decode_token(token)
-    rows = list(session.scalars(stmt.offset(offset).limit(limit + 1)))
+    # A token may name an offset past what SQL's 64-bit OFFSET holds (every
+    # match of the documented pattern is a valid token): no rows are there.
+    rows = list(session.scalars(stmt.offset(offset).limit(limit + 1))) if offset < MAX_OFFSET else []
     nxt = encode_token(offset + limit) if len(rows) > limit else None
     total = None
     if count:
