@@ -34,6 +34,7 @@ from botocore.model import Shape
 
 from api.routes_common import TOKEN_PATTERN
 from campaigns.document import ConnectCampaign
+from campaigns.synthetic import SUPPORTED_COUNTRIES
 
 COMPONENT_PREFIX = "Campaign."
 NO_NUL = r"^[^\x00]*$"
@@ -301,6 +302,54 @@ def _v1_and_shared(body: dict[str, Any], operation: str) -> dict[str, Any]:
     if "campaignIds" in props:
         props["campaignIds"]["items"] = {"type": "string", "pattern": r"^[-:/a-zA-Z0-9]{1,256}$"}
     return body
+
+
+def _mix(keys: dict[str, Any], what: str) -> dict[str, Any]:
+    return {
+        "anyOf": [
+            {
+                "type": "object",
+                "description": f"weights by {what}: at least one, each >= 0, not all zero",
+                "propertyNames": keys,
+                "minProperties": 1,
+                "additionalProperties": {"type": "number", "minimum": 0},
+                "not": {"additionalProperties": {"const": 0}},
+            },
+            {"type": "null"},
+        ]
+    }
+
+
+def campaign_contacts_body() -> dict[str, Any]:
+    """PUT /sim/campaigns/{id}/contacts: a stored list or a synthetic
+    population (``campaigns.document.SyntheticContacts``), not both."""
+    synthetic = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["count"],
+        "properties": {
+            "count": {"type": "integer", "minimum": 1, "maximum": 50_000_000},
+            "areaCodes": _mix({"pattern": r"^[2-9][0-9]{2}$"}, "North American area code"),
+            "countries": _mix({"enum": sorted(SUPPORTED_COUNTRIES)}, "country"),
+        },
+    }
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "description": "Exactly one of a stored contact list or a synthetic population; an empty object clears both",
+        "properties": {
+            "contactListId": {"anyOf": [{"type": "string", "pattern": NO_NUL}, {"type": "null"}]},
+            "synthetic": {"anyOf": [synthetic, {"type": "null"}]},
+        },
+        "not": {
+            "required": ["contactListId", "synthetic"],
+            "properties": {"contactListId": {"type": "string", "minLength": 1}, "synthetic": {"type": "object"}},
+        },
+    }
+
+
+# Native routes whose body FastAPI documents as a free object: (method, path) -> schema.
+NATIVE_BODIES = {("PUT", "/sim/campaigns/{campaign_id}/contacts"): campaign_contacts_body}
 
 
 def is_campaign_component(name: str) -> bool:

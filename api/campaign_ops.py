@@ -50,15 +50,15 @@ def format_errors(exc: ValidationError) -> str:
     return "; ".join(parts) + (f" (and {more} more)" if more > 0 else "")
 
 
-def _integral_as_int(value: Any) -> Any:
+def integral_as_int(value: Any) -> Any:
     """16554.0 as 16554: JSON has one number type, and strict validation
     would refuse a float with no fraction where an integer is expected."""
     if isinstance(value, float) and value.is_integer():
         return int(value)
     if isinstance(value, dict):
-        return {k: _integral_as_int(v) for k, v in value.items()}
+        return {k: integral_as_int(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_integral_as_int(v) for v in value]
+        return [integral_as_int(v) for v in value]
     return value
 
 
@@ -69,7 +69,7 @@ def validate_definition(body: dict[str, Any]) -> dict[str, Any]:
     try:
         # Strict, as JSON: no number read as a date, no "1" as a number or
         # "true" as a boolean (the OpenAPI document gives the types).
-        model = ConnectCampaign.model_validate_json(json.dumps(_integral_as_int(body)), strict=True)
+        model = ConnectCampaign.model_validate_json(json.dumps(integral_as_int(body)), strict=True)
     except ValidationError as exc:
         raise validation(format_errors(exc)) from None
     out = model.model_dump(mode="json", by_alias=True, exclude_none=True)

@@ -113,7 +113,7 @@ def test_every_check_is_run():
 #   on the X-Amz-Target header): no schema yet.
 # Every other Connect body has its real schema and gets every check.
 FREE_BODIES = re.compile(
-    r"^(PUT /sim/contact-centers/\{instance_id\}|PUT /sim/campaigns/\{campaign_id\}/contacts|POST /sim/contact-lists"
+    r"^(PUT /sim/contact-centers/\{instance_id\}|POST /sim/contact-lists"
     r"|POST /)$"
 )
 _STATE_CHANGES = re.compile(r"/(start|pause|resume|stop)$")
