@@ -168,6 +168,7 @@ def list_campaigns(
     next_token: Any = None,
     instance_id: str | None = None,
 ) -> dict[str, Any]:
+    max_results = integral_as_int(max_results)  # 12.0 is the integer 12 in JSON (and JSON Schema)
     if max_results is not None and (
         not isinstance(max_results, int) or isinstance(max_results, bool) or not 1 <= max_results <= 50
     ):
