@@ -33,8 +33,9 @@ import botocore.session
 from botocore.model import Shape
 
 from api.routes_common import TOKEN_PATTERN
-from campaigns.document import ConnectCampaign
+from campaigns.document import OUTCOMES, ConnectCampaign, Simulation
 from campaigns.synthetic import SUPPORTED_COUNTRIES
+from compliance.rules import builtin_names
 
 COMPONENT_PREFIX = "Campaign."
 NO_NUL = r"^[^\x00]*$"
@@ -89,7 +90,7 @@ def _tighten(node: Any, name: str | None = None) -> Any:
         extra = _BY_NAME.get(name or "")
         if name in ("startTime", "endTime") and "pattern" not in node:
             extra = {"pattern": TIME_OF_DAY}
-        if name == "defaultTimeZone":
+        if name in ("defaultTimeZone", "timeZone"):
             node.pop("maxLength", None)
             extra = {"enum": _zones()}
         node.update(extra or {})
@@ -348,8 +349,128 @@ def campaign_contacts_body() -> dict[str, Any]:
     }
 
 
+SIM_PREFIX = "Sim."
+_DIST_REF = {"$ref": f"#/components/schemas/{SIM_PREFIX}Distribution"}
+_DIST_KINDS = {"Fixed", "Exponential", "Lognormal", "Gamma", "Uniform", "Empirical"}
+SHIFT_TIME = r"^T?(?:(?:[01][0-9]|2[0-3]):[0-5][0-9]|24:00)$"
+_SIM_CROSS_FIELD = {
+    "OutcomeShares": "The shares must sum to 1 (within 1e-6).",
+    "HourOverride": "With the campaign's shares for the other outcomes, the hour's shares must be >= 0 and sum to 1.",
+    "Agents": "The shifts staff at most count agents.",
+    "Breaks": "every and length are positive durations.",
+}
+
+
+def _distribution() -> dict[str, Any]:
+    """A distribution as the document writes it (campaigns.distributions):
+    a bare number (fixed) or a one-key mapping ``{kind: parameters}``."""
+    nonneg = {"type": "number", "minimum": 0}
+    pos = {"type": "number", "exclusiveMinimum": 0}
+
+    def params(required: list[str], **props: Any) -> dict[str, Any]:
+        return {"type": "object", "additionalProperties": False, "required": required, "properties": props}
+
+    def kind(name: str, schema: dict[str, Any]) -> dict[str, Any]:
+        return {"type": "object", "additionalProperties": False, "required": [name], "properties": {name: schema}}
+
+    return {
+        "description": "a number (fixed), or {fixed|exponential|lognormal|gamma|uniform|empirical: {...}}; "
+        "uniform: high >= low; empirical: weights (if given) one per value, not all zero",
+        "anyOf": [
+            nonneg,
+            kind("fixed", {"anyOf": [nonneg, params(["value"], value=nonneg)]}),
+            kind("exponential", params(["mean"], mean=pos)),
+            kind("lognormal", params(["mean", "sd"], mean=pos, sd=nonneg)),
+            kind("gamma", params(["mean", "sd"], mean=pos, sd=pos)),
+            kind("uniform", params(["low", "high"], low=nonneg, high=nonneg)),
+            kind(
+                "empirical",
+                params(
+                    ["values"],
+                    values={"type": "array", "minItems": 1, "items": nonneg},
+                    weights={"anyOf": [{"type": "array", "items": nonneg}, {"type": "null"}]},
+                ),
+            ),
+        ],
+    }
+
+
+def _sim_refs(node: Any, name: str | None = None) -> Any:
+    """Point a Simulation schema's refs at components; a distribution's
+    union (pydantic's internal form) becomes the document's form."""
+    if isinstance(node, list):
+        return [_sim_refs(n, name) for n in node]
+    if not isinstance(node, dict):
+        return node
+    options = node.get("anyOf")
+    if isinstance(options, list):
+        kinds = {o.get("$ref", "").rsplit("/", 1)[-1] for o in options if "$ref" in o}
+        if kinds == _DIST_KINDS:
+            nullable = any(o.get("type") == "null" for o in options)
+            return {"anyOf": [_DIST_REF, {"type": "null"}]} if nullable else dict(_DIST_REF)
+    out = {}
+    for key, sub in node.items():
+        if key == "$ref" and isinstance(sub, str):
+            out[key] = "#/components/schemas/" + SIM_PREFIX + sub.rsplit("/", 1)[1]
+        elif key == "properties":
+            out[key] = {p: _sim_refs(v, p) for p, v in sub.items()}
+        else:
+            out[key] = _sim_refs(sub, name)
+    return out
+
+
+@cache
+def simulation_components() -> dict[str, dict[str, Any]]:
+    """components/schemas entries: a contact center's simulation settings."""
+    schema = Simulation.model_json_schema(by_alias=True)
+    defs = schema.pop("$defs")
+    schema["properties"].pop("contacts")  # contacts belong to campaigns
+    schema["properties"]["jurisdiction"] = {"anyOf": [{"type": "string", "enum": builtin_names()}, {"type": "null"}]}
+    out = {SIM_PREFIX + k: _tighten(_sim_refs(v)) for k, v in defs.items() if k not in _DIST_KINDS}
+    out[SIM_PREFIX + "Simulation"] = _tighten(_sim_refs(schema))
+    out[SIM_PREFIX + "Distribution"] = _distribution()
+    for short, text in _SIM_CROSS_FIELD.items():
+        out[SIM_PREFIX + short]["description"] = text
+    shift = out[SIM_PREFIX + "Shift"]["properties"]
+    shift["start"]["pattern"] = shift["end"]["pattern"] = SHIFT_TIME
+    breaks = out[SIM_PREFIX + "Breaks"]["properties"]
+    breaks["every"]["pattern"] = breaks["length"]["pattern"] = ISO_DURATION
+    hours = out[SIM_PREFIX + "Behaviour"]["properties"]["byLocalHour"]
+    hours["propertyNames"] = {"pattern": "^(?:[0-9]|1[0-9]|2[0-3])$"}
+    amd = out[SIM_PREFIX + "Amd"]
+    amd["description"] = "Give at most one of sensitivity and the two rates."
+    amd["allOf"] = [
+        {
+            "not": {
+                "required": ["sensitivity", rate],
+                "properties": {"sensitivity": {"type": "number"}, rate: {"type": "number"}},
+            }
+        }
+        for rate in ("falsePositiveRate", "falseNegativeRate")
+    ]
+    for k in (SIM_PREFIX + "Simulation", SIM_PREFIX + "OutcomeShares"):
+        out[k].setdefault("additionalProperties", False)
+    assert set(out[SIM_PREFIX + "OutcomeShares"]["properties"]) == set(OUTCOMES)
+    return out
+
+
+def contact_center_body() -> dict[str, Any]:
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["simulation"],
+        "properties": {
+            "name": {"anyOf": [{"type": "string", "maxLength": 128, "pattern": ONE_LINE}, {"type": "null"}]},
+            "simulation": {"$ref": f"#/components/schemas/{SIM_PREFIX}Simulation"},
+        },
+    }
+
+
 # Native routes whose body FastAPI documents as a free object: (method, path) -> schema.
-NATIVE_BODIES = {("PUT", "/sim/campaigns/{campaign_id}/contacts"): campaign_contacts_body}
+NATIVE_BODIES = {
+    ("PUT", "/sim/campaigns/{campaign_id}/contacts"): campaign_contacts_body,
+    ("PUT", "/sim/contact-centers/{instance_id}"): contact_center_body,
+}
 
 
 def is_campaign_component(name: str) -> bool:

@@ -172,6 +172,9 @@ def install(app: FastAPI) -> None:
                     _document_connect_body(route, op, schema)
                 elif (native_body := body_schemas.NATIVE_BODIES.get((method, route.path_format))) is not None:
                     op["requestBody"]["content"]["application/json"]["schema"] = native_body()
+                    schema.setdefault("components", {}).setdefault("schemas", {}).update(
+                        {**body_schemas.campaign_components(), **body_schemas.simulation_components()}
+                    )
                 responses = op.setdefault("responses", {})
                 codes = statuses(route)
                 if "422" in responses and 422 not in codes:
