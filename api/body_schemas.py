@@ -408,7 +408,7 @@ def _sim_refs(node: Any, name: str | None = None) -> Any:
         if kinds == _DIST_KINDS:
             nullable = any(o.get("type") == "null" for o in options)
             return {"anyOf": [_DIST_REF, {"type": "null"}]} if nullable else dict(_DIST_REF)
-    out = {}
+    out: dict[str, Any] = {}
     for key, sub in node.items():
         if key == "$ref" and isinstance(sub, str):
             out[key] = "#/components/schemas/" + SIM_PREFIX + sub.rsplit("/", 1)[1]

@@ -156,15 +156,17 @@ def test_every_check_is_run():
     } <= names
 
 
-# Operations whose valid bodies the OpenAPI document does not state yet
-# (free JSON objects): the contact center's simulation settings (answer
-# shares summing to 1, per-hour overrides: rules JSON Schema cannot say), a
-# CSV upload's content, and EventBridge's AWS JSON 1.1 body (its shape
-# depends on the X-Amz-Target header). For these a schema-valid request can
-# be refused with 400/422: that one check ("positive data acceptance") is
-# not run on them; every other check is. Every Connect body, and the
-# campaign's contacts choice, has its real schema (api/body_schemas.py) and
-# gets every check.
+# Operations whose valid bodies the OpenAPI document does not state yet: a
+# CSV upload's content (a multipart text part read as the CSV would make
+# every negative case a valid CSV), and EventBridge's AWS JSON 1.1 body (its
+# shape depends on the X-Amz-Target header; one OpenAPI operation cannot
+# say that). For these a schema-valid request can be refused with 400/422:
+# that one check ("positive data acceptance") is not run on them; every
+# other check is. Every Connect body, the campaign's contacts choice and the
+# contact center's simulation settings have their real schemas
+# (api/body_schemas.py) and get every check; the rules across fields that
+# JSON Schema cannot state (stated in the schemas' descriptions) are
+# applied to generated bodies by ``before_call`` above.
 FREE_BODIES = re.compile(r"^(POST /sim/contact-lists|POST /)$")
 
 
