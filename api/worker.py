@@ -281,27 +281,30 @@ class Worker:
         transaction, under the campaign's lock: a request accepted after the
         first decision sends the attempt back for another segment instead of
         waiting, PENDING, for the campaign's next run."""
-        jsonl = AppendJsonLines(run_dir / livelog.FILE_NAME)
-        # The tenant's default event bus, when it has rules or archives. A
-        # restarted attempt replays its segments, so the bus may see an event
-        # twice: EventBridge delivery is at least once too (docs/eventbus.md).
-        bus = run_sink_for(self.engine, self.run_id, self.settings.data_dir, self.settings.region)
         summaries: list[dict[str, Any]] = []
         segment = 0
-        try:
-            while True:
+        while True:
+            jsonl = AppendJsonLines(run_dir / livelog.FILE_NAME)  # appends: the live log spans the whole run
+            # The tenant's default event bus, when it has rules or archives. A
+            # restarted attempt replays its segments, so the bus may see an
+            # event twice: EventBridge delivery is at least once too
+            # (docs/eventbus.md).
+            bus = run_sink_for(self.engine, self.run_id, self.settings.data_dir, self.settings.region)
+            try:
                 segment = self._segments(doc, wrapper, campaign_id, seed, run_dir, (jsonl, bus), summaries, segment)
-                if self.lost.is_set():
-                    raise LeaseLost(f"run {self.run_id}: attempt {self.epoch} lost its lease")
-                if self.on_decided_done is not None:
-                    self.on_decided_done()
-                if self._finish(summaries, run_dir):
-                    return
-                log.info("run %s: outbound requests arrived as it was ending; dialling them", self.run_id)
-        finally:
-            jsonl.finish()
-            if bus is not None:
-                bus.shutdown()
+            finally:
+                # Closed before the final status is written: a client that
+                # sees the run finished sees every event delivered.
+                jsonl.finish()
+                if bus is not None:
+                    bus.shutdown()
+            if self.lost.is_set():
+                raise LeaseLost(f"run {self.run_id}: attempt {self.epoch} lost its lease")
+            if self.on_decided_done is not None:
+                self.on_decided_done()
+            if self._finish(summaries, run_dir):
+                return
+            log.info("run %s: outbound requests arrived as it was ending; dialling them", self.run_id)
 
     def _segment(
         self, campaign_id: str, segment: int, seed: int, list_id: str | None, doc_contacts: bool
