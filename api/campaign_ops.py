@@ -8,6 +8,7 @@ validated by ``campaigns.document.ConnectCampaign``.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -49,12 +50,26 @@ def format_errors(exc: ValidationError) -> str:
     return "; ".join(parts) + (f" (and {more} more)" if more > 0 else "")
 
 
+def integral_as_int(value: Any) -> Any:
+    """16554.0 as 16554: JSON has one number type, and strict validation
+    would refuse a float with no fraction where an integer is expected."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {k: integral_as_int(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [integral_as_int(v) for v in value]
+    return value
+
+
 def validate_definition(body: dict[str, Any]) -> dict[str, Any]:
     """The normalised Connect definition (camelCase JSON) or ValidationException."""
     if not isinstance(body, dict):
         raise validation("request body must be a JSON object")
     try:
-        model = ConnectCampaign.model_validate(body)
+        # Strict, as JSON: no number read as a date, no "1" as a number or
+        # "true" as a boolean (the OpenAPI document gives the types).
+        model = ConnectCampaign.model_validate_json(json.dumps(integral_as_int(body)), strict=True)
     except ValidationError as exc:
         raise validation(format_errors(exc)) from None
     out = model.model_dump(mode="json", by_alias=True, exclude_none=True)
@@ -153,6 +168,7 @@ def list_campaigns(
     next_token: Any = None,
     instance_id: str | None = None,
 ) -> dict[str, Any]:
+    max_results = integral_as_int(max_results)  # 12.0 is the integer 12 in JSON (and JSON Schema)
     if max_results is not None and (
         not isinstance(max_results, int) or isinstance(max_results, bool) or not 1 <= max_results <= 50
     ):
@@ -185,6 +201,8 @@ def parse_filters(filters: Any) -> str | None:
     value = f.get("value") if isinstance(f, dict) else None
     if not isinstance(f, dict) or not isinstance(value, str) or f.get("operator") != "Eq":
         raise validation("filters.instanceIdFilter needs value (string) and operator 'Eq'")
+    if not re.fullmatch(r"[-_.a-zA-Z0-9]{0,256}", value):
+        raise validation("filters.instanceIdFilter.value must be at most 256 characters of [-_.a-zA-Z0-9]")
     return value
 
 
@@ -274,12 +292,7 @@ def put_requests(
 
     if not isinstance(requests, list) or not 1 <= len(requests) <= 25:
         raise validation("between 1 and 25 requests must be given")
-    campaign = load(session, principal, campaign_id, with_tags=False)
-    if campaign.state not in ("Initialized", "Running", "Paused"):
-        raise invalid_state(
-            campaign.state,
-            f"campaign is {campaign.state}: outbound requests are accepted when Initialized, Running or Paused",
-        )
+    check_id(campaign_id)
     results: list[tuple[str, Any]] = []  # ("ok", index into valid) or ("failed", entry)
     valid: list[dict[str, Any]] = []
     for req in requests:
@@ -312,6 +325,16 @@ def put_requests(
             if isinstance(token, str):
                 entry["clientToken"] = token[:200]
             results.append(("failed", entry))
+    # The campaign row stays locked until the requests are committed: a run
+    # deciding it is done takes the same lock (api/worker.py ``_final``), so
+    # a request stored here is either seen by that run, or refused because
+    # the run has ended the campaign (docs/service.md, "Request lifecycle").
+    campaign = load(session, principal, campaign_id, for_update=True, with_tags=False)
+    if campaign.state not in ("Initialized", "Running", "Paused"):
+        raise invalid_state(
+            campaign.state,
+            f"campaign is {campaign.state}: outbound requests are accepted when Initialized, Running or Paused",
+        )
     stored = repo.put_outbound_requests(session, campaign=campaign, items=valid) if valid else []
     created = sum(1 for r in stored if r.created)
     if created:

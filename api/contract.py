@@ -18,6 +18,7 @@ from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 
+from api import body_schemas
 from api.auth import CONNECT_PATHS, native_manager
 from api.errors import api_routes, is_connect_path
 
@@ -135,6 +136,21 @@ def _error_response(text: str, connect: bool) -> dict[str, Any]:
     return out
 
 
+def _document_connect_body(route: APIRoute, op: dict[str, Any], schema: dict[str, Any]) -> None:
+    """The real shape of a Connect body (api/body_schemas.py) in place of
+    FastAPI's free object."""
+    content = op.get("requestBody", {}).get("content", {}).get("application/json")
+    if content is None:
+        return
+    version = "v2" if route.path_format.startswith("/v2/") else "v1"
+    body = body_schemas.connect_body(version, body_schemas.operation_of(route.summary or ""))
+    if body is None:
+        return
+    content["schema"] = body
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    components.update(body_schemas.campaign_components())
+
+
 def install(app: FastAPI) -> None:
     """Make ``app.openapi()`` list the real status codes of every route."""
     build = app.openapi
@@ -152,6 +168,13 @@ def install(app: FastAPI) -> None:
                 if op is None:
                     continue
                 _document_parameters(op)
+                if connect:
+                    _document_connect_body(route, op, schema)
+                elif (native_body := body_schemas.NATIVE_BODIES.get((method, route.path_format))) is not None:
+                    op["requestBody"]["content"]["application/json"]["schema"] = native_body()
+                    schema.setdefault("components", {}).setdefault("schemas", {}).update(
+                        {**body_schemas.campaign_components(), **body_schemas.simulation_components()}
+                    )
                 responses = op.setdefault("responses", {})
                 codes = statuses(route)
                 if "422" in responses and 422 not in codes:

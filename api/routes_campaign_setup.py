@@ -4,6 +4,7 @@ run would simulate, its outbound requests."""
 
 from __future__ import annotations
 
+import json
 from typing import Any, Literal
 
 from fastapi import APIRouter, Request
@@ -36,9 +37,10 @@ def put_campaign_contacts(request: Request, principal: Manager, campaign_id: str
     synthetic = None
     if body.synthetic is not None:
         try:
-            synthetic = SyntheticContacts.model_validate(body.synthetic).model_dump(
-                mode="json", by_alias=True, exclude_none=True
-            )
+            # Strict, as JSON: "5" is not a count (the OpenAPI document gives the types).
+            synthetic = SyntheticContacts.model_validate_json(
+                json.dumps(ops.integral_as_int(body.synthetic)), strict=True
+            ).model_dump(mode="json", by_alias=True, exclude_none=True)
         except ValidationError as exc:
             raise NativeError(422, "ValidationError", "invalid synthetic population", pydantic_details(exc)) from None
     with svc(request).session() as s:

@@ -3,6 +3,7 @@ operations, which have the same paths and shapes in both versions."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Annotated, Any
 
@@ -10,6 +11,7 @@ from fastapi import APIRouter, Body, Query, Request, Response
 
 from api import campaign_ops as ops
 from api.auth import ConnectManager, ConnectReader
+from api.errors import validation
 from api.state import ServiceState
 
 # The page tokens the server issues (campaigns.repository.encode_token: the
@@ -25,6 +27,16 @@ TOKEN_PATTERN = (
     f"^eyJvIjog(?:{_ONE_LEFT}|{_FIRST_DIGIT}{_TWO_LEFT}|{_FIRST_DIGIT}{_TRIPLE}(?:{_ANY_DIGIT}{_TRIPLE})*"
     f"(?:fQ|{_ONE_LEFT}|{_ANY_DIGIT}{_TWO_LEFT}))$"
 )
+
+
+def page_token(body: dict[str, Any]) -> Any:
+    """ListCampaigns' ``nextToken``: absent, null, or a token the server
+    issued (the pattern above, as the OpenAPI document says)."""
+    token = body.get("nextToken")
+    if isinstance(token, str) and not re.fullmatch(TOKEN_PATTERN, token):
+        raise validation("nextToken is not a token this server issued")
+    return token
+
 
 JsonBody = Annotated[dict[str, Any], Body()]
 OptBody = Annotated[dict[str, Any] | None, Body()]

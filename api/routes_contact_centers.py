@@ -67,7 +67,14 @@ def list_contact_centers(request: Request, principal: Reader, limit: Limit = 50,
         return page_out(page, [_cc_out(c) for c in page.items])
 
 
-@router.put("/contact-centers/{instance_id}", summary="Create or replace a simulated contact center")
+@router.put(
+    "/contact-centers/{instance_id}",
+    summary="Create or replace a simulated contact center",
+    responses={
+        200: {"description": "Replaced", "content": {"application/json": {"schema": {"type": "object"}}}},
+        201: {"description": "Created", "content": {"application/json": {"schema": {"type": "object"}}}},
+    },
+)
 def put_contact_center(request: Request, principal: Manager, instance_id: str, body: ContactCenterIn):
     if not re.fullmatch(r"[-_.a-zA-Z0-9]{1,256}", instance_id):
         raise bad_request("instance id must be 1..256 characters of [-_.a-zA-Z0-9]")
@@ -77,7 +84,8 @@ def put_contact_center(request: Request, principal: Manager, instance_id: str, b
             "simulation.contacts: contacts belong to campaigns (PUT /sim/campaigns/{id}/contacts), not to the contact center"
         )
     try:
-        model = Simulation.model_validate(sim)
+        # Strict, as JSON: "5" is not a number (the OpenAPI document gives the types).
+        model = Simulation.model_validate_json(json.dumps(ops.integral_as_int(sim)), strict=True)
     except ValidationError as exc:
         raise NativeError(422, "ValidationError", "invalid simulation settings", pydantic_details(exc)) from None
     if model.jurisdiction is not None:

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Request
 from api import campaign_ops as ops
 from api.auth import ConnectManager, ConnectReader
 from api.errors import validation
-from api.routes_common import JsonBody, OptBody, add_tag_routes, add_transition_routes, empty, svc
+from api.routes_common import JsonBody, OptBody, add_tag_routes, add_transition_routes, empty, page_token, svc
 from api.state import ServiceState
 from campaigns import repository as repo
 from campaigns.models import Campaign
@@ -142,7 +142,7 @@ def list_campaigns(request: Request, principal: ConnectReader, body: OptBody = N
             state,
             principal,
             max_results=body.get("maxResults"),
-            next_token=body.get("nextToken"),
+            next_token=page_token(body),
             instance_id=instance,
         )
     out["campaignSummaryList"] = [
@@ -200,7 +200,7 @@ def update_outbound_call_config(request: Request, principal: ConnectManager, id:
     call = {
         k: body[k]
         for k in ("connectContactFlowId", "connectSourcePhoneNumber", "answerMachineDetectionConfig")
-        if k in body
+        if body.get(k) is not None  # null: not given, as botocore never sends it
     }
     state = svc(request)
     with state.session() as s:

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Query, Request, Response
 from api import campaign_ops as ops
 from api.auth import ConnectManager, ConnectReader
 from api.errors import validation
-from api.routes_common import JsonBody, OptBody, add_tag_routes, add_transition_routes, empty, svc
+from api.routes_common import JsonBody, OptBody, add_tag_routes, add_transition_routes, empty, page_token, svc
 from campaigns import repository as repo
 
 router = APIRouter(prefix="/v2", tags=["Connect v2"])
@@ -50,7 +50,7 @@ def list_campaigns(request: Request, principal: ConnectReader, body: OptBody = N
             state,
             principal,
             max_results=body.get("maxResults"),
-            next_token=body.get("nextToken"),
+            next_token=page_token(body),
             instance_id=instance,
         )
 

@@ -28,6 +28,7 @@ import sys
 import threading
 import time
 import traceback
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -146,6 +147,11 @@ class Worker:
         self._last_progress = 0.0
         self._renewed = time.monotonic()
         self.final_status: str | None = None
+        # Test seams (tests/api/test_request_race.py): called once the
+        # attempt has decided it has nothing left to dial, and inside the
+        # final transaction just before it commits.
+        self.on_decided_done: Callable[[], None] | None = None
+        self.before_final_commit: Callable[[], None] | None = None
 
     # -- database helpers ---------------------------------------------------
     def _update(self, **values: Any) -> None:
@@ -254,10 +260,7 @@ class Worker:
             # Connect consumers expect detail.campaign.campaignId to be the id.
             doc.campaign.name = campaign_id
             (run_dir / "document.json").write_text(json.dumps(wrapper["document"], indent=2, default=str))
-            summaries = self._segments(doc, wrapper, campaign_id, seed, run_dir)
-            if self.lost.is_set():
-                raise LeaseLost(f"run {self.run_id}: attempt {self.epoch} lost its lease")
-            self._finish(summaries, run_dir)
+            self._play(doc, wrapper, campaign_id, seed, run_dir)
         except repo.LeaseLost:
             log.warning("run %s: attempt %s was taken over; it writes nothing more", self.run_id, self.epoch)
             try:
@@ -271,6 +274,37 @@ class Worker:
             detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
             self._final("failed", error=detail[:4000])
         return self.final_status
+
+    def _play(self, doc: Any, wrapper: dict[str, Any], campaign_id: str, seed: int, run_dir: Path) -> None:
+        """Segments until the run is over, then the outputs and the final
+        status. The decision "nothing left" is taken again inside the final
+        transaction, under the campaign's lock: a request accepted after the
+        first decision sends the attempt back for another segment instead of
+        waiting, PENDING, for the campaign's next run."""
+        summaries: list[dict[str, Any]] = []
+        segment = 0
+        while True:
+            jsonl = AppendJsonLines(run_dir / livelog.FILE_NAME)  # appends: the live log spans the whole run
+            # The tenant's default event bus, when it has rules or archives. A
+            # restarted attempt replays its segments, so the bus may see an
+            # event twice: EventBridge delivery is at least once too
+            # (docs/eventbus.md).
+            bus = run_sink_for(self.engine, self.run_id, self.settings.data_dir, self.settings.region)
+            try:
+                segment = self._segments(doc, wrapper, campaign_id, seed, run_dir, (jsonl, bus), summaries, segment)
+            finally:
+                # Closed before the final status is written: a client that
+                # sees the run finished sees every event delivered.
+                jsonl.finish()
+                if bus is not None:
+                    bus.shutdown()
+            if self.lost.is_set():
+                raise LeaseLost(f"run {self.run_id}: attempt {self.epoch} lost its lease")
+            if self.on_decided_done is not None:
+                self.on_decided_done()
+            if self._finish(summaries, run_dir):
+                return
+            log.info("run %s: outbound requests arrived as it was ending; dialling them", self.run_id)
 
     def _segment(
         self, campaign_id: str, segment: int, seed: int, list_id: str | None, doc_contacts: bool
@@ -318,22 +352,25 @@ class Worker:
             return repo.pending_request_count(s, campaign_id=campaign_id) > 0
 
     def _segments(
-        self, doc: Any, wrapper: dict[str, Any], campaign_id: str, seed: int, run_dir: Path
-    ) -> list[dict[str, Any]]:
-        """Play the run's segments: first those an earlier attempt recorded,
-        then new ones, each claiming the PENDING requests in the same
-        transaction that records it."""
+        self,
+        doc: Any,
+        wrapper: dict[str, Any],
+        campaign_id: str,
+        seed: int,
+        run_dir: Path,
+        sinks: tuple[AppendJsonLines, Any],
+        summaries: list[dict[str, Any]],
+        segment: int,
+    ) -> int:
+        """Play the run's segments from ``segment`` on: first those an
+        earlier attempt recorded, then new ones, each claiming the PENDING
+        requests in the same transaction that records it. Appends to
+        ``summaries``; the number of the next segment."""
         # The engine loads in the worker only: the server imports this module
         # (api.run_executors) and would carry the engine's ~40 MB (measured).
         from dialer import simulate
 
-        jsonl = AppendJsonLines(run_dir / livelog.FILE_NAME)
-        # The tenant's default event bus, when it has rules or archives. A
-        # restarted attempt replays its segments, so the bus may see an event
-        # twice: EventBridge delivery is at least once too (docs/eventbus.md).
-        bus = run_sink_for(self.engine, self.run_id, self.settings.data_dir, self.settings.region)
-        summaries: list[dict[str, Any]] = []
-        segment = 0
+        jsonl, bus = sinks
         api_driven = bool(wrapper.get("apiDriven"))
         while not self.lost.is_set():
             got = self._segment(
@@ -372,15 +409,15 @@ class Worker:
                 break
             if not api_driven and not self._more_to_do(campaign_id, segment):
                 break
-        jsonl.finish()
-        if bus is not None:
-            bus.shutdown()
-        return summaries
+        return segment
 
-    def _finish(self, summaries: list[dict[str, Any]], run_dir: Path) -> None:
-        # Every output is written under a temporary name and renamed into
-        # place (campaigns.files), before the run is marked finished: a
-        # download sees a whole file or none.
+    def _finish(self, summaries: list[dict[str, Any]], run_dir: Path) -> bool:
+        """Write the outputs and the final status; False when requests
+        arrived meanwhile and the run must dial them first (``_final``).
+
+        Every output is written under a temporary name and renamed into
+        place (campaigns.files), before the run is marked finished: a
+        download sees a whole file or none."""
         parts = sorted(run_dir.glob("segment-*/events.parquet"))
         with atomic_path(run_dir / "events.parquet") as tmp:
             if len(parts) == 1:
@@ -397,19 +434,27 @@ class Worker:
         summary = merge_summaries(summaries) if summaries else {}
         write_atomic(run_dir / "summary.json", json.dumps(summary, indent=2, default=str))
         stopped = self._control() == "stop"
-        self._final("stopped" if stopped else "completed", summary=summary, stopped_early=stopped)
+        return self._final("stopped" if stopped else "completed", summary=summary, stopped_early=stopped)
 
     def _final(self, status: str, **values: Any) -> bool:
         """Write the final status, fenced: nothing is written if this
         attempt no longer holds the run. A failed run gives its outbound
-        requests back (PENDING) for the campaign's next run."""
+        requests back (PENDING) for the campaign's next run.
+
+        The campaign row is locked first (``repo.lock_campaign``), as
+        PutOutboundRequestBatch locks it before it checks the campaign's
+        state and stores requests: so a request is either stored before
+        this transaction, and then seen here as PENDING (the run is not
+        completed: False, dial it first), or after it, and then refused
+        because the campaign is no longer running. True once the attempt
+        is over (status written, or the lease lost)."""
         self.final_status = None
         with session_scope(self.factory) as s:
             # Campaign row first, then the run: the order the API locks them
             # in (a stop during the final write must not deadlock).
             campaign_id = s.scalar(select(Run.campaign_id).where(Run.id == self.run_id))
-            if campaign_id is not None and s.get_bind().dialect.name == "postgresql":
-                s.execute(select(Campaign.id).where(Campaign.id == campaign_id).with_for_update())
+            if campaign_id is not None:
+                repo.lock_campaign(s, campaign_id)
             try:
                 run = repo.held_run(s, run_id=self.run_id, epoch=self.epoch)
             except repo.LeaseLost:
@@ -419,9 +464,19 @@ class Worker:
                     self.epoch,
                 )
                 repo.end_attempt(s, run_id=self.run_id, epoch=self.epoch, outcome="lost the lease")
-                return False
+                return True
             if run.control == "stop" and status == "completed":
                 status = "stopped"
+            campaign = s.get(Campaign, run.campaign_id)
+            latest = repo.latest_run(s, campaign_id=run.campaign_id)
+            owns_campaign = (
+                campaign is not None
+                and latest is not None
+                and latest.id == run.id
+                and campaign.state in ("Running", "Paused")
+            )
+            if status == "completed" and owns_campaign and repo.pending_request_count(s, campaign_id=run.campaign_id):
+                return False  # accepted while the run was deciding it was done: this run dials them
             run.status = status
             run.finished_at = repo.db_time(s)
             run.lease_expires_at = None
@@ -432,15 +487,11 @@ class Worker:
             if status == "failed":
                 repo.release_requests(s, run_id=run.id)
             repo.end_attempt(s, run_id=run.id, epoch=self.epoch, outcome=status)
-            campaign = s.get(Campaign, run.campaign_id)
-            latest = repo.latest_run(s, campaign_id=run.campaign_id)
-            if (
-                campaign is not None
-                and latest is not None
-                and latest.id == run.id
-                and campaign.state in ("Running", "Paused")
-            ):
+            if owns_campaign:
+                assert campaign is not None
                 campaign.state = RUN_TO_CAMPAIGN[status]
+            if self.before_final_commit is not None:
+                self.before_final_commit()
         self.final_status = status
         return True
 

@@ -291,7 +291,7 @@ def _from_document(value: Any) -> Any:
     if not isinstance(params, dict):
         raise ValueError(f"parameters of {kind!r} must be a mapping, got {params!r}")
     try:
-        return _KINDS[kind].model_validate(params)
+        return _KINDS[kind].model_validate(params, strict=True)  # "5" is not a number
     except ValidationError as exc:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in e['loc']) or kind}: {e['msg'].removeprefix('Value error, ')} (got {e.get('input')!r})"

@@ -131,7 +131,9 @@ class Model(BaseModel):
 # --------------------------------------------------------------------------
 
 _ISO_DURATION = re.compile(
-    r"^P(?:(?P<d>[-+]?\d+)D)?(?:T(?:(?P<h>[-+]?\d+)H)?(?:(?P<m>[-+]?\d+)M)?(?:(?P<s>[-+]?\d+(?:[.,]\d{0,9})?)S)?)?$"
+    r"^P(?:(?P<d>[-+]?\d{1,6})D)?(?:T(?:(?P<h>[-+]?\d{1,6})H)?(?:(?P<m>[-+]?\d{1,6})M)?"
+    r"(?:(?P<s>[-+]?\d{1,6}(?:[.,]\d{0,9})?)S)?)?\Z",
+    re.ASCII,  # at most 6 ASCII digits a part: every such duration fits a timedelta
 )
 
 
@@ -156,7 +158,7 @@ def _check_duration(v: str) -> str:
 
 def parse_time_of_day(text: str) -> time:
     """Connect writes open hours as ``"T09:00"``; ``"24:00"`` means end of day."""
-    m = re.fullmatch(r"T?(\d{2}):(\d{2})", text or "")
+    m = re.fullmatch(r"T?(\d{2}):(\d{2})", text or "", re.ASCII)
     if not m:
         raise ValueError(f"expected a time of day like 'T09:00', got {text!r}")
     h, mi = int(m.group(1)), int(m.group(2))
@@ -357,7 +359,7 @@ class TimeRange(Model):
     @field_validator("start_time", "end_time")
     @classmethod
     def _time(cls, v: str) -> str:
-        if not re.fullmatch(r"T\d{2}:\d{2}", v or ""):
+        if not re.fullmatch(r"T\d{2}:\d{2}", v or "", re.ASCII):
             raise ValueError(f"expected Connect's Iso8601Time 'Thh:mm', e.g. 'T09:00', got {v!r}")
         parse_time_of_day(v)
         return v
@@ -798,7 +800,7 @@ class SyntheticContacts(Model):
                     raise ValueError(f"{label} weights must not all be zero")
         if self.area_codes is not None:
             for code in self.area_codes:
-                if not re.fullmatch(r"[2-9]\d{2}", str(code)):
+                if not re.fullmatch(r"[2-9]\d{2}", str(code), re.ASCII):
                     raise ValueError(f"areaCodes keys are 3-digit North American area codes, got {code!r}")
         if self.countries is not None:
             for c in self.countries:

@@ -75,6 +75,7 @@ def decode_token(token: str | None) -> int:
 
 
 _Row = TypeVar("_Row")
+MAX_OFFSET = 2**62
 
 
 @dataclass
@@ -86,7 +87,9 @@ class Page(Generic[_Row]):
 
 def _page(session: Session, stmt: Select[_Row], *, limit: int, token: str | None, count: bool = False) -> Page[_Row]:
     offset = decode_token(token)
-    rows = list(session.scalars(stmt.offset(offset).limit(limit + 1)))
+    # A token may name an offset past what SQL's 64-bit OFFSET holds (every
+    # match of the documented pattern is a valid token): no rows are there.
+    rows = list(session.scalars(stmt.offset(offset).limit(limit + 1))) if offset < MAX_OFFSET else []
     nxt = encode_token(offset + limit) if len(rows) > limit else None
     total = None
     if count:
@@ -174,8 +177,11 @@ def get_campaign(
 ) -> Campaign:
     """The campaign, its tags loaded in the same query (a join) unless
     ``with_tags`` is false (then they load only if touched) or the row is
-    locked (FOR UPDATE cannot take the outer join; a second query loads them)."""
+    locked (FOR UPDATE cannot take the outer join; a second query loads them).
+    ``for_update``: locked until the transaction ends (``lock_campaign``)."""
     stmt = select(Campaign).where(Campaign.id == campaign_id, Campaign.tenant == tenant)
+    if for_update and not _is_postgres(session):
+        lock_campaign(session, campaign_id)
     locked = for_update and _is_postgres(session)
     if locked:
         stmt = stmt.with_for_update()
@@ -187,6 +193,28 @@ def get_campaign(
     if row is None:
         raise NotFound(f"Campaign {campaign_id} not found")
     return row
+
+
+def lock_campaign(session: Session, campaign_id: str) -> None:
+    """Hold the campaign row until the transaction ends, so that what is
+    read next (its state, its PENDING requests) stays true until commit.
+
+    PostgreSQL: ``SELECT ... FOR UPDATE`` on the row. SQLite has no row
+    locks, and pysqlite runs reads outside any transaction until the first
+    write: so the first statement is a write (a no-op UPDATE of the row),
+    which opens the transaction and takes the database's write lock (waiting
+    for the busy timeout). The effect is ``BEGIN IMMEDIATE``: every read
+    after it sees the last commit, and no other writer commits before this
+    transaction ends."""
+    if _is_postgres(session):
+        session.execute(select(Campaign.id).where(Campaign.id == campaign_id).with_for_update())
+        return
+    session.execute(
+        update(Campaign)
+        .where(Campaign.id == campaign_id)
+        .values(id=Campaign.id)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def campaigns_by_ids(session: Session, *, tenant: str, ids: Sequence[str]) -> dict[str, Campaign]:

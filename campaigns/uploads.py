@@ -39,10 +39,14 @@ def parse_csv_upload(data: bytes, region: str) -> tuple[ContactList, list[str | 
             [{"field": "file", "message": f"NUL character on line {line}"}],
         )
     reader = csv.DictReader(io.StringIO(text))
-    if not reader.fieldnames:
-        raise UploadError("the CSV file is empty (a header row with a phone column is needed)")
+    try:
+        if not reader.fieldnames:
+            raise UploadError("the CSV file is empty (a header row with a phone column is needed)")
+        raws = list(reader)
+    except csv.Error as exc:  # a field over the csv module's limit, a stray line break
+        raise UploadError(f"file: not readable as CSV: {exc}", [{"field": "file", "message": str(exc)}]) from None
     rows: list[dict[str, Any]] = []
-    for n, raw in enumerate(reader):
+    for n, raw in enumerate(raws):
         row: dict[str, Any] = {k: v for k, v in raw.items() if k is not None}
         for column, most in CSV_WIDTHS.items():
             value = row.get(column)
