@@ -107,9 +107,6 @@ class Predictive(Pacer):
     THROTTLE_POWER = 0.4  # drops grow like gain^2.5: gain scaled by share^0.4
     THROTTLE_FLOOR = 0.9  # ... but not below this share of the gain until the budget is spent
     REFRESH = 200  # observations between rebuilding the forecast tables
-    DROP_DECAY = 0.0  # drops: the step shrinks with the drops seen too (Kesten: a drop is a sign change); 0 off
-    GAIN_AVERAGE = 0.0  # live calls: half-life of the averaged gain the decisions use (0: the iterate)
-    SOFT_BUDGET = False  # throttle continuously down to progressive instead of a floor then a switch
     TALK_BINS = 3600
     WRAP_BINS = 900
 
@@ -142,9 +139,7 @@ class Predictive(Pacer):
         self.by_second: dict[int, list[int]] = {}  # dial second -> [dials, live so far]
         self.wrap_starts: list[float] = []
         self.resolved_live = 0
-        self.drops_seen = 0  # drops the gain has stepped on
         self.gain = self.GAIN_START
-        self.gain_used = self.GAIN_START  # the gain decisions read: a running average of the iterate
         # The evaluation window being budgeted, and its quarter hour.
         self.win_index = self.q_index = -1
         self.win_live = self.win_drops = self.q_live = self.q_drops = 0
@@ -217,17 +212,10 @@ class Predictive(Pacer):
         # it causes say nothing about the gain.
         aim = self._c * self.target
         if aim > 0 and self.resolved_live > self.WARMUP_LIVE and now >= self._quiet_until:
-            age = self.resolved_live / self.STEP_DECAY + (self.drops_seen / self.DROP_DECAY if self.DROP_DECAY else 0.0)
-            eta = max(self.STEP_MIN, self.STEP_START / (1.0 + age))
-            self.drops_seen += abandoned
+            eta = max(self.STEP_MIN, self.STEP_START / (1.0 + self.resolved_live / self.STEP_DECAY))
             self._last_step = eta
             g = self.gain * math.exp(eta * (aim - abandoned) / aim)
             self.gain = min(max(g, self.GAIN_BOUNDS[0]), self.GAIN_BOUNDS[1])
-        if self.GAIN_AVERAGE > 0:
-            keep = 0.5 ** (1.0 / self.GAIN_AVERAGE) if self.resolved_live > self.WARMUP_LIVE else 0.0
-            self.gain_used = self.gain_used**keep * self.gain ** (1.0 - keep)
-        else:
-            self.gain_used = self.gain
 
     def on_talk_end(self, talk_seconds: float, now: float, machine: bool = False) -> None:
         if machine:
@@ -238,8 +226,6 @@ class Predictive(Pacer):
             self.win_live = max(self.win_live - 1, 0)
             self.q_live = max(self.q_live - 1, 0)
             self.gain *= math.exp(-self._last_step)  # and not a connect for the gain either
-            if self.GAIN_AVERAGE <= 0:
-                self.gain_used = self.gain
         self.talk.add(talk_seconds)
         self.wrap_starts.append(now)
         self._maybe_refresh(self.talk)
@@ -388,7 +374,6 @@ class Predictive(Pacer):
             self._changes_seen = self.live.changes
             if history and now - history[0][0] >= self.CHANGE_LOOKBACK:
                 self.gain = max(self.gain, history[0][1])
-                self.gain_used = max(self.gain_used, self.gain)
             self._quiet_until = now + self.CHANGE_QUIET
 
     def coming_live(self, now: float, waiting: int, p: float) -> float:
@@ -451,11 +436,7 @@ class Predictive(Pacer):
         if s <= 0:
             self._last_level = 1.0
             return sure
-        share = s / (self._c * self.target)
-        if self.SOFT_BUDGET:
-            gain = self.gain_used * min(share, 1.0) ** self.THROTTLE_POWER
-        else:
-            gain = self.gain_used * max(share**self.THROTTLE_POWER, self.THROTTLE_FLOOR)
+        gain = self.gain * max((s / (self._c * self.target)) ** self.THROTTLE_POWER, self.THROTTLE_FLOOR)
         agents = idle + (self.ALPHA * self.expected_soon(now, view.agents.talk_start) if self.ALPHA else 0.0)
         n = math.floor((self.bandwidth * gain * agents - coming) / p)
         self._last_level = gain
