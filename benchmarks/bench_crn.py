@@ -2,8 +2,9 @@
 
 Runs pairs of scenarios of the reference campaign on the same replication
 seeds (``analysis.compare``) and prints, per pair and metric, the
-correlation across seeds, the paired and the unpaired 95% half-widths of
-B - A, and what pairing saves (the unpaired half-width over the paired one).
+correlation across seeds (with a rough 95% interval, Fisher's z), the
+paired and the unpaired 95% half-widths of B - A, and what pairing saves
+(the unpaired half-width over the paired one).
 
 Pairs: 40 vs 42 agents (issue 15's target: occupancy correlates at 0.8 or
 more), and predictive vs progressive dialling at the reference's 100 agents.
@@ -18,6 +19,7 @@ AMD off, no breaks, no patience, no retries, one answer share all day).
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 import time
 from datetime import timedelta
@@ -75,6 +77,15 @@ def scenarios(hours: float, extra: bool = False) -> dict[str, tuple[dict[str, An
     }
 
 
+def r_interval(r: float, n: int, z: float = 1.96) -> tuple[float, float]:
+    """Rough 95% interval of a correlation over n pairs (Fisher's z, SE 1/sqrt(n - 3))."""
+    if n <= 3 or r != r:
+        return float("nan"), float("nan")
+    f = math.atanh(max(min(r, 0.9999), -0.9999))
+    se = 1.0 / math.sqrt(n - 3)
+    return math.tanh(f - z * se), math.tanh(f + z * se)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--seeds", type=int, default=24, help="replications (paired seeds)")
@@ -93,14 +104,15 @@ def main() -> None:
             f"\n{name}: {args.seeds} paired seeds (base {args.seed}), {args.hours:g} h, {time.perf_counter() - t0:.0f} s"
         )
         print(
-            f"{'metric':<26}{'mean A':>12}{'mean B':>12}{'B - A':>12}{'paired ±':>11}{'unpaired ±':>12}{'r':>7}{'gain':>7}"
+            f"{'metric':<26}{'mean A':>12}{'mean B':>12}{'B - A':>12}{'paired ±':>11}{'unpaired ±':>12}{'r':>7}{'r 95%':>14}{'gain':>7}"
         )
         for m in res.metrics:
             p = m.paired
             gain = m.unpaired_half_width / p.half_width if p.half_width else float("nan")
+            lo, hi = r_interval(p.correlation, args.seeds)
             print(
                 f"{m.metric:<26}{m.mean_a:>12.4f}{m.mean_b:>12.4f}{p.mean:>12.4f}{p.half_width:>11.4f}"
-                f"{m.unpaired_half_width:>12.4f}{p.correlation:>7.2f}{gain:>7.1f}"
+                f"{m.unpaired_half_width:>12.4f}{p.correlation:>7.2f}{f'[{lo:.2f}, {hi:.2f}]':>14}{gain:>7.1f}"
             )
 
 
