@@ -101,6 +101,33 @@ def test_bad_history_names_the_field(attempts, message):
         DialHistory.of(attempts)
 
 
+def _fl_body(start: str, end: str) -> dict:
+    """A progressive campaign of 30 Miami numbers, up to 3 attempts each,
+    10 minutes apart: enough to reach Florida's 3 calls per 24 hours."""
+    return {
+        "campaign": {
+            "name": "fl-reminders",
+            "connectInstanceId": "inst",
+            "channelSubtypeConfig": {
+                "telephony": {
+                    "outboundMode": {"progressive": {"bandwidthAllocation": 1.0}},
+                    "defaultOutboundConfig": {"connectContactFlowId": "flow", "ringTimeout": 20},
+                }
+            },
+            "schedule": {"startTime": start, "endTime": end},
+            "entryLimitsConfig": {"maxEntryCount": 3, "minEntryInterval": "PT10M"},
+        },
+        "simulation": {
+            "seed": 3,
+            "jurisdiction": "US",
+            "contacts": {"synthetic": {"count": 30, "areaCodes": {"305": 1.0}}},
+            "agents": {"count": 3},
+            "behaviour": {"outcomes": {"human": 0.05, "no_answer": 0.95}},
+            "lines": 10,
+        },
+    }
+
+
 def test_simulate_with_the_previous_runs_events_keeps_the_florida_cap(tmp_path):
     """Two runs of one campaign, the second starting when the first ends:
     without the history the combined log breaks Florida's 3 per 24 h; with
@@ -109,30 +136,7 @@ def test_simulate_with_the_previous_runs_events_keeps_the_florida_cap(tmp_path):
     from dialer.run import simulate
 
     def doc(start: str, end: str):
-        return parse_document(
-            {
-                "campaign": {
-                    "name": "fl-reminders",
-                    "connectInstanceId": "inst",
-                    "channelSubtypeConfig": {
-                        "telephony": {
-                            "outboundMode": {"progressive": {"bandwidthAllocation": 1.0}},
-                            "defaultOutboundConfig": {"connectContactFlowId": "flow", "ringTimeout": 20},
-                        }
-                    },
-                    "schedule": {"startTime": start, "endTime": end},
-                    "entryLimitsConfig": {"maxEntryCount": 3, "minEntryInterval": "PT10M"},
-                },
-                "simulation": {
-                    "seed": 3,
-                    "jurisdiction": "US",
-                    "contacts": {"synthetic": {"count": 30, "areaCodes": {"305": 1.0}}},
-                    "agents": {"count": 3},
-                    "behaviour": {"outcomes": {"human": 0.05, "no_answer": 0.95}},
-                    "lines": 10,
-                },
-            }
-        )
+        return parse_document(_fl_body(start, end))
 
     first = simulate(doc("2026-06-03T13:00:00Z", "2026-06-03T16:00:00Z"), out_dir=tmp_path / "run1")
     second_blind = simulate(doc("2026-06-03T16:00:00Z", "2026-06-03T19:00:00Z"))
@@ -158,30 +162,8 @@ def test_simulate_with_the_previous_runs_events_keeps_the_florida_cap(tmp_path):
 def _fl_yaml(tmp_path, start: str, end: str, name: str):
     import yaml
 
-    body = {
-        "campaign": {
-            "name": "fl-reminders",
-            "connectInstanceId": "inst",
-            "channelSubtypeConfig": {
-                "telephony": {
-                    "outboundMode": {"progressive": {"bandwidthAllocation": 1.0}},
-                    "defaultOutboundConfig": {"connectContactFlowId": "flow", "ringTimeout": 20},
-                }
-            },
-            "schedule": {"startTime": start, "endTime": end},
-            "entryLimitsConfig": {"maxEntryCount": 3, "minEntryInterval": "PT10M"},
-        },
-        "simulation": {
-            "seed": 3,
-            "jurisdiction": "US",
-            "contacts": {"synthetic": {"count": 30, "areaCodes": {"305": 1.0}}},
-            "agents": {"count": 3},
-            "behaviour": {"outcomes": {"human": 0.05, "no_answer": 0.95}},
-            "lines": 10,
-        },
-    }
     path = tmp_path / name
-    path.write_text(yaml.safe_dump(body))
+    path.write_text(yaml.safe_dump(_fl_body(start, end)))
     return path
 
 
