@@ -47,6 +47,15 @@ bisection between the bracket, each probe one evaluation (``replications``
 runs), earlier hours fixed at their answers. Evaluations are cached by
 staffing, so a staffing is never simulated twice.
 
+Confirmation (``confirm_staffing``, on by default): the search keeps the
+fewest agents that pass on one seed set, so a lucky set answers too low
+(the winner's curse: per-hour abandonment is bursty and 6 or so
+replications can show it both low and tight). The answer is re-tested on
+``replications`` fresh seeds (disjoint from the search's) with the same
+test, and each hour failing there gets one more agent, until every hour
+passes; the extra simulations are counted in ``simulations`` and reported
+as ``confirmation_simulations`` / ``confirmation_steps``. It only steps up.
+
 Which targets are searched: those more agents help. Service targets
 (abandonment, time to agent, service level) and throughput floors always
 (with Poisson dialling throughput stops growing once every person offered
