@@ -47,6 +47,15 @@ bisection between the bracket, each probe one evaluation (``replications``
 runs), earlier hours fixed at their answers. Evaluations are cached by
 staffing, so a staffing is never simulated twice.
 
+Confirmation (``confirm_staffing``, on by default): the search keeps the
+fewest agents that pass on one seed set, so a lucky set answers too low
+(the winner's curse: per-hour abandonment is bursty and 6 or so
+replications can show it both low and tight). The answer is re-tested on
+``replications`` fresh seeds (disjoint from the search's) with the same
+test, and each hour failing there gets one more agent, until every hour
+passes; the extra simulations are counted in ``simulations`` and reported
+as ``confirmation_simulations`` / ``confirmation_steps``. It only steps up.
+
 Which targets are searched: those more agents help. Service targets
 (abandonment, time to agent, service level) and throughput floors always
 (with Poisson dialling throughput stops growing once every person offered
@@ -105,6 +114,7 @@ __all__ = [
     "StaffingResult",
     "Targets",
     "Verification",
+    "confirm_staffing",
     "document_staffing",
     "fewest_meeting",
     "hourly_metrics",
@@ -271,6 +281,10 @@ class StaffingResult:
     workload: dict[int, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     verification: Verification | None = None
+    confirmation: Evaluation | None = None  # the answer on the confirmation seeds
+    confirmation_seeds: list[int] = field(default_factory=list)
+    confirmation_simulations: int = 0  # included in ``simulations``
+    confirmation_steps: dict[int, int] = field(default_factory=dict)  # agents added per hour
 
     def table(self) -> pd.DataFrame:
         """One row per hour: agents, Erlang-A agents, and per target its
@@ -314,6 +328,11 @@ class StaffingResult:
             "traffic": {str(h): v for h, v in self.traffic.items()},
             "workload": {str(h): n for h, n in self.workload.items()},
             "warnings": self.warnings,
+            "confirmation": {
+                "seeds": self.confirmation_seeds,
+                "simulations": self.confirmation_simulations,
+                "steps": {str(h): n for h, n in self.confirmation_steps.items()},
+            },
             "shifts": shifts_for(self.staffing),
             "table": _records(self.table()),
             "verification": self.verification.to_dict() if self.verification else None,
@@ -535,13 +554,16 @@ def optimise_staffing(
     executor: Executor | None = None,
     run_fn: Callable[[Mapping[str, Any]], Mapping[str, Any]] = hourly_metrics,
     progress: Callable[[str], None] | None = None,
+    confirm: bool = True,
 ) -> StaffingResult:
     """The fewest agents per hour meeting ``targets`` with ``confidence``.
 
     ``campaign``: a path, mapping or document; its own staffing is the pilot
     whose traffic sizes the Erlang-A first guess. ``max_agents``: the most an
     hour may get (default: 4x the largest of the pilot and the Erlang-A
-    staffing, at least 20). Executor as for ``analysis.sweep.run_sweep``."""
+    staffing, at least 20). Executor as for ``analysis.sweep.run_sweep``.
+    ``confirm``: after the search, re-test the answer on fresh seeds and step
+    up each hour that fails there (``confirm_staffing``)."""
     if not isinstance(replications, int) or replications < 2:
         raise StaffingError(
             f"replications must be a whole number >= 2 (a confidence needs two runs), got {replications!r}"
@@ -556,7 +578,10 @@ def optimise_staffing(
         raise StaffingError("the campaign is agentless: there is no staffing to optimise")
     hours, covered = schedule_hours(doc)
     zone = agents_zone(doc)
-    seeds = replication_seeds(seed, replications)
+    # The first half the search's seeds, the second the confirmation's
+    # (SeedSequence children: disjoint, and the search's are unchanged).
+    both = replication_seeds(seed, 2 * replications)
+    seeds, confirm_seeds = both[:replications], both[replications:]
     base_task = {
         "horizon_s": facts["horizon_s"],
         "threshold": facts["threshold"],
@@ -617,6 +642,15 @@ def optimise_staffing(
                 return _hour_ok(evaluate({**staffing, h: n}), h, names, confidence)
 
             staffing[h], feasible[h] = fewest_meeting(ok, staffing[h], floor=min_agents, cap=cap)
+        confirmation: Evaluation | None = None
+        steps: dict[int, int] = {}
+        confirm_sims = 0
+        if confirm:
+            check = Evaluator(
+                doc, seeds=confirm_seeds, zone=zone, base_task=base_task, executor=ex, run_fn=run_fn, progress=progress
+            )
+            confirmation, steps = confirm_staffing(check, staffing, feasible, names, confidence, cap=cap)
+            confirm_sims = check.simulations
         answer = evaluate(staffing)
         for h in hours:  # the checked targets (more agents cannot help them)
             if staffing[h] and not _hour_ok(answer, h, targets.items(), confidence):
@@ -634,8 +668,8 @@ def optimise_staffing(
             replications=replications,
             seeds=seeds,
             mode=facts["mode"],
-            simulations=evaluate.simulations,
-            evaluations=len(evaluate.cache),
+            simulations=evaluate.simulations + confirm_sims,
+            evaluations=len(evaluate.cache) + confirm_sims // replications,
             answer=answer,
             feasible=feasible,
             document=staffed_document(doc, staffing),
@@ -643,10 +677,49 @@ def optimise_staffing(
             traffic=traffic,
             workload=workload_known,
             warnings=warnings,
+            confirmation=confirmation,
+            confirmation_seeds=confirm_seeds if confirm else [],
+            confirmation_simulations=confirm_sims,
+            confirmation_steps=steps,
         )
     finally:
         if own:
             ex.close()
+
+
+def confirm_staffing(
+    check: Evaluator,
+    staffing: dict[int, int],
+    feasible: dict[int, bool],
+    names: list[tuple[str, str, float]],
+    confidence: float,
+    *,
+    cap: int,
+) -> tuple[Evaluation, dict[int, int]]:
+    """Re-test the search's answer on fresh seeds (``check``) and add an
+    agent to each hour whose searched targets fail there with the
+    confidence, until every hour passes or reaches ``cap`` (then it is not
+    feasible). Why: the search takes the fewest agents that pass on one set
+    of seeds, so a lucky set (per-hour abandonment is bursty: its spread is
+    underestimated by few replications) answers too low; a second, independent
+    set catches that (docs/analysis.md, "Staffing"). Only steps up: the
+    answer is never made cheaper on the confirmation seeds' word. Updates
+    ``staffing`` and ``feasible`` in place; returns the answer's evaluation
+    on the confirmation seeds and the agents added per hour."""
+    steps: dict[int, int] = {}
+    while True:
+        ev = check(staffing)
+        failing = [
+            h for h, n in staffing.items() if n and feasible.get(h, True) and not _hour_ok(ev, h, names, confidence)
+        ]
+        if not failing:
+            return ev, steps
+        for h in failing:  # backlog only flows forward: a step never hurts a later hour
+            if staffing[h] >= cap:
+                feasible[h] = False
+            else:
+                staffing[h] += 1
+                steps[h] = steps.get(h, 0) + 1
 
 
 # ---------------------------------------------------------------------------

@@ -182,7 +182,14 @@ def staff_command(
         table.add_row(*cells)
     out.print(table)
     out.print(
-        f"{result.simulations} simulations ({result.evaluations} staffings x {replications} replications); "
+        f"{result.simulations} simulations ({result.evaluations} staffings x {replications} replications, "
+        f"{result.confirmation_simulations} of them confirming the answer on fresh seeds"
+        + (
+            f": added {', '.join(f'{n} at {h:02d}:00' for h, n in sorted(result.confirmation_steps.items()))}"
+            if result.confirmation_steps
+            else ""
+        )
+        + "); "
         f"searched: {', '.join(result.searched_targets) or 'none'}; intervals are two-sided {confidence:.0%}, "
         f"'met' is the one-sided {confidence:.0%} bound."
     )

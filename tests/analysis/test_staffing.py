@@ -138,24 +138,40 @@ def test_cli_refuses_bad_input_naming_it(args: list[str], named: str) -> None:
 
 def test_optimiser_answer_meets_and_one_fewer_fails() -> None:
     """The small Poisson-dialled campaign (about 3, 5 and 7 Erlangs in its
-    three hours), abandonment <= 5% and 80% within 10 s, 95% confidence.
+    three hours), abandonment <= 5% and 80% within 10 s, 95% confidence,
+    6 replications, seed 0.
 
-    Tolerances, and why: per-hour abandonment is bursty (one replication in
-    eight can be 8% where the rest are 1%), so with 6 replications the answer
-    may carry an agent of margin for the confidence, and backlog carries into
-    the next hour; the answer must stay within 3 agents of Erlang A (the
-    queue's exact theory for each hour taken alone). Verification on fresh
-    seeds: the answer's means meet every target in every hour, and one agent
-    fewer is not shown to meet them with 95% confidence; the seeds are fixed,
-    so the outcome is reproducible (a change of the engine's random streams
-    redraws it)."""
+    Measured (36 fresh replications per staffing, docs/analysis.md,
+    "Staffing"): abandonment at 7 / 9 / 13 agents is 2.4% / 5.1% / 1.4%, at
+    6 / 8 / 12 it is 6.0% / 10.2% / 3.2%, at 10 agents 10:00 is 2.2%; per
+    replication an hour's abandonment has a standard deviation of 1.4-3.5
+    points (bursty). The search's 6 seeds were lucky at 10:00 (9 agents:
+    2.8%, sd 1.2 points), so it answered 9 there, which fails on fresh seeds;
+    the confirmation stage (fresh seeds) must step 10:00 up to 10.
+
+    Tolerances, and why: the answer may carry an agent for the confidence
+    (6 replications) and one for the confirmation (a burst on its seeds), so
+    it lies between Erlang A (the queue's exact theory for each hour alone)
+    and Erlang A + 2. Too low is caught by the verification on other fresh
+    seeds: the answer's means must meet every target in every hour (at the
+    answer the 6-replication mean sits 2.6 standard errors or more below the
+    5% ceiling; at 9 agents 10:00 it would not). One fewer must fail the
+    search's own test in at least two of the three hours: at 11:00 one fewer
+    (12 agents, 3.2%) meets the ceiling on the mean, and 6 replications show
+    its bound above 5% only in some seed sets. Seeds are fixed, so the
+    outcome is reproducible (a change of the engine's random streams redraws
+    it)."""
     targets = Targets(abandonment_max=0.05, service_level=(0.8, 10.0))
     res = optimise_staffing(SMALL, targets, replications=6, confidence=0.95, executor=InlineExecutor())
     assert res.hours == [9, 10, 11]
     assert all(res.feasible.values())
     assert res.staffing[9] < res.staffing[11]  # more people answer at 11: more agents
     for h in res.hours:
-        assert abs(res.staffing[h] - res.erlang[h]) <= 3, (res.staffing, res.erlang)
+        assert res.erlang[h] <= res.staffing[h] <= res.erlang[h] + 2, (res.staffing, res.erlang)
+    # The lucky search seeds at 10:00 answered 9 (5.1% on the mean): the confirmation stepped it up.
+    assert res.confirmation_steps.get(10, 0) >= 1 and res.staffing[10] >= 10, res.confirmation_steps
+    assert res.confirmation is not None and set(res.confirmation_seeds).isdisjoint(res.seeds)
+    assert res.confirmation_simulations == 6 * (1 + max(res.confirmation_steps.values(), default=0))
     # Fewer simulations than trying every level from 1 to the answer in each hour.
     assert res.simulations < sum(res.staffing.values()) * res.replications
     assert res.simulations == res.evaluations * res.replications
@@ -165,11 +181,15 @@ def test_optimiser_answer_meets_and_one_fewer_fails() -> None:
     ver = verify_staffing(res, SMALL, replications=6, executor=InlineExecutor())
     assert ver.simulations == 6 * (1 + len(res.hours))
     assert all(r["answer_meets_mean"] for r in ver.rows), ver.table()
-    assert all(r["fewer_fails"] for r in ver.rows), ver.table()
-    assert ver.passed
+    assert sum(bool(r["fewer_fails"]) for r in ver.rows) >= 2, ver.table()
     d = res.to_dict()
     assert json.loads(json.dumps(d, default=str))["staffing"] == {str(h): n for h, n in res.staffing.items()}
+    assert d["confirmation"]["simulations"] == res.confirmation_simulations
     assert not math.isnan(d["table"][0]["abandonment"])
+    # Without the confirmation the search's answer is the one that fails on fresh seeds.
+    bare = optimise_staffing(SMALL, targets, replications=6, confidence=0.95, executor=InlineExecutor(), confirm=False)
+    assert bare.staffing[10] == res.staffing[10] - res.confirmation_steps[10]
+    assert bare.confirmation_simulations == 0 and bare.confirmation is None
 
 
 def test_cli_writes_table_json_csv_and_plot(tmp_path: Path) -> None:
@@ -241,8 +261,14 @@ def test_predictive_throughput_answer_verifies_from_the_cli(tmp_path: Path) -> N
     and one fewer fails the search's own test (its one-sided bound below
     405). One fewer's mean may fall within a standard error of the floor
     (10:00), so that is not asserted; its paired difference must be clearly
-    negative. Seeds are fixed: the outcome is reproducible (a change of the
-    engine's random streams redraws it)."""
+    negative. The confirmation stage (fresh seeds, the same 95% test) may add
+    an agent to an hour whose 4 fresh replications fall low: at 10 agents
+    the one-sided bound sits about 1.4 standard errors above 405, so about
+    one seed set in ten fails it (09:00 here); such an hour's one fewer is
+    the search's answer, which meets the floor, so the verification's
+    "one fewer fails" is asserted only in hours the confirmation left alone
+    (and ``--verify`` exits 1 only for that). Seeds are fixed: the outcome is
+    reproducible (a change of the engine's random streams redraws it)."""
     res = CliRunner().invoke(
         app,
         [
@@ -260,11 +286,14 @@ def test_predictive_throughput_answer_verifies_from_the_cli(tmp_path: Path) -> N
             "--quiet",
         ],
     )
-    assert res.exit_code == 0, res.output
-    assert "workload" in res.output and "passed" in res.output
     data = json.loads((tmp_path / "staffing.json").read_text())
+    steps = data["confirmation"]["steps"]
+    assert res.exit_code == (1 if steps else 0), res.output
+    assert "workload" in res.output and ("FAILED" if steps else "passed") in res.output
     assert data["mode"] == "predictive"
-    assert data["staffing"] == {"9": 10, "10": 10}
+    # The search's answer is 10 in both hours; the confirmation adds at most one.
+    assert {h: n - steps.get(h, 0) for h, n in data["staffing"].items()} == {"9": 10, "10": 10}
+    assert all(n <= 1 for n in steps.values()), steps
     assert data["searched_targets"] == ["connects_per_hour_min"]
     assert data["warnings"] == [] and data["verification"]["warnings"] == []
     assert data["erlang_a"] == {}  # no service target: Erlang A has nothing to size
@@ -273,9 +302,10 @@ def test_predictive_throughput_answer_verifies_from_the_cli(tmp_path: Path) -> N
     for row in data["table"]:
         assert row["connects_per_hour_min_met"] is True and row["connects_per_hour"] >= 405
     ver = data["verification"]
-    assert ver["passed"] is True
+    assert ver["passed"] is (not steps)
     for row in ver["rows"]:
-        assert row["answer_meets_mean"] and row["fewer_fails"], row
+        assert row["answer_meets_mean"], row
+        assert row["fewer_fails"] or str(row["hour"]) in steps, row
         assert row["connects_per_hour_answer"] >= 405
         assert row["connects_per_hour_diff_ci_high"] < -20, row  # one agent fewer: clearly fewer people
 
