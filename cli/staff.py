@@ -73,6 +73,12 @@ def staff_command(
         None, "--workers", help="Local worker processes (default: one per CPU; 0 = this process)."
     ),
     dask: str | None = typer.Option(None, "--dask", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786."),
+    confirm: bool = typer.Option(
+        True,
+        "--confirm/--no-confirm",
+        help="Re-test the answer on fresh seeds and add an agent to any hour that fails there (the search's seeds "
+        "can be lucky: docs/analysis.md, Staffing).",
+    ),
     verify: bool = typer.Option(
         False, "--verify", help="Then simulate the answer and one agent fewer in each hour on fresh seeds."
     ),
@@ -145,6 +151,7 @@ def staff_command(
             workers=workers,
             scheduler=dask,
             progress=progress,
+            confirm=confirm,
         )
         verification = verify_staffing(result, campaign, workers=workers, scheduler=dask) if verify else None
     except CampaignDocumentError as exc:

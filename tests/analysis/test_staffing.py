@@ -225,6 +225,17 @@ def test_cli_writes_table_json_csv_and_plot(tmp_path: Path) -> None:
     assert data["simulations"] == data["evaluations"] * 2
 
 
+def test_cli_no_confirm_skips_the_fresh_seed_check(tmp_path: Path) -> None:
+    """``--no-confirm`` leaves the search's answer as it is: no confirmation runs."""
+    args = ["staff", str(SMALL), "--service-level", "0.8@10", "--replications", "2", "--workers", "0"]
+    res = CliRunner().invoke(app, [*args, "--max-agents", "12", "--out", str(tmp_path), "--quiet", "--no-confirm"])
+    assert res.exit_code == 0, res.output
+    data = json.loads((tmp_path / "staffing.json").read_text())
+    assert data["confirmation"]["simulations"] == 0
+    assert not data["confirmation"]["steps"]
+    assert data["simulations"] == data["evaluations"] * 2
+
+
 PREDICTIVE = Path(__file__).parent / "data" / "staffing-predictive.yaml"
 
 
