@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.executors import Executor, make_executor
-from analysis.sweep import _document_dict, replication_seeds, simulate_summary, t_quantile
+from analysis.sweep import _document_dict, numeric_fields, replication_seeds, simulate_summary, t_quantile
 
 __all__ = [
     "DEFAULT_METRICS",
@@ -312,11 +312,7 @@ def compare(
         assert summary is not None  # every task yields once
         row: dict[str, Any] = {"scenario": "a" if i < replications else "b", "replication": i % replications}
         row["seed"] = seeds[i % replications]
-        for k, v in summary.items():
-            if isinstance(v, bool):
-                v = int(v)
-            if isinstance(v, (int, float)) or v is None:
-                row[k] = v
+        row.update(numeric_fields(summary))
         rows.append(row)
     runs = pd.DataFrame(rows)
     out = []

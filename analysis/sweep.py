@@ -681,6 +681,18 @@ def run_sweep(
     return result
 
 
+def numeric_fields(summary: Mapping[str, Any]) -> dict[str, Any]:
+    """The run summary's numbers (booleans as 0/1, None kept): the columns a
+    table of runs can aggregate."""
+    out: dict[str, Any] = {}
+    for k, v in summary.items():
+        if isinstance(v, bool):
+            v = int(v)
+        if isinstance(v, (int, float)) or v is None:
+            out[k] = v
+    return out
+
+
 def _tabulate(
     records: list[dict[str, Any]], params: list[str], metrics: list[str] | None, confidence: float
 ) -> SweepResult:
@@ -695,11 +707,7 @@ def _tabulate(
             "cpu_s": rec.get("cpu_s"),
             "key": rec["key"],
         }
-        for k, v in (rec.get("summary") or {}).items():
-            if isinstance(v, bool):
-                v = int(v)
-            if isinstance(v, (int, float)) or v is None:
-                row[k] = v
+        row.update(numeric_fields(rec.get("summary") or {}))
         rows.append(row)
     runs = pd.DataFrame(rows)
     fixed = {"point", *params, "replication", "seed", "elapsed_s", "cpu_s", "key"}

@@ -262,13 +262,19 @@ class DialGate:
             for j in range(self._k - 1, 0, -1):
                 rec[base + j] = rec[base + j - 1]
             rec[base] = t
-            # The campaign's limits and the legal caps of the contact's state, merged.
-            for count, seconds in self._wfreq[self._group[i]]:
-                until = rec[base + count - 1] + seconds
-                if until > hold:
-                    hold, reason = until, _FREQUENCY_LIMIT
+            hold, reason = self._frequency_hold(i, hold, reason)
         self._hold[i] = hold
         self._hold_reason[i] = reason
+
+    def _frequency_hold(self, i: int, hold: float, reason: int) -> tuple[float, int]:
+        """``(hold, reason)`` pushed out by the campaign's limits and the legal
+        caps of contact ``i``'s state, merged, over its ring of recent dials."""
+        rec, base = self._recent, i * self._k
+        for count, seconds in self._wfreq[self._group[i]]:
+            until = rec[base + count - 1] + seconds
+            if until > hold:
+                hold, reason = until, _FREQUENCY_LIMIT
+        return hold, reason
 
     def seed_history(self, history: DialHistory) -> int:
         """Load dial attempts made before this run (earlier runs of the same
@@ -315,14 +321,7 @@ class DialGate:
                     rec[base] = t
                     touched.add(i)
         for i in touched:
-            base = i * k
-            hold, reason = self._hold[i], self._hold_reason[i]
-            for count, seconds in self._wfreq[self._group[i]]:
-                until = rec[base + count - 1] + seconds
-                if until > hold:
-                    hold, reason = until, _FREQUENCY_LIMIT
-            self._hold[i] = hold
-            self._hold_reason[i] = reason
+            self._hold[i], self._hold_reason[i] = self._frequency_hold(i, self._hold[i], self._hold_reason[i])
         self.history_applied = int(picked.size)
         return self.history_applied
 

@@ -10,20 +10,23 @@ from __future__ import annotations
 
 from typing import Any
 
+# Weekdays 09:00-21:30; Saturday and Sunday 10:00-18:00 (callee's local time):
+# the CRTC's telemarketing hours, which British Columbia's regulation repeats.
+TELEMARKETING_HOURS = {
+    "MONDAY": "09:00-21:30",
+    "TUESDAY": "09:00-21:30",
+    "WEDNESDAY": "09:00-21:30",
+    "THURSDAY": "09:00-21:30",
+    "FRIDAY": "09:00-21:30",
+    "SATURDAY": "10:00-18:00",
+    "SUNDAY": "10:00-18:00",
+}
+
 CANADA: dict[str, Any] = {
     "name": "CA",
     "description": "CRTC Unsolicited Telecommunications Rules, telemarketing calls",
     "country": "CA",
-    # Weekdays 09:00-21:30; Saturday and Sunday 10:00-18:00 (callee's local time).
-    "hours": {
-        "MONDAY": "09:00-21:30",
-        "TUESDAY": "09:00-21:30",
-        "WEDNESDAY": "09:00-21:30",
-        "THURSDAY": "09:00-21:30",
-        "FRIDAY": "09:00-21:30",
-        "SATURDAY": "10:00-18:00",
-        "SUNDAY": "10:00-18:00",
-    },
+    "hours": dict(TELEMARKETING_HOURS),
     # No CRTC ban on public holidays.
     "holidays": {"country": "CA", "forbid_calls": False},
     "abandonment": {
@@ -66,15 +69,7 @@ CANADA: dict[str, Any] = {
             # read. Holidays: the ``holidays`` library's CA/BC calendar.
             "region": "BC",
             "name": "British Columbia Telemarketer Licensing Regulation",
-            "hours": {
-                "MONDAY": "09:00-21:30",
-                "TUESDAY": "09:00-21:30",
-                "WEDNESDAY": "09:00-21:30",
-                "THURSDAY": "09:00-21:30",
-                "FRIDAY": "09:00-21:30",
-                "SATURDAY": "10:00-18:00",
-                "SUNDAY": "10:00-18:00",
-            },
+            "hours": dict(TELEMARKETING_HOURS),
             "holidays": True,
             "frequency": [{"count": 1, "days": 30, "key": "campaign"}],
             "effective_from": "2005-10-01",
