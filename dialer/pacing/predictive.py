@@ -64,6 +64,7 @@ from collections import deque
 import numpy as np
 
 from dialer.pacing.base import DialerView, Pacer
+from dialer.pacing.change import LiveArrivalCusum
 from dialer.pacing.forecast import DurationHistogram, LiveShare
 
 
@@ -106,6 +107,7 @@ class Predictive(Pacer):
     QUARTER_SHARE = 2.0  # drops in a quarter hour at most this x target
     THROTTLE_POWER = 0.4  # drops grow like gain^2.5: gain scaled by share^0.4
     THROTTLE_FLOOR = 0.9  # ... but not below this share of the gain until the budget is spent
+    BRIDGE = 180.0  # seconds the arrivals' estimate stands in for LiveShare's after a rise
     REFRESH = 200  # observations between rebuilding the forecast tables
     TALK_BINS = 3600
     WRAP_BINS = 900
@@ -158,6 +160,12 @@ class Predictive(Pacer):
         self._quiet_until = 0.0
         self._last_s = 0.0
         self._last_level = 1.0
+        # Live verdicts as they arrive against their forecast, per second.
+        self.arrivals = LiveArrivalCusum()
+        self._arrived = 0  # live verdicts since the last tick
+        self._tick = -1  # the second of the last tick
+        self._due = 0.0  # live verdicts forecast per second at the last tick
+        self._bridge, self._bridge_until = 0.0, -1.0  # the share seen by the arrivals' CUSUM, and until when
         self._build_tables()
 
     # -- observations ---------------------------------------------------------
@@ -184,6 +192,7 @@ class Predictive(Pacer):
         else:
             self.outstanding.pop(key, None)
         if live:
+            self._arrived += count
             tally = self.by_second.get(key)
             if tally is not None:
                 tally[1] += count
@@ -396,6 +405,48 @@ class Predictive(Pacer):
             total += count * v
         return total
 
+    def live_hazard(self, now: float, p: float) -> float:
+        """Live verdicts the ringing calls should bring in the next second:
+        for a call unresolved at ring age a, P(live verdict in [a, a + 1) |
+        unresolved at a) = p (S_live(a) - S_live(a + 1)) / (p S_live(a) +
+        (1 - p) S_other(a)). The histograms' tables hold S at the middle of
+        each 1-second bin (``DurationHistogram.survival``), so S at a whole
+        second is the mean of its two neighbours."""
+        top, t = self.max_age, int(now)
+        sl, so, q = self._s_live_age, self._s_other_age, 1.0 - p
+        total = 0.0
+        for key, count in self.outstanding.items():
+            a = t - key
+            if 0 <= a < top:
+                l0 = 0.5 * (sl[a - 1] + sl[a]) if a else 1.0
+                o0 = 0.5 * (so[a - 1] + so[a]) if a else 1.0
+                l1 = 0.5 * (sl[a] + sl[a + 1])
+                total += count * p * (l0 - l1) / max(p * l0 + q * o0, 1e-12)
+        return total
+
+    def _watch_arrivals(self, now: float) -> None:
+        """Once a second: this second's live verdicts against the forecast
+        made a second ago. On an alarm (a rise of the answered share) the
+        pacer bridges with the estimated new share until ``LiveShare``,
+        which counts settled dials, has had time to see it or not."""
+        t = int(now)
+        if t == self._tick:
+            return
+        if self._tick >= 0 and self._due > 0.0:
+            ratio = self.arrivals.update(float(self._arrived), self._due * (t - self._tick))
+            if ratio is not None:
+                self._bridge = max(self.live_share(now), self.live.value * ratio)
+                self._bridge_until = now + self.BRIDGE
+        self._arrived = 0
+        self._tick = t
+        self._due = self.live_hazard(now, self.live_share(now))
+
+    def live_share(self, now: float) -> float:
+        """The share of dials expected live: ``LiveShare``'s, or the bridge's
+        if higher while one is up."""
+        p = self.live.value
+        return self._bridge if now < self._bridge_until and self._bridge > p else p
+
     def expected_soon(self, now: float, talk_start: np.ndarray) -> float:
         """Busy agents' expected number ready within the horizon (kept for
         the rest of the second unless an agent frees)."""
@@ -426,10 +477,12 @@ class Predictive(Pacer):
             self._count_settled(now)
         if self.resolved_live < self.WARMUP_LIVE or self.live.dials < self.WARMUP_DIALS:
             self._last_level = 1.0
+            self._arrived = 0
             return sure
+        self._watch_arrivals(now)
         if self.live.changes != self._changes_seen or not self._gain_history or now - self._gain_history[-1][0] >= 30.0:
             self._watch_changes(now)
-        p = self.live.value
+        p = self.live_share(now)
         coming = self.coming_live(now, view.waiting, p)
         s = self.allowed_drop_probability(now, coming)
         self._last_s = s
@@ -445,7 +498,7 @@ class Predictive(Pacer):
     def may_release_idle_agent(self, view: DialerView) -> bool:
         """An idle agent may leave (break, end of shift) only if the idle
         agents left still cover the live calls expected on their way."""
-        coming = self.coming_live(view.now, view.waiting, self.live.value)
+        coming = self.coming_live(view.now, view.waiting, self.live_share(view.now))
         return view.idle_agents - 1 >= math.ceil(coming - 1e-9)
 
     def level(self) -> float:

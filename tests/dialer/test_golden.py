@@ -22,8 +22,8 @@ GOLDEN = {
     ("progressive", 11): "2f9158e9037da0953fb81d41919088c439713eeba4eb467d7ec9053d193d1dfe",
     ("agentless", None): "742b7049cc17203c7651ea8e0948e907994e5460ee7cb7c0b3cb757cb9637f11",
     ("erlang-a", None): "031496bce2a679882dba0db298aaeb395a2c245f46b83b4d3a22f9a1849f7548",
-    ("reference-predictive", 11): "a153afecef7b1062398b4397f00fca3365d1eebd7a33c1131ad9058093d378d7",
-    ("uk-predictive-amd", None): "8988d5ac73ca4cfc95786fc5530c68c08279a28cd6a872dce0559b5da5299ea8",
+    ("reference-predictive", 11): "0b984e28a4dd993e5e81a06ca4cb2b1e978dd8b96ef6faba11276400c4cd986e",
+    ("uk-predictive-amd", None): "30ae4ce60499503f6489c818f59bf0b3ba87e245c7bcbe5fc316ea2380880099",
 }
 
 
