@@ -43,7 +43,7 @@ from sqlalchemy.orm import Session
 
 from api import livelog
 from campaigns import repository as repo
-from campaigns.files import atomic_path
+from campaigns.files import atomic_path, private_dir
 from campaigns.models import Run
 from compliance.audit.load import AuditInputError
 from compliance.history import DialHistory
@@ -163,7 +163,7 @@ def earlier_calls(session: Session, run: Run, run_root: Path) -> EarlierCalls:
     if path.is_file():
         return load(path)
     calls = collect(session, run, run_root)
-    save(path, calls)
+    save(private_dir(path.parent) / FILE_NAME, calls)
     return calls
 
 
