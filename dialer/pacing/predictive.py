@@ -92,6 +92,11 @@ class Predictive(Pacer):
     GAIN_START = 0.3  # live calls on their way per idle agent, at first
     GAIN_BOUNDS = (0.02, 5.0)
     STEP_START, STEP_MIN, STEP_DECAY = 0.01, 0.0003, 200.0  # SA step per live call
+    # One drop lowers the gain by at most this share: with a five-agent aim
+    # of ~0.8% an uncapped early step (eta / aim ~ 0.6) cut the gain by half
+    # on each drop, and the hour's live calls fell with it, which took hours
+    # with two drops over 3% (docs/pacing.md, "Small teams").
+    MAX_DROP_STEP = 0.3
     CHANGE_LOOKBACK = 180.0  # seconds: the gain restored after a change of the live share
     CHANGE_QUIET = 120.0  # seconds without gain steps after it
     RATE_HALF_LIFE = 600.0  # seconds, for the rate of live calls
@@ -105,6 +110,8 @@ class Predictive(Pacer):
     QUARTER_MIN = 2.0  # drops a quarter hour must hold at twice the target for its guard
     QUARTER = 900.0  # seconds: a sub-window guard against clumps of drops
     QUARTER_SHARE = 2.0  # drops in a quarter hour at most this x target
+    PROGRESSIVE_SHARE = 0.6  # live calls per second progressive / predictive (measured ~0.55 at five agents)
+    RESCUE_SHARE = 0.25  # of the aim, when going progressive would sink the window
     THROTTLE_POWER = 0.4  # drops grow like gain^2.5: gain scaled by share^0.4
     THROTTLE_FLOOR = 0.9  # ... but not below this share of the gain until the budget is spent
     BRIDGE = 180.0  # seconds the arrivals' estimate stands in for LiveShare's after a rise
@@ -159,6 +166,7 @@ class Predictive(Pacer):
         self._changes_seen = 0
         self._quiet_until = 0.0
         self._last_s = 0.0
+        self._rescued = False  # the window's budget is spent but progressive dialling would sink it
         self._last_level = 1.0
         # Live verdicts as they arrive against their forecast, per second.
         self.arrivals = LiveArrivalCusum()
@@ -222,6 +230,7 @@ class Predictive(Pacer):
         aim = self._c * self.target
         if aim > 0 and self.resolved_live > self.WARMUP_LIVE and now >= self._quiet_until:
             eta = max(self.STEP_MIN, self.STEP_START / (1.0 + self.resolved_live / self.STEP_DECAY))
+            eta = min(eta, self.MAX_DROP_STEP * aim)  # a drop: gain x exp(-eta / aim) >= exp(-MAX_DROP_STEP)
             self._last_step = eta
             g = self.gain * math.exp(eta * (aim - abandoned) / aim)
             self.gain = min(max(g, self.GAIN_BOUNDS[0]), self.GAIN_BOUNDS[1])
@@ -355,8 +364,9 @@ class Predictive(Pacer):
         expected = self.win_live + pipeline_live + coming
         low = expected - self.COUNT_Z * math.sqrt(pipeline_live + coming)
         left = self.HARD_SHARE * target * low - self.win_drops - committed
+        self._rescued = False
         if left <= 0:  # the window's budget is spent
-            return 0.0
+            return self._rescue(aim, pipeline_live, coming)
         s = min(aim, left / max(coming, 1.0))
         q_end = (self.q_index + 1) * self.QUARTER - self.clock_offset
         q_rest = q_end - now - self.median_delay
@@ -367,6 +377,23 @@ class Predictive(Pacer):
             # Not even one more drop affordable in this quarter: none at all.
             s = min(s, q_left / max(q_coming, 1.0)) if q_left >= 1.0 else 0.0
         return max(s, 0.0)
+
+    def _rescue(self, aim: float, pipeline_live: float, coming: float) -> float:
+        """With the window's budget spent, progressive dialling drops nobody
+        but brings fewer live calls (about half as many, ``PROGRESSIVE_SHARE``),
+        and the window's rate is drops over live calls: when the drops
+        already made fit under the target only if the live calls keep coming
+        at the predictive pace, going progressive makes the window fail for
+        sure (measured: five-agent hours with two drops among 54-65 live
+        calls). The pacer then keeps dialling at a small share of the aim
+        (``RESCUE_SHARE``), which risks a drop but keeps the denominator."""
+        live_so_far = self.win_live + pipeline_live
+        fits_if_predictive = self.win_drops <= self.target * (live_so_far + coming)
+        fits_if_progressive = self.win_drops <= self.target * (live_so_far + self.PROGRESSIVE_SHARE * coming)
+        if fits_if_predictive and not fits_if_progressive:
+            self._rescued = True  # the gain scaled by RESCUE_SHARE^0.4 (0.57), not floored at 0.9
+            return self.RESCUE_SHARE * aim
+        return 0.0
 
     # -- the decision ---------------------------------------------------------------
 
@@ -489,7 +516,8 @@ class Predictive(Pacer):
         if s <= 0:
             self._last_level = 1.0
             return sure
-        gain = self.gain * max((s / (self._c * self.target)) ** self.THROTTLE_POWER, self.THROTTLE_FLOOR)
+        throttle = (s / (self._c * self.target)) ** self.THROTTLE_POWER
+        gain = self.gain * (throttle if self._rescued else max(throttle, self.THROTTLE_FLOOR))
         agents = idle + (self.ALPHA * self.expected_soon(now, view.agents.talk_start) if self.ALPHA else 0.0)
         n = math.floor((self.bandwidth * gain * agents - coming) / p)
         self._last_level = gain
