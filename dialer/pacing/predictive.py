@@ -92,11 +92,6 @@ class Predictive(Pacer):
     GAIN_START = 0.3  # live calls on their way per idle agent, at first
     GAIN_BOUNDS = (0.02, 5.0)
     STEP_START, STEP_MIN, STEP_DECAY = 0.01, 0.0003, 200.0  # SA step per live call
-    # One drop lowers the gain by at most this share: with a five-agent aim
-    # of ~0.8% an uncapped early step (eta / aim ~ 0.6) cut the gain by half
-    # on each drop, and the hour's live calls fell with it, which took hours
-    # with two drops over 3% (docs/pacing.md, "Small teams").
-    MAX_DROP_STEP = 0.3
     CHANGE_LOOKBACK = 180.0  # seconds: the gain restored after a change of the live share
     CHANGE_QUIET = 120.0  # seconds without gain steps after it
     RATE_HALF_LIFE = 600.0  # seconds, for the rate of live calls
@@ -179,7 +174,7 @@ class Predictive(Pacer):
     # -- observations ---------------------------------------------------------
 
     def on_dials(self, count: int, now: float) -> None:
-        key = round(now)
+        key = int(now)  # the dial second: ring ages int(now) - key are never negative
         self.outstanding[key] = self.outstanding.get(key, 0) + count
         tally = self.by_second.get(key)
         if tally is None:
@@ -193,7 +188,7 @@ class Predictive(Pacer):
     def on_dials_resolved(self, live: bool, count: int, now: float, t_dial: float = float("nan")) -> None:
         if t_dial != t_dial:
             return
-        key = round(t_dial)
+        key = int(t_dial)
         left = self.outstanding.get(key, 0) - count
         if left > 0:
             self.outstanding[key] = left
@@ -230,7 +225,6 @@ class Predictive(Pacer):
         aim = self._c * self.target
         if aim > 0 and self.resolved_live > self.WARMUP_LIVE and now >= self._quiet_until:
             eta = max(self.STEP_MIN, self.STEP_START / (1.0 + self.resolved_live / self.STEP_DECAY))
-            eta = min(eta, self.MAX_DROP_STEP * aim)  # a drop: gain x exp(-eta / aim) >= exp(-MAX_DROP_STEP)
             self._last_step = eta
             g = self.gain * math.exp(eta * (aim - abandoned) / aim)
             self.gain = min(max(g, self.GAIN_BOUNDS[0]), self.GAIN_BOUNDS[1])

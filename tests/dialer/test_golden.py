@@ -22,8 +22,8 @@ GOLDEN = {
     ("progressive", 11): "2f9158e9037da0953fb81d41919088c439713eeba4eb467d7ec9053d193d1dfe",
     ("agentless", None): "742b7049cc17203c7651ea8e0948e907994e5460ee7cb7c0b3cb757cb9637f11",
     ("erlang-a", None): "031496bce2a679882dba0db298aaeb395a2c245f46b83b4d3a22f9a1849f7548",
-    ("reference-predictive", 11): "49108248300fb21fff299367b120a48ee548f086b261cdb6a7c17e5753c38aa2",
-    ("uk-predictive-amd", None): "c847c928575f247f2ea8e5e0a1834576db5e4a7bfdb44855a5fa85a61345ef2c",
+    ("reference-predictive", 11): "f851e915c99aad05753d5bfaea948903c1fb32d5d1c7bc4da3c1b47b41412f63",
+    ("uk-predictive-amd", None): "8144a943183b05d4e6d21dfcaf65d99c72d2ba62d69c97273e73c47c8230fd48",
 }
 
 
