@@ -12,7 +12,7 @@ queue, this class is all that changes.
 from __future__ import annotations
 
 from collections.abc import Callable
-from heapq import heappush
+from heapq import heappop, heappush
 from typing import Any, cast
 
 import simpy
@@ -72,4 +72,19 @@ class Clock:
         heappush(self._queue, (self.env._now + (delay if delay > 0 else 0.0), NORMAL, next(self._eid), event))
 
     def run(self) -> None:
-        self.env.run()
+        """Every event until the queue is empty: ``Environment.run()`` with
+        ``Environment.step`` inlined (one method call less per event, a few
+        percent of a run), the same steps in the same order."""
+        env = self.env
+        queue = self._queue
+        pop = heappop
+        while queue:
+            env._now, _, _, event = pop(queue)
+            callbacks, event.callbacks = event.callbacks, None
+            for callback in callbacks:
+                callback(event)
+            if not event._ok and not hasattr(event, "_defused"):
+                # A failed SimPy event nobody handled: raised as step() does.
+                exc = type(event._value)(*event._value.args)
+                exc.__cause__ = event._value
+                raise exc

@@ -53,7 +53,7 @@ from dialer.call import Call, Column, Disposition, Party
 from dialer.clock import Clock
 from dialer.pacing.base import Pacer
 from dialer.recorder import RING_OUT_REASON, Recorder
-from dialer.streams import ContactDraws, ContactUniforms, generator
+from dialer.streams import CONTACT_BLOCK_BITS, CONTACT_MASK, ContactDraws, ContactUniforms, generator
 from dialer.timeline import Timeline
 from eventlog.schema import AMD_CODE, AMD_STATUSES, DISCONNECT_REASONS, REASON_CODE
 
@@ -601,26 +601,39 @@ class Engine:
         idx = self.calls_started
         self.calls_started = idx + count
         attempts = self.attempts
-        record_dial = self.gate.record_dial
+        self.gate.record_dials(recs, now)
         slot = int((self.start_epoch + now) // 900) - self._slot0
         shares = self._shares_by_slot
         group_of = self.group_of
         u_outcome = self.u_outcome
         d_answer = self.d_answer
+        # The two draws of every dial read their streams' cached blocks
+        # directly (``_Keyed.blocks``: no call per draw); a block not drawn
+        # yet goes through the stream, which draws it.
+        u_blocks = u_outcome.blocks
+        a_blocks = d_answer.blocks
         ring_timeout = self.ring_timeout
         unanswered = self._unanswered_now
+        bisect_right = bisect.bisect_right
         for rec in recs:
             attempt = attempts[rec] + 1
             attempts[rec] = attempt
-            record_dial(rec, now)
+            key = (attempt << 32) | (rec >> CONTACT_BLOCK_BITS)
+            j = rec & CONTACT_MASK
+            block = u_blocks.get(key)
             # One uniform per contact and attempt through the hour's
             # cumulative shares: another hour changes the party only when
             # the uniform falls where the shares moved.
-            party = bisect.bisect_right(shares[group_of[rec]][slot], u_outcome(rec, attempt))
+            party = bisect_right(
+                shares[group_of[rec]][slot], block[j] if block is not None else u_outcome(rec, attempt)
+            )
             if party > 6:
                 party = 6
             if party == NO_ANSWER or (
-                party != BUSY_P and party != INVALID and (delay := d_answer(rec, attempt)) > ring_timeout
+                party != BUSY_P
+                and party != INVALID
+                and (delay := a_block[j] if (a_block := a_blocks.get(key)) is not None else d_answer(rec, attempt))
+                > ring_timeout
             ):
                 # Nobody picks up (or not within ringTimeout). Every such call
                 # of this dialling instant ends at the same moment: one
