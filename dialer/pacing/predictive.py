@@ -154,6 +154,7 @@ class Predictive(Pacer):
         # expected_soon's talking part, reused while its inputs stay the same.
         self._talk_key: tuple[int, int | None] = (-1, None)
         self._talk_ft: np.ndarray | None = None
+        self._talk_src: np.ndarray | None = None
         self._talk_part = 0.0
         self._cells = np.empty(0, dtype=np.int64)
         self._cell_values = np.empty(0)
@@ -416,17 +417,18 @@ class Predictive(Pacer):
             return self._soon
         cell = math.floor(now) + 1
         ft = self._ft
-        if talk_version is not None and self._talk_key == (cell, talk_version) and self._talk_ft is ft:
+        key = (cell, talk_version)
+        if talk_version is not None and self._talk_key == key and self._talk_ft is ft and self._talk_src is talk_start:
             soon = self._talk_part
         else:
             cells = self._cells
-            if cells.shape != talk_start.shape:
-                self._cells = cells = np.empty(talk_start.shape, dtype=np.int64)
+            if cells.shape != talk_start.shape or cells.dtype != talk_start.dtype:
+                self._cells = cells = np.empty_like(talk_start)
                 self._cell_values = np.empty(talk_start.shape)
             np.subtract(cell, talk_start, out=cells)
             # ndarray.sum is np.add.reduce behind a Python wrapper: the same sum.
             soon = float(np.add.reduce(ft.take(cells, mode="clip", out=self._cell_values)))
-            self._talk_key, self._talk_ft, self._talk_part = (cell, talk_version), ft, soon
+            self._talk_key, self._talk_ft, self._talk_src, self._talk_part = key, ft, talk_start, soon
         fw, top = self._fw_list, len(self._fw_list) - 1
         for w in self.wrap_starts:
             c = int(now - w)
