@@ -179,3 +179,32 @@ def test_poisson_tail():
     # approximation above k = 400 within 0.01 of the exact sum's trend.
     assert _poisson_sf(2, 1.0) == pytest.approx(1 - np.exp(-1) * 2.5, rel=1e-12)
     assert _poisson_sf(401, 401.0) == pytest.approx(0.5, abs=0.02)
+
+
+def test_free_agent_forecast_reused_only_while_talk_is_unchanged():
+    """expected_soon keeps the talking agents' part within a second while
+    the pool's talk_version stays; a talk start must be seen at once, and the
+    reused value is the fresh one to the bit."""
+    p = pacer()
+    now = _settle(p, 600, 10)
+    for t in (now - 200.0, now - 90.0, now - 5.0):
+        p.on_talk_end(120.0, t)
+    p._build_tables()
+    talk = np.full(10, NOT_TALKING, dtype=np.int64)
+    talk[:4] = [int(now) - 30, int(now) - 100, int(now) - 170, int(now) - 2]
+
+    def fresh(at: float) -> float:
+        q = pacer()
+        q.__dict__.update({k: v for k, v in p.__dict__.items() if not k.startswith(("_soon", "_talk"))})
+        q._soon_at, q._talk_key = -1, (-1, None)
+        return q.expected_soon(at, talk.copy())  # no version: computed afresh
+
+    first = p.expected_soon(now + 0.1, talk, 7)
+    assert first == fresh(now + 0.1)
+    p._soon_at = -1  # an agent freed
+    assert p.expected_soon(now + 0.6, talk, 7) == fresh(now + 0.6)  # talk part reused, same bits
+    talk[4] = int(now)  # a talk starts: the pool's version moves
+    p._soon_at = -1
+    changed = p.expected_soon(now + 0.7, talk, 8)
+    assert changed == fresh(now + 0.7)
+    assert changed != first
