@@ -38,7 +38,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from sqlalchemy import select
 
-from api import livelog
+from api import livelog, run_history
 from api.observability import setup_logging
 from campaigns import repository as repo
 from campaigns.assembly import contacts_from_rows, merge_contact_lists
@@ -49,6 +49,7 @@ from campaigns.files import atomic_path, private_dir, private_umask, write_atomi
 from campaigns.lifecycle import RUN_TO_CAMPAIGN
 from campaigns.models import Campaign, ContactListRow, Run, RunSegment
 from campaigns.settings import Settings
+from compliance.history import DialHistory
 from eventbus.runtime import run_sink_for
 from eventlog import EVENT_SCHEMA, iter_envelopes
 
@@ -147,6 +148,9 @@ class Worker:
         self._last_progress = 0.0
         self._renewed = time.monotonic()
         self.final_status: str | None = None
+        # The earlier runs' calls, placed before this run (``_earlier``).
+        self.history = DialHistory.empty()
+        self.history_about: dict[str, Any] = {}
         # Test seams (tests/api/test_request_race.py): called once the
         # attempt has decided it has nothing left to dial, and inside the
         # final transaction just before it commits.
@@ -260,6 +264,7 @@ class Worker:
             # Connect consumers expect detail.campaign.campaignId to be the id.
             doc.campaign.name = campaign_id
             (run_dir / "document.json").write_text(json.dumps(wrapper["document"], indent=2, default=str))
+            self._earlier(doc, wrapper)
             self._play(doc, wrapper, campaign_id, seed, run_dir)
         except repo.LeaseLost:
             log.warning("run %s: attempt %s was taken over; it writes nothing more", self.run_id, self.epoch)
@@ -274,6 +279,28 @@ class Worker:
             detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
             self._final("failed", error=detail[:4000])
         return self.final_status
+
+    def _earlier(self, doc: Any, wrapper: dict[str, Any]) -> None:
+        """The calls of the earlier runs that share this run's subject
+        (frozen by the first attempt: api/run_history.py), moved before
+        this run's simulated start when the clocks overlap."""
+        with session_scope(self.factory) as s:
+            run = s.get(Run, self.run_id)
+            if run is None:
+                raise LeaseLost(f"run {self.run_id} is gone")
+            calls = run_history.earlier_calls(s, run, self.settings.run_root)
+        start = doc.campaign.schedule.start_time.timestamp()
+        self.history, shift = calls.history.placed_before(start)
+        self.history_about = calls.describe(run_history.subject_of(wrapper["document"]), shift)
+        if calls.runs or calls.unreadable:
+            log.info(
+                "run %s: %d calls of %d earlier run(s) counted by the caps (%d unreadable), shifted %.0f s",
+                self.run_id,
+                len(calls.history),
+                len(calls.runs),
+                len(calls.unreadable),
+                shift,
+            )
 
     def _play(self, doc: Any, wrapper: dict[str, Any], campaign_id: str, seed: int, run_dir: Path) -> None:
         """Segments until the run is over, then the outputs and the final
@@ -397,8 +424,10 @@ class Worker:
                     keep_events=False,
                     progress=self.progress,
                     should_stop=self.should_stop,
+                    history=self.history,
                 )
                 summary = dict(result.summary)
+                summary["history"] = self.history_about
                 summary.update(request_accounting(out / "events.parquet", len(requests), summary))
                 summaries.append(summary)
                 self.dials_before += int(result.summary.get("dial_attempts") or 0)

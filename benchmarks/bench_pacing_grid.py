@@ -49,6 +49,7 @@ DAYS = ("stationary", "step_up", "step_down", "drift")
 WAITS = {"silent": None, "patience": {"exponential": {"mean": 4}}}
 STEP_FACTOR = 2.5  # a step multiplies (or divides) the answered share at 13:00
 STEP_CAP = 0.6
+STEP_HOUR = 13  # local hour of the step
 # Knob, bounds (log scale?) of each baseline: larger = more aggressive.
 BASELINES = {
     "inFlightRatio": ("ratio", 0.5, 80.0, True),
@@ -159,7 +160,8 @@ def run_one(args: tuple) -> dict:
     # microseconds, and an integer division by nanoseconds per hour once put
     # a whole day in one "hour").
     hour = m["interval_start"].dt.floor("h").astype("int64").to_numpy()
-    return {"occupancy": r.summary["agent_occupancy"], "ab": ab, "live": live, "hour": hour}
+    local_hour = m["interval_start"].dt.tz_convert("America/New_York").dt.hour.to_numpy()
+    return {"occupancy": r.summary["agent_occupancy"], "ab": ab, "live": live, "hour": hour, "local_hour": local_hour}
 
 
 def _windows(ab: np.ndarray, live: np.ndarray) -> np.ndarray:
@@ -199,18 +201,35 @@ def evaluate(pool, doc: dict, seeds: list[int]) -> tuple[dict, list[dict]]:
     return summarize(runs), runs
 
 
-def seeds_for(pool, doc: dict, min_seeds: int, max_seeds: int) -> tuple[list[int], dict, list[dict]]:
-    """Seeds 1..n, n doubled from ``min_seeds`` until the occupancy's standard
-    error is under 0.5 points (or ``max_seeds``)."""
+def seeds_for(pool, doc: dict, min_seeds: int, max_seeds: int, first: int = 1) -> tuple[list[int], dict, list[dict]]:
+    """Seeds first..first+n-1, n doubled from ``min_seeds`` until the
+    occupancy's standard error is under 0.5 points (or ``max_seeds``)."""
     n = min_seeds
     runs: list[dict] = []
     while True:
-        more = list(pool.map(run_one, [(doc, s) for s in range(len(runs) + 1, n + 1)]))
+        more = list(pool.map(run_one, [(doc, s) for s in range(first + len(runs), first + n)]))
         runs += more
         res = summarize(runs)
         if res["occ_se"] < 0.005 or n >= max_seeds:
-            return list(range(1, n + 1)), res, runs
+            return list(range(first, first + n)), res, runs
         n = min(max_seeds, n * 2)
+
+
+def after_step(runs: list[dict], step_hour: int = STEP_HOUR) -> dict:
+    """The issue's drift criteria on a step day, per 15-minute window from the
+    step's quarter on: the worst quarter (at most twice the target), and the
+    longest run of quarters under a third of the target (at most 30 min)."""
+    worst, longest = 0.0, 0
+    for r in runs:
+        after = r["local_hour"] >= step_hour
+        ab, live = r["ab"][after], r["live"][after]
+        rates = np.where(live > 0, ab / np.maximum(live, 1), 0.0)
+        worst = max(worst, float(rates.max()) if rates.size else 0.0)
+        run = 0
+        for x in rates:
+            run = run + 1 if x < TARGET / 3 else 0
+            longest = max(longest, run)
+    return {"worst_quarter_after": worst, "longest_low_min": 15 * longest}
 
 
 def mode_doc(name: str, value: float) -> dict:
@@ -264,6 +283,7 @@ def main() -> None:
     ap.add_argument("--baselines", default="inFlightRatio", help=f"of {','.join(BASELINES)}; '' for none")
     ap.add_argument("--min-seeds", type=int, default=4)
     ap.add_argument("--max-seeds", type=int, default=32)
+    ap.add_argument("--first-seed", type=int, default=1, help="seeds first..first+n-1 (unseen seeds: e.g. 101)")
     ap.add_argument("--no-wrap", action="store_true", help="no wrap-up (the issue's reference scenario)")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--list", action="store_true")
@@ -295,12 +315,19 @@ def main() -> None:
         for agents, talk, answer, day, wait in cells:
             cell = (agents, talk, answer, day, wait)
             pred_doc = document(*cell, None, wrap=not args.no_wrap)
-            seeds, pred, _ = seeds_for(pool, pred_doc, args.min_seeds, args.max_seeds)
+            seeds, pred, pred_runs = seeds_for(pool, pred_doc, args.min_seeds, args.max_seeds, args.first_seed)
             print(
-                f"| **{agents} agents, {talk}, {answer:.0%}, {day}, {wait}** ({len(seeds)} seeds) | | | | | | | |",
+                f"| **{agents} agents, {talk}, {answer:.0%}, {day}, {wait}** (seeds {seeds[0]}-{seeds[-1]}) | | | | | | | |",
                 flush=True,
             )
             print(fmt("predictive", pred), flush=True)
+            if day.startswith("step"):
+                a = after_step(pred_runs)
+                print(
+                    f"|   after the step | worst 15 min {a['worst_quarter_after']:.2%} | "
+                    f"longest under 1%: {a['longest_low_min']} min | | | | | |",
+                    flush=True,
+                )
             for name in baselines:
                 setting, res = tune(pool, cell, name, seeds, not args.no_wrap)
                 label = f" ({BASELINES[name][0]} {setting:.3g})" if setting is not None else " (no compliant setting)"

@@ -639,6 +639,30 @@ def active_run(session: Session, *, campaign_id: str) -> Run | None:
     )
 
 
+def runs_before(session: Session, *, tenant: str, run: Run) -> list[Run]:
+    """The runs created before ``run`` (oldest first) that left events
+    (``events_dir`` set): those of its campaign, and those of the tenant's
+    other campaigns on the same Connect instance, whose calls may share the
+    frequency-cap subject (the caller decides by their documents). Ties on
+    ``created_at`` are broken by id, so the answer is the same on every
+    call."""
+    instance = select(Campaign.instance_id).where(Campaign.id == run.campaign_id).scalar_subquery()
+    same_instance = select(Campaign.id).where(Campaign.tenant == tenant, Campaign.instance_id == instance)
+    earlier = or_(Run.created_at < run.created_at, (Run.created_at == run.created_at) & (Run.id < run.id))
+    stmt = (
+        select(Run)
+        .where(
+            Run.tenant == tenant,
+            Run.id != run.id,
+            Run.events_dir.is_not(None),
+            or_(Run.campaign_id == run.campaign_id, Run.campaign_id.in_(same_instance)),
+            earlier,
+        )
+        .order_by(Run.created_at, Run.id)
+    )
+    return list(session.scalars(stmt))
+
+
 def latest_run(session: Session, *, campaign_id: str) -> Run | None:
     return session.scalar(
         select(Run).where(Run.campaign_id == campaign_id).order_by(Run.created_at.desc(), Run.id).limit(1)

@@ -80,7 +80,8 @@ class DialHistory:
         ``AuditInputError`` (a ``ValueError``) for input that cannot be read."""
         calls, _n_events, _findings = load_calls(events)
         t_ms = calls.init if calls.time is None else np.where(np.isnan(calls.init), calls.time, calls.init)
-        keep = (calls.numbers > 0) & ~np.isnan(t_ms)
+        # An outbound request that expired before its turn was never dialled.
+        keep = (calls.numbers > 0) & ~np.isnan(t_ms) & ~calls.reason.isin(["EXPIRED"])
         if campaign_ids is not None:
             ids = [campaign_ids] if isinstance(campaign_ids, str) else list(campaign_ids)
             keep &= calls.campaign.isin(ids)
@@ -90,6 +91,25 @@ class DialHistory:
             np.asarray(t_ms[keep], dtype=np.float64) / 1000.0,
             np.asarray((opt_out & known)[keep], dtype=bool),
         )
+
+    def placed_before(self, start: float) -> tuple[DialHistory, float]:
+        """The history moved back in one block, when needed, so that its
+        last attempt falls one second before ``start`` (epoch seconds), and
+        the shift applied (0 when every attempt is already before it).
+
+        Simulated clocks overlap: a campaign run again on the same schedule
+        replays the same hours. The service treats its earlier runs as what
+        came before this one (docs/service.md, "Earlier runs"): their calls
+        keep their order and spacing, only the block moves, so a contact
+        called three times in the earlier run is held as if those calls had
+        just been made."""
+        if len(self) == 0:
+            return self, 0.0
+        latest = float(np.max(self.times))
+        if latest < start:
+            return self, 0.0
+        shift = latest - start + 1.0
+        return DialHistory(self.numbers, np.asarray(self.times, dtype=np.float64) - shift, self.opted_out), shift
 
     def concat(self, other: DialHistory) -> DialHistory:
         return DialHistory(

@@ -222,6 +222,8 @@ def simulate(
     summary["exclusions"] = _exclusion_names(engine.exclusions)
     summary["rejected_contacts"] = len(contacts.rejected)
     summary["stopped_early"] = engine.stopped_early
+    if history is not None:
+        summary["history_applied"] = gate.history_applied  # earlier attempts the caps counted
     if out_path is not None:
         with atomic_path(out_path / "timeline.parquet") as tmp:
             pq.write_table(timeline, tmp)

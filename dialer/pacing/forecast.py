@@ -138,6 +138,12 @@ class LiveShare:
             self.slow = self.fast
             self.changes += 1
 
+    def restart(self, share: float) -> None:
+        """A change seen elsewhere (``change.LiveArrivalCusum``): both
+        averages start again from ``share``."""
+        self.fast = self.slow = min(max(share, 0.002), 0.995)
+        self.changes += 1
+
     @property
     def value(self) -> float:
         return min(max(self.slow, 0.002), 1.0)

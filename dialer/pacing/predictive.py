@@ -64,6 +64,7 @@ from collections import deque
 import numpy as np
 
 from dialer.pacing.base import DialerView, Pacer
+from dialer.pacing.change import LiveArrivalCusum
 from dialer.pacing.forecast import DurationHistogram, LiveShare
 
 
@@ -91,6 +92,11 @@ class Predictive(Pacer):
     GAIN_START = 0.3  # live calls on their way per idle agent, at first
     GAIN_BOUNDS = (0.02, 5.0)
     STEP_START, STEP_MIN, STEP_DECAY = 0.01, 0.0003, 200.0  # SA step per live call
+    # One drop lowers the gain by at most this share: with a five-agent aim
+    # of ~0.8% an uncapped early step (eta / aim ~ 0.6) cut the gain by half
+    # on each drop, and the hour's live calls fell with it, which took hours
+    # with two drops over 3% (docs/pacing.md, "Small teams").
+    MAX_DROP_STEP = 0.3
     CHANGE_LOOKBACK = 180.0  # seconds: the gain restored after a change of the live share
     CHANGE_QUIET = 120.0  # seconds without gain steps after it
     RATE_HALF_LIFE = 600.0  # seconds, for the rate of live calls
@@ -104,8 +110,11 @@ class Predictive(Pacer):
     QUARTER_MIN = 2.0  # drops a quarter hour must hold at twice the target for its guard
     QUARTER = 900.0  # seconds: a sub-window guard against clumps of drops
     QUARTER_SHARE = 2.0  # drops in a quarter hour at most this x target
+    PROGRESSIVE_SHARE = 0.6  # live calls per second progressive / predictive (measured ~0.55 at five agents)
+    RESCUE_SHARE = 0.25  # of the aim, when going progressive would sink the window
     THROTTLE_POWER = 0.4  # drops grow like gain^2.5: gain scaled by share^0.4
     THROTTLE_FLOOR = 0.9  # ... but not below this share of the gain until the budget is spent
+    BRIDGE = 180.0  # seconds the arrivals' estimate stands in for LiveShare's after a rise
     REFRESH = 200  # observations between rebuilding the forecast tables
     TALK_BINS = 3600
     WRAP_BINS = 900
@@ -164,7 +173,14 @@ class Predictive(Pacer):
         self._changes_seen = 0
         self._quiet_until = 0.0
         self._last_s = 0.0
+        self._rescued = False  # the window's budget is spent but progressive dialling would sink it
         self._last_level = 1.0
+        # Live verdicts as they arrive against their forecast, per second.
+        self.arrivals = LiveArrivalCusum()
+        self._arrived = 0  # live verdicts since the last tick
+        self._tick = -1  # the second of the last tick
+        self._due = 0.0  # live verdicts forecast per second at the last tick
+        self._bridge, self._bridge_until = 0.0, -1.0  # the share seen by the arrivals' CUSUM, and until when
         self._build_tables()
 
     # -- observations ---------------------------------------------------------
@@ -191,6 +207,7 @@ class Predictive(Pacer):
         else:
             self.outstanding.pop(key, None)
         if live:
+            self._arrived += count
             tally = self.by_second.get(key)
             if tally is not None:
                 tally[1] += count
@@ -220,6 +237,7 @@ class Predictive(Pacer):
         aim = self._c * self.target
         if aim > 0 and self.resolved_live > self.WARMUP_LIVE and now >= self._quiet_until:
             eta = max(self.STEP_MIN, self.STEP_START / (1.0 + self.resolved_live / self.STEP_DECAY))
+            eta = min(eta, self.MAX_DROP_STEP * aim)  # a drop: gain x exp(-eta / aim) >= exp(-MAX_DROP_STEP)
             self._last_step = eta
             g = self.gain * math.exp(eta * (aim - abandoned) / aim)
             self.gain = min(max(g, self.GAIN_BOUNDS[0]), self.GAIN_BOUNDS[1])
@@ -353,8 +371,9 @@ class Predictive(Pacer):
         expected = self.win_live + pipeline_live + coming
         low = expected - self.COUNT_Z * math.sqrt(pipeline_live + coming)
         left = self.HARD_SHARE * target * low - self.win_drops - committed
+        self._rescued = False
         if left <= 0:  # the window's budget is spent
-            return 0.0
+            return self._rescue(aim, pipeline_live, coming)
         s = min(aim, left / max(coming, 1.0))
         q_end = (self.q_index + 1) * self.QUARTER - self.clock_offset
         q_rest = q_end - now - self.median_delay
@@ -365,6 +384,23 @@ class Predictive(Pacer):
             # Not even one more drop affordable in this quarter: none at all.
             s = min(s, q_left / max(q_coming, 1.0)) if q_left >= 1.0 else 0.0
         return max(s, 0.0)
+
+    def _rescue(self, aim: float, pipeline_live: float, coming: float) -> float:
+        """With the window's budget spent, progressive dialling drops nobody
+        but brings fewer live calls (about half as many, ``PROGRESSIVE_SHARE``),
+        and the window's rate is drops over live calls: when the drops
+        already made fit under the target only if the live calls keep coming
+        at the predictive pace, going progressive makes the window fail for
+        sure (measured: five-agent hours with two drops among 54-65 live
+        calls). The pacer then keeps dialling at a small share of the aim
+        (``RESCUE_SHARE``), which risks a drop but keeps the denominator."""
+        live_so_far = self.win_live + pipeline_live
+        fits_if_predictive = self.win_drops <= self.target * (live_so_far + coming)
+        fits_if_progressive = self.win_drops <= self.target * (live_so_far + self.PROGRESSIVE_SHARE * coming)
+        if fits_if_predictive and not fits_if_progressive:
+            self._rescued = True  # the gain scaled by RESCUE_SHARE^0.4 (0.57), not floored at 0.9
+            return self.RESCUE_SHARE * aim
+        return 0.0
 
     # -- the decision ---------------------------------------------------------------
 
@@ -402,6 +438,48 @@ class Predictive(Pacer):
                 pi[i] = v = a / (d if d > 1e-12 else 1e-12)
             total += count * v
         return total
+
+    def live_hazard(self, now: float, p: float) -> float:
+        """Live verdicts the ringing calls should bring in the next second:
+        for a call unresolved at ring age a, P(live verdict in [a, a + 1) |
+        unresolved at a) = p (S_live(a) - S_live(a + 1)) / (p S_live(a) +
+        (1 - p) S_other(a)). The histograms' tables hold S at the middle of
+        each 1-second bin (``DurationHistogram.survival``), so S at a whole
+        second is the mean of its two neighbours."""
+        top, t = self.max_age, int(now)
+        sl, so, q = self._s_live_age, self._s_other_age, 1.0 - p
+        total = 0.0
+        for key, count in self.outstanding.items():
+            a = t - key
+            if 0 <= a < top:
+                l0 = 0.5 * (sl[a - 1] + sl[a]) if a else 1.0
+                o0 = 0.5 * (so[a - 1] + so[a]) if a else 1.0
+                l1 = 0.5 * (sl[a] + sl[a + 1])
+                total += count * p * (l0 - l1) / max(p * l0 + q * o0, 1e-12)
+        return total
+
+    def _watch_arrivals(self, now: float) -> None:
+        """Once a second: this second's live verdicts against the forecast
+        made a second ago. On an alarm (a rise of the answered share) the
+        pacer bridges with the estimated new share until ``LiveShare``,
+        which counts settled dials, has had time to see it or not."""
+        t = int(now)
+        if t == self._tick:
+            return
+        if self._tick >= 0 and self._due > 0.0:
+            ratio = self.arrivals.update(float(self._arrived), self._due * (t - self._tick))
+            if ratio is not None:
+                self._bridge = max(self.live_share(now), self.live.value * ratio)
+                self._bridge_until = now + self.BRIDGE
+        self._arrived = 0
+        self._tick = t
+        self._due = self.live_hazard(now, self.live_share(now))
+
+    def live_share(self, now: float) -> float:
+        """The share of dials expected live: ``LiveShare``'s, or the bridge's
+        if higher while one is up."""
+        p = self.live.value
+        return self._bridge if now < self._bridge_until and self._bridge > p else p
 
     def expected_soon(self, now: float, talk_start: np.ndarray, talk_version: int | None = None) -> float:
         """Busy agents' expected number ready within the horizon (kept for
@@ -451,17 +529,20 @@ class Predictive(Pacer):
             self._count_settled(now)
         if self.resolved_live < self.WARMUP_LIVE or self.live.dials < self.WARMUP_DIALS:
             self._last_level = 1.0
+            self._arrived = 0
             return sure
+        self._watch_arrivals(now)
         if self.live.changes != self._changes_seen or not self._gain_history or now - self._gain_history[-1][0] >= 30.0:
             self._watch_changes(now)
-        p = self.live.value
+        p = self.live_share(now)
         coming = self.coming_live(now, view.waiting, p)
         s = self.allowed_drop_probability(now, coming)
         self._last_s = s
         if s <= 0:
             self._last_level = 1.0
             return sure
-        gain = self.gain * max((s / (self._c * self.target)) ** self.THROTTLE_POWER, self.THROTTLE_FLOOR)
+        throttle = (s / (self._c * self.target)) ** self.THROTTLE_POWER
+        gain = self.gain * (throttle if self._rescued else max(throttle, self.THROTTLE_FLOOR))
         pool = view.agents
         talk_version = getattr(pool, "talk_version", None)
         agents = idle + (self.ALPHA * self.expected_soon(now, pool.talk_start, talk_version) if self.ALPHA else 0.0)
@@ -472,7 +553,7 @@ class Predictive(Pacer):
     def may_release_idle_agent(self, view: DialerView) -> bool:
         """An idle agent may leave (break, end of shift) only if the idle
         agents left still cover the live calls expected on their way."""
-        coming = self.coming_live(view.now, view.waiting, self.live.value)
+        coming = self.coming_live(view.now, view.waiting, self.live_share(view.now))
         return view.idle_agents - 1 >= math.ceil(coming - 1e-9)
 
     def level(self) -> float:

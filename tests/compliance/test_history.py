@@ -210,3 +210,25 @@ def test_dialer_simulate_history_option_carries_the_cap(tmp_path):
     r = runner.invoke(app, ["simulate", str(second), "--quiet", "--history", str(tmp_path / "nope.parquet")])
     assert r.exit_code == 2
     assert "--history" in r.output and "nope.parquet" in r.output
+
+
+def test_placed_before_moves_an_overlapping_history_back_in_one_block():
+    s = START.timestamp()
+    before = DialHistory.of([(MIAMI, s - 7200), (NYC, s - 60)])
+    assert before.placed_before(s) == (before, 0.0)  # already before the start: unchanged
+    overlapping = DialHistory.of([(MIAMI, s + 600), (NYC, s + 3600), (MIAMI, s - 1800, True)])
+    placed, shift = overlapping.placed_before(s)
+    assert shift == 3601.0
+    assert placed.times.tolist() == [s - 3001, s - 1, s - 5401]  # order and spacing kept, last one 1 s before
+    assert placed.numbers.tolist() == overlapping.numbers.tolist()
+    assert placed.opted_out.tolist() == [False, False, True]
+    assert DialHistory.empty().placed_before(s)[1] == 0.0
+
+
+def test_an_expired_request_is_not_a_dial_attempt():
+    rows = [
+        call(1, at=0, number=MIAMI, base=START),
+        {**call(2, at=60, number=MIAMI, base=START, reason="EXPIRED"), "initiation_ts": None},
+    ]
+    h = DialHistory.from_events(table(rows))
+    assert h.times.tolist() == [START.timestamp()]

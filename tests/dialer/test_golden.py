@@ -22,8 +22,8 @@ GOLDEN = {
     ("progressive", 11): "2f9158e9037da0953fb81d41919088c439713eeba4eb467d7ec9053d193d1dfe",
     ("agentless", None): "742b7049cc17203c7651ea8e0948e907994e5460ee7cb7c0b3cb757cb9637f11",
     ("erlang-a", None): "031496bce2a679882dba0db298aaeb395a2c245f46b83b4d3a22f9a1849f7548",
-    ("reference-predictive", 11): "a153afecef7b1062398b4397f00fca3365d1eebd7a33c1131ad9058093d378d7",
-    ("uk-predictive-amd", None): "8988d5ac73ca4cfc95786fc5530c68c08279a28cd6a872dce0559b5da5299ea8",
+    ("reference-predictive", 11): "49108248300fb21fff299367b120a48ee548f086b261cdb6a7c17e5753c38aa2",
+    ("uk-predictive-amd", None): "c847c928575f247f2ea8e5e0a1834576db5e4a7bfdb44855a5fa85a61345ef2c",
 }
 
 

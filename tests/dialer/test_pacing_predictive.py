@@ -181,6 +181,39 @@ def test_poisson_tail():
     assert _poisson_sf(401, 401.0) == pytest.approx(0.5, abs=0.02)
 
 
+def test_one_drop_lowers_the_gain_by_a_bounded_share():
+    # Early in the day the step is large (0.01 / (1 + n / 200)) and a small
+    # team's aim is under 1%: uncapped, one drop would cut the gain by half.
+    p = pacer()
+    now = _settle(p, 300, 10)
+    p.dials_wanted(view(now, idle=5))
+    p._c = 0.25  # a five-agent margin: aim 0.75%
+    p._quiet_until = 0.0  # not just after a detected change of the live share
+    before = p.gain
+    p.on_live_resolved(True, now + 1)
+    uncapped = max(p.STEP_MIN, p.STEP_START / (1.0 + p.resolved_live / p.STEP_DECAY)) / (0.25 * 0.03)
+    assert uncapped > 0.5  # the premise: an uncapped step would lose 40% or more
+    assert before * 0.74 <= p.gain < before  # one drop: at most 26% (exp(-0.3)) down
+
+
+def test_a_spent_budget_keeps_the_pace_when_progressive_would_sink_the_window():
+    # A five-agent hour: 22 live calls and 2 drops in its first quarter,
+    # about 80 live calls an hour at the predictive pace. Going progressive
+    # (about half the live calls) would end the hour near 2 / 55 = 3.6%;
+    # keeping the pace ends it near 2 / 80 = 2.5%.
+    p = pacer()
+    now = _settle(p, 600, 10)
+    p.dials_wanted(view(now, idle=5))
+    hour = (now // 3600 + 1) * 3600
+    t = hour + 900.0
+    p._roll_window(t)
+    p.live_rate = 80.0 / 3600.0
+    p.win_live, p.win_drops = 22, 2
+    assert p.allowed_drop_probability(t, 0.0) > 0.0  # rescued: a small share of the aim
+    p.win_drops = 3  # 3 / 82 > 3% whatever the pace: the window is lost, no more risk
+    assert p.allowed_drop_probability(t, 0.0) == 0.0
+
+
 def test_free_agent_forecast_reused_only_while_talk_is_unchanged():
     """expected_soon keeps the talking agents' part within a second while
     the pool's talk_version stays; a talk start must be seen at once, and the
