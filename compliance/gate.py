@@ -15,6 +15,7 @@ import dataclasses
 import math
 from array import array
 from bisect import bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -248,23 +249,31 @@ class DialGate:
     # ------------------------------------------------------------------
 
     def record_dial(self, i: int, t: float) -> None:
-        n = self._attempts[i] + 1
-        self._attempts[i] = n
-        if self.max_entries and n >= self.max_entries and not self._blocked[i]:
-            self._blocked[i] = _ENTRY_LIMIT
-        hold, reason = -INF, 0
-        if self.min_interval > 0:
-            hold, reason = t + self.min_interval, _ENTRY_LIMIT
-        if self._k:
-            base = i * self._k
-            rec = self._recent
-            # Shift the ring of recent dials (most recent first); K is small.
-            for j in range(self._k - 1, 0, -1):
-                rec[base + j] = rec[base + j - 1]
-            rec[base] = t
-            hold, reason = self._frequency_hold(i, hold, reason)
-        self._hold[i] = hold
-        self._hold_reason[i] = reason
+        self.record_dials((i,), t)
+
+    def record_dials(self, contacts: Sequence[int], t: float) -> None:
+        """Contacts dialled together at ``t`` (the engine's hot path: what
+        is the same for all of them is looked up once)."""
+        attempts, blocked = self._attempts, self._blocked
+        holds, reasons = self._hold, self._hold_reason
+        max_entries, k, rec = self.max_entries, self._k, self._recent
+        hold0, reason0 = (t + self.min_interval, _ENTRY_LIMIT) if self.min_interval > 0 else (-INF, 0)
+        shift = range(k - 1, 0, -1)
+        for i in contacts:
+            n = attempts[i] + 1
+            attempts[i] = n
+            if max_entries and n >= max_entries and not blocked[i]:
+                blocked[i] = _ENTRY_LIMIT
+            if k:
+                base = i * k
+                # Shift the ring of recent dials (most recent first); K is small.
+                for j in shift:
+                    rec[base + j] = rec[base + j - 1]
+                rec[base] = t
+                holds[i], reasons[i] = self._frequency_hold(i, hold0, reason0)
+            else:
+                holds[i] = hold0
+                reasons[i] = reason0
 
     def _frequency_hold(self, i: int, hold: float, reason: int) -> tuple[float, int]:
         """``(hold, reason)`` pushed out by the campaign's limits and the legal

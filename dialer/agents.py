@@ -81,6 +81,7 @@ class AgentPool:
         "shift_end",
         "state",
         "talk_start",
+        "talk_version",
         "timeline",
     )
 
@@ -99,6 +100,9 @@ class AgentPool:
         # decisions on whole seconds, elapsed talk in whole seconds is one
         # integer subtraction for the whole pool, no masking.
         self.talk_start = np.full(count, NOT_TALKING, dtype=np.int64)
+        # Counts the changes of talk_start, so that a reader can tell it is
+        # unchanged without comparing the array.
+        self.talk_version = 0
         self.shift_end = [float("inf")] * count
         self.logged_in = 0
         self.busy_count = 0
@@ -172,6 +176,8 @@ class AgentPool:
 
     def start_talk(self, a: int, now: float) -> None:
         self.talk_start[a] = math.ceil(now)
+        self.talk_version += 1
 
     def end_talk(self, a: int) -> None:
         self.talk_start[a] = NOT_TALKING
+        self.talk_version += 1

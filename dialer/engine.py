@@ -53,7 +53,7 @@ from dialer.call import Call, Column, Disposition, Party
 from dialer.clock import Clock
 from dialer.pacing.base import Pacer
 from dialer.recorder import RING_OUT_REASON, Recorder
-from dialer.streams import ContactDraws, ContactUniforms, generator
+from dialer.streams import CONTACT_BLOCK_BITS, CONTACT_MASK, ContactDraws, ContactUniforms, generator
 from dialer.timeline import Timeline
 from eventlog.schema import AMD_CODE, AMD_STATUSES, DISCONNECT_REASONS, REASON_CODE
 
@@ -350,7 +350,7 @@ class Engine:
             self._close_dialing()
             return
         if self.progress is not None:
-            self.progress(min(self.env.now, self.horizon), self.horizon, self.n_dials)
+            self.progress(min(self.clock.t, self.horizon), self.horizon, self.n_dials)
         if self.dialing_open:
             self.later(max(self.horizon / 100.0, 1.0), self._report)
 
@@ -359,7 +359,7 @@ class Engine:
         pool = self.agents
         # Idle agents leave at the end; busy ones after their contact.
         for a in range(pool.n):
-            pool.shift_end[a] = min(pool.shift_end[a], self.env.now)
+            pool.shift_end[a] = min(pool.shift_end[a], self.clock.t)
         self._release_spare_agents()
 
     def _release_spare_agents(self) -> None:
@@ -374,7 +374,7 @@ class Engine:
     # ------------------------------------------------------------------ agents
 
     def _login(self, ids: list[int], logout: float) -> None:
-        now = self.env.now
+        now = self.clock.t
         pool = self.agents
         if not self.dialing_open:
             return
@@ -390,7 +390,7 @@ class Engine:
 
     def _logout_due(self, a: int) -> None:
         pool = self.agents
-        if pool.state[a] != IDLE or self.env.now < pool.shift_end[a] - 1e-9:
+        if pool.state[a] != IDLE or self.clock.t < pool.shift_end[a] - 1e-9:
             return
         if not self.dialing_open and (self.waiting or len(pool.idle) - 1 < self.in_flight - self.waiting):
             # After the dialling day an idle agent stays while a call still
@@ -401,7 +401,7 @@ class Engine:
 
     def _break_due(self, a: int) -> None:
         pool = self.agents
-        if pool.state[a] == IDLE and abs(pool.break_due[a] - self.env.now) < 1e-6:
+        if pool.state[a] == IDLE and abs(pool.break_due[a] - self.clock.t) < 1e-6:
             self._agent_leave(a, logout=False)
 
     def _agent_leave(self, a: int, logout: bool) -> bool:
@@ -414,14 +414,14 @@ class Engine:
             return False
         if logout and not self.pacer.may_release_idle_agent(self):
             return False
-        pool.leave(a, self.env.now, logout=logout)
+        pool.leave(a, self.clock.t, logout=logout)
         if not logout:
             self.later(pool.break_length, self._break_end, a)
         return True
 
     def _break_end(self, a: int) -> None:
         pool = self.agents
-        now = self.env.now
+        now = self.clock.t
         pool.end_break(a, now)
         if now < pool.shift_end[a] - 1e-9:
             self.later(pool.break_every, self._break_due, a)
@@ -432,7 +432,7 @@ class Engine:
         the pacer can spare them), else serve the longest-waiting call, else
         wait idle."""
         pool = self.agents
-        now = self.env.now
+        now = self.clock.t
         pool.free(a, now)  # provisionally idle, so the pacer counts them
         # After the dialling day agents stay until the queue is empty.
         if self.dialing_open:
@@ -455,7 +455,7 @@ class Engine:
             self._dial_some()
 
     def _take_agent(self) -> int:
-        return self.agents.take_idle(self.env.now)
+        return self.agents.take_idle(self.clock.t)
 
     # ------------------------------------------------------------------ pacing
 
@@ -464,11 +464,11 @@ class Engine:
             return
         self._dial_some()
         pacer = self.pacer
-        self.timeline.pacing_level(self.env.now, pacer.level())
+        self.timeline.pacing_level(self.clock.t, pacer.level())
         self.later(pacer.next_delay(), self._decide)
 
     def _dial_some(self) -> None:
-        self.now = now = self.env.now
+        self.now = now = self.clock.t
         want = self.pacer.dials_wanted(self)
         if want <= 0:
             return
@@ -573,7 +573,7 @@ class Engine:
         it (the window may have closed, or the number opted out, during the
         preview); otherwise the contact waits and the agent is freed."""
         self.previewing -= 1
-        now = self.env.now
+        now = self.clock.t
         if self.expires is not None and self.expires[rec] <= now:
             self._expire(rec, float(self.expires[rec]))
             self._agent_free(agent)
@@ -601,26 +601,39 @@ class Engine:
         idx = self.calls_started
         self.calls_started = idx + count
         attempts = self.attempts
-        record_dial = self.gate.record_dial
+        self.gate.record_dials(recs, now)
         slot = int((self.start_epoch + now) // 900) - self._slot0
         shares = self._shares_by_slot
         group_of = self.group_of
         u_outcome = self.u_outcome
         d_answer = self.d_answer
+        # The two draws of every dial read their streams' cached blocks
+        # directly (``_Keyed.blocks``: no call per draw); a block not drawn
+        # yet goes through the stream, which draws it.
+        u_blocks = u_outcome.blocks
+        a_blocks = d_answer.blocks
         ring_timeout = self.ring_timeout
         unanswered = self._unanswered_now
+        bisect_right = bisect.bisect_right
         for rec in recs:
             attempt = attempts[rec] + 1
             attempts[rec] = attempt
-            record_dial(rec, now)
+            key = (attempt << 32) | (rec >> CONTACT_BLOCK_BITS)
+            j = rec & CONTACT_MASK
+            block = u_blocks.get(key)
             # One uniform per contact and attempt through the hour's
             # cumulative shares: another hour changes the party only when
             # the uniform falls where the shares moved.
-            party = bisect.bisect_right(shares[group_of[rec]][slot], u_outcome(rec, attempt))
+            party = bisect_right(
+                shares[group_of[rec]][slot], block[j] if block is not None else u_outcome(rec, attempt)
+            )
             if party > 6:
                 party = 6
             if party == NO_ANSWER or (
-                party != BUSY_P and party != INVALID and (delay := d_answer(rec, attempt)) > ring_timeout
+                party != BUSY_P
+                and party != INVALID
+                and (delay := a_block[j] if (a_block := a_blocks.get(key)) is not None else d_answer(rec, attempt))
+                > ring_timeout
             ):
                 # Nobody picks up (or not within ringTimeout). Every such call
                 # of this dialling instant ends at the same moment: one
@@ -643,13 +656,13 @@ class Engine:
         calls = self._unanswered_now
         if calls:
             self._unanswered_now = []
-            self.later(self.ring_timeout, self._unanswered_many, calls, self.env.now)
+            self.later(self.ring_timeout, self._unanswered_many, calls, self.clock.t)
 
     def _unanswered_many(self, calls: list[tuple[int, int, int]], t_init: float) -> None:
         """Unanswered dials (call index, contact, attempt) placed together at
         ``t_init`` all end now. What _unanswered and _end do for one call,
         done for the batch: this is the fate of most dials."""
-        now = self.env.now
+        now = self.clock.t
         count = len(calls)
         self.pacer.on_dials_resolved(False, count, now, t_init)
         amd = A["AMD_UNANSWERED"] if self.amd_on else A["AMD_NOT_APPLICABLE"]
@@ -673,7 +686,7 @@ class Engine:
     def _unanswered(self, call: Call) -> None:
         call.party = NO_ANSWER
         call.amd = A["AMD_UNANSWERED"] if self.amd_on else A["AMD_NOT_APPLICABLE"]
-        self.pacer.on_dial_resolved(False, self.env.now, call.t_init)
+        self.pacer.on_dial_resolved(False, self.clock.t, call.t_init)
         self._end(call, RING_OUT_REASON, D_NO_ANSWER)
 
     def _sit(self, call: Call) -> None:
@@ -682,7 +695,7 @@ class Engine:
         if self.amd_on and call.party == INVALID and self.amd.sit_unclassified(call.rec, call.attempt):
             amd_code = A["SIT_TONE_DETECTED"]  # a tone AMD cannot name
         call.amd = amd_code if self.amd_on else A["AMD_NOT_APPLICABLE"]
-        self.pacer.on_dial_resolved(False, self.env.now, call.t_init)
+        self.pacer.on_dial_resolved(False, self.clock.t, call.t_init)
         self._end(call, reason, disposition)
 
     def _answer(self, call: Call, t: float) -> None:
@@ -709,7 +722,7 @@ class Engine:
             call.t_ge = t + self.d_machine_greeting(call.rec, call.attempt)
             call.clock_start = call.t_ge
             call.deadline = call.clock_start + self.threshold
-        ahead = t - self.env.now
+        ahead = t - self.clock.t
         if call.agent >= 0 and party == HUMAN:
             # Preview: the agent is already on the line and hears the
             # greeting; no AMD wait, never abandoned.
@@ -721,7 +734,7 @@ class Engine:
             # AMD listens from the answer; its verdict and when it comes are
             # drawn now (dialer/amd.py), acted on at that time.
             t_verdict, call.amd = self._amd_listen(party, t, call.t_gs, call.t_ge, call.rec, call.attempt)
-            self._after(t_verdict - self.env.now, call, self._step_amd)
+            self._after(t_verdict - self.clock.t, call, self._step_amd)
         else:
             # AMD off: media is up and no analysis runs, so Connect reports
             # no AMD status (AMD_NOT_APPLICABLE is for calls ended before media).
@@ -737,7 +750,7 @@ class Engine:
             self._amd_machine(call)
         elif code == AMD_FAX:
             call.amd_correct = 1
-            self.pacer.on_dial_resolved(False, self.env.now, call.t_init)
+            self.pacer.on_dial_resolved(False, self.clock.t, call.t_init)
             self._end(call, R["CONTACT_FLOW_DISCONNECT"], D_FINAL)
         elif self.amd.unresolved_live:  # AMD_UNRESOLVED(_SILENCE) or AMD_ERROR: taken as live
             self._classified(call)
@@ -757,7 +770,7 @@ class Engine:
         """AMD heard a machine: hang up, or leave the message after the beep.
         A person here is a false positive: hung up on, which the UK rules
         count as abandoned."""
-        now = self.env.now
+        now = self.clock.t
         self.gate.record_machine_verdict(call.rec, now)
         self.pacer.on_dial_resolved(False, now, call.t_init)
         if call.party == HUMAN:
@@ -782,7 +795,7 @@ class Engine:
         """``onUnresolved: HANG_UP``: the dialer drops an answer it could not
         classify. It cannot know who was there, so it records an abandoned
         call for the recall rules; a person dropped this way is abandoned."""
-        now = self.env.now
+        now = self.clock.t
         if call.party == HUMAN:
             call.abandoned = True
             self.n_abandoned += 1
@@ -793,7 +806,7 @@ class Engine:
 
     def _classified(self, call: Call) -> None:
         """The dialer believes a person answered: find them an agent."""
-        now = self.env.now
+        now = self.clock.t
         call.live = True
         pacer = self.pacer
         pacer.on_dial_resolved(True, now, call.t_init)
@@ -829,7 +842,7 @@ class Engine:
             self.later(leave - now, self._hang_up_waiting, call)
 
     def _connect(self, call: Call, agent: int) -> None:
-        now = self.env.now
+        now = self.clock.t
         if call.waiting:
             call.waiting = False
             self.waiting -= 1
@@ -859,7 +872,7 @@ class Engine:
     def _talk_end(self, call: Call) -> None:
         a = call.agent
         pool = self.agents
-        now = self.env.now
+        now = self.clock.t
         pool.end_talk(a)
         self.talk_sum += now - call.t_cta
         self.pacer.on_talk_end(now - call.t_cta, now, call.party != HUMAN)
@@ -870,7 +883,7 @@ class Engine:
         self._after(wrap, call, self._step_wrap_end)
 
     def _wrap_end(self, call: Call) -> None:
-        now = self.env.now
+        now = self.clock.t
         self.last_activity = max(self.last_activity, now)
         call.t_acw = now
         self.pacer.on_wrap_end(call.t_disc, now)
@@ -884,7 +897,7 @@ class Engine:
             return False
         call.waiting = False
         self.waiting -= 1
-        now = self.env.now
+        now = self.clock.t
         if call.party == HUMAN:
             self.wait_sum += now - call.t_enq
         self._abandon(call, now)
@@ -899,7 +912,7 @@ class Engine:
         (seller, number to call back, opt-out) and hang up."""
         if not self._leave_queue(call):
             return
-        now = self.env.now
+        now = self.clock.t
         self.n_dropped += 1
         call.message = 1
         call.in_flight = False
@@ -938,11 +951,11 @@ class Engine:
         if call.party == HUMAN and self.u_opt(call.rec, call.attempt) < self.opt_out_share:
             call.opt_out = 1
             self.n_opt_out += 1
-            self.gate.record_opt_out(call.rec, self.env.now)
+            self.gate.record_opt_out(call.rec, self.clock.t)
         self.later(self.d_message(call.rec, call.attempt), self._end, call, R["CONTACT_FLOW_DISCONNECT"], D_FINAL)
 
     def _end(self, call: Call, reason: int, disposition: int, finish: bool = True) -> None:
-        now = self.env.now
+        now = self.clock.t
         if now > self.last_activity:
             self.last_activity = now
         call.t_disc = now

@@ -131,6 +131,7 @@ class Recorder:
         self.unanswered = array("d")
         self.unanswered_groups = array("d")
         self.batch_calls = batch_calls
+        self.pending = 0  # finished calls waiting for the next flush
         self.phone_of = phone_of
         self.zone_of = zone_of
         self.token_of = token_of
@@ -149,20 +150,17 @@ class Recorder:
 
     def finish_call(self, record: tuple[float, ...]) -> None:
         self.calls.extend(record)
-        if self._pending() >= self.batch_calls:
+        self.pending += 1
+        if self.pending >= self.batch_calls:
             self.flush()
-
-    def _pending(self) -> int:
-        """Finished calls waiting for the next flush (RECORD_WIDTH values per
-        full record, 3 per compact unanswered one)."""
-        return len(self.calls) // RECORD_WIDTH + len(self.unanswered) // 3
 
     def finish_unanswered(self, calls: list[tuple[int, int, int]], t_init: float, t_disc: float, amd: int) -> None:
         """Calls (call index, recipient, attempt) dialled together at
         ``t_init`` that rang out unanswered at ``t_disc``."""
         self.unanswered.extend(chain.from_iterable(calls))
         self.unanswered_groups.extend((t_init, t_disc, amd, len(calls)))
-        if self._pending() >= self.batch_calls:
+        self.pending += len(calls)
+        if self.pending >= self.batch_calls:
             self.flush()
 
     def _unanswered_records(self) -> np.ndarray:
@@ -187,6 +185,7 @@ class Recorder:
     def flush(self) -> None:
         if not self.calls and not self.unanswered:
             return
+        self.pending = 0
         rec = np.frombuffer(self.calls, dtype=np.float64).reshape(-1, RECORD_WIDTH)
         self.calls = array("d")
         if self.unanswered:

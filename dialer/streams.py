@@ -67,7 +67,8 @@ SEQUENTIAL = frozenset({"interarrival", "contacts"})
 BLOCK = 4096  # sequential streams: draws per refill
 CONTACT_BLOCK_BITS = 11
 CONTACT_BLOCK = 1 << CONTACT_BLOCK_BITS  # keyed streams: contacts per block
-_MASK = CONTACT_BLOCK - 1
+CONTACT_MASK = CONTACT_BLOCK - 1
+_MASK = CONTACT_MASK
 # Blocks kept per purpose (2048 contacts x 8 bytes each: 2 MiB per purpose
 # at most). Calls in progress touch a few blocks per attempt; a contact list
 # swept out of order (a time zone opening) redraws a block, never a value.
@@ -130,6 +131,14 @@ class _Keyed:
         self._blocks: dict[int, array[float]] = {}
         self._keys: dict[int, np.ndarray] = {}
         self._bits = np.random.Philox(key=0)
+
+    @property
+    def blocks(self) -> dict[int, array[float]]:
+        """The cached blocks, by ``(attempt << 32) | (rec >> CONTACT_BLOCK_BITS)``,
+        each indexed by ``rec & CONTACT_MASK``: for a hot loop that reads a
+        cached value without a call (and calls the stream when the block is
+        missing). Read only."""
+        return self._blocks
 
     def __call__(self, rec: int, attempt: int) -> float:
         """The value for contact ``rec`` on its ``attempt`` (1 = first dial)."""

@@ -25,6 +25,10 @@ class AgentStates(Protocol):
     @property
     def talk_start(self) -> np.ndarray: ...
 
+    # Optional (read with getattr): a count that changes whenever
+    # ``talk_start`` does, so a pacer may reuse what it computed from it.
+    # talk_version: int
+
 
 class DialerView(Protocol):
     """What a pacer may read of the engine at a decision instant."""

@@ -155,6 +155,13 @@ class Predictive(Pacer):
         self._margins: dict[int, float] = {}  # drops a window holds (whole) -> Poisson mean allowed
         self._last_step = 0.0  # the gain's last step up on a connect
         self._soon_at, self._soon = -1, 0.0
+        # expected_soon's talking part, reused while its inputs stay the same.
+        self._talk_key: tuple[int, int | None] = (-1, None)
+        self._talk_ft: np.ndarray | None = None
+        self._talk_src: np.ndarray | None = None
+        self._talk_part = 0.0
+        self._cells = np.empty(0, dtype=np.int64)
+        self._cell_values = np.empty(0)
         self._pi_p = -1.0
         self._pi: list[float] = []
         self._gain_history: deque[tuple[float, float]] = deque()  # (time, gain) every 30 s
@@ -468,14 +475,32 @@ class Predictive(Pacer):
         p = self.live.value
         return self._bridge if now < self._bridge_until and self._bridge > p else p
 
-    def expected_soon(self, now: float, talk_start: np.ndarray) -> float:
+    def expected_soon(self, now: float, talk_start: np.ndarray, talk_version: int | None = None) -> float:
         """Busy agents' expected number ready within the horizon (kept for
-        the rest of the second unless an agent frees)."""
+        the rest of the second unless an agent frees).
+
+        ``talk_version`` (the pool's count of talk starts and ends, if it
+        keeps one): the talking agents' part is reused within the second
+        while no talk started or ended and the tables stayed. The sums are
+        the same numpy reduction and the same left-to-right float additions
+        as computing afresh, so the value is the same to the bit."""
         second = int(now)
         if second == self._soon_at:
             return self._soon
-        cells = (math.floor(now) + 1) - talk_start
-        soon = float(self._ft.take(cells, mode="clip").sum())
+        cell = math.floor(now) + 1
+        ft = self._ft
+        key = (cell, talk_version)
+        if talk_version is not None and self._talk_key == key and self._talk_ft is ft and self._talk_src is talk_start:
+            soon = self._talk_part
+        else:
+            cells = self._cells
+            if cells.shape != talk_start.shape or cells.dtype != talk_start.dtype:
+                self._cells = cells = np.empty_like(talk_start)
+                self._cell_values = np.empty(talk_start.shape)
+            np.subtract(cell, talk_start, out=cells)
+            # ndarray.sum is np.add.reduce behind a Python wrapper: the same sum.
+            soon = float(np.add.reduce(ft.take(cells, mode="clip", out=self._cell_values)))
+            self._talk_key, self._talk_ft, self._talk_src, self._talk_part = key, ft, talk_start, soon
         fw, top = self._fw_list, len(self._fw_list) - 1
         for w in self.wrap_starts:
             c = int(now - w)
@@ -512,7 +537,9 @@ class Predictive(Pacer):
             return sure
         throttle = (s / (self._c * self.target)) ** self.THROTTLE_POWER
         gain = self.gain * (throttle if self._rescued else max(throttle, self.THROTTLE_FLOOR))
-        agents = idle + (self.ALPHA * self.expected_soon(now, view.agents.talk_start) if self.ALPHA else 0.0)
+        pool = view.agents
+        talk_version = getattr(pool, "talk_version", None)
+        agents = idle + (self.ALPHA * self.expected_soon(now, pool.talk_start, talk_version) if self.ALPHA else 0.0)
         n = math.floor((self.bandwidth * gain * agents - coming) / p)
         self._last_level = gain
         return int(max(n, sure))

@@ -234,3 +234,27 @@ def test_may_dial_errors_are_clear():
         may_dial("+12125550100", datetime(2026, 1, 1, 12, tzinfo=UTC), None, "XX")
     with pytest.raises(ValueError, match="Nowhere/City"):
         may_dial(Contact("+12125550100", zone="Nowhere/City"), datetime(2026, 1, 1, 12, tzinfo=UTC), None, "US")
+
+
+def test_record_dials_is_record_dial_for_each_contact(make_gate):
+    """The engine records an instant's dials in one call: the same holds,
+    reasons, attempts and entry-limit blocks as one record_dial per contact."""
+
+    def fresh():
+        return make_gate(
+            [{"phone": f"+1212555010{i}", "time_zone": "UTC"} for i in range(3)],
+            None,
+            entry={"maxEntryCount": 2, "minEntryInterval": "PT1H"},
+            limits=[{"maxCountPerRecipient": 2, "frequency": 1, "unit": "DAY"}],
+        )[0]
+
+    one, batch = fresh(), fresh()
+    for t, recs in ((0.0, [0, 2]), (4000.0, [0, 1]), (9000.0, [1, 2, 0])):
+        for i in recs:
+            one.record_dial(i, t)
+        batch.record_dials(recs, t)
+    for t in (100.0, 5000.0, 9100.0, 90_000.0, 200_000.0):
+        for i in range(3):
+            assert batch.check(i, t) == one.check(i, t)
+            assert batch.attempts(i) == one.attempts(i)
+    assert batch.check(0, 200_000.0)[0] == Verdict.ENTRY_LIMIT  # dialled three times, limit two

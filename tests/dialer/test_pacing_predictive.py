@@ -210,3 +210,32 @@ def test_calls_dialled_late_in_a_second_count_as_fresh():
     p.on_dials(5, now + 0.6)
     fresh = p.coming_live(now + 0.8, 0, p.live.value)
     assert fresh == pytest.approx(5 * p.live.value, rel=0.05)  # nothing resolves in the first second
+
+
+def test_free_agent_forecast_reused_only_while_talk_is_unchanged():
+    """expected_soon keeps the talking agents' part within a second while
+    the pool's talk_version stays; a talk start must be seen at once, and the
+    reused value is the fresh one to the bit."""
+    p = pacer()
+    now = _settle(p, 600, 10)
+    for t in (now - 200.0, now - 90.0, now - 5.0):
+        p.on_talk_end(120.0, t)
+    p._build_tables()
+    talk = np.full(10, NOT_TALKING, dtype=np.int64)
+    talk[:4] = [int(now) - 30, int(now) - 100, int(now) - 170, int(now) - 2]
+
+    def fresh(at: float) -> float:
+        q = pacer()
+        q.__dict__.update({k: v for k, v in p.__dict__.items() if not k.startswith(("_soon", "_talk"))})
+        q._soon_at, q._talk_key = -1, (-1, None)
+        return q.expected_soon(at, talk.copy())  # no version: computed afresh
+
+    first = p.expected_soon(now + 0.1, talk, 7)
+    assert first == fresh(now + 0.1)
+    p._soon_at = -1  # an agent freed
+    assert p.expected_soon(now + 0.6, talk, 7) == fresh(now + 0.6)  # talk part reused, same bits
+    talk[4] = int(now)  # a talk starts: the pool's version moves
+    p._soon_at = -1
+    changed = p.expected_soon(now + 0.7, talk, 8)
+    assert changed == fresh(now + 0.7)
+    assert changed != first

@@ -99,3 +99,15 @@ def test_two_staffings_on_one_seed_give_each_contact_the_same_answer() -> None:
     talked = [r for r in both if a[r][2] is not None and b[r][2] is not None]
     assert len(talked) > 20
     assert all(a[r][2] == pytest.approx(b[r][2], abs=2.001e-3) for r in talked)
+
+
+def test_a_hot_loop_reads_the_cached_blocks_as_the_stream_gives_them() -> None:
+    """``_Keyed.blocks`` (read by the engine's dial loop) holds, at the
+    documented key and index, exactly the value a call returns."""
+    u = ContactUniforms(7, "outcome")
+    recs = [3, CONTACT_BLOCK + 5, 3 * CONTACT_BLOCK - 1]
+    for rec in recs:
+        for attempt in (1, 2):
+            value = u(rec, attempt)
+            block = u.blocks[(attempt << 32) | (rec >> streams.CONTACT_BLOCK_BITS)]
+            assert block[rec & streams.CONTACT_MASK] == value
