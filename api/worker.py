@@ -148,9 +148,14 @@ class Worker:
         self._last_progress = 0.0
         self._renewed = time.monotonic()
         self.final_status: str | None = None
-        # The earlier runs' calls, placed before this run (``_earlier``).
+        # The earlier runs' calls, placed before this run (``_earlier``), then
+        # each played segment's calls placed before the next (``_after_segment``):
+        # what the next segment's gate is seeded with.
         self.history = DialHistory.empty()
         self.history_about: dict[str, Any] = {}
+        self.schedule_start = 0.0
+        self.segments_counted = 0
+        self.segment_calls = 0
         # Test seams (tests/api/test_request_race.py): called once the
         # attempt has decided it has nothing left to dial, and inside the
         # final transaction just before it commits.
@@ -290,6 +295,7 @@ class Worker:
                 raise LeaseLost(f"run {self.run_id} is gone")
             calls = run_history.earlier_calls(s, run, self.settings.run_root)
         start = doc.campaign.schedule.start_time.timestamp()
+        self.schedule_start = start
         self.history, shift = calls.history.placed_before(start)
         self.history_about = calls.describe(run_history.subject_of(wrapper["document"]), shift)
         if calls.runs or calls.unreadable:
@@ -427,7 +433,12 @@ class Worker:
                     history=self.history,
                 )
                 summary = dict(result.summary)
-                summary["history"] = self.history_about
+                summary["history"] = {
+                    **self.history_about,
+                    "earlierSegments": self.segments_counted,
+                    "earlierSegmentCalls": self.segment_calls,
+                }
+                self._after_segment(run_dir, segment, campaign_id)
                 summary.update(request_accounting(out / "events.parquet", len(requests), summary))
                 summaries.append(summary)
                 self.dials_before += int(result.summary.get("dial_attempts") or 0)
@@ -439,6 +450,19 @@ class Worker:
             if not api_driven and not self._more_to_do(campaign_id, segment):
                 break
         return segment
+
+    def _after_segment(self, run_dir: Path, segment: int, campaign_id: str) -> None:
+        """Count segment ``segment``'s calls in the caps of the segments after
+        it. Every segment replays the same schedule, so, as for an earlier
+        run, what came before is moved back in one block (order and spacing
+        kept) until its latest call is one second before the start: the
+        earlier runs' calls first, then this segment's. Read from the
+        segment's events file, so a restarted attempt, which replays the
+        recorded segments, seeds each one exactly as the first attempt did."""
+        calls = run_history.segment_calls(run_dir, segment, campaign_id)
+        self.history, _ = self.history.concat(calls).placed_before(self.schedule_start)
+        self.segments_counted += 1
+        self.segment_calls += len(calls)
 
     def _finish(self, summaries: list[dict[str, Any]], run_dir: Path) -> bool:
         """Write the outputs and the final status; False when requests

@@ -1,0 +1,109 @@
+"""The calls of a run's earlier segments count in its later segments'
+frequency caps (issue 13, "caps that hold"), on a real server with SQLite
+and PostgreSQL.
+
+A campaign fed by outbound requests only (no list) stays Running and plays
+each batch as a segment over the same schedule. Batch A puts 20 Miami
+numbers (Florida: 3 calls per 24 h on the same subject); up to 3 attempts
+each, 10 minutes apart, 60% no answer, so segment 0 calls several of them
+three times. Batch B puts the same 20 numbers again (new client tokens):
+segment 1 must refuse those already called three times (FREQUENCY_LIMIT)
+and may call the others only up to the cap. Before the fix each segment's
+gate knew only the earlier runs, and segment 1 called every number again
+(a fourth, fifth, sixth call the same morning)."""
+
+from __future__ import annotations
+
+import io
+from collections import Counter
+
+import pyarrow.parquet as pq
+from api_helpers import CAMPAIGN, run_of, wait_for
+
+SCHEDULE = {"startTime": "2026-12-01T14:00:00Z", "endTime": "2026-12-01T17:00:00Z"}  # 09:00-12:00 in Miami
+EXPIRES = "2026-12-02T00:00:00Z"  # after the schedule: every request waits its turn
+NUMBERS = [f"+1305555{i:04d}" for i in range(200, 220)]
+SIMULATION = {
+    "seed": 5,
+    "jurisdiction": "US",
+    "agents": {"count": 3},
+    "behaviour": {"outcomes": {"human": 0.4, "no_answer": 0.6}},
+    "lines": 10,
+}
+
+
+def _batch(h, cid: str, prefix: str) -> None:
+    batch = [
+        {
+            "clientToken": f"{prefix}-{i}",
+            "expirationTime": EXPIRES,
+            "channelSubtypeParameters": {"telephony": {"destinationPhoneNumber": n, "attributes": {}}},
+        }
+        for i, n in enumerate(NUMBERS)
+    ]
+    r = h.put(f"/v2/campaigns/{cid}/outbound-requests", json={"outboundRequests": batch})
+    r.raise_for_status()
+    assert not r.json()["failedRequests"], r.json()
+
+
+def _summary_when(h, cid: str, done) -> dict:
+    """The campaign's run once ``done(summary)`` holds."""
+    return wait_for(lambda: (run := run_of(h, cid)) and done(run.get("summary") or {}) and run, 120)
+
+
+def test_a_later_segment_refuses_numbers_capped_by_an_earlier_one(server):
+    with server.http() as h:
+        h.put("/sim/contact-centers/cc-segments", json={"simulation": SIMULATION}).raise_for_status()
+        body = {
+            **CAMPAIGN,
+            "name": "fl-requests",
+            "connectInstanceId": "cc-segments",
+            "schedule": SCHEDULE,
+            "channelSubtypeConfig": {
+                "telephony": {
+                    **CAMPAIGN["channelSubtypeConfig"]["telephony"],
+                    "outboundMode": {"progressive": {"bandwidthAllocation": 1.0}},
+                }
+            },
+            "entryLimitsConfig": {"maxEntryCount": 3, "minEntryInterval": "PT10M"},
+        }
+        r = h.put("/v2/campaigns", json=body)
+        r.raise_for_status()
+        cid = r.json()["id"]
+
+        _batch(h, cid, "a")
+        h.post(f"/v2/campaigns/{cid}/start").raise_for_status()
+        _summary_when(h, cid, lambda s: s.get("requests_accepted") == len(NUMBERS))  # segment 0 played
+        _batch(h, cid, "b")
+        _summary_when(h, cid, lambda s: s.get("segments") == 2)  # segment 1 played
+        h.post(f"/v2/campaigns/{cid}/stop").raise_for_status()
+        run = wait_for(lambda: (x := run_of(h, cid))["status"] in ("stopped", "completed", "failed") and x, 120)
+        assert run["status"] == "stopped", run
+
+        r = h.get(f"/sim/runs/{run['id']}/events", params={"format": "parquet"})
+        r.raise_for_status()
+        ev = pq.read_table(io.BytesIO(r.content)).to_pylist()
+        dials = {"a": Counter(), "b": Counter()}
+        for e in ev:
+            if e["event_type"] == "INITIATED":
+                dials[e["sim_client_token"][0]][e["customer_address"]] += 1
+        capped = {n for n, k in dials["a"].items() if k >= 3}
+        assert 5 <= len(capped) < len(NUMBERS), dials["a"]  # segment 0 reached the cap for several numbers
+
+        refused_late = capped & set(dials["b"])
+        assert not refused_late, f"called again in segment 1: {sorted(refused_late)}"
+        over = {n: dials["a"][n] + dials["b"][n] for n in NUMBERS if dials["a"][n] + dials["b"][n] > 3}
+        assert not over, over  # never a fourth call within the 24 hours
+        assert set(dials["b"]) == set(NUMBERS) - capped  # a cap, not a blanket ban
+
+        summary = run["summary"]
+        assert summary["exclusions"].get("FREQUENCY_LIMIT", 0) > 0, summary
+        assert summary["requests_not_dialled"] == len(capped), summary
+        about = summary["history"]
+        assert about["earlierSegments"] == 1 and about["earlierSegmentCalls"] == sum(dials["a"].values()), about
+        assert about["runs"] == [], about  # the run's own segments, not earlier runs
+
+        # The run's own audit (its events at their own instants) finds no fourth call either.
+        report = h.get(f"/sim/runs/{run['id']}/compliance").json()
+        cap = next(x for x in report["rules"] if x["rule"] == "frequency_cap_3_per_24h")
+        assert cap["passed"] is True and cap["measured"] == 0, cap
