@@ -18,7 +18,18 @@ import io
 from collections import Counter
 
 import pyarrow.parquet as pq
+import pytest
 from api_helpers import CAMPAIGN, run_of, wait_for
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+
+from api.app import create_app
+from api.testing import SECRET, make_keys
+from api.worker import Worker
+from campaigns import repository as repo
+from campaigns.db import session_factory, session_scope
+from campaigns.settings import Settings
+from tests.databases import empty_database
 
 SCHEDULE = {"startTime": "2026-12-01T14:00:00Z", "endTime": "2026-12-01T17:00:00Z"}  # 09:00-12:00 in Miami
 EXPIRES = "2026-12-02T00:00:00Z"  # after the schedule: every request waits its turn
@@ -51,25 +62,30 @@ def _summary_when(h, cid: str, done) -> dict:
     return wait_for(lambda: (run := run_of(h, cid)) and done(run.get("summary") or {}) and run, 120)
 
 
+def _campaign(h, name: str) -> str:
+    """A Florida campaign on cc-segments: up to 3 attempts, 10 minutes apart."""
+    body = {
+        **CAMPAIGN,
+        "name": name,
+        "connectInstanceId": "cc-segments",
+        "schedule": SCHEDULE,
+        "channelSubtypeConfig": {
+            "telephony": {
+                **CAMPAIGN["channelSubtypeConfig"]["telephony"],
+                "outboundMode": {"progressive": {"bandwidthAllocation": 1.0}},
+            }
+        },
+        "entryLimitsConfig": {"maxEntryCount": 3, "minEntryInterval": "PT10M"},
+    }
+    r = h.put("/v2/campaigns", json=body)
+    r.raise_for_status()
+    return str(r.json()["id"])
+
+
 def test_a_later_segment_refuses_numbers_capped_by_an_earlier_one(server):
     with server.http() as h:
         h.put("/sim/contact-centers/cc-segments", json={"simulation": SIMULATION}).raise_for_status()
-        body = {
-            **CAMPAIGN,
-            "name": "fl-requests",
-            "connectInstanceId": "cc-segments",
-            "schedule": SCHEDULE,
-            "channelSubtypeConfig": {
-                "telephony": {
-                    **CAMPAIGN["channelSubtypeConfig"]["telephony"],
-                    "outboundMode": {"progressive": {"bandwidthAllocation": 1.0}},
-                }
-            },
-            "entryLimitsConfig": {"maxEntryCount": 3, "minEntryInterval": "PT10M"},
-        }
-        r = h.put("/v2/campaigns", json=body)
-        r.raise_for_status()
-        cid = r.json()["id"]
+        cid = _campaign(h, "fl-requests")
 
         _batch(h, cid, "a")
         h.post(f"/v2/campaigns/{cid}/start").raise_for_status()
@@ -107,3 +123,65 @@ def test_a_later_segment_refuses_numbers_capped_by_an_earlier_one(server):
         report = h.get(f"/sim/runs/{run['id']}/compliance").json()
         cap = next(x for x in report["rules"] if x["rule"] == "frequency_cap_3_per_24h")
         assert cap["passed"] is True and cap["measured"] == 0, cap
+
+
+# -- the same stored state replays to the same events ------------------------
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def service(request, tmp_path):
+    """The app in this process (the worker too, as tests/api/test_request_race.py does)."""
+    url, schema = empty_database(request.param, tmp_path)
+    (key,) = make_keys(url, ("manager", "default"))
+    settings = Settings(data_dir=tmp_path, database_url=url, secret_key=SECRET, run_lease_seconds=60)
+    app = create_app(settings, supervise=False, configure_logging=False)
+    with TestClient(app, headers={"Authorization": f"Bearer {key.bearer}"}) as client:
+        yield client, settings, app.state.svc
+    if schema is not None:
+        schema.close()
+
+
+def _claim(state) -> tuple[str, int]:
+    with session_scope(session_factory(state.engine)) as s:
+        ((run_id, epoch),) = repo.claim_queued_runs(s, owner="test", executor="local", limit=1, lease_seconds=60)
+    return run_id, epoch
+
+
+def test_a_restarted_attempt_seeds_each_segment_the_same_way(service):
+    """A list-fed run whose requests (the same numbers) arrive as it decides
+    it is done plays them as segment 1, seeded with segment 0's calls; a
+    second attempt replays both recorded segments from their events files
+    and writes the same events, bit for bit."""
+    client, settings, state = service
+    client.put("/sim/contact-centers/cc-segments", json={"simulation": SIMULATION}).raise_for_status()
+    csv = "phone\n" + "".join(n + "\n" for n in NUMBERS)
+    list_id = client.post(
+        "/sim/contact-lists", params={"name": "miami"}, files={"file": ("m.csv", csv, "text/csv")}
+    ).json()["id"]
+    cid = _campaign(client, "fl-replay")
+    client.put(f"/sim/campaigns/{cid}/contacts", json={"contactListId": list_id}).raise_for_status()
+    client.post(f"/v2/campaigns/{cid}/start").raise_for_status()
+    run_id, epoch = _claim(state)
+    worker = Worker(run_id, settings, epoch)
+    worker.on_decided_done = lambda: worker.segments_counted == 1 and _batch(client, cid, "b")
+    assert worker.run() == "completed"
+    first = pq.read_table(settings.run_root / run_id / f"attempt-{epoch}" / "events.parquet")
+    summary = client.get(f"/sim/runs/{run_id}").json()["summary"]
+    assert summary["segments"] == 2 and summary["history"]["earlierSegments"] == 1, summary
+
+    dials: dict[str, Counter] = {"list": Counter(), "b": Counter()}
+    for e in first.to_pylist():
+        if e["event_type"] == "INITIATED":
+            dials["b" if e["sim_client_token"] else "list"][e["customer_address"]] += 1
+    capped = {n for n, k in dials["list"].items() if k >= 3}
+    assert capped and not capped & set(dials["b"]), dials
+    assert set(dials["b"]) == set(NUMBERS) - capped
+
+    # A second attempt at the same run: it replays the two recorded segments.
+    with session_scope(session_factory(state.engine)) as s:
+        s.execute(text("UPDATE runs SET status = 'queued' WHERE id = :i"), {"i": run_id})
+    again_id, again_epoch = _claim(state)
+    assert again_id == run_id and again_epoch == epoch + 1
+    assert Worker(run_id, settings, again_epoch).run() == "completed"
+    again = pq.read_table(settings.run_root / run_id / f"attempt-{again_epoch}" / "events.parquet")
+    assert again.equals(first)
