@@ -43,11 +43,11 @@ SIMULATION = {
 }
 
 
-def _batch(h, cid: str, prefix: str) -> None:
+def _batch(h, cid: str, prefix: str, expires: str = EXPIRES) -> None:
     batch = [
         {
             "clientToken": f"{prefix}-{i}",
-            "expirationTime": EXPIRES,
+            "expirationTime": expires,
             "channelSubtypeParameters": {"telephony": {"destinationPhoneNumber": n, "attributes": {}}},
         }
         for i, n in enumerate(NUMBERS)
@@ -163,17 +163,25 @@ def test_a_restarted_attempt_seeds_each_segment_the_same_way(service):
     client.post(f"/v2/campaigns/{cid}/start").raise_for_status()
     run_id, epoch = _claim(state)
     worker = Worker(run_id, settings, epoch)
-    worker.on_decided_done = lambda: worker.segments_counted == 1 and _batch(client, cid, "b")
+    # With batch B, batch C: the same numbers, expired before the schedule
+    # starts (07:30 in Miami), so never dialled.
+    worker.on_decided_done = lambda: (
+        worker.segments_counted == 1
+        and (
+            _batch(client, cid, "b"),
+            _batch(client, cid, "c", "2026-12-01T12:30:00Z"),
+        )
+    )
     assert worker.run() == "completed"
     first = pq.read_table(settings.run_root / run_id / f"attempt-{epoch}" / "events.parquet")
     summary = client.get(f"/sim/runs/{run_id}").json()["summary"]
     assert summary["segments"] == 2 and summary["history"]["earlierSegments"] == 1, summary
 
-    dials: dict[str, Counter] = {"list": Counter(), "b": Counter()}
+    dials: dict[str, Counter] = {"l": Counter(), "b": Counter()}
     for e in first.to_pylist():
         if e["event_type"] == "INITIATED":
-            dials["b" if e["sim_client_token"] else "list"][e["customer_address"]] += 1
-    capped = {n for n, k in dials["list"].items() if k >= 3}
+            dials[(e["sim_client_token"] or "list")[0]][e["customer_address"]] += 1
+    capped = {n for n, k in dials["l"].items() if k >= 3}
     assert capped and not capped & set(dials["b"]), dials
     assert set(dials["b"]) == set(NUMBERS) - capped
 
@@ -185,3 +193,18 @@ def test_a_restarted_attempt_seeds_each_segment_the_same_way(service):
     assert Worker(run_id, settings, again_epoch).run() == "completed"
     again = pq.read_table(settings.run_root / run_id / f"attempt-{again_epoch}" / "events.parquet")
     assert again.equals(first)
+
+    # The audit of the run: batch C's requests expired at 07:30 in Miami,
+    # never dialled; the older audit took each for a call outside the hours
+    # (and a fourth call in 24 h for the capped numbers). A report cached by
+    # that audit is not served.
+    summary = client.get(f"/sim/runs/{run_id}").json()["summary"]
+    assert summary["requests_expired"] == len(NUMBERS), summary
+    folder = settings.run_root / run_id / f"attempt-{again_epoch}"
+    (folder / "compliance-US.json").write_text('{"passed": false, "stale": true}')
+    report = client.get(f"/sim/runs/{run_id}/compliance").json()
+    assert "stale" not in report and report["summary"]["never_dialled_excluded"] == len(NUMBERS), report
+    rules = {x["rule"]: x for x in report["rules"]}
+    for name in ("calling_hours", "state_calling_hours", "frequency_cap_3_per_24h"):
+        assert rules[name]["measured"] == 0 and rules[name]["passed"] is True, rules[name]
+    assert report["calls"] == summary["dial_attempts"] == sum(dials["l"].values()) + sum(dials["b"].values())
