@@ -26,10 +26,9 @@ Simulated clocks overlap (a campaign run again on the same schedule replays
 the same hours), so the earlier calls are placed before the new run:
 ``DialHistory.placed_before`` (docs/service.md, "Earlier runs count").
 
-The run's own earlier segments count too (``segment_calls``): each segment
-replays the same schedule, so the worker places what came before it (the
-earlier runs, then each earlier segment in turn) before its start, the
-same way.
+The run's own earlier segments count too (``segment_calls``), at their own
+instants: every segment replays the same schedule, and the run's events
+(what its own audit judges) hold them all on that one clock.
 """
 
 from __future__ import annotations

@@ -62,13 +62,13 @@ def _summary_when(h, cid: str, done) -> dict:
     return wait_for(lambda: (run := run_of(h, cid)) and done(run.get("summary") or {}) and run, 120)
 
 
-def _campaign(h, name: str) -> str:
+def _campaign(h, name: str, schedule: dict | None = None) -> str:
     """A Florida campaign on cc-segments: up to 3 attempts, 10 minutes apart."""
     body = {
         **CAMPAIGN,
         "name": name,
         "connectInstanceId": "cc-segments",
-        "schedule": SCHEDULE,
+        "schedule": schedule or SCHEDULE,
         "channelSubtypeConfig": {
             "telephony": {
                 **CAMPAIGN["channelSubtypeConfig"]["telephony"],
@@ -208,3 +208,43 @@ def test_a_restarted_attempt_seeds_each_segment_the_same_way(service):
     for name in ("calling_hours", "state_calling_hours", "frequency_cap_3_per_24h"):
         assert rules[name]["measured"] == 0 and rules[name]["passed"] is True, rules[name]
     assert report["calls"] == summary["dial_attempts"] == sum(dials["l"].values()) + sum(dials["b"].values())
+
+
+def test_segments_of_a_multi_day_schedule_are_counted_at_their_own_instants(service):
+    """Segment 1 of a 3-day schedule replays day 1 to day 3. Its gate sees
+    segment 0's calls where the run's events put them (day 1), so a number
+    called three times on day 1 is called again no sooner than 24 hours
+    after the first of those calls, and the run's own audit finds no fourth
+    call in 24 h. (Moved before the start, as an earlier run's calls are,
+    segment 0's calls would free the numbers on day 2 of segment 1's clock,
+    inside the 24 hours on the run's clock: this test fails that way.)"""
+    client, settings, state = service
+    client.put("/sim/contact-centers/cc-segments", json={"simulation": SIMULATION}).raise_for_status()
+    csv = "phone\n" + "".join(n + "\n" for n in NUMBERS)
+    list_id = client.post(
+        "/sim/contact-lists", params={"name": "miami"}, files={"file": ("m.csv", csv, "text/csv")}
+    ).json()["id"]
+    three_days = {"startTime": "2026-12-01T14:00:00Z", "endTime": "2026-12-03T22:00:00Z"}
+    cid = _campaign(client, "fl-days", three_days)
+    client.put(f"/sim/campaigns/{cid}/contacts", json={"contactListId": list_id}).raise_for_status()
+    client.post(f"/v2/campaigns/{cid}/start").raise_for_status()
+    run_id, epoch = _claim(state)
+    worker = Worker(run_id, settings, epoch)
+    worker.on_decided_done = lambda: worker.segments_counted == 1 and _batch(client, cid, "b", "2026-12-04T00:00:00Z")
+    assert worker.run() == "completed"
+    events = pq.read_table(settings.run_root / run_id / f"attempt-{epoch}" / "events.parquet").to_pylist()
+    dials: dict[str, dict[str, list]] = {"l": {}, "b": {}}
+    for e in events:
+        if e["event_type"] == "INITIATED":
+            dials[(e["sim_client_token"] or "l")[0]].setdefault(e["customer_address"], []).append(e["time"])
+    capped = {n for n, t in dials["l"].items() if len(t) >= 3}
+    assert capped, dials["l"]
+    for n in capped:
+        first_three = sorted(dials["l"][n])[:3]
+        early = [t for t in dials["b"].get(n, []) if (t - first_three[0]).total_seconds() < 86400]
+        assert not early, (n, first_three, early)
+    summary = client.get(f"/sim/runs/{run_id}").json()["summary"]
+    assert summary["exclusions"].get("FREQUENCY_LIMIT", 0) > 0, summary
+    report = client.get(f"/sim/runs/{run_id}/compliance").json()
+    cap = next(x for x in report["rules"] if x["rule"] == "frequency_cap_3_per_24h")
+    assert cap["measured"] == 0 and cap["passed"] is True, cap
