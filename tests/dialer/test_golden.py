@@ -20,9 +20,9 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 GOLDEN = {
     # example, seed: SHA-256 of the events (tests/dialer/golden.py)
     ("progressive", 11): "2f9158e9037da0953fb81d41919088c439713eeba4eb467d7ec9053d193d1dfe",
-    ("agentless", None): "742b7049cc17203c7651ea8e0948e907994e5460ee7cb7c0b3cb757cb9637f11",
+    ("agentless", None): "8a2d8b010706dbb22d6092ee9021713759b2a53f4eddf45e461065e1eb452ed6",
     ("erlang-a", None): "031496bce2a679882dba0db298aaeb395a2c245f46b83b4d3a22f9a1849f7548",
-    ("reference-predictive", 11): "0b984e28a4dd993e5e81a06ca4cb2b1e978dd8b96ef6faba11276400c4cd986e",
+    ("reference-predictive", 11): "6f77ab2b5e408ac40878faf3f4087a9bc3546bceaead0feb3605d2d17febda37",
     ("uk-predictive-amd", None): "30ae4ce60499503f6489c818f59bf0b3ba87e245c7bcbe5fc316ea2380880099",
 }
 
