@@ -29,6 +29,7 @@ from campaigns.document import Simulation
 from campaigns.files import write_atomic
 from campaigns.models import Run
 from compliance import audit as compliance_audit
+from compliance.audit import AUDIT_VERSION
 from compliance.rules import UnknownJurisdiction, builtin_name, builtin_names, builtin_rules
 from eventlog import row_to_envelope
 
@@ -205,7 +206,9 @@ def get_run_compliance(
                 f"run {run_id} was simulated without a jurisdiction; pass jurisdiction= one of {', '.join(builtin_names())}"
             )
         chosen = _jurisdiction("jurisdiction", doc_j)
-    cache = d / f"compliance-{chosen}.json"
+    # The audit's version is in the name: a report cached by an older audit
+    # (one that counted never-dialled requests as calls) is not served.
+    cache = d / f"compliance-{chosen}.v{AUDIT_VERSION}.json"
     if cache.exists():
         return json.loads(cache.read_text())
     report = compliance_audit(str(d / "events.parquet"), builtin_rules(chosen))

@@ -25,6 +25,10 @@ the same events even when an earlier run was still going.
 Simulated clocks overlap (a campaign run again on the same schedule replays
 the same hours), so the earlier calls are placed before the new run:
 ``DialHistory.placed_before`` (docs/service.md, "Earlier runs count").
+
+The run's own earlier segments count too (``segment_calls``), at their own
+instants: every segment replays the same schedule, and the run's events
+(what its own audit judges) hold them all on that one clock.
 """
 
 from __future__ import annotations
@@ -156,6 +160,19 @@ def load(path: Path) -> EarlierCalls:
     return EarlierCalls(history, tuple(meta.get("runs", ())), tuple(meta.get("unreadable", ())))
 
 
+def segment_calls(attempt_dir: Path, segment: int, campaign_id: str) -> DialHistory:
+    """The calls of one finished segment of the run being played, read from
+    where the worker wrote them (``<attempt dir>/segment-NNNN/events.parquet``:
+    a path the worker builds from the run root and the run id, never from a
+    request), at their simulated instants. Empty when the segment made no
+    event. A missing or unreadable file is an error: a later segment seeded
+    without it would call numbers past their cap."""
+    path = attempt_dir / f"segment-{int(segment):04d}" / "events.parquet"
+    if not pq.ParquetFile(path).metadata.num_rows:
+        return DialHistory.empty()
+    return DialHistory.from_events(path, campaign_id)
+
+
 def earlier_calls(session: Session, run: Run, run_root: Path) -> EarlierCalls:
     """The frozen history of ``run`` (``<run root>/<run id>/history.parquet``),
     collected and frozen by its first attempt."""
@@ -167,4 +184,4 @@ def earlier_calls(session: Session, run: Run, run_root: Path) -> EarlierCalls:
     return calls
 
 
-__all__ = ["SUBJECT_TAG", "EarlierCalls", "earlier_calls", "subject_of"]
+__all__ = ["SUBJECT_TAG", "EarlierCalls", "earlier_calls", "segment_calls", "subject_of"]

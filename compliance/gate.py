@@ -115,6 +115,27 @@ def _legal_caps(
     return tuple(sorted(caps))
 
 
+def _twins_of(phone: np.ndarray) -> dict[int, tuple[int, ...]]:
+    """For each contact whose number another contact shares: the others."""
+    if phone.size < 2:
+        return {}
+    order = np.argsort(phone, kind="stable")
+    sorted_phone = phone[order]
+    dup = np.zeros(phone.size, dtype=bool)
+    same = (sorted_phone[1:] == sorted_phone[:-1]) & (sorted_phone[1:] > 0)  # a number, not a placeholder
+    dup[1:] |= same
+    dup[:-1] |= same
+    out: dict[int, tuple[int, ...]] = {}
+    rows = order[dup]
+    keys = sorted_phone[dup]
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    for a, b in zip(starts.tolist(), [*starts[1:].tolist(), int(keys.size)], strict=True):
+        members = rows[a:b].tolist()
+        for i in members:
+            out[i] = tuple(j for j in members if j != i)
+    return out
+
+
 # Plain ints for the hot path (an IntEnum conversion per dial costs more
 # than the rest of record_dial).
 _ENTRY_LIMIT = int(Verdict.ENTRY_LIMIT)
@@ -199,6 +220,12 @@ class DialGate:
         self._hold_reason = bytearray(n)
         self._ban = neg * n  # re-call ban: not before (unless a live agent is guaranteed)
         self._recent = array("d", [-INF]) * (n * self._k) if self._k else array("d")  # read only when _k
+        # A number listed more than once is one callee: each contact's dials,
+        # re-call bans and opt-out hold the others too (the legal caps and
+        # bans count per number, as the audit does). Only repeated numbers
+        # are in the map, so a list of distinct numbers pays one empty-dict
+        # test per dial.
+        self._twins: dict[int, tuple[int, ...]] = _twins_of(np.asarray(contacts.phone, dtype=np.int64))
         if dnc is not None:
             blocked = np.isin(np.asarray(contacts.phone, dtype=np.int64), as_number_array(dnc))
             for i in np.flatnonzero(blocked).tolist():
@@ -256,7 +283,7 @@ class DialGate:
         is the same for all of them is looked up once)."""
         attempts, blocked = self._attempts, self._blocked
         holds, reasons = self._hold, self._hold_reason
-        max_entries, k, rec = self.max_entries, self._k, self._recent
+        max_entries, k, rec, twins = self.max_entries, self._k, self._recent, self._twins
         hold0, reason0 = (t + self.min_interval, _ENTRY_LIMIT) if self.min_interval > 0 else (-INF, 0)
         shift = range(k - 1, 0, -1)
         for i in contacts:
@@ -274,6 +301,19 @@ class DialGate:
             else:
                 holds[i] = hold0
                 reasons[i] = reason0
+            if twins and k and i in twins:
+                self._twin_dial(i, t)
+
+    def _twin_dial(self, i: int, t: float) -> None:
+        """Contact ``i``'s dial at ``t`` counts in the caps of the other
+        contacts with its number (their entries are their own)."""
+        rec, k = self._recent, self._k
+        for j in self._twins[i]:
+            base = j * k
+            for m in range(k - 1, 0, -1):
+                rec[base + m] = rec[base + m - 1]
+            rec[base] = t
+            self._hold[j], self._hold_reason[j] = self._frequency_hold(j, self._hold[j], self._hold_reason[j])
 
     def _frequency_hold(self, i: int, hold: float, reason: int) -> tuple[float, int]:
         """``(hold, reason)`` pushed out by the campaign's limits and the legal
@@ -337,18 +377,21 @@ class DialGate:
     def record_abandoned(self, i: int, t: float) -> None:
         if self.recall_after_abandoned:
             until = t + self.recall_after_abandoned
-            if until > self._ban[i]:
-                self._ban[i] = until
+            for j in (i, *self._twins.get(i, ())):
+                if until > self._ban[j]:
+                    self._ban[j] = until
 
     def record_machine_verdict(self, i: int, t: float) -> None:
         if not self.recall_after_machine:
             return
-        until = self._next_midnight(self._group[i], t)
-        if until > self._ban[i]:
-            self._ban[i] = until
+        for j in (i, *self._twins.get(i, ())):
+            until = self._next_midnight(self._group[j], t)
+            if until > self._ban[j]:
+                self._ban[j] = until
 
     def record_opt_out(self, i: int, t: float) -> None:
-        self._blocked[i] = int(Verdict.DNC)
+        for j in (i, *self._twins.get(i, ())):
+            self._blocked[j] = int(Verdict.DNC)
 
     # ------------------------------------------------------------------
 

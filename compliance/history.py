@@ -80,8 +80,9 @@ class DialHistory:
         ``AuditInputError`` (a ``ValueError``) for input that cannot be read."""
         calls, _n_events, _findings = load_calls(events)
         t_ms = calls.init if calls.time is None else np.where(np.isnan(calls.init), calls.time, calls.init)
-        # An outbound request that expired before its turn was never dialled.
-        keep = (calls.numbers > 0) & ~np.isnan(t_ms) & ~calls.reason.isin(["EXPIRED"])
+        # An outbound request that expired before its turn was never dialled:
+        # ``load_calls`` leaves it out, as it does for the audit.
+        keep = (calls.numbers > 0) & ~np.isnan(t_ms)
         if campaign_ids is not None:
             ids = [campaign_ids] if isinstance(campaign_ids, str) else list(campaign_ids)
             keep &= calls.campaign.isin(ids)

@@ -6,7 +6,7 @@ module per rule family (``abandonment``, ``hours``, ``recall``, ``dnc``,
 them together: ``audit(events, jurisdiction) -> AuditReport``."""
 
 from compliance.audit.load import AuditInputError
-from compliance.audit.report import AuditReport, RuleResult
+from compliance.audit.report import AUDIT_VERSION, AuditReport, RuleResult
 from compliance.audit.run import assert_compliant, audit
 
-__all__ = ["AuditInputError", "AuditReport", "RuleResult", "assert_compliant", "audit"]
+__all__ = ["AUDIT_VERSION", "AuditInputError", "AuditReport", "RuleResult", "assert_compliant", "audit"]

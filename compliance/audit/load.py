@@ -110,6 +110,7 @@ class Calls:
     contact_ids: Callable[[np.ndarray], list[str]]  # row indices -> their contact ids
     by_number: np.ndarray | None = None  # calls with a number, by number then time (set by ``dedupe``)
     duplicates: int = 0  # duplicate events dropped (same event id, exact copies, a call's repeated DISCONNECTED)
+    never_dialled: int = 0  # rows of requests never dialled (``EXPIRED``), left out: not calls
 
 
 _TS_COLUMNS = (
@@ -160,6 +161,11 @@ def load_calls(events: Any) -> tuple[Calls, int, list[str]]:
     where = os.fspath(events) if isinstance(events, (str, os.PathLike)) else "events"
     if calls.n == 0:
         raise AuditInputError(f"{where}: no contact events ({n_events} event(s) read, none of a contact)")
+    calls = drop_never_dialled(calls)
+    if calls.never_dialled:
+        findings.append(
+            f"{calls.never_dialled} outbound request(s) never dialled (disconnect reason EXPIRED) left out: not calls"
+        )
     calls = dedupe(calls)
     if calls.duplicates:
         findings.append(f"{calls.duplicates} duplicate event(s) dropped (same event id, or exact copies)")
@@ -254,6 +260,28 @@ def _drop_duplicate_events(table: pa.Table) -> tuple[pa.Table, int]:
     return (table.filter(pa.array(keep)) if dropped else table), dropped
 
 
+# Disconnect reasons of a contact that was never dialled: the request reached
+# its expirationTime before the dialer had capacity for it (REFERENCE.md;
+# the engine writes it with no initiation timestamp, dialer/engine.py
+# ``_expire``). Connect may still give such a contact an initiation
+# timestamp (when it created it), so the reason alone decides.
+NEVER_DIALLED = ("EXPIRED",)
+
+
+def drop_never_dialled(calls: Calls) -> Calls:
+    """Leave out the rows of requests that were never dialled: their time is
+    the request's expiry, and taken for a dial's it would make a call of it
+    (at 23:00, a fourth in 24 h, to a listed number...). Counted in
+    ``calls.never_dialled``."""
+    never = calls.reason.isin(NEVER_DIALLED)
+    count = int(never.sum())
+    if not count:
+        return calls
+    out = _subset(calls, ~never)
+    out.never_dialled = calls.never_dialled + count
+    return out
+
+
 def dedupe(calls: Calls) -> Calls:
     """Drop a call's repeated DISCONNECTED event (the same contact with the
     same number, times and outcome), and order the calls by number and time
@@ -284,14 +312,16 @@ def dedupe(calls: Calls) -> Calls:
             if drop.size:
                 keep = np.ones(calls.n, dtype=bool)
                 keep[drop] = False
-                calls = _subset(calls, keep, int(drop.size))
+                calls = _subset(calls, keep)
+                calls.duplicates += int(drop.size)
                 t_init = t_init[keep]
                 order = number_time_order(calls.numbers, t_init)
     calls.by_number = order
     return calls
 
 
-def _subset(calls: Calls, keep: np.ndarray, dropped: int) -> Calls:
+def _subset(calls: Calls, keep: np.ndarray) -> Calls:
+    """The rows ``keep`` of ``calls`` (counters carried over; ``by_number`` is not)."""
     rows = np.flatnonzero(keep)
     parent = calls.contact_ids
 
@@ -325,7 +355,8 @@ def _subset(calls: Calls, keep: np.ndarray, dropped: int) -> Calls:
         opt_out=pair(calls.opt_out),
         numbers=calls.numbers[keep],
         contact_ids=contact_ids,
-        duplicates=calls.duplicates + dropped,
+        duplicates=calls.duplicates,
+        never_dialled=calls.never_dialled,
     )
 
 

@@ -14,6 +14,12 @@ import numpy as np
 from rich.console import Console
 from rich.table import Table
 
+# Raised whenever the same events can give another report (a rule changed,
+# rows left out): stored reports (the service's per-run cache) of an older
+# version are recomputed, not served. 2: requests never dialled (EXPIRED)
+# are not calls.
+AUDIT_VERSION = 2
+
 
 @dataclass
 class RuleResult:

@@ -89,6 +89,7 @@ def _audit_calls(
         "amd_false_positives_true": int(facts.fp_true.sum()) if facts.truth_known else None,
         "ground_truth": facts.truth_known,
         "duplicates_dropped": calls.duplicates,
+        "never_dialled_excluded": calls.never_dialled,
     }
     results: list[RuleResult]
     results, fp_estimate = abandonment_rules(calls, facts, rules, offenders, findings, fp_sample=fp_sample, seed=seed)

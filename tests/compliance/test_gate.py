@@ -258,3 +258,46 @@ def test_record_dials_is_record_dial_for_each_contact(make_gate):
             assert batch.check(i, t) == one.check(i, t)
             assert batch.attempts(i) == one.attempts(i)
     assert batch.check(0, 200_000.0)[0] == Verdict.ENTRY_LIMIT  # dialled three times, limit two
+
+
+def test_a_number_listed_twice_is_one_callee_for_caps_bans_and_opt_outs(make_gate):
+    """Two contacts with one number (a list with a repeat, or a request for
+    a listed number): each one's dials count in the other's caps, a re-call
+    ban or an opt-out on one holds the other; entries stay per contact.
+    Before, each contact counted only its own dials: 20 Miami numbers
+    listed twice got 31 fourth-calls-in-24-h in one run (measured)."""
+    miami, other = "+13055550100", "+13055550199"
+    gate, _doc, _ = make_gate(
+        [{"phone": miami}, {"phone": miami}, {"phone": other}],
+        "US",
+        start="2026-06-03T13:00:00Z",
+        end="2026-06-05T00:00:00Z",
+        entry={"maxEntryCount": 3, "minEntryInterval": "PT10M"},
+    )
+    for t in (0.0, 700.0):
+        gate.record_dial(0, t)
+    gate.record_dial(1, 1400.0)
+    # Three calls to the number in 24 h: both contacts held until the first is 24 h old.
+    assert gate.check(0, 2100.0) == (Verdict.FREQUENCY_LIMIT, 86400.0)
+    assert gate.check(1, 2100.0) == (Verdict.FREQUENCY_LIMIT, 86400.0)
+    assert gate.check(2, 2100.0) == (Verdict.ALLOWED, 2100.0)
+    assert (gate.attempts(0), gate.attempts(1)) == (2, 1)  # entries are per contact
+    gate.record_opt_out(1, 1500.0)
+    assert gate.check(0, 90000.0) == (Verdict.DNC, math.inf)
+
+
+def test_a_uk_number_listed_twice_shares_its_recall_bans(make_gate):
+    london = "+442071234567"
+    gate, _doc, _ = make_gate(
+        [{"phone": london}, {"phone": london}, {"phone": london[:-1] + "8"}, {"phone": london[:-1] + "8"}],
+        "UK",
+        start="2026-12-01T00:00:00Z",
+        end="2026-12-10T00:00:00Z",
+    )
+    t = 10 * 3600.0
+    gate.record_dial(0, t)
+    gate.record_abandoned(0, t + 20)
+    assert gate.check(1, t + 3600) == (Verdict.RECALL_BAN, t + 20 + 72 * 3600)
+    gate.record_dial(2, t)
+    gate.record_machine_verdict(2, t + 15)
+    assert gate.check(3, t + 3600) == (Verdict.RECALL_BAN, 86400.0)

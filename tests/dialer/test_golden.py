@@ -20,9 +20,9 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 GOLDEN = {
     # example, seed: SHA-256 of the events (tests/dialer/golden.py)
     ("progressive", 11): "2f9158e9037da0953fb81d41919088c439713eeba4eb467d7ec9053d193d1dfe",
-    ("agentless", None): "742b7049cc17203c7651ea8e0948e907994e5460ee7cb7c0b3cb757cb9637f11",
+    ("agentless", None): "8a2d8b010706dbb22d6092ee9021713759b2a53f4eddf45e461065e1eb452ed6",
     ("erlang-a", None): "031496bce2a679882dba0db298aaeb395a2c245f46b83b4d3a22f9a1849f7548",
-    ("reference-predictive", 11): "f851e915c99aad05753d5bfaea948903c1fb32d5d1c7bc4da3c1b47b41412f63",
+    ("reference-predictive", 11): "ffa36a564e280d2b14511dde1b9a1037256c8cf1d633d496dbcc4463e5c013d6",
     ("uk-predictive-amd", None): "8144a943183b05d4e6d21dfcaf65d99c72d2ba62d69c97273e73c47c8230fd48",
 }
 
