@@ -22,25 +22,15 @@ import pytest
 from fastapi.testclient import TestClient
 from run_helpers import EXPIRES_LATE, Db, make_campaign
 
-from api.app import create_app
-from api.testing import SECRET, make_keys
 from api.worker import Worker
 from campaigns import repository as repo
 from campaigns.db import session_factory, session_scope
 from campaigns.settings import Settings
-from tests.databases import empty_database
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def service(request, tmp_path):
-    url, schema = empty_database(request.param, tmp_path)
-    (key,) = make_keys(url, ("manager", "default"))
-    settings = Settings(data_dir=tmp_path, database_url=url, secret_key=SECRET, run_lease_seconds=60)
-    app = create_app(settings, supervise=False, configure_logging=False)
-    with TestClient(app, headers={"Authorization": f"Bearer {key.bearer}"}) as client:
-        yield client, settings, app.state.svc
-    if schema is not None:
-        schema.close()
+@pytest.fixture
+def service(in_process_service):
+    return in_process_service
 
 
 def _request(token: str) -> dict:

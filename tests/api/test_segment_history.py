@@ -20,16 +20,11 @@ from collections import Counter
 import pyarrow.parquet as pq
 import pytest
 from api_helpers import CAMPAIGN, run_of, wait_for
-from fastapi.testclient import TestClient
 from sqlalchemy import text
 
-from api.app import create_app
-from api.testing import SECRET, make_keys
 from api.worker import Worker
 from campaigns import repository as repo
 from campaigns.db import session_factory, session_scope
-from campaigns.settings import Settings
-from tests.databases import empty_database
 
 SCHEDULE = {"startTime": "2026-12-01T14:00:00Z", "endTime": "2026-12-01T17:00:00Z"}  # 09:00-12:00 in Miami
 EXPIRES = "2026-12-02T00:00:00Z"  # after the schedule: every request waits its turn
@@ -128,17 +123,9 @@ def test_a_later_segment_refuses_numbers_capped_by_an_earlier_one(server):
 # -- the same stored state replays to the same events ------------------------
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def service(request, tmp_path):
-    """The app in this process (the worker too, as tests/api/test_request_race.py does)."""
-    url, schema = empty_database(request.param, tmp_path)
-    (key,) = make_keys(url, ("manager", "default"))
-    settings = Settings(data_dir=tmp_path, database_url=url, secret_key=SECRET, run_lease_seconds=60)
-    app = create_app(settings, supervise=False, configure_logging=False)
-    with TestClient(app, headers={"Authorization": f"Bearer {key.bearer}"}) as client:
-        yield client, settings, app.state.svc
-    if schema is not None:
-        schema.close()
+@pytest.fixture
+def service(in_process_service):
+    return in_process_service
 
 
 def _claim(state) -> tuple[str, int]:
@@ -147,21 +134,27 @@ def _claim(state) -> tuple[str, int]:
     return run_id, epoch
 
 
+def _start_list_fed(client, state, name: str, schedule: dict | None = None) -> tuple[str, str, int]:
+    """The Miami numbers as a contact list of a new campaign, started, and
+    its run claimed for a worker this test drives: (campaign id, run id, epoch)."""
+    client.put("/sim/contact-centers/cc-segments", json={"simulation": SIMULATION}).raise_for_status()
+    csv = "phone\n" + "".join(n + "\n" for n in NUMBERS)
+    list_id = client.post(
+        "/sim/contact-lists", params={"name": "miami"}, files={"file": ("m.csv", csv, "text/csv")}
+    ).json()["id"]
+    cid = _campaign(client, name, schedule)
+    client.put(f"/sim/campaigns/{cid}/contacts", json={"contactListId": list_id}).raise_for_status()
+    client.post(f"/v2/campaigns/{cid}/start").raise_for_status()
+    return (cid, *_claim(state))
+
+
 def test_a_restarted_attempt_seeds_each_segment_the_same_way(service):
     """A list-fed run whose requests (the same numbers) arrive as it decides
     it is done plays them as segment 1, seeded with segment 0's calls; a
     second attempt replays both recorded segments from their events files
     and writes the same events, bit for bit."""
     client, settings, state = service
-    client.put("/sim/contact-centers/cc-segments", json={"simulation": SIMULATION}).raise_for_status()
-    csv = "phone\n" + "".join(n + "\n" for n in NUMBERS)
-    list_id = client.post(
-        "/sim/contact-lists", params={"name": "miami"}, files={"file": ("m.csv", csv, "text/csv")}
-    ).json()["id"]
-    cid = _campaign(client, "fl-replay")
-    client.put(f"/sim/campaigns/{cid}/contacts", json={"contactListId": list_id}).raise_for_status()
-    client.post(f"/v2/campaigns/{cid}/start").raise_for_status()
-    run_id, epoch = _claim(state)
+    cid, run_id, epoch = _start_list_fed(client, state, "fl-replay")
     worker = Worker(run_id, settings, epoch)
     # With batch B, batch C: the same numbers, expired before the schedule
     # starts (07:30 in Miami), so never dialled.
@@ -219,16 +212,8 @@ def test_segments_of_a_multi_day_schedule_are_counted_at_their_own_instants(serv
     segment 0's calls would free the numbers on day 2 of segment 1's clock,
     inside the 24 hours on the run's clock: this test fails that way.)"""
     client, settings, state = service
-    client.put("/sim/contact-centers/cc-segments", json={"simulation": SIMULATION}).raise_for_status()
-    csv = "phone\n" + "".join(n + "\n" for n in NUMBERS)
-    list_id = client.post(
-        "/sim/contact-lists", params={"name": "miami"}, files={"file": ("m.csv", csv, "text/csv")}
-    ).json()["id"]
     three_days = {"startTime": "2026-12-01T14:00:00Z", "endTime": "2026-12-03T22:00:00Z"}
-    cid = _campaign(client, "fl-days", three_days)
-    client.put(f"/sim/campaigns/{cid}/contacts", json={"contactListId": list_id}).raise_for_status()
-    client.post(f"/v2/campaigns/{cid}/start").raise_for_status()
-    run_id, epoch = _claim(state)
+    cid, run_id, epoch = _start_list_fed(client, state, "fl-days", three_days)
     worker = Worker(run_id, settings, epoch)
     worker.on_decided_done = lambda: worker.segments_counted == 1 and _batch(client, cid, "b", "2026-12-04T00:00:00Z")
     assert worker.run() == "completed"
