@@ -105,6 +105,8 @@ class Predictive(Pacer):
     QUARTER_MIN = 2.0  # drops a quarter hour must hold at twice the target for its guard
     QUARTER = 900.0  # seconds: a sub-window guard against clumps of drops
     QUARTER_SHARE = 2.0  # drops in a quarter hour at most this x target
+    SMALL_OCCUPANCY = 0.65  # the predictive pace's occupancy at five agents (measured 0.62-0.66)
+    SMALL_DROPS = 2.0  # a window that cannot hold two drops at the target: progressive
     PROGRESSIVE_SHARE = 0.6  # live calls per second progressive / predictive (measured ~0.55 at five agents)
     RESCUE_SHARE = 0.25  # of the aim, when going progressive would sink the window
     THROTTLE_POWER = 0.4  # drops grow like gain^2.5: gain scaled by share^0.4
@@ -526,6 +528,9 @@ class Predictive(Pacer):
             self._arrived = 0
             return sure
         self._watch_arrivals(now)
+        if self.too_small(view.available_agents):
+            self._last_level = 1.0
+            return sure
         if self.live.changes != self._changes_seen or not self._gain_history or now - self._gain_history[-1][0] >= 30.0:
             self._watch_changes(now)
         p = self.live_share(now)
@@ -543,6 +548,18 @@ class Predictive(Pacer):
         n = math.floor((self.bandwidth * gain * agents - coming) / p)
         self._last_level = gain
         return int(max(n, sure))
+
+    def too_small(self, agents: int) -> bool:
+        """Below the size where prediction is unsafe: at the predictive pace
+        (about ``SMALL_OCCUPANCY`` of the team busy) an evaluation window
+        would hold fewer than ``SMALL_DROPS`` drops at the target, so a
+        second drop takes the window over, and the aim that keeps two drops
+        rare leaves little above progressive dialling. The size is read from
+        the measured talk and wrap-up (not from the pace, which would feed
+        back: a progressive pacer handles fewer calls)."""
+        handle = self.talk.mean + self.wrap.mean
+        live_per_window = self.SMALL_OCCUPANCY * agents * self.window / max(handle, 1.0)
+        return self.target * live_per_window < self.SMALL_DROPS
 
     def may_release_idle_agent(self, view: DialerView) -> bool:
         """An idle agent may leave (break, end of shift) only if the idle

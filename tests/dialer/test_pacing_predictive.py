@@ -239,3 +239,23 @@ def test_free_agent_forecast_reused_only_while_talk_is_unchanged():
     changed = p.expected_soon(now + 0.7, talk, 8)
     assert changed == fresh(now + 0.7)
     assert changed != first
+
+
+def test_a_team_too_small_for_prediction_dials_progressively():
+    # Five agents, 3% over an hour: with 200 s of talk and wrap-up the
+    # predictive pace (~65% busy) brings ~58 live calls an hour, 1.7 drops at
+    # the target: a second drop takes the hour over. With 140 s, ~84 and 2.5.
+    p = pacer()
+    now = _settle(p, 600, 10)
+    for _ in range(200):
+        p.on_talk_end(180.0, now)
+        p.on_wrap_end(now, now + 20.0)
+    assert p.too_small(5)
+    assert p.dials_wanted(view(now + 60, idle=5, in_flight=2, agents=5)) == 3  # progressive: idle - in flight
+    assert not p.too_small(10)
+    q = pacer()
+    now = _settle(q, 600, 10)
+    for _ in range(200):
+        q.on_talk_end(120.0, now)
+        q.on_wrap_end(now, now + 20.0)
+    assert not q.too_small(5)
