@@ -50,6 +50,13 @@ the measurements):
   be dropped (VICIdial's ADAPT_HARD_LIMIT fallback, REFERENCE.md section 4),
   until the next window. A small team's window holds two or three drops,
   and once they are spent no more are risked;
+* **a rise of the answered share** is seen within a minute from the live
+  verdicts as they arrive against their forecast (``change.LiveArrivalCusum``)
+  and bridges the live share until ``LiveShare`` has seen it; **a spent
+  budget** keeps a throttled pace when progressive dialling would leave too
+  few live calls for the drops already made (``_rescue``); **a team too
+  small to predict** (a window holding fewer than two drops at the target,
+  ``too_small``) dials progressively;
 * idle agents are held back from breaks while promised to live calls on
   their way; during the warm-up (the first settled dials and live calls)
   the pacer dials progressively.
