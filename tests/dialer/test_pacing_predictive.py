@@ -46,6 +46,36 @@ def test_live_share_follows_a_step_and_ignores_noise():
     assert share.value > 0.18  # ...and the estimate moved most of the way
 
 
+def test_live_share_starts_as_the_mean_of_the_dials_not_the_prior():
+    # A running average started at the prior 25% kept it for ~1,000 dials
+    # (the first 20 minutes of a five-agent day) and then jumped to the
+    # data; counted as a mean with the prior worth 50 dials, 300 dials at
+    # 10% give (12.5 + 30) / 350 = 0.121 (SE of the data part ~0.017).
+    rng = np.random.default_rng(11)
+    share = LiveShare(0.25, 150.0, 4000.0)
+    values = []
+    for _ in range(60):  # 300 dials at 10%, in batches of 5
+        share.add(int(rng.binomial(5, 0.10)), 5)
+        values.append(share.value)
+    assert share.value == pytest.approx(0.12, abs=0.04)
+    assert np.abs(np.diff(values)).max() < 0.03  # no jump
+
+
+def test_first_gain_grows_with_the_team_and_is_capped():
+    p = pacer()
+    assert p.first_gain(5) == pytest.approx(0.05 * 5**0.6)  # 0.13, under the settled 0.14
+    assert p.first_gain(5) < p.first_gain(10) < p.first_gain(19) < p.GAIN_START
+    assert p.first_gain(20) == p.first_gain(100) == p.GAIN_START
+
+
+def test_five_agents_start_predicting_at_a_gain_scaled_to_the_team():
+    p = pacer()
+    p.resolved_live = p.WARMUP_LIVE
+    p.live.add(10, p.WARMUP_DIALS)
+    p.dials_wanted(view(100.0, idle=2, agents=5))
+    assert p.gain == pytest.approx(p.first_gain(5))
+
+
 def test_duration_histogram_recovers_an_exponential_survival():
     rng = np.random.default_rng(3)
     hist = DurationHistogram(600, prior_mean=50.0)
@@ -146,10 +176,12 @@ def test_predictive_holds_the_target_and_beats_progressive():
     ]
     live = sum(r["live_answers"] for r in pred)
     abandoned = sum(r["abandoned"] for r in pred)
-    # ~2,500 live calls over 6 hours: the pacer aims at ~2.7%; the pooled
-    # rate's SE is ~0.3 points, and the window budget caps each hour at 2.9%.
+    # ~2,700 live calls over 6 hours; the window budget caps each hour at
+    # 2.9%. Pooled over seeds 1-8 the rate is 1.6% (1.4-1.9% a day; the
+    # margin keeps 98% of hours <= 3%); the SE of a two-day pool is ~0.23
+    # points. Progressive dialling: ~0.05%.
     assert abandoned / live <= 0.03
-    assert abandoned / live >= 0.015  # it uses the budget it is given
+    assert abandoned / live >= 0.012  # it uses the budget it is given
     occ = np.mean([r["agent_occupancy"] for r in pred])
     base = np.mean([r["agent_occupancy"] for r in prog])
     assert occ > base + 0.15  # measured: ~0.86 against ~0.55 (docs/pacing.md)
