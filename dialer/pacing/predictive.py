@@ -573,7 +573,7 @@ class Predictive(Pacer):
         agents a start at 0.3 (more than twice the settled 0.14) put 10% of
         first hours over the target, against 2.5% of later hours; scaled to
         the team, none of 128. Larger teams start at ``GAIN_START``, as before."""
-        return min(self.GAIN_START, self.FIRST_GAIN_SCALE * max(agents, 1) ** self.FIRST_GAIN_POWER)
+        return min(self.GAIN_START, self.FIRST_GAIN_SCALE * math.pow(max(agents, 1), self.FIRST_GAIN_POWER))
 
     def too_small(self, agents: int) -> bool:
         """Below the size where prediction is unsafe: at the predictive pace
