@@ -85,6 +85,7 @@ def list_outbound_requests(
                 {
                     "id": r.id,
                     "clientToken": r.client_token,
+                    "position": r.position,
                     "phone": r.phone,
                     "expirationTime": ops.iso(r.expiration_time),
                     "status": r.status,

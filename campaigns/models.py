@@ -137,6 +137,11 @@ class Campaign(Base):
     synthetic: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_modified: Mapped[datetime] = mapped_column(default=utcnow)
+    # The position given to the campaign's last accepted outbound request
+    # (0: none yet). Raised by one atomic UPDATE per batch, which also holds
+    # the row until the batch commits: concurrent batches take disjoint runs
+    # of positions (``repository.reserve_request_positions``).
+    last_request_position: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
     tags: Mapped[list[CampaignTag]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by="CampaignTag.key"
@@ -153,18 +158,26 @@ class CampaignTag(Base):
 
 class OutboundRequest(Base):
     """One PutOutboundRequestBatch entry; ``(campaign_id, client_token)`` is
-    unique, which makes the batch idempotent."""
+    unique, which makes the batch idempotent.
+
+    ``position`` is the order of acceptance in the campaign (batch after
+    batch, and inside a batch the order of its entries; increasing, with
+    gaps where a batch repeated stored tokens). Requests are dialled and
+    listed in this order: the random ``id`` and the clock's ``created_at``
+    would make it differ from one database to another."""
 
     __tablename__ = "outbound_requests"
     __table_args__ = (
         UniqueConstraint("campaign_id", "client_token"),
-        Index("ix_outbound_campaign_status", "campaign_id", "status"),
+        UniqueConstraint("campaign_id", "position", name="uq_outbound_campaign_position"),
+        Index("ix_outbound_campaign_status_position", "campaign_id", "status", "position"),
         Index("ix_outbound_run_segment", "run_id", "segment"),
     )
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     campaign_id: Mapped[str] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
     client_token: Mapped[str] = mapped_column(String(200))
+    position: Mapped[int] = mapped_column(BigInteger)
     phone: Mapped[str] = mapped_column(String(20))
     expiration_time: Mapped[datetime] = mapped_column()
     attributes: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)

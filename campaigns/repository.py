@@ -21,6 +21,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, lazyload
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.sql.dml import ReturningInsert
 
 if TYPE_CHECKING:
@@ -304,6 +305,29 @@ class PutResult:
     created: bool
 
 
+def reserve_request_positions(session: Session, *, campaign: Campaign, count: int) -> int:
+    """Reserve ``count`` consecutive acceptance positions for new requests of
+    ``campaign``; the first of them.
+
+    One ``UPDATE campaigns SET last_request_position = last_request_position
+    + count ... RETURNING``: on PostgreSQL the UPDATE locks the row until the
+    transaction ends and a concurrent one waits, then adds to the committed
+    value, so two batches never share a position (and the unique
+    ``(campaign_id, position)`` refuses a duplicate whatever the caller);
+    SQLite has one writer at a time. The order of two concurrent batches is
+    the order in which they got the row."""
+    table = _table(Campaign)
+    column = table.c.last_request_position
+    stmt = table.update().where(table.c.id == campaign.id).values(last_request_position=column + count)
+    if session.get_bind().dialect.update_returning:
+        last = session.execute(stmt.returning(column)).scalar_one()
+    else:  # pragma: no cover - PostgreSQL and SQLite both return
+        session.execute(stmt)
+        last = session.execute(select(column).where(table.c.id == campaign.id)).scalar_one()
+    set_committed_value(campaign, "last_request_position", last)
+    return int(last) - count + 1
+
+
 def put_outbound_request(
     session: Session,
     *,
@@ -325,6 +349,7 @@ def put_outbound_request(
         id=str(uuid.uuid4()),
         campaign_id=campaign.id,
         client_token=client_token,
+        position=reserve_request_positions(session, campaign=campaign, count=1),
         phone=phone,
         expiration_time=expiration_time,
         attributes=attributes or None,
@@ -368,16 +393,22 @@ def _insert_ignoring_duplicates(session: Session) -> ReturningInsert[Any] | None
 def put_outbound_requests(session: Session, *, campaign: Campaign, items: Sequence[dict[str, Any]]) -> list[PutResult]:
     """Store many requests in one round trip; ``items`` have client_token,
     phone, expiration_time, attributes. Tokens already stored (or repeated
-    in the batch) return the first request's id.
+    in the batch) return the first request's id, and keep their position.
 
-    On PostgreSQL and SQLite this is one ``INSERT ... ON CONFLICT DO NOTHING
-    RETURNING`` (the unique (campaign_id, client_token) decides, so a
-    concurrent batch with the same token cannot double-store it), then one
-    SELECT only for tokens that were already there."""
+    New requests take the next acceptance positions in the order of
+    ``items`` (``reserve_request_positions``: one UPDATE of the campaign
+    row). On PostgreSQL and SQLite the requests are then one ``INSERT ... ON
+    CONFLICT DO NOTHING RETURNING`` (the unique (campaign_id, client_token)
+    decides, so a concurrent batch with the same token cannot double-store
+    it), then one SELECT only for tokens that were already there; the
+    positions reserved for those stay unused."""
     stmt = _insert_ignoring_duplicates(session)
     if stmt is None:
         return _put_outbound_requests_portable(session, campaign=campaign, items=items)
     now = utcnow()
+    tokens = list(dict.fromkeys(item["client_token"] for item in items))
+    first = reserve_request_positions(session, campaign=campaign, count=len(tokens))
+    position = dict(zip(tokens, range(first, first + len(tokens)), strict=True))
     rows: dict[str, dict[str, Any]] = {}
     for item in items:
         tok = item["client_token"]
@@ -386,6 +417,7 @@ def put_outbound_requests(session: Session, *, campaign: Campaign, items: Sequen
                 "id": str(uuid.uuid4()),
                 "campaign_id": campaign.id,
                 "client_token": tok,
+                "position": position[tok],
                 "phone": item["phone"],
                 "expiration_time": item["expiration_time"],
                 "attributes": item.get("attributes") or None,
@@ -422,6 +454,9 @@ def _put_outbound_requests_portable(
             )
         ).all()
     )
+    fresh = [tok for tok in tokens if tok not in existing]
+    first = reserve_request_positions(session, campaign=campaign, count=len(fresh)) if fresh else 0
+    position = dict(zip(fresh, range(first, first + len(fresh)), strict=True))
     new_rows, out, assigned = [], [], dict(existing)
     for item in items:
         tok = item["client_token"]
@@ -435,6 +470,7 @@ def _put_outbound_requests_portable(
                 "id": rid,
                 "campaign_id": campaign.id,
                 "client_token": tok,
+                "position": position[tok],
                 "phone": item["phone"],
                 "expiration_time": item["expiration_time"],
                 "attributes": item.get("attributes") or None,
@@ -466,7 +502,7 @@ def pending_requests(session: Session, *, campaign_id: str, limit: int | None = 
     stmt = (
         select(OutboundRequest)
         .where(OutboundRequest.campaign_id == campaign_id, OutboundRequest.status == "PENDING")
-        .order_by(OutboundRequest.created_at, OutboundRequest.id)
+        .order_by(OutboundRequest.position)
     )
     if limit:
         stmt = stmt.limit(limit)
@@ -501,7 +537,7 @@ def list_outbound_requests(
     stmt = select(OutboundRequest).where(OutboundRequest.campaign_id == campaign_id)
     if status:
         stmt = stmt.where(OutboundRequest.status == status)
-    stmt = stmt.order_by(OutboundRequest.created_at, OutboundRequest.id)
+    stmt = stmt.order_by(OutboundRequest.position)
     return _page(session, stmt, limit=limit, token=token, count=True)
 
 
@@ -884,16 +920,17 @@ def claim_segment(
     document_contacts: bool,
     limit: int,
 ) -> RunSegment | None:
-    """Record segment ``segment`` of the run and claim for it up to ``limit``
-    PENDING outbound requests (they become DISPATCHED with this run id and
-    segment), in the caller's transaction, fenced by the lease: if attempt
-    ``epoch`` lost the run, LeaseLost and nothing is claimed. None when the
-    segment would hold nothing (no list, no document contacts, no request)."""
+    """Record segment ``segment`` of the run and claim for it the first
+    ``limit`` PENDING outbound requests in acceptance order (they become
+    DISPATCHED with this run id and segment), in the caller's transaction,
+    fenced by the lease: if attempt ``epoch`` lost the run, LeaseLost and
+    nothing is claimed. None when the segment would hold nothing (no list,
+    no document contacts, no request)."""
     held_run(session, run_id=run_id, epoch=epoch)
     stmt = (
         select(OutboundRequest.id)
         .where(OutboundRequest.campaign_id == campaign_id, OutboundRequest.status == "PENDING")
-        .order_by(OutboundRequest.created_at, OutboundRequest.id)
+        .order_by(OutboundRequest.position)
         .limit(limit)
     )
     if _is_postgres(session):
@@ -935,12 +972,13 @@ def run_segments(session: Session, *, run_id: str) -> list[RunSegment]:
 
 
 def segment_requests(session: Session, *, run_id: str, segment: int) -> list[OutboundRequest]:
-    """The requests a segment claimed, in the order it dials them."""
+    """The requests a segment claimed, in the order it dials them: the order
+    they were accepted in (one campaign's positions are unique)."""
     return list(
         session.scalars(
             select(OutboundRequest)
             .where(OutboundRequest.run_id == run_id, OutboundRequest.segment == segment)
-            .order_by(OutboundRequest.created_at, OutboundRequest.id)
+            .order_by(OutboundRequest.position)
         )
     )
 

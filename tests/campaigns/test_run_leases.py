@@ -121,7 +121,8 @@ def test_a_segment_records_its_claim_and_a_failed_run_gives_it_back(db):
     with session_scope(db) as s:
         cid, (run_id,) = _campaign_with_runs(s, requests=4)
     with session_scope(db) as s:
-        arrival = [r.client_token for r in repo.pending_requests(s, campaign_id=cid)]  # (created_at, id)
+        arrival = [r.client_token for r in repo.pending_requests(s, campaign_id=cid)]
+        assert arrival == [f"tok-{i}" for i in range(4)]  # the order they were accepted in
         repo.claim_queued_runs(s, owner="a", executor="local", limit=1, lease_seconds=10)
     with session_scope(db) as s:
         seg = repo.claim_segment(
