@@ -122,9 +122,18 @@ class LiveShare:
 
     Z = 5.0
 
-    def __init__(self, prior: float, fast_half_life: float, slow_half_life: float, prior_dials: float = 50.0) -> None:
+    def __init__(
+        self,
+        prior: float,
+        fast_half_life: float,
+        slow_half_life: float,
+        prior_dials: float = 50.0,
+        reset_dials: float = 100.0,
+    ) -> None:
         self.fast = self.slow = prior
         self.prior_dials = prior_dials
+        self.reset_dials = reset_dials
+        self._slow_n = prior_dials  # dials behind the slow average's plain mean (since the start or a reset)
         self._keep_fast = 0.5 ** (1.0 / fast_half_life)
         self._keep_slow = 0.5 ** (1.0 / slow_half_life)
         self._n_eff_fast = (1 + self._keep_fast) / (1 - self._keep_fast)
@@ -136,21 +145,29 @@ class LiveShare:
         if dials <= 0:
             return
         x = live / dials
-        mean_weight = dials / (self.prior_dials + self.dials + dials)  # the plain mean's weight of these dials
-        wf = max(1.0 - self._keep_fast**dials, mean_weight)
-        ws = max(1.0 - self._keep_slow**dials, mean_weight)
+        # The plain means' weights of these dials: since the start for the
+        # fast average, since the start or the last reset for the slow one.
+        wf = max(1.0 - self._keep_fast**dials, dials / (self.prior_dials + self.dials + dials))
+        ws = max(1.0 - self._keep_slow**dials, dials / (self._slow_n + dials))
         self.fast += (x - self.fast) * wf
         self.slow += (x - self.slow) * ws
         self.dials += dials
+        self._slow_n += dials
         p = min(max(self.slow, 0.005), 0.995)
         if abs(self.fast - self.slow) > self.Z * math.sqrt(p * (1 - p) / self._n_eff_fast):
+            # The fast average crosses the test about halfway to the new
+            # share: the slow one starts from it as a mean worth
+            # ``reset_dials`` dials, and reaches the new share within a few
+            # hundred dials instead of a half-life.
             self.slow = self.fast
+            self._slow_n = self.reset_dials
             self.changes += 1
 
     def restart(self, share: float) -> None:
         """A change seen elsewhere (``change.LiveArrivalCusum``): both
         averages start again from ``share``."""
         self.fast = self.slow = min(max(share, 0.002), 0.995)
+        self._slow_n = self.reset_dials
         self.changes += 1
 
     @property

@@ -125,6 +125,7 @@ class Predictive(Pacer):
     THROTTLE_POWER = 0.4  # drops grow like gain^2.5: gain scaled by share^0.4
     THROTTLE_FLOOR = 0.9  # ... but not below this share of the gain until the budget is spent
     BRIDGE = 180.0  # seconds the arrivals' estimate stands in for LiveShare's after a rise
+    BRIDGE_MAX = 600.0  # ... or longer while LiveShare's fast average backs it (``live_share``), up to this
     REFRESH = 200  # observations between rebuilding the forecast tables
     TALK_BINS = 3600
     WRAP_BINS = 900
@@ -192,6 +193,7 @@ class Predictive(Pacer):
         self._tick = -1  # the second of the last tick
         self._due = 0.0  # live verdicts forecast per second at the last tick
         self._bridge, self._bridge_until = 0.0, -1.0  # the share seen by the arrivals' CUSUM, and until when
+        self._bridge_end = -1.0  # ... and until when at most
         self._build_tables()
 
     # -- observations ---------------------------------------------------------
@@ -481,15 +483,26 @@ class Predictive(Pacer):
             if ratio is not None:
                 self._bridge = max(self.live_share(now), self.live.value * ratio)
                 self._bridge_until = now + self.BRIDGE
+                self._bridge_end = now + self.BRIDGE_MAX
         self._arrived = 0
         self._tick = t
         self._due = self.live_hazard(now, self.live_share(now))
 
     def live_share(self, now: float) -> float:
         """The share of dials expected live: ``LiveShare``'s, or the bridge's
-        if higher while one is up."""
+        if higher while one is up. A bridge stays past ``BRIDGE`` seconds
+        (up to ``BRIDGE_MAX``) while ``LiveShare``'s fast average is more
+        than halfway from its slow one to the bridge: the rise is real and
+        ``LiveShare`` has not reset yet. Lapsing then put a 20-agent team
+        back on the old share for a minute after a step, and its drops
+        took the quarter hour over 6%."""
         p = self.live.value
-        return self._bridge if now < self._bridge_until and self._bridge > p else p
+        bridge = self._bridge
+        if bridge <= p or now >= self._bridge_end:
+            return p
+        if now < self._bridge_until or self.live.fast - p > 0.5 * (bridge - p):
+            return bridge
+        return p
 
     def expected_soon(self, now: float, talk_start: np.ndarray, talk_version: int | None = None) -> float:
         """Busy agents' expected number ready within the horizon (kept for

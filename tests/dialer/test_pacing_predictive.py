@@ -61,6 +61,34 @@ def test_live_share_starts_as_the_mean_of_the_dials_not_the_prior():
     assert np.abs(np.diff(values)).max() < 0.03  # no jump
 
 
+def test_live_share_reaches_a_new_share_soon_after_a_reset():
+    # The reset fires when the fast average is about halfway (5 SE); the
+    # slow one then restarts as a mean worth 100 dials, not a running
+    # average with a 4,000-dial half-life that stayed near the halfway mark.
+    rng = np.random.default_rng(5)
+    share = LiveShare(0.25, 150.0, 4000.0)
+    for _ in range(4000):  # 20,000 dials at 10%
+        share.add(int(rng.binomial(5, 0.10)), 5)
+    before = share.changes
+    for _ in range(200):  # 1,000 dials at 25%
+        share.add(int(rng.binomial(5, 0.25)), 5)
+    assert share.changes > before
+    # SE of a mean of ~500 dials at 25%: 0.02
+    assert share.value == pytest.approx(0.25, abs=0.04)
+
+
+def test_the_arrivals_bridge_stays_while_live_share_backs_it():
+    p = pacer()
+    p._bridge, p._bridge_until, p._bridge_end = 0.2, 100.0, 700.0
+    p.live.slow, p.live.fast = 0.1, 0.17  # fast more than halfway to the bridge: a real rise, not reset yet
+    assert p.live_share(50.0) == 0.2
+    assert p.live_share(300.0) == 0.2  # past BRIDGE, still backed
+    assert p.live_share(800.0) == pytest.approx(0.1)  # never past BRIDGE_MAX
+    p.live.fast = 0.12  # not backed: a false alarm lapses after BRIDGE
+    assert p.live_share(50.0) == 0.2
+    assert p.live_share(300.0) == pytest.approx(0.1)
+
+
 def test_first_gain_grows_with_the_team_and_is_capped():
     p = pacer()
     assert p.first_gain(5) == pytest.approx(0.05 * 5**0.6)  # 0.13, under the settled 0.14
