@@ -22,8 +22,8 @@ GOLDEN = {
     ("progressive", 11): "2f9158e9037da0953fb81d41919088c439713eeba4eb467d7ec9053d193d1dfe",
     ("agentless", None): "8a2d8b010706dbb22d6092ee9021713759b2a53f4eddf45e461065e1eb452ed6",
     ("erlang-a", None): "031496bce2a679882dba0db298aaeb395a2c245f46b83b4d3a22f9a1849f7548",
-    ("reference-predictive", 11): "1e8bf6826407a5a5d54d500c87b596ca442beafd4c39c24a360e052f17346b7f",
-    ("uk-predictive-amd", None): "5d176d6f258991c9d97b7c333e130746609dd1b416431b030e65fed66fd0d4a1",
+    ("reference-predictive", 11): "35aee5d02f7052a5156cb9f74e6751d395e62dce1171f43cb90a3826205dd858",
+    ("uk-predictive-amd", None): "d407cfe8ea968c39e69ddebf1e622774d9f402c5eeb4e6f139016fd3d4641b3e",
 }
 
 

@@ -218,17 +218,21 @@ def test_predictive_holds_the_target_and_beats_progressive():
 
 def test_margin_leaves_few_windows_over_the_target():
     # The setpoint c x target: c x D drops expected per window, D the drops a
-    # window holds at the target, with at most OVER_RISK of windows over
-    # floor(D) if drops were Poisson. Exact sums, no tolerance needed beyond
-    # the bisection's.
+    # window holds at the target, with at most over_risk(floor(D)) of
+    # windows over floor(D) if drops were Poisson: 2% for small windows,
+    # 5% from six drops. Exact sums, no tolerance needed beyond the
+    # bisection's.
     p = pacer()
+    assert p.over_risk(2) == p.over_risk(3) == p.OVER_RISK_SMALL == 0.02
+    assert p.over_risk(6) == p.over_risk(70) == p.OVER_RISK == 0.05
+    assert p.over_risk(3) < p.over_risk(4) < p.over_risk(5) < p.over_risk(6)
     cs = []
     for d in (2.7, 6.0, 13.0, 72.0, 500.0):
         c = p._margin(d)
         cs.append(c)
         mu = c * d
         if p.MARGIN_BOUNDS[0] < c < p.MARGIN_BOUNDS[1]:
-            assert _poisson_sf(int(d), mu) == pytest.approx(p.OVER_RISK, abs=1e-6)
+            assert _poisson_sf(int(d), mu) == pytest.approx(p.over_risk(int(d)), abs=1e-6)
     assert cs == sorted(cs)  # bigger teams: a narrower margin
     assert cs[0] < 0.4  # five agents: about 0.8 drops an hour for a budget of 2
     assert cs[-1] == p.MARGIN_BOUNDS[1]
