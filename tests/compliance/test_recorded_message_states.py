@@ -181,3 +181,27 @@ def test_audit_flags_recorded_message_calls_outside_the_state_hours():
     # The same calls made by live agents break nothing (no state layer for them).
     live_only = audit(table(rows[7:]), "US")
     assert live_only.passed and "state_calling_hours" not in [x.rule for x in live_only.rules]
+
+
+def test_an_agentless_engine_run_keeps_the_hours_and_its_audit_agrees():
+    from campaigns.contacts import from_rows, zone_settings
+    from dialer.run import simulate
+
+    # Saturday 6 June 12:00 UTC (05:00 in Las Vegas, 08:00 in Maine) to Monday 8 June 18:00 UTC.
+    m = doc_mapping(start="2026-06-06T12:00:00Z", end="2026-06-08T18:00:00Z", mode=AGENTLESS)
+    m["simulation"] |= {"lines": 4, "seed": 3}
+    doc = parse_document(m)
+    rows = [{"phone": f"+1702555{k:04d}"} for k in range(20)] + [{"phone": f"+1207555{k:04d}"} for k in range(20)]
+    result = simulate(doc, contacts=from_rows(rows, zone_settings(doc)))
+    events = result.events
+    calls = [r for r in events.to_pylist() if r["event_type"] == "DISCONNECTED" and r["initiation_ts"] is not None]
+    assert len(calls) >= 40
+    for r in calls:
+        number, t = r["customer_address"], r["initiation_ts"].replace(tzinfo=UTC)
+        if number.startswith("+1702"):
+            assert 9 <= t.astimezone(PT).hour < 21, (number, t)
+        else:  # Maine: no weekend call by the device, weekdays 09:00-17:00
+            here = t.astimezone(ET)
+            assert here.weekday() < 5 and 9 <= here.hour < 17, (number, t)
+    r = audit(events, "US").rule("state_calling_hours")
+    assert r.passed and r.details["recorded_message_calls"] > 0
