@@ -2,7 +2,8 @@
 called at that instant, and if not, which rule forbids it (with its source),
 in which zone (and how the zone was found), and when is the next allowed
 instant. ``dialer rules J --on DATE [--state FL]``: the effective rules of a
-pack on a date.
+pack on a date. ``--recorded-message`` (both): the call delivers a recorded
+message, so the state rules for such devices (NV, ME, NE) apply too.
 
 Exit codes: 0 allowed (``explain``) or rules printed; 1 refused; 2 bad input
 (a clear message naming the option, never a traceback).
@@ -37,6 +38,13 @@ def explain_command(
     zone: Annotated[str | None, typer.Option("--zone", help="The callee's IANA time zone, when known.")] = None,
     region: Annotated[str, typer.Option("--region", help="Region for a national-format number.")] = "US",
     as_json: Annotated[bool, typer.Option("--json", help="Print the decision as JSON.")] = False,
+    recorded_message: Annotated[
+        bool,
+        typer.Option(
+            "--recorded-message",
+            help="The call delivers a recorded message (an agentless campaign): the state rules for such devices apply.",
+        ),
+    ] = False,
 ) -> None:
     """Explain whether NUMBER may be called at --at under --jurisdiction."""
     from compliance.gate import Contact, may_dial
@@ -59,7 +67,9 @@ def explain_command(
     except LocalTimeError as exc:
         fail(f"NUMBER: {exc}")
     try:
-        decision = may_dial(Contact(e164, zone=zone, postcode=zip_code), instant, rules=rules)
+        decision = may_dial(
+            Contact(e164, zone=zone, postcode=zip_code), instant, rules=rules, recorded_message=recorded_message
+        )
     except LocalTimeError as exc:
         fail(str(exc))
     except ValueError as exc:
@@ -67,7 +77,13 @@ def explain_command(
     if as_json:
         typer.echo(
             json.dumps(
-                {"number": e164, "at": instant.isoformat(), "jurisdiction": jurisdiction, **decision.to_dict()},
+                {
+                    "number": e164,
+                    "at": instant.isoformat(),
+                    "jurisdiction": jurisdiction,
+                    "recorded_message": recorded_message,
+                    **decision.to_dict(),
+                },
                 indent=2,
             )
         )
@@ -76,7 +92,8 @@ def explain_command(
         lines = [
             f"number:        {e164}",
             f"instant:       {instant.astimezone(UTC).isoformat()}",
-            f"jurisdiction:  {rules.name if rules else 'none'}",
+            f"jurisdiction:  {rules.name if rules else 'none'}"
+            + (" (a recorded-message call)" if recorded_message else ""),
             f"zone:          {decision.zone} (from {decision.zone_source}; candidates {', '.join(decision.zones)})",
             f"local time:    {local}",
             f"state:         {', '.join(decision.regions) or 'none'} (from {decision.regions_source})",
@@ -104,6 +121,10 @@ def rules_command(
     state: Annotated[
         list[str] | None, typer.Option("--state", help="The callee's state or province (repeatable).")
     ] = None,
+    recorded_message: Annotated[
+        bool,
+        typer.Option("--recorded-message", help="The rules for calls delivering a recorded message (agentless)."),
+    ] = False,
 ) -> None:
     """Print the effective rules of a pack on a date (JSON), with their sources."""
     from compliance.rules import get_rules
@@ -121,6 +142,8 @@ def rules_command(
         fail(f"JURISDICTION: {exc}")
     if rules is None:
         fail("JURISDICTION: required")
+    if recorded_message:
+        rules = rules.for_recorded_message()
     regions = tuple(s.upper() for s in state or ())
     flat = rules.effective(day, regions)
     out = flat.to_dict()

@@ -27,7 +27,7 @@ from campaigns.contacts import ContactList
 from campaigns.document import CampaignDocument, ConnectCampaign
 from compliance.dnc import DncSource, Rules, as_number_array
 from compliance.history import DialHistory
-from compliance.rules import RuleSet, get_rules
+from compliance.rules import LocalRule, RuleSet, get_rules
 from compliance.verdicts import Verdict
 from compliance.windows import (
     Window,
@@ -58,6 +58,18 @@ def _campaign_limits(campaign: ConnectCampaign) -> tuple[int, float, tuple[tuple
         for lim in lims.communication_limits_list:
             freq.append((int(lim.max_count_per_recipient), float(lim.frequency) * 86400.0))
     return max_entries, min_interval, tuple(freq)
+
+
+def delivers_recorded_message(campaign: ConnectCampaign | None) -> bool:
+    """Whether the campaign's calls deliver a recorded message (an agentless
+    campaign: no agent, the message is the call): the state layers that bind
+    automatic dialing-announcing devices (NV, ME, NE) then apply."""
+    try:
+        telephony = getattr(campaign, "telephony", None) if campaign is not None else None
+    except ValueError:  # a campaign without a telephony channel
+        return False
+    mode = getattr(telephony, "outbound_mode", None)
+    return getattr(mode, "agentless", None) is not None
 
 
 def _window_keys(contacts: Any, rules: RuleSet | None) -> tuple[list[tuple[int, tuple[str, ...]]], np.ndarray]:
@@ -160,6 +172,8 @@ class DialGate:
         self.epoch = sched.start_time.timestamp()
         self.end = (sched.end_time - sched.start_time).total_seconds()
         self.rules = get_rules(rules)
+        if self.rules is not None and delivers_recorded_message(campaign):
+            self.rules = self.rules.for_recorded_message()
         self.contacts = contacts
         self.warnings: list[str] = []
         n = len(contacts)
@@ -532,15 +546,33 @@ def _which_rule(
     national = dataclasses.replace(rs, local_rules=())
     for zone in zones:
         if build_window((zone,), national, epoch=epoch, start=0.0, end=end).at(t)[0] in _LEGAL_CODES:
-            return f"{rs.name} calling hours", "; ".join(rs.sources[:1]), zone
+            rule, source = f"{rs.name} calling hours", "; ".join(rs.sources[:1])
+            # A recorded-message call also names the device rule that forbids
+            # it (Nebraska's repeats the federal window).
+            for layer in _forbidding_layers(rs, zone, regions, t, epoch, end) if rs.recorded_message else ():
+                if layer.recorded_message_only:
+                    rule += f"; {rs.name}+{layer.region} calling hours ({layer.name})"
+                    source += f"; {layer.source}"
+            return rule, source, zone
     for zone in zones:
-        local_date = datetime.fromtimestamp(epoch + t, ZoneInfo(zone)).date()
-        for layer in rs.layers(local_date, regions):
-            one = dataclasses.replace(rs, local_rules=(layer,))
-            if build_window((zone,), one, epoch=epoch, start=0.0, end=end, regions=regions).at(t)[0] in _LEGAL_CODES:
-                where = "" if layer.region == "*" else f"+{layer.region}"
-                return f"{rs.name}{where} calling hours ({layer.name})", layer.source, zone
+        for layer in _forbidding_layers(rs, zone, regions, t, epoch, end):
+            where = "" if layer.region == "*" else f"+{layer.region}"
+            return f"{rs.name}{where} calling hours ({layer.name})", layer.source, zone
     return f"{rs.name} calling hours", "; ".join(rs.sources[:1]), zones[0]
+
+
+def _forbidding_layers(
+    rs: RuleSet, zone: str, regions: tuple[str, ...], t: float, epoch: float, end: float
+) -> list[LocalRule]:
+    """The layers in force for the callee that, alone over the national
+    rules, forbid a call at ``t`` in ``zone`` (in the rule set's order)."""
+    local_date = datetime.fromtimestamp(epoch + t, ZoneInfo(zone)).date()
+    out = []
+    for layer in rs.layers(local_date, regions):
+        one = dataclasses.replace(rs, local_rules=(layer,))
+        if build_window((zone,), one, epoch=epoch, start=0.0, end=end, regions=regions).at(t)[0] in _LEGAL_CODES:
+            out.append(layer)
+    return out
 
 
 _LEGAL_CODES = (int(Verdict.OUTSIDE_HOURS), int(Verdict.HOLIDAY))
@@ -554,6 +586,7 @@ def may_dial(
     *,
     dnc: DncSource | None = None,
     horizon_days: int = 400,
+    recorded_message: bool | None = None,
 ) -> Decision:
     """May ``contact`` be dialled at ``instant`` (an aware datetime)?
 
@@ -563,7 +596,9 @@ def may_dial(
     ``next_allowed`` is searched within the campaign schedule when there is one,
     else within ``horizon_days`` of ``instant``. The state layer of the rule
     set applies by the callee's state (ZIP when given, area code; both when
-    they disagree)."""
+    they disagree). ``recorded_message``: the call delivers a recorded
+    message (the layers binding such calls apply); None: when ``campaign`` is
+    agentless."""
 
     if not isinstance(instant, datetime) or instant.tzinfo is None:
         raise ValueError(f"instant must be a timezone-aware datetime, got {instant!r}")
@@ -578,6 +613,10 @@ def may_dial(
     else:
         camp = campaign
     rs = get_rules(rules if rules is not None else doc_rules)
+    if recorded_message is None:
+        recorded_message = delivers_recorded_message(camp)
+    if rs is not None and recorded_message:
+        rs = rs.for_recorded_message()
     if isinstance(contact, str):
         contact = Contact(contact)
     phone = getattr(contact, "phone", None)
@@ -654,4 +693,4 @@ def may_dial(
     return Decision(False, _V[code], nxt, rule=rule, source=source, **base)
 
 
-__all__ = ["Contact", "Decision", "DialGate", "Verdict", "may_dial"]
+__all__ = ["Contact", "Decision", "DialGate", "Verdict", "delivers_recorded_message", "may_dial"]

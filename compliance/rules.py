@@ -29,7 +29,7 @@ from typing import Any
 
 import yaml
 
-from compliance.packs import CANADA, CANADA_ADAD, FRANCE, PACK_VERSION, US_STATES
+from compliance.packs import CANADA, CANADA_ADAD, FRANCE, PACK_VERSION, US_STATES, US_STATES_RECORDED_MESSAGE
 
 DAYS = ("MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY")
 
@@ -207,7 +207,10 @@ class LocalRule:
     set for callees in ``region`` ("*": every callee). ``hours`` restrict the
     rule set's hours (the intersection applies); ``holidays`` adds a holiday
     ban; caps add up. In force on local dates ``effective_from <= d <
-    effective_to`` (None: open)."""
+    effective_to`` (None: open). ``recorded_message_only``: the rule binds
+    only calls that deliver a recorded message (an automatic
+    dialing-announcing device); such layers live in
+    ``RuleSet.recorded_message_rules`` until ``for_recorded_message``."""
 
     region: str
     name: str
@@ -219,6 +222,7 @@ class LocalRule:
     effective_from: date | None = None
     effective_to: date | None = None
     confirmed: bool = True
+    recorded_message_only: bool = False
 
     def in_force(self, on: date) -> bool:
         return (self.effective_from is None or self.effective_from <= on) and (
@@ -264,16 +268,36 @@ class RuleSet:
     extra_holidays: tuple[HolidayCalendar, ...] = ()  # holiday bans added by layers
     effective_from: date | None = None  # the rule set's own start (FR: 1 March 2023)
     version: str = ""
+    # Layers that bind only calls delivering a recorded message (NV, ME, NE):
+    # kept out of ``local_rules`` so live-agent calls never meet them;
+    # ``for_recorded_message`` moves them in (``recorded_message`` then True).
+    recorded_message_rules: tuple[LocalRule, ...] = ()
+    recorded_message: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         d = dataclasses.asdict(self)
         d["hours"] = self.hours.to_mapping() if self.hours else None
         d["sources"] = list(self.sources)
-        d["local_rules"] = [
-            {**dataclasses.asdict(r), "hours": r.hours.to_mapping() if r.hours else None} for r in self.local_rules
-        ]
+        for key in ("local_rules", "recorded_message_rules"):
+            d[key] = [
+                {**dataclasses.asdict(r), "hours": r.hours.to_mapping() if r.hours else None}
+                for r in getattr(self, key)
+            ]
         out: dict[str, Any] = _iso_dates(d)
         return out
+
+    def for_recorded_message(self) -> RuleSet:
+        """The rules for calls that deliver a recorded message (an agentless
+        campaign): the layers binding only such calls join the state layer.
+        Live-agent calls keep ``self``, where those layers are absent."""
+        if self.recorded_message:
+            return self
+        return dataclasses.replace(
+            self,
+            local_rules=self.local_rules + self.recorded_message_rules,
+            recorded_message_rules=(),
+            recorded_message=True,
+        )
 
     @property
     def regions(self) -> frozenset[str]:
@@ -416,6 +440,7 @@ def parse_local_rule(item: Mapping[str, Any], country: str, where: str = "local_
         "effective_to",
         "source",
         "confirmed",
+        "recorded_message_only",
     }
     bad = sorted(set(item) - known)
     if bad:
@@ -452,6 +477,7 @@ def parse_local_rule(item: Mapping[str, Any], country: str, where: str = "local_
         effective_from=_parse_date(item.get("effective_from"), f"{where}.effective_from"),
         effective_to=_parse_date(item.get("effective_to"), f"{where}.effective_to"),
         confirmed=bool(item.get("confirmed", True)),
+        recorded_message_only=bool(item.get("recorded_message_only", False)),
     )
     if rule.effective_from and rule.effective_to and rule.effective_to <= rule.effective_from:
         raise ValueError(f"{where}: effective_to must be after effective_from")
@@ -500,6 +526,10 @@ US = RuleSet(
     ),
     # The state layer (compliance/packs/us_states.py), chosen by the callee's state.
     local_rules=tuple(parse_local_rule(x, "US", f"US.local_rules[{j}]") for j, x in enumerate(US_STATES)),
+    # Recorded-message calls only (agentless campaigns): NV, ME, NE.
+    recorded_message_rules=tuple(
+        parse_local_rule(x, "US", f"US.recorded_message_rules[{j}]") for j, x in enumerate(US_STATES_RECORDED_MESSAGE)
+    ),
     version=PACK_VERSION,
 )
 
@@ -683,17 +713,28 @@ def derive(base: str | RuleSet, overrides: Mapping[str, Any] | None = None, **kw
             changes[key] = _parse_frequency(value, "rules.frequency")
         elif key == "effective_from":
             changes[key] = _parse_date(value, "rules.effective_from")
-        elif key == "local_rules":
-            # Entries are added; an entry for a region replaces the base's entries for it.
+        elif key in ("local_rules", "recorded_message_rules"):
+            # Entries are added; an entry for a region replaces the base's
+            # entries for it (live and recorded-message layers separately).
             country = str(data.get("country", rules.country))
             if value is not None and not isinstance(value, (list, tuple)):
-                raise ValueError(f"rules.local_rules: expected a list, got {value!r}")
+                raise ValueError(f"rules.{key}: expected a list, got {value!r}")
             new = [
-                x if isinstance(x, LocalRule) else parse_local_rule(x, country, f"rules.local_rules[{j}]")
+                x if isinstance(x, LocalRule) else parse_local_rule(x, country, f"rules.{key}[{j}]")
                 for j, x in enumerate(value or [])
             ]
-            replaced = {r.region for r in new}
-            changes[key] = tuple(r for r in rules.local_rules if r.region not in replaced) + tuple(new)
+            if key == "recorded_message_rules":
+                new = [dataclasses.replace(r, recorded_message_only=True) for r in new]
+            for target, mine in (
+                ("local_rules", [r for r in new if not r.recorded_message_only or rules.recorded_message]),
+                ("recorded_message_rules", [r for r in new if r.recorded_message_only and not rules.recorded_message]),
+            ):
+                if not mine:
+                    continue
+                current = changes.get(target, getattr(rules, target))
+                replaced = {(r.region, r.recorded_message_only) for r in mine}
+                kept = tuple(r for r in current if (r.region, r.recorded_message_only) not in replaced)
+                changes[target] = kept + tuple(mine)
         else:
             changes[key] = value
     if "name" not in changes:

@@ -44,6 +44,26 @@ class CallFacts:
     abandoned: np.ndarray
 
 
+def recorded_message_calls(calls: Calls) -> np.ndarray:
+    """The calls of agentless campaigns (none of the campaign's calls queued
+    or reached an agent, and some played the message): each such call,
+    answered or not, was made by a device delivering a recorded message, so
+    the state layers that bind such devices (NV, ME, NE) judge it. A log
+    without ``sim_message_played`` has none."""
+    played, played_known = calls.message_played
+    routed = ~np.isnan(calls.enq) | ~np.isnan(calls.agent)
+    codes, _ = calls.campaign.named()
+    if not codes.size:
+        return np.zeros(calls.n, dtype=bool)
+    size = int(codes.max()) + 1
+    routed_campaigns = np.zeros(size, dtype=bool)
+    routed_campaigns[codes[routed]] = True
+    messaging = np.zeros(size, dtype=bool)
+    messaging[codes[played_known & played]] = True
+    out: np.ndarray = (messaging & ~routed_campaigns)[codes]
+    return out
+
+
 def derive_facts(calls: Calls, rules: RuleSet) -> CallFacts:
     ab = rules.abandonment
     n = calls.n

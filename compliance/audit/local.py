@@ -43,15 +43,64 @@ def call_regions(numbers: np.ndarray, rules: RuleSet) -> CallRegions:
 
 
 def state_hours_rule(
-    rules: RuleSet, t_init: np.ndarray, zg: ZoneGroups, regions: CallRegions, offenders: Offenders
+    rules: RuleSet,
+    t_init: np.ndarray,
+    zg: ZoneGroups,
+    regions: CallRegions,
+    offenders: Offenders,
+    recorded: tuple[np.ndarray, CallRegions] | None = None,
 ) -> RuleResult:
     """Calls the state layer forbids (outside its hours, on a Sunday or a
     state holiday it bans) that the national rules alone allow: the breaches
-    the ``calling_hours`` rule does not already count."""
+    the ``calling_hours`` rule does not already count. ``recorded``: the
+    recorded-message calls (a mask) and their states under
+    ``rules.for_recorded_message()``; those calls are judged by that view
+    (the layers binding recorded-message devices too), the others by
+    ``rules``."""
     n = t_init.size
     bad = np.zeros(n, dtype=bool)
     per_state: dict[str, int] = {}
-    judged = np.flatnonzero((regions.code >= 0) & (zg.gid >= 0))
+    judged_total = 0
+    passes: list[tuple[RuleSet, CallRegions, np.ndarray | None]] = []
+    if recorded is None or not recorded[0].any():
+        passes.append((rules, regions, None))
+    else:
+        mask, rec_regions = recorded
+        passes.append((rules, regions, ~mask))
+        passes.append((rules.for_recorded_message(), rec_regions, mask))
+    sources: dict[str, str] = {}
+    for rs, regs, only in passes:
+        judged_total += _judge(rs, t_init, zg, regs, only, bad, per_state)
+        sources |= {r.region: r.source for r in rs.local_rules if r.region in per_state and r.region not in sources}
+    ids, count = offenders(bad)
+    details: dict[str, object] = {"by_state": per_state, "calls_with_a_state_layer": judged_total, "sources": sources}
+    if recorded is not None:
+        details["recorded_message_calls"] = int(recorded[0].sum())
+    return RuleResult.calls(
+        rule="state_calling_hours",
+        description="calls only within the callee's state calling hours, not on the Sundays or holidays it bans (state by area code)",
+        ids=ids,
+        count=count,
+        severity="error",
+        details=details,
+    )
+
+
+def _judge(
+    rules: RuleSet,
+    t_init: np.ndarray,
+    zg: ZoneGroups,
+    regions: CallRegions,
+    only: np.ndarray | None,
+    bad: np.ndarray,
+    per_state: dict[str, int],
+) -> int:
+    """Mark in ``bad`` the calls (of ``only``, None: all) the state layer of
+    ``rules`` forbids and the national rules allow; the count judged."""
+    ok = (regions.code >= 0) & (zg.gid >= 0)
+    if only is not None:
+        ok &= only
+    judged = np.flatnonzero(ok)
     if judged.size:
         t = t_init / 1000.0
         lo, hi = float(np.nanmin(t[judged])), float(np.nanmax(t[judged]))
@@ -67,13 +116,4 @@ def state_hours_rule(
             if hit.any():
                 bad[sel[hit]] = True
                 per_state[region] = per_state.get(region, 0) + int(hit.sum())
-    ids, count = offenders(bad)
-    sources = {r.region: r.source for r in rules.local_rules if r.region in per_state}
-    return RuleResult.calls(
-        rule="state_calling_hours",
-        description="calls only within the callee's state calling hours, not on the Sundays or holidays it bans (state by area code)",
-        ids=ids,
-        count=count,
-        severity="error",
-        details={"by_state": per_state, "calls_with_a_state_layer": int(judged.size), "sources": sources},
-    )
+    return int(judged.size)

@@ -8,13 +8,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
+
 from compliance.audit.abandonment import FpSample, abandon_message_rule, abandonment_rules
 from compliance.audit.dnc import dnc_rule
-from compliance.audit.facts import derive_facts
+from compliance.audit.facts import derive_facts, recorded_message_calls
 from compliance.audit.frequency import frequency_rules
 from compliance.audit.hours import hours_rule, zone_groups
 from compliance.audit.load import Calls, load_calls
-from compliance.audit.local import call_regions, state_hours_rule
+from compliance.audit.local import CallRegions, call_regions, state_hours_rule
 from compliance.audit.memory import audit_memory
 from compliance.audit.offenders import Offenders
 from compliance.audit.recall import recall_rules
@@ -100,6 +102,15 @@ def _audit_calls(
     everyone = any(r.region == "*" and (r.hours is not None or r.holidays is not None) for r in rules.local_rules)
     regions = call_regions(calls.numbers, rules)
     has_states = bool((regions.code >= 0).any())
+    # Calls delivering a recorded message (agentless campaigns) are judged
+    # with the layers that bind such devices too (NV, ME, NE).
+    recorded: tuple[np.ndarray, CallRegions] | None = None
+    if rules.recorded_message_rules and not rules.recorded_message:
+        mask = recorded_message_calls(calls)
+        if mask.any():
+            rec_regions = call_regions(calls.numbers, rules.for_recorded_message())
+            recorded = (mask, rec_regions)
+            has_states = has_states or bool(((rec_regions.code >= 0) & mask).any())
     need_zones = (
         rules.hours is not None or forbids_holidays or everyone or has_states or rules.recall.after_machine_same_day
     )
@@ -107,7 +118,7 @@ def _audit_calls(
     if rules.hours is not None or forbids_holidays or everyone:
         results.append(hours_rule(rules, facts.t_init, zones, offenders))
     if has_states and zones is not None:
-        results.append(state_hours_rule(rules, facts.t_init, zones, regions, offenders))
+        results.append(state_hours_rule(rules, facts.t_init, zones, regions, offenders, recorded))
     results.extend(frequency_rules(calls, facts, rules, regions, offenders, subjects))
     if rules.ring_minimum_seconds is not None:
         results.append(ring_time_rule(calls, facts, rules.ring_minimum_seconds, offenders))

@@ -357,13 +357,68 @@ US_STATES: tuple[dict[str, Any], ...] = (
     },
 )
 
-# States with rules found in secondary summaries but not encoded (no statute
-# read, or values in conflict): listed in docs/compliance.md.
+# Layers that bind only calls delivering a recorded message (an automatic
+# dialing-announcing device: in this simulator, an agentless campaign). They
+# are kept apart from ``US_STATES`` so that live-agent calls never meet them;
+# ``RuleSet.for_recorded_message()`` adds them to the state layer.
+US_STATES_RECORDED_MESSAGE: tuple[dict[str, Any], ...] = (
+    {
+        # NRS 597.814(2)(a), as a compliance vendor reads it: an automatic
+        # dialing and announcing device may be used only between 9 a.m. and
+        # 9 p.m. No live-call hours were found for Nevada.
+        "region": "NV",
+        "name": "Nevada automatic dialing and announcing devices (recorded messages)",
+        "hours": "09:00-21:00",
+        "recorded_message_only": True,
+        "source": (
+            "NRS 597.814(2)(a) (recorded-message devices only, 09:00-21:00), as read in "
+            "contactcentercompliance.com 'NRS 597.814' (secondary; the statute not read here)"
+        ),
+        "confirmed": False,
+    },
+    {
+        # 10 M.R.S. 1498(3), as the third party above reads it: automated
+        # calling devices playing a recorded message only on weekdays, 9 a.m.
+        # to 5 p.m. (no Saturday, no Sunday). Live calls have no state hours.
+        "region": "ME",
+        "name": "Maine automated telephone calling devices (recorded messages)",
+        "hours": {
+            "MONDAY": "09:00-17:00",
+            "TUESDAY": "09:00-17:00",
+            "WEDNESDAY": "09:00-17:00",
+            "THURSDAY": "09:00-17:00",
+            "FRIDAY": "09:00-17:00",
+            "SATURDAY": [],
+            "SUNDAY": [],
+        },
+        "recorded_message_only": True,
+        "source": "10 M.R.S. 1498(3), as read in " + _FIELDQUO + " (secondary; the statute not read here)",
+        "confirmed": False,
+    },
+    {
+        # Neb. Rev. Stat. 86-248(1), as the third party above reads it:
+        # recorded-message devices to residential lines only 08:00-21:00 (the
+        # federal window: the layer adds no hours, it cites the state rule).
+        # The Sunday and holiday rules for prerecorded messages (Neb. Admin.
+        # Code tit. 291 ch. 11) were not read: not modelled.
+        "region": "NE",
+        "name": "Nebraska automatic dialing-announcing devices (recorded messages)",
+        "hours": "08:00-21:00",
+        "recorded_message_only": True,
+        "source": (
+            "Neb. Rev. Stat. 86-248(1), as read in "
+            + _FIELDQUO
+            + "; REFERENCE.md (secondary; the statute not read here; Sunday/holiday rules not modelled)"
+        ),
+        "confirmed": False,
+    },
+)
+
+# Rules found in secondary summaries but not encoded (no statute read, no
+# content found, or values in conflict): listed in docs/compliance.md.
 US_STATES_NOT_COVERED: dict[str, str] = {
-    "NV": (
-        "NRS 597.814(2)(a) limits automatic dialing and announcing devices (recorded messages) to 09:00-21:00; "
-        "no live-call hours found; the state layer does not separate recorded-message campaigns"
+    "NE": (
+        "Sunday and holiday rules for prerecorded messages (Neb. Admin. Code tit. 291 ch. 11): their content was "
+        "not found in the sources read; only the 08:00-21:00 hours of Neb. Rev. Stat. 86-248(1) are encoded"
     ),
-    "NE": "Neb. Rev. Stat. 86-248(1): recorded-message devices to residential lines only 08:00-21:00 (the federal window); Sunday/holiday rules for prerecorded messages (Neb. Admin. Code tit. 291 ch. 11) not modelled",
-    "ME": "10 M.R.S. 1498(3): automated calling devices that play recorded messages only on weekdays 09:00-17:00; live calls have no state hours; recorded-message campaigns are not separated by the state layer",
 }

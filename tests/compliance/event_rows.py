@@ -95,14 +95,16 @@ def doc_mapping(
     limits: list | None = None,
     default_zone: str | None = None,
     detection: list | None = None,
+    mode: dict | None = None,
 ) -> dict:
-    """A small valid campaign document (as a mapping)."""
+    """A small valid campaign document (as a mapping); ``mode``: its
+    ``outboundMode`` (default progressive)."""
     campaign: dict = {
         "name": "t",
         "connectInstanceId": "inst",
         "channelSubtypeConfig": {
             "telephony": {
-                "outboundMode": {"progressive": {"bandwidthAllocation": 1.0}},
+                "outboundMode": mode or {"progressive": {"bandwidthAllocation": 1.0}},
                 "defaultOutboundConfig": {"connectContactFlowId": "flow", "ringTimeout": 20},
             }
         },
