@@ -9,7 +9,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from sqlalchemy import text
 
@@ -30,6 +30,7 @@ from api import (
 from api.auth import Reader
 from api.bodyguard import BodyGuard
 from api.observability import AccessLog, setup_logging
+from api.query_guard import strict_query
 from api.state import ServiceState
 from api.supervisor import Supervisor
 from campaigns.db import migrate
@@ -95,6 +96,7 @@ def create_app(
             "`/sim` and `/metrics` take a bearer API key."
         ),
         lifespan=lifespan,
+        dependencies=[Depends(strict_query)],  # unknown or repeated query parameters: a validation error
     )
     app.state.svc = ServiceState(settings)
     errors.install(app)

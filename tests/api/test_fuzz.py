@@ -130,12 +130,39 @@ def _walk(node) -> None:
             _walk(v)
 
 
+def _array_params(path: str, method: str) -> set[str]:
+    """The query parameters of an operation that take a list."""
+    op = _spec["paths"].get(path, {}).get(method.lower(), {})
+    out = set()
+    for param in op.get("parameters", []):
+        schema = param.get("schema", {})
+        kinds = [schema, *schema.get("anyOf", [])]
+        if param.get("in") == "query" and any(k.get("type") == "array" for k in kinds):
+            out.add(param["name"])
+    return out
+
+
+def _repeat_lists(case) -> None:
+    """A list generated for a single-valued query parameter goes out as
+    repeated parameters: [] as no parameter and [x] as one, requests that
+    are valid on the wire though counted as negative. Two copies make the
+    repetition real (the server refuses a repeated single-valued parameter,
+    api/query_guard.py)."""
+    if not case.query:
+        return
+    arrays = _array_params(case.path, case.method)
+    for name, value in case.query.items():
+        if isinstance(value, list) and name not in arrays and len(value) < 2:
+            case.query[name] = (value * 2) if value else ["", ""]
+
+
 @schemathesis.hook
 def before_call(_ctx, case, **_kwargs) -> None:
     """Every generated body, of every phase (the coverage phase's
     deterministic cases too, which map_body hooks do not see), just before
     it is sent."""
     _walk(case.body)
+    _repeat_lists(case)
 
 
 schema = schemathesis.openapi.from_dict(_spec).exclude(path_regex=r".*/stream$")
@@ -193,7 +220,15 @@ def test_issued_page_tokens_match_the_documented_pattern():
 
 @schema.parametrize()
 @settings(
-    max_examples=5, deadline=None, phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck)
+    max_examples=5,
+    deadline=None,
+    phases=[Phase.explicit, Phase.generate],
+    suppress_health_check=list(HealthCheck),
+    # The same examples on every run: CI says the same of the same code (a
+    # random run once found an empty list sent as no parameter, see
+    # _repeat_lists). For a wider search, run it locally with derandomize
+    # off and more examples (40 per operation: ~90 s, all passed 2026-11-30).
+    derandomize=True,
 )
 def test_contract(case, sqlite_server):
     """Every answer is one the OpenAPI document declares, for valid and invalid input."""
