@@ -55,8 +55,9 @@ def declared_query(route: APIRoute) -> dict[str, bool]:
     return out
 
 
-def strict_query(request: Request) -> None:
-    """An app-wide dependency: runs once the request is routed."""
+async def strict_query(request: Request) -> None:
+    """An app-wide dependency: runs once the request is routed (async: no
+    I/O, so no trip through the thread pool)."""
     route = request.scope.get("route")
     if not isinstance(route, APIRoute) or route.path_format in LENIENT_PATHS:
         return

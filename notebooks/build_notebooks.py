@@ -698,7 +698,7 @@ settings (`simulation.amd`) as a stated prior.""",
         """\
 from analysis.calibration import labelled_sample
 
-labels = labelled_sample(WORK / "observed" / "events.parquet", 300, seed=0)
+labels = labelled_sample(WORK / "observed" / "events.parquet", 600, seed=0)
 labels.to_csv(WORK / "labels.csv", index=False)
 labels["party"].value_counts()
 """,

@@ -17,8 +17,8 @@ from rich.table import Table
 # Raised whenever the same events can give another report (a rule changed,
 # rows left out): stored reports (the service's per-run cache) of an older
 # version are recomputed, not served. 2: requests never dialled (EXPIRED)
-# are not calls.
-AUDIT_VERSION = 2
+# are not calls. 3: agentless US runs judged by NV/ME/NE recorded-message hours.
+AUDIT_VERSION = 3
 
 
 @dataclass

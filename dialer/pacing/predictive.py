@@ -498,7 +498,9 @@ class Predictive(Pacer):
         if self._tick >= 0 and self._due > 0.0:
             ratio = self.arrivals.update(float(self._arrived), self._due * (t - self._tick))
             if ratio is not None:
-                self._bridge = max(self.live_share(now), self.live.value * ratio)
+                # The forecast used the share in force (a bridge's, if one is
+                # up): the ratio is relative to it, so a second rise lifts it.
+                self._bridge = max(self._bridge if now < self._bridge_end else 0.0, self.live_share(now) * ratio)
                 self._bridge_until = now + self.BRIDGE
                 self._bridge_end = now + self.BRIDGE_MAX
         self._arrived = 0
@@ -519,6 +521,7 @@ class Predictive(Pacer):
             return p
         if now < self._bridge_until or self.live.fast - p > 0.5 * (bridge - p):
             return bridge
+        self._bridge_end = now  # lapsed: it does not come back on a later swing of the fast average
         return p
 
     def expected_soon(self, now: float, talk_start: np.ndarray, talk_version: int | None = None) -> float:
@@ -572,12 +575,12 @@ class Predictive(Pacer):
             self._arrived = 0
             return sure
         self._watch_arrivals(now)
-        if not self._sized:
-            self._sized = True
-            self.gain *= self.first_gain(view.available_agents) / self.GAIN_START
         if self.too_small(view.available_agents):
             self._last_level = 1.0
             return sure
+        if not self._sized and view.available_agents > 0:
+            self._sized = True
+            self.gain *= self.first_gain(view.available_agents) / self.GAIN_START
         if self.live.changes != self._changes_seen or not self._gain_history or now - self._gain_history[-1][0] >= 30.0:
             self._watch_changes(now)
         p = self.live_share(now)

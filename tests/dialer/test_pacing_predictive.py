@@ -87,6 +87,8 @@ def test_the_arrivals_bridge_stays_while_live_share_backs_it():
     p.live.fast = 0.12  # not backed: a false alarm lapses after BRIDGE
     assert p.live_share(50.0) == 0.2
     assert p.live_share(300.0) == pytest.approx(0.1)
+    p.live.fast = 0.17  # and a lapsed bridge does not come back on a later swing
+    assert p.live_share(310.0) == pytest.approx(0.1)
 
 
 def test_first_gain_grows_with_the_team_and_is_capped():
