@@ -15,10 +15,23 @@ def run_migrations_online() -> None:
     if engine is None:
         engine = create_engine(config.attributes["url"])
     with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # A batch migration rebuilds a table (CREATE new, copy, DROP old):
+            # with foreign keys enforced, dropping ``campaigns`` cascaded to
+            # every request and run. Off for the migration (outside any
+            # transaction, where SQLite ignores the pragma), checked after.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
         context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
         with context.begin_transaction():
             context.run_migrations()
         connection.commit()
+        if sqlite:
+            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+            connection.commit()
+            if broken:
+                raise RuntimeError(f"the migration left rows whose foreign keys point nowhere: {broken[:5]}")
 
 
 if context.is_offline_mode():  # pragma: no cover
