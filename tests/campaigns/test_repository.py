@@ -9,17 +9,9 @@ from sqlalchemy import inspect
 from campaigns import repository as repo
 from campaigns.contacts import ZoneSettings, from_rows
 from campaigns.db import migrate, session_scope
+from tests.campaigns.definitions import progressive_campaign
 
-DEF = {
-    "name": "c1",
-    "connectInstanceId": "cc-1",
-    "channelSubtypeConfig": {
-        "telephony": {
-            "outboundMode": {"progressive": {"bandwidthAllocation": 1.0}},
-            "defaultOutboundConfig": {"connectContactFlowId": "flow"},
-        }
-    },
-}
+DEF = progressive_campaign("c1")
 
 
 def test_migrations_create_every_table_and_are_idempotent(db):

@@ -18,17 +18,9 @@ from sqlalchemy import inspect, select, text
 from campaigns import repository as repo
 from campaigns.db import alembic_config, make_engine, migrate, session_factory, session_scope
 from campaigns.models import Base, Campaign, OutboundRequest
+from tests.campaigns.definitions import progressive_campaign
 
-DEF = {
-    "name": "positions",
-    "connectInstanceId": "cc-1",
-    "channelSubtypeConfig": {
-        "telephony": {
-            "outboundMode": {"progressive": {"bandwidthAllocation": 1.0}},
-            "defaultOutboundConfig": {"connectContactFlowId": "flow"},
-        }
-    },
-}
+DEF = progressive_campaign("positions")
 EXP = datetime(2030, 1, 1, tzinfo=UTC)
 
 

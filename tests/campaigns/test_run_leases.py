@@ -13,18 +13,10 @@ from sqlalchemy import update
 from campaigns import repository as repo
 from campaigns.db import make_engine, migrate, session_factory, session_scope
 from campaigns.models import Run
+from tests.campaigns.definitions import progressive_campaign
 from tests.databases import empty_database
 
-DEF = {
-    "name": "leases",
-    "connectInstanceId": "cc-1",
-    "channelSubtypeConfig": {
-        "telephony": {
-            "outboundMode": {"progressive": {"bandwidthAllocation": 1.0}},
-            "defaultOutboundConfig": {"connectContactFlowId": "flow"},
-        }
-    },
-}
+DEF = progressive_campaign("leases")
 EXP = datetime(2030, 1, 1, tzinfo=UTC)
 
 
