@@ -131,8 +131,12 @@ class Worker:
     def __init__(self, run_id: str, settings: Settings, epoch: int | None = None):
         self.run_id = run_id
         self.settings = settings
+        self.lease_seconds = float(settings.run_lease_seconds)
+        # A frozen worker's open transaction is ended by PostgreSQL before
+        # its lease expires, so the lock it held does not hide the run from
+        # the servers that take expired runs over (campaigns/db.py).
         self.engine = (
-            make_engine(settings.url, pool_size=2)
+            make_engine(settings.url, pool_size=2, idle_in_transaction_seconds=self.lease_seconds / 2)
             if not settings.url.startswith("sqlite")
             else make_engine(settings.url)
         )
@@ -141,7 +145,6 @@ class Worker:
             with session_scope(self.factory) as s:
                 epoch = s.scalar(select(Run.lease_epoch).where(Run.id == run_id)) or 0
         self.epoch = int(epoch)
-        self.lease_seconds = float(settings.run_lease_seconds)
         self._stop_beat = threading.Event()
         self.lost = threading.Event()
         self.dials_before = 0

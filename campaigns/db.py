@@ -52,10 +52,31 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
     ping_idle = kwargs.pop("ping_idle_seconds", PING_IDLE_SECONDS)
+    idle_in_transaction = kwargs.pop("idle_in_transaction_seconds", None)
     engine = create_engine(url, **kwargs)
     if not kwargs.get("pool_pre_ping"):
         _ping_idle_connections(engine, ping_idle)
+    if idle_in_transaction is not None:
+        _end_idle_transactions(engine, float(idle_in_transaction))
     return engine
+
+
+def _end_idle_transactions(engine: Engine, seconds: float) -> None:
+    """PostgreSQL ends a session of this engine that sits inside a
+    transaction, doing nothing, for longer than ``seconds``, releasing its
+    locks. A run worker frozen (SIGSTOP, a suspended VM, a long GC pause)
+    between an UPDATE of its run row and the COMMIT would otherwise hold the
+    row locked forever: the servers' takeover reads runs ``FOR UPDATE SKIP
+    LOCKED`` and would skip it, lease expired or not (found by a CI run of
+    tests/api/test_replicas.py that froze the worker there)."""
+    millis = max(1, int(seconds * 1000))
+
+    @event.listens_for(engine, "connect")
+    def _timeout(dbapi_conn: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
+        cur = dbapi_conn.cursor()
+        cur.execute(f"SET idle_in_transaction_session_timeout = {millis}")
+        cur.close()
+        dbapi_conn.commit()
 
 
 # A pooled connection idle for longer than this is pinged before use (and

@@ -5,10 +5,13 @@ is recorded with its requests, and a failed run gives them back."""
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import update
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
 
 from campaigns import repository as repo
 from campaigns.db import make_engine, migrate, session_factory, session_scope
@@ -78,6 +81,50 @@ def test_two_servers_claiming_at_once_take_different_runs(pg_db):
         first.close()
         second.close()
     assert [r for r, _ in got_a] == ids[:2] and [r for r, _ in got_b] == ids[2:]
+
+
+@pytest.fixture
+def pg_url(tmp_path):
+    url, schema = empty_database("postgres", tmp_path)
+    engine = make_engine(url)
+    migrate(engine)
+    engine.dispose()
+    yield url
+    schema.close()
+
+
+def _frozen_renewal(engine, run_id: str) -> Session:
+    """A worker's session stopped between the UPDATE of its run row and the
+    COMMIT (what SIGSTOP does to a worker at the wrong moment)."""
+    s = session_factory(engine)()
+    assert repo.renew_lease(s, run_id=run_id, epoch=1, lease_seconds=0.5)
+    return s
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("bounded", [False, True])
+def test_a_frozen_workers_open_transaction_hides_its_run_only_until_postgresql_ends_it(pg_url, bounded):
+    """Unbounded, the row lock of a frozen worker hides the expired run from
+    every server's takeover (SKIP LOCKED) for as long as it stays frozen;
+    a worker's engine (idle_in_transaction_seconds, api/worker.py) has the
+    session ended by PostgreSQL, so the takeover sees the run."""
+    server = session_factory(make_engine(pg_url))
+    with session_scope(server) as s:
+        _cid, (run_id,) = _campaign_with_runs(s)
+        assert repo.claim_queued_runs(s, owner="a", executor="local", limit=1, lease_seconds=0.5) == [(run_id, 1)]
+    worker_engine = make_engine(pg_url, idle_in_transaction_seconds=0.3) if bounded else make_engine(pg_url)
+    frozen = _frozen_renewal(worker_engine, run_id)
+    try:
+        time.sleep(1.0)  # past the lease (0.5 s) and the bound (0.3 s)
+        with session_scope(server) as s:
+            taken = [r.id for r in repo.runs_to_take_over(s)]
+        assert taken == ([run_id] if bounded else [])
+        if bounded:  # the frozen worker, woken, finds its session gone: it wrote nothing
+            with pytest.raises(DBAPIError, match="idle-in-transaction"):
+                frozen.commit()
+    finally:
+        frozen.close()
+        worker_engine.dispose()
 
 
 def test_an_attempt_that_lost_its_lease_can_neither_write_nor_claim(db):
