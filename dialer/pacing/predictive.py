@@ -103,6 +103,12 @@ class Predictive(Pacer):
     FIRST_GAIN_SCALE, FIRST_GAIN_POWER = 0.05, 0.6
     GAIN_BOUNDS = (0.02, 5.0)
     STEP_START, STEP_MIN, STEP_DECAY = 0.01, 0.0003, 200.0  # SA step per live call
+    # After a change of the live share the step restarts as if only this
+    # many live calls had been seen (0.005 instead of ~0.001 at midday): the
+    # gain the old share settled at is wrong for the new one, and at the
+    # day's small step it took the hour after a step down over the target
+    # (docs/pacing.md, "Relearning after a change").
+    STEP_REWARM = 200.0
     CHANGE_LOOKBACK = 180.0  # seconds: the gain restored after a change of the live share
     CHANGE_QUIET = 120.0  # seconds without gain steps after it
     RATE_HALF_LIFE = 600.0  # seconds, for the rate of live calls
@@ -165,6 +171,7 @@ class Predictive(Pacer):
         self.by_second: dict[int, list[int]] = {}  # dial second -> [dials, live so far]
         self.wrap_starts: list[float] = []
         self.resolved_live = 0
+        self._step_n = 0.0  # live calls behind the learning step's size
         self.gain = self.GAIN_START
         # The evaluation window being budgeted, and its quarter hour.
         self.win_index = self.q_index = -1
@@ -244,6 +251,7 @@ class Predictive(Pacer):
 
     def on_live_resolved(self, abandoned: bool, now: float) -> None:
         self.resolved_live += 1
+        self._step_n += 1
         self._live_since += 1
         self._roll_window(now)
         self.win_live += 1
@@ -255,7 +263,7 @@ class Predictive(Pacer):
         # it causes say nothing about the gain.
         aim = self._c * self.target
         if aim > 0 and self.resolved_live > self.WARMUP_LIVE and now >= self._quiet_until:
-            eta = max(self.STEP_MIN, self.STEP_START / (1.0 + self.resolved_live / self.STEP_DECAY))
+            eta = max(self.STEP_MIN, self.STEP_START / (1.0 + self._step_n / self.STEP_DECAY))
             self._last_step = eta
             g = self.gain * math.exp(eta * (aim - abandoned) / aim)
             self.gain = min(max(g, self.GAIN_BOUNDS[0]), self.GAIN_BOUNDS[1])
@@ -447,6 +455,8 @@ class Predictive(Pacer):
             if history and now - history[0][0] >= self.CHANGE_LOOKBACK:
                 self.gain = max(self.gain, history[0][1])
             self._quiet_until = now + self.CHANGE_QUIET
+            if self.STEP_REWARM > 0.0:
+                self._step_n = min(self._step_n, self.STEP_REWARM)
 
     def coming_live(self, now: float, waiting: int, p: float) -> float:
         """Expected live calls on their way: waiting callers plus each ringing

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from types import SimpleNamespace
 
 import numpy as np
@@ -89,6 +90,31 @@ def test_the_arrivals_bridge_stays_while_live_share_backs_it():
     assert p.live_share(300.0) == pytest.approx(0.1)
     p.live.fast = 0.17  # and a lapsed bridge does not come back on a later swing
     assert p.live_share(310.0) == pytest.approx(0.1)
+
+
+def test_a_change_of_the_live_share_restarts_the_learning_step():
+    """By midday the step is small; after a detected change the gain must
+    relearn quickly (the old share's gain is wrong for the new one), so the
+    step restarts as if only STEP_REWARM live calls had been seen."""
+    p = pacer()
+    for i in range(5000):
+        p.on_live_resolved(False, 1.0 + i * 0.5)
+
+    def step_of_one_drop(now: float) -> float:
+        before = p.gain
+        p.on_live_resolved(True, now)
+        return math.log(before / p.gain)
+
+    late = step_of_one_drop(2600.0)
+    aim = p._c * p.target
+    assert late == pytest.approx(p.STEP_START / (1 + 5001 / p.STEP_DECAY) * (1 - aim) / aim, rel=1e-9)
+    p.live.changes += 1  # LiveShare saw a step of the answered share
+    p._watch_changes(2601.0)
+    assert step_of_one_drop(2650.0) == 0.0  # quiet while the change's own drops come in
+    relearning = step_of_one_drop(2601.0 + p.CHANGE_QUIET + 1.0)
+    assert relearning > 10 * late
+    # two live calls since the change: the quiet one and this one
+    assert relearning == pytest.approx(p.STEP_START / (1 + (p.STEP_REWARM + 2) / p.STEP_DECAY) * (1 - aim) / aim)
 
 
 def test_first_gain_grows_with_the_team_and_is_capped():
