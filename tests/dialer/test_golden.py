@@ -23,7 +23,7 @@ GOLDEN = {
     ("agentless", None): "8a2d8b010706dbb22d6092ee9021713759b2a53f4eddf45e461065e1eb452ed6",
     ("erlang-a", None): "031496bce2a679882dba0db298aaeb395a2c245f46b83b4d3a22f9a1849f7548",
     ("reference-predictive", 11): "35aee5d02f7052a5156cb9f74e6751d395e62dce1171f43cb90a3826205dd858",
-    ("uk-predictive-amd", None): "d407cfe8ea968c39e69ddebf1e622774d9f402c5eeb4e6f139016fd3d4641b3e",
+    ("uk-predictive-amd", None): "ae43e560a4031b3fbeea6860ffc4850afafa45e82e55108052b135bf60486f3a",
 }
 
 
