@@ -10,6 +10,7 @@ from phonegeo import (
     zone_for_postcode,
     zones_for_number,
 )
+from phonegeo.zones import locate
 
 
 def test_zones_from_numbers():
@@ -61,3 +62,16 @@ def test_us_zip_prefixes_cover_every_state_and_split_states_by_majority():
     )
     assert zone_for_postcode("GB", "SW1A 1AA") == "Europe/London"
     assert all(check_zone(z) for z in set(US_ZIP3.values()))
+
+
+def test_a_queensland_number_the_library_puts_on_sydneys_clock_follows_its_postcode():
+    """phonenumbers gives most Queensland numbers Australia/Sydney (docs/
+    compliance.md, "Where the library's zone data are coarse"): the lookup
+    stays the library's, and the contact's postcode, when detection reads
+    it, puts the callee on Queensland's clock (no daylight saving time)."""
+    beenleigh = "+61734412345"
+    assert locate(beenleigh).zones == ("Australia/Sydney",)
+    by_postcode = locate(beenleigh, postcode="4207", detection=("ZIP_CODE", "AREA_CODE"))
+    assert (by_postcode.zones, by_postcode.how) == (("Australia/Brisbane",), "zip")
+    tweed_heads = locate("+61755361234", postcode="2485", detection=("ZIP_CODE", "AREA_CODE"))
+    assert tweed_heads.zones == ("Australia/Sydney",)  # 07 also serves New South Wales, which keeps DST
