@@ -180,6 +180,16 @@ class Supervisor:
         return run.worker_host == self.host and bool(run.worker_pid) and not pid_alive(run.worker_pid)
 
     def _take_over(self) -> None:
+        try:
+            with self.state.session() as s:
+                for run_id in repo.end_frozen_workers(s):
+                    log.warning(
+                        "run %s: its lease expired with its worker frozen inside a transaction; that session was ended",
+                        run_id,
+                        extra={"run_id": run_id},
+                    )
+        except Exception:  # e.g. not allowed to end another session: the takeover waits for the worker
+            log.exception("could not end the sessions of frozen workers")
         with self.state.session() as s:
             for run in repo.runs_to_take_over(s, host=self.host, is_dead=self._worker_dead):
                 if run.status == "interrupted":

@@ -37,6 +37,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 
 from api import livelog, run_history
 from api.observability import setup_logging
@@ -132,11 +133,11 @@ class Worker:
         self.run_id = run_id
         self.settings = settings
         self.lease_seconds = float(settings.run_lease_seconds)
-        # A frozen worker's open transaction is ended by PostgreSQL before
-        # its lease expires, so the lock it held does not hide the run from
-        # the servers that take expired runs over (campaigns/db.py).
+        # Its sessions are named for the run: once the lease has expired, a
+        # server ends those of them left idle inside a transaction (a frozen
+        # worker's lock would hide the run from takeover: repo.end_frozen_workers).
         self.engine = (
-            make_engine(settings.url, pool_size=2, idle_in_transaction_seconds=self.lease_seconds / 2)
+            make_engine(settings.url, pool_size=2, application_name=repo.worker_application_name(run_id))
             if not settings.url.startswith("sqlite")
             else make_engine(settings.url)
         )
@@ -275,17 +276,33 @@ class Worker:
             self._play(doc, wrapper, campaign_id, seed, run_dir)
         except repo.LeaseLost:
             log.warning("run %s: attempt %s was taken over; it writes nothing more", self.run_id, self.epoch)
-            try:
-                with session_scope(self.factory) as s:
-                    repo.end_attempt(s, run_id=self.run_id, epoch=self.epoch, outcome="lost the lease")
-            except Exception:  # the database may be what cost us the lease
-                log.warning("run %s: could not record the end of attempt %s", self.run_id, self.epoch)
+            self._give_up()
             return None
         except Exception as exc:
+            if _session_ended_by_a_server(exc):
+                # Frozen past its lease inside a transaction: a server ended
+                # the session (repo.end_frozen_workers) and takes the run over.
+                log.warning(
+                    "run %s: attempt %s: a server ended its database session after its lease expired; "
+                    "it writes nothing more",
+                    self.run_id,
+                    self.epoch,
+                )
+                self._give_up()
+                return None
             log.error("run %s failed: %s", self.run_id, type(exc).__name__)
             detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
             self._final("failed", error=detail[:4000])
         return self.final_status
+
+    def _give_up(self) -> None:
+        """Record this attempt's end as having lost the lease (fenced: only
+        while it still holds it), and write nothing else."""
+        try:
+            with session_scope(self.factory) as s:
+                repo.end_attempt(s, run_id=self.run_id, epoch=self.epoch, outcome="lost the lease")
+        except Exception:  # the database may be what cost us the lease
+            log.warning("run %s: could not record the end of attempt %s", self.run_id, self.epoch)
 
     def _earlier(self, doc: Any, wrapper: dict[str, Any]) -> None:
         """The calls of the earlier runs that share this run's subject
@@ -550,6 +567,19 @@ class Worker:
                 self.before_final_commit()
         self.final_status = status
         return True
+
+
+# PostgreSQL's SQLSTATE for a session ended by pg_terminate_backend.
+ADMIN_SHUTDOWN = "57P01"
+
+
+def _session_ended_by_a_server(exc: BaseException) -> bool:
+    """``exc`` (or its cause) says PostgreSQL ended this worker's session."""
+    while exc is not None:
+        if isinstance(exc, DBAPIError) and getattr(exc.orig, "sqlstate", None) == ADMIN_SHUTDOWN:
+            return True
+        exc = exc.__cause__ or exc.__context__  # type: ignore[assignment]
+    return False
 
 
 def _fresh_attempt_dir(run_dir: Path) -> None:

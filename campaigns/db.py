@@ -52,29 +52,24 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
     ping_idle = kwargs.pop("ping_idle_seconds", PING_IDLE_SECONDS)
-    idle_in_transaction = kwargs.pop("idle_in_transaction_seconds", None)
+    application_name = kwargs.pop("application_name", None)
     engine = create_engine(url, **kwargs)
     if not kwargs.get("pool_pre_ping"):
         _ping_idle_connections(engine, ping_idle)
-    if idle_in_transaction is not None:
-        _end_idle_transactions(engine, float(idle_in_transaction))
+    if application_name is not None:
+        _name_sessions(engine, str(application_name))
     return engine
 
 
-def _end_idle_transactions(engine: Engine, seconds: float) -> None:
-    """PostgreSQL ends a session of this engine that sits inside a
-    transaction, doing nothing, for longer than ``seconds``, releasing its
-    locks. A run worker frozen (SIGSTOP, a suspended VM, a long GC pause)
-    between an UPDATE of its run row and the COMMIT would otherwise hold the
-    row locked forever: the servers' takeover reads runs ``FOR UPDATE SKIP
-    LOCKED`` and would skip it, lease expired or not (found by a CI run of
-    tests/api/test_replicas.py that froze the worker there)."""
-    millis = max(1, int(seconds * 1000))
+def _name_sessions(engine: Engine, name: str) -> None:
+    """Every PostgreSQL session of this engine carries ``name`` as its
+    ``application_name`` (``pg_stat_activity``): a server can then find the
+    sessions of a run's frozen worker (``repository.end_frozen_workers``)."""
 
     @event.listens_for(engine, "connect")
-    def _timeout(dbapi_conn: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
+    def _name(dbapi_conn: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
         cur = dbapi_conn.cursor()
-        cur.execute(f"SET idle_in_transaction_session_timeout = {millis}")
+        cur.execute("SELECT set_config('application_name', %s, false)", (name,))
         cur.close()
         dbapi_conn.commit()
 

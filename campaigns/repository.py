@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
-from sqlalchemy import Select, Table, delete, func, or_, select, update
+from sqlalchemy import Select, Table, delete, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -755,6 +755,51 @@ def db_time(session: Session) -> datetime:
     if _is_postgres(session):
         return cast(datetime, session.scalar(select(func.now())))
     return utcnow()
+
+
+WORKER_APPLICATION_PREFIX = "dialer-worker:"
+
+
+def worker_application_name(run_id: str) -> str:
+    """The ``application_name`` of a run worker's PostgreSQL sessions."""
+    return f"{WORKER_APPLICATION_PREFIX}{run_id}"
+
+
+def end_frozen_workers(session: Session) -> list[str]:
+    """End the sessions that a run's worker left idle inside a transaction,
+    for the runs whose lease has expired; the ids of those runs.
+
+    A worker frozen (SIGSTOP, a suspended VM) between an UPDATE of its run
+    row and the COMMIT keeps that row locked, and ``runs_to_take_over``
+    reads ``SKIP LOCKED``: the expired run would stay hidden for as long as
+    the worker stays frozen. Once the lease has expired its attempt is over
+    anyway (its writes are fenced), so its open transaction is rolled back
+    by ending the session (``pg_terminate_backend``: the same database role,
+    or ``pg_signal_backend``). A live worker's sessions are never touched:
+    its lease is renewed. PostgreSQL only (SQLite has one server)."""
+    if not _is_postgres(session):
+        return []
+    now = db_time(session)
+    expired = session.scalars(
+        select(Run.id).where(Run.status.in_(RUN_HOLDING_STATUSES), Run.lease_expires_at < now)
+    ).all()
+    if not expired:
+        return []
+    names = [worker_application_name(run_id) for run_id in expired]
+    frozen = session.execute(
+        text(
+            "SELECT pid, application_name FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+            "AND state IN ('idle in transaction', 'idle in transaction (aborted)') "
+            "AND application_name = ANY(:names)"
+        ),
+        {"names": names},
+    ).all()
+    ended = []
+    for pid, name in frozen:
+        if session.scalar(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}):
+            ended.append(str(name).removeprefix(WORKER_APPLICATION_PREFIX))
+    return ended
 
 
 def claim_queued_runs(

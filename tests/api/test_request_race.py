@@ -24,9 +24,8 @@ from run_helpers import EXPIRES_LATE, Db, make_campaign
 
 from api.worker import Worker
 from campaigns import repository as repo
-from campaigns.db import make_engine, migrate, session_factory, session_scope
+from campaigns.db import session_factory, session_scope
 from campaigns.settings import Settings
-from tests.databases import empty_database
 
 
 @pytest.fixture
@@ -113,23 +112,3 @@ def test_request_put_during_the_final_commit_waits_and_is_refused(service):
     assert answers[0].headers["x-amzn-ErrorType"] == "InvalidCampaignStateException"
     seen = _request_row(settings, cid, "late-2")
     assert seen["request"] is None and seen["pending"] == 0 and seen["campaign"] == "Completed", seen
-
-
-@pytest.mark.postgres
-def test_a_workers_postgresql_sessions_end_a_transaction_left_idle_for_half_a_lease(tmp_path):
-    """The bound that lets a frozen worker's run be taken over
-    (tests/campaigns/test_run_leases.py shows why): half the lease, set on
-    every connection the worker opens."""
-    url, schema = empty_database("postgres", tmp_path)
-    try:
-        engine = make_engine(url)
-        migrate(engine)
-        engine.dispose()
-        worker = Worker("no-such-run", Settings(data_dir=tmp_path, database_url=url, run_lease_seconds=12), epoch=1)
-        try:
-            with worker.engine.connect() as conn:
-                assert conn.exec_driver_sql("SHOW idle_in_transaction_session_timeout").scalar() == "6s"
-        finally:
-            worker.engine.dispose()
-    finally:
-        schema.close()

@@ -101,30 +101,69 @@ def _frozen_renewal(engine, run_id: str) -> Session:
     return s
 
 
-@pytest.mark.postgres
-@pytest.mark.parametrize("bounded", [False, True])
-def test_a_frozen_workers_open_transaction_hides_its_run_only_until_postgresql_ends_it(pg_url, bounded):
-    """Unbounded, the row lock of a frozen worker hides the expired run from
-    every server's takeover (SKIP LOCKED) for as long as it stays frozen;
-    a worker's engine (idle_in_transaction_seconds, api/worker.py) has the
-    session ended by PostgreSQL, so the takeover sees the run."""
-    server = session_factory(make_engine(pg_url))
+def _claimed_run(server, lease_seconds: float) -> str:
     with session_scope(server) as s:
         _cid, (run_id,) = _campaign_with_runs(s)
-        assert repo.claim_queued_runs(s, owner="a", executor="local", limit=1, lease_seconds=0.5) == [(run_id, 1)]
-    worker_engine = make_engine(pg_url, idle_in_transaction_seconds=0.3) if bounded else make_engine(pg_url)
-    frozen = _frozen_renewal(worker_engine, run_id)
-    try:
-        time.sleep(1.0)  # past the lease (0.5 s) and the bound (0.3 s)
+        assert repo.claim_queued_runs(s, owner="a", executor="local", limit=1, lease_seconds=lease_seconds) == [
+            (run_id, 1)
+        ]
+    return run_id
+
+
+def _taken_over_within(server, seconds: float) -> list[str]:
+    deadline = time.monotonic() + seconds
+    while True:
         with session_scope(server) as s:
             taken = [r.id for r in repo.runs_to_take_over(s)]
-        assert taken == ([run_id] if bounded else [])
-        if bounded:  # the frozen worker, woken, finds its session gone: it wrote nothing
-            with pytest.raises(DBAPIError, match="idle-in-transaction"):
-                frozen.commit()
+        if taken or time.monotonic() > deadline:
+            return taken
+        time.sleep(0.1)
+
+
+@pytest.mark.postgres
+def test_a_frozen_workers_open_transaction_hides_its_run_until_a_server_ends_it(pg_url):
+    """The row lock of a worker frozen inside a transaction hides its expired
+    run from every server's takeover (SKIP LOCKED); ``end_frozen_workers``
+    ends that session (the worker's engine names its sessions for the run),
+    and the run is taken over. The worker, woken, cannot commit."""
+    server_engine = make_engine(pg_url)
+    server = session_factory(server_engine)
+    run_id = _claimed_run(server, lease_seconds=0.5)
+    worker_engine = make_engine(pg_url, application_name=repo.worker_application_name(run_id))
+    frozen = _frozen_renewal(worker_engine, run_id)
+    try:
+        time.sleep(1.0)  # past the renewed lease (0.5 s)
+        assert _taken_over_within(server, 0.0) == []  # locked: skipped, lease expired or not
+        with session_scope(server) as s:
+            assert repo.end_frozen_workers(s) == [run_id]
+        assert _taken_over_within(server, 10.0) == [run_id]
+        with pytest.raises(DBAPIError, match="terminating connection"):
+            frozen.commit()
     finally:
         frozen.close()
         worker_engine.dispose()
+        server_engine.dispose()
+
+
+@pytest.mark.postgres
+def test_a_live_workers_open_transaction_is_left_alone(pg_url):
+    """A worker inside a long transaction whose lease is still valid (it
+    renews it) is not a frozen one: its session is not ended."""
+    server_engine = make_engine(pg_url)
+    server = session_factory(server_engine)
+    run_id = _claimed_run(server, lease_seconds=60)
+    worker_engine = make_engine(pg_url, application_name=repo.worker_application_name(run_id))
+    busy = session_factory(worker_engine)()
+    try:
+        assert repo.renew_lease(busy, run_id=run_id, epoch=1, lease_seconds=60)
+        time.sleep(0.3)
+        with session_scope(server) as s:
+            assert repo.end_frozen_workers(s) == []
+        busy.commit()  # still its own
+    finally:
+        busy.close()
+        worker_engine.dispose()
+        server_engine.dispose()
 
 
 def test_an_attempt_that_lost_its_lease_can_neither_write_nor_claim(db):
