@@ -11,19 +11,15 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from api.worker import Worker, _session_ended_by_a_server
-from campaigns.db import make_engine, migrate, session_factory
+from campaigns.db import make_engine, session_factory
 from campaigns.settings import Settings
-from tests.databases import empty_database
+from tests.databases import migrated_postgres
 
 
 @pytest.fixture
 def pg_url(tmp_path):
-    url, schema = empty_database("postgres", tmp_path)
-    engine = make_engine(url)
-    migrate(engine)
-    engine.dispose()
-    yield url
-    schema.close()
+    with migrated_postgres(tmp_path) as url:
+        yield url
 
 
 @pytest.mark.postgres

@@ -17,7 +17,7 @@ from campaigns import repository as repo
 from campaigns.db import make_engine, migrate, session_factory, session_scope
 from campaigns.models import Run
 from tests.campaigns.definitions import progressive_campaign
-from tests.databases import empty_database
+from tests.databases import empty_database, migrated_postgres
 
 DEF = progressive_campaign("leases")
 EXP = datetime(2030, 1, 1, tzinfo=UTC)
@@ -85,12 +85,8 @@ def test_two_servers_claiming_at_once_take_different_runs(pg_db):
 
 @pytest.fixture
 def pg_url(tmp_path):
-    url, schema = empty_database("postgres", tmp_path)
-    engine = make_engine(url)
-    migrate(engine)
-    engine.dispose()
-    yield url
-    schema.close()
+    with migrated_postgres(tmp_path) as url:
+        yield url
 
 
 def _frozen_renewal(engine, run_id: str) -> Session:
