@@ -132,7 +132,6 @@ class Worker:
     def __init__(self, run_id: str, settings: Settings, epoch: int | None = None):
         self.run_id = run_id
         self.settings = settings
-        self.lease_seconds = float(settings.run_lease_seconds)
         # Its sessions are named for the run: once the lease has expired, a
         # server ends those of them left idle inside a transaction (a frozen
         # worker's lock would hide the run from takeover: repo.end_frozen_workers).
@@ -146,6 +145,7 @@ class Worker:
             with session_scope(self.factory) as s:
                 epoch = s.scalar(select(Run.lease_epoch).where(Run.id == run_id)) or 0
         self.epoch = int(epoch)
+        self.lease_seconds = float(settings.run_lease_seconds)
         self._stop_beat = threading.Event()
         self.lost = threading.Event()
         self.dials_before = 0

@@ -785,21 +785,19 @@ def end_frozen_workers(session: Session) -> list[str]:
     ).all()
     if not expired:
         return []
-    names = [worker_application_name(run_id) for run_id in expired]
-    frozen = session.execute(
+    ended = session.scalars(
+        # Materialized first: the terminating call must only ever see the
+        # rows the filter kept (the planner may order a flat WHERE's terms).
         text(
-            "SELECT pid, application_name FROM pg_stat_activity "
+            "WITH frozen AS MATERIALIZED (SELECT pid, application_name FROM pg_stat_activity "
             "WHERE datname = current_database() AND pid <> pg_backend_pid() "
             "AND state IN ('idle in transaction', 'idle in transaction (aborted)') "
-            "AND application_name = ANY(:names)"
+            "AND application_name = ANY(:names)) "
+            "SELECT application_name FROM frozen WHERE pg_terminate_backend(pid)"
         ),
-        {"names": names},
+        {"names": [worker_application_name(run_id) for run_id in expired]},
     ).all()
-    ended = []
-    for pid, name in frozen:
-        if session.scalar(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}):
-            ended.append(str(name).removeprefix(WORKER_APPLICATION_PREFIX))
-    return ended
+    return [str(name).removeprefix(WORKER_APPLICATION_PREFIX) for name in ended]
 
 
 def claim_queued_runs(

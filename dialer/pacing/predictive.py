@@ -45,8 +45,8 @@ the measurements):
   counted one SD low) - drops so far - drops expected among those on their
   way, spread over the live calls
   still to come. Below the aim the gain is scaled down (by at most 10%);
-  with nothing left the pacer dials progressively at ratio 1, where no live call can
-  be dropped (VICIdial's ADAPT_HARD_LIMIT fallback, REFERENCE.md section 4),
+  with nothing left the pacer dials progressively at ratio 1, where no live
+  call can be dropped (VICIdial's ADAPT_HARD_LIMIT fallback, REFERENCE.md section 4),
   until the next window. A small team's window holds two or three drops,
   and once they are spent no more are risked;
 * **a rise of the answered share** is seen within a minute from the live
@@ -440,8 +440,7 @@ class Predictive(Pacer):
             if history and now - history[0][0] >= self.CHANGE_LOOKBACK:
                 self.gain = max(self.gain, history[0][1])
             self._quiet_until = now + self.CHANGE_QUIET
-            if self.STEP_REWARM > 0.0:
-                self._step_n = min(self._step_n, self.STEP_REWARM)
+            self._step_n = min(self._step_n, self.STEP_REWARM)
 
     def coming_live(self, now: float, waiting: int, p: float) -> float:
         """Expected live calls on their way: waiting callers plus each ringing
